@@ -1,0 +1,9 @@
+/** Bit flags of a process record; one small integer keeps the record monomorphic. */
+export const BUSY = 1; // an async handler or hook is in flight (counted by the scheduler)
+export const DEAD = 2; // exited; every later effect is ignored
+export const STOP_REQUESTED = 4; // stop at the next safe point
+export const STOPPING = 8; // stop in progress: children, then terminate, then exit
+export const NEEDS_INIT = 16; // init has not run yet
+export const COPY_ON_SEND = 32;
+export const ENVELOPES = 64;
+export const NO_LANES = 128;

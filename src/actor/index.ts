@@ -1,0 +1,15 @@
+export type { ActorContext } from './context.js';
+export type { ActorDefinition, Directive } from './definition.js';
+export { defineActor, EscalatedError } from './definition.js';
+export { ProcessExtras } from './extras.js';
+export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES } from './flags.js';
+export { finish, kill, requestStop } from './lifecycle.js';
+export type { AnyDefinition, ProcessHost } from './process.js';
+export { ActorProcess, LocalRef } from './process.js';
+export type { ActorRef, AskOptions } from './ref.js';
+export type { Reply, ReplyOf, RequestOf } from './reply.js';
+export type { AskTarget, Runtime } from './runtime.js';
+export type { SpawnOptions } from './spawn-options.js';
+export { validateSpawnOptions } from './spawn-options.js';
+export type { TimerRef } from './timer.js';
+export { MessageTimer } from './timer.js';

@@ -1,0 +1,322 @@
+import { NoProcError } from '../errors.js';
+import { Envelope, Mailbox } from '../mailbox/index.js';
+import type { ExitReason } from '../process/index.js';
+import { exitReason, formatPid, isCleanExit } from '../process/index.js';
+import { type Directive, EscalatedError } from './definition.js';
+import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
+import type { ActorProcess } from './process.js';
+
+/**
+ * The life of a process outside the hot path: init, failure directives,
+ * restart in place, graceful stop (children first, then `terminate`), kill
+ * and the final exit. Each step runs synchronously when the hooks are
+ * synchronous and falls back to promises only when a hook returns one.
+ */
+
+/** A signal in a mailbox's system lane. */
+export interface EscalationSignal {
+  readonly kind: 'escalation';
+  readonly child: number;
+  readonly error: unknown;
+}
+
+const DIRECTIVES: readonly string[] = ['resume', 'restart', 'stop', 'escalate'];
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+/** Runs a hook with `p` as the current process; returns its result or throws. */
+function inProcess<T>(p: ActorProcess, hook: () => T): T {
+  const runtime = p.runtime;
+  const previous = runtime.current;
+  runtime.current = p;
+  try {
+    return hook();
+  } finally {
+    runtime.current = previous;
+  }
+}
+
+/** Runs `step`'s promise to completion as async work of `p`, then `next`. */
+function awaitStep(
+  p: ActorProcess,
+  promise: PromiseLike<unknown>,
+  next: (ok: boolean, value: unknown) => void,
+): void {
+  p.flags |= BUSY;
+  p.runtime.scheduler.enterAsync();
+  const settle = (ok: boolean, value: unknown): void => {
+    // A kill while the step was in flight already cleared BUSY and left async work.
+    if ((p.flags & BUSY) === 0) return;
+    p.flags &= ~BUSY;
+    try {
+      if ((p.flags & DEAD) === 0) next(ok, value);
+    } finally {
+      p.runtime.scheduler.leaveAsync();
+    }
+  };
+  promise.then(
+    (value) => settle(true, value),
+    (error) => settle(false, error),
+  );
+}
+
+/** Runs `init` and makes the process ready, or exits it with the error. */
+export function runInit(p: ActorProcess): void {
+  p.flags &= ~NEEDS_INIT;
+  const init = p.def.init;
+  if (init === undefined) {
+    started(p, undefined);
+    return;
+  }
+  let result: unknown;
+  try {
+    result = inProcess(p, () => init.call(p.def, p, p.ext?.args));
+  } catch (error) {
+    finish(p, exitReason.error(error));
+    return;
+  }
+  if (isThenable(result)) {
+    awaitStep(p, result, (ok, value) => {
+      if (ok) started(p, value);
+      else finish(p, exitReason.error(value));
+    });
+  } else {
+    started(p, result);
+  }
+}
+
+function started(p: ActorProcess, state: unknown): void {
+  p.state = state;
+  p.afterTurn();
+}
+
+/** Awaits an async handler; the next message waits until it settles. */
+export function awaitHandler(p: ActorProcess, promise: PromiseLike<void>, message: unknown): void {
+  awaitStep(p, promise, (ok, error) => {
+    if (!ok) {
+      const runtime = p.runtime;
+      const previous = runtime.current;
+      runtime.current = p;
+      try {
+        handleFailure(p, error, message);
+      } finally {
+        runtime.current = previous;
+      }
+    }
+    p.afterTurn();
+  });
+}
+
+/** Handles a system-lane signal. */
+export function handleSignal(p: ActorProcess, signal: unknown): void {
+  const s = signal as EscalationSignal;
+  if (s.kind === 'escalation') handleFailure(p, new EscalatedError(s.child, s.error), undefined);
+}
+
+/** Asks the error hook what `error` means and carries it out. */
+export function handleFailure(p: ActorProcess, error: unknown, message: unknown): void {
+  let directive: Directive = 'stop';
+  const onError = p.def.onError;
+  if (onError !== undefined) {
+    try {
+      directive = onError.call(p.def, error, message, p);
+    } catch (hookError) {
+      p.runtime.reportHookFailure(p.pid, 'onError', hookError);
+      directive = 'stop';
+    }
+    if (!DIRECTIVES.includes(directive)) {
+      p.runtime.reportHookFailure(
+        p.pid,
+        'onError',
+        new TypeError(`onError returned ${String(directive)}, not a directive`),
+      );
+      directive = 'stop';
+    }
+  }
+  switch (directive) {
+    case 'resume':
+      return;
+    case 'restart':
+      restartInPlace(p, error);
+      return;
+    case 'escalate':
+      p.extras().escalation = { error };
+      void requestStop(p, exitReason.error(error));
+      return;
+    case 'stop':
+      void requestStop(p, exitReason.error(error));
+      return;
+  }
+}
+
+/** `restart`: terminate, stop children, cancel timers, then `init` again; same pid and mailbox. */
+function restartInPlace(p: ActorProcess, error: unknown): void {
+  const ext = p.extras();
+  ext.restarts++;
+  if (ext.abort !== null) {
+    ext.abort.abort();
+    ext.abort = null;
+  }
+  cancelTimers(p);
+  stopChildren(p, () =>
+    runTerminate(p, exitReason.error(error), () => {
+      p.runtime.reportRestart(p.pid, error, ext.restarts);
+      p.flags |= NEEDS_INIT;
+      p.status = 'starting';
+      runInit(p);
+    }),
+  );
+}
+
+/** Requests a graceful stop; resolves when the process has exited. */
+export function requestStop(
+  p: ActorProcess,
+  reason: ExitReason = exitReason.normal,
+): Promise<void> {
+  if ((p.flags & DEAD) !== 0) return Promise.resolve();
+  const ext = p.extras();
+  const promise = new Promise<void>((resolve) => {
+    if (ext.stopWaiters === null) ext.stopWaiters = [];
+    ext.stopWaiters.push(resolve);
+  });
+  if ((p.flags & (STOP_REQUESTED | STOPPING)) !== 0) return promise;
+  ext.stopReason = reason;
+  p.flags |= STOP_REQUESTED;
+  p.status = 'stopping';
+  ext.abort?.abort();
+  if ((p.flags & BUSY) === 0 && p.runtime.current !== p) p.runtime.scheduler.schedule(p);
+  return promise;
+}
+
+/** Graceful stop at a safe point: children first, then `terminate`, then exit. */
+export function beginStop(p: ActorProcess): void {
+  p.flags = (p.flags & ~STOP_REQUESTED) | STOPPING;
+  p.status = 'stopping';
+  const reason = p.ext?.stopReason ?? exitReason.normal;
+  stopChildren(p, () => runTerminate(p, reason, (final) => finish(p, final)));
+}
+
+function stopChildren(p: ActorProcess, next: () => void): void {
+  const children = p.ext?.children;
+  if (children === null || children === undefined || children.size === 0) {
+    next();
+    return;
+  }
+  // Newest first, as OTP stops children in reverse start order.
+  const all = [...children].reverse().map((child) => requestStop(child, exitReason.shutdown()));
+  awaitStep(p, Promise.all(all), () => next());
+}
+
+function runTerminate(
+  p: ActorProcess,
+  reason: ExitReason,
+  next: (final: ExitReason) => void,
+): void {
+  const terminate = p.def.terminate;
+  if (terminate === undefined) {
+    next(reason);
+    return;
+  }
+  let result: unknown;
+  try {
+    result = inProcess(p, () => terminate.call(p.def, reason, p));
+  } catch (error) {
+    p.runtime.reportHookFailure(p.pid, 'terminate', error);
+    next(exitReason.error(error));
+    return;
+  }
+  if (isThenable(result)) {
+    awaitStep(p, result, (ok, error) => {
+      if (!ok) p.runtime.reportHookFailure(p.pid, 'terminate', error);
+      next(ok ? reason : exitReason.error(error));
+    });
+  } else {
+    next(reason);
+  }
+}
+
+/** Kills `p` at once: no `terminate`, children killed first, in-flight work abandoned. */
+export function kill(p: ActorProcess): void {
+  if ((p.flags & DEAD) !== 0) return;
+  const children = p.ext?.children;
+  if (children !== null && children !== undefined)
+    for (const child of [...children].reverse()) kill(child);
+  finish(p, exitReason.killed);
+}
+
+/** The exit: release everything, tell everyone, keep nothing. Runs once. */
+export function finish(p: ActorProcess, reason: ExitReason): void {
+  if ((p.flags & DEAD) !== 0) return;
+  const runtime = p.runtime;
+  if ((p.flags & BUSY) !== 0) {
+    p.flags &= ~BUSY;
+    runtime.scheduler.leaveAsync();
+  }
+  p.flags = (p.flags | DEAD) & ~(STOP_REQUESTED | STOPPING);
+  p.status = isCleanExit(reason) ? 'stopped' : 'failed';
+  const ext = p.ext;
+  ext?.abort?.abort();
+  // Names and table entry go first, so a restart can re-register at once (OTP R1.4).
+  runtime.released(p, reason);
+  cancelTimers(p);
+  if (ext !== null) {
+    for (const child of ext.children ?? []) kill(child);
+    let ask = ext.asks;
+    ext.asks = null;
+    while (ask !== null) {
+      const next = ask.next;
+      ask.prev = null;
+      ask.next = null;
+      ask.abandon(reason);
+      ask = next;
+    }
+  }
+  p.mailbox?.clear(
+    (message, sender) =>
+      runtime.deadLetter(
+        message instanceof Envelope ? message.message : message,
+        p.pid,
+        sender as typeof p.pid | undefined,
+        'stopped',
+      ),
+    (waiter) => waiter.reject(new NoProcError(formatPid(p.pid))),
+  );
+  p.parentProcess?.ext?.children?.delete(p);
+  p.state = undefined;
+  runtime.reportExit(p.pid, reason);
+  const escalation = ext?.escalation;
+  if (escalation !== null && escalation !== undefined) {
+    const parent = p.parentProcess;
+    runtime.reportEscalation(p.pid, parent?.pid, escalation.error);
+    if (parent !== null && (parent.flags & DEAD) === 0) {
+      parent.mailbox ??= new Mailbox();
+      const signal: EscalationSignal = {
+        kind: 'escalation',
+        child: p.pid,
+        error: escalation.error,
+      };
+      parent.mailbox.pushSignal(signal);
+      if ((parent.flags & BUSY) === 0) runtime.scheduler.schedule(parent);
+    }
+  }
+  const waiters = ext?.stopWaiters;
+  if (ext !== null && waiters !== null && waiters !== undefined) {
+    ext.stopWaiters = null;
+    for (const resolve of waiters) resolve();
+  }
+}
+
+function cancelTimers(p: ActorProcess): void {
+  const timers = p.ext?.timers;
+  if (timers === null || timers === undefined || timers.size === 0) return;
+  for (const timer of [...timers]) {
+    p.runtime.timers.cancel(timer);
+    timer.release();
+  }
+}

@@ -1,0 +1,536 @@
+import {
+  CallingSelfError,
+  InvalidArgumentError,
+  MailboxFullError,
+  NoProcError,
+  NotRepliableError,
+} from '../errors.js';
+import type { SendOptions } from '../mailbox/index.js';
+import {
+  decideOverflow,
+  Envelope,
+  LANE_NORMAL,
+  LANE_SYSTEM,
+  laneOf,
+  Mailbox,
+} from '../mailbox/index.js';
+import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
+import { formatPid } from '../process/index.js';
+import type { Runnable } from '../scheduler/index.js';
+import type { ActorContext } from './context.js';
+import type { ActorDefinition } from './definition.js';
+import { ProcessExtras } from './extras.js';
+import {
+  BUSY,
+  COPY_ON_SEND,
+  DEAD,
+  ENVELOPES,
+  NEEDS_INIT,
+  NO_LANES,
+  STOP_REQUESTED,
+  STOPPING,
+} from './flags.js';
+import {
+  awaitHandler,
+  beginStop,
+  handleFailure,
+  handleSignal,
+  requestStop,
+  runInit,
+} from './lifecycle.js';
+import type { ActorRef, AskOptions } from './ref.js';
+import { PendingAsk } from './reply.js';
+import type { Runtime } from './runtime.js';
+import type { SpawnOptions } from './spawn-options.js';
+import { MessageTimer, type TimerHost, type TimerRef } from './timer.js';
+
+/** An untyped definition, as the runtime stores it. */
+export type AnyDefinition = ActorDefinition<unknown, unknown, unknown>;
+
+/**
+ * One process: its record, its mailbox and the context its handlers see.
+ * The record is small and monomorphic; everything optional lives in
+ * {@link ProcessExtras}, allocated on first use.
+ */
+export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, TimerHost {
+  readonly runtime: Runtime & ProcessHost;
+  readonly pid: Pid;
+  readonly def: AnyDefinition;
+  readonly ref: LocalRef<unknown>;
+  readonly parentProcess: ActorProcess | null;
+  state: unknown = undefined;
+  status: ProcessStatus;
+  flags: number;
+  queued = false;
+  mailbox: Mailbox | null = null;
+  ext: ProcessExtras | null = null;
+  handled = 0;
+  sender: Pid | undefined = undefined;
+  envelope: Envelope<unknown> | undefined = undefined;
+  lastAt = -1;
+
+  constructor(
+    runtime: Runtime & ProcessHost,
+    pid: Pid,
+    def: AnyDefinition,
+    parent: ActorProcess | null,
+    flags: number,
+  ) {
+    this.runtime = runtime;
+    this.pid = pid;
+    this.def = def;
+    this.parentProcess = parent;
+    this.flags = flags;
+    this.status = (flags & NEEDS_INIT) !== 0 ? 'starting' : 'waiting';
+    this.ref = new LocalRef(this);
+  }
+
+  /** The extras record, created on first use. */
+  extras(): ProcessExtras {
+    let ext = this.ext;
+    if (ext === null) {
+      ext = new ProcessExtras();
+      this.ext = ext;
+    }
+    return ext;
+  }
+
+  get alive(): boolean {
+    return (this.flags & DEAD) === 0;
+  }
+
+  /** The registered name, if any (kept in the extras). */
+  get registeredName(): string | undefined {
+    return this.ext?.name;
+  }
+
+  set registeredName(name: string | undefined) {
+    if (name !== undefined || this.ext !== null) this.extras().name = name;
+  }
+
+  // ---- sending -------------------------------------------------------------
+
+  /** Queues `message` from the current process; the hot path of `tell`. */
+  deliver(message: unknown, options: SendOptions | undefined, copied = false): void {
+    const runtime = this.runtime;
+    const current = runtime.current;
+    const sender = current === null ? undefined : current.pid;
+    if (message === undefined)
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    const flags = this.flags;
+    if ((flags & DEAD) !== 0) {
+      runtime.deadLetter(message, this.pid, sender, 'noproc');
+      return;
+    }
+    let mb = this.mailbox;
+    if (mb === null) {
+      mb = new Mailbox();
+      this.mailbox = mb;
+    }
+    let item: unknown = message;
+    let lane = LANE_NORMAL;
+    if (options !== undefined || (flags & (ENVELOPES | COPY_ON_SEND)) !== 0) {
+      item = this.#wrap(message, options, sender, copied);
+      lane = this.#laneOf(item);
+    }
+    if (mb.size >= mb.capacity && !this.#overflow(mb, item, sender)) return;
+    mb.push(item, sender, lane);
+    if ((flags & BUSY) === 0) runtime.scheduler.schedule(this);
+  }
+
+  /** Like `deliver`, but waits for room in a full backpressure mailbox. */
+  offer(message: unknown, options: SendOptions | undefined): Promise<void> {
+    const mb = this.mailbox;
+    if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
+    if (mb === null || mb.size < mb.capacity || mb.policy !== 'backpressure') {
+      try {
+        this.deliver(message, options);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (message === undefined) {
+      return Promise.reject(new InvalidArgumentError('message', 'undefined is not a message'));
+    }
+    const current = this.runtime.current;
+    const sender = current === null ? undefined : current.pid;
+    let item: unknown;
+    try {
+      item = this.#wrap(message, options, sender);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const lane = this.#laneOf(item);
+    return new Promise((resolve, reject) =>
+      mb.wait({ message: item, sender, lane, resolve, reject }),
+    );
+  }
+
+  /** Request-reply: see {@link ActorRef.ask}. */
+  ask(request: unknown, options: AskOptions | undefined): Promise<unknown> {
+    const runtime = this.runtime;
+    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+      return Promise.reject(
+        new NotRepliableError('ask needs a plain object request to carry a reply port'),
+      );
+    }
+    if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
+    if (runtime.current === this) return Promise.reject(new CallingSelfError(formatPid(this.pid)));
+    const timeout = options?.timeout ?? runtime.askTimeout;
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      return Promise.reject(
+        new InvalidArgumentError('timeout', 'must be a number >= 0 or Infinity'),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      const pending = new PendingAsk(runtime, this, timeout, resolve, reject);
+      const head = this.extras().asks;
+      pending.next = head;
+      if (head !== null) head.prev = pending;
+      (this.ext as ProcessExtras).asks = pending;
+      if (timeout !== Number.POSITIVE_INFINITY) runtime.timers.schedule(pending, timeout);
+      try {
+        // The request is copied before the reply port joins it: a port must stay itself.
+        const copy = (this.flags & COPY_ON_SEND) !== 0;
+        const body = (copy ? copyMessage(request) : request) as object;
+        const withReply = { ...body, reply: pending };
+        const wantsEnvelope = options !== undefined || (this.flags & ENVELOPES) !== 0;
+        this.deliver(
+          withReply,
+          wantsEnvelope ? { ...options, correlationId: pending.correlationId } : undefined,
+          copy,
+        );
+      } catch (error) {
+        pending.fail(error);
+      }
+    });
+  }
+
+  /** Removes an ask from this process's pending list (it was answered or timed out). */
+  forgetAsk(ask: PendingAsk): void {
+    const ext = this.ext;
+    if (ext === null) return;
+    if (ask.prev !== null) ask.prev.next = ask.next;
+    else if (ext.asks === ask) ext.asks = ask.next;
+    if (ask.next !== null) ask.next.prev = ask.prev;
+    ask.prev = null;
+    ask.next = null;
+  }
+
+  #wrap(
+    message: unknown,
+    options: SendOptions | undefined,
+    sender: Pid | undefined,
+    copied = false,
+  ): unknown {
+    const runtime = this.runtime;
+    let body = message;
+    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = copyMessage(message);
+    if (options === undefined && (this.flags & ENVELOPES) === 0) return body;
+    if (options !== undefined) checkSendOptions(options);
+    return new Envelope(runtime.nextMessageId(), body, sender, runtime.clock.now(), options);
+  }
+
+  #laneOf(item: unknown): number {
+    if (!(item instanceof Envelope) || (this.flags & NO_LANES) !== 0) return LANE_NORMAL;
+    return laneOf(item.priority) ?? LANE_NORMAL;
+  }
+
+  /** Applies the overflow policy; returns whether the new message may be queued. */
+  #overflow(mb: Mailbox, item: unknown, sender: Pid | undefined): boolean {
+    const runtime = this.runtime;
+    const decision = decideOverflow(mb.policy, mb.size, mb.capacity, false);
+    if (decision === 'accept') return true;
+    if (decision === 'drop-oldest') {
+      if (mb.evictOldest()) {
+        mb.dropped++;
+        const old = mb.takenMessage;
+        const oldBody = old instanceof Envelope ? old.message : old;
+        runtime.reportOverflow(this.pid, 'drop-oldest', mb.capacity);
+        runtime.deadLetter(oldBody, this.pid, mb.takenSender as Pid | undefined, 'dropped-oldest');
+        return true;
+      }
+    }
+    if (decision === 'reject' || decision === 'wait') {
+      mb.rejected++;
+      runtime.reportOverflow(this.pid, 'reject', mb.capacity);
+      throw new MailboxFullError(formatPid(this.pid), mb.capacity);
+    }
+    mb.dropped++;
+    runtime.reportOverflow(this.pid, 'drop-newest', mb.capacity);
+    runtime.deadLetter(
+      item instanceof Envelope ? item.message : item,
+      this.pid,
+      sender,
+      'dropped-newest',
+    );
+    return false;
+  }
+
+  // ---- running -------------------------------------------------------------
+
+  /** Handles up to `max` messages; called by the scheduler only. */
+  run(max: number, now: number): number {
+    const flags = this.flags;
+    if ((flags & (BUSY | DEAD | STOPPING)) !== 0) return 0;
+    if ((flags & STOP_REQUESTED) !== 0) {
+      beginStop(this);
+      return 0;
+    }
+    if ((flags & NEEDS_INIT) !== 0) {
+      runInit(this);
+      return 0;
+    }
+    const mb = this.mailbox;
+    if (mb === null) return 0;
+    const runtime = this.runtime;
+    const handle = this.def.handle;
+    runtime.current = this;
+    this.status = 'running';
+    this.lastAt = now;
+    let n = 0;
+    while (n < max && mb.take()) {
+      let message = mb.takenMessage;
+      if (mb.takenLane === LANE_SYSTEM) {
+        handleSignal(this, message);
+        if ((this.flags & (DEAD | BUSY | STOP_REQUESTED)) !== 0) break;
+        continue;
+      }
+      let envelope: Envelope<unknown> | undefined;
+      if (message instanceof Envelope) {
+        if (message.expiresAt <= now) {
+          mb.expired++;
+          runtime.deadLetter(message.message, this.pid, message.sender, 'expired');
+          continue;
+        }
+        envelope = message;
+        message = message.message;
+      }
+      n++;
+      mb.handled++;
+      this.handled++;
+      this.sender = mb.takenSender as Pid | undefined;
+      this.envelope = envelope;
+      let result: unknown;
+      try {
+        result = handle.call(this.def, message, this);
+      } catch (error) {
+        handleFailure(this, error, message);
+        if ((this.flags & (DEAD | BUSY | STOP_REQUESTED)) !== 0) break;
+        continue;
+      }
+      if (result !== undefined && typeof (result as PromiseLike<void>).then === 'function') {
+        awaitHandler(this, result as PromiseLike<void>, message);
+        break;
+      }
+      if ((this.flags & STOP_REQUESTED) !== 0) break;
+    }
+    runtime.current = null;
+    if (mb.hasWaiters) mb.admitWaiters();
+    this.afterTurn();
+    return n;
+  }
+
+  /** Decides what follows a turn or a settled async step: stop, run again, or wait. */
+  afterTurn(): void {
+    const flags = this.flags;
+    if ((flags & (DEAD | BUSY | STOPPING)) !== 0) return;
+    if ((flags & STOP_REQUESTED) !== 0) {
+      beginStop(this);
+      return;
+    }
+    const mb = this.mailbox;
+    if (mb !== null && !mb.isEmpty) {
+      this.status = 'running';
+      this.runtime.scheduler.schedule(this);
+    } else {
+      this.status = 'waiting';
+    }
+  }
+
+  // ---- timers --------------------------------------------------------------
+
+  deliverFromTimer(message: unknown): boolean {
+    if ((this.flags & DEAD) !== 0) return false;
+    const runtime = this.runtime;
+    const previous = runtime.current;
+    runtime.current = null; // a timer's message has no sender
+    try {
+      this.deliver(message, undefined);
+    } catch {
+      // A full reject/backpressure mailbox refuses a timer message: it is
+      // counted as rejected by the mailbox and reported as overflow.
+    } finally {
+      runtime.current = previous;
+    }
+    return true;
+  }
+
+  trackTimer(timer: MessageTimer): void {
+    const ext = this.extras();
+    if (ext.timers === null) ext.timers = new Set();
+    ext.timers.add(timer);
+  }
+
+  untrackTimer(timer: MessageTimer): void {
+    this.ext?.timers?.delete(timer);
+  }
+
+  // ---- the context handlers see ---------------------------------------------
+
+  get self(): ActorRef<unknown> {
+    return this.ref;
+  }
+
+  get parent(): Pid | undefined {
+    return this.parentProcess?.pid;
+  }
+
+  get lastMessageAt(): number | undefined {
+    return this.lastAt < 0 ? undefined : this.lastAt;
+  }
+
+  get restarts(): number {
+    return this.ext?.restarts ?? 0;
+  }
+
+  get signal(): AbortSignal {
+    const ext = this.extras();
+    if (ext.abort === null) {
+      ext.abort = new AbortController();
+      if ((this.flags & (DEAD | STOPPING | STOP_REQUESTED)) !== 0) ext.abort.abort();
+    }
+    return ext.abort.signal;
+  }
+
+  spawn<M2, S2, A2>(
+    definition: ActorDefinition<M2, S2, A2>,
+    options?: SpawnOptions<A2>,
+  ): ActorRef<M2> {
+    if ((this.flags & DEAD) !== 0)
+      throw new NoProcError(formatPid(this.pid), 'an exited process cannot spawn');
+    return this.runtime.spawnProcess(definition as unknown as AnyDefinition, options, this)
+      .ref as ActorRef<M2>;
+  }
+
+  stop(reason?: ExitReason): void {
+    void requestStop(this, reason);
+  }
+
+  sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
+    return this.#timer(delayMs, message, to, 0);
+  }
+
+  sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
+    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
+    return this.#timer(intervalMs, message, to, intervalMs);
+  }
+
+  cancelTimer(timer: TimerRef): number | false {
+    if (!(timer instanceof MessageTimer)) return false;
+    const left = this.runtime.timers.remaining(timer);
+    if (left === false) return false;
+    this.runtime.timers.cancel(timer);
+    timer.release();
+    return left;
+  }
+
+  #timer(
+    delayMs: number,
+    message: unknown,
+    to: ActorRef<unknown> | undefined,
+    interval: number,
+  ): TimerRef {
+    if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
+      throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
+    }
+    if (message === undefined)
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    const dest = to === undefined ? this : this.runtime.resolveLocal(to);
+    return this.runtime.startTimer(message, dest, this, delayMs, interval);
+  }
+}
+
+/** What a process needs from its system beyond {@link Runtime}: spawning, timers, reporting. */
+export interface ProcessHost {
+  spawnProcess(
+    def: AnyDefinition,
+    options: SpawnOptions<unknown> | undefined,
+    parent: ActorProcess | null,
+  ): ActorProcess;
+  /** The process has exited: forget it (table, name). Runs before exit is reported. */
+  released(process: ActorProcess, reason: ExitReason): void;
+  /** Finds the local process behind a ref; throws `InvalidArgumentError` for a foreign ref. */
+  resolveLocal(ref: ActorRef<unknown>): ActorProcess;
+  startTimer(
+    message: unknown,
+    to: ActorProcess,
+    owner: ActorProcess | null,
+    delayMs: number,
+    interval: number,
+  ): TimerRef;
+  reportOverflow(
+    pid: Pid,
+    decision: 'drop-newest' | 'drop-oldest' | 'reject',
+    capacity: number,
+  ): void;
+  reportExit(pid: Pid, reason: ExitReason): void;
+  reportRestart(pid: Pid, error: unknown, restarts: number): void;
+  reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
+  reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;
+}
+
+/** The ref of a process in this thread: sends go straight to its mailbox. */
+export class LocalRef<M> implements ActorRef<M> {
+  readonly pid: Pid;
+  readonly process: ActorProcess;
+
+  constructor(process: ActorProcess) {
+    this.pid = process.pid;
+    this.process = process;
+  }
+
+  tell(message: M, options?: SendOptions): void {
+    this.process.deliver(message, options);
+  }
+
+  offer(message: M, options?: SendOptions): Promise<void> {
+    return this.process.offer(message, options);
+  }
+
+  ask(request: object, options?: AskOptions): Promise<never> {
+    return this.process.ask(request, options) as Promise<never>;
+  }
+
+  toString(): string {
+    return `ActorRef${formatPid(this.pid)}`;
+  }
+}
+
+function copyMessage(message: unknown): unknown {
+  try {
+    return structuredClone(message);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      'message',
+      `cannot be copied (copyOnSend): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+function checkSendOptions(options: SendOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'send options must be an object');
+  }
+  const { ttl, priority } = options;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0))) {
+    throw new InvalidArgumentError('ttl', 'must be a number >= 0');
+  }
+  if (priority !== undefined && laneOf(priority) === undefined) {
+    throw new InvalidArgumentError(
+      'priority',
+      `must be low, normal, high or critical, got ${String(priority)}`,
+    );
+  }
+}

@@ -1,0 +1,55 @@
+import type { SendOptions } from '../mailbox/index.js';
+import type { Pid } from '../process/index.js';
+import type { ReplyOf, RequestOf } from './reply.js';
+
+/**
+ * Options of one `ask`: the send options plus a timeout.
+ *
+ * @example
+ * ```ts
+ * await ref.ask({ type: 'get' }, { timeout: 250, priority: 'high' });
+ * ```
+ */
+export interface AskOptions extends SendOptions {
+  /** Milliseconds to wait for the reply; default the system's `askTimeout` (5000). `Infinity` waits forever. */
+  readonly timeout?: number;
+}
+
+/**
+ * A typed address of a process. It accepts only `M` — the compiler rejects
+ * any other message — and an `ask` returns exactly the reply type the
+ * request's `reply` port declares. Refs are cheap, comparable by `pid`, and
+ * stay valid after the process exits (sends then go to dead letters).
+ *
+ * Members are declared as properties so that `ActorRef<A | B>` can be used
+ * where an `ActorRef<A>` is expected, but never the other way round.
+ *
+ * @example
+ * ```ts
+ * type Msg = { type: 'inc' } | { type: 'get'; reply: Reply<number> };
+ * const ref: ActorRef<Msg> = system.spawn(counter);
+ * ref.tell({ type: 'inc' });
+ * const n: number = await ref.ask({ type: 'get' });
+ * ```
+ */
+export interface ActorRef<M> {
+  /** The process's pid. */
+  readonly pid: Pid;
+  /**
+   * Fire and forget. Never waits. To a dead process the message becomes a
+   * dead letter; a full `reject` or `backpressure` mailbox throws `MailboxFullError`.
+   */
+  readonly tell: (message: M, options?: SendOptions) => void;
+  /** Like `tell`, but waits for room in a full `backpressure` mailbox. Rejects with `NoProcError` for a dead process. */
+  readonly offer: (message: M, options?: SendOptions) => Promise<void>;
+  /**
+   * Request-reply. Sends `request` with a fresh reply port as its `reply`
+   * field and resolves with what the handler sends to it. Rejects with
+   * `NoProcError` (no such process), `CallTimeoutError` (no reply in time),
+   * `ProcessExitedError` (it exited first) or what the handler passed to `fail`.
+   */
+  readonly ask: <Q extends RequestOf<M>>(
+    request: Q,
+    options?: AskOptions,
+  ) => Promise<ReplyOf<M, Q>>;
+}

@@ -1,0 +1,139 @@
+import { CallTimeoutError, NoProcError, ProcessExitedError } from '../errors.js';
+import type { ExitReason } from '../process/index.js';
+import { formatExitReason, formatPid } from '../process/index.js';
+import { TimerEntry } from '../scheduler/index.js';
+import type { AskTarget, Runtime } from './runtime.js';
+
+declare const REPLY_TYPE: unique symbol;
+
+/**
+ * A reply port: the typed "return address" an `ask` puts in its request
+ * (Akka Typed's `replyTo`, ractor's `RpcReplyPort`). The handler answers
+ * with `send` or `fail`, once; a later answer, or one after the ask timed
+ * out, goes to dead letters as `late-reply`.
+ *
+ * @example
+ * ```ts
+ * type Msg = { type: 'get'; reply: Reply<number> };
+ * handle(msg, ctx) { msg.reply.send(ctx.state); }
+ * ```
+ */
+export interface Reply<R> {
+  /** Phantom member that makes `Reply<R>` invariant in `R`; never present at run time. */
+  readonly [REPLY_TYPE]?: (value: R) => R;
+  /** Correlation id of the ask, unique within the system. */
+  readonly correlationId: number;
+  /** True until the ask is answered, fails, times out or its target exits. */
+  readonly pending: boolean;
+  /** Resolves the caller's promise with `value`. */
+  send(value: R): void;
+  /** Rejects the caller's promise with `error`. */
+  fail(error: unknown): void;
+}
+
+/**
+ * The members of a message union that can be asked: those with a
+ * `reply: Reply<R>` field, without that field (the runtime adds it).
+ *
+ * @example
+ * ```ts
+ * type Msg = { type: 'inc' } | { type: 'get'; reply: Reply<number> };
+ * type R = RequestOf<Msg>; // { type: 'get' }
+ * ```
+ */
+export type RequestOf<M> = M extends { readonly reply: Reply<infer _R> } ? Omit<M, 'reply'> : never;
+
+/**
+ * The reply type of the request `Q` sent to a ref of `M`.
+ *
+ * @example
+ * ```ts
+ * type N = ReplyOf<Msg, { type: 'get' }>; // number
+ * ```
+ */
+export type ReplyOf<M, Q> =
+  Extract<M, Q & { readonly reply: unknown }> extends { readonly reply: Reply<infer R> }
+    ? R
+    : never;
+
+/**
+ * One outstanding ask: the reply port the handler sees, the timer of its
+ * timeout, and a link in its target's list of pending asks (so the target's
+ * exit can fail it at once, as an OTP call fails when the server dies).
+ */
+export class PendingAsk extends TimerEntry implements Reply<unknown> {
+  readonly correlationId: number;
+  readonly #runtime: Runtime;
+  readonly #resolve: (value: unknown) => void;
+  readonly #reject: (error: unknown) => void;
+  readonly #timeout: number;
+  target: AskTarget | null;
+  prev: PendingAsk | null = null;
+  next: PendingAsk | null = null;
+  #settled = false;
+
+  constructor(
+    runtime: Runtime,
+    target: AskTarget,
+    timeout: number,
+    resolve: (value: unknown) => void,
+    reject: (error: unknown) => void,
+  ) {
+    super();
+    this.#runtime = runtime;
+    this.correlationId = runtime.nextMessageId();
+    this.target = target;
+    this.#timeout = timeout;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  get pending(): boolean {
+    return !this.#settled;
+  }
+
+  send(value: unknown): void {
+    if (this.#settle()) this.#resolve(value);
+    else this.#late(value);
+  }
+
+  fail(error: unknown): void {
+    if (this.#settle()) this.#reject(error);
+    else this.#late(error);
+  }
+
+  /** The ask timed out. */
+  fire(): void {
+    const target = this.target;
+    if (!this.#settle()) return;
+    this.#reject(
+      new CallTimeoutError(target === null ? '?' : formatPid(target.pid), this.#timeout),
+    );
+  }
+
+  /** The target exited (or never existed) before answering. */
+  abandon(reason: ExitReason): void {
+    const target = this.target;
+    if (!this.#settle()) return;
+    const name = target === null ? '?' : formatPid(target.pid);
+    this.#reject(
+      reason.kind === 'noproc'
+        ? new NoProcError(name)
+        : new ProcessExitedError(name, reason, formatExitReason(reason)),
+    );
+  }
+
+  #settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.#runtime.timers.cancel(this);
+    this.target?.forgetAsk(this);
+    this.target = null;
+    return true;
+  }
+
+  #late(value: unknown): void {
+    const current = this.#runtime.current;
+    this.#runtime.deadLetter(value, undefined, current?.pid, 'late-reply');
+  }
+}

@@ -1,0 +1,37 @@
+import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
+import type { Pid } from '../process/index.js';
+import type { Clock, Scheduler, TimerQueue } from '../scheduler/index.js';
+import type { PendingAsk } from './reply.js';
+
+/** A process that asks can be aimed at; it tracks them to fail them when it exits. */
+export interface AskTarget {
+  readonly pid: Pid;
+  forgetAsk(ask: PendingAsk): void;
+}
+
+/** The running process as seen by a sender: its pid, to record as sender. */
+export interface Current {
+  readonly pid: Pid;
+}
+
+/**
+ * What a process needs from the system that owns it. The system implements
+ * this; processes never reach for module-level state.
+ */
+export interface Runtime {
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly timers: TimerQueue;
+  readonly events: Stream<SystemEvent>;
+  /** Default timeout for `ask`, in ms. */
+  readonly askTimeout: number;
+  /** The process whose handler or hook is running now, if any. */
+  current: Current | null;
+  nextMessageId(): number;
+  deadLetter(
+    message: unknown,
+    target: Pid | undefined,
+    sender: Pid | undefined,
+    reason: DeadLetterReason,
+  ): void;
+}

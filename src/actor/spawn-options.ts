@@ -1,0 +1,59 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { MailboxOptions } from '../mailbox/index.js';
+import { checkMailboxOptions } from '../mailbox/index.js';
+
+/**
+ * How to spawn one process.
+ *
+ * @example
+ * ```ts
+ * system.spawn(worker, {
+ *   name: 'worker-1',
+ *   args: { retries: 3 },
+ *   mailbox: { capacity: 1_000, overflow: 'backpressure' },
+ *   copyOnSend: true,
+ * });
+ * ```
+ */
+export interface SpawnOptions<A = undefined> {
+  /** A unique name to register; released when the process ends. */
+  readonly name?: string;
+  /** Arguments passed to `init` (and again on each restart). */
+  readonly args?: A;
+  /** Bounds and overflow policy; default unbounded. */
+  readonly mailbox?: MailboxOptions;
+  /** Honour message priorities (default true). When false, every message is FIFO in one lane. */
+  readonly priorityLanes?: boolean;
+  /** Deep-copy every message at send (`structuredClone`), as between Erlang processes. Default false. */
+  readonly copyOnSend?: boolean;
+  /** Give every message an envelope (id, sender, timestamp) even when the sender attached no options. */
+  readonly envelopes?: boolean;
+}
+
+/** Throws `InvalidArgumentError` naming the first invalid option. */
+export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'spawn options must be an object');
+  }
+  const { name, mailbox, priorityLanes, copyOnSend, envelopes } = options;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+    throw new InvalidArgumentError('name', 'must be a non-empty string');
+  }
+  if (mailbox !== undefined) {
+    if (typeof mailbox !== 'object' || mailbox === null) {
+      throw new InvalidArgumentError('mailbox', 'must be an object');
+    }
+    const problem = checkMailboxOptions(mailbox);
+    if (problem !== undefined) throw new InvalidArgumentError('mailbox', problem);
+  }
+  for (const [key, value] of [
+    ['priorityLanes', priorityLanes],
+    ['copyOnSend', copyOnSend],
+    ['envelopes', envelopes],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new InvalidArgumentError(key, `must be a boolean, got ${typeof value}`);
+    }
+  }
+}

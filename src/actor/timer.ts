@@ -1,0 +1,65 @@
+import { TimerEntry } from '../scheduler/index.js';
+
+/**
+ * A handle to a timer made by `sendAfter` or `sendInterval`.
+ *
+ * @example
+ * ```ts
+ * const t = ctx.sendAfter(500, { type: 'timeout' });
+ * if (done) ctx.cancelTimer(t);
+ * ```
+ */
+export interface TimerRef {
+  /** True until the timer fired (one-shot) or was cancelled. */
+  readonly active: boolean;
+}
+
+/** Something a timer can deliver to and be tied to. */
+export interface TimerHost {
+  /** Delivers a timer's message; false when the destination is gone. */
+  deliverFromTimer(message: unknown): boolean;
+  /** Tracks a timer so it is cancelled when this process ends. */
+  trackTimer(timer: MessageTimer): void;
+  untrackTimer(timer: MessageTimer): void;
+}
+
+/**
+ * A timer that sends a message to a process, once or every `interval` ms.
+ * It is tied to its owner and its destination: when either ends, it is cancelled.
+ */
+export class MessageTimer extends TimerEntry implements TimerRef {
+  readonly #message: unknown;
+  readonly #to: TimerHost;
+  readonly #owner: TimerHost | null;
+  readonly interval: number;
+  readonly #rearm: (timer: MessageTimer, delayMs: number) => void;
+
+  constructor(
+    message: unknown,
+    to: TimerHost,
+    owner: TimerHost | null,
+    interval: number,
+    rearm: (timer: MessageTimer, delayMs: number) => void,
+  ) {
+    super();
+    this.#message = message;
+    this.#to = to;
+    this.#owner = owner;
+    this.interval = interval;
+    this.#rearm = rearm;
+    to.trackTimer(this);
+    if (owner !== null && owner !== to) owner.trackTimer(this);
+  }
+
+  fire(): void {
+    const delivered = this.#to.deliverFromTimer(this.#message);
+    if (delivered && this.interval > 0) this.#rearm(this, this.interval);
+    else this.release();
+  }
+
+  /** Stops tracking this timer in its owner and destination. */
+  release(): void {
+    this.#to.untrackTimer(this);
+    this.#owner?.untrackTimer(this);
+  }
+}

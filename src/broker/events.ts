@@ -1,0 +1,149 @@
+import type { ExitReason, Pid } from '../process/index.js';
+
+/**
+ * Why a message was not handled. Every message that is not handled ends
+ * here, with one of these reasons: nothing vanishes.
+ * - `noproc`: the target did not exist or had exited;
+ * - `expired`: its TTL passed before it was handled;
+ * - `dropped-newest` / `dropped-oldest`: a full mailbox's overflow policy;
+ * - `late-reply`: a reply to an ask that had already timed out or ended;
+ * - `stopped`: still queued when its process exited;
+ * - `undefined-message`: `undefined` is not a message;
+ * - `init-failed`: queued while the process's `init` failed.
+ */
+export type DeadLetterReason =
+  | 'noproc'
+  | 'expired'
+  | 'dropped-newest'
+  | 'dropped-oldest'
+  | 'late-reply'
+  | 'stopped'
+  | 'undefined-message';
+
+/**
+ * One message that was not handled.
+ *
+ * @example
+ * ```ts
+ * system.deadLetters.subscribe((d) => console.warn(d.reason, d.target, d.message));
+ * ```
+ */
+export interface DeadLetter {
+  /** The message (for a late reply: the reply value). */
+  readonly message: unknown;
+  /** The pid it was sent to. */
+  readonly target: Pid | undefined;
+  /** The sending process, when known. */
+  readonly sender: Pid | undefined;
+  readonly reason: DeadLetterReason;
+  /** Clock time, in ms. */
+  readonly at: number;
+}
+
+/**
+ * What the system reports about itself: the inspection stream that tests,
+ * health checks and (later) the observer subscribe to.
+ *
+ * @example
+ * ```ts
+ * system.events.subscribe((e) => { if (e.type === 'exited') log(e.pid, e.reason); }, ['exited']);
+ * ```
+ */
+export type SystemEvent =
+  | {
+      readonly type: 'spawned';
+      readonly pid: Pid;
+      readonly parent: Pid | undefined;
+      readonly at: number;
+    }
+  | { readonly type: 'exited'; readonly pid: Pid; readonly reason: ExitReason; readonly at: number }
+  | {
+      readonly type: 'restarted';
+      readonly pid: Pid;
+      readonly error: unknown;
+      readonly restarts: number;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'escalated';
+      readonly pid: Pid;
+      readonly parent: Pid | undefined;
+      readonly error: unknown;
+      readonly at: number;
+    }
+  | { readonly type: 'dead-letter'; readonly letter: DeadLetter; readonly at: number }
+  | {
+      readonly type: 'long-handler';
+      readonly pid: Pid;
+      readonly elapsedMs: number;
+      readonly messages: number;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'mailbox-overflow';
+      readonly pid: Pid;
+      readonly decision: 'drop-newest' | 'drop-oldest' | 'reject';
+      readonly capacity: number;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'hook-failed';
+      readonly pid: Pid;
+      readonly hook: 'terminate' | 'onError';
+      readonly error: unknown;
+      readonly at: number;
+    };
+
+/** The `type` of every system event. */
+export type SystemEventType = SystemEvent['type'];
+
+/** A subscriber; returning nothing. Its exceptions are reported as process warnings. */
+export type Listener<T> = (item: T) => void;
+
+/**
+ * A synchronous fan-out of items to listeners, with an optional filter per
+ * listener. Costs one length check when nobody listens.
+ *
+ * @example
+ * ```ts
+ * const off = system.events.subscribe(console.log, ['restarted']);
+ * off();
+ * ```
+ */
+export class Stream<T> {
+  #listeners: { fn: Listener<T>; types: readonly string[] | undefined }[] = [];
+  readonly #label: string;
+
+  constructor(label: string) {
+    this.#label = label;
+  }
+
+  /** True when at least one listener is subscribed. */
+  get observed(): boolean {
+    return this.#listeners.length > 0;
+  }
+
+  /**
+   * Subscribes `listener`, optionally only to items whose `type` is in `types`.
+   * Returns a function that unsubscribes.
+   */
+  subscribe(listener: Listener<T>, types?: readonly string[]): () => void {
+    const entry = { fn: listener, types };
+    this.#listeners = [...this.#listeners, entry];
+    return () => {
+      this.#listeners = this.#listeners.filter((e) => e !== entry);
+    };
+  }
+
+  /** Delivers `item` to every matching listener. */
+  emit(item: T): void {
+    for (const { fn, types } of this.#listeners) {
+      if (types !== undefined && !types.includes((item as { type?: string }).type ?? '')) continue;
+      try {
+        fn(item);
+      } catch (error) {
+        process.emitWarning(`a ${this.#label} listener threw: ${String(error)}`, 'AirssysWarning');
+      }
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * airssys-rt: an actor runtime for TypeScript with Erlang/OTP semantics.
+ * This file is the whole public surface.
+ *
+ * @module
+ */
+export type {
+  ActorContext,
+  ActorDefinition,
+  ActorRef,
+  AskOptions,
+  Directive,
+  Reply,
+  ReplyOf,
+  RequestOf,
+  SpawnOptions,
+  TimerRef,
+} from './actor/index.js';
+export { defineActor, EscalatedError } from './actor/index.js';
+export type { DeadLetter, DeadLetterReason, SystemEvent, SystemEventType } from './broker/index.js';
+export type { ErrorCode } from './errors.js';
+export {
+  CallingSelfError,
+  CallTimeoutError,
+  InvalidArgumentError,
+  MailboxFullError,
+  NameTakenError,
+  NoProcError,
+  NotRepliableError,
+  ProcessExitedError,
+  RuntimeError,
+  SystemShutdownError,
+} from './errors.js';
+export type {
+  MailboxMetrics,
+  MailboxOptions,
+  OverflowPolicy,
+  Priority,
+  SendOptions,
+} from './mailbox/index.js';
+export { Envelope } from './mailbox/index.js';
+export type {
+  ErrorExit,
+  ExitReason,
+  KilledExit,
+  NoProcExit,
+  NormalExit,
+  Pid,
+  ProcessStatus,
+  ShutdownExit,
+} from './process/index.js';
+export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
+export type { Clock, SchedulerOptions, SchedulerStats } from './scheduler/index.js';
+export type {
+  ProcessInfo,
+  ProcessTarget,
+  ShutdownOptions,
+  StopOptions,
+  SystemOptions,
+  SystemStats,
+} from './system/index.js';
+export { ActorSystem, createSystem } from './system/index.js';

@@ -1,0 +1,74 @@
+/**
+ * A growable ring buffer of (message, sender) pairs: two array slots per
+ * entry, so enqueueing allocates nothing once the buffer is warm.
+ */
+export class PairRing {
+  #buf: unknown[];
+  #head = 0;
+  #size = 0;
+  #mask: number;
+
+  constructor(capacity = 8) {
+    let cap = 4;
+    while (cap < capacity) cap <<= 1;
+    this.#buf = new Array(cap * 2);
+    this.#mask = cap - 1;
+  }
+
+  /** Number of entries. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends an entry at the tail. */
+  push(message: unknown, sender: unknown): void {
+    if (this.#size > this.#mask) this.#grow();
+    const i = ((this.#head + this.#size) & this.#mask) << 1;
+    this.#buf[i] = message;
+    this.#buf[i + 1] = sender;
+    this.#size++;
+  }
+
+  /** The message at the head; only valid when `size > 0`. */
+  peekMessage(): unknown {
+    return this.#buf[this.#head << 1];
+  }
+
+  /** The sender at the head; only valid when `size > 0`. */
+  peekSender(): unknown {
+    return this.#buf[(this.#head << 1) + 1];
+  }
+
+  /** Drops the head entry; only valid when `size > 0`. */
+  drop(): void {
+    const i = this.#head << 1;
+    this.#buf[i] = undefined;
+    this.#buf[i + 1] = undefined;
+    this.#head = (this.#head + 1) & this.#mask;
+    this.#size--;
+  }
+
+  /** Removes every entry, calling `each` on it first, oldest first. */
+  drain(each: (message: unknown, sender: unknown) => void): void {
+    while (this.#size > 0) {
+      const message = this.peekMessage();
+      const sender = this.peekSender();
+      this.drop();
+      each(message, sender);
+    }
+  }
+
+  #grow(): void {
+    const old = this.#buf;
+    const cap = (this.#mask + 1) * 2;
+    const buf = new Array(cap * 2);
+    for (let k = 0; k < this.#size; k++) {
+      const from = ((this.#head + k) & this.#mask) << 1;
+      buf[k << 1] = old[from];
+      buf[(k << 1) + 1] = old[from + 1];
+    }
+    this.#buf = buf;
+    this.#head = 0;
+    this.#mask = cap - 1;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Exit reasons as data (OTP's reason terms). Every process ends with exactly
+ * one. They are delivered, compared and printed, never thrown.
+ *
+ * @module
+ */
+
+/** The process finished its work (OTP `normal`). */
+export interface NormalExit {
+  readonly kind: 'normal';
+}
+/** The process was asked to stop, optionally with a detail (OTP `shutdown` / `{shutdown, T}`). */
+export interface ShutdownExit {
+  readonly kind: 'shutdown';
+  readonly detail?: unknown;
+}
+/** The process was killed and could not clean up (OTP `killed`). */
+export interface KilledExit {
+  readonly kind: 'killed';
+}
+/** The process crashed; `error` is what was thrown (OTP's `{Reason, Stack}`). */
+export interface ErrorExit {
+  readonly kind: 'error';
+  readonly error: unknown;
+}
+/** The process did not exist (OTP `noproc`). */
+export interface NoProcExit {
+  readonly kind: 'noproc';
+}
+
+/**
+ * Why a process ended.
+ *
+ * @example
+ * ```ts
+ * const reason: ExitReason = exitReason.error(new Error('boom'));
+ * if (!isCleanExit(reason)) console.error('crashed', formatExitReason(reason));
+ * ```
+ */
+export type ExitReason = NormalExit | ShutdownExit | KilledExit | ErrorExit | NoProcExit;
+
+const NORMAL: NormalExit = Object.freeze({ kind: 'normal' });
+const SHUTDOWN: ShutdownExit = Object.freeze({ kind: 'shutdown' });
+const KILLED: KilledExit = Object.freeze({ kind: 'killed' });
+const NOPROC: NoProcExit = Object.freeze({ kind: 'noproc' });
+
+/**
+ * Constructors for exit reasons; the argument-free ones are shared frozen objects.
+ *
+ * @example
+ * ```ts
+ * ctx.stop(exitReason.shutdown('maintenance'));
+ * ```
+ */
+export const exitReason = Object.freeze({
+  normal: NORMAL,
+  killed: KILLED,
+  noproc: NOPROC,
+  /** `shutdown`, or `{shutdown, detail}` when a detail is given. */
+  shutdown(detail?: unknown): ShutdownExit {
+    return detail === undefined ? SHUTDOWN : Object.freeze({ kind: 'shutdown', detail });
+  },
+  /** A crash carrying the thrown value. */
+  error(error: unknown): ErrorExit {
+    return Object.freeze({ kind: 'error', error });
+  },
+});
+
+/**
+ * Whether a reason is "clean" (OTP R1.2): `normal`, `shutdown` or
+ * `{shutdown, _}`. Clean exits are not logged as crashes and do not restart
+ * transient children.
+ *
+ * @example
+ * ```ts
+ * isCleanExit(exitReason.normal); // true
+ * isCleanExit(exitReason.killed); // false
+ * ```
+ */
+export function isCleanExit(reason: ExitReason): boolean {
+  return reason.kind === 'normal' || reason.kind === 'shutdown';
+}
+
+/**
+ * A short human-readable description of a reason.
+ *
+ * @example
+ * ```ts
+ * formatExitReason(exitReason.error(new Error('boom'))); // "error: Error: boom"
+ * ```
+ */
+export function formatExitReason(reason: ExitReason): string {
+  switch (reason.kind) {
+    case 'error':
+      return `error: ${describeThrown(reason.error)}`;
+    case 'shutdown':
+      return reason.detail === undefined ? 'shutdown' : `shutdown: ${String(reason.detail)}`;
+    default:
+      return reason.kind;
+  }
+}
+
+function describeThrown(value: unknown): string {
+  if (value instanceof Error) return `${value.name}: ${value.message}`;
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return String(value);
+  }
+}

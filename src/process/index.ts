@@ -1,0 +1,12 @@
+export type {
+  ErrorExit,
+  ExitReason,
+  KilledExit,
+  NoProcExit,
+  NormalExit,
+  ShutdownExit,
+} from './exit-reason.js';
+export { exitReason, formatExitReason, isCleanExit } from './exit-reason.js';
+export type { Pid } from './pid.js';
+export { formatPid, PidAllocator } from './pid.js';
+export type { ProcessStatus } from './status.js';

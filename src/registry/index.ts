@@ -1,0 +1,2 @@
+export type { Nameable } from './names.js';
+export { NameTable } from './names.js';

@@ -1,0 +1,52 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * The source of time for a system: a monotonic millisecond reading and one-shot
+ * host timers. Injected so that timers, TTL, ask timeouts and intensity windows
+ * run deterministically under a {@link ManualClock} in tests.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = { now: () => performance.now(), setTimer: setTimeout, clearTimer: clearTimeout };
+ * createSystem({ clock });
+ * ```
+ */
+export interface Clock {
+  /** Monotonic time in milliseconds. Never goes backwards. */
+  now(): number;
+  /** Calls `callback` once, no earlier than `delayMs` from now. Returns a handle for {@link Clock.clearTimer}. */
+  setTimer(callback: () => void, delayMs: number): unknown;
+  /** Cancels a timer made by {@link Clock.setTimer}; unknown handles are ignored. */
+  clearTimer(handle: unknown): void;
+  /**
+   * Optional: says whether a pending timer should keep the host process
+   * alive. The timer queue leaves an idle host timer armed (cheaper than
+   * clearing it on every ask) but stops it from holding the process open.
+   */
+  keepAlive?(handle: unknown, keepAlive: boolean): void;
+}
+
+/** The longest delay `setTimeout` accepts; longer timers are re-armed in steps. */
+const MAX_HOST_DELAY = 2 ** 31 - 1;
+
+/**
+ * The real clock: `performance.now()` and `setTimeout`.
+ *
+ * @example
+ * ```ts
+ * const clock = realClock();
+ * const t0 = clock.now();
+ * ```
+ */
+export function realClock(): Clock {
+  return {
+    now: () => performance.now(),
+    setTimer: (callback, delayMs) => setTimeout(callback, Math.min(MAX_HOST_DELAY, delayMs)),
+    clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+    keepAlive: (handle, keepAlive) => {
+      const timeout = handle as NodeJS.Timeout;
+      if (keepAlive) timeout.ref();
+      else timeout.unref();
+    },
+  };
+}

@@ -1,0 +1,6 @@
+export type { Clock } from './clock.js';
+export { realClock } from './clock.js';
+export type { Runnable } from './run-queue.js';
+export type { LongTurnReporter, SchedulerOptions, SchedulerStats } from './scheduler.js';
+export { Scheduler } from './scheduler.js';
+export { CallbackTimer, TimerEntry, TimerQueue } from './timers.js';

@@ -1,0 +1,161 @@
+import type { Clock } from './clock.js';
+import { type Runnable, RunQueue } from './run-queue.js';
+
+/**
+ * Scheduler tuning. Defaults suit most systems.
+ *
+ * @example
+ * ```ts
+ * createSystem({ scheduler: { budget: 10_000, longHandlerMs: 20 } });
+ * ```
+ */
+export interface SchedulerOptions {
+  /** Messages handled per round before yielding to the event loop. Default 16384. */
+  readonly budget?: number;
+  /** Messages one process may handle per turn before the next process runs. Default 64. */
+  readonly batch?: number;
+  /** Milliseconds after which a round yields even if budget remains. Default 10. */
+  readonly sliceMs?: number;
+  /** A turn longer than this emits a long-handler report. Default 50. */
+  readonly longHandlerMs?: number;
+}
+
+/** Statistics of one scheduler, for health and benchmarks. */
+export interface SchedulerStats {
+  /** Rounds run so far. */
+  readonly rounds: number;
+  /** Messages handled so far. */
+  readonly handled: number;
+  /** Longest round, in ms. */
+  readonly longestRoundMs: number;
+  /** Processes in the run queue now. */
+  readonly runnable: number;
+  /** Async handlers and hooks in flight now. */
+  readonly inFlight: number;
+}
+
+/** Called when one process's turn took at least `longHandlerMs`. */
+export type LongTurnReporter = (process: Runnable, elapsedMs: number, messages: number) => void;
+
+/**
+ * Cooperative, fair scheduling: a run queue of ready processes, each turn
+ * bounded by a batch, each round bounded by a budget and a time slice, then a
+ * `setImmediate` so timers and I/O run. The first round after idleness starts
+ * from a microtask, so an `ask` from outside is answered without waiting for
+ * an event-loop turn.
+ */
+export class Scheduler {
+  readonly budget: number;
+  readonly batch: number;
+  readonly sliceMs: number;
+  readonly longHandlerMs: number;
+  readonly #clock: Clock;
+  readonly #runq = new RunQueue();
+  readonly #onLongTurn: LongTurnReporter;
+  #armed = false;
+  #draining = false;
+  #inFlight = 0;
+  #rounds = 0;
+  #handled = 0;
+  #longestRound = 0;
+  #idleWaiters: (() => void)[] = [];
+  readonly #drainBound = (): void => this.#drain();
+
+  constructor(clock: Clock, options: SchedulerOptions, onLongTurn: LongTurnReporter) {
+    this.#clock = clock;
+    this.budget = options.budget ?? 16_384;
+    this.batch = options.batch ?? 64;
+    this.sliceMs = options.sliceMs ?? 10;
+    this.longHandlerMs = options.longHandlerMs ?? 50;
+    this.#onLongTurn = onLongTurn;
+  }
+
+  /** Puts `p` in the run queue unless it is already there. */
+  schedule(p: Runnable): void {
+    if (p.queued) return;
+    p.queued = true;
+    this.#runq.push(p);
+    if (!this.#armed && !this.#draining) {
+      this.#armed = true;
+      queueMicrotask(this.#drainBound);
+    }
+  }
+
+  /** Marks the start of async work (an async handler or hook) that `idle()` must wait for. */
+  enterAsync(): void {
+    this.#inFlight++;
+  }
+
+  /** Marks the end of async work started with {@link Scheduler.enterAsync}. */
+  leaveAsync(): void {
+    this.#inFlight--;
+    this.#notifyIfIdle();
+  }
+
+  /** True when nothing is runnable and no async handler is in flight. */
+  get isIdle(): boolean {
+    return this.#runq.size === 0 && this.#inFlight === 0 && !this.#draining;
+  }
+
+  /** Resolves once the scheduler is idle. */
+  idle(): Promise<void> {
+    if (this.isIdle && !this.#armed) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  stats(): SchedulerStats {
+    return {
+      rounds: this.#rounds,
+      handled: this.#handled,
+      longestRoundMs: this.#longestRound,
+      runnable: this.#runq.size,
+      inFlight: this.#inFlight,
+    };
+  }
+
+  #drain(): void {
+    this.#armed = false;
+    if (this.#draining) return;
+    this.#draining = true;
+    const clock = this.#clock;
+    const runq = this.#runq;
+    const batch = this.batch;
+    const start = clock.now();
+    let before = start;
+    let budget = this.budget;
+    let handled = 0;
+    try {
+      while (budget > 0) {
+        const p = runq.shift();
+        if (p === undefined) break;
+        p.queued = false;
+        const n = p.run(Math.min(batch, budget), before);
+        handled += n;
+        budget -= n > 0 ? n : 1;
+        const after = clock.now();
+        if (after - before >= this.longHandlerMs) this.#onLongTurn(p, after - before, n);
+        before = after;
+        if (after - start >= this.sliceMs) break;
+      }
+    } finally {
+      this.#draining = false;
+      this.#rounds++;
+      this.#handled += handled;
+      const took = before - start;
+      if (took > this.#longestRound) this.#longestRound = took;
+    }
+    if (runq.size > 0) {
+      this.#armed = true;
+      setImmediate(this.#drainBound);
+    } else {
+      this.#notifyIfIdle();
+    }
+  }
+
+  #notifyIfIdle(): void {
+    if (this.#idleWaiters.length === 0 || !this.isIdle || this.#armed) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,221 @@
+import type {
+  ActorRef,
+  AnyDefinition,
+  ProcessHost,
+  Runtime,
+  SpawnOptions,
+  TimerRef,
+} from '../actor/index.js';
+import {
+  ActorProcess,
+  COPY_ON_SEND,
+  ENVELOPES,
+  LocalRef,
+  MessageTimer,
+  NEEDS_INIT,
+  NO_LANES,
+  ProcessExtras,
+  validateSpawnOptions,
+} from '../actor/index.js';
+import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
+import { Stream } from '../broker/index.js';
+import { InvalidArgumentError, SystemShutdownError } from '../errors.js';
+import { Mailbox } from '../mailbox/index.js';
+import type { ExitReason, Pid } from '../process/index.js';
+import { PidAllocator } from '../process/index.js';
+import { NameTable } from '../registry/index.js';
+import type { Clock, Runnable } from '../scheduler/index.js';
+import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
+import type { ResolvedOptions } from './options.js';
+
+/**
+ * The internals every process of one system shares: clock, scheduler,
+ * timers, process table, names, event streams. Processes see it through the
+ * `Runtime` and `ProcessHost` interfaces; users see it through `ActorSystem`.
+ */
+export class SystemCore implements Runtime, ProcessHost {
+  readonly options: ResolvedOptions;
+  readonly clock: Clock;
+  readonly scheduler: Scheduler;
+  readonly timers: TimerQueue;
+  readonly events = new Stream<SystemEvent>('system event');
+  readonly deadLetters = new Stream<DeadLetter>('dead letter');
+  readonly table = new Map<Pid, ActorProcess>();
+  readonly names = new NameTable<ActorProcess>();
+  readonly askTimeout: number;
+  current: ActorProcess | null = null;
+  /** 'running' until shutdown starts; spawning is refused once 'closed'. */
+  phase: 'running' | 'draining' | 'closed' = 'running';
+  /** The shutdown in progress or done, so a second call returns the same promise. */
+  shutdown: Promise<void> | null = null;
+  deadLetterCount = 0;
+  restartCount = 0;
+  readonly #recent: DeadLetter[] = [];
+  readonly #pids = new PidAllocator();
+  #messageId = 0;
+
+  constructor(options: ResolvedOptions, clock: Clock | undefined) {
+    this.options = options;
+    this.clock = clock ?? realClock();
+    this.askTimeout = options.askTimeout;
+    this.timers = new TimerQueue(this.clock, (error) =>
+      process.emitWarning(`a timer callback threw: ${String(error)}`, 'AirssysWarning'),
+    );
+    this.scheduler = new Scheduler(this.clock, options.scheduler, (p, elapsedMs, messages) =>
+      this.#reportLongTurn(p, elapsedMs, messages),
+    );
+  }
+
+  nextMessageId(): number {
+    return ++this.#messageId;
+  }
+
+  // ---- spawning -----------------------------------------------------------
+
+  spawnProcess(
+    def: AnyDefinition,
+    options: SpawnOptions<unknown> | undefined,
+    parent: ActorProcess | null,
+  ): ActorProcess {
+    if (this.phase === 'closed') throw new SystemShutdownError();
+    if (def === null || typeof def !== 'object' || typeof def.handle !== 'function') {
+      throw new InvalidArgumentError(
+        'definition',
+        'must be an actor definition with a handle function',
+      );
+    }
+    validateSpawnOptions(options);
+    let flags = def.init === undefined ? 0 : NEEDS_INIT;
+    if (options !== undefined) {
+      if (options.copyOnSend === true) flags |= COPY_ON_SEND;
+      if (options.envelopes === true) flags |= ENVELOPES;
+      if (options.priorityLanes === false) flags |= NO_LANES;
+      if (options.name !== undefined) {
+        const holder = this.names.whereis(options.name);
+        if (holder !== undefined) this.names.register(options.name, holder); // throws NameTakenError
+      }
+    }
+    const p = new ActorProcess(this, this.#pids.next(), def, parent, flags);
+    if (options !== undefined) {
+      if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
+      if (options.args !== undefined) {
+        p.ext = new ProcessExtras();
+        p.ext.args = options.args;
+      }
+      if (options.name !== undefined) this.names.register(options.name, p);
+    }
+    this.table.set(p.pid, p);
+    if (parent !== null) {
+      const ext = parent.extras();
+      if (ext.children === null) ext.children = new Set();
+      ext.children.add(p);
+    }
+    if (this.events.observed) {
+      this.events.emit({ type: 'spawned', pid: p.pid, parent: parent?.pid, at: this.clock.now() });
+    }
+    if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
+    return p;
+  }
+
+  released(p: ActorProcess, _reason: ExitReason): void {
+    this.table.delete(p.pid);
+    this.names.release(p);
+  }
+
+  resolveLocal(ref: ActorRef<unknown>): ActorProcess {
+    if (ref instanceof LocalRef && ref.process.runtime === this) return ref.process;
+    throw new InvalidArgumentError('ref', 'must be a ref made by this system');
+  }
+
+  // ---- timers -------------------------------------------------------------
+
+  startTimer(
+    message: unknown,
+    to: ActorProcess,
+    owner: ActorProcess | null,
+    delayMs: number,
+    interval: number,
+  ): TimerRef {
+    const timer = new MessageTimer(message, to, owner, interval, (t, ms) =>
+      this.timers.schedule(t, ms),
+    );
+    if (!to.alive || (owner !== null && !owner.alive)) {
+      timer.release();
+      if (!to.alive) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
+      return timer;
+    }
+    this.timers.schedule(timer, delayMs);
+    return timer;
+  }
+
+  // ---- reporting ----------------------------------------------------------
+
+  deadLetter(
+    message: unknown,
+    target: Pid | undefined,
+    sender: Pid | undefined,
+    reason: DeadLetterReason,
+  ): void {
+    this.deadLetterCount++;
+    const keep = this.options.deadLetterBuffer;
+    if (keep === 0 && !this.deadLetters.observed && !this.events.observed) return;
+    const letter: DeadLetter = { message, target, sender, reason, at: this.clock.now() };
+    if (keep > 0) {
+      if (this.#recent.length >= keep) this.#recent.shift();
+      this.#recent.push(letter);
+    }
+    this.deadLetters.emit(letter);
+    if (this.events.observed) this.events.emit({ type: 'dead-letter', letter, at: letter.at });
+  }
+
+  recentDeadLetters(): readonly DeadLetter[] {
+    return [...this.#recent];
+  }
+
+  reportOverflow(
+    pid: Pid,
+    decision: 'drop-newest' | 'drop-oldest' | 'reject',
+    capacity: number,
+  ): void {
+    if (this.events.observed) {
+      this.events.emit({ type: 'mailbox-overflow', pid, decision, capacity, at: this.clock.now() });
+    }
+  }
+
+  reportExit(pid: Pid, reason: ExitReason): void {
+    if (this.events.observed)
+      this.events.emit({ type: 'exited', pid, reason, at: this.clock.now() });
+  }
+
+  reportRestart(pid: Pid, error: unknown, restarts: number): void {
+    this.restartCount++;
+    if (this.events.observed) {
+      this.events.emit({ type: 'restarted', pid, error, restarts, at: this.clock.now() });
+    }
+  }
+
+  reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void {
+    if (this.events.observed) {
+      this.events.emit({ type: 'escalated', pid, parent, error, at: this.clock.now() });
+    }
+  }
+
+  reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void {
+    if (this.events.observed) {
+      this.events.emit({ type: 'hook-failed', pid, hook, error, at: this.clock.now() });
+    } else {
+      process.emitWarning(`${hook} hook of <0.${pid}> threw: ${String(error)}`, 'AirssysWarning');
+    }
+  }
+
+  #reportLongTurn(p: Runnable, elapsedMs: number, messages: number): void {
+    if (!(p instanceof ActorProcess) || !this.events.observed) return;
+    this.events.emit({
+      type: 'long-handler',
+      pid: p.pid,
+      elapsedMs,
+      messages,
+      at: this.clock.now(),
+    });
+  }
+}

@@ -1,0 +1,4 @@
+export type { ProcessInfo } from './info.js';
+export type { SystemOptions } from './options.js';
+export type { ProcessTarget, ShutdownOptions, StopOptions, SystemStats } from './system.js';
+export { ActorSystem, createSystem } from './system.js';

@@ -1,0 +1,60 @@
+import type { ActorProcess } from '../actor/index.js';
+import type { MailboxMetrics } from '../mailbox/index.js';
+import type { Pid, ProcessStatus } from '../process/index.js';
+
+/**
+ * A snapshot of one process, like Erlang's `process_info/1`.
+ *
+ * @example
+ * ```ts
+ * const info = system.info(ref);
+ * console.log(info?.status, info?.mailbox.size, info?.handled);
+ * ```
+ */
+export interface ProcessInfo {
+  readonly pid: Pid;
+  readonly status: ProcessStatus;
+  /** The definition's `label`, when it has one. */
+  readonly label: string | undefined;
+  readonly name: string | undefined;
+  readonly parent: Pid | undefined;
+  readonly children: readonly Pid[];
+  readonly handled: number;
+  readonly restarts: number;
+  readonly lastMessageAt: number | undefined;
+  readonly timers: number;
+  readonly pendingAsks: number;
+  readonly mailbox: MailboxMetrics;
+}
+
+const EMPTY_MAILBOX: MailboxMetrics = Object.freeze({
+  size: 0,
+  enqueued: 0,
+  handled: 0,
+  dropped: 0,
+  rejected: 0,
+  expired: 0,
+  highWater: 0,
+  capacity: Number.POSITIVE_INFINITY,
+});
+
+/** Builds the snapshot of `p`. */
+export function describeProcess(p: ActorProcess): ProcessInfo {
+  const ext = p.ext;
+  let asks = 0;
+  for (let a = ext?.asks ?? null; a !== null; a = a.next) asks++;
+  return {
+    pid: p.pid,
+    status: p.status,
+    label: p.def.label,
+    name: p.registeredName,
+    parent: p.parent,
+    children: [...(ext?.children ?? [])].map((c) => c.pid),
+    handled: p.handled,
+    restarts: ext?.restarts ?? 0,
+    lastMessageAt: p.lastMessageAt,
+    timers: ext?.timers?.size ?? 0,
+    pendingAsks: asks,
+    mailbox: p.mailbox?.metrics() ?? EMPTY_MAILBOX,
+  };
+}

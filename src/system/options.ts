@@ -1,0 +1,98 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { Clock, SchedulerOptions } from '../scheduler/index.js';
+
+/**
+ * Configuration of one actor system. Everything is optional.
+ *
+ * @example
+ * ```ts
+ * const system = createSystem({ name: 'orders', askTimeout: 2_000, scheduler: { longHandlerMs: 20 } });
+ * ```
+ */
+export interface SystemOptions {
+  /** A label for logs and the observer. Default `airssys`. */
+  readonly name?: string;
+  /** The time source; inject a `ManualClock` (from `airssys-rt/testing`) in tests. */
+  readonly clock?: Clock;
+  /** Scheduler tuning. */
+  readonly scheduler?: SchedulerOptions;
+  /** Default `ask` timeout in ms. Default 5000. */
+  readonly askTimeout?: number;
+  /** How long `stop` and `shutdown` wait for one process before killing it, in ms. Default 5000. */
+  readonly shutdownTimeout?: number;
+  /** How many recent dead letters `system.recentDeadLetters()` keeps. Default 100. */
+  readonly deadLetterBuffer?: number;
+}
+
+/** Options with defaults applied. */
+export interface ResolvedOptions {
+  readonly name: string;
+  readonly askTimeout: number;
+  readonly shutdownTimeout: number;
+  readonly deadLetterBuffer: number;
+  readonly scheduler: Required<SchedulerOptions>;
+}
+
+function positiveInteger(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(option, `must be an integer >= 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+function duration(
+  option: string,
+  value: unknown,
+  fallback: number,
+  allowInfinity: boolean,
+): number {
+  if (value === undefined) return fallback;
+  const ok =
+    typeof value === 'number' &&
+    value >= 0 &&
+    (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
+  if (!ok) {
+    throw new InvalidArgumentError(option, `must be a number of ms >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Validates options and applies defaults; throws `InvalidArgumentError` naming the bad option. */
+export function resolveOptions(options: SystemOptions | undefined): ResolvedOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new InvalidArgumentError('options', 'must be an object');
+  }
+  const o = options ?? {};
+  if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0)) {
+    throw new InvalidArgumentError('name', 'must be a non-empty string');
+  }
+  const clock = o.clock;
+  if (
+    clock !== undefined &&
+    (typeof clock !== 'object' ||
+      clock === null ||
+      typeof clock.now !== 'function' ||
+      typeof clock.setTimer !== 'function' ||
+      typeof clock.clearTimer !== 'function')
+  ) {
+    throw new InvalidArgumentError('clock', 'must have now(), setTimer() and clearTimer()');
+  }
+  const s = o.scheduler ?? {};
+  if (typeof s !== 'object' || s === null) {
+    throw new InvalidArgumentError('scheduler', 'must be an object');
+  }
+  return {
+    name: o.name ?? 'airssys',
+    askTimeout: duration('askTimeout', o.askTimeout, 5_000, true),
+    shutdownTimeout: duration('shutdownTimeout', o.shutdownTimeout, 5_000, true),
+    deadLetterBuffer:
+      o.deadLetterBuffer === 0 ? 0 : positiveInteger('deadLetterBuffer', o.deadLetterBuffer, 100),
+    scheduler: {
+      budget: positiveInteger('scheduler.budget', s.budget, 16_384),
+      batch: positiveInteger('scheduler.batch', s.batch, 64),
+      sliceMs: duration('scheduler.sliceMs', s.sliceMs, 10, false),
+      longHandlerMs: duration('scheduler.longHandlerMs', s.longHandlerMs, 50, true),
+    },
+  };
+}

@@ -1,0 +1,274 @@
+import type {
+  ActorDefinition,
+  ActorRef,
+  AnyDefinition,
+  SpawnOptions,
+  TimerRef,
+} from '../actor/index.js';
+import { kill, LocalRef, MessageTimer } from '../actor/index.js';
+import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
+import type { Clock, SchedulerStats } from '../scheduler/index.js';
+import { SystemCore } from './core.js';
+import { describeProcess, type ProcessInfo } from './info.js';
+import { resolveOptions, type SystemOptions } from './options.js';
+import { shutdownSystem, stopWithin } from './shutdown.js';
+
+/**
+ * Options of `system.stop`.
+ *
+ * @example
+ * ```ts
+ * await system.stop(ref, { reason: exitReason.shutdown('upgrade'), timeout: 1_000 });
+ * ```
+ */
+export interface StopOptions {
+  /** Exit reason; default `normal`. */
+  readonly reason?: ExitReason;
+  /** Kill the process if it has not stopped within this many ms; default the system's `shutdownTimeout`. */
+  readonly timeout?: number;
+}
+
+/**
+ * Options of `system.shutdown`.
+ *
+ * @example
+ * ```ts
+ * await system.shutdown({ drain: true });
+ * ```
+ */
+export interface ShutdownOptions {
+  /** Let every mailbox empty (and every async handler settle) before stopping. Default false. */
+  readonly drain?: boolean;
+  /** Per-process stop timeout before a kill; default the system's `shutdownTimeout`. */
+  readonly timeout?: number;
+}
+
+/**
+ * Counters of a whole system.
+ *
+ * @example
+ * ```ts
+ * const { processes, deadLetters } = system.stats();
+ * ```
+ */
+export interface SystemStats {
+  readonly processes: number;
+  readonly deadLetters: number;
+  readonly restarts: number;
+  readonly timers: number;
+  readonly scheduler: SchedulerStats;
+}
+
+/** Anything that names a process: a ref or a pid. */
+export type ProcessTarget = ActorRef<never> | Pid;
+
+/**
+ * One actor system: it owns the clock, scheduler, process table, names,
+ * timers and event streams. There is no module-level state, so any number
+ * of systems can live in one process, fully independent.
+ *
+ * @example
+ * ```ts
+ * const system = createSystem();
+ * const ref = system.spawn(counter);
+ * ref.tell({ type: 'inc' });
+ * console.log(await ref.ask({ type: 'get' }));
+ * await system.shutdown();
+ * ```
+ */
+export class ActorSystem {
+  readonly #core: SystemCore;
+
+  /** @internal Use {@link createSystem}. */
+  constructor(core: SystemCore) {
+    this.#core = core;
+  }
+
+  /** The system's label. */
+  get name(): string {
+    return this.#core.options.name;
+  }
+
+  /** The system's clock. */
+  get clock(): Clock {
+    return this.#core.clock;
+  }
+
+  /** Inspection events: spawned, exited, restarted, escalated, dead letters, long handlers, overflow. */
+  get events(): {
+    subscribe(listener: Listener<SystemEvent>, types?: readonly SystemEventType[]): () => void;
+  } {
+    return this.#core.events;
+  }
+
+  /** Every message that was not handled, with the reason. */
+  get deadLetters(): { subscribe(listener: Listener<DeadLetter>): () => void } {
+    return this.#core.deadLetters;
+  }
+
+  /**
+   * Spawns a top-level process running `definition`. Returns at once; `init`
+   * runs before the first message.
+   * Throws `InvalidArgumentError` for bad options, `NameTakenError` for a taken name.
+   */
+  spawn<M, S, A>(definition: ActorDefinition<M, S, A>, options?: SpawnOptions<A>): ActorRef<M> {
+    const p = this.#core.spawnProcess(
+      definition as unknown as AnyDefinition,
+      options as SpawnOptions<unknown> | undefined,
+      null,
+    );
+    return p.ref as unknown as ActorRef<M>;
+  }
+
+  /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */
+  stop(target: ProcessTarget, options?: StopOptions): Promise<void> {
+    const p = this.#process(target);
+    if (p === undefined) return Promise.resolve();
+    return stopWithin(
+      this.#core,
+      p,
+      options?.reason,
+      options?.timeout ?? this.#core.options.shutdownTimeout,
+    );
+  }
+
+  /** Kills a process at once: no `terminate`; its exit reason is `killed`. */
+  kill(target: ProcessTarget): void {
+    const p = this.#process(target);
+    if (p !== undefined) kill(p);
+  }
+
+  /** Whether the process is alive (OTP `is_process_alive/1`). */
+  isAlive(target: ProcessTarget): boolean {
+    return this.#process(target)?.alive ?? false;
+  }
+
+  /** The process's status; for a ref it stays readable after exit, for a forgotten pid it is undefined. */
+  status(target: ProcessTarget): ProcessStatus | undefined {
+    return this.#process(target)?.status;
+  }
+
+  /** A snapshot of a live process, or undefined. */
+  info(target: ProcessTarget): ProcessInfo | undefined {
+    const p = this.#process(target);
+    return p?.alive ? describeProcess(p) : undefined;
+  }
+
+  /** The pids of every live process, oldest first. */
+  processes(): Pid[] {
+    return [...this.#core.table.keys()];
+  }
+
+  /** Registers `name` for a live process (OTP `register/2`). Throws `NameTakenError`. */
+  register(name: string, target: ProcessTarget): void {
+    const p = this.#process(target);
+    if (p === undefined) throw new InvalidArgumentError('target', 'no such process');
+    this.#core.names.register(name, p);
+  }
+
+  /** Removes a name; returns false if it was not registered. */
+  unregister(name: string): boolean {
+    return this.#core.names.unregister(name);
+  }
+
+  /** The ref holding `name`, or undefined (OTP `whereis/1`). The caller states the message type. */
+  whereis<M = unknown>(name: string): ActorRef<M> | undefined {
+    return this.#core.names.whereis(name)?.ref as ActorRef<M> | undefined;
+  }
+
+  /** Sends `message` to `to` after `delayMs`; cancelled if `to` exits first (OTP `send_after/3`). */
+  sendAfter<M>(delayMs: number, to: ActorRef<M>, message: M): TimerRef {
+    return this.#timer(delayMs, to, message, 0);
+  }
+
+  /** Sends `message` to `to` every `intervalMs` until cancelled or `to` exits. */
+  sendInterval<M>(intervalMs: number, to: ActorRef<M>, message: M): TimerRef {
+    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
+    return this.#timer(intervalMs, to, message, intervalMs);
+  }
+
+  /** Cancels a timer; returns the ms it had left, or false (OTP `cancel_timer/1`). */
+  cancelTimer(timer: TimerRef): number | false {
+    if (!(timer instanceof MessageTimer)) return false;
+    const left = this.#core.timers.remaining(timer);
+    if (left === false) return false;
+    this.#core.timers.cancel(timer);
+    timer.release();
+    return left;
+  }
+
+  /** The most recent dead letters (see `deadLetterBuffer`). */
+  recentDeadLetters(): readonly DeadLetter[] {
+    return this.#core.recentDeadLetters();
+  }
+
+  /** Counters of the whole system. */
+  stats(): SystemStats {
+    const core = this.#core;
+    return {
+      processes: core.table.size,
+      deadLetters: core.deadLetterCount,
+      restarts: core.restartCount,
+      timers: core.timers.size,
+      scheduler: core.scheduler.stats(),
+    };
+  }
+
+  /** Resolves when no process is runnable and no async handler is in flight. */
+  idle(): Promise<void> {
+    return this.#core.scheduler.idle();
+  }
+
+  /** Whether `shutdown` has begun. */
+  get isShutDown(): boolean {
+    return this.#core.phase !== 'running';
+  }
+
+  /**
+   * Stops every process (children before parents, newest first), runs their
+   * `terminate` hooks, cancels every timer, and resolves when all is quiet.
+   * With `drain`, mailboxes empty first. Later spawns throw `SystemShutdownError`.
+   */
+  shutdown(options?: ShutdownOptions): Promise<void> {
+    const core = this.#core;
+    if (core.shutdown !== null) return core.shutdown;
+    const timeout = options?.timeout ?? core.options.shutdownTimeout;
+    core.shutdown = shutdownSystem(core, options?.drain === true, timeout);
+    return core.shutdown;
+  }
+
+  #timer<M>(delayMs: number, to: ActorRef<M>, message: M, interval: number): TimerRef {
+    if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
+      throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
+    }
+    if (message === undefined)
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    const dest = this.#core.resolveLocal(to as ActorRef<unknown>);
+    return this.#core.startTimer(message, dest, null, delayMs, interval);
+  }
+
+  #process(target: ProcessTarget) {
+    if (target instanceof LocalRef)
+      return target.process.runtime === this.#core ? target.process : undefined;
+    if (typeof target === 'number') return this.#core.table.get(target);
+    throw new InvalidArgumentError('target', 'must be a ref or a pid');
+  }
+}
+
+/**
+ * Creates an actor system. Invalid options throw `InvalidArgumentError`
+ * naming the option.
+ *
+ * @example
+ * ```ts
+ * import { createSystem } from 'airssys-rt';
+ * import { ManualClock } from 'airssys-rt/testing';
+ * const system = createSystem({ clock: new ManualClock() });
+ * ```
+ */
+export function createSystem(options?: SystemOptions): ActorSystem {
+  const resolved = resolveOptions(options);
+  return new ActorSystem(new SystemCore(resolved, options?.clock));
+}

@@ -1,0 +1,6 @@
+/**
+ * The test kit: `airssys-rt/testing`.
+ *
+ * @module
+ */
+export { ManualClock } from './manual-clock.js';
