@@ -74,7 +74,10 @@ export type SystemEvent =
   | { readonly type: 'dead-letter'; readonly letter: DeadLetter; readonly at: number }
   | {
       readonly type: 'long-handler';
-      readonly pid: Pid;
+      /** The process whose turn was long; undefined when several turns shared one clock reading. */
+      readonly pid: Pid | undefined;
+      /** Every process that ran in the long interval (just `pid` when it is known). */
+      readonly suspects: readonly Pid[];
       readonly elapsedMs: number;
       readonly messages: number;
       readonly at: number;

@@ -34,8 +34,17 @@ export interface SchedulerStats {
   readonly inFlight: number;
 }
 
-/** Called when one process's turn took at least `longHandlerMs`. */
-export type LongTurnReporter = (process: Runnable, elapsedMs: number, messages: number) => void;
+/**
+ * Called when turns took at least `longHandlerMs`: `suspects` has one
+ * process when the culprit is known, several when the clock was read once
+ * for several turns.
+ */
+export type LongTurnReporter = (suspects: readonly Runnable[], elapsedMs: number, messages: number) => void;
+
+/** Turns between clock reads. */
+const SAMPLE = 16;
+/** After an ambiguous long interval, turns timed one by one. */
+const PRECISE_TURNS = 4096;
 
 /**
  * Cooperative, fair scheduling: a run queue of ready processes, each turn
@@ -59,6 +68,10 @@ export class Scheduler {
   #handled = 0;
   #longestRound = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Processes of the turns since the last clock read. */
+  readonly #suspects: (Runnable | undefined)[] = new Array(SAMPLE).fill(undefined);
+  /** Turns left to time one by one (after an ambiguous long interval). */
+  #precise = 0;
   readonly #drainBound = (): void => this.#drain();
 
   constructor(clock: Clock, options: SchedulerOptions, onLongTurn: LongTurnReporter) {
@@ -120,10 +133,13 @@ export class Scheduler {
     const clock = this.#clock;
     const runq = this.#runq;
     const batch = this.batch;
+    const suspects = this.#suspects;
     const start = clock.now();
     let before = start;
     let budget = this.budget;
     let handled = 0;
+    let turns = 0;
+    let messages = 0;
     try {
       while (budget > 0) {
         const p = runq.shift();
@@ -131,11 +147,24 @@ export class Scheduler {
         p.queued = false;
         const n = p.run(Math.min(batch, budget), before);
         handled += n;
+        messages += n;
         budget -= n > 0 ? n : 1;
+        suspects[turns++] = p;
+        // Reading the clock costs about as much as a message, so it is read
+        // once per SAMPLE turns (or after a full batch), not after every turn.
+        if (turns < SAMPLE && n < batch && this.#precise === 0) continue;
         const after = clock.now();
-        if (after - before >= this.longHandlerMs) this.#onLongTurn(p, after - before, n);
+        if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
+        else if (this.#precise > 0) this.#precise--;
         before = after;
+        turns = 0;
+        messages = 0;
         if (after - start >= this.sliceMs) break;
+      }
+      if (turns > 0) {
+        const after = clock.now();
+        if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
+        before = after;
       }
     } finally {
       this.#draining = false;
@@ -143,6 +172,7 @@ export class Scheduler {
       this.#handled += handled;
       const took = before - start;
       if (took > this.#longestRound) this.#longestRound = took;
+      suspects.fill(undefined);
     }
     if (runq.size > 0) {
       this.#armed = true;
@@ -150,6 +180,17 @@ export class Scheduler {
     } else {
       this.#notifyIfIdle();
     }
+  }
+
+  /**
+   * A clock interval of `turns` turns took too long. With one turn the
+   * culprit is known; with several, all are reported as suspects and the
+   * next turns are timed one by one, so a handler that is slow again is named.
+   */
+  #reportLong(turns: number, elapsedMs: number, messages: number): void {
+    const suspects = this.#suspects.slice(0, turns) as Runnable[];
+    if (turns > 1) this.#precise = PRECISE_TURNS;
+    this.#onLongTurn(suspects, elapsedMs, messages);
   }
 
   #notifyIfIdle(): void {

@@ -61,8 +61,8 @@ export class SystemCore implements Runtime, ProcessHost {
     this.timers = new TimerQueue(this.clock, (error) =>
       process.emitWarning(`a timer callback threw: ${String(error)}`, 'AirssysWarning'),
     );
-    this.scheduler = new Scheduler(this.clock, options.scheduler, (p, elapsedMs, messages) =>
-      this.#reportLongTurn(p, elapsedMs, messages),
+    this.scheduler = new Scheduler(this.clock, options.scheduler, (suspects, elapsedMs, messages) =>
+      this.#reportLongTurn(suspects, elapsedMs, messages),
     );
   }
 
@@ -208,14 +208,19 @@ export class SystemCore implements Runtime, ProcessHost {
     }
   }
 
-  #reportLongTurn(p: Runnable, elapsedMs: number, messages: number): void {
-    if (!(p instanceof ActorProcess) || !this.events.observed) return;
+  #reportLongTurn(suspects: readonly Runnable[], elapsedMs: number, messages: number): void {
+    if (!this.events.observed) return;
+    const pids = new Set<Pid>();
+    for (const p of suspects) if (p instanceof ActorProcess) pids.add(p.pid);
+    const unique = [...pids];
     this.events.emit({
       type: 'long-handler',
-      pid: p.pid,
+      pid: unique.length === 1 ? unique[0] : undefined,
+      suspects: unique,
       elapsedMs,
       messages,
       at: this.clock.now(),
     });
   }
+
 }
