@@ -6,7 +6,14 @@
  * @module
  */
 
-/** Every stable error code the runtime can produce. */
+/**
+ * Every stable error code the runtime can produce.
+ *
+ * @example
+ * ```ts
+ * const retryable: ErrorCode[] = ['ERR_CALL_TIMEOUT', 'ERR_MAILBOX_FULL'];
+ * ```
+ */
 export type ErrorCode =
   | 'ERR_INVALID_ARG'
   | 'ERR_NOPROC'

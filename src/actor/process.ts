@@ -324,7 +324,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
         awaitHandler(this, result as PromiseLike<void>, message);
         break;
       }
-      if ((this.flags & STOP_REQUESTED) !== 0) break;
+      if ((this.flags & (STOP_REQUESTED | DEAD)) !== 0) break;
     }
     runtime.current = null;
     if (mb.hasWaiters) mb.admitWaiters();

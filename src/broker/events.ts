@@ -8,8 +8,11 @@ import type { ExitReason, Pid } from '../process/index.js';
  * - `dropped-newest` / `dropped-oldest`: a full mailbox's overflow policy;
  * - `late-reply`: a reply to an ask that had already timed out or ended;
  * - `stopped`: still queued when its process exited;
- * - `undefined-message`: `undefined` is not a message;
- * - `init-failed`: queued while the process's `init` failed.
+ *
+ * @example
+ * ```ts
+ * system.deadLetters.subscribe((d) => { if (d.reason === 'expired') metrics.expired++; });
+ * ```
  */
 export type DeadLetterReason =
   | 'noproc'
@@ -17,8 +20,7 @@ export type DeadLetterReason =
   | 'dropped-newest'
   | 'dropped-oldest'
   | 'late-reply'
-  | 'stopped'
-  | 'undefined-message';
+  | 'stopped';
 
 /**
  * One message that was not handled.
@@ -97,7 +99,15 @@ export type SystemEvent =
       readonly at: number;
     };
 
-/** The `type` of every system event. */
+/**
+ * The `type` of every system event, for filtering subscriptions.
+ *
+ * @example
+ * ```ts
+ * const kinds: SystemEventType[] = ['exited', 'restarted'];
+ * system.events.subscribe(console.log, kinds);
+ * ```
+ */
 export type SystemEventType = SystemEvent['type'];
 
 /** A subscriber; returning nothing. Its exceptions are reported as process warnings. */

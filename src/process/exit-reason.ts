@@ -5,25 +5,60 @@
  * @module
  */
 
-/** The process finished its work (OTP `normal`). */
+/**
+ * The process finished its work (OTP `normal`).
+ *
+ * @example
+ * ```ts
+ * const reason: NormalExit = exitReason.normal;
+ * ```
+ */
 export interface NormalExit {
   readonly kind: 'normal';
 }
-/** The process was asked to stop, optionally with a detail (OTP `shutdown` / `{shutdown, T}`). */
+/**
+ * The process was asked to stop, optionally with a detail (OTP `shutdown` / `{shutdown, T}`).
+ *
+ * @example
+ * ```ts
+ * const reason: ShutdownExit = exitReason.shutdown('upgrade');
+ * ```
+ */
 export interface ShutdownExit {
   readonly kind: 'shutdown';
   readonly detail?: unknown;
 }
-/** The process was killed and could not clean up (OTP `killed`). */
+/**
+ * The process was killed and could not clean up (OTP `killed`).
+ *
+ * @example
+ * ```ts
+ * const reason: KilledExit = exitReason.killed;
+ * ```
+ */
 export interface KilledExit {
   readonly kind: 'killed';
 }
-/** The process crashed; `error` is what was thrown (OTP's `{Reason, Stack}`). */
+/**
+ * The process crashed; `error` is what was thrown (OTP's `{Reason, Stack}`).
+ *
+ * @example
+ * ```ts
+ * const reason: ErrorExit = exitReason.error(new Error('boom'));
+ * ```
+ */
 export interface ErrorExit {
   readonly kind: 'error';
   readonly error: unknown;
 }
-/** The process did not exist (OTP `noproc`). */
+/**
+ * The process did not exist (OTP `noproc`).
+ *
+ * @example
+ * ```ts
+ * const reason: NoProcExit = exitReason.noproc;
+ * ```
+ */
 export interface NoProcExit {
   readonly kind: 'noproc';
 }

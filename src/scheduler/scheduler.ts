@@ -20,7 +20,14 @@ export interface SchedulerOptions {
   readonly longHandlerMs?: number;
 }
 
-/** Statistics of one scheduler, for health and benchmarks. */
+/**
+ * Statistics of one scheduler, for health and benchmarks.
+ *
+ * @example
+ * ```ts
+ * const { handled, longestRoundMs } = system.stats().scheduler;
+ * ```
+ */
 export interface SchedulerStats {
   /** Rounds run so far. */
   readonly rounds: number;
@@ -39,7 +46,11 @@ export interface SchedulerStats {
  * process when the culprit is known, several when the clock was read once
  * for several turns.
  */
-export type LongTurnReporter = (suspects: readonly Runnable[], elapsedMs: number, messages: number) => void;
+export type LongTurnReporter = (
+  suspects: readonly Runnable[],
+  elapsedMs: number,
+  messages: number,
+) => void;
 
 /** Turns between clock reads. */
 const SAMPLE = 16;

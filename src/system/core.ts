@@ -222,5 +222,4 @@ export class SystemCore implements Runtime, ProcessHost {
       at: this.clock.now(),
     });
   }
-
 }

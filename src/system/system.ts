@@ -61,7 +61,14 @@ export interface SystemStats {
   readonly scheduler: SchedulerStats;
 }
 
-/** Anything that names a process: a ref or a pid. */
+/**
+ * Anything that names a process: a ref or a pid.
+ *
+ * @example
+ * ```ts
+ * system.isAlive(ref); system.isAlive(ref.pid);
+ * ```
+ */
 export type ProcessTarget = ActorRef<never> | Pid;
 
 /**
