@@ -1,16 +1,14 @@
 import type { ExitReason } from '../process/index.js';
 import { exitReason } from '../process/index.js';
-import type { ActorProcess } from './process.js';
 import type { PendingAsk } from './reply.js';
 import type { MessageTimer } from './timer.js';
 
 /**
  * The parts of a process that most processes never need, allocated on first
- * use so an idle actor stays small: children, timers, pending asks, the
+ * use so an idle actor stays small: timers, pending asks, the
  * abort controller, stop bookkeeping, name and spawn arguments.
  */
 export class ProcessExtras {
-  children: Set<ActorProcess> | null = null;
   timers: Set<MessageTimer> | null = null;
   abort: AbortController | null = null;
   /** Head of the intrusive list of asks aimed at this process. */

@@ -3,7 +3,7 @@ export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
 export { ProcessExtras } from './extras.js';
 export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES } from './flags.js';
-export { finish, kill, requestStop } from './lifecycle.js';
+export { finish, kill, requestStop, stopAndWait } from './lifecycle.js';
 export type { AnyDefinition, ProcessHost } from './process.js';
 export { ActorProcess, LocalRef } from './process.js';
 export type { ActorRef, AskOptions } from './ref.js';

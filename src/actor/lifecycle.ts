@@ -66,12 +66,16 @@ function awaitStep(
   );
 }
 
-/** Runs `init` and makes the process ready, or exits it with the error. */
-export function runInit(p: ActorProcess): void {
+/**
+ * Runs `init` and makes the process ready, or exits it with the error.
+ * `inTurn` says the scheduler's turn goes on to handle messages right after
+ * a synchronous init, so nothing needs scheduling.
+ */
+export function runInit(p: ActorProcess, inTurn = false): void {
   p.flags &= ~NEEDS_INIT;
   const init = p.def.init;
   if (init === undefined) {
-    started(p, undefined);
+    started(p, undefined, inTurn);
     return;
   }
   let result: unknown;
@@ -83,17 +87,18 @@ export function runInit(p: ActorProcess): void {
   }
   if (isThenable(result)) {
     awaitStep(p, result, (ok, value) => {
-      if (ok) started(p, value);
+      if (ok) started(p, value, false);
       else finish(p, exitReason.error(value));
     });
   } else {
-    started(p, result);
+    started(p, result, inTurn);
   }
 }
 
-function started(p: ActorProcess, state: unknown): void {
+function started(p: ActorProcess, state: unknown, inTurn: boolean): void {
   p.state = state;
-  p.afterTurn();
+  if (inTurn) p.status = 'running';
+  else p.afterTurn();
 }
 
 /** Awaits an async handler; the next message waits until it settles. */
@@ -147,10 +152,10 @@ export function handleFailure(p: ActorProcess, error: unknown, message: unknown)
       return;
     case 'escalate':
       p.extras().escalation = { error };
-      void requestStop(p, exitReason.error(error));
+      requestStop(p, exitReason.error(error));
       return;
     case 'stop':
-      void requestStop(p, exitReason.error(error));
+      requestStop(p, exitReason.error(error));
       return;
   }
 }
@@ -174,24 +179,30 @@ function restartInPlace(p: ActorProcess, error: unknown): void {
   );
 }
 
-/** Requests a graceful stop; resolves when the process has exited. */
-export function requestStop(
+/** Requests a graceful stop (the first request's reason wins); allocates nothing. */
+export function requestStop(p: ActorProcess, reason: ExitReason = exitReason.normal): void {
+  if ((p.flags & (DEAD | STOP_REQUESTED | STOPPING)) !== 0) return;
+  // A normal stop of a process without extras allocates none: normal is the default reason.
+  if (p.ext !== null || reason !== exitReason.normal) p.extras().stopReason = reason;
+  p.flags |= STOP_REQUESTED;
+  p.status = 'stopping';
+  p.ext?.abort?.abort();
+  if ((p.flags & BUSY) === 0 && p.runtime.current !== p) p.runtime.scheduler.schedule(p);
+}
+
+/** Requests a graceful stop and resolves when the process has exited. */
+export function stopAndWait(
   p: ActorProcess,
   reason: ExitReason = exitReason.normal,
 ): Promise<void> {
   if ((p.flags & DEAD) !== 0) return Promise.resolve();
   const ext = p.extras();
-  const promise = new Promise<void>((resolve) => {
+  const exited = new Promise<void>((resolve) => {
     if (ext.stopWaiters === null) ext.stopWaiters = [];
     ext.stopWaiters.push(resolve);
   });
-  if ((p.flags & (STOP_REQUESTED | STOPPING)) !== 0) return promise;
-  ext.stopReason = reason;
-  p.flags |= STOP_REQUESTED;
-  p.status = 'stopping';
-  ext.abort?.abort();
-  if ((p.flags & BUSY) === 0 && p.runtime.current !== p) p.runtime.scheduler.schedule(p);
-  return promise;
+  requestStop(p, reason);
+  return exited;
 }
 
 /** Graceful stop at a safe point: children first, then `terminate`, then exit. */
@@ -203,13 +214,12 @@ export function beginStop(p: ActorProcess): void {
 }
 
 function stopChildren(p: ActorProcess, next: () => void): void {
-  const children = p.ext?.children;
-  if (children === null || children === undefined || children.size === 0) {
+  if (p.firstChild === null) {
     next();
     return;
   }
   // Newest first, as OTP stops children in reverse start order.
-  const all = [...children].reverse().map((child) => requestStop(child, exitReason.shutdown()));
+  const all = p.children().map((child) => stopAndWait(child, exitReason.shutdown()));
   awaitStep(p, Promise.all(all), () => next());
 }
 
@@ -244,9 +254,7 @@ function runTerminate(
 /** Kills `p` at once: no `terminate`, children killed first, in-flight work abandoned. */
 export function kill(p: ActorProcess): void {
   if ((p.flags & DEAD) !== 0) return;
-  const children = p.ext?.children;
-  if (children !== null && children !== undefined)
-    for (const child of [...children].reverse()) kill(child);
+  for (const child of p.children()) kill(child);
   finish(p, exitReason.killed);
 }
 
@@ -266,7 +274,6 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   runtime.released(p, reason);
   cancelTimers(p);
   if (ext !== null) {
-    for (const child of ext.children ?? []) kill(child);
     let ask = ext.asks;
     ext.asks = null;
     while (ask !== null) {
@@ -287,7 +294,8 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
       ),
     (waiter) => waiter.reject(new NoProcError(formatPid(p.pid))),
   );
-  p.parentProcess?.ext?.children?.delete(p);
+  for (const child of p.children()) kill(child);
+  p.leaveParent();
   p.state = undefined;
   runtime.reportExit(p.pid, reason);
   const escalation = ext?.escalation;

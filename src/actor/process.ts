@@ -68,6 +68,10 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   sender: Pid | undefined = undefined;
   envelope: Envelope<unknown> | undefined = undefined;
   lastAt = -1;
+  /** Children as an intrusive list, newest first: O(1) add and remove, no Set per parent. */
+  firstChild: ActorProcess | null = null;
+  prevSibling: ActorProcess | null = null;
+  nextSibling: ActorProcess | null = null;
 
   constructor(
     runtime: Runtime & ProcessHost,
@@ -83,6 +87,34 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     this.flags = flags;
     this.status = (flags & NEEDS_INIT) !== 0 ? 'starting' : 'waiting';
     this.ref = new LocalRef(this);
+  }
+
+  /** Links `child` in as the newest child. */
+  adopt(child: ActorProcess): void {
+    const head = this.firstChild;
+    child.nextSibling = head;
+    if (head !== null) head.prevSibling = child;
+    this.firstChild = child;
+  }
+
+  /** Unlinks this process from its parent's children. */
+  leaveParent(): void {
+    const parent = this.parentProcess;
+    if (parent === null) return;
+    const prev = this.prevSibling;
+    const next = this.nextSibling;
+    if (prev !== null) prev.nextSibling = next;
+    else if (parent.firstChild === this) parent.firstChild = next;
+    if (next !== null) next.prevSibling = prev;
+    this.prevSibling = null;
+    this.nextSibling = null;
+  }
+
+  /** The live children, newest first. */
+  children(): ActorProcess[] {
+    const out: ActorProcess[] = [];
+    for (let c = this.firstChild; c !== null; c = c.nextSibling) out.push(c);
+    return out;
   }
 
   /** The extras record, created on first use. */
@@ -279,8 +311,9 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
       return 0;
     }
     if ((flags & NEEDS_INIT) !== 0) {
-      runInit(this);
-      return 0;
+      runInit(this, true);
+      // A synchronous init leaves the process ready: handle its first messages in this turn.
+      if ((this.flags & (BUSY | DEAD | STOPPING | STOP_REQUESTED)) !== 0) return 0;
     }
     const mb = this.mailbox;
     if (mb === null) return 0;
@@ -415,7 +448,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   }
 
   stop(reason?: ExitReason): void {
-    void requestStop(this, reason);
+    requestStop(this, reason);
   }
 
   sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {

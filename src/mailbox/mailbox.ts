@@ -39,25 +39,35 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-/**
- * A process's queue: a normal lane inline, other lanes allocated on first
- * use, bounds and overflow policy, and counters. Entries are (message,
- * sender) pairs; a message may be an `Envelope` when metadata was attached.
- */
-export class Mailbox {
-  readonly #normal = new PairRing();
-  #lanes: (PairRing | undefined)[] | null = null;
-  /** Entries in lanes other than normal, signals included. */
-  #other = 0;
-  #signals = 0;
-  #waiters: Waiter[] | null = null;
-  capacity = Number.POSITIVE_INFINITY;
+/** The rarely used parts of a mailbox, allocated on first use. */
+class MailboxExtra {
+  lanes: (PairRing | undefined)[] = new Array(LANE_COUNT).fill(undefined);
+  signals = 0;
+  waiters: Waiter[] = [];
   policy: OverflowPolicy = 'drop-newest';
-  enqueued = 0;
-  handled = 0;
   dropped = 0;
   rejected = 0;
   expired = 0;
+}
+
+/**
+ * A process's queue: the normal lane inline as a ring of (message, sender)
+ * pairs, other lanes and overflow state allocated on first use, bounds,
+ * overflow policy, and counters. A message may be an `Envelope` when
+ * metadata was attached.
+ */
+export class Mailbox {
+  // The normal lane, inline: the ring every message takes unless it has a priority.
+  #buf: unknown[] = new Array(8);
+  #head = 0;
+  #size = 0;
+  #mask = 3;
+  /** Entries in lanes other than normal, signals included. */
+  #other = 0;
+  #x: MailboxExtra | null = null;
+  capacity = Number.POSITIVE_INFINITY;
+  enqueued = 0;
+  handled = 0;
   highWater = 0;
   /** The entry removed by the last successful {@link Mailbox.take}. */
   takenMessage: unknown;
@@ -67,33 +77,66 @@ export class Mailbox {
 
   constructor(options?: MailboxOptions) {
     if (options?.capacity !== undefined) this.capacity = options.capacity;
-    if (options?.overflow !== undefined) this.policy = options.overflow;
+    if (options?.overflow !== undefined) this.#extra().policy = options.overflow;
+  }
+
+  get policy(): OverflowPolicy {
+    return this.#x?.policy ?? 'drop-newest';
+  }
+
+  get dropped(): number {
+    return this.#x?.dropped ?? 0;
+  }
+
+  set dropped(n: number) {
+    this.#extra().dropped = n;
+  }
+
+  get rejected(): number {
+    return this.#x?.rejected ?? 0;
+  }
+
+  set rejected(n: number) {
+    this.#extra().rejected = n;
+  }
+
+  get expired(): number {
+    return this.#x?.expired ?? 0;
+  }
+
+  set expired(n: number) {
+    this.#extra().expired = n;
   }
 
   /** Messages queued (system signals excluded). */
   get size(): number {
-    return this.#normal.size + this.#other - this.#signals;
+    return this.#other === 0 ? this.#size : this.#size + this.#other - (this.#x?.signals ?? 0);
   }
 
   /** Whether anything at all (messages or signals) is queued. */
   get isEmpty(): boolean {
-    return this.#normal.size === 0 && this.#other === 0;
+    return this.#size === 0 && this.#other === 0;
   }
 
   /** Whether senders wait in `offer`. */
   get hasWaiters(): boolean {
-    return this.#waiters !== null && this.#waiters.length > 0;
+    return this.#x !== null && this.#x.waiters.length > 0;
   }
 
   /** Appends a user message to `lane`; the caller has already applied overflow policy. */
   push(message: unknown, sender: unknown, lane: number): void {
-    if (lane === LANE_NORMAL) this.#normal.push(message, sender);
-    else {
+    if (lane === LANE_NORMAL) {
+      if (this.#size > this.#mask) this.#grow();
+      const i = ((this.#head + this.#size) & this.#mask) << 1;
+      this.#buf[i] = message;
+      this.#buf[i + 1] = sender;
+      this.#size++;
+    } else {
       this.#lane(lane).push(message, sender);
       this.#other++;
     }
     this.enqueued++;
-    const size = this.#normal.size + this.#other - this.#signals;
+    const size = this.size;
     if (size > this.highWater) this.highWater = size;
   }
 
@@ -101,46 +144,62 @@ export class Mailbox {
   pushSignal(signal: unknown): void {
     this.#lane(LANE_SYSTEM).push(signal, undefined);
     this.#other++;
-    this.#signals++;
+    this.#extra().signals++;
   }
 
   /** Removes the next entry in lane order; false when empty. */
   take(): boolean {
-    let ring = this.#normal;
-    let lane = LANE_NORMAL;
     if (this.#other > 0) {
-      const lanes = this.#lanes as (PairRing | undefined)[];
+      const lanes = (this.#x as MailboxExtra).lanes;
       for (let i = 0; i < LANE_COUNT; i++) {
-        const candidate = i === LANE_NORMAL ? this.#normal : lanes[i];
-        if (candidate !== undefined && candidate.size > 0) {
-          ring = candidate;
-          lane = i;
-          break;
+        if (i === LANE_NORMAL) {
+          if (this.#size > 0) break;
+          continue;
+        }
+        const ring = lanes[i];
+        if (ring !== undefined && ring.size > 0) {
+          this.takenMessage = ring.peekMessage();
+          this.takenSender = ring.peekSender();
+          this.takenLane = i;
+          ring.drop();
+          this.#other--;
+          if (i === LANE_SYSTEM) (this.#x as MailboxExtra).signals--;
+          return true;
         }
       }
-      if (lane !== LANE_NORMAL) {
-        this.#other--;
-        if (lane === LANE_SYSTEM) this.#signals--;
-      }
     }
-    if (ring.size === 0) return false;
-    this.takenMessage = ring.peekMessage();
-    this.takenSender = ring.peekSender();
-    this.takenLane = lane;
-    ring.drop();
+    return this.#takeNormal();
+  }
+
+  /** Removes the head of the normal lane into `taken*`; false when that lane is empty. */
+  #takeNormal(): boolean {
+    if (this.#size === 0) return false;
+    const i = this.#head << 1;
+    const buf = this.#buf;
+    this.takenMessage = buf[i];
+    this.takenSender = buf[i + 1];
+    this.takenLane = LANE_NORMAL;
+    buf[i] = undefined;
+    buf[i + 1] = undefined;
+    this.#head = (this.#head + 1) & this.#mask;
+    this.#size--;
     return true;
   }
 
   /** Removes the oldest message of the lowest non-empty lane into `taken*`; false if none. */
   evictOldest(): boolean {
     for (let i = LANE_COUNT - 1; i > LANE_SYSTEM; i--) {
-      const ring = i === LANE_NORMAL ? this.#normal : this.#lanes?.[i];
+      if (i === LANE_NORMAL) {
+        if (this.#takeNormal()) return true;
+        continue;
+      }
+      const ring = this.#x?.lanes[i];
       if (ring === undefined || ring.size === 0) continue;
       this.takenMessage = ring.peekMessage();
       this.takenSender = ring.peekSender();
       this.takenLane = i;
       ring.drop();
-      if (i !== LANE_NORMAL) this.#other--;
+      this.#other--;
       return true;
     }
     return false;
@@ -148,14 +207,13 @@ export class Mailbox {
 
   /** Queues a sender that waits for room (backpressure). */
   wait(waiter: Waiter): void {
-    if (this.#waiters === null) this.#waiters = [];
-    this.#waiters.push(waiter);
+    this.#extra().waiters.push(waiter);
   }
 
   /** Moves waiting senders in while there is room; resolves their promises. */
   admitWaiters(): void {
-    const waiters = this.#waiters;
-    if (waiters === null) return;
+    const waiters = this.#x?.waiters;
+    if (waiters === undefined) return;
     while (waiters.length > 0 && this.size < this.capacity) {
       const w = waiters.shift() as Waiter;
       this.push(w.message, w.sender, w.lane);
@@ -168,18 +226,22 @@ export class Mailbox {
     each: (message: unknown, sender: unknown) => void,
     fail: (waiter: { message: unknown; reject: (error: unknown) => void }) => void,
   ): void {
-    const lanes = this.#lanes;
+    const x = this.#x;
     for (let i = 0; i < LANE_COUNT; i++) {
-      const ring = i === LANE_NORMAL ? this.#normal : lanes?.[i];
-      if (ring === undefined) continue;
+      if (i === LANE_NORMAL) {
+        while (this.#takeNormal()) each(this.takenMessage, this.takenSender);
+        continue;
+      }
       // Signals are runtime-internal and are discarded, not dead-lettered.
-      ring.drain(i === LANE_SYSTEM ? noop : each);
+      x?.lanes[i]?.drain(i === LANE_SYSTEM ? noop : each);
     }
     this.#other = 0;
-    this.#signals = 0;
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    if (waiters !== null) for (const w of waiters) fail(w);
+    if (x !== null) {
+      x.signals = 0;
+      const waiters = x.waiters;
+      x.waiters = [];
+      for (const w of waiters) fail(w);
+    }
   }
 
   /** A snapshot of the counters. */
@@ -196,15 +258,37 @@ export class Mailbox {
     };
   }
 
+  #extra(): MailboxExtra {
+    let x = this.#x;
+    if (x === null) {
+      x = new MailboxExtra();
+      this.#x = x;
+    }
+    return x;
+  }
+
   #lane(i: number): PairRing {
-    if (this.#lanes === null) this.#lanes = new Array(LANE_COUNT).fill(undefined);
-    const lanes = this.#lanes;
+    const lanes = this.#extra().lanes;
     let ring = lanes[i];
     if (ring === undefined) {
       ring = new PairRing(4);
       lanes[i] = ring;
     }
     return ring;
+  }
+
+  #grow(): void {
+    const old = this.#buf;
+    const cap = (this.#mask + 1) * 2;
+    const buf = new Array(cap * 2);
+    for (let k = 0; k < this.#size; k++) {
+      const from = ((this.#head + k) & this.#mask) << 1;
+      buf[k << 1] = old[from];
+      buf[(k << 1) + 1] = old[from + 1];
+    }
+    this.#buf = buf;
+    this.#head = 0;
+    this.#mask = cap - 1;
   }
 }
 

@@ -22,7 +22,7 @@ import { Stream } from '../broker/index.js';
 import { InvalidArgumentError, SystemShutdownError } from '../errors.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import { PidAllocator } from '../process/index.js';
+import { PidAllocator, ProcessTable } from '../process/index.js';
 import { NameTable } from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
@@ -40,7 +40,7 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly timers: TimerQueue;
   readonly events = new Stream<SystemEvent>('system event');
   readonly deadLetters = new Stream<DeadLetter>('dead letter');
-  readonly table = new Map<Pid, ActorProcess>();
+  readonly table = new ProcessTable<ActorProcess>();
   readonly names = new NameTable<ActorProcess>();
   readonly askTimeout: number;
   current: ActorProcess | null = null;
@@ -104,12 +104,8 @@ export class SystemCore implements Runtime, ProcessHost {
       }
       if (options.name !== undefined) this.names.register(options.name, p);
     }
-    this.table.set(p.pid, p);
-    if (parent !== null) {
-      const ext = parent.extras();
-      if (ext.children === null) ext.children = new Set();
-      ext.children.add(p);
-    }
+    this.table.add(p);
+    if (parent !== null) parent.adopt(p);
     if (this.events.observed) {
       this.events.emit({ type: 'spawned', pid: p.pid, parent: parent?.pid, at: this.clock.now() });
     }
@@ -118,7 +114,7 @@ export class SystemCore implements Runtime, ProcessHost {
   }
 
   released(p: ActorProcess, _reason: ExitReason): void {
-    this.table.delete(p.pid);
+    this.table.delete(p);
     this.names.release(p);
   }
 

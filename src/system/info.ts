@@ -49,7 +49,10 @@ export function describeProcess(p: ActorProcess): ProcessInfo {
     label: p.def.label,
     name: p.registeredName,
     parent: p.parent,
-    children: [...(ext?.children ?? [])].map((c) => c.pid),
+    children: p
+      .children()
+      .reverse()
+      .map((c) => c.pid),
     handled: p.handled,
     restarts: ext?.restarts ?? 0,
     lastMessageAt: p.lastMessageAt,

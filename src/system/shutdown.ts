@@ -1,5 +1,5 @@
 import type { ActorProcess } from '../actor/index.js';
-import { BUSY, finish, kill, requestStop } from '../actor/index.js';
+import { BUSY, finish, kill, stopAndWait } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
 import type { SystemCore } from './core.js';
@@ -11,11 +11,11 @@ import type { SystemCore } from './core.js';
 export function stopWithin(
   core: SystemCore,
   p: ActorProcess,
-  reason: Parameters<typeof requestStop>[1],
+  reason: Parameters<typeof stopAndWait>[1],
   timeout: number,
 ): Promise<void> {
   if (!p.alive) return Promise.resolve();
-  const stopped = requestStop(p, reason);
+  const stopped = stopAndWait(p, reason);
   if (timeout === Number.POSITIVE_INFINITY || !p.alive) return stopped;
   const timer = new CallbackTimer(() => kill(p));
   core.timers.schedule(timer, timeout);
@@ -26,11 +26,7 @@ export function stopWithin(
 
 /** Whether `p` can stop synchronously: nothing in flight, no children, no `terminate`. */
 function trivial(p: ActorProcess): boolean {
-  return (
-    (p.flags & BUSY) === 0 &&
-    p.def.terminate === undefined &&
-    (p.ext?.children === null || p.ext?.children === undefined || p.ext.children.size === 0)
-  );
+  return (p.flags & BUSY) === 0 && p.def.terminate === undefined && p.firstChild === null;
 }
 
 /**
@@ -49,7 +45,7 @@ export async function shutdownSystem(
   }
   core.phase = 'closed';
   const reason = exitReason.shutdown();
-  // The table is in spawn order (Map keeps insertion order); walk it newest first.
+  // The table is in pid order, which is spawn order; walk it newest first.
   const roots = [...core.table.values()].filter((p) => p.parentProcess === null).reverse();
   for (const p of roots) {
     if (!p.alive) continue;

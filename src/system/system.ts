@@ -165,7 +165,7 @@ export class ActorSystem {
 
   /** The pids of every live process, oldest first. */
   processes(): Pid[] {
-    return [...this.#core.table.keys()];
+    return this.#core.table.pids();
   }
 
   /** Registers `name` for a live process (OTP `register/2`). Throws `NameTakenError`. */
