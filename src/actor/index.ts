@@ -5,7 +5,7 @@ export { ProcessExtras } from './extras.js';
 export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES } from './flags.js';
 export { finish, kill, requestStop, stopAndWait } from './lifecycle.js';
 export type { AnyDefinition, ProcessHost } from './process.js';
-export { ActorProcess, LocalRef } from './process.js';
+export { ActorProcess } from './process.js';
 export type { ActorRef, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';

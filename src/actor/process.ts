@@ -48,15 +48,19 @@ import { MessageTimer, type TimerHost, type TimerRef } from './timer.js';
 export type AnyDefinition = ActorDefinition<unknown, unknown, unknown>;
 
 /**
- * One process: its record, its mailbox and the context its handlers see.
- * The record is small and monomorphic; everything optional lives in
- * {@link ProcessExtras}, allocated on first use.
+ * One process: its record, its mailbox, the context its handlers see, and
+ * its ref. Like an Erlang pid, the process itself is the handle users hold
+ * (typed as `ActorRef<M>`), which saves an object per process; the types
+ * show a ref only `pid`, `tell`, `offer` and `ask`. The record is small and
+ * monomorphic; everything optional lives in {@link ProcessExtras},
+ * allocated on first use.
  */
-export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, TimerHost {
+export class ActorProcess
+  implements Runnable, ActorContext<unknown, unknown>, ActorRef<unknown>, TimerHost
+{
   readonly runtime: Runtime & ProcessHost;
   readonly pid: Pid;
   readonly def: AnyDefinition;
-  readonly ref: LocalRef<unknown>;
   readonly parentProcess: ActorProcess | null;
   state: unknown = undefined;
   status: ProcessStatus;
@@ -86,7 +90,6 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     this.parentProcess = parent;
     this.flags = flags;
     this.status = (flags & NEEDS_INIT) !== 0 ? 'starting' : 'waiting';
-    this.ref = new LocalRef(this);
   }
 
   /** Links `child` in as the newest child. */
@@ -142,6 +145,25 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
 
   // ---- sending -------------------------------------------------------------
 
+  /** This process as a ref. */
+  get ref(): ActorRef<unknown> {
+    return this;
+  }
+
+  /** `ActorRef.tell`: fire and forget. */
+  tell(message: unknown, options?: SendOptions): void {
+    this.deliver(message, options);
+  }
+
+  /** Refs print as their pid, never as the process's state. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ActorRef${formatPid(this.pid)}`;
+  }
+
+  toString(): string {
+    return `ActorRef${formatPid(this.pid)}`;
+  }
+
   /** Queues `message` from the current process; the hot path of `tell`. */
   deliver(message: unknown, options: SendOptions | undefined, copied = false): void {
     const runtime = this.runtime;
@@ -171,7 +193,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   }
 
   /** Like `deliver`, but waits for room in a full backpressure mailbox. */
-  offer(message: unknown, options: SendOptions | undefined): Promise<void> {
+  offer(message: unknown, options?: SendOptions): Promise<void> {
     const mb = this.mailbox;
     if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
     if (mb === null || mb.size < mb.capacity || mb.policy !== 'backpressure') {
@@ -200,7 +222,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   }
 
   /** Request-reply: see {@link ActorRef.ask}. */
-  ask(request: unknown, options: AskOptions | undefined): Promise<unknown> {
+  ask(request: unknown, options?: AskOptions): Promise<never> {
     const runtime = this.runtime;
     if (request === null || typeof request !== 'object' || Array.isArray(request)) {
       return Promise.reject(
@@ -215,8 +237,14 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
         new InvalidArgumentError('timeout', 'must be a number >= 0 or Infinity'),
       );
     }
-    return new Promise((resolve, reject) => {
-      const pending = new PendingAsk(runtime, this, timeout, resolve, reject);
+    return new Promise<never>((resolve, reject) => {
+      const pending = new PendingAsk(
+        runtime,
+        this,
+        timeout,
+        resolve as (value: unknown) => void,
+        reject,
+      );
       const head = this.extras().asks;
       pending.next = head;
       if (head !== null) head.prev = pending;
@@ -512,33 +540,6 @@ export interface ProcessHost {
   reportRestart(pid: Pid, error: unknown, restarts: number): void;
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;
-}
-
-/** The ref of a process in this thread: sends go straight to its mailbox. */
-export class LocalRef<M> implements ActorRef<M> {
-  readonly pid: Pid;
-  readonly process: ActorProcess;
-
-  constructor(process: ActorProcess) {
-    this.pid = process.pid;
-    this.process = process;
-  }
-
-  tell(message: M, options?: SendOptions): void {
-    this.process.deliver(message, options);
-  }
-
-  offer(message: M, options?: SendOptions): Promise<void> {
-    return this.process.offer(message, options);
-  }
-
-  ask(request: object, options?: AskOptions): Promise<never> {
-    return this.process.ask(request, options) as Promise<never>;
-  }
-
-  toString(): string {
-    return `ActorRef${formatPid(this.pid)}`;
-  }
 }
 
 function copyMessage(message: unknown): unknown {

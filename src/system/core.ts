@@ -10,7 +10,6 @@ import {
   ActorProcess,
   COPY_ON_SEND,
   ENVELOPES,
-  LocalRef,
   MessageTimer,
   NEEDS_INIT,
   NO_LANES,
@@ -119,7 +118,7 @@ export class SystemCore implements Runtime, ProcessHost {
   }
 
   resolveLocal(ref: ActorRef<unknown>): ActorProcess {
-    if (ref instanceof LocalRef && ref.process.runtime === this) return ref.process;
+    if (ref instanceof ActorProcess && ref.runtime === this) return ref;
     throw new InvalidArgumentError('ref', 'must be a ref made by this system');
   }
 

@@ -5,7 +5,7 @@ import type {
   SpawnOptions,
   TimerRef,
 } from '../actor/index.js';
-import { kill, LocalRef, MessageTimer } from '../actor/index.js';
+import { ActorProcess, kill, MessageTimer } from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
@@ -257,8 +257,7 @@ export class ActorSystem {
   }
 
   #process(target: ProcessTarget) {
-    if (target instanceof LocalRef)
-      return target.process.runtime === this.#core ? target.process : undefined;
+    if (target instanceof ActorProcess) return target.runtime === this.#core ? target : undefined;
     if (typeof target === 'number') return this.#core.table.get(target);
     throw new InvalidArgumentError('target', 'must be a ref or a pid');
   }
