@@ -60,10 +60,16 @@ function awaitStep(
       p.runtime.scheduler.leaveAsync();
     }
   };
-  promise.then(
-    (value) => settle(true, value),
-    (error) => settle(false, error),
-  );
+  try {
+    promise.then(
+      (value) => settle(true, value),
+      (error) => settle(false, error),
+    );
+  } catch (error) {
+    // A thenable whose `then` throws fails the step like a rejection,
+    // instead of escaping the scheduler with the step still counted as in flight.
+    settle(false, error);
+  }
 }
 
 /**

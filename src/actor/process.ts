@@ -421,7 +421,9 @@ export class ActorProcess
       this.deliver(message, undefined);
     } catch {
       // A full reject/backpressure mailbox refuses a timer message: it is
-      // counted as rejected by the mailbox and reported as overflow.
+      // counted as rejected and reported as overflow. No sender can catch
+      // the error, so the message is dropped as a dead letter, not lost.
+      runtime.deadLetter(message, this.pid, undefined, 'dropped-newest');
     } finally {
       runtime.current = previous;
     }

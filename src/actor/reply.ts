@@ -52,9 +52,9 @@ export type RequestOf<M> = M extends { readonly reply: Reply<infer _R> } ? Omit<
  * ```
  */
 export type ReplyOf<M, Q> =
-  Extract<M, Q & { readonly reply: unknown }> extends { readonly reply: Reply<infer R> }
-    ? R
-    : never;
+  // Per member: Q must fit the member's request, not the member fit Q, or a
+  // literal in Q (`{ flag: true }` for `flag: boolean`) would match nothing.
+  M extends { readonly reply: Reply<infer R> } ? (Q extends Omit<M, 'reply'> ? R : never) : never;
 
 /**
  * One outstanding ask: the reply port the handler sees, the timer of its

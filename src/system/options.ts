@@ -41,7 +41,8 @@ function positiveInteger(option: string, value: unknown, fallback: number): numb
   return value;
 }
 
-function duration(
+/** A number of ms >= 0 (or Infinity when allowed), `fallback` when undefined; throws naming `option`. */
+export function duration(
   option: string,
   value: unknown,
   fallback: number,

@@ -12,7 +12,7 @@ import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import type { Clock, SchedulerStats } from '../scheduler/index.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
-import { resolveOptions, type SystemOptions } from './options.js';
+import { duration, resolveOptions, type SystemOptions } from './options.js';
 import { shutdownSystem, stopWithin } from './shutdown.js';
 
 /**
@@ -132,13 +132,15 @@ export class ActorSystem {
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */
   stop(target: ProcessTarget, options?: StopOptions): Promise<void> {
     const p = this.#process(target);
+    let timeout: number;
+    try {
+      // A NaN or negative timeout would corrupt the timer heap's order.
+      timeout = duration('timeout', options?.timeout, this.#core.options.shutdownTimeout, true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (p === undefined) return Promise.resolve();
-    return stopWithin(
-      this.#core,
-      p,
-      options?.reason,
-      options?.timeout ?? this.#core.options.shutdownTimeout,
-    );
+    return stopWithin(this.#core, p, options?.reason, timeout);
   }
 
   /** Kills a process at once: no `terminate`; its exit reason is `killed`. */
@@ -241,7 +243,12 @@ export class ActorSystem {
   shutdown(options?: ShutdownOptions): Promise<void> {
     const core = this.#core;
     if (core.shutdown !== null) return core.shutdown;
-    const timeout = options?.timeout ?? core.options.shutdownTimeout;
+    let timeout: number;
+    try {
+      timeout = duration('timeout', options?.timeout, core.options.shutdownTimeout, true);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     core.shutdown = shutdownSystem(core, options?.drain === true, timeout);
     return core.shutdown;
   }
