@@ -5,6 +5,7 @@ import { exitReason, formatPid, isCleanExit } from '../process/index.js';
 import { type Directive, EscalatedError } from './definition.js';
 import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
 import type { ActorProcess } from './process.js';
+import { PendingAsk } from './reply.js';
 
 /**
  * The life of a process outside the hot path: init, failure directives,
@@ -124,13 +125,25 @@ export function awaitHandler(p: ActorProcess, promise: PromiseLike<void>, messag
   });
 }
 
+/** Fails the reply port of `message`, if it carries one that is still pending. */
+export function failPendingReply(message: unknown, error: unknown): void {
+  if (message === null || typeof message !== 'object') return;
+  const reply = (message as { reply?: unknown }).reply;
+  if (reply instanceof PendingAsk && reply.pending) reply.fail(error);
+}
+
 /** Handles a system-lane signal. */
 export function handleSignal(p: ActorProcess, signal: unknown): void {
   const s = signal as EscalationSignal;
   if (s.kind === 'escalation') handleFailure(p, new EscalatedError(s.child, s.error), undefined);
 }
 
-/** Asks the error hook what `error` means and carries it out. */
+/**
+ * Asks the error hook what `error` means and carries it out. If the failed
+ * message was an ask still waiting for its reply and the process lives on
+ * (resume, restart), the asker gets the error now rather than a timeout
+ * later; if it exits, the asker gets `ProcessExitedError` with the reason.
+ */
 export function handleFailure(p: ActorProcess, error: unknown, message: unknown): void {
   let directive: Directive = 'stop';
   const onError = p.def.onError;
@@ -152,8 +165,10 @@ export function handleFailure(p: ActorProcess, error: unknown, message: unknown)
   }
   switch (directive) {
     case 'resume':
+      failPendingReply(message, error);
       return;
     case 'restart':
+      failPendingReply(message, error);
       restartInPlace(p, error);
       return;
     case 'escalate':
@@ -224,9 +239,10 @@ function stopChildren(p: ActorProcess, next: () => void): void {
     next();
     return;
   }
-  // Newest first, as OTP stops children in reverse start order.
-  const all = p.children().map((child) => stopAndWait(child, exitReason.shutdown()));
-  awaitStep(p, Promise.all(all), () => next());
+  // One at a time, newest first, each subtree finished before the next
+  // sibling starts stopping: OTP's reverse start order.
+  const child = p.firstChild;
+  awaitStep(p, stopAndWait(child, exitReason.shutdown()), () => stopChildren(p, next));
 }
 
 function runTerminate(

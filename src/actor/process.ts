@@ -1,5 +1,6 @@
 import {
   CallingSelfError,
+  CallTimeoutError,
   InvalidArgumentError,
   MailboxFullError,
   NoProcError,
@@ -33,6 +34,7 @@ import {
 import {
   awaitHandler,
   beginStop,
+  failPendingReply,
   handleFailure,
   handleSignal,
   requestStop,
@@ -309,6 +311,7 @@ export class ActorProcess
         const oldBody = old instanceof Envelope ? old.message : old;
         runtime.reportOverflow(this.pid, 'drop-oldest', mb.capacity);
         runtime.deadLetter(oldBody, this.pid, mb.takenSender as Pid | undefined, 'dropped-oldest');
+        failPendingReply(oldBody, new MailboxFullError(formatPid(this.pid), mb.capacity));
         return true;
       }
     }
@@ -324,6 +327,10 @@ export class ActorProcess
       this.pid,
       sender,
       'dropped-newest',
+    );
+    failPendingReply(
+      item instanceof Envelope ? item.message : item,
+      new MailboxFullError(formatPid(this.pid), mb.capacity),
     );
     return false;
   }
@@ -363,6 +370,10 @@ export class ActorProcess
         if (message.expiresAt <= now) {
           mb.expired++;
           runtime.deadLetter(message.message, this.pid, message.sender, 'expired');
+          failPendingReply(
+            message.message,
+            new CallTimeoutError(formatPid(this.pid), message.ttl ?? 0),
+          );
           continue;
         }
         envelope = message;

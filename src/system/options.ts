@@ -80,7 +80,7 @@ export function resolveOptions(options: SystemOptions | undefined): ResolvedOpti
     throw new InvalidArgumentError('clock', 'must have now(), setTimer() and clearTimer()');
   }
   const s = o.scheduler ?? {};
-  if (typeof s !== 'object' || s === null) {
+  if (typeof s !== 'object' || o.scheduler === null) {
     throw new InvalidArgumentError('scheduler', 'must be an object');
   }
   return {

@@ -71,6 +71,20 @@ describe('shutdown', () => {
     assert.deepEqual(order, ['C', 'B1', 'B', 'A2', 'A1', 'A']);
   });
 
+  it('each sibling subtree finishes stopping before the next older sibling starts', async () => {
+    const { system } = setup();
+    const order: string[] = [];
+    system.spawn(
+      node(order, 'root', [
+        ['c1', []],
+        ['c2', ['g']],
+      ]),
+    );
+    await system.idle();
+    await system.shutdown();
+    assert.deepEqual(order, ['g', 'c2', 'c1', 'root']);
+  });
+
   it('a grandchild stops before its parent, and that parent before the root', async () => {
     const { system } = setup();
     const order: string[] = [];
