@@ -31,6 +31,7 @@ import {
   STOP_REQUESTED,
   STOPPING,
 } from './flags.js';
+import type { AnyDefinition, ProcessHost } from './host.js';
 import {
   awaitHandler,
   beginStop,
@@ -43,11 +44,9 @@ import {
 import type { ActorRef, AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
 import type { Runtime } from './runtime.js';
+import { checkSendOptions, copyMessage } from './send-checks.js';
 import type { SpawnOptions } from './spawn-options.js';
 import { MessageTimer, type TimerHost, type TimerRef } from './timer.js';
-
-/** An untyped definition, as the runtime stores it. */
-export type AnyDefinition = ActorDefinition<unknown, unknown, unknown>;
 
 /**
  * One process: its record, its mailbox, the context its handlers see, and
@@ -523,61 +522,5 @@ export class ActorProcess
       throw new InvalidArgumentError('message', 'undefined is not a message');
     const dest = to === undefined ? this : this.runtime.resolveLocal(to);
     return this.runtime.startTimer(message, dest, this, delayMs, interval);
-  }
-}
-
-/** What a process needs from its system beyond {@link Runtime}: spawning, timers, reporting. */
-export interface ProcessHost {
-  spawnProcess(
-    def: AnyDefinition,
-    options: SpawnOptions<unknown> | undefined,
-    parent: ActorProcess | null,
-  ): ActorProcess;
-  /** The process has exited: forget it (table, name). Runs before exit is reported. */
-  released(process: ActorProcess, reason: ExitReason): void;
-  /** Finds the local process behind a ref; throws `InvalidArgumentError` for a foreign ref. */
-  resolveLocal(ref: ActorRef<unknown>): ActorProcess;
-  startTimer(
-    message: unknown,
-    to: ActorProcess,
-    owner: ActorProcess | null,
-    delayMs: number,
-    interval: number,
-  ): TimerRef;
-  reportOverflow(
-    pid: Pid,
-    decision: 'drop-newest' | 'drop-oldest' | 'reject',
-    capacity: number,
-  ): void;
-  reportExit(pid: Pid, reason: ExitReason): void;
-  reportRestart(pid: Pid, error: unknown, restarts: number): void;
-  reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
-  reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;
-}
-
-function copyMessage(message: unknown): unknown {
-  try {
-    return structuredClone(message);
-  } catch (error) {
-    throw new InvalidArgumentError(
-      'message',
-      `cannot be copied (copyOnSend): ${error instanceof Error ? error.message : String(error)}`,
-    );
-  }
-}
-
-function checkSendOptions(options: SendOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options', 'send options must be an object');
-  }
-  const { ttl, priority } = options;
-  if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0))) {
-    throw new InvalidArgumentError('ttl', 'must be a number >= 0');
-  }
-  if (priority !== undefined && laneOf(priority) === undefined) {
-    throw new InvalidArgumentError(
-      'priority',
-      `must be low, normal, high or critical, got ${String(priority)}`,
-    );
   }
 }

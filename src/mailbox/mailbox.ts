@@ -1,6 +1,6 @@
 import { LANE_COUNT, LANE_NORMAL, LANE_SYSTEM } from './envelope.js';
 import type { MailboxOptions, OverflowPolicy } from './overflow.js';
-import { PairRing } from './ring.js';
+import { doubledPairs, PairRing } from './ring.js';
 
 /**
  * Counters of one mailbox, as returned by `system.info(pid).mailbox`.
@@ -278,17 +278,9 @@ export class Mailbox {
   }
 
   #grow(): void {
-    const old = this.#buf;
-    const cap = (this.#mask + 1) * 2;
-    const buf = new Array(cap * 2);
-    for (let k = 0; k < this.#size; k++) {
-      const from = ((this.#head + k) & this.#mask) << 1;
-      buf[k << 1] = old[from];
-      buf[(k << 1) + 1] = old[from + 1];
-    }
-    this.#buf = buf;
+    this.#buf = doubledPairs(this.#buf, this.#head, this.#size, this.#mask);
     this.#head = 0;
-    this.#mask = cap - 1;
+    this.#mask = this.#mask * 2 + 1;
   }
 }
 

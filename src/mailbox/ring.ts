@@ -1,4 +1,18 @@
 /**
+ * Copies a full ring of (message, sender) pairs into a buffer twice its
+ * capacity, oldest entry first at index 0.
+ */
+export function doubledPairs(old: unknown[], head: number, size: number, mask: number): unknown[] {
+  const buf = new Array((mask + 1) * 4);
+  for (let k = 0; k < size; k++) {
+    const from = ((head + k) & mask) << 1;
+    buf[k << 1] = old[from];
+    buf[(k << 1) + 1] = old[from + 1];
+  }
+  return buf;
+}
+
+/**
  * A growable ring buffer of (message, sender) pairs: two array slots per
  * entry, so enqueueing allocates nothing once the buffer is warm.
  */
@@ -59,16 +73,8 @@ export class PairRing {
   }
 
   #grow(): void {
-    const old = this.#buf;
-    const cap = (this.#mask + 1) * 2;
-    const buf = new Array(cap * 2);
-    for (let k = 0; k < this.#size; k++) {
-      const from = ((this.#head + k) & this.#mask) << 1;
-      buf[k << 1] = old[from];
-      buf[(k << 1) + 1] = old[from + 1];
-    }
-    this.#buf = buf;
+    this.#buf = doubledPairs(this.#buf, this.#head, this.#size, this.#mask);
     this.#head = 0;
-    this.#mask = cap - 1;
+    this.#mask = this.#mask * 2 + 1;
   }
 }

@@ -1,0 +1,38 @@
+import type { ExitReason, Pid } from '../process/index.js';
+import type { ActorDefinition } from './definition.js';
+import type { ActorProcess } from './process.js';
+import type { ActorRef } from './ref.js';
+import type { SpawnOptions } from './spawn-options.js';
+import type { TimerRef } from './timer.js';
+
+/** An untyped definition, as the runtime stores it. */
+export type AnyDefinition = ActorDefinition<unknown, unknown, unknown>;
+
+/** What a process needs from its system beyond {@link Runtime}: spawning, timers, reporting. */
+export interface ProcessHost {
+  spawnProcess(
+    def: AnyDefinition,
+    options: SpawnOptions<unknown> | undefined,
+    parent: ActorProcess | null,
+  ): ActorProcess;
+  /** The process has exited: forget it (table, name). Runs before exit is reported. */
+  released(process: ActorProcess, reason: ExitReason): void;
+  /** Finds the local process behind a ref; throws `InvalidArgumentError` for a foreign ref. */
+  resolveLocal(ref: ActorRef<unknown>): ActorProcess;
+  startTimer(
+    message: unknown,
+    to: ActorProcess,
+    owner: ActorProcess | null,
+    delayMs: number,
+    interval: number,
+  ): TimerRef;
+  reportOverflow(
+    pid: Pid,
+    decision: 'drop-newest' | 'drop-oldest' | 'reject',
+    capacity: number,
+  ): void;
+  reportExit(pid: Pid, reason: ExitReason): void;
+  reportRestart(pid: Pid, error: unknown, restarts: number): void;
+  reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
+  reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;
+}

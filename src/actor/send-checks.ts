@@ -1,0 +1,32 @@
+import { InvalidArgumentError } from '../errors.js';
+import type { SendOptions } from '../mailbox/index.js';
+import { laneOf } from '../mailbox/index.js';
+
+/** Deep-copies a message for `copyOnSend`; throws `InvalidArgumentError` when it cannot be copied. */
+export function copyMessage(message: unknown): unknown {
+  try {
+    return structuredClone(message);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      'message',
+      `cannot be copied (copyOnSend): ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+}
+
+/** Throws `InvalidArgumentError` naming the first invalid send option. */
+export function checkSendOptions(options: SendOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'send options must be an object');
+  }
+  const { ttl, priority } = options;
+  if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0))) {
+    throw new InvalidArgumentError('ttl', 'must be a number >= 0');
+  }
+  if (priority !== undefined && laneOf(priority) === undefined) {
+    throw new InvalidArgumentError(
+      'priority',
+      `must be low, normal, high or critical, got ${String(priority)}`,
+    );
+  }
+}
