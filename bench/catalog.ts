@@ -1,0 +1,229 @@
+/**
+ * What the harness runs: each benchmark's program, problem size, Erlang
+ * counterpart and metrics, with the goals of perf-anchors.md §4. Keeping
+ * this table in one place lets run.ts stay generic.
+ */
+
+/** How a metric's value is printed. */
+export type Unit = 'rate' | 'bytes' | 'ms' | 'us' | 'count';
+
+/** A target for the airssys figure; `max` goals are upper bounds, `min` lower bounds. */
+export interface Goal {
+  readonly kind: 'min' | 'max';
+  readonly value: number;
+  /** Where the goal comes from, when not perf-anchors.md §4. */
+  readonly note?: string;
+}
+
+export interface MetricSpec {
+  /** Key in the program's RESULT line. */
+  readonly key: string;
+  /** What the table shows in its metric column. */
+  readonly label: string;
+  readonly unit: Unit;
+  /** Whether a higher value is better (rates) or a lower one (time, latency, memory). */
+  readonly higherIsBetter: boolean;
+  readonly goal?: Goal;
+}
+
+export interface BenchSpec {
+  /** Name for --only, and the table's first column. */
+  readonly name: string;
+  readonly title: string;
+  /** Compiled program under build/bench/. */
+  readonly script: string;
+  /** Problem size passed as --n (and as the Erlang program's argument). */
+  readonly n: number;
+  /** The Erlang module with a main/1, or why there is none. */
+  readonly erlang: { readonly module: string } | { readonly skip: string };
+  readonly metrics: readonly MetricSpec[];
+  /** Per child process, in seconds. */
+  readonly timeoutSec: number;
+}
+
+const spawnMetrics = (memoryGoals: boolean): MetricSpec[] => [
+  {
+    key: 'actorsPerSec',
+    label: 'actors/s ↑',
+    unit: 'rate',
+    higherIsBetter: true,
+    goal: { kind: 'min', value: 2e6 },
+  },
+  {
+    key: 'heapBytesPerActor',
+    label: 'heap bytes/actor ↓',
+    unit: 'bytes',
+    higherIsBetter: false,
+    ...(memoryGoals ? { goal: { kind: 'max', value: 300 } as const } : {}),
+  },
+  {
+    key: 'rssBytesPerActor',
+    label: 'RSS bytes/actor ↓',
+    unit: 'bytes',
+    higherIsBetter: false,
+    ...(memoryGoals ? { goal: { kind: 'max', value: 400 } as const } : {}),
+  },
+];
+
+/** A goal of ours for the storm; perf-anchors.md sets none (the default sliceMs is 10). */
+const PROPOSED = 'proposed: sliceMs 10 + one turn';
+
+export const BENCHMARKS: readonly BenchSpec[] = [
+  {
+    name: 'pingpong',
+    title: 'ping-pong (1M round trips)',
+    script: 'pingpong.js',
+    n: 1_000_000,
+    erlang: { module: 'pingpong' },
+    metrics: [
+      {
+        key: 'msgsPerSec',
+        label: 'msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+        goal: { kind: 'min', value: 10e6 },
+      },
+    ],
+    timeoutSec: 120,
+  },
+  {
+    name: 'ring',
+    title: 'thread ring (1k actors, 1M hops)',
+    script: 'ring.js',
+    n: 1_000_000,
+    erlang: { module: 'ring' },
+    metrics: [
+      {
+        key: 'hopsPerSec',
+        label: 'hops/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+        goal: { kind: 'min', value: 10e6 },
+      },
+    ],
+    timeoutSec: 120,
+  },
+  {
+    name: 'counting',
+    title: 'counting (1M msgs + ask)',
+    script: 'counting.js',
+    n: 1_000_000,
+    erlang: { module: 'counting' },
+    metrics: [
+      {
+        key: 'msgsPerSec',
+        label: 'msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+        goal: { kind: 'min', value: 15e6 },
+      },
+    ],
+    timeoutSec: 120,
+  },
+  {
+    name: 'spawn-100k',
+    title: 'spawn 100k idle',
+    script: 'spawn.js',
+    n: 100_000,
+    erlang: { module: 'spawn' },
+    metrics: spawnMetrics(false),
+    timeoutSec: 120,
+  },
+  {
+    name: 'spawn-1m',
+    title: 'spawn 1M idle',
+    script: 'spawn.js',
+    n: 1_000_000,
+    erlang: { module: 'spawn' },
+    metrics: spawnMetrics(true),
+    timeoutSec: 300,
+  },
+  {
+    name: 'skynet',
+    title: 'skynet (1M leaves)',
+    script: 'skynet.js',
+    n: 1_000_000,
+    erlang: { module: 'skynet' },
+    metrics: [
+      {
+        key: 'totalMs',
+        label: 'total time ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 1500 },
+      },
+      {
+        key: 'leftAlive',
+        label: 'actors left alive after ↓',
+        unit: 'count',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 0, note: 'every actor stops itself after replying' },
+      },
+    ],
+    timeoutSec: 300,
+  },
+  {
+    name: 'ask',
+    title: 'ask, idle actor (100k calls)',
+    script: 'ask.js',
+    n: 100_000,
+    erlang: { module: 'ask' },
+    metrics: [
+      {
+        key: 'p50Us',
+        label: 'p50 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 1 },
+      },
+      {
+        key: 'p99Us',
+        label: 'p99 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 3 },
+      },
+    ],
+    timeoutSec: 120,
+  },
+  {
+    name: 'storm',
+    title: 'message storm (1k actors, 10k tokens, 1.5 s)',
+    script: 'storm.js',
+    n: 1_500,
+    erlang: { skip: 'no event loop to starve' },
+    metrics: [
+      { key: 'loopMaxMs', label: 'event-loop delay max ↓', unit: 'ms', higherIsBetter: false },
+      {
+        key: 'loopP99Ms',
+        label: 'event-loop delay p99 ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 15, note: PROPOSED },
+      },
+      {
+        key: 'longestRoundMs',
+        label: 'longest scheduler round ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 15, note: PROPOSED },
+      },
+      {
+        key: 'immediateMaxMs',
+        label: 'setImmediate fires within (max) ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 15, note: PROPOSED },
+      },
+      {
+        key: 'timeoutMaxMs',
+        label: 'setTimeout(0) fires within (max) ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 15, note: PROPOSED },
+      },
+      { key: 'msgsPerSec', label: 'msgs/s during storm ↑', unit: 'rate', higherIsBetter: true },
+    ],
+    timeoutSec: 120,
+  },
+];
