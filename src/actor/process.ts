@@ -190,7 +190,7 @@ export class ActorProcess
     }
     if (mb.size >= mb.capacity && !this.#overflow(mb, item, sender)) return;
     mb.push(item, sender, lane);
-    if ((flags & BUSY) === 0) runtime.scheduler.schedule(this);
+    if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
   }
 
   /** Like `deliver`, but waits for room in a full backpressure mailbox. */

@@ -136,7 +136,7 @@ export class Mailbox {
       this.#other++;
     }
     this.enqueued++;
-    const size = this.size;
+    const size = this.#other === 0 ? this.#size : this.size;
     if (size > this.highWater) this.highWater = size;
   }
 
