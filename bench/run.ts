@@ -79,10 +79,23 @@ function runChild(command: string, args: string[], cwd: string, timeoutSec: numb
   if (child.error !== undefined) return { error: child.error.message };
   const line = child.stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
   if (child.status !== 0 || line === undefined) {
-    const tail = child.stderr.trim().split('\n').slice(-3).join(' / ');
-    return { error: `exit ${child.status ?? child.signal}: ${tail.slice(0, 300)}` };
+    const log = saveFailure([command, ...args].join(' '), child.stdout, child.stderr);
+    const lines = child.stderr.trim().split('\n');
+    const firstError = lines.find((l) => /Error|error/.test(l)) ?? lines[0] ?? '';
+    return {
+      error: `exit ${child.status ?? child.signal}: ${firstError.slice(0, 200)} (log: ${log})`,
+    };
   }
   return { metrics: JSON.parse(line.slice(RESULT_PREFIX.length)) as Record<string, number> };
+}
+
+/** Writes a failed child's command line and output under .bench-out/failures/; returns the path. */
+function saveFailure(commandLine: string, stdout: string, stderr: string): string {
+  const dir = join('.bench-out', 'failures');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${Date.now().toString(36)}.log`);
+  writeFileSync(file, `$ ${commandLine}\n--- stdout\n${stdout}\n--- stderr\n${stderr}\n`);
+  return file;
 }
 
 /** Output of a short command, or undefined if it cannot run. */
@@ -146,6 +159,11 @@ function main(): void {
   const benches = selected(options.only);
   const erl = setupErlang(options.erlang);
   const nodeVersion = probe(options.node, ['--version']) ?? 'unknown';
+  // src/ changes often: record the code as it is now, when the run starts
+  // (npm run bench compiles just before), not as it is when the run ends.
+  const commit = probe('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown';
+  const dirty = probe('git', ['status', '--porcelain', '--', 'src']) ?? '';
+  const changed = dirty === '' ? 0 : dirty.split('\n').length;
   const cpu = cpus();
   const results = new Map<string, RoundResult[]>(benches.map((b) => [b.name, []]));
   const errors: string[] = [];
@@ -165,10 +183,6 @@ function main(): void {
   }
   if (!('skip' in erl)) rmSync(erl.dir, { recursive: true, force: true });
 
-  // src/ changes often: record exactly which code was measured.
-  const commit = probe('git', ['rev-parse', '--short', 'HEAD']) ?? 'unknown';
-  const dirty = probe('git', ['status', '--porcelain', '--', 'src']) ?? '';
-  const changed = dirty === '' ? 0 : dirty.split('\n').length;
   const header = [
     `date: ${new Date().toISOString()}`,
     `code: commit ${commit}${changed > 0 ? ` + ${changed} uncommitted change(s) under src/` : ''}`,
@@ -196,4 +210,9 @@ function main(): void {
   process.stderr.write(`raw results: ${out}\n`);
 }
 
-main();
+try {
+  main();
+} catch (error) {
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
