@@ -347,7 +347,11 @@ export class ActorProcess
     if ((flags & NEEDS_INIT) !== 0) {
       runInit(this, true);
       // A synchronous init leaves the process ready: handle its first messages in this turn.
-      if ((this.flags & (BUSY | DEAD | STOPPING | STOP_REQUESTED)) !== 0) return 0;
+      // An init that called ctx.stop() was not scheduled (it was current): stop it here.
+      if ((this.flags & (BUSY | DEAD | STOPPING | STOP_REQUESTED)) !== 0) {
+        this.afterTurn();
+        return 0;
+      }
     }
     const mb = this.mailbox;
     if (mb === null) return 0;

@@ -29,6 +29,34 @@ function setup(options: { shutdownTimeout?: number } = {}) {
 describe('stopping', () => {
   failOnUnhandledRejections();
 
+  it('a stop requested from init takes effect at once, and the parent waiting on it can stop', async () => {
+    const { system, exits } = setup();
+    let childPid: Pid | undefined;
+    const stopsInInit = defineActor<string>({
+      init(ctx: ActorContext<string>) {
+        ctx.stop();
+      },
+      handle() {
+        assert.fail('a process stopped in init handles no message');
+      },
+    });
+    const parent = system.spawn(
+      defineActor<string>({
+        handle(_msg, ctx) {
+          childPid = ctx.spawn(stopsInInit).pid;
+        },
+      }),
+    );
+    parent.tell('spawn');
+    await system.idle();
+    assert.ok(childPid !== undefined);
+    assert.deepEqual(exits.get(childPid), exitReason.normal);
+    assert.equal(system.isAlive(childPid), false);
+    await system.stop(parent);
+    assert.deepEqual(exits.get(parent.pid), exitReason.normal);
+    await system.shutdown();
+  });
+
   it('a stop during an async handler fires the AbortSignal at once and runs terminate after the handler settles', async () => {
     const { system, exits, letters } = setup();
     const log: string[] = [];
