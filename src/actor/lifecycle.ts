@@ -275,14 +275,15 @@ function runTerminate(
 
 /** Kills `p` at once: no `terminate`, children killed first, in-flight work abandoned. */
 export function kill(p: ActorProcess): void {
-  if ((p.flags & DEAD) !== 0) return;
-  for (const child of p.children()) kill(child);
   finish(p, exitReason.killed);
 }
 
 /** The exit: release everything, tell everyone, keep nothing. Runs once. */
 export function finish(p: ActorProcess, reason: ExitReason): void {
   if ((p.flags & DEAD) !== 0) return;
+  // No process outlives its parent: children still alive (a kill, a failed
+  // init) are killed first, newest first.
+  for (const child of p.children()) kill(child);
   const runtime = p.runtime;
   if ((p.flags & BUSY) !== 0) {
     p.flags &= ~BUSY;
@@ -316,7 +317,6 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
       ),
     (waiter) => waiter.reject(new NoProcError(formatPid(p.pid))),
   );
-  for (const child of p.children()) kill(child);
   p.leaveParent();
   p.state = undefined;
   runtime.reportExit(p.pid, reason);
@@ -345,8 +345,5 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
 function cancelTimers(p: ActorProcess): void {
   const timers = p.ext?.timers;
   if (timers === null || timers === undefined || timers.size === 0) return;
-  for (const timer of [...timers]) {
-    p.runtime.timers.cancel(timer);
-    timer.release();
-  }
+  for (const timer of [...timers]) timer.cancelIn(p.runtime.timers);
 }

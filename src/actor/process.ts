@@ -505,12 +505,7 @@ export class ActorProcess
   }
 
   cancelTimer(timer: TimerRef): number | false {
-    if (!(timer instanceof MessageTimer)) return false;
-    const left = this.runtime.timers.remaining(timer);
-    if (left === false) return false;
-    this.runtime.timers.cancel(timer);
-    timer.release();
-    return left;
+    return timer instanceof MessageTimer && timer.cancelIn(this.runtime.timers);
   }
 
   #timer(

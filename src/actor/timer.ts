@@ -1,4 +1,4 @@
-import { TimerEntry } from '../scheduler/index.js';
+import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
 
 /**
  * A handle to a timer made by `sendAfter` or `sendInterval`.
@@ -55,6 +55,18 @@ export class MessageTimer extends TimerEntry implements TimerRef {
     const delivered = this.#to.deliverFromTimer(this.#message);
     if (delivered && this.interval > 0) this.#rearm(this, this.interval);
     else this.release();
+  }
+
+  /**
+   * Cancels this timer in `queue` (OTP `cancel_timer`): returns the ms it had
+   * left, or `false` if it had already fired or been cancelled.
+   */
+  cancelIn(queue: TimerQueue): number | false {
+    const left = queue.remaining(this);
+    if (left === false) return false;
+    queue.cancel(this);
+    this.release();
+    return left;
   }
 
   /** Stops tracking this timer in its owner and destination. */

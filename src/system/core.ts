@@ -18,10 +18,10 @@ import {
 } from '../actor/index.js';
 import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
 import { Stream } from '../broker/index.js';
-import { InvalidArgumentError, SystemShutdownError } from '../errors.js';
+import { InvalidArgumentError, NameTakenError, SystemShutdownError } from '../errors.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import { PidAllocator, ProcessTable } from '../process/index.js';
+import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
 import { NameTable } from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
@@ -90,8 +90,9 @@ export class SystemCore implements Runtime, ProcessHost {
       if (options.envelopes === true) flags |= ENVELOPES;
       if (options.priorityLanes === false) flags |= NO_LANES;
       if (options.name !== undefined) {
+        // Checked before the process exists, so a taken name spawns nothing.
         const holder = this.names.whereis(options.name);
-        if (holder !== undefined) this.names.register(options.name, holder); // throws NameTakenError
+        if (holder !== undefined) throw new NameTakenError(options.name, formatPid(holder.pid));
       }
     }
     const p = new ActorProcess(this, this.#pids.next(), def, parent, flags);

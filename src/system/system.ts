@@ -200,12 +200,7 @@ export class ActorSystem {
 
   /** Cancels a timer; returns the ms it had left, or false (OTP `cancel_timer/1`). */
   cancelTimer(timer: TimerRef): number | false {
-    if (!(timer instanceof MessageTimer)) return false;
-    const left = this.#core.timers.remaining(timer);
-    if (left === false) return false;
-    this.#core.timers.cancel(timer);
-    timer.release();
-    return left;
+    return timer instanceof MessageTimer && timer.cancelIn(this.#core.timers);
   }
 
   /** The most recent dead letters (see `deadLetterBuffer`). */
