@@ -23,7 +23,15 @@ export type ErrorCode =
   | 'ERR_PROCESS_EXITED'
   | 'ERR_SYSTEM_SHUTDOWN'
   | 'ERR_NOT_REPLIABLE'
-  | 'ERR_NAME_TAKEN';
+  | 'ERR_NAME_TAKEN'
+  | 'ERR_START_FAILED'
+  | 'ERR_INVALID_CHILD_SPEC'
+  | 'ERR_CHILD_NOT_FOUND'
+  | 'ERR_CHILD_RUNNING'
+  | 'ERR_CHILD_RESTARTING'
+  | 'ERR_CHILD_ALREADY_PRESENT'
+  | 'ERR_CHILD_ALREADY_STARTED'
+  | 'ERR_MAX_CHILDREN';
 
 /**
  * Base class of every error the runtime throws or rejects with.
@@ -199,5 +207,82 @@ export class NameTakenError extends RuntimeError {
   constructor(name: string, holder: string) {
     super('ERR_NAME_TAKEN', `name ${JSON.stringify(name)} is already registered to ${holder}`);
     this.takenName = name;
+  }
+}
+
+/**
+ * A process ended during its start (OTP's `{error, Reason}` start result):
+ * its `init` threw, or stopped it. `reason` is its exit reason, as data;
+ * `normal` means init stopped it on purpose (OTP `ignore`).
+ *
+ * @example
+ * ```ts
+ * try { await system.start(db); }
+ * catch (e) { if (e instanceof StartFailedError) log(formatExitReason(e.reason)); }
+ * ```
+ */
+export class StartFailedError extends RuntimeError {
+  /** The exit reason of the process that failed to start. */
+  readonly reason: unknown;
+
+  constructor(what: string, reason: unknown, describe: string) {
+    super('ERR_START_FAILED', `${what} failed to start: ${describe}`);
+    this.reason = reason;
+  }
+}
+
+/**
+ * A child spec or supervisor flag is not valid (OTP `{start_spec, Err}`,
+ * `{supervisor_data, Err}`); `field` names it, `childId` the child when known.
+ *
+ * @example
+ * ```ts
+ * supervisor({ children: [{ id: 'a', actor: worker, restart: 'sometimes' }] });
+ * // throws InvalidChildSpecError, field 'restart'
+ * ```
+ */
+export class InvalidChildSpecError extends RuntimeError {
+  readonly field: string;
+  readonly childId: string | undefined;
+
+  constructor(field: string, message: string, childId?: string) {
+    super(
+      'ERR_INVALID_CHILD_SPEC',
+      childId === undefined
+        ? `${field}: ${message}`
+        : `child ${JSON.stringify(childId)}: ${field}: ${message}`,
+    );
+    this.field = field;
+    this.childId = childId;
+  }
+}
+
+/**
+ * A supervisor refused a request about one of its children (OTP's
+ * `{error, not_found | running | restarting | already_present |
+ * {already_started, Pid}}`, Elixir's `{:error, :max_children}`).
+ *
+ * @example
+ * ```ts
+ * await deleteChild(sup, 'db'); // rejects with SupervisorError, code ERR_CHILD_RUNNING
+ * ```
+ */
+export class SupervisorError extends RuntimeError {
+  /** The child the request was about, when it has an id. */
+  readonly childId: string | undefined;
+
+  constructor(
+    code:
+      | 'ERR_CHILD_NOT_FOUND'
+      | 'ERR_CHILD_RUNNING'
+      | 'ERR_CHILD_RESTARTING'
+      | 'ERR_CHILD_ALREADY_PRESENT'
+      | 'ERR_CHILD_ALREADY_STARTED'
+      | 'ERR_MAX_CHILDREN',
+    message: string,
+    childId?: string,
+  ) {
+    super(code, message);
+    this.childId = childId;
   }
 }

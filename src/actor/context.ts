@@ -1,6 +1,7 @@
 import type { Envelope } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import type { ActorDefinition } from './definition.js';
+import type { DemonitorOptions, MonitorRef } from './links.js';
 import type { ActorRef } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
 import type { TimerRef } from './timer.js';
@@ -46,6 +47,52 @@ export interface ActorContext<M, S = undefined> {
   ): ActorRef<M2>;
   /** Stops this process after the current handler returns; `terminate` runs. Default reason `normal`. */
   stop(reason?: ExitReason): void;
+  /**
+   * Spawns a child and links to it in one step (OTP `spawn_link/1`): if it
+   * dies abnormally, so does this process, unless it traps exits.
+   */
+  spawnLink<M2, S2, A2>(
+    definition: ActorDefinition<M2, S2, A2>,
+    options?: SpawnOptions<A2>,
+  ): ActorRef<M2>;
+  /** Spawns a child and monitors it in one step (OTP `spawn_monitor/1`). */
+  spawnMonitor<M2, S2, A2>(
+    definition: ActorDefinition<M2, S2, A2>,
+    options?: SpawnOptions<A2>,
+  ): [ActorRef<M2>, MonitorRef];
+  /**
+   * Links this process to `target` (OTP `link/1`); links are symmetric and
+   * at most one exists per pair. A target that is gone throws `NoProcError`,
+   * or, when trapping exits, arrives as an `EXIT` message with `noproc`.
+   */
+  link(target: ActorRef<never> | Pid): void;
+  /** Removes the link to `target` (OTP `unlink/1`); an `EXIT` already queued stays. */
+  unlink(target: ActorRef<never> | Pid): void;
+  /**
+   * Monitors `target` (OTP `monitor/2`): one `DownMessage` arrives when it
+   * exits, or at once with `noproc` if it is gone. A name is resolved once, now.
+   */
+  monitor(target: ActorRef<never> | Pid | string): MonitorRef;
+  /**
+   * Removes a monitor (OTP `demonitor/2`); returns true if it was still in
+   * place. With `flush`, a DOWN for it already queued is removed too.
+   */
+  demonitor(ref: MonitorRef, options?: DemonitorOptions): boolean;
+  /**
+   * Turns trapping exits on or off and returns the previous setting (OTP
+   * `process_flag(trap_exit, B)`). A trapping process receives exit signals
+   * as `ExitMessage`s instead of dying (except an explicit kill); an exit
+   * from its parent stops it gracefully with that reason.
+   */
+  trapExit(on: boolean): boolean;
+  /** Whether this process traps exits. */
+  readonly trappingExits: boolean;
+  /**
+   * Sends an exit signal to `target` (OTP `exit/2`): `exitReason.kill` ends
+   * it with `killed`, untrappable; `normal` is ignored by a non-trapping
+   * target; any other reason ends a non-trapping target at once (no `terminate`).
+   */
+  exit(target: ActorRef<never> | Pid, reason: ExitReason): void;
   /** Sends `message` to this process (or to `to`) after `delayMs`. Cancelled when this process ends. */
   sendAfter(delayMs: number, message: M): TimerRef;
   sendAfter<T>(delayMs: number, message: T, to: ActorRef<T>): TimerRef;

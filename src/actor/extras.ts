@@ -1,12 +1,15 @@
 import type { ExitReason } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import type { Monitor } from './links.js';
+import type { ActorProcess } from './process.js';
 import type { PendingAsk } from './reply.js';
 import type { MessageTimer } from './timer.js';
 
 /**
  * The parts of a process that most processes never need, allocated on first
  * use so an idle actor stays small: timers, pending asks, the
- * abort controller, stop bookkeeping, name and spawn arguments.
+ * abort controller, stop bookkeeping, name, spawn arguments, links and
+ * monitors.
  */
 export class ProcessExtras {
   timers: Set<MessageTimer> | null = null;
@@ -14,10 +17,22 @@ export class ProcessExtras {
   /** Head of the intrusive list of asks aimed at this process. */
   asks: PendingAsk | null = null;
   stopReason: ExitReason = exitReason.normal;
-  stopWaiters: (() => void)[] | null = null;
+  stopWaiters: ((reason: ExitReason) => void)[] | null = null;
+  /** Callbacks waiting for `init` to finish (a synchronous start). */
+  startWaiters: (() => void)[] | null = null;
+  /** The reason it exited with, once it has (normal when never set). */
+  exitReason: ExitReason = exitReason.normal;
   /** Set when this process exits by escalating: the error to hand to the parent. */
   escalation: { readonly error: unknown } | null = null;
   name: string | undefined = undefined;
   args: unknown = undefined;
   restarts = 0;
+  /** Linked processes (links are symmetric: each side lists the other). */
+  links: Set<ActorProcess> | null = null;
+  /** Monitors this process holds on others. */
+  monitors: Set<Monitor> | null = null;
+  /** Monitors others hold on this process. */
+  watchers: Set<Monitor> | null = null;
+  /** Shutdown rule when its parent stops it: ms, `brutalKill` or `infinity`. */
+  shutdown: number | 'brutalKill' | 'infinity' = 'infinity';
 }

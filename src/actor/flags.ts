@@ -7,3 +7,4 @@ export const NEEDS_INIT = 16; // init has not run yet
 export const COPY_ON_SEND = 32;
 export const ENVELOPES = 64;
 export const NO_LANES = 128;
+export const TRAP_EXIT = 256; // exit signals arrive as messages (OTP trap_exit)

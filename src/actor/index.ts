@@ -1,15 +1,27 @@
 export type { ActorContext } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
+export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } from './exits.js';
 export { ProcessExtras } from './extras.js';
-export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES } from './flags.js';
+export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } from './flags.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
-export { finish, kill, requestStop, stopAndWait } from './lifecycle.js';
+export type { StartOutcome } from './lifecycle.js';
+export {
+  finish,
+  kill,
+  requestStop,
+  shutdown,
+  startNow,
+  stopAndWait,
+  stopWithin,
+} from './lifecycle.js';
+export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
+export { decideExitSignal, Monitor } from './links.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';
-export type { SpawnOptions } from './spawn-options.js';
-export { validateSpawnOptions } from './spawn-options.js';
+export type { ShutdownRule, SpawnOptions } from './spawn-options.js';
+export { isShutdownRule, validateSpawnOptions } from './spawn-options.js';
 export type { TimerRef } from './timer.js';
 export { MessageTimer } from './timer.js';

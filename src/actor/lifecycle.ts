@@ -2,7 +2,9 @@ import { NoProcError } from '../errors.js';
 import { Envelope, Mailbox } from '../mailbox/index.js';
 import type { ExitReason } from '../process/index.js';
 import { exitReason, formatPid, isCleanExit } from '../process/index.js';
+import { CallbackTimer } from '../scheduler/index.js';
 import { type Directive, EscalatedError } from './definition.js';
+import { propagateExit, unlink } from './exits.js';
 import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
 import type { ActorProcess } from './process.js';
 import { PendingAsk } from './reply.js';
@@ -104,8 +106,57 @@ export function runInit(p: ActorProcess, inTurn = false): void {
 
 function started(p: ActorProcess, state: unknown, inTurn: boolean): void {
   p.state = state;
+  const waiters = p.ext?.startWaiters;
+  if (waiters !== null && waiters !== undefined) {
+    (p.ext as NonNullable<typeof p.ext>).startWaiters = null;
+    for (const resolve of waiters) resolve();
+  }
   if (inTurn) p.status = 'running';
   else p.afterTurn();
+}
+
+/**
+ * How a synchronous start ended (OTP `proc_lib` start results): `started`,
+ * `ignored` (init stopped the process with `normal`, OTP `ignore`), or
+ * `failed` with the exit reason (init threw, or stopped with another reason).
+ */
+export type StartOutcome =
+  | { readonly kind: 'started' }
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'failed'; readonly reason: ExitReason };
+
+const STARTED: StartOutcome = Object.freeze({ kind: 'started' });
+const IGNORED: StartOutcome = Object.freeze({ kind: 'ignored' });
+
+function outcomeOf(reason: ExitReason): StartOutcome {
+  return reason.kind === 'normal' ? IGNORED : { kind: 'failed', reason };
+}
+
+/**
+ * Runs `p`'s init now instead of waiting for the scheduler (OTP R8.1: a
+ * start returns once init has finished). Synchronous when init is; a
+ * process that failed or stopped in init has fully exited by the time the
+ * outcome is known (R8.4).
+ */
+export function startNow(p: ActorProcess): StartOutcome | Promise<StartOutcome> {
+  if ((p.flags & NEEDS_INIT) !== 0) runInit(p);
+  if ((p.flags & DEAD) !== 0) return outcomeOf(p.ext?.exitReason ?? exitReason.normal);
+  if ((p.flags & (STOP_REQUESTED | STOPPING)) !== 0) {
+    if ((p.flags & (STOPPING | BUSY)) === 0) beginStop(p);
+    if ((p.flags & DEAD) !== 0) return outcomeOf(p.ext?.exitReason ?? exitReason.normal);
+    return stopAndWait(p).then(outcomeOf);
+  }
+  if ((p.flags & BUSY) === 0) return STARTED;
+  const ext = p.extras();
+  return new Promise((resolve) => {
+    ext.startWaiters ??= [];
+    ext.startWaiters.push(() => {
+      if ((p.flags & (STOP_REQUESTED | STOPPING | DEAD)) === 0) resolve(STARTED);
+      else resolve(stopAndWait(p).then(outcomeOf));
+    });
+    ext.stopWaiters ??= [];
+    ext.stopWaiters.push((reason) => resolve(outcomeOf(reason)));
+  });
 }
 
 /** Awaits an async handler; the next message waits until it settles. */
@@ -211,14 +262,14 @@ export function requestStop(p: ActorProcess, reason: ExitReason = exitReason.nor
   if ((p.flags & BUSY) === 0 && p.runtime.current !== p) p.runtime.scheduler.schedule(p);
 }
 
-/** Requests a graceful stop and resolves when the process has exited. */
+/** Requests a graceful stop and resolves with the exit reason once the process has exited. */
 export function stopAndWait(
   p: ActorProcess,
   reason: ExitReason = exitReason.normal,
-): Promise<void> {
-  if ((p.flags & DEAD) !== 0) return Promise.resolve();
+): Promise<ExitReason> {
+  if ((p.flags & DEAD) !== 0) return Promise.resolve(p.ext?.exitReason ?? exitReason.normal);
   const ext = p.extras();
-  const exited = new Promise<void>((resolve) => {
+  const exited = new Promise<ExitReason>((resolve) => {
     if (ext.stopWaiters === null) ext.stopWaiters = [];
     ext.stopWaiters.push(resolve);
   });
@@ -242,7 +293,43 @@ function stopChildren(p: ActorProcess, next: () => void): void {
   // One at a time, newest first, each subtree finished before the next
   // sibling starts stopping: OTP's reverse start order.
   const child = p.firstChild;
-  awaitStep(p, stopAndWait(child, exitReason.shutdown()), () => stopChildren(p, next));
+  awaitStep(p, shutdown(child, exitReason.shutdown()), () => stopChildren(p, next));
+}
+
+/**
+ * Shuts a child down by its `shutdown` rule (OTP `supervisor:shutdown/1`):
+ * `brutalKill` kills it; a number asks it to stop and kills it if it has not
+ * exited within that many ms; `infinity` waits as long as it takes. A link
+ * to its parent is removed first, so the parent does not get an EXIT for an
+ * exit it asked for. Resolves with the reason the child exited with.
+ */
+export function shutdown(child: ActorProcess, reason: ExitReason): Promise<ExitReason> {
+  if ((child.flags & DEAD) !== 0) return stopAndWait(child);
+  const parent = child.parentProcess;
+  if (parent !== null) unlink(parent, child);
+  const rule = child.ext?.shutdown ?? 'infinity';
+  if (rule === 'brutalKill') {
+    kill(child);
+    return Promise.resolve(exitReason.killed);
+  }
+  return stopWithin(child, reason, rule === 'infinity' ? Number.POSITIVE_INFINITY : rule);
+}
+
+/** Stops `p` gracefully, killing it if it has not exited within `timeout` ms. */
+export function stopWithin(
+  p: ActorProcess,
+  reason: ExitReason,
+  timeout: number,
+): Promise<ExitReason> {
+  const stopped = stopAndWait(p, reason);
+  if (timeout === Number.POSITIVE_INFINITY || (p.flags & DEAD) !== 0) return stopped;
+  const timers = p.runtime.timers;
+  const timer = new CallbackTimer(() => kill(p));
+  timers.schedule(timer, timeout);
+  return stopped.then((final) => {
+    timers.cancel(timer);
+    return final;
+  });
 }
 
 function runTerminate(
@@ -281,16 +368,18 @@ export function kill(p: ActorProcess): void {
 /** The exit: release everything, tell everyone, keep nothing. Runs once. */
 export function finish(p: ActorProcess, reason: ExitReason): void {
   if ((p.flags & DEAD) !== 0) return;
-  // No process outlives its parent: children still alive (a kill, a failed
-  // init) are killed first, newest first.
-  for (const child of p.children()) kill(child);
   const runtime = p.runtime;
   if ((p.flags & BUSY) !== 0) {
     p.flags &= ~BUSY;
     runtime.scheduler.leaveAsync();
   }
+  // Dead first: signals the dying children send back to it are ignored.
   p.flags = (p.flags | DEAD) & ~(STOP_REQUESTED | STOPPING);
   p.status = isCleanExit(reason) ? 'stopped' : 'failed';
+  // No process outlives its parent: children still alive (a kill, a failed
+  // init) are killed first, newest first.
+  for (const child of p.children()) kill(child);
+  if (p.ext !== null || reason !== exitReason.normal) p.extras().exitReason = reason;
   const ext = p.ext;
   ext?.abort?.abort();
   // Names and table entry go first, so a restart can re-register at once (OTP R1.4).
@@ -319,6 +408,8 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   );
   p.leaveParent();
   p.state = undefined;
+  // After the name is released (R1.4): links and monitors see the exit.
+  propagateExit(p, reason);
   runtime.reportExit(p.pid, reason);
   const escalation = ext?.escalation;
   if (escalation !== null && escalation !== undefined) {
@@ -338,7 +429,7 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   const waiters = ext?.stopWaiters;
   if (ext !== null && waiters !== null && waiters !== undefined) {
     ext.stopWaiters = null;
-    for (const resolve of waiters) resolve();
+    for (const resolve of waiters) resolve(reason);
   }
 }
 

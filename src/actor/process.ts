@@ -20,6 +20,7 @@ import { formatPid } from '../process/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import type { ActorContext } from './context.js';
 import type { ActorDefinition } from './definition.js';
+import { demonitor, link, monitor, signalExit, unlink } from './exits.js';
 import { ProcessExtras } from './extras.js';
 import {
   BUSY,
@@ -30,6 +31,7 @@ import {
   NO_LANES,
   STOP_REQUESTED,
   STOPPING,
+  TRAP_EXIT,
 } from './flags.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
 import {
@@ -41,6 +43,7 @@ import {
   requestStop,
   runInit,
 } from './lifecycle.js';
+import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
 import type { ActorRef, AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
 import type { Runtime } from './runtime.js';
@@ -220,6 +223,20 @@ export class ActorProcess
     return new Promise((resolve, reject) =>
       mb.wait({ message: item, sender, lane, resolve, reject }),
     );
+  }
+
+  /**
+   * Appends a message the runtime itself produced (a trapped EXIT, a DOWN)
+   * at the end of the normal lane (R6.3). Such messages bypass the overflow
+   * policy: a bounded mailbox never loses the news of an exit.
+   */
+  enqueueRuntimeMessage(message: unknown, sender: Pid | undefined): void {
+    if ((this.flags & DEAD) !== 0) return;
+    this.mailbox ??= new Mailbox();
+    this.mailbox.push(message, sender, LANE_NORMAL);
+    if (!this.queued && (this.flags & BUSY) === 0 && this.runtime.current !== this) {
+      this.runtime.scheduler.schedule(this);
+    }
   }
 
   /** Request-reply: see {@link ActorRef.ask}. */
@@ -493,6 +510,72 @@ export class ActorProcess
 
   stop(reason?: ExitReason): void {
     requestStop(this, reason);
+  }
+
+  spawnLink<M2, S2, A2>(
+    definition: ActorDefinition<M2, S2, A2>,
+    options?: SpawnOptions<A2>,
+  ): ActorRef<M2> {
+    const child = this.spawn(definition, options) as unknown as ActorProcess;
+    link(this, child, formatPid(child.pid));
+    return child.ref as ActorRef<M2>;
+  }
+
+  spawnMonitor<M2, S2, A2>(
+    definition: ActorDefinition<M2, S2, A2>,
+    options?: SpawnOptions<A2>,
+  ): [ActorRef<M2>, MonitorRef] {
+    const child = this.spawn(definition, options) as unknown as ActorProcess;
+    return [child.ref as ActorRef<M2>, monitor(this.runtime, this, child, undefined, null)];
+  }
+
+  link(target: ActorRef<never> | Pid): void {
+    if ((this.flags & DEAD) !== 0) return;
+    link(this, this.#target(target), this.#label(target));
+  }
+
+  unlink(target: ActorRef<never> | Pid): void {
+    const other = this.#target(target);
+    if (other !== undefined) unlink(this, other);
+  }
+
+  monitor(target: ActorRef<never> | Pid | string): MonitorRef {
+    if (typeof target === 'string') {
+      const holder = this.runtime.whereisName(target);
+      return monitor(this.runtime, this, holder, target, null);
+    }
+    return monitor(this.runtime, this, this.#target(target), undefined, null);
+  }
+
+  demonitor(ref: MonitorRef, options?: DemonitorOptions): boolean {
+    return ref instanceof Monitor && demonitor(this, ref, options?.flush === true);
+  }
+
+  trapExit(on: boolean): boolean {
+    const previous = (this.flags & TRAP_EXIT) !== 0;
+    if (on) this.flags |= TRAP_EXIT;
+    else this.flags &= ~TRAP_EXIT;
+    return previous;
+  }
+
+  get trappingExits(): boolean {
+    return (this.flags & TRAP_EXIT) !== 0;
+  }
+
+  exit(target: ActorRef<never> | Pid, reason: ExitReason): void {
+    if ((this.flags & DEAD) !== 0) return;
+    const other = this.#target(target);
+    if (other !== undefined) signalExit(other, this, reason, false);
+  }
+
+  /** The local process behind a ref or pid; undefined when it is gone or unknown. */
+  #target(target: ActorRef<never> | Pid): ActorProcess | undefined {
+    if (typeof target === 'number') return this.runtime.lookup(target);
+    return this.runtime.resolveLocal(target as ActorRef<unknown>);
+  }
+
+  #label(target: ActorRef<never> | Pid): string {
+    return formatPid(typeof target === 'number' ? target : target.pid);
   }
 
   sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {

@@ -28,6 +28,32 @@ export interface SpawnOptions<A = undefined> {
   readonly copyOnSend?: boolean;
   /** Give every message an envelope (id, sender, timestamp) even when the sender attached no options. */
   readonly envelopes?: boolean;
+  /**
+   * How its parent stops it (OTP child spec `shutdown`): ask it to stop and
+   * kill it after this many ms, `'brutalKill'` to kill it outright, or
+   * `'infinity'` (the default) to wait as long as it takes.
+   */
+  readonly shutdown?: ShutdownRule;
+}
+
+/**
+ * How a parent or supervisor stops a child: a timeout in ms before a kill,
+ * `brutalKill`, or `infinity`.
+ *
+ * @example
+ * ```ts
+ * const rule: ShutdownRule = 5_000;
+ * ```
+ */
+export type ShutdownRule = number | 'brutalKill' | 'infinity';
+
+/** Whether `value` is a valid {@link ShutdownRule}. */
+export function isShutdownRule(value: unknown): value is ShutdownRule {
+  return (
+    value === 'brutalKill' ||
+    value === 'infinity' ||
+    (typeof value === 'number' && Number.isFinite(value) && value >= 0)
+  );
 }
 
 /** Throws `InvalidArgumentError` naming the first invalid option. */
@@ -36,7 +62,10 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'spawn options must be an object');
   }
-  const { name, mailbox, priorityLanes, copyOnSend, envelopes } = options;
+  const { name, mailbox, priorityLanes, copyOnSend, envelopes, shutdown } = options;
+  if (shutdown !== undefined && !isShutdownRule(shutdown)) {
+    throw new InvalidArgumentError('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
+  }
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
     throw new InvalidArgumentError('name', 'must be a non-empty string');
   }

@@ -186,6 +186,29 @@ export class Mailbox {
     return true;
   }
 
+  /**
+   * Removes every normal-lane message for which `matches` is true, keeping
+   * the others in order; returns how many were removed. O(n): it serves
+   * `demonitor(ref, { flush: true })` and unlink-and-flush, which remove the
+   * runtime's own EXIT and DOWN messages (they always take the normal lane).
+   */
+  removeWhere(matches: (message: unknown) => boolean): number {
+    const kept: unknown[] = [];
+    let removed = 0;
+    while (this.#takeNormal()) {
+      if (matches(this.takenMessage)) removed++;
+      else kept.push(this.takenMessage, this.takenSender);
+    }
+    for (let i = 0; i < kept.length; i += 2) {
+      if (this.#size > this.#mask) this.#grow();
+      const j = ((this.#head + this.#size) & this.#mask) << 1;
+      this.#buf[j] = kept[i];
+      this.#buf[j + 1] = kept[i + 1];
+      this.#size++;
+    }
+    return removed;
+  }
+
   /** Removes the oldest message of the lowest non-empty lane into `taken*`; false if none. */
   evictOldest(): boolean {
     for (let i = LANE_COUNT - 1; i > LANE_SYSTEM; i--) {

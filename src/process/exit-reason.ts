@@ -40,6 +40,20 @@ export interface KilledExit {
   readonly kind: 'killed';
 }
 /**
+ * `kill` as an exit reason (OTP `kill`). Sent with `exit(pid, exitReason.kill)`
+ * it cannot be trapped and the target ends with `killed`; a process that
+ * ends *itself* with `kill` passes `kill` along its links, where it can be
+ * trapped (OTP R3.3).
+ *
+ * @example
+ * ```ts
+ * ctx.exit(worker, exitReason.kill); // worker ends with `killed`
+ * ```
+ */
+export interface KillExit {
+  readonly kind: 'kill';
+}
+/**
  * The process crashed; `error` is what was thrown (OTP's `{Reason, Stack}`).
  *
  * @example
@@ -72,12 +86,13 @@ export interface NoProcExit {
  * if (!isCleanExit(reason)) console.error('crashed', formatExitReason(reason));
  * ```
  */
-export type ExitReason = NormalExit | ShutdownExit | KilledExit | ErrorExit | NoProcExit;
+export type ExitReason = NormalExit | ShutdownExit | KilledExit | KillExit | ErrorExit | NoProcExit;
 
 const NORMAL: NormalExit = Object.freeze({ kind: 'normal' });
 const SHUTDOWN: ShutdownExit = Object.freeze({ kind: 'shutdown' });
 const KILLED: KilledExit = Object.freeze({ kind: 'killed' });
 const NOPROC: NoProcExit = Object.freeze({ kind: 'noproc' });
+const KILL: KillExit = Object.freeze({ kind: 'kill' });
 
 /**
  * Constructors for exit reasons; the argument-free ones are shared frozen objects.
@@ -90,6 +105,7 @@ const NOPROC: NoProcExit = Object.freeze({ kind: 'noproc' });
 export const exitReason = Object.freeze({
   normal: NORMAL,
   killed: KILLED,
+  kill: KILL,
   noproc: NOPROC,
   /** `shutdown`, or `{shutdown, detail}` when a detail is given. */
   shutdown(detail?: unknown): ShutdownExit {

@@ -1,6 +1,7 @@
 export type {
   ErrorExit,
   ExitReason,
+  KillExit,
   KilledExit,
   NoProcExit,
   NormalExit,

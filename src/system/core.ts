@@ -9,11 +9,12 @@ import type {
 import {
   ActorProcess,
   COPY_ON_SEND,
+  DeathQueue,
   ENVELOPES,
+  finish,
   MessageTimer,
   NEEDS_INIT,
   NO_LANES,
-  ProcessExtras,
   validateSpawnOptions,
 } from '../actor/index.js';
 import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
@@ -42,6 +43,7 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly table = new ProcessTable<ActorProcess>();
   readonly names = new NameTable<ActorProcess>();
   readonly askTimeout: number;
+  readonly deaths = new DeathQueue(finish);
   current: ActorProcess | null = null;
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
   phase: 'running' | 'draining' | 'closed' = 'running';
@@ -98,10 +100,8 @@ export class SystemCore implements Runtime, ProcessHost {
     const p = new ActorProcess(this, this.#pids.next(), def, parent, flags);
     if (options !== undefined) {
       if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
-      if (options.args !== undefined) {
-        p.ext = new ProcessExtras();
-        p.ext.args = options.args;
-      }
+      if (options.args !== undefined) p.extras().args = options.args;
+      if (options.shutdown !== undefined) p.extras().shutdown = options.shutdown;
       if (options.name !== undefined) this.names.register(options.name, p);
     }
     this.table.add(p);
@@ -116,6 +116,14 @@ export class SystemCore implements Runtime, ProcessHost {
   released(p: ActorProcess, _reason: ExitReason): void {
     this.table.delete(p);
     this.names.release(p);
+  }
+
+  lookup(pid: Pid): ActorProcess | undefined {
+    return this.table.get(pid);
+  }
+
+  whereisName(name: string): ActorProcess | undefined {
+    return this.names.whereis(name);
   }
 
   resolveLocal(ref: ActorRef<unknown>): ActorProcess {

@@ -1,28 +1,7 @@
 import type { ActorProcess } from '../actor/index.js';
-import { BUSY, finish, kill, stopAndWait } from '../actor/index.js';
+import { BUSY, finish, stopWithin } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
-import { CallbackTimer } from '../scheduler/index.js';
 import type { SystemCore } from './core.js';
-
-/**
- * Stops `p` gracefully with `reason`, killing it if it has not exited
- * within `timeout` ms (OTP's shutdown timeout escalating to `kill`).
- */
-export function stopWithin(
-  core: SystemCore,
-  p: ActorProcess,
-  reason: Parameters<typeof stopAndWait>[1],
-  timeout: number,
-): Promise<void> {
-  if (!p.alive) return Promise.resolve();
-  const stopped = stopAndWait(p, reason);
-  if (timeout === Number.POSITIVE_INFINITY || !p.alive) return stopped;
-  const timer = new CallbackTimer(() => kill(p));
-  core.timers.schedule(timer, timeout);
-  return stopped.then(() => {
-    core.timers.cancel(timer);
-  });
-}
 
 /** Whether `p` can stop synchronously: nothing in flight, no children, no `terminate`. */
 function trivial(p: ActorProcess): boolean {
@@ -54,10 +33,10 @@ export async function shutdownSystem(
       finish(p, reason);
       continue;
     }
-    await stopWithin(core, p, reason, timeout);
+    await stopWithin(p, reason, timeout);
   }
   // Anything left (trivial stops scheduled above, or processes spawned meanwhile).
-  await Promise.all([...core.table.values()].map((p) => stopWithin(core, p, reason, timeout)));
+  await Promise.all([...core.table.values()].map((p) => stopWithin(p, reason, timeout)));
   await core.scheduler.idle();
   core.timers.clear();
 }

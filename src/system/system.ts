@@ -5,15 +5,24 @@ import type {
   SpawnOptions,
   TimerRef,
 } from '../actor/index.js';
-import { ActorProcess, kill, MessageTimer } from '../actor/index.js';
+import {
+  ActorProcess,
+  kill,
+  MessageTimer,
+  monitor,
+  signalExit,
+  startNow,
+  stopWithin,
+} from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, StartFailedError } from '../errors.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
+import { exitReason, formatExitReason, formatPid } from '../process/index.js';
 import type { Clock, SchedulerStats } from '../scheduler/index.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
 import { duration, resolveOptions, type SystemOptions } from './options.js';
-import { shutdownSystem, stopWithin } from './shutdown.js';
+import { shutdownSystem } from './shutdown.js';
 
 /**
  * Options of `system.stop`.
@@ -129,6 +138,49 @@ export class ActorSystem {
     return p.ref as unknown as ActorRef<M>;
   }
 
+  /**
+   * Spawns a top-level process and resolves once its `init` has finished
+   * (OTP `gen_server:start`). Rejects with `StartFailedError` carrying the
+   * exit reason if it ended during init (`normal` when init stopped it).
+   */
+  async start<M, S, A>(
+    definition: ActorDefinition<M, S, A>,
+    options?: SpawnOptions<A>,
+  ): Promise<ActorRef<M>> {
+    const p = this.#core.spawnProcess(
+      definition as unknown as AnyDefinition,
+      options as SpawnOptions<unknown> | undefined,
+      null,
+    );
+    const outcome = await startNow(p);
+    if (outcome.kind === 'started') return p.ref as unknown as ActorRef<M>;
+    const reason = outcome.kind === 'failed' ? outcome.reason : exitReason.normal;
+    throw new StartFailedError(formatPid(p.pid), reason, formatExitReason(reason));
+  }
+
+  /**
+   * Sends an exit signal from outside any process (OTP `exit/2`):
+   * `exitReason.kill` ends the target with `killed` even if it traps exits;
+   * `normal` is ignored unless it traps exits; any other reason ends a
+   * non-trapping target at once, or reaches a trapping one as an `EXIT`
+   * message. The target is dead when this returns, if it is going to die.
+   */
+  exit(target: ProcessTarget, reason: ExitReason): void {
+    const p = this.#process(target);
+    if (p !== undefined) signalExit(p, undefined, reason, false);
+  }
+
+  /**
+   * Resolves with the target's exit reason once it exits, or with `noproc`
+   * at once if it is not alive: a monitor held outside any process.
+   */
+  exited(target: ProcessTarget): Promise<ExitReason> {
+    const p = this.#process(target);
+    return new Promise((resolve) => {
+      monitor(this.#core, null, p, undefined, resolve);
+    });
+  }
+
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */
   stop(target: ProcessTarget, options?: StopOptions): Promise<void> {
     const p = this.#process(target);
@@ -140,7 +192,7 @@ export class ActorSystem {
       return Promise.reject(error);
     }
     if (p === undefined) return Promise.resolve();
-    return stopWithin(this.#core, p, options?.reason, timeout);
+    return stopWithin(p, options?.reason ?? exitReason.normal, timeout).then(() => undefined);
   }
 
   /** Kills a process at once: no `terminate`; its exit reason is `killed`. */
