@@ -22,7 +22,13 @@ export type {
   TimerRef,
 } from './actor/index.js';
 export { defineActor, EscalatedError } from './actor/index.js';
-export type { DeadLetter, DeadLetterReason, SystemEvent, SystemEventType } from './broker/index.js';
+export type {
+  DeadLetter,
+  DeadLetterReason,
+  SupervisionEvent,
+  SystemEvent,
+  SystemEventType,
+} from './broker/index.js';
 export type { ErrorCode } from './errors.js';
 export {
   CallingSelfError,
@@ -60,6 +66,34 @@ export type {
 } from './process/index.js';
 export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
 export type { Clock, SchedulerOptions, SchedulerStats } from './scheduler/index.js';
+export type {
+  AutoShutdown,
+  BackoffOptions,
+  ChildActor,
+  ChildCounts,
+  ChildInfo,
+  ChildSpec,
+  DynamicChildSpec,
+  DynamicSupervisorSpec,
+  ResolvedChildSpec,
+  RestartType,
+  Strategy,
+  SupervisorFlags,
+  SupervisorMessage,
+  SupervisorRef,
+  SupervisorSpec,
+} from './supervisor/index.js';
+export {
+  countChildren,
+  deleteChild,
+  dynamicSupervisor,
+  getChildSpec,
+  restartChild,
+  startChild,
+  supervisor,
+  terminateChild,
+  whichChildren,
+} from './supervisor/index.js';
 export type {
   ProcessInfo,
   ProcessTarget,

@@ -1,3 +1,4 @@
+import type { SupervisionEvent } from '../broker/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { DeathQueue } from './exits.js';
@@ -41,5 +42,7 @@ export interface ProcessHost {
   reportExit(pid: Pid, reason: ExitReason): void;
   reportRestart(pid: Pid, error: unknown, restarts: number): void;
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
+  /** A supervisor's report; restarts are counted whether or not anyone listens. */
+  reportSupervision(event: SupervisionEvent): void;
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;
 }

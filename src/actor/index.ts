@@ -5,11 +5,12 @@ export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } fr
 export { ProcessExtras } from './extras.js';
 export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } from './flags.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
-export type { StartOutcome } from './lifecycle.js';
+export type { StartOutcome, StopChildrenHook } from './lifecycle.js';
 export {
   finish,
   kill,
   requestStop,
+  STOP_CHILDREN,
   shutdown,
   startNow,
   stopAndWait,

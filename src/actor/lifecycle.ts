@@ -285,7 +285,35 @@ export function beginStop(p: ActorProcess): void {
   stopChildren(p, () => runTerminate(p, reason, (final) => finish(p, final)));
 }
 
+/**
+ * A definition may carry its own way of stopping its children under this
+ * key (supervisors: in reverse start order by their specs, or all at once).
+ * It runs first; any children left are then stopped the default way.
+ */
+export const STOP_CHILDREN: unique symbol = Symbol('airssys.stopChildren');
+
+/** The shape of a {@link STOP_CHILDREN} hook. */
+export type StopChildrenHook = (p: ActorProcess) => Promise<void>;
+
 function stopChildren(p: ActorProcess, next: () => void): void {
+  const custom = (p.def as { [STOP_CHILDREN]?: StopChildrenHook })[STOP_CHILDREN];
+  if (custom === undefined || p.firstChild === null) {
+    stopRemainingChildren(p, next);
+    return;
+  }
+  let stopping: Promise<void>;
+  try {
+    stopping = custom(p);
+  } catch (error) {
+    stopping = Promise.reject(error);
+  }
+  awaitStep(p, stopping, (ok, error) => {
+    if (!ok) p.runtime.reportHookFailure(p.pid, 'terminate', error);
+    stopRemainingChildren(p, next);
+  });
+}
+
+function stopRemainingChildren(p: ActorProcess, next: () => void): void {
   if (p.firstChild === null) {
     next();
     return;
@@ -293,7 +321,7 @@ function stopChildren(p: ActorProcess, next: () => void): void {
   // One at a time, newest first, each subtree finished before the next
   // sibling starts stopping: OTP's reverse start order.
   const child = p.firstChild;
-  awaitStep(p, shutdown(child, exitReason.shutdown()), () => stopChildren(p, next));
+  awaitStep(p, shutdown(child, exitReason.shutdown()), () => stopRemainingChildren(p, next));
 }
 
 /**

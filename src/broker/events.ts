@@ -97,6 +97,61 @@ export type SystemEvent =
       readonly hook: 'terminate' | 'onError';
       readonly error: unknown;
       readonly at: number;
+    }
+  | SupervisionEvent;
+
+/**
+ * What supervisors report: a child started, exited (with its reason and
+ * what the supervisor does about it), restarted with a new pid, failed to
+ * start; the supervisor shut itself down (intensity exceeded, backoff
+ * exhausted, a significant child ended, or a child failed to start at init).
+ * `id` is undefined for children of a dynamic supervisor.
+ *
+ * @example
+ * ```ts
+ * system.events.subscribe((e) => console.log(e), ['child-restarted', 'supervisor-shutdown']);
+ * ```
+ */
+export type SupervisionEvent =
+  | {
+      readonly type: 'child-started';
+      readonly supervisor: Pid;
+      readonly id: string | undefined;
+      readonly pid: Pid;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'child-exited';
+      readonly supervisor: Pid;
+      readonly id: string | undefined;
+      readonly pid: Pid;
+      readonly reason: ExitReason;
+      /** `restart`, `keep` (spec kept, no process), `delete` (spec dropped) or `shutdown` (the supervisor stopped it). */
+      readonly action: 'restart' | 'keep' | 'delete' | 'shutdown';
+      readonly at: number;
+    }
+  | {
+      readonly type: 'child-restarted';
+      readonly supervisor: Pid;
+      readonly id: string | undefined;
+      readonly pid: Pid;
+      readonly previous: Pid | undefined;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'child-start-failed';
+      readonly supervisor: Pid;
+      readonly id: string | undefined;
+      readonly reason: ExitReason;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'supervisor-shutdown';
+      readonly supervisor: Pid;
+      readonly cause: 'intensity' | 'backoff' | 'significant' | 'start-failed';
+      /** The child whose exit or failed start caused it. */
+      readonly id: string | undefined;
+      readonly at: number;
     };
 
 /**

@@ -2,6 +2,7 @@ export type {
   DeadLetter,
   DeadLetterReason,
   Listener,
+  SupervisionEvent,
   SystemEvent,
   SystemEventType,
 } from './events.js';

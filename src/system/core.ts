@@ -17,7 +17,12 @@ import {
   NO_LANES,
   validateSpawnOptions,
 } from '../actor/index.js';
-import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
+import type {
+  DeadLetter,
+  DeadLetterReason,
+  SupervisionEvent,
+  SystemEvent,
+} from '../broker/index.js';
 import { Stream } from '../broker/index.js';
 import { InvalidArgumentError, NameTakenError, SystemShutdownError } from '../errors.js';
 import { Mailbox } from '../mailbox/index.js';
@@ -202,6 +207,11 @@ export class SystemCore implements Runtime, ProcessHost {
     if (this.events.observed) {
       this.events.emit({ type: 'escalated', pid, parent, error, at: this.clock.now() });
     }
+  }
+
+  reportSupervision(event: SupervisionEvent): void {
+    if (event.type === 'child-restarted') this.restartCount++;
+    if (this.events.observed) this.events.emit(event);
   }
 
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void {

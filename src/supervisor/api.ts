@@ -1,0 +1,126 @@
+import type { ActorRef } from '../actor/index.js';
+import type { Pid } from '../process/index.js';
+import type { ChildCounts, ChildInfo } from './children.js';
+import type { SupervisorRef } from './protocol.js';
+import type { ChildSpec, DynamicChildSpec, ResolvedChildSpec } from './spec.js';
+
+/**
+ * The supervisor API (OTP `supervisor:start_child/2` and friends). Each
+ * call is a request the supervisor serves between restarts, with no client
+ * timeout (R10.14); a supervisor that is gone rejects with `NoProcError`,
+ * and refusals reject with `SupervisorError` (stable codes).
+ *
+ * @module
+ */
+
+const NO_TIMEOUT = { timeout: Number.POSITIVE_INFINITY } as const;
+
+/**
+ * Adds a child and starts it; it goes last in start order. Resolves with
+ * its ref, or undefined when its init stopped it with `normal` (OTP
+ * `ignore`). Rejects with `InvalidChildSpecError`, `SupervisorError`
+ * (`ERR_CHILD_ALREADY_STARTED`, `ERR_CHILD_ALREADY_PRESENT`,
+ * `ERR_MAX_CHILDREN`) or `StartFailedError`.
+ *
+ * @example
+ * ```ts
+ * const db = await startChild<DbMsg>(sup, { id: 'db', actor: dbActor });
+ * ```
+ */
+export function startChild<M = unknown, A = unknown>(
+  sup: SupervisorRef,
+  spec: ChildSpec<A> | DynamicChildSpec<A>,
+): Promise<ActorRef<M> | undefined> {
+  return sup.ask(
+    { type: 'sup:start-child', spec: spec as ChildSpec<unknown> },
+    NO_TIMEOUT,
+  ) as Promise<ActorRef<M> | undefined>;
+}
+
+/**
+ * Stops a child by its shutdown rule, without restarting it (OTP
+ * `terminate_child/2`): by id, or by ref or pid (dynamic supervisors). The
+ * spec is kept unless the child is temporary or dynamic. Rejects with
+ * `ERR_CHILD_NOT_FOUND`; a pid that is already gone resolves.
+ *
+ * @example
+ * ```ts
+ * await terminateChild(sup, 'db');
+ * ```
+ */
+export function terminateChild(
+  sup: SupervisorRef,
+  child: string | Pid | ActorRef<never>,
+): Promise<void> {
+  const target = typeof child === 'object' ? child.pid : child;
+  return sup.ask({ type: 'sup:terminate-child', child: target }, NO_TIMEOUT);
+}
+
+/**
+ * Starts a stopped child again from its spec (OTP `restart_child/2`); not
+ * counted against intensity. Rejects with `ERR_CHILD_RUNNING`,
+ * `ERR_CHILD_RESTARTING`, `ERR_CHILD_NOT_FOUND` or `StartFailedError`.
+ *
+ * @example
+ * ```ts
+ * await terminateChild(sup, 'db');
+ * const db = await restartChild(sup, 'db');
+ * ```
+ */
+export function restartChild<M = unknown>(
+  sup: SupervisorRef,
+  id: string,
+): Promise<ActorRef<M> | undefined> {
+  return sup.ask({ type: 'sup:restart-child', id }, NO_TIMEOUT) as Promise<ActorRef<M> | undefined>;
+}
+
+/**
+ * Forgets a stopped child's spec (OTP `delete_child/2`). Rejects with
+ * `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING` or `ERR_CHILD_NOT_FOUND`.
+ *
+ * @example
+ * ```ts
+ * await terminateChild(sup, 'db');
+ * await deleteChild(sup, 'db');
+ * ```
+ */
+export function deleteChild(sup: SupervisorRef, id: string): Promise<void> {
+  return sup.ask({ type: 'sup:delete-child', id }, NO_TIMEOUT);
+}
+
+/**
+ * Every child, most recently started first (OTP `which_children/1`).
+ *
+ * @example
+ * ```ts
+ * const running = (await whichChildren(sup)).filter((c) => c.status === 'running');
+ * ```
+ */
+export function whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
+  return sup.ask({ type: 'sup:which-children' }, NO_TIMEOUT);
+}
+
+/**
+ * How many children, running or not, and of which type (OTP `count_children/1`).
+ *
+ * @example
+ * ```ts
+ * const { active } = await countChildren(sup);
+ * ```
+ */
+export function countChildren(sup: SupervisorRef): Promise<ChildCounts> {
+  return sup.ask({ type: 'sup:count-children' }, NO_TIMEOUT);
+}
+
+/**
+ * A child's spec with every default filled in (OTP `get_childspec/2`).
+ * Rejects with `ERR_CHILD_NOT_FOUND`.
+ *
+ * @example
+ * ```ts
+ * const { shutdown, restart } = await getChildSpec(sup, 'db');
+ * ```
+ */
+export function getChildSpec(sup: SupervisorRef, id: string): Promise<ResolvedChildSpec> {
+  return sup.ask({ type: 'sup:get-child-spec', id }, NO_TIMEOUT);
+}

@@ -1,0 +1,34 @@
+export {
+  countChildren,
+  deleteChild,
+  getChildSpec,
+  restartChild,
+  startChild,
+  terminateChild,
+  whichChildren,
+} from './api.js';
+export type { ChildCounts, ChildInfo } from './children.js';
+export type { DynamicSupervisorSpec, SupervisorSpec } from './definition.js';
+export { dynamicSupervisor, supervisor } from './definition.js';
+export {
+  backoffDelay,
+  planRestart,
+  RestartWindow,
+  restartDecision,
+  shouldAutoShutdown,
+} from './policy.js';
+export type { SupervisorMessage, SupervisorRef } from './protocol.js';
+export { SupervisorState } from './restarts.js';
+export type {
+  AutoShutdown,
+  BackoffOptions,
+  ChildActor,
+  ChildSpec,
+  DynamicChildSpec,
+  ResolvedChildSpec,
+  ResolvedFlags,
+  RestartType,
+  Strategy,
+  SupervisorFlags,
+} from './spec.js';
+export { resolveChildSpec, resolveChildSpecs, resolveFlags } from './spec.js';

@@ -1,0 +1,68 @@
+import type { ActorRef, ExitMessage, Reply } from '../actor/index.js';
+import type { Pid } from '../process/index.js';
+import type { Child, ChildCounts, ChildInfo } from './children.js';
+import type { ChildSpec, ResolvedChildSpec } from './spec.js';
+
+/**
+ * The messages a supervisor handles: trapped exits of its children, the
+ * requests of the supervisor API, and its own scheduled retries.
+ *
+ * @module
+ */
+
+/** A request of the supervisor API (see `startChild`, `whichChildren`, ...). */
+export type SupervisorRequest =
+  | {
+      readonly type: 'sup:start-child';
+      readonly spec: ChildSpec<unknown>;
+      readonly reply: Reply<ActorRef<unknown> | undefined>;
+    }
+  | {
+      readonly type: 'sup:terminate-child';
+      readonly child: string | Pid;
+      readonly reply: Reply<void>;
+    }
+  | {
+      readonly type: 'sup:restart-child';
+      readonly id: string;
+      readonly reply: Reply<ActorRef<unknown> | undefined>;
+    }
+  | { readonly type: 'sup:delete-child'; readonly id: string; readonly reply: Reply<void> }
+  | { readonly type: 'sup:which-children'; readonly reply: Reply<ChildInfo[]> }
+  | { readonly type: 'sup:count-children'; readonly reply: Reply<ChildCounts> }
+  | {
+      readonly type: 'sup:get-child-spec';
+      readonly id: string;
+      readonly reply: Reply<ResolvedChildSpec>;
+    };
+
+/**
+ * A retry the supervisor sends itself: after a failed restart (counted
+ * against intensity, OTP R10.10) or when a backoff delay ends (not counted).
+ */
+export interface RetryMessage {
+  readonly type: 'sup:retry';
+  readonly child: Child;
+  readonly generation: number;
+  readonly counted: boolean;
+}
+
+/**
+ * Everything a supervisor's mailbox accepts.
+ *
+ * @example
+ * ```ts
+ * const sup: SupervisorRef = system.spawn(supervisor({ children: [] }));
+ * ```
+ */
+export type SupervisorMessage = SupervisorRequest | ExitMessage | RetryMessage;
+
+/**
+ * A ref to a supervisor or dynamic supervisor, as the API functions take it.
+ *
+ * @example
+ * ```ts
+ * const sup: SupervisorRef = await system.start(supervisor({ children }));
+ * ```
+ */
+export type SupervisorRef = ActorRef<SupervisorMessage>;

@@ -1,0 +1,380 @@
+import type { ActorProcess, AnyDefinition, ExitMessage, StartOutcome } from '../actor/index.js';
+import { link, shutdown, startNow, unlink } from '../actor/index.js';
+import type { SupervisionEvent } from '../broker/index.js';
+import { exitReason, type Pid } from '../process/index.js';
+import { type Child, ChildTable } from './children.js';
+import {
+  backoffDelay,
+  planRestart,
+  RestartWindow,
+  restartDecision,
+  shouldAutoShutdown,
+} from './policy.js';
+import type { RetryMessage } from './protocol.js';
+import type { ResolvedFlags } from './spec.js';
+
+/**
+ * The supervisor actor (OTP `supervisor`): it traps exits, starts its
+ * children in order, and carries out the pure policy of `policy.ts` when
+ * one exits. Every step runs synchronously while the children's hooks are
+ * synchronous, so a one-for-one restart costs no promise.
+ */
+
+/** A supervisor's state: its flags, children and restart window. */
+export class SupervisorState {
+  readonly flags: ResolvedFlags;
+  readonly children: ChildTable;
+  readonly window: RestartWindow;
+  /** 0 for static supervisors; the cap on children for dynamic ones. */
+  readonly maxChildren: number;
+  readonly random: () => number;
+
+  constructor(flags: ResolvedFlags, dynamic: boolean, maxChildren: number, random: () => number) {
+    this.flags = flags;
+    this.children = new ChildTable(!dynamic);
+    this.window = new RestartWindow(flags.intensity, flags.period);
+    this.maxChildren = maxChildren;
+    this.random = random;
+  }
+
+  get dynamic(): boolean {
+    return !this.children.keyed;
+  }
+}
+
+type Step = void | Promise<void>;
+
+/** Runs `next` after `value`, synchronously when `value` is not a promise. */
+export function then<T, U>(value: T | Promise<T>, next: (v: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+export function report(sup: ActorProcess, event: SupervisionEvent): void {
+  sup.runtime.reportSupervision(event);
+}
+
+/**
+ * Starts `child` as a linked child process and waits for its init (R10.3,
+ * R8.1). On failure nothing is kept: the link is gone and the process's
+ * EXIT is flushed from the supervisor's mailbox (R8.4).
+ */
+export function launch(
+  sup: ActorProcess,
+  state: SupervisorState,
+  child: Child,
+): StartOutcome | Promise<StartOutcome> {
+  let p: ActorProcess;
+  try {
+    p = sup.runtime.spawnProcess(child.spec.actor as AnyDefinition, child.spawnOptions, sup);
+  } catch (error) {
+    return failed(sup, child, { kind: 'failed', reason: exitReason.error(error) });
+  }
+  link(sup, p, '');
+  return then(startNow(p), (outcome) => settle(sup, state, child, p, outcome));
+}
+
+function settle(
+  sup: ActorProcess,
+  state: SupervisorState,
+  child: Child,
+  p: ActorProcess,
+  outcome: StartOutcome,
+): StartOutcome {
+  if (outcome.kind === 'started' && p.alive) {
+    const at = sup.runtime.clock.now();
+    state.children.running(child, p, at);
+    report(sup, {
+      type: 'child-started',
+      supervisor: sup.pid,
+      id: child.reportedId,
+      pid: p.pid,
+      at,
+    });
+    return outcome;
+  }
+  unlink(sup, p);
+  sup.mailbox?.removeWhere(
+    (m) => (m as ExitMessage).type === 'EXIT' && (m as ExitMessage).from === p.pid,
+  );
+  if (outcome.kind !== 'failed') return outcome;
+  return failed(sup, child, outcome);
+}
+
+function failed(sup: ActorProcess, child: Child, outcome: StartOutcome): StartOutcome {
+  if (outcome.kind === 'failed') {
+    const at = sup.runtime.clock.now();
+    report(sup, {
+      type: 'child-start-failed',
+      supervisor: sup.pid,
+      id: child.reportedId,
+      reason: outcome.reason,
+      at,
+    });
+  }
+  return outcome;
+}
+
+/**
+ * Stops a running child by its shutdown rule (R10.11), as the supervisor's
+ * own decision: no restart and no auto-shutdown follow (R10.6).
+ */
+export function stopChild(
+  sup: ActorProcess,
+  state: SupervisorState,
+  child: Child,
+  status: 'stopped' | 'restarting',
+): Promise<unknown> | undefined {
+  const p = state.children.detach(child, status);
+  if (p === null) return undefined;
+  if (child.spec.restart === 'temporary') state.children.remove(child);
+  return shutdown(p, exitReason.shutdown()).then((reason) => {
+    const at = sup.runtime.clock.now();
+    report(sup, {
+      type: 'child-exited',
+      supervisor: sup.pid,
+      id: child.reportedId,
+      pid: p.pid,
+      reason,
+      action: 'shutdown',
+      at,
+    });
+  });
+}
+
+/** Stops `children` one at a time, in the order given. */
+function stopInOrder(sup: ActorProcess, state: SupervisorState, children: Child[]): Step {
+  for (let i = 0; i < children.length; i++) {
+    const stopping = stopChild(sup, state, children[i] as Child, 'restarting');
+    if (stopping !== undefined) {
+      return stopping.then(() => stopInOrder(sup, state, children.slice(i + 1)));
+    }
+  }
+}
+
+/** The supervisor's own stop: children in reverse start order (dynamic: all at once). */
+export async function stopAllChildren(sup: ActorProcess): Promise<void> {
+  const state = sup.state;
+  if (!(state instanceof SupervisorState)) return;
+  const list = [...state.children.list].reverse();
+  for (const child of list) child.generation++;
+  if (state.dynamic) {
+    await Promise.all(list.map((c) => stopChild(sup, state, c, 'stopped')));
+    return;
+  }
+  for (const child of list) await stopChild(sup, state, child, 'stopped');
+}
+
+/** A child exited by itself: apply R10.5 and the strategy. */
+export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessage): Step {
+  if (msg.from === undefined) return;
+  const child = state.children.byPid(msg.from);
+  if (child === undefined) return; // R10.13: not one of ours
+  const reason = msg.reason;
+  const action = restartDecision(child.spec.restart, reason);
+  state.children.detach(child, action === 'restart' ? 'restarting' : 'stopped');
+  const at = sup.runtime.clock.now();
+  report(sup, {
+    type: 'child-exited',
+    supervisor: sup.pid,
+    id: child.reportedId,
+    pid: msg.from,
+    reason,
+    action,
+    at,
+  });
+  if (action === 'delete') state.children.remove(child);
+  if (action !== 'restart') {
+    if (child.spec.significant) autoShutdown(sup, state, child);
+    return;
+  }
+  const backoff = child.spec.backoff;
+  if (backoff !== undefined) {
+    child.attempts = at - child.startedAt >= backoff.resetAfterMs ? 1 : child.attempts + 1;
+    if (child.attempts > backoff.maxRestarts) return giveUp(sup, child, 'backoff');
+    const delay = backoffDelay(backoff, child.attempts, state.random);
+    const retry: RetryMessage = {
+      type: 'sup:retry',
+      child,
+      generation: child.generation,
+      counted: false,
+    };
+    return then(stopBystanders(sup, state, child), () => {
+      sup.sendAfter(delay, retry);
+    });
+  }
+  if (!state.window.record(at)) return giveUp(sup, child, 'intensity');
+  return restartFrom(sup, state, child);
+}
+
+function autoShutdown(sup: ActorProcess, state: SupervisorState, child: Child): void {
+  let others = 0;
+  for (const c of state.children.list) if (c.spec.significant && c.process !== null) others++;
+  if (!shouldAutoShutdown(state.flags.autoShutdown, others)) return;
+  const at = sup.runtime.clock.now();
+  report(sup, {
+    type: 'supervisor-shutdown',
+    supervisor: sup.pid,
+    cause: 'significant',
+    id: child.reportedId,
+    at,
+  });
+  sup.stop(exitReason.shutdown());
+}
+
+/** Intensity exceeded (R10.8) or backoff exhausted: stop every child, exit `shutdown`. */
+function giveUp(sup: ActorProcess, child: Child, cause: 'intensity' | 'backoff'): void {
+  const at = sup.runtime.clock.now();
+  report(sup, {
+    type: 'supervisor-shutdown',
+    supervisor: sup.pid,
+    cause,
+    id: child.reportedId,
+    at,
+  });
+  sup.stop(exitReason.shutdown());
+}
+
+/** The siblings a restart of `child` takes down, per strategy, in reverse start order. */
+function bystanders(state: SupervisorState, child: Child): Child[] {
+  const strategy = state.dynamic ? 'one-for-one' : state.flags.strategy;
+  if (strategy === 'one-for-one') return [];
+  const list = state.children.list;
+  const plan = planRestart(strategy, child.index, list.length);
+  return plan.stop.map((i) => list[i] as Child).filter((c) => c.process !== null);
+}
+
+function stopBystanders(sup: ActorProcess, state: SupervisorState, child: Child): Step {
+  const others = bystanders(state, child);
+  return others.length === 0 ? undefined : stopInOrder(sup, state, others);
+}
+
+/** Restarts `child` and, per strategy, its siblings (R10.7). */
+export function restartFrom(sup: ActorProcess, state: SupervisorState, child: Child): Step {
+  return then(stopBystanders(sup, state, child), () => {
+    if (!sup.alive) return;
+    const strategy = state.dynamic ? 'one-for-one' : state.flags.strategy;
+    if (strategy === 'one-for-one') return startInOrder(sup, state, [child], 0, []);
+    const list = state.children.list;
+    const from = strategy === 'one-for-all' ? 0 : child.index;
+    const group = list
+      .slice(from)
+      .filter((c) => c.process === null && c.spec.restart !== 'temporary');
+    return startInOrder(sup, state, group, 0, []);
+  });
+}
+
+/** Starts `group[i..]` in order; `started` collects this round's starts. */
+function startInOrder(
+  sup: ActorProcess,
+  state: SupervisorState,
+  group: Child[],
+  i: number,
+  started: Child[],
+): Step {
+  for (; i < group.length; i++) {
+    const child = group[i] as Child;
+    if (child.process !== null || !sup.alive) continue;
+    const previous = child.previous;
+    const outcome = launch(sup, state, child);
+    if (outcome instanceof Promise) {
+      const at = i;
+      return outcome.then((o) => {
+        if (o.kind === 'failed') return failRound(sup, state, group, at, started);
+        restarted(sup, child, previous, o, started);
+        return startInOrder(sup, state, group, at + 1, started);
+      });
+    }
+    if (outcome.kind === 'failed') return failRound(sup, state, group, i, started);
+    restarted(sup, child, previous, outcome, started);
+  }
+}
+
+function restarted(
+  sup: ActorProcess,
+  child: Child,
+  previous: Pid | undefined,
+  outcome: StartOutcome,
+  started: Child[],
+): void {
+  if (outcome.kind !== 'started' || child.process === null) {
+    child.status = 'stopped'; // the start returned ignore
+    return;
+  }
+  const at = sup.runtime.clock.now();
+  const pid = child.process.pid;
+  report(sup, {
+    type: 'child-restarted',
+    supervisor: sup.pid,
+    id: child.reportedId,
+    pid,
+    previous,
+    at,
+  });
+  started.push(child);
+}
+
+/**
+ * A restart failed at `group[i]` (R10.10): mark the rest restarting and
+ * retry behind the mailbox, counted against intensity. one-for-all first
+ * stops the children this round started and retries the whole group;
+ * rest-for-one and one-for-one resume at the child that failed.
+ */
+function failRound(
+  sup: ActorProcess,
+  state: SupervisorState,
+  group: Child[],
+  i: number,
+  started: Child[],
+): Step {
+  const whole = !state.dynamic && state.flags.strategy === 'one-for-all';
+  const from = (whole ? group[0] : group[i]) as Child;
+  return then(whole ? stopInOrder(sup, state, started.reverse()) : undefined, () => {
+    for (let j = i; j < group.length; j++) (group[j] as Child).status = 'restarting';
+    const retry: RetryMessage = {
+      type: 'sup:retry',
+      child: from,
+      generation: from.generation,
+      counted: true,
+    };
+    sup.tell(retry);
+  });
+}
+
+export function onRetry(sup: ActorProcess, state: SupervisorState, msg: RetryMessage): Step {
+  const child = msg.child;
+  if (msg.generation !== child.generation || child.status !== 'restarting') return;
+  if (child.process !== null || !state.children.list.includes(child)) return;
+  if (msg.counted && !state.window.record(sup.runtime.clock.now())) {
+    return giveUp(sup, child, 'intensity');
+  }
+  return restartFrom(sup, state, child);
+}
+
+/** Starts the initial children in order; on a failure, rolls back and exits (R10.4). */
+export function startInitial(sup: ActorProcess, state: SupervisorState, i: number): Step {
+  const list = state.children.list;
+  for (; i < list.length; i++) {
+    const child = list[i] as Child;
+    const outcome = launch(sup, state, child);
+    if (outcome instanceof Promise) {
+      return outcome.then((o) =>
+        initialOutcome(sup, child, o) ? startInitial(sup, state, i + 1) : undefined,
+      );
+    }
+    if (!initialOutcome(sup, child, outcome)) return;
+  }
+}
+
+function initialOutcome(sup: ActorProcess, child: Child, outcome: StartOutcome): boolean {
+  if (outcome.kind !== 'failed') return true;
+  const at = sup.runtime.clock.now();
+  report(sup, {
+    type: 'supervisor-shutdown',
+    supervisor: sup.pid,
+    cause: 'start-failed',
+    id: child.reportedId,
+    at,
+  });
+  sup.stop(exitReason.shutdown({ failedToStartChild: child.spec.id, reason: outcome.reason }));
+  return false;
+}
