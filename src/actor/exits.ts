@@ -1,6 +1,6 @@
 import { NoProcError } from '../errors.js';
-import type { ExitReason } from '../process/index.js';
-import { exitReason } from '../process/index.js';
+import type { ExitReason, Pid } from '../process/index.js';
+import { exitReason, formatPid } from '../process/index.js';
 import { DEAD, TRAP_EXIT } from './flags.js';
 import { decideExitSignal, type ExitMessage, Monitor } from './links.js';
 import type { ActorProcess } from './process.js';
@@ -84,12 +84,12 @@ export function signalExit(
  * nothing. Linking to a process that is gone throws `NoProcError`, unless
  * `p` traps exits: then it receives `EXIT` with `noproc` (R2.4).
  */
-export function link(p: ActorProcess, other: ActorProcess | undefined, label: string): void {
+export function link(p: ActorProcess, other: ActorProcess | undefined, pid: Pid): void {
   if (other === p) return;
   if (other === undefined || (other.flags & DEAD) !== 0) {
-    if ((p.flags & TRAP_EXIT) === 0) throw new NoProcError(label, 'cannot link to it');
-    const message: ExitMessage = { type: 'EXIT', from: other?.pid, reason: exitReason.noproc };
-    p.enqueueRuntimeMessage(message, other?.pid);
+    if ((p.flags & TRAP_EXIT) === 0) throw new NoProcError(formatPid(pid), 'cannot link to it');
+    const message: ExitMessage = { type: 'EXIT', from: pid, reason: exitReason.noproc };
+    p.enqueueRuntimeMessage(message, pid);
     return;
   }
   const mine = p.extras();
@@ -119,6 +119,7 @@ export function monitor(
   runtime: ActorProcess['runtime'],
   owner: ActorProcess | null,
   target: ActorProcess | undefined,
+  targetPid: Pid | undefined,
   name: string | undefined,
   notify: ((reason: ExitReason) => void) | null,
 ): Monitor {
@@ -127,7 +128,7 @@ export function monitor(
     runtime.nextMessageId(),
     owner,
     alive ? target : null,
-    target?.pid,
+    targetPid,
     name,
     notify,
   );

@@ -176,8 +176,14 @@ export class ActorProcess
     if (message === undefined)
       throw new InvalidArgumentError('message', 'undefined is not a message');
     const flags = this.flags;
-    if ((flags & DEAD) !== 0) {
-      runtime.deadLetter(message, this.pid, sender, 'noproc');
+    if ((flags & DEAD) !== 0 || (current !== null && (current.flags & DEAD) !== 0)) {
+      // A process that exited mid-handler is a zombie: what it sends has no effect (otp-rules §3).
+      runtime.deadLetter(
+        message,
+        this.pid,
+        sender,
+        (flags & DEAD) !== 0 ? 'noproc' : 'sender-exited',
+      );
       return;
     }
     let mb = this.mailbox;
@@ -517,7 +523,7 @@ export class ActorProcess
     options?: SpawnOptions<A2>,
   ): ActorRef<M2> {
     const child = this.spawn(definition, options) as unknown as ActorProcess;
-    link(this, child, formatPid(child.pid));
+    link(this, child, child.pid);
     return child.ref as ActorRef<M2>;
   }
 
@@ -526,12 +532,15 @@ export class ActorProcess
     options?: SpawnOptions<A2>,
   ): [ActorRef<M2>, MonitorRef] {
     const child = this.spawn(definition, options) as unknown as ActorProcess;
-    return [child.ref as ActorRef<M2>, monitor(this.runtime, this, child, undefined, null)];
+    return [
+      child.ref as ActorRef<M2>,
+      monitor(this.runtime, this, child, child.pid, undefined, null),
+    ];
   }
 
   link(target: ActorRef<never> | Pid): void {
     if ((this.flags & DEAD) !== 0) return;
-    link(this, this.#target(target), this.#label(target));
+    link(this, this.#target(target), this.#pidOf(target));
   }
 
   unlink(target: ActorRef<never> | Pid): void {
@@ -542,9 +551,9 @@ export class ActorProcess
   monitor(target: ActorRef<never> | Pid | string): MonitorRef {
     if (typeof target === 'string') {
       const holder = this.runtime.whereisName(target);
-      return monitor(this.runtime, this, holder, target, null);
+      return monitor(this.runtime, this, holder, holder?.pid, target, null);
     }
-    return monitor(this.runtime, this, this.#target(target), undefined, null);
+    return monitor(this.runtime, this, this.#target(target), this.#pidOf(target), undefined, null);
   }
 
   demonitor(ref: MonitorRef, options?: DemonitorOptions): boolean {
@@ -574,8 +583,8 @@ export class ActorProcess
     return this.runtime.resolveLocal(target as ActorRef<unknown>);
   }
 
-  #label(target: ActorRef<never> | Pid): string {
-    return formatPid(typeof target === 'number' ? target : target.pid);
+  #pidOf(target: ActorRef<never> | Pid): Pid {
+    return typeof target === 'number' ? target : target.pid;
   }
 
   sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {

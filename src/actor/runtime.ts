@@ -12,6 +12,8 @@ export interface AskTarget {
 /** The running process as seen by a sender: its pid, to record as sender. */
 export interface Current {
   readonly pid: Pid;
+  /** Its flags: a sender that has exited (killed mid-handler) sends nothing. */
+  readonly flags: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { ExitReason, Pid } from '../process/index.js';
  * - `dropped-newest` / `dropped-oldest`: a full mailbox's overflow policy;
  * - `late-reply`: a reply to an ask that had already timed out or ended;
  * - `stopped`: still queued when its process exited;
+ * - `sender-exited`: sent by a handler whose process had already been killed;
  *
  * @example
  * ```ts
@@ -20,7 +21,8 @@ export type DeadLetterReason =
   | 'dropped-newest'
   | 'dropped-oldest'
   | 'late-reply'
-  | 'stopped';
+  | 'stopped'
+  | 'sender-exited';
 
 /**
  * One message that was not handled.

@@ -69,7 +69,7 @@ export function launch(
   } catch (error) {
     return failed(sup, child, { kind: 'failed', reason: exitReason.error(error) });
   }
-  link(sup, p, '');
+  link(sup, p, p.pid);
   return then(startNow(p), (outcome) => settle(sup, state, child, p, outcome));
 }
 

@@ -25,6 +25,13 @@ export interface ProcessInfo {
   readonly timers: number;
   readonly pendingAsks: number;
   readonly mailbox: MailboxMetrics;
+  /** Processes linked to this one. */
+  readonly links: readonly Pid[];
+  /** How many monitors this process holds on others. */
+  readonly monitors: number;
+  /** How many monitors others hold on this process. */
+  readonly monitoredBy: number;
+  readonly trapExit: boolean;
 }
 
 const EMPTY_MAILBOX: MailboxMetrics = Object.freeze({
@@ -59,5 +66,9 @@ export function describeProcess(p: ActorProcess): ProcessInfo {
     timers: ext?.timers?.size ?? 0,
     pendingAsks: asks,
     mailbox: p.mailbox?.metrics() ?? EMPTY_MAILBOX,
+    links: ext?.links === null || ext === null ? [] : [...ext.links].map((l) => l.pid),
+    monitors: ext?.monitors?.size ?? 0,
+    monitoredBy: ext?.watchers?.size ?? 0,
+    trapExit: p.trappingExits,
   };
 }

@@ -177,7 +177,14 @@ export class ActorSystem {
   exited(target: ProcessTarget): Promise<ExitReason> {
     const p = this.#process(target);
     return new Promise((resolve) => {
-      monitor(this.#core, null, p, undefined, resolve);
+      monitor(
+        this.#core,
+        null,
+        p,
+        typeof target === 'number' ? target : target.pid,
+        undefined,
+        resolve,
+      );
     });
   }
 
