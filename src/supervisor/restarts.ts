@@ -182,7 +182,8 @@ export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessa
     action,
     at,
   });
-  if (action === 'delete') state.children.remove(child);
+  // A dynamic supervisor keeps no stopped children (Elixir DynamicSupervisor).
+  if (action === 'delete' || (action === 'keep' && state.dynamic)) state.children.remove(child);
   if (action !== 'restart') {
     if (child.spec.significant) autoShutdown(sup, state, child);
     return;
