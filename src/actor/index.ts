@@ -5,14 +5,13 @@ export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } fr
 export { ProcessExtras } from './extras.js';
 export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } from './flags.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
-export type { StartOutcome, StopChildrenHook } from './lifecycle.js';
+export type { StopChildrenHook } from './lifecycle.js';
 export {
   finish,
   kill,
   requestStop,
   STOP_CHILDREN,
   shutdown,
-  startNow,
   stopAndWait,
   stopWithin,
 } from './lifecycle.js';
@@ -24,5 +23,7 @@ export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';
 export type { ShutdownRule, SpawnOptions } from './spawn-options.js';
 export { isShutdownRule, validateSpawnOptions } from './spawn-options.js';
+export type { StartOutcome } from './start.js';
+export { startNow } from './start.js';
 export type { TimerRef } from './timer.js';
 export { MessageTimer } from './timer.js';

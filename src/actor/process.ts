@@ -2,19 +2,11 @@ import {
   CallingSelfError,
   CallTimeoutError,
   InvalidArgumentError,
-  MailboxFullError,
   NoProcError,
   NotRepliableError,
 } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import {
-  decideOverflow,
-  Envelope,
-  LANE_NORMAL,
-  LANE_SYSTEM,
-  laneOf,
-  Mailbox,
-} from '../mailbox/index.js';
+import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { formatPid } from '../process/index.js';
 import type { Runnable } from '../scheduler/index.js';
@@ -44,6 +36,7 @@ import {
   runInit,
 } from './lifecycle.js';
 import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
+import { applyOverflow } from './overflow.js';
 import type { ActorRef, AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
 import type { Runtime } from './runtime.js';
@@ -197,7 +190,7 @@ export class ActorProcess
       item = this.#wrap(message, options, sender, copied);
       lane = this.#laneOf(item);
     }
-    if (mb.size >= mb.capacity && !this.#overflow(mb, item, sender)) return;
+    if (mb.size >= mb.capacity && !applyOverflow(this, mb, item, sender)) return;
     mb.push(item, sender, lane);
     if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
   }
@@ -319,42 +312,6 @@ export class ActorProcess
   #laneOf(item: unknown): number {
     if (!(item instanceof Envelope) || (this.flags & NO_LANES) !== 0) return LANE_NORMAL;
     return laneOf(item.priority) ?? LANE_NORMAL;
-  }
-
-  /** Applies the overflow policy; returns whether the new message may be queued. */
-  #overflow(mb: Mailbox, item: unknown, sender: Pid | undefined): boolean {
-    const runtime = this.runtime;
-    const decision = decideOverflow(mb.policy, mb.size, mb.capacity, false);
-    if (decision === 'accept') return true;
-    if (decision === 'drop-oldest') {
-      if (mb.evictOldest()) {
-        mb.dropped++;
-        const old = mb.takenMessage;
-        const oldBody = old instanceof Envelope ? old.message : old;
-        runtime.reportOverflow(this.pid, 'drop-oldest', mb.capacity);
-        runtime.deadLetter(oldBody, this.pid, mb.takenSender as Pid | undefined, 'dropped-oldest');
-        failPendingReply(oldBody, new MailboxFullError(formatPid(this.pid), mb.capacity));
-        return true;
-      }
-    }
-    if (decision === 'reject' || decision === 'wait') {
-      mb.rejected++;
-      runtime.reportOverflow(this.pid, 'reject', mb.capacity);
-      throw new MailboxFullError(formatPid(this.pid), mb.capacity);
-    }
-    mb.dropped++;
-    runtime.reportOverflow(this.pid, 'drop-newest', mb.capacity);
-    runtime.deadLetter(
-      item instanceof Envelope ? item.message : item,
-      this.pid,
-      sender,
-      'dropped-newest',
-    );
-    failPendingReply(
-      item instanceof Envelope ? item.message : item,
-      new MailboxFullError(formatPid(this.pid), mb.capacity),
-    );
-    return false;
   }
 
   // ---- running -------------------------------------------------------------

@@ -1,0 +1,49 @@
+import type { ExitReason } from '../process/index.js';
+import { exitReason } from '../process/index.js';
+import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
+import { beginStop, runInit, stopAndWait } from './lifecycle.js';
+import type { ActorProcess } from './process.js';
+
+/**
+ * How a synchronous start ended (OTP `proc_lib` start results): `started`,
+ * `ignored` (init stopped the process with `normal`, OTP `ignore`), or
+ * `failed` with the exit reason (init threw, or stopped with another reason).
+ */
+export type StartOutcome =
+  | { readonly kind: 'started' }
+  | { readonly kind: 'ignored' }
+  | { readonly kind: 'failed'; readonly reason: ExitReason };
+
+const STARTED: StartOutcome = Object.freeze({ kind: 'started' });
+const IGNORED: StartOutcome = Object.freeze({ kind: 'ignored' });
+
+function outcomeOf(reason: ExitReason): StartOutcome {
+  return reason.kind === 'normal' ? IGNORED : { kind: 'failed', reason };
+}
+
+/**
+ * Runs `p`'s init now instead of waiting for the scheduler (OTP R8.1: a
+ * start returns once init has finished). Synchronous when init is; a
+ * process that failed or stopped in init has fully exited by the time the
+ * outcome is known (R8.4).
+ */
+export function startNow(p: ActorProcess): StartOutcome | Promise<StartOutcome> {
+  if ((p.flags & NEEDS_INIT) !== 0) runInit(p);
+  if ((p.flags & DEAD) !== 0) return outcomeOf(p.ext?.exitReason ?? exitReason.normal);
+  if ((p.flags & (STOP_REQUESTED | STOPPING)) !== 0) {
+    if ((p.flags & (STOPPING | BUSY)) === 0) beginStop(p);
+    if ((p.flags & DEAD) !== 0) return outcomeOf(p.ext?.exitReason ?? exitReason.normal);
+    return stopAndWait(p).then(outcomeOf);
+  }
+  if ((p.flags & BUSY) === 0) return STARTED;
+  const ext = p.extras();
+  return new Promise((resolve) => {
+    ext.startWaiters ??= [];
+    ext.startWaiters.push(() => {
+      if ((p.flags & (STOP_REQUESTED | STOPPING | DEAD)) === 0) resolve(STARTED);
+      else resolve(stopAndWait(p).then(outcomeOf));
+    });
+    ext.stopWaiters ??= [];
+    ext.stopWaiters.push((reason) => resolve(outcomeOf(reason)));
+  });
+}
