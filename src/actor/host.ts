@@ -42,7 +42,9 @@ export interface ProcessHost {
   reportExit(pid: Pid, reason: ExitReason): void;
   reportRestart(pid: Pid, error: unknown, restarts: number): void;
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
-  /** A supervisor's report; restarts are counted whether or not anyone listens. */
+  /** A supervisor's report, built only when `events` is observed. */
   reportSupervision(event: SupervisionEvent): void;
+  /** Counts one restart by a supervisor, for `stats().restarts`. */
+  countRestart(): void;
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;
 }

@@ -76,13 +76,14 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
     const problem = checkMailboxOptions(mailbox);
     if (problem !== undefined) throw new InvalidArgumentError('mailbox', problem);
   }
-  for (const [key, value] of [
-    ['priorityLanes', priorityLanes],
-    ['copyOnSend', copyOnSend],
-    ['envelopes', envelopes],
-  ] as const) {
-    if (value !== undefined && typeof value !== 'boolean') {
-      throw new InvalidArgumentError(key, `must be a boolean, got ${typeof value}`);
-    }
+  // Plain checks, no array of pairs: this runs on every spawn with options.
+  checkBoolean('priorityLanes', priorityLanes);
+  checkBoolean('copyOnSend', copyOnSend);
+  checkBoolean('envelopes', envelopes);
+}
+
+function checkBoolean(option: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new InvalidArgumentError(option, `must be a boolean, got ${typeof value}`);
   }
 }

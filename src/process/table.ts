@@ -13,7 +13,10 @@ interface Chunk<P> {
  * The live processes of a system, indexed by pid. Pids are handed out in
  * increasing order, so the table is an array of fixed-size chunks: insert
  * and remove are two array stores, with none of a `Map`'s rehashing when a
- * million processes come and go. A chunk is freed when its last process exits.
+ * million processes come and go. A chunk is freed when its last process
+ * exits, except the newest one, which new pids are about to fill: freeing it
+ * would make a process that is replaced over and over (a supervised restart)
+ * allocate a fresh chunk each time. It is freed once pids have moved past it.
  */
 export class ProcessTable<P extends { readonly pid: Pid }> {
   readonly #chunks: (Chunk<P> | undefined)[] = [];
@@ -28,6 +31,10 @@ export class ProcessTable<P extends { readonly pid: Pid }> {
     const c = p.pid >>> CHUNK_BITS;
     let chunk = this.#chunks[c];
     if (chunk === undefined) {
+      const newest = this.#chunks.length - 1;
+      if (newest >= 0 && newest < c && this.#chunks[newest]?.live === 0) {
+        this.#chunks[newest] = undefined;
+      }
       chunk = { slots: new Array(CHUNK_SIZE).fill(undefined), live: 0 };
       while (this.#chunks.length < c) this.#chunks.push(undefined);
       this.#chunks[c] = chunk;
@@ -50,7 +57,7 @@ export class ProcessTable<P extends { readonly pid: Pid }> {
     if (chunk === undefined || chunk.slots[p.pid & CHUNK_MASK] !== p) return;
     chunk.slots[p.pid & CHUNK_MASK] = undefined;
     this.#size--;
-    if (--chunk.live === 0) this.#chunks[c] = undefined;
+    if (--chunk.live === 0 && c !== this.#chunks.length - 1) this.#chunks[c] = undefined;
   }
 
   /** Every live process, oldest (lowest pid) first. */

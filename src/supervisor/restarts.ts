@@ -49,7 +49,8 @@ export function then<T, U>(value: T | Promise<T>, next: (v: T) => U | Promise<U>
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
-export function report(sup: ActorProcess, event: SupervisionEvent): void {
+/** Emits a supervision event; callers build it only when someone listens. */
+function report(sup: ActorProcess, event: SupervisionEvent): void {
   sup.runtime.reportSupervision(event);
 }
 
@@ -70,7 +71,9 @@ export function launch(
     return failed(sup, child, { kind: 'failed', reason: exitReason.error(error) });
   }
   link(sup, p, p.pid);
-  return then(startNow(p), (outcome) => settle(sup, state, child, p, outcome));
+  const outcome = startNow(p);
+  if (outcome instanceof Promise) return outcome.then((o) => settle(sup, state, child, p, o));
+  return settle(sup, state, child, p, outcome);
 }
 
 function settle(
@@ -83,13 +86,15 @@ function settle(
   if (outcome.kind === 'started' && p.alive) {
     const at = sup.runtime.clock.now();
     state.children.running(child, p, at);
-    report(sup, {
-      type: 'child-started',
-      supervisor: sup.pid,
-      id: child.reportedId,
-      pid: p.pid,
-      at,
-    });
+    if (sup.runtime.events.observed) {
+      report(sup, {
+        type: 'child-started',
+        supervisor: sup.pid,
+        id: child.reportedId,
+        pid: p.pid,
+        at,
+      });
+    }
     return outcome;
   }
   unlink(sup, p);
@@ -103,13 +108,15 @@ function settle(
 function failed(sup: ActorProcess, child: Child, outcome: StartOutcome): StartOutcome {
   if (outcome.kind === 'failed') {
     const at = sup.runtime.clock.now();
-    report(sup, {
-      type: 'child-start-failed',
-      supervisor: sup.pid,
-      id: child.reportedId,
-      reason: outcome.reason,
-      at,
-    });
+    if (sup.runtime.events.observed) {
+      report(sup, {
+        type: 'child-start-failed',
+        supervisor: sup.pid,
+        id: child.reportedId,
+        reason: outcome.reason,
+        at,
+      });
+    }
   }
   return outcome;
 }
@@ -129,15 +136,17 @@ export function stopChild(
   if (child.spec.restart === 'temporary') state.children.remove(child);
   return shutdown(p, exitReason.shutdown()).then((reason) => {
     const at = sup.runtime.clock.now();
-    report(sup, {
-      type: 'child-exited',
-      supervisor: sup.pid,
-      id: child.reportedId,
-      pid: p.pid,
-      reason,
-      action: 'shutdown',
-      at,
-    });
+    if (sup.runtime.events.observed) {
+      report(sup, {
+        type: 'child-exited',
+        supervisor: sup.pid,
+        id: child.reportedId,
+        pid: p.pid,
+        reason,
+        action: 'shutdown',
+        at,
+      });
+    }
   });
 }
 
@@ -173,15 +182,17 @@ export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessa
   const action = restartDecision(child.spec.restart, reason);
   state.children.detach(child, action === 'restart' ? 'restarting' : 'stopped');
   const at = sup.runtime.clock.now();
-  report(sup, {
-    type: 'child-exited',
-    supervisor: sup.pid,
-    id: child.reportedId,
-    pid: msg.from,
-    reason,
-    action,
-    at,
-  });
+  if (sup.runtime.events.observed) {
+    report(sup, {
+      type: 'child-exited',
+      supervisor: sup.pid,
+      id: child.reportedId,
+      pid: msg.from,
+      reason,
+      action,
+      at,
+    });
+  }
   // A dynamic supervisor keeps no stopped children (Elixir DynamicSupervisor).
   if (action === 'delete' || (action === 'keep' && state.dynamic)) state.children.remove(child);
   if (action !== 'restart') {
@@ -212,26 +223,30 @@ function autoShutdown(sup: ActorProcess, state: SupervisorState, child: Child): 
   for (const c of state.children.list) if (c.spec.significant && c.process !== null) others++;
   if (!shouldAutoShutdown(state.flags.autoShutdown, others)) return;
   const at = sup.runtime.clock.now();
-  report(sup, {
-    type: 'supervisor-shutdown',
-    supervisor: sup.pid,
-    cause: 'significant',
-    id: child.reportedId,
-    at,
-  });
+  if (sup.runtime.events.observed) {
+    report(sup, {
+      type: 'supervisor-shutdown',
+      supervisor: sup.pid,
+      cause: 'significant',
+      id: child.reportedId,
+      at,
+    });
+  }
   sup.stop(exitReason.shutdown());
 }
 
 /** Intensity exceeded (R10.8) or backoff exhausted: stop every child, exit `shutdown`. */
 function giveUp(sup: ActorProcess, child: Child, cause: 'intensity' | 'backoff'): void {
   const at = sup.runtime.clock.now();
-  report(sup, {
-    type: 'supervisor-shutdown',
-    supervisor: sup.pid,
-    cause,
-    id: child.reportedId,
-    at,
-  });
+  if (sup.runtime.events.observed) {
+    report(sup, {
+      type: 'supervisor-shutdown',
+      supervisor: sup.pid,
+      cause,
+      id: child.reportedId,
+      at,
+    });
+  }
   sup.stop(exitReason.shutdown());
 }
 
@@ -251,6 +266,7 @@ function stopBystanders(sup: ActorProcess, state: SupervisorState, child: Child)
 
 /** Restarts `child` and, per strategy, its siblings (R10.7). */
 export function restartFrom(sup: ActorProcess, state: SupervisorState, child: Child): Step {
+  if (state.dynamic || state.flags.strategy === 'one-for-one') return restartOne(sup, state, child);
   return then(stopBystanders(sup, state, child), () => {
     if (!sup.alive) return;
     const strategy = state.dynamic ? 'one-for-one' : state.flags.strategy;
@@ -262,6 +278,22 @@ export function restartFrom(sup: ActorProcess, state: SupervisorState, child: Ch
       .filter((c) => c.process === null && c.spec.restart !== 'temporary');
     return startInOrder(sup, state, group, 0, []);
   });
+}
+
+/** one-for-one: the hot path of a restart, with no group bookkeeping. */
+function restartOne(sup: ActorProcess, state: SupervisorState, child: Child): Step {
+  if (child.process !== null || !sup.alive) return;
+  const previous = child.previous;
+  const outcome = launch(sup, state, child);
+  if (outcome instanceof Promise) {
+    return outcome.then((o) =>
+      o.kind === 'failed'
+        ? failRound(sup, state, [child], 0, [])
+        : restarted(sup, child, previous, o, null),
+    );
+  }
+  if (outcome.kind === 'failed') return failRound(sup, state, [child], 0, []);
+  restarted(sup, child, previous, outcome, null);
 }
 
 /** Starts `group[i..]` in order; `started` collects this round's starts. */
@@ -295,23 +327,26 @@ function restarted(
   child: Child,
   previous: Pid | undefined,
   outcome: StartOutcome,
-  started: Child[],
+  started: Child[] | null,
 ): void {
   if (outcome.kind !== 'started' || child.process === null) {
     child.status = 'stopped'; // the start returned ignore
     return;
   }
+  sup.runtime.countRestart();
   const at = sup.runtime.clock.now();
   const pid = child.process.pid;
-  report(sup, {
-    type: 'child-restarted',
-    supervisor: sup.pid,
-    id: child.reportedId,
-    pid,
-    previous,
-    at,
-  });
-  started.push(child);
+  if (sup.runtime.events.observed) {
+    report(sup, {
+      type: 'child-restarted',
+      supervisor: sup.pid,
+      id: child.reportedId,
+      pid,
+      previous,
+      at,
+    });
+  }
+  started?.push(child);
 }
 
 /**
@@ -369,13 +404,15 @@ export function startInitial(sup: ActorProcess, state: SupervisorState, i: numbe
 function initialOutcome(sup: ActorProcess, child: Child, outcome: StartOutcome): boolean {
   if (outcome.kind !== 'failed') return true;
   const at = sup.runtime.clock.now();
-  report(sup, {
-    type: 'supervisor-shutdown',
-    supervisor: sup.pid,
-    cause: 'start-failed',
-    id: child.reportedId,
-    at,
-  });
+  if (sup.runtime.events.observed) {
+    report(sup, {
+      type: 'supervisor-shutdown',
+      supervisor: sup.pid,
+      cause: 'start-failed',
+      id: child.reportedId,
+      at,
+    });
+  }
   sup.stop(exitReason.shutdown({ failedToStartChild: child.spec.id, reason: outcome.reason }));
   return false;
 }

@@ -210,8 +210,11 @@ export class SystemCore implements Runtime, ProcessHost {
   }
 
   reportSupervision(event: SupervisionEvent): void {
-    if (event.type === 'child-restarted') this.restartCount++;
-    if (this.events.observed) this.events.emit(event);
+    this.events.emit(event);
+  }
+
+  countRestart(): void {
+    this.restartCount++;
   }
 
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void {
