@@ -55,6 +55,9 @@ export interface SupervisorSpec extends SupervisorFlags {
 export function supervisor(
   spec: SupervisorSpec,
 ): ActorDefinition<SupervisorMessage, SupervisorState> {
+  if (typeof spec !== 'object' || spec === null) {
+    throw new InvalidArgumentError('spec', 'a supervisor spec must be an object');
+  }
   const flags = resolveFlags(spec);
   const specs = resolveChildSpecs(spec.children ?? [], flags.autoShutdown);
   return supervisorDefinition(spec.label ?? 'supervisor', flags, specs, false, 0, spec.random);
@@ -134,6 +137,9 @@ export interface DynamicSupervisorSpec {
 export function dynamicSupervisor(
   spec: DynamicSupervisorSpec = {},
 ): ActorDefinition<SupervisorMessage, SupervisorState> {
+  if (typeof spec !== 'object' || spec === null) {
+    throw new InvalidArgumentError('spec', 'a dynamic supervisor spec must be an object');
+  }
   const flags = resolveFlags({
     ...(spec.intensity === undefined ? {} : { intensity: spec.intensity }),
     ...(spec.period === undefined ? {} : { period: spec.period }),

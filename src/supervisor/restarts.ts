@@ -83,6 +83,8 @@ function settle(
   p: ActorProcess,
   outcome: StartOutcome,
 ): StartOutcome {
+  // The supervisor died while the child started (its children were killed with it).
+  if (!sup.alive) return outcome;
   if (outcome.kind === 'started' && p.alive) {
     const at = sup.runtime.clock.now();
     state.children.running(child, p, at);
@@ -201,18 +203,9 @@ export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessa
   }
   const backoff = child.spec.backoff;
   if (backoff !== undefined) {
-    child.attempts = at - child.startedAt >= backoff.resetAfterMs ? 1 : child.attempts + 1;
-    if (child.attempts > backoff.maxRestarts) return giveUp(sup, child, 'backoff');
-    const delay = backoffDelay(backoff, child.attempts, state.random);
-    const retry: RetryMessage = {
-      type: 'sup:retry',
-      child,
-      generation: child.generation,
-      counted: false,
-    };
-    return then(stopBystanders(sup, state, child), () => {
-      sup.sendAfter(delay, retry);
-    });
+    // A crash after a healthy run starts the backoff sequence over.
+    if (at - child.startedAt >= backoff.resetAfterMs) child.attempts = 0;
+    return then(stopBystanders(sup, state, child), () => retryLater(sup, state, child, child));
   }
   if (!state.window.record(at)) return giveUp(sup, child, 'intensity');
   return restartFrom(sup, state, child);
@@ -220,7 +213,10 @@ export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessa
 
 function autoShutdown(sup: ActorProcess, state: SupervisorState, child: Child): void {
   let others = 0;
-  for (const c of state.children.list) if (c.spec.significant && c.process !== null) others++;
+  for (const c of state.children.list) {
+    // A child waiting to be restarted is still there (OTP's {restarting, _}).
+    if (c.spec.significant && (c.process !== null || c.status === 'restarting')) others++;
+  }
   if (!shouldAutoShutdown(state.flags.autoShutdown, others)) return;
   const at = sup.runtime.clock.now();
   if (sup.runtime.events.observed) {
@@ -363,9 +359,12 @@ function failRound(
   started: Child[],
 ): Step {
   const whole = !state.dynamic && state.flags.strategy === 'one-for-all';
-  const from = (whole ? group[0] : group[i]) as Child;
+  const failed = group[i] as Child;
+  const from = (whole ? group[0] : failed) as Child;
   return then(whole ? stopInOrder(sup, state, started.reverse()) : undefined, () => {
     for (let j = i; j < group.length; j++) (group[j] as Child).status = 'restarting';
+    // A child with backoff waits out its next delay instead (the dependency is still down).
+    if (failed.spec.backoff !== undefined) return retryLater(sup, state, failed, from);
     const retry: RetryMessage = {
       type: 'sup:retry',
       child: from,
@@ -374,6 +373,31 @@ function failRound(
     };
     sup.tell(retry);
   });
+}
+
+/**
+ * Schedules the next backoff attempt for `child` (restarting from
+ * `retryFrom`), not counted against intensity; gives up once `maxRestarts`
+ * consecutive attempts have been spent.
+ */
+function retryLater(
+  sup: ActorProcess,
+  state: SupervisorState,
+  child: Child,
+  retryFrom: Child,
+): void {
+  const backoff = child.spec.backoff as NonNullable<Child['spec']['backoff']>;
+  child.attempts++;
+  if (child.attempts > backoff.maxRestarts) return giveUp(sup, child, 'backoff');
+  child.status = 'restarting';
+  const delay = backoffDelay(backoff, child.attempts, state.random);
+  const retry: RetryMessage = {
+    type: 'sup:retry',
+    child: retryFrom,
+    generation: retryFrom.generation,
+    counted: false,
+  };
+  sup.sendAfter(delay, retry);
 }
 
 export function onRetry(sup: ActorProcess, state: SupervisorState, msg: RetryMessage): Step {
@@ -402,6 +426,7 @@ export function startInitial(sup: ActorProcess, state: SupervisorState, i: numbe
 }
 
 function initialOutcome(sup: ActorProcess, child: Child, outcome: StartOutcome): boolean {
+  if (!sup.alive) return false;
   if (outcome.kind !== 'failed') return true;
   const at = sup.runtime.clock.now();
   if (sup.runtime.events.observed) {
