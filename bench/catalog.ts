@@ -5,7 +5,7 @@
  */
 
 /** How a metric's value is printed. */
-export type Unit = 'rate' | 'bytes' | 'ms' | 'us' | 'count';
+export type Unit = 'rate' | 'bytes' | 'MiB' | 'ms' | 'us' | 'count';
 
 /** A target for the airssys figure; `max` goals are upper bounds, `min` lower bounds. */
 export interface Goal {
@@ -225,5 +225,80 @@ export const BENCHMARKS: readonly BenchSpec[] = [
       { key: 'msgsPerSec', label: 'msgs/s during storm ↑', unit: 'rate', higherIsBetter: true },
     ],
     timeoutSec: 120,
+  },
+  {
+    name: 'restart',
+    title: 'restart after crash (1 supervisor)',
+    script: 'restart.js',
+    n: 20_000,
+    erlang: { module: 'restart' },
+    metrics: [
+      {
+        key: 'p50Us',
+        label: 'p50, one crash at a time ↓',
+        unit: 'us',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 10 },
+      },
+      {
+        key: 'p99Us',
+        label: 'p99, one crash at a time ↓',
+        unit: 'us',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 30 },
+      },
+      {
+        key: 'burstP50Us',
+        label: 'p50, burst: 10k children crashed one after another ↓',
+        unit: 'us',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 10 },
+      },
+      {
+        key: 'burstP99Us',
+        label: 'p99, burst: 10k children crashed one after another ↓',
+        unit: 'us',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 30 },
+      },
+      {
+        key: 'burstLateP50Us',
+        label: 'p50, burst: last 1k restarts (window ≥ 9k) ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'allAtOnceMs',
+        label: 'all 10k told to crash at once: first crash → last init (throughput) ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 180,
+  },
+  {
+    name: 'restart-storm',
+    title: 'restart storm (root → 100 sups → 10k workers, 2 waves)',
+    script: 'restart-storm.js',
+    n: 10_000,
+    erlang: { skip: 'no Erlang counterpart yet' },
+    metrics: [
+      { key: 'totalMs', label: 'total time ↓', unit: 'ms', higherIsBetter: false },
+      { key: 'peakRssMB', label: 'peak RSS rise ↓', unit: 'MiB', higherIsBetter: false },
+      { key: 'peakHeapMB', label: 'peak heapUsed rise ↓', unit: 'MiB', higherIsBetter: false },
+      {
+        key: 'processesAfter',
+        label: 'processes after (10,101 before)',
+        unit: 'count',
+        higherIsBetter: false,
+      },
+      {
+        key: 'timersAfter',
+        label: 'timers after (0 before)',
+        unit: 'count',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 180,
   },
 ];

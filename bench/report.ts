@@ -70,9 +70,12 @@ export function formatValue(value: number, unit: Unit): string {
       return sig(value);
     case 'bytes':
       return value >= 1024 ? `${sig(value / 1024)} KiB` : `${Math.round(value)} B`;
+    case 'MiB':
+      return `${sig(value)} MiB`;
     case 'ms':
       return value >= 1000 ? `${sig(value / 1000)} s` : `${sig(value)} ms`;
     case 'us':
+      if (value >= 1000) return formatValue(value / 1000, 'ms');
       return value >= 1 ? `${sig(value)} µs` : `${Math.round(value * 1000)} ns`;
     case 'count':
       return String(Math.round(value));

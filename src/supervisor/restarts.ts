@@ -388,7 +388,10 @@ function retryLater(
 ): void {
   const backoff = child.spec.backoff as NonNullable<Child['spec']['backoff']>;
   child.attempts++;
-  if (child.attempts > backoff.maxRestarts) return giveUp(sup, child, 'backoff');
+  if (child.attempts > backoff.maxRestarts) {
+    giveUp(sup, child, 'backoff');
+    return;
+  }
   child.status = 'restarting';
   const delay = backoffDelay(backoff, child.attempts, state.random);
   const retry: RetryMessage = {
