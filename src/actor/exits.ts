@@ -2,7 +2,7 @@ import { NoProcError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
 import { DEAD, TRAP_EXIT } from './flags.js';
-import { decideExitSignal, type ExitMessage, Monitor } from './links.js';
+import { decideExitSignal, type ExitMessage, Monitor, runtimeMessage } from './links.js';
 import type { ActorProcess } from './process.js';
 
 /**
@@ -25,6 +25,15 @@ export class DeathQueue {
   /** `finish` carries out one death (lifecycle's `finish`). */
   constructor(finish: (p: ActorProcess, reason: ExitReason) => void) {
     this.#finish = finish;
+  }
+
+  /**
+   * Ends `p` at once, even while another death is being carried out: an
+   * explicit exit promises its target is dead when the call returns. Safe
+   * to nest: an exit that already happened is a no-op.
+   */
+  now(p: ActorProcess, reason: ExitReason): void {
+    this.#finish(p, reason);
   }
 
   /** Ends `p` with `reason` now, or as soon as the death being carried out is done. */
@@ -59,18 +68,22 @@ export function signalExit(
     from === target,
     from !== undefined && from === target.parentProcess,
   );
+  const deaths = target.runtime.deaths;
   switch (decision) {
     case 'killed':
-      target.runtime.deaths.add(target, exitReason.killed);
+      if (linked) deaths.add(target, exitReason.killed);
+      else deaths.now(target, exitReason.killed);
       return;
     case 'die':
-      target.runtime.deaths.add(target, reason);
+      // Link signals queue (chains can be long); explicit ones apply before `exit` returns.
+      if (linked) deaths.add(target, reason);
+      else deaths.now(target, reason);
       return;
     case 'stop':
       target.stop(reason);
       return;
     case 'message': {
-      const message: ExitMessage = { type: 'EXIT', from: from?.pid, reason };
+      const message: ExitMessage = runtimeMessage({ type: 'EXIT', from: from?.pid, reason });
       target.enqueueRuntimeMessage(message, from?.pid);
       return;
     }
@@ -88,7 +101,11 @@ export function link(p: ActorProcess, other: ActorProcess | undefined, pid: Pid)
   if (other === p) return;
   if (other === undefined || (other.flags & DEAD) !== 0) {
     if ((p.flags & TRAP_EXIT) === 0) throw new NoProcError(formatPid(pid), 'cannot link to it');
-    const message: ExitMessage = { type: 'EXIT', from: pid, reason: exitReason.noproc };
+    const message: ExitMessage = runtimeMessage({
+      type: 'EXIT',
+      from: pid,
+      reason: exitReason.noproc,
+    });
     p.enqueueRuntimeMessage(message, pid);
     return;
   }

@@ -7,6 +7,7 @@ export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } 
 export type { AnyDefinition, ProcessHost } from './host.js';
 export type { StopChildrenHook } from './lifecycle.js';
 export {
+  failPendingReply,
   finish,
   kill,
   requestStop,
@@ -16,7 +17,7 @@ export {
   stopWithin,
 } from './lifecycle.js';
 export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
-export { decideExitSignal, Monitor } from './links.js';
+export { decideExitSignal, isRuntimeMessage, Monitor, runtimeMessage } from './links.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';

@@ -51,6 +51,12 @@ function awaitStep(
   promise: PromiseLike<unknown>,
   next: (ok: boolean, value: unknown) => void,
 ): void {
+  if ((p.flags & DEAD) !== 0) {
+    // The step ended its own process before its first await: nothing waits
+    // for it, and its rejection must not go unhandled.
+    Promise.resolve(promise).catch(() => {});
+    return;
+  }
   p.flags |= BUSY;
   p.runtime.scheduler.enterAsync();
   const settle = (ok: boolean, value: unknown): void => {
@@ -152,6 +158,7 @@ export function handleSignal(p: ActorProcess, signal: unknown): void {
  * later; if it exits, the asker gets `ProcessExitedError` with the reason.
  */
 export function handleFailure(p: ActorProcess, error: unknown, message: unknown): void {
+  if ((p.flags & DEAD) !== 0) return;
   let directive: Directive = 'stop';
   const onError = p.def.onError;
   if (onError !== undefined) {

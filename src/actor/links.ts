@@ -110,12 +110,40 @@ export class Monitor implements MonitorRef {
 
   /** The DOWN message this monitor produces. */
   down(reason: ExitReason): DownMessage {
-    return { type: 'DOWN', ref: this, pid: this.targetPid, name: this.name, reason };
+    return runtimeMessage({
+      type: 'DOWN',
+      ref: this,
+      pid: this.targetPid,
+      name: this.name,
+      reason,
+    });
   }
 
   toString(): string {
     return `#Ref<${this.id}>`;
   }
+}
+
+/**
+ * Marks the messages the runtime itself queues (EXIT, DOWN, a supervisor's
+ * retries) so no overflow policy ever drops them. Non-enumerable: the
+ * messages still compare equal to plain objects of the same shape.
+ */
+const RUNTIME_MESSAGE: unique symbol = Symbol('airssys.runtimeMessage');
+
+/** Marks `message` as the runtime's own and returns it. */
+export function runtimeMessage<T extends object>(message: T): T {
+  Object.defineProperty(message, RUNTIME_MESSAGE, { value: true });
+  return message;
+}
+
+/** Whether `message` was queued by the runtime (see {@link runtimeMessage}). */
+export function isRuntimeMessage(message: unknown): boolean {
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { [RUNTIME_MESSAGE]?: boolean })[RUNTIME_MESSAGE] === true
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import { MailboxFullError } from '../errors.js';
 import { decideOverflow, Envelope, type Mailbox } from '../mailbox/index.js';
 import { formatPid, type Pid } from '../process/index.js';
 import { failPendingReply } from './lifecycle.js';
+import { isRuntimeMessage } from './links.js';
 import type { ActorProcess } from './process.js';
 
 /**
@@ -22,7 +23,7 @@ export function applyOverflow(
   const decision = decideOverflow(mb.policy, mb.size, mb.capacity, false);
   if (decision === 'accept') return true;
   if (decision === 'drop-oldest') {
-    if (mb.evictOldest()) {
+    if (mb.evictOldest(isRuntimeMessage)) {
       mb.dropped++;
       const old = mb.takenMessage;
       const oldBody = old instanceof Envelope ? old.message : old;

@@ -35,7 +35,7 @@ import {
   requestStop,
   runInit,
 } from './lifecycle.js';
-import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
+import { type DemonitorOptions, isRuntimeMessage, Monitor, type MonitorRef } from './links.js';
 import { applyOverflow } from './overflow.js';
 import type { ActorRef, AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
@@ -371,6 +371,8 @@ export class ActorProcess
       try {
         result = handle.call(this.def, message, this);
       } catch (error) {
+        // A handler that ended its own process (an exit signal) throws into the void.
+        if ((this.flags & DEAD) !== 0) break;
         handleFailure(this, error, message);
         if ((this.flags & (DEAD | BUSY | STOP_REQUESTED)) !== 0) break;
         continue;
@@ -412,7 +414,8 @@ export class ActorProcess
     const previous = runtime.current;
     runtime.current = null; // a timer's message has no sender
     try {
-      this.deliver(message, undefined);
+      if (isRuntimeMessage(message)) this.enqueueRuntimeMessage(message, undefined);
+      else this.deliver(message, undefined);
     } catch {
       // A full reject/backpressure mailbox refuses a timer message: it is
       // counted as rejected and reported as overflow. No sender can catch
@@ -506,6 +509,12 @@ export class ActorProcess
   }
 
   monitor(target: ActorRef<never> | Pid | string): MonitorRef {
+    if ((this.flags & DEAD) !== 0) {
+      // A zombie's monitor is born inactive: nothing is registered, nothing fires.
+      const m = new Monitor(this.runtime.nextMessageId(), this, null, undefined, undefined, null);
+      m.active = false;
+      return m;
+    }
     if (typeof target === 'string') {
       const holder = this.runtime.whereisName(target);
       return monitor(this.runtime, this, holder, holder?.pid, target, null);

@@ -38,12 +38,16 @@ export function startNow(p: ActorProcess): StartOutcome | Promise<StartOutcome> 
   if ((p.flags & BUSY) === 0) return STARTED;
   const ext = p.extras();
   return new Promise((resolve) => {
+    const onExit = (reason: ExitReason): void => resolve(outcomeOf(reason));
+    ext.stopWaiters ??= [];
+    ext.stopWaiters.push(onExit);
     ext.startWaiters ??= [];
     ext.startWaiters.push(() => {
+      // Started: the exit watch is no longer needed for this start.
+      const waiters = ext.stopWaiters;
+      if (waiters !== null) ext.stopWaiters = waiters.filter((w) => w !== onExit);
       if ((p.flags & (STOP_REQUESTED | STOPPING | DEAD)) === 0) resolve(STARTED);
       else resolve(stopAndWait(p).then(outcomeOf));
     });
-    ext.stopWaiters ??= [];
-    ext.stopWaiters.push((reason) => resolve(outcomeOf(reason)));
   });
 }

@@ -9,6 +9,8 @@ import type { ExitReason, Pid } from '../process/index.js';
  * - `late-reply`: a reply to an ask that had already timed out or ended;
  * - `stopped`: still queued when its process exited;
  * - `sender-exited`: sent by a handler whose process had already been killed;
+ * - `unexpected`: a message its receiver does not understand (a supervisor
+ *   given something that is not one of its requests);
  *
  * @example
  * ```ts
@@ -22,7 +24,8 @@ export type DeadLetterReason =
   | 'dropped-oldest'
   | 'late-reply'
   | 'stopped'
-  | 'sender-exited';
+  | 'sender-exited'
+  | 'unexpected';
 
 /**
  * One message that was not handled.

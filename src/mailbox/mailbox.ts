@@ -210,10 +210,12 @@ export class Mailbox {
   }
 
   /** Removes the oldest message of the lowest non-empty lane into `taken*`; false if none. */
-  evictOldest(): boolean {
+  evictOldest(keep?: (message: unknown) => boolean): boolean {
     for (let i = LANE_COUNT - 1; i > LANE_SYSTEM; i--) {
       if (i === LANE_NORMAL) {
-        if (this.#takeNormal()) return true;
+        if (this.#size === 0) continue;
+        if (keep === undefined || !keep(this.#buf[this.#head << 1])) return this.#takeNormal();
+        if (this.#evictFirstNormal(keep)) return true;
         continue;
       }
       const ring = this.#x?.lanes[i];
@@ -226,6 +228,36 @@ export class Mailbox {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Removes the oldest normal-lane entry that `keep` does not protect into
+   * `taken*`, keeping the others in order; false when every entry is
+   * protected. O(n), and only reached when the oldest entry is protected.
+   */
+  #evictFirstNormal(keep: (message: unknown) => boolean): boolean {
+    let found = false;
+    const kept: unknown[] = [];
+    let evicted: unknown;
+    let evictedSender: unknown;
+    while (this.#takeNormal()) {
+      if (!found && !keep(this.takenMessage)) {
+        found = true;
+        evicted = this.takenMessage;
+        evictedSender = this.takenSender;
+      } else kept.push(this.takenMessage, this.takenSender);
+    }
+    for (let i = 0; i < kept.length; i += 2) {
+      if (this.#size > this.#mask) this.#grow();
+      const j = ((this.#head + this.#size) & this.#mask) << 1;
+      this.#buf[j] = kept[i];
+      this.#buf[j + 1] = kept[i + 1];
+      this.#size++;
+    }
+    this.takenMessage = evicted;
+    this.takenSender = evictedSender;
+    this.takenLane = LANE_NORMAL;
+    return found;
   }
 
   /** Queues a sender that waits for room (backpressure). */

@@ -24,6 +24,8 @@ export class Child {
   generation = 0;
   /** Start index among its siblings; kept current by {@link ChildTable}. */
   index = 0;
+  /** Set once removed from its table, so stale retries can tell. */
+  removed = false;
 
   constructor(spec: ResolvedChildSpec) {
     this.spec = spec;
@@ -38,8 +40,9 @@ export class Child {
 
 /**
  * A supervisor's children in start order, with O(1) lookup by id and by
- * pid. Removing a child is O(n) in the children after it (indices shift),
- * which only `deleteChild`, temporary children and dynamic children pay.
+ * pid. Removing a static child is O(n) in the children after it (indices
+ * shift: `deleteChild` and temporary children pay it); a dynamic child has
+ * no order to keep and is removed in O(1).
  */
 export class ChildTable {
   readonly #list: Child[] = [];
@@ -68,10 +71,20 @@ export class ChildTable {
   }
 
   remove(child: Child): void {
-    const i = this.#list.indexOf(child);
-    if (i < 0) return;
-    this.#list.splice(i, 1);
-    for (let j = i; j < this.#list.length; j++) (this.#list[j] as Child).index = j;
+    const i = child.index;
+    if (child.removed || this.#list[i] !== child) return;
+    child.removed = true;
+    if (this.keyed) {
+      this.#list.splice(i, 1);
+      for (let j = i; j < this.#list.length; j++) (this.#list[j] as Child).index = j;
+    } else {
+      // Dynamic children have no start order to keep: swap with the last, O(1).
+      const last = this.#list.pop() as Child;
+      if (last !== child) {
+        this.#list[i] = last;
+        last.index = i;
+      }
+    }
     if (this.keyed) this.#byId.delete(child.spec.id);
     if (child.process !== null) this.#byPid.delete(child.process.pid);
   }

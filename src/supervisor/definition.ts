@@ -3,7 +3,7 @@ import { STOP_CHILDREN } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { Child } from './children.js';
 import type { SupervisorMessage } from './protocol.js';
-import { handleRequest } from './requests.js';
+import { handleRequest, unexpected } from './requests.js';
 import {
   onExit,
   onRetry,
@@ -89,6 +89,10 @@ function supervisorDefinition(
     handle(msg: SupervisorMessage, ctx: ActorContext<SupervisorMessage, SupervisorState>) {
       const sup = ctx as unknown as ActorProcess;
       const state = ctx.state;
+      if (msg === null || typeof msg !== 'object') {
+        unexpected(sup, msg); // R10.13: logged and ignored, never a crash
+        return;
+      }
       switch (msg.type) {
         case 'EXIT':
           return onExit(sup, state, msg);

@@ -1,4 +1,5 @@
 import type { ActorProcess } from '../actor/index.js';
+import { failPendingReply } from '../actor/index.js';
 import {
   InvalidArgumentError,
   NameTakenError,
@@ -124,7 +125,22 @@ export function handleRequest(
       else msg.reply.send(child.spec);
       return;
     }
+    default:
+      unexpected(sup, msg);
   }
+}
+
+/**
+ * A message the supervisor does not understand (OTP R10.13: logged and
+ * ignored): a dead letter with reason `unexpected`, never a crash. An ask
+ * among them fails at once instead of waiting for its timeout.
+ */
+export function unexpected(sup: ActorProcess, msg: unknown): void {
+  sup.runtime.deadLetter(msg, sup.pid, sup.sender, 'unexpected');
+  failPendingReply(
+    msg,
+    new InvalidArgumentError('message', 'not a request this supervisor understands'),
+  );
 }
 
 function refuseStart(state: SupervisorState, spec: ResolvedChildSpec): Error | undefined {

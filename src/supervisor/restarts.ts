@@ -1,5 +1,5 @@
 import type { ActorProcess, AnyDefinition, ExitMessage, StartOutcome } from '../actor/index.js';
-import { link, shutdown, startNow, unlink } from '../actor/index.js';
+import { link, runtimeMessage, shutdown, startNow, unlink } from '../actor/index.js';
 import type { SupervisionEvent } from '../broker/index.js';
 import { exitReason, type Pid } from '../process/index.js';
 import { type Child, ChildTable } from './children.js';
@@ -85,7 +85,8 @@ function settle(
 ): StartOutcome {
   // The supervisor died while the child started (its children were killed with it).
   if (!sup.alive) return outcome;
-  if (outcome.kind === 'started' && p.alive) {
+  // Started, even if it died since: its EXIT is queued and onExit will see it.
+  if (outcome.kind === 'started') {
     const at = sup.runtime.clock.now();
     state.children.running(child, p, at);
     if (sup.runtime.events.observed) {
@@ -138,7 +139,7 @@ export function stopChild(
   if (child.spec.restart === 'temporary') state.children.remove(child);
   return shutdown(p, exitReason.shutdown()).then((reason) => {
     const at = sup.runtime.clock.now();
-    if (sup.runtime.events.observed) {
+    if (sup.alive && sup.runtime.events.observed) {
       report(sup, {
         type: 'child-exited',
         supervisor: sup.pid,
@@ -205,7 +206,7 @@ export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessa
   if (backoff !== undefined) {
     // A crash after a healthy run starts the backoff sequence over.
     if (at - child.startedAt >= backoff.resetAfterMs) child.attempts = 0;
-    return then(stopBystanders(sup, state, child), () => retryLater(sup, state, child, child));
+    return then(stopBystanders(sup, state, child), () => retryLater(sup, state, child));
   }
   if (!state.window.record(at)) return giveUp(sup, child, 'intensity');
   return restartFrom(sup, state, child);
@@ -233,6 +234,7 @@ function autoShutdown(sup: ActorProcess, state: SupervisorState, child: Child): 
 
 /** Intensity exceeded (R10.8) or backoff exhausted: stop every child, exit `shutdown`. */
 function giveUp(sup: ActorProcess, child: Child, cause: 'intensity' | 'backoff'): void {
+  if (!sup.alive) return;
   const at = sup.runtime.clock.now();
   if (sup.runtime.events.observed) {
     report(sup, {
@@ -285,11 +287,11 @@ function restartOne(sup: ActorProcess, state: SupervisorState, child: Child): St
     return outcome.then((o) =>
       o.kind === 'failed'
         ? failRound(sup, state, [child], 0, [])
-        : restarted(sup, child, previous, o, null),
+        : restarted(sup, state, child, previous, o, null),
     );
   }
   if (outcome.kind === 'failed') return failRound(sup, state, [child], 0, []);
-  restarted(sup, child, previous, outcome, null);
+  restarted(sup, state, child, previous, outcome, null);
 }
 
 /** Starts `group[i..]` in order; `started` collects this round's starts. */
@@ -309,24 +311,27 @@ function startInOrder(
       const at = i;
       return outcome.then((o) => {
         if (o.kind === 'failed') return failRound(sup, state, group, at, started);
-        restarted(sup, child, previous, o, started);
+        restarted(sup, state, child, previous, o, started);
         return startInOrder(sup, state, group, at + 1, started);
       });
     }
     if (outcome.kind === 'failed') return failRound(sup, state, group, i, started);
-    restarted(sup, child, previous, outcome, started);
+    restarted(sup, state, child, previous, outcome, started);
   }
 }
 
 function restarted(
   sup: ActorProcess,
+  state: SupervisorState,
   child: Child,
   previous: Pid | undefined,
   outcome: StartOutcome,
   started: Child[] | null,
 ): void {
+  if (!sup.alive) return;
   if (outcome.kind !== 'started' || child.process === null) {
     child.status = 'stopped'; // the start returned ignore
+    if (state.dynamic) state.children.remove(child);
     return;
   }
   sup.runtime.countRestart();
@@ -358,34 +363,34 @@ function failRound(
   i: number,
   started: Child[],
 ): Step {
+  if (!sup.alive) return;
   const whole = !state.dynamic && state.flags.strategy === 'one-for-all';
+  // The retry is keyed on the child that failed (OTP try_again); for
+  // one-for-all, restartFrom restarts the whole group from it anyway.
   const failed = group[i] as Child;
-  const from = (whole ? group[0] : failed) as Child;
   return then(whole ? stopInOrder(sup, state, started.reverse()) : undefined, () => {
+    if (!sup.alive) return;
     for (let j = i; j < group.length; j++) (group[j] as Child).status = 'restarting';
     // A child with backoff waits out its next delay instead (the dependency is still down).
-    if (failed.spec.backoff !== undefined) return retryLater(sup, state, failed, from);
-    const retry: RetryMessage = {
+    if (failed.spec.backoff !== undefined) return retryLater(sup, state, failed);
+    // Queued as the runtime's own message: no overflow policy may drop it.
+    const retry: RetryMessage = runtimeMessage({
       type: 'sup:retry',
-      child: from,
-      generation: from.generation,
+      child: failed,
+      generation: failed.generation,
       counted: true,
-    };
-    sup.tell(retry);
+    });
+    sup.enqueueRuntimeMessage(retry, sup.pid);
   });
 }
 
 /**
- * Schedules the next backoff attempt for `child` (restarting from
- * `retryFrom`), not counted against intensity; gives up once `maxRestarts`
+ * Schedules the next backoff attempt for `child`, not counted against
+ * intensity; gives up once `maxRestarts`
  * consecutive attempts have been spent.
  */
-function retryLater(
-  sup: ActorProcess,
-  state: SupervisorState,
-  child: Child,
-  retryFrom: Child,
-): void {
+function retryLater(sup: ActorProcess, state: SupervisorState, child: Child): void {
+  if (!sup.alive) return;
   const backoff = child.spec.backoff as NonNullable<Child['spec']['backoff']>;
   child.attempts++;
   if (child.attempts > backoff.maxRestarts) {
@@ -394,19 +399,19 @@ function retryLater(
   }
   child.status = 'restarting';
   const delay = backoffDelay(backoff, child.attempts, state.random);
-  const retry: RetryMessage = {
+  const retry: RetryMessage = runtimeMessage({
     type: 'sup:retry',
-    child: retryFrom,
-    generation: retryFrom.generation,
+    child,
+    generation: child.generation,
     counted: false,
-  };
+  });
   sup.sendAfter(delay, retry);
 }
 
 export function onRetry(sup: ActorProcess, state: SupervisorState, msg: RetryMessage): Step {
   const child = msg.child;
   if (msg.generation !== child.generation || child.status !== 'restarting') return;
-  if (child.process !== null || !state.children.list.includes(child)) return;
+  if (child.process !== null || child.removed) return;
   if (msg.counted && !state.window.record(sup.runtime.clock.now())) {
     return giveUp(sup, child, 'intensity');
   }
