@@ -31,7 +31,9 @@ export type ErrorCode =
   | 'ERR_CHILD_RESTARTING'
   | 'ERR_CHILD_ALREADY_PRESENT'
   | 'ERR_CHILD_ALREADY_STARTED'
-  | 'ERR_MAX_CHILDREN';
+  | 'ERR_MAX_CHILDREN'
+  | 'ERR_KEY_TAKEN'
+  | 'ERR_CIRCUIT_OPEN';
 
 /**
  * Base class of every error the runtime throws or rejects with.
@@ -284,5 +286,58 @@ export class SupervisorError extends RuntimeError {
   ) {
     super(code, message);
     this.childId = childId;
+  }
+}
+
+/**
+ * A unique service key is already held by a live process (Elixir
+ * `{:error, {:already_registered, pid}}`).
+ *
+ * @example
+ * ```ts
+ * system.services.register('sessions', 'u1', a);
+ * system.services.register('sessions', 'u1', b); // throws KeyTakenError, code ERR_KEY_TAKEN
+ * ```
+ */
+export class KeyTakenError extends RuntimeError {
+  readonly service: string;
+  readonly key: string;
+
+  constructor(service: string, key: string, holder: string) {
+    super(
+      'ERR_KEY_TAKEN',
+      `key ${JSON.stringify(key)} of service ${JSON.stringify(service)} is held by ${holder}`,
+    );
+    this.service = service;
+    this.key = key;
+  }
+}
+
+/**
+ * A circuit breaker refused a call without running it: it is open, or
+ * half-open with all its trial calls in flight. `retryAfterMs` is how long
+ * until it lets a trial through (0 when half-open: as soon as a trial ends).
+ *
+ * @example
+ * ```ts
+ * try { await breaker.call(() => db.ask({ type: 'query' })); }
+ * catch (e) { if (e instanceof CircuitOpenError) return cached(e.retryAfterMs); }
+ * ```
+ */
+export class CircuitOpenError extends RuntimeError {
+  /** The name of the breaker that refused the call. */
+  readonly breaker: string;
+  /** Ms until the breaker lets a call through. */
+  readonly retryAfterMs: number;
+
+  constructor(breaker: string, retryAfterMs: number, state: 'open' | 'half-open' = 'open') {
+    super(
+      'ERR_CIRCUIT_OPEN',
+      state === 'open'
+        ? `circuit breaker ${JSON.stringify(breaker)} is open; retry in ${retryAfterMs} ms`
+        : `circuit breaker ${JSON.stringify(breaker)} is half-open and its trial calls are in flight`,
+    );
+    this.breaker = breaker;
+    this.retryAfterMs = retryAfterMs;
   }
 }

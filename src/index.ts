@@ -8,6 +8,7 @@ export type {
   ActorContext,
   ActorDefinition,
   ActorRef,
+  Address,
   AskOptions,
   DemonitorOptions,
   Directive,
@@ -28,13 +29,17 @@ export type {
   SupervisionEvent,
   SystemEvent,
   SystemEventType,
+  Topic,
 } from './broker/index.js';
+export { topic } from './broker/index.js';
 export type { ErrorCode } from './errors.js';
 export {
   CallingSelfError,
   CallTimeoutError,
+  CircuitOpenError,
   InvalidArgumentError,
   InvalidChildSpecError,
+  KeyTakenError,
   MailboxFullError,
   NameTakenError,
   NoProcError,
@@ -53,6 +58,7 @@ export type {
   SendOptions,
 } from './mailbox/index.js';
 export { Envelope } from './mailbox/index.js';
+export type { HealthOptions, HealthReport, LoopDelay } from './observe/index.js';
 export type {
   ErrorExit,
   ExitReason,
@@ -65,6 +71,17 @@ export type {
   ShutdownExit,
 } from './process/index.js';
 export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
+export type { GroupChange, KeyMode } from './registry/index.js';
+export type {
+  CircuitBreakerOptions,
+  CircuitBreakerStats,
+  CircuitState,
+  CircuitStateChange,
+  GuardedAddress,
+} from './resilience/index.js';
+export { CircuitBreaker } from './resilience/index.js';
+export type { PoolOptions, RoutingStrategy } from './routing/index.js';
+export { Pool } from './routing/index.js';
 export type { Clock, SchedulerOptions, SchedulerStats } from './scheduler/index.js';
 export type {
   AutoShutdown,
@@ -95,11 +112,14 @@ export {
   whichChildren,
 } from './supervisor/index.js';
 export type {
+  Groups,
   ProcessInfo,
   ProcessTarget,
+  Services,
   ShutdownOptions,
   StopOptions,
   SystemOptions,
   SystemStats,
+  Topics,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';

@@ -1,8 +1,9 @@
+import type { Topic } from '../broker/index.js';
 import type { Envelope } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { DemonitorOptions, MonitorRef } from './links.js';
-import type { ActorRef } from './ref.js';
+import type { ActorRef, Address } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
 import type { TimerRef } from './timer.js';
 
@@ -47,6 +48,20 @@ export interface ActorContext<M, S = undefined> {
   ): ActorRef<M2>;
   /** Stops this process after the current handler returns; `terminate` runs. Default reason `normal`. */
   stop(reason?: ExitReason): void;
+  /** An address by registered name, resolved at each send (see `system.named`). */
+  named<T>(name: string): Address<T>;
+  /** Joins process group `group` once more (OTP `pg:join`); left automatically on exit. */
+  join(group: string): void;
+  /** Leaves `group` once; false when not a member (OTP `pg:leave`). */
+  leave(group: string): boolean;
+  /** Registers this process in `service` under `key` (Elixir `Registry.register`); removed on exit. */
+  registerService(service: string, key: string, value?: unknown): void;
+  /** Removes this process's entries under `key`; false when it had none. */
+  unregisterService(service: string, key: string): boolean;
+  /** Subscribes this process to `topic` until it unsubscribes or exits. Include `T` in `M`. */
+  subscribe<T>(topic: Topic<T>): void;
+  /** Ends this process's subscriptions to `topic`; returns how many. */
+  unsubscribe<T>(topic: Topic<T>): number;
   /**
    * Spawns a child and links to it in one step (OTP `spawn_link/1`): if it
    * dies abnormally, so does this process, unless it traps exits.

@@ -1,5 +1,6 @@
 import type { ExitReason } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import type { Registration } from '../registry/index.js';
 import type { Monitor } from './links.js';
 import type { ActorProcess } from './process.js';
 import type { PendingAsk } from './reply.js';
@@ -33,6 +34,8 @@ export class ProcessExtras {
   monitors: Set<Monitor> | null = null;
   /** Monitors others hold on this process. */
   watchers: Set<Monitor> | null = null;
+  /** Service keys, group memberships and subscriptions it holds. */
+  registrations: Set<Registration> | null = null;
   /** Shutdown rule when its parent stops it: ms, `brutalKill` or `infinity`. */
   shutdown: number | 'brutalKill' | 'infinity' = 'infinity';
 }

@@ -1,5 +1,6 @@
 import type { SupervisionEvent } from '../broker/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
+import type { NamedRef } from '../registry/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { DeathQueue } from './exits.js';
 import type { ActorProcess } from './process.js';
@@ -42,6 +43,14 @@ export interface ProcessHost {
   reportExit(pid: Pid, reason: ExitReason): void;
   reportRestart(pid: Pid, error: unknown, restarts: number): void;
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
+  /** An address by name, resolved at each send. */
+  named(name: string): NamedRef<ActorProcess>;
+  joinGroup(p: ActorProcess, group: string): void;
+  leaveGroup(p: ActorProcess, group: string): boolean;
+  registerService(p: ActorProcess, service: string, key: string, value: unknown): void;
+  unregisterService(p: ActorProcess, service: string, key: string): boolean;
+  subscribeTopic(p: ActorProcess, topic: string): void;
+  unsubscribeTopic(p: ActorProcess, topic: string): number;
   /** A supervisor's report, built only when `events` is observed. */
   reportSupervision(event: SupervisionEvent): void;
   /** Counts one restart by a supervisor, for `stats().restarts`. */

@@ -19,7 +19,7 @@ export {
 export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
 export { decideExitSignal, isRuntimeMessage, Monitor, runtimeMessage } from './links.js';
 export { ActorProcess } from './process.js';
-export type { ActorRef, AskOptions } from './ref.js';
+export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';
 export type { ShutdownRule, SpawnOptions } from './spawn-options.js';

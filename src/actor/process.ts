@@ -1,3 +1,5 @@
+import type { Topic } from '../broker/index.js';
+import { topicName } from '../broker/index.js';
 import {
   CallingSelfError,
   CallTimeoutError,
@@ -9,6 +11,7 @@ import type { SendOptions } from '../mailbox/index.js';
 import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { formatPid } from '../process/index.js';
+import type { Registration } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import type { ActorContext } from './context.js';
 import type { ActorDefinition } from './definition.js';
@@ -37,7 +40,7 @@ import {
 } from './lifecycle.js';
 import { type DemonitorOptions, isRuntimeMessage, Monitor, type MonitorRef } from './links.js';
 import { applyOverflow } from './overflow.js';
-import type { ActorRef, AskOptions } from './ref.js';
+import type { ActorRef, Address, AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
 import type { Runtime } from './runtime.js';
 import { checkSendOptions, copyMessage } from './send-checks.js';
@@ -248,11 +251,18 @@ export class ActorProcess
     }
     if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
     if (runtime.current === this) return Promise.reject(new CallingSelfError(formatPid(this.pid)));
-    const timeout = options?.timeout ?? runtime.askTimeout;
+    let timeout = options?.timeout ?? runtime.askTimeout;
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       return Promise.reject(
         new InvalidArgumentError('timeout', 'must be a number >= 0 or Infinity'),
       );
+    }
+    const deadline = options?.deadline;
+    if (deadline !== undefined) {
+      if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+        return Promise.reject(new InvalidArgumentError('deadline', 'must be a clock time in ms'));
+      }
+      timeout = Math.min(timeout, Math.max(0, deadline - runtime.clock.now()));
     }
     return new Promise<never>((resolve, reject) => {
       const pending = new PendingAsk(
@@ -437,6 +447,23 @@ export class ActorProcess
     this.ext?.timers?.delete(timer);
   }
 
+  // ---- registrations -------------------------------------------------------
+
+  /** Keeps `r` to release when this process exits; released at once if it already has. */
+  hold(r: Registration): void {
+    if ((this.flags & DEAD) !== 0) {
+      r.release();
+      return;
+    }
+    const ext = this.extras();
+    ext.registrations ??= new Set();
+    ext.registrations.add(r);
+  }
+
+  drop(r: Registration): void {
+    this.ext?.registrations?.delete(r);
+  }
+
   // ---- the context handlers see ---------------------------------------------
 
   get self(): ActorRef<unknown> {
@@ -476,6 +503,34 @@ export class ActorProcess
 
   stop(reason?: ExitReason): void {
     requestStop(this, reason);
+  }
+
+  named<T>(name: string): Address<T> {
+    return this.runtime.named(name) as unknown as Address<T>;
+  }
+
+  join(group: string): void {
+    this.runtime.joinGroup(this, group);
+  }
+
+  leave(group: string): boolean {
+    return this.runtime.leaveGroup(this, group);
+  }
+
+  registerService(service: string, key: string, value?: unknown): void {
+    this.runtime.registerService(this, service, key, value);
+  }
+
+  unregisterService(service: string, key: string): boolean {
+    return this.runtime.unregisterService(this, service, key);
+  }
+
+  subscribe<T>(topic: Topic<T>): void {
+    this.runtime.subscribeTopic(this, topicName(topic));
+  }
+
+  unsubscribe<T>(topic: Topic<T>): number {
+    return this.runtime.unsubscribeTopic(this, topicName(topic));
   }
 
   spawnLink<M2, S2, A2>(

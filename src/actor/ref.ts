@@ -13,13 +13,52 @@ import type { ReplyOf, RequestOf } from './reply.js';
 export interface AskOptions extends SendOptions {
   /** Milliseconds to wait for the reply; default the system's `askTimeout` (5000). `Infinity` waits forever. */
   readonly timeout?: number;
+  /**
+   * An absolute clock time by which the reply must come, typically the
+   * deadline of the request being handled (`msg.reply.expiresAt`), so a
+   * chain of asks shares one budget. The earlier of this and `timeout` wins.
+   */
+  readonly deadline?: number;
 }
 
 /**
- * A typed address of a process. It accepts only `M` — the compiler rejects
- * any other message — and an `ask` returns exactly the reply type the
- * request's `reply` port declares. Refs are cheap, comparable by `pid`, and
- * stay valid after the process exits (sends then go to dead letters).
+ * Anything a message of type `M` can be sent to: a process's ref, a name, a
+ * service key, a process group, a pool. Each resolves its target at every
+ * send, so an address that names something keeps working across restarts.
+ *
+ * @example
+ * ```ts
+ * function notify(to: Address<Alert>, alert: Alert) { to.tell(alert); }
+ * notify(system.named<Alert>('alerts'), alert);
+ * notify(pool, alert);
+ * ```
+ */
+export interface Address<M> {
+  /**
+   * Fire and forget. Never waits. When nothing receives it, the message
+   * becomes a dead letter with the reason; a full `reject` or
+   * `backpressure` mailbox throws `MailboxFullError`.
+   */
+  readonly tell: (message: M, options?: SendOptions) => void;
+  /** Like `tell`, but waits for room in a full `backpressure` mailbox. Rejects with `NoProcError` when nothing receives it. */
+  readonly offer: (message: M, options?: SendOptions) => Promise<void>;
+  /**
+   * Request-reply. Sends `request` with a fresh reply port as its `reply`
+   * field and resolves with what the handler sends to it. Rejects with
+   * `NoProcError` (no such process), `CallTimeoutError` (no reply in time),
+   * `ProcessExitedError` (it exited first) or what the handler passed to `fail`.
+   */
+  readonly ask: <Q extends RequestOf<M>>(
+    request: Q,
+    options?: AskOptions,
+  ) => Promise<ReplyOf<M, Q>>;
+}
+
+/**
+ * A typed address of one process. It accepts only `M` — the compiler
+ * rejects any other message — and an `ask` returns exactly the reply type
+ * the request's `reply` port declares. Refs are cheap, comparable by `pid`,
+ * and stay valid after the process exits (sends then go to dead letters).
  *
  * Members are declared as properties so that `ActorRef<A | B>` can be used
  * where an `ActorRef<A>` is expected, but never the other way round.
@@ -32,24 +71,7 @@ export interface AskOptions extends SendOptions {
  * const n: number = await ref.ask({ type: 'get' });
  * ```
  */
-export interface ActorRef<M> {
+export interface ActorRef<M> extends Address<M> {
   /** The process's pid. */
   readonly pid: Pid;
-  /**
-   * Fire and forget. Never waits. To a dead process the message becomes a
-   * dead letter; a full `reject` or `backpressure` mailbox throws `MailboxFullError`.
-   */
-  readonly tell: (message: M, options?: SendOptions) => void;
-  /** Like `tell`, but waits for room in a full `backpressure` mailbox. Rejects with `NoProcError` for a dead process. */
-  readonly offer: (message: M, options?: SendOptions) => Promise<void>;
-  /**
-   * Request-reply. Sends `request` with a fresh reply port as its `reply`
-   * field and resolves with what the handler sends to it. Rejects with
-   * `NoProcError` (no such process), `CallTimeoutError` (no reply in time),
-   * `ProcessExitedError` (it exited first) or what the handler passed to `fail`.
-   */
-  readonly ask: <Q extends RequestOf<M>>(
-    request: Q,
-    options?: AskOptions,
-  ) => Promise<ReplyOf<M, Q>>;
 }

@@ -25,6 +25,15 @@ export interface Reply<R> {
   readonly correlationId: number;
   /** True until the ask is answered, fails, times out or its target exits. */
   readonly pending: boolean;
+  /**
+   * Clock time after which the asker stops waiting (`Infinity` when it
+   * waits forever): the request's deadline. Pass it on as
+   * `{ deadline: msg.reply.expiresAt }` to asks made while handling this
+   * request, so the whole chain shares one budget.
+   */
+  readonly expiresAt: number;
+  /** Ms left until `expiresAt` (never negative). */
+  remaining(): number;
   /** Resolves the caller's promise with `value`. */
   send(value: R): void;
   /** Rejects the caller's promise with `error`. */
@@ -90,6 +99,15 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
 
   get pending(): boolean {
     return !this.#settled;
+  }
+
+  /** The timer's deadline, set when the ask's timeout was scheduled: no extra clock read. */
+  get expiresAt(): number {
+    return this.#timeout === Number.POSITIVE_INFINITY ? this.#timeout : this.deadline;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.expiresAt - this.#runtime.clock.now());
   }
 
   send(value: unknown): void {

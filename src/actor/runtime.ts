@@ -35,5 +35,6 @@ export interface Runtime {
     target: Pid | undefined,
     sender: Pid | undefined,
     reason: DeadLetterReason,
+    address?: string,
   ): void;
 }

@@ -11,6 +11,8 @@ import type { ExitReason, Pid } from '../process/index.js';
  * - `sender-exited`: sent by a handler whose process had already been killed;
  * - `unexpected`: a message its receiver does not understand (a supervisor
  *   given something that is not one of its requests);
+ * - `unregistered`: sent to a name, service key, pool or topic with nobody
+ *   behind it;
  *
  * @example
  * ```ts
@@ -25,7 +27,8 @@ export type DeadLetterReason =
   | 'late-reply'
   | 'stopped'
   | 'sender-exited'
-  | 'unexpected';
+  | 'unexpected'
+  | 'unregistered';
 
 /**
  * One message that was not handled.
@@ -45,6 +48,8 @@ export interface DeadLetter {
   readonly reason: DeadLetterReason;
   /** Clock time, in ms. */
   readonly at: number;
+  /** What was addressed when no pid was (`name:db`, `service:users/42`, `pool:resize`). */
+  readonly address?: string;
 }
 
 /**
@@ -101,6 +106,14 @@ export type SystemEvent =
       readonly pid: Pid;
       readonly hook: 'terminate' | 'onError';
       readonly error: unknown;
+      readonly at: number;
+    }
+  | {
+      /** A circuit breaker made by `system.circuitBreaker` changed state. */
+      readonly type: 'circuit-state';
+      readonly name: string;
+      readonly from: 'closed' | 'open' | 'half-open';
+      readonly to: 'closed' | 'open' | 'half-open';
       readonly at: number;
     }
   | SupervisionEvent;

@@ -7,3 +7,5 @@ export type {
   SystemEventType,
 } from './events.js';
 export { Stream } from './events.js';
+export type { Topic } from './topics.js';
+export { Subscription, TopicTable, topic, topicName } from './topics.js';

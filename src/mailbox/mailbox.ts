@@ -113,6 +113,14 @@ export class Mailbox {
     return this.#other === 0 ? this.#size : this.#size + this.#other - (this.#x?.signals ?? 0);
   }
 
+  /** Entries its rings (every lane) hold before growing; rings never shrink. For memory estimates. */
+  get slots(): number {
+    let n = this.#mask + 1;
+    const lanes = this.#x?.lanes;
+    if (lanes !== undefined) for (const ring of lanes) n += ring?.capacity ?? 0;
+    return n;
+  }
+
   /** Whether anything at all (messages or signals) is queued. */
   get isEmpty(): boolean {
     return this.#size === 0 && this.#other === 0;

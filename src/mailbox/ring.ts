@@ -34,6 +34,11 @@ export class PairRing {
     return this.#size;
   }
 
+  /** Entries the ring holds before it grows (it never shrinks). */
+  get capacity(): number {
+    return this.#mask + 1;
+  }
+
   /** Appends an entry at the tail. */
   push(message: unknown, sender: unknown): void {
     if (this.#size > this.#mask) this.#grow();

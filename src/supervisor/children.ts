@@ -50,6 +50,8 @@ export class ChildTable {
   readonly #byPid = new Map<Pid, Child>();
   /** Whether ids are the key (static supervisors) or absent (dynamic ones). */
   readonly keyed: boolean;
+  /** Bumped whenever a child is added or removed (routers rebuild their rings on it). */
+  version = 0;
 
   constructor(keyed: boolean) {
     this.keyed = keyed;
@@ -65,6 +67,7 @@ export class ChildTable {
   }
 
   add(child: Child): void {
+    this.version++;
     child.index = this.#list.length;
     this.#list.push(child);
     if (this.keyed) this.#byId.set(child.spec.id, child);
@@ -74,6 +77,7 @@ export class ChildTable {
     const i = child.index;
     if (child.removed || this.#list[i] !== child) return;
     child.removed = true;
+    this.version++;
     if (this.keyed) {
       this.#list.splice(i, 1);
       for (let j = i; j < this.#list.length; j++) (this.#list[j] as Child).index = j;

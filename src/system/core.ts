@@ -15,6 +15,7 @@ import {
   MessageTimer,
   NEEDS_INIT,
   NO_LANES,
+  type ProcessExtras,
   validateSpawnOptions,
 } from '../actor/index.js';
 import type {
@@ -23,12 +24,17 @@ import type {
   SupervisionEvent,
   SystemEvent,
 } from '../broker/index.js';
-import { Stream } from '../broker/index.js';
-import { InvalidArgumentError, NameTakenError, SystemShutdownError } from '../errors.js';
+import { Stream, TopicTable } from '../broker/index.js';
+import {
+  InvalidArgumentError,
+  NameTakenError,
+  NoProcError,
+  SystemShutdownError,
+} from '../errors.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
-import { NameTable } from '../registry/index.js';
+import { GroupTable, NamedRef, NameTable, ServiceTable } from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import type { ResolvedOptions } from './options.js';
@@ -49,6 +55,12 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly names = new NameTable<ActorProcess>();
   readonly askTimeout: number;
   readonly deaths = new DeathQueue(finish);
+  readonly services = new ServiceTable<ActorProcess>();
+  readonly groups = new GroupTable<ActorProcess>((message, p) => this.#refused(message, p));
+  readonly topics = new TopicTable<ActorProcess>((message, p) => this.#refused(message, p));
+  /** Where a send to a name, key, pool or topic with nobody behind it goes. */
+  readonly undeliverable = (message: unknown, address: string): void =>
+    this.deadLetter(message, undefined, this.current?.pid, 'unregistered', address);
   current: ActorProcess | null = null;
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
   phase: 'running' | 'draining' | 'closed' = 'running';
@@ -121,6 +133,28 @@ export class SystemCore implements Runtime, ProcessHost {
   released(p: ActorProcess, _reason: ExitReason): void {
     this.table.delete(p);
     this.names.release(p);
+    const held = p.ext?.registrations;
+    if (held !== null && held !== undefined) {
+      (p.ext as ProcessExtras).registrations = null;
+      for (const r of held) r.release();
+    }
+  }
+
+  /** The process behind a ref or pid of this system (a ref stays valid after exit). */
+  process(target: unknown): ActorProcess | undefined {
+    if (target instanceof ActorProcess) return target.runtime === this ? target : undefined;
+    if (typeof target === 'number') return this.table.get(target as Pid);
+    throw new InvalidArgumentError('target', 'must be a ref or a pid');
+  }
+
+  /** Like `process`, but the process must be alive: throws `NoProcError` otherwise. */
+  live(target: unknown): ActorProcess {
+    const p = this.process(target);
+    if (p === undefined || !p.alive) {
+      const label = typeof target === 'number' ? formatPid(target as Pid) : String(target);
+      throw new NoProcError(label);
+    }
+    return p;
   }
 
   lookup(pid: Pid): ActorProcess | undefined {
@@ -129,6 +163,39 @@ export class SystemCore implements Runtime, ProcessHost {
 
   whereisName(name: string): ActorProcess | undefined {
     return this.names.whereis(name);
+  }
+
+  named(name: string): NamedRef<ActorProcess> {
+    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable);
+  }
+
+  joinGroup(p: ActorProcess, group: string): void {
+    this.groups.join(group, p);
+  }
+
+  leaveGroup(p: ActorProcess, group: string): boolean {
+    return this.groups.leave(group, p);
+  }
+
+  registerService(p: ActorProcess, service: string, key: string, value: unknown): void {
+    this.services.register(service, key, p, value);
+  }
+
+  unregisterService(p: ActorProcess, service: string, key: string): boolean {
+    return this.services.unregister(service, key, p);
+  }
+
+  subscribeTopic(p: ActorProcess, topic: string): void {
+    this.topics.subscribe(topic, p);
+  }
+
+  unsubscribeTopic(p: ActorProcess, topic: string): number {
+    return this.topics.unsubscribe(topic, p);
+  }
+
+  /** A broadcast a member's full mailbox refused: a dead letter, not a crash of the sender. */
+  #refused(message: unknown, p: ActorProcess): void {
+    this.deadLetter(message, p.pid, this.current?.pid, 'dropped-newest');
   }
 
   resolveLocal(ref: ActorRef<unknown>): ActorProcess {
@@ -164,11 +231,16 @@ export class SystemCore implements Runtime, ProcessHost {
     target: Pid | undefined,
     sender: Pid | undefined,
     reason: DeadLetterReason,
+    address?: string,
   ): void {
     this.deadLetterCount++;
     const keep = this.options.deadLetterBuffer;
     if (keep === 0 && !this.deadLetters.observed && !this.events.observed) return;
-    const letter: DeadLetter = { message, target, sender, reason, at: this.clock.now() };
+    const at = this.clock.now();
+    const letter: DeadLetter =
+      address === undefined
+        ? { message, target, sender, reason, at }
+        : { message, target, sender, reason, at, address };
     if (keep > 0) {
       if (this.#recent.length >= keep) this.#recent.shift();
       this.#recent.push(letter);

@@ -1,5 +1,6 @@
 import type { ActorProcess } from '../actor/index.js';
 import type { MailboxMetrics } from '../mailbox/index.js';
+import { estimateMemory } from '../observe/index.js';
 import type { Pid, ProcessStatus } from '../process/index.js';
 
 /**
@@ -32,6 +33,12 @@ export interface ProcessInfo {
   /** How many monitors others hold on this process. */
   readonly monitoredBy: number;
   readonly trapExit: boolean;
+  /**
+   * An estimate of the memory the runtime holds for this process, in bytes:
+   * record, mailbox rings, extras, links, monitors, timers, asks. It
+   * excludes the user's state object and the queued messages themselves.
+   */
+  readonly memoryBytes: number;
 }
 
 const EMPTY_MAILBOX: MailboxMetrics = Object.freeze({
@@ -70,5 +77,6 @@ export function describeProcess(p: ActorProcess): ProcessInfo {
     monitors: ext?.monitors?.size ?? 0,
     monitoredBy: ext?.watchers?.size ?? 0,
     trapExit: p.trappingExits,
+    memoryBytes: estimateMemory(p),
   };
 }

@@ -1,27 +1,29 @@
 import type {
   ActorDefinition,
   ActorRef,
+  Address,
   AnyDefinition,
   SpawnOptions,
   TimerRef,
 } from '../actor/index.js';
-import {
-  ActorProcess,
-  kill,
-  MessageTimer,
-  monitor,
-  signalExit,
-  startNow,
-  stopWithin,
-} from '../actor/index.js';
+import { kill, MessageTimer, monitor, signalExit, startNow, stopWithin } from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
+import { HealthMonitor, type HealthOptions, type HealthReport } from '../observe/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { exitReason, formatExitReason, formatPid } from '../process/index.js';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  systemCircuitBreaker,
+} from '../resilience/index.js';
+import { type Pool, type PoolOptions, startPool } from '../routing/index.js';
 import type { Clock, SchedulerStats } from '../scheduler/index.js';
+import type { ChildActor } from '../supervisor/index.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
 import { duration, resolveOptions, type SystemOptions } from './options.js';
+import { deliver, Groups, Services, Topics } from './registries.js';
 import { shutdownSystem } from './shutdown.js';
 
 /**
@@ -96,10 +98,16 @@ export type ProcessTarget = ActorRef<never> | Pid;
  */
 export class ActorSystem {
   readonly #core: SystemCore;
+  readonly #createdAt: number;
+  #services: Services | undefined;
+  #groups: Groups | undefined;
+  #topics: Topics | undefined;
+  #health: HealthMonitor | undefined;
 
   /** @internal Use {@link createSystem}. */
   constructor(core: SystemCore) {
     this.#core = core;
+    this.#createdAt = core.clock.now();
   }
 
   /** The system's label. */
@@ -241,6 +249,80 @@ export class ActorSystem {
     return this.#core.names.unregister(name);
   }
 
+  /**
+   * An address by registered name, resolved at each send, so it reaches
+   * whoever holds the name now (across restarts). Nobody holding it: `tell`
+   * is a dead letter with reason `unregistered`, `ask` rejects `NoProcError`.
+   */
+  named<M>(name: string): Address<M> & { readonly name: string } {
+    return this.#core.named(name) as unknown as Address<M> & { readonly name: string };
+  }
+
+  /** Keyed registries (Elixir `Registry`): service + key → processes. */
+  get services(): Services {
+    this.#services ??= new Services(this.#core);
+    return this.#services;
+  }
+
+  /** Process groups (Erlang `pg`). */
+  get groups(): Groups {
+    this.#groups ??= new Groups(this.#core);
+    return this.#groups;
+  }
+
+  /** Typed pub/sub topics. */
+  get topics(): Topics {
+    this.#topics ??= new Topics(this.#core);
+    return this.#topics;
+  }
+
+  /**
+   * Starts a pool of `options.size` supervised workers running `actor`
+   * behind one address that routes by `options.strategy`; resolves once
+   * every worker's init has run. Rejects with `StartFailedError` when a
+   * worker fails to start.
+   */
+  startPool<M, S, A>(
+    actor: ActorDefinition<M, S, A>,
+    options: PoolOptions<M, A>,
+  ): Promise<Pool<M> & Address<M>> {
+    const core = this.#core;
+    return startPool<M, A>(
+      (definition) => core.spawnProcess(definition as unknown as AnyDefinition, undefined, null),
+      actor as ChildActor<A>,
+      options,
+      core.undeliverable,
+    ) as Promise<Pool<M> & Address<M>>;
+  }
+
+  /**
+   * Delivers system events (optionally only `types`) to an actor as
+   * messages, until it exits or the returned function is called.
+   */
+  subscribeEvents(
+    subscriber: ActorRef<SystemEvent>,
+    types?: readonly SystemEventType[],
+  ): () => void {
+    const p = this.#core.live(subscriber);
+    let delivering = false;
+    const unsubscribe = this.#core.events.subscribe((event) => {
+      // An event caused by delivering an event (a dead letter from a full mailbox) is not sent on.
+      if (delivering) return;
+      delivering = true;
+      try {
+        deliver(p, event);
+      } finally {
+        delivering = false;
+      }
+    }, types);
+    const registration = { release: unsubscribe };
+    p.hold(registration);
+    return () => {
+      p.drop(registration);
+      unsubscribe();
+    };
+  }
+
   /** The ref holding `name`, or undefined (OTP `whereis/1`). The caller states the message type. */
   whereis<M = unknown>(name: string): ActorRef<M> | undefined {
     return this.#core.names.whereis(name)?.ref as ActorRef<M> | undefined;
@@ -279,6 +361,28 @@ export class ActorSystem {
     };
   }
 
+  /**
+   * The system's health (docs/semantics.md §16): processes, mailboxes,
+   * messages/s since the previous call, restarts, dead letters, supervisors,
+   * event-loop delay. `degraded` past `mailboxWarn` or `loopDelayWarnMs`.
+   */
+  health(options?: HealthOptions): HealthReport {
+    this.#health ??= new HealthMonitor(this.#core, this.#createdAt);
+    return this.#health.report(options);
+  }
+
+  /**
+   * A circuit breaker on the system's clock that reports each state change
+   * as a `circuit-state` event on `system.events` (docs/semantics.md §15).
+   * Throws `InvalidArgumentError` naming a bad option.
+   */
+  circuitBreaker(
+    name: string,
+    options?: Omit<CircuitBreakerOptions, 'name' | 'clock'>,
+  ): CircuitBreaker {
+    return systemCircuitBreaker(name, options, this.#core.clock, this.#core.events);
+  }
+
   /** Resolves when no process is runnable and no async handler is in flight. */
   idle(): Promise<void> {
     return this.#core.scheduler.idle();
@@ -303,6 +407,7 @@ export class ActorSystem {
     } catch (error) {
       return Promise.reject(error);
     }
+    this.#health?.close();
     core.shutdown = shutdownSystem(core, options?.drain === true, timeout);
     return core.shutdown;
   }
@@ -318,9 +423,7 @@ export class ActorSystem {
   }
 
   #process(target: ProcessTarget) {
-    if (target instanceof ActorProcess) return target.runtime === this.#core ? target : undefined;
-    if (typeof target === 'number') return this.#core.table.get(target);
-    throw new InvalidArgumentError('target', 'must be a ref or a pid');
+    return this.#core.process(target);
   }
 }
 

@@ -1,0 +1,197 @@
+import { InvalidArgumentError, NoProcError } from '../errors.js';
+import type { SendOptions } from '../mailbox/index.js';
+import type { Pid } from '../process/index.js';
+import { formatPid } from '../process/index.js';
+import type { Holder, Registration } from './registration.js';
+
+/**
+ * Process groups (Erlang `pg`): named groups any process may join, several
+ * times if it likes (and must then leave as often, R12.2); a group exists
+ * while it has members (R12.1); an exiting process leaves every group at
+ * once (R12.4); watchers hear of every join and leave (R12.5).
+ *
+ * @module
+ */
+
+/**
+ * A change of a group's membership, as watchers receive it (OTP
+ * `{Ref, join | leave, Group, Pids}`). `pids` repeats a pid once per join.
+ *
+ * @example
+ * ```ts
+ * system.groups.watch('workers', (e) => console.log(e.event, e.pids));
+ * ```
+ */
+export interface GroupChange {
+  readonly type: 'GROUP';
+  readonly event: 'join' | 'leave';
+  readonly group: string;
+  readonly pids: readonly Pid[];
+}
+
+class Membership<P extends Holder> implements Registration {
+  readonly table: GroupTable<P>;
+  readonly group: string;
+  readonly holder: P;
+  count = 0;
+
+  constructor(table: GroupTable<P>, group: string, holder: P) {
+    this.table = table;
+    this.group = group;
+    this.holder = holder;
+  }
+
+  release(): void {
+    this.table.dropMembership(this, this.count);
+  }
+}
+
+/** A watcher of one group (or, with group undefined, of all groups). */
+class Watch<P extends Holder> implements Registration {
+  readonly table: GroupTable<P>;
+  readonly group: string | undefined;
+  readonly listener: (change: GroupChange) => void;
+  /** The process whose exit ends the watch, if any. */
+  readonly owner: P | undefined;
+
+  constructor(
+    table: GroupTable<P>,
+    group: string | undefined,
+    listener: (change: GroupChange) => void,
+    owner: P | undefined,
+  ) {
+    this.table = table;
+    this.group = group;
+    this.listener = listener;
+    this.owner = owner;
+  }
+
+  release(): void {
+    this.table.unwatch(this);
+  }
+}
+
+function checkGroup(group: unknown): asserts group is string {
+  if (typeof group !== 'string' || group.length === 0) {
+    throw new InvalidArgumentError('group', 'must be a non-empty string');
+  }
+}
+
+/** The process groups of one system. */
+export class GroupTable<P extends Holder> {
+  readonly #groups = new Map<string, Map<P, Membership<P>>>();
+  readonly #watches = new Set<Watch<P>>();
+  readonly #refused: (message: unknown, holder: P) => void;
+
+  /** `refused` records a message a member's full mailbox refused (a dead letter). */
+  constructor(refused: (message: unknown, holder: P) => void) {
+    this.#refused = refused;
+  }
+
+  /** `holder` joins `group` once more (OTP `pg:join/3`). */
+  join(group: string, holder: P): void {
+    checkGroup(group);
+    if (!holder.alive) throw new NoProcError(formatPid(holder.pid));
+    let members = this.#groups.get(group);
+    if (members === undefined) {
+      members = new Map();
+      this.#groups.set(group, members);
+    }
+    let m = members.get(holder);
+    if (m === undefined) {
+      m = new Membership(this, group, holder);
+      members.set(holder, m);
+      holder.hold(m);
+    }
+    m.count++;
+    this.#notify(group, 'join', [holder.pid]);
+  }
+
+  /** `holder` leaves `group` once (OTP `pg:leave/3`); false when it was not a member. */
+  leave(group: string, holder: P): boolean {
+    checkGroup(group);
+    const m = this.#groups.get(group)?.get(holder);
+    if (m === undefined) return false;
+    if (m.count === 1) holder.drop(m);
+    this.dropMembership(m, 1);
+    return true;
+  }
+
+  /** Removes `times` joins of a membership and tells the watchers. */
+  dropMembership(m: Membership<P>, times: number): void {
+    const members = this.#groups.get(m.group);
+    if (members === undefined || members.get(m.holder) !== m || times <= 0) return;
+    m.count -= times;
+    if (m.count <= 0) {
+      members.delete(m.holder);
+      if (members.size === 0) this.#groups.delete(m.group);
+    }
+    this.#notify(m.group, 'leave', new Array<Pid>(times).fill(m.holder.pid));
+  }
+
+  /** Every member's pid, once per join, in no particular order (OTP `get_members`). */
+  members(group: string): Pid[] {
+    const out: Pid[] = [];
+    for (const m of this.#groups.get(group)?.values() ?? []) {
+      for (let i = 0; i < m.count; i++) out.push(m.holder.pid);
+    }
+    return out;
+  }
+
+  /** The distinct member processes of `group`. */
+  holders(group: string): P[] {
+    return [...(this.#groups.get(group)?.keys() ?? [])];
+  }
+
+  /** The groups that have members (OTP `which_groups`). */
+  whichGroups(): string[] {
+    return [...this.#groups.keys()];
+  }
+
+  /**
+   * Calls `listener` on every join and leave of `group` (every group when
+   * undefined) until the returned watch is released; a watch owned by a
+   * process ends when it exits. Returns the members at the time of the call.
+   */
+  watch(
+    group: string | undefined,
+    listener: (change: GroupChange) => void,
+    owner?: P,
+  ): { watch: Registration; members: Pid[] } {
+    if (group !== undefined) checkGroup(group);
+    const w = new Watch(this, group, listener, owner);
+    this.#watches.add(w);
+    owner?.hold(w);
+    const members = group === undefined ? [] : this.members(group);
+    return { watch: w, members };
+  }
+
+  unwatch(w: Watch<P>): void {
+    if (this.#watches.delete(w)) w.owner?.drop(w);
+  }
+
+  /** Sends `message` to every distinct member; returns how many it reached. */
+  broadcast(group: string, message: unknown, options?: SendOptions): number {
+    if (message === undefined) {
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    }
+    let reached = 0;
+    for (const p of this.holders(group)) {
+      try {
+        p.tell(message, options);
+        reached++;
+      } catch {
+        this.#refused(message, p);
+      }
+    }
+    return reached;
+  }
+
+  #notify(group: string, event: 'join' | 'leave', pids: Pid[]): void {
+    if (this.#watches.size === 0) return;
+    const change: GroupChange = { type: 'GROUP', event, group, pids };
+    for (const w of [...this.#watches]) {
+      if (w.group === undefined || w.group === group) w.listener(change);
+    }
+  }
+}

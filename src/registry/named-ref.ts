@@ -1,0 +1,81 @@
+import { InvalidArgumentError, NoProcError } from '../errors.js';
+import type { SendOptions } from '../mailbox/index.js';
+import type { Holder } from './registration.js';
+
+/**
+ * Where a message with no receiver goes: the system's dead letters, with
+ * `address` saying what was addressed (`name:db`, `service:users/42`, ...).
+ */
+export type Undeliverable = (message: unknown, address: string) => void;
+
+/**
+ * An address by registered name (OTP's `Name ! Msg`): the name is resolved
+ * at every send, so it keeps reaching whoever holds the name now, across
+ * restarts. The last holder is cached and checked (alive, still holding the
+ * name) before any table lookup, so a send through a name costs one check
+ * more than a direct send. Nobody holding the name: `tell` is a dead letter
+ * with reason `unregistered`; `ask` and `offer` reject with `NoProcError`.
+ *
+ * @example
+ * ```ts
+ * const db = system.named<DbMsg>('db');
+ * db.tell({ type: 'flush' }); // reaches the current holder of 'db'
+ * ```
+ */
+export class NamedRef<P extends Holder> {
+  readonly name: string;
+  readonly #lookup: (name: string) => P | undefined;
+  readonly #undeliverable: Undeliverable;
+  #holder: P | undefined = undefined;
+
+  constructor(name: string, lookup: (name: string) => P | undefined, undeliverable: Undeliverable) {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError('name', 'must be a non-empty string');
+    }
+    this.name = name;
+    this.#lookup = lookup;
+    this.#undeliverable = undeliverable;
+  }
+
+  /** The current holder of the name, if any. */
+  resolve(): P | undefined {
+    const cached = this.#holder;
+    if (cached?.alive && cached.registeredName === this.name) return cached;
+    const found = this.#lookup(this.name);
+    this.#holder = found;
+    return found;
+  }
+
+  tell(message: unknown, options?: SendOptions): void {
+    const holder = this.resolve();
+    if (holder !== undefined) {
+      holder.tell(message, options);
+      return;
+    }
+    if (message === undefined) {
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    }
+    this.#undeliverable(message, `name:${this.name}`);
+  }
+
+  offer(message: unknown, options?: SendOptions): Promise<void> {
+    const holder = this.resolve();
+    return holder !== undefined ? holder.offer(message, options) : this.#noproc();
+  }
+
+  ask(request: unknown, options?: SendOptions & { timeout?: number }): Promise<never> {
+    const holder = this.resolve();
+    return holder !== undefined
+      ? (holder.ask(request, options) as Promise<never>)
+      : (this.#noproc() as Promise<never>);
+  }
+
+  #noproc(): Promise<void> {
+    const name = JSON.stringify(this.name);
+    return Promise.reject(new NoProcError(name, `no process holds the name ${name}`));
+  }
+
+  toString(): string {
+    return `NamedRef(${this.name})`;
+  }
+}

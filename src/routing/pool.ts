@@ -1,0 +1,275 @@
+import type {
+  ActorProcess,
+  ActorRef,
+  Address,
+  AskOptions,
+  ShutdownRule,
+  SpawnOptions,
+} from '../actor/index.js';
+import { startNow } from '../actor/index.js';
+import { InvalidArgumentError, NoProcError, StartFailedError } from '../errors.js';
+import type { SendOptions } from '../mailbox/index.js';
+import { exitReason, formatExitReason, formatPid } from '../process/index.js';
+import type { Undeliverable } from '../registry/index.js';
+import type { ChildActor, ChildSpec, RestartType, SupervisorRef } from '../supervisor/index.js';
+import {
+  deleteChild,
+  SupervisorState,
+  startChild,
+  supervisor,
+  terminateChild,
+} from '../supervisor/index.js';
+import { Router, type RoutingStrategy } from './router.js';
+
+/**
+ * A pool: N supervised workers behind one address. The workers are the
+ * children `w0`…`w(N-1)` of a one-for-one supervisor; the router reads the
+ * supervisor's children directly at each send, so a restarted worker is
+ * routed to as soon as it is back, and routing costs no extra hop.
+ *
+ * @module
+ */
+
+/**
+ * How to build a pool.
+ *
+ * @example
+ * ```ts
+ * const pool = await system.startPool(resizer, {
+ *   size: 4,
+ *   strategy: 'consistent-hash',
+ *   routingKey: (msg) => msg.imageId,
+ * });
+ * ```
+ */
+export interface PoolOptions<M, A = undefined> {
+  /** Number of workers, >= 0. */
+  readonly size: number;
+  /** Default `round-robin`. */
+  readonly strategy?: RoutingStrategy;
+  /** The routing key of a message, for `consistent-hash` (a send's `routingKey` option wins). */
+  readonly routingKey?: (message: M) => string | undefined;
+  /** Spawn options of every worker (`args`, `mailbox`, ...); a name is not allowed. */
+  readonly options?: SpawnOptions<A>;
+  /** Restart type of the workers; default `permanent`. */
+  readonly restart?: RestartType;
+  /** Shutdown rule of the workers; default 5000 ms. */
+  readonly shutdown?: ShutdownRule;
+  /** Intensity and period of the pool's supervisor; default 3 in 5000 ms. */
+  readonly intensity?: number;
+  readonly period?: number;
+  /** Random source for `random` routing; default `Math.random`. */
+  readonly random?: () => number;
+  /** A label for inspection and dead letters; default `pool`. */
+  readonly label?: string;
+}
+
+/**
+ * A pool's address and handle: `tell`, `offer` and `ask` route by the
+ * pool's strategy; `resize` grows or shrinks it at run time.
+ *
+ * @example
+ * ```ts
+ * const pool: Pool<Job> = await system.startPool(worker, { size: 8 });
+ * pool.tell({ type: 'job', id: 1 });
+ * await pool.resize(16);
+ * ```
+ */
+export class Pool<M> implements Address<M> {
+  readonly label: string;
+  readonly #sup: ActorProcess;
+  readonly #router: Router<ActorProcess>;
+  readonly #spec: (slot: number) => ChildSpec<unknown>;
+  readonly #undeliverable: Undeliverable;
+
+  constructor(
+    sup: ActorProcess,
+    router: Router<ActorProcess>,
+    spec: (slot: number) => ChildSpec<unknown>,
+    undeliverable: Undeliverable,
+    label: string,
+  ) {
+    this.#sup = sup;
+    this.#router = router;
+    this.#spec = spec;
+    this.#undeliverable = undeliverable;
+    this.label = label;
+  }
+
+  /** The routing strategy. */
+  get strategy(): RoutingStrategy {
+    return this.#router.strategy;
+  }
+
+  /** The pool's supervisor (for `whichChildren` and the like). */
+  get supervisor(): SupervisorRef {
+    return this.#sup.ref as SupervisorRef;
+  }
+
+  /** Worker slots, running or restarting. */
+  get size(): number {
+    return this.#state()?.children.size ?? 0;
+  }
+
+  /** The workers running now, in slot order. */
+  workers(): ActorRef<M>[] {
+    const state = this.#state();
+    return state === undefined
+      ? []
+      : this.#router.all(state.children.list).map((p) => p.ref as ActorRef<M>);
+  }
+
+  tell(message: M, options?: SendOptions): void {
+    const state = this.#state();
+    if (this.#router.strategy === 'broadcast') {
+      const all = state === undefined ? [] : this.#router.all(state.children.list);
+      if (all.length === 0) this.#nowhere(message);
+      for (const w of all) w.tell(message, options);
+      return;
+    }
+    const w =
+      state === undefined
+        ? undefined
+        : this.#router.pick(state.children.list, state.children.version, message, options);
+    if (w === undefined) this.#nowhere(message);
+    else w.tell(message, options);
+  }
+
+  offer(message: M, options?: SendOptions): Promise<void> {
+    try {
+      const w = this.#pickOne(message, options);
+      return w === undefined ? this.#noproc() : w.offer(message, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Asks one worker; for `broadcast`, asks every worker and resolves with the first reply. */
+  ask(request: unknown, options?: AskOptions): Promise<never> {
+    const state = this.#state();
+    if (this.#router.strategy === 'broadcast') {
+      const all = state === undefined ? [] : this.#router.all(state.children.list);
+      if (all.length === 0) return this.#noproc() as Promise<never>;
+      return firstReply(all.map((w) => w.ask(request, options)));
+    }
+    try {
+      const w = this.#pickOne(request, options);
+      return w === undefined ? (this.#noproc() as Promise<never>) : w.ask(request, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Grows or shrinks the pool to `size` workers. New workers take the next
+   * slots; shrinking stops the highest slots by their shutdown rule. With
+   * consistent hashing only the keys of the added or removed slots move.
+   */
+  async resize(size: number): Promise<void> {
+    checkSize(size);
+    const sup = this.supervisor;
+    for (let slot = this.size; slot < size; slot++) await startChild(sup, this.#spec(slot));
+    for (let slot = this.size - 1; slot >= size; slot--) {
+      await terminateChild(sup, `w${slot}`);
+      await deleteChild(sup, `w${slot}`);
+    }
+  }
+
+  toString(): string {
+    return `Pool(${this.label}, ${formatPid(this.#sup.pid)})`;
+  }
+
+  #state(): SupervisorState | undefined {
+    const state = this.#sup.state;
+    return this.#sup.alive && state instanceof SupervisorState ? state : undefined;
+  }
+
+  #pickOne(message: unknown, options: SendOptions | undefined): ActorProcess | undefined {
+    const state = this.#state();
+    return state === undefined
+      ? undefined
+      : this.#router.pick(state.children.list, state.children.version, message, options);
+  }
+
+  #nowhere(message: unknown): void {
+    if (message === undefined) {
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    }
+    this.#undeliverable(message, `pool:${this.label}`);
+  }
+
+  #noproc(): Promise<void> {
+    return Promise.reject(
+      new NoProcError(`pool:${this.label}`, `no worker of pool ${this.label} is running`),
+    );
+  }
+}
+
+/** Resolves with the first reply; rejects with the first error once every ask has failed. */
+function firstReply(asks: Promise<never>[]): Promise<never> {
+  return new Promise<never>((resolve, reject) => {
+    let failures = 0;
+    let firstError: unknown;
+    for (const ask of asks) {
+      ask.then(resolve, (error: unknown) => {
+        if (failures++ === 0) firstError = error;
+        if (failures === asks.length) reject(firstError);
+      });
+    }
+  });
+}
+
+function checkSize(size: unknown): asserts size is number {
+  if (!Number.isInteger(size) || (size as number) < 0) {
+    throw new InvalidArgumentError('size', 'must be an integer >= 0');
+  }
+}
+
+/**
+ * Starts a pool: its supervisor and every worker, each worker's init done
+ * before it resolves. `spawn` spawns a top-level process of the system.
+ */
+export async function startPool<M, A>(
+  spawn: (definition: ReturnType<typeof supervisor>) => ActorProcess,
+  actor: ChildActor<A>,
+  options: PoolOptions<M, A>,
+  undeliverable: Undeliverable,
+): Promise<Pool<M>> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options', 'pool options must be an object');
+  }
+  checkSize(options.size);
+  if (options.options?.name !== undefined) {
+    throw new InvalidArgumentError('options.name', 'pool workers cannot share a registered name');
+  }
+  const label = options.label ?? 'pool';
+  const router = new Router<ActorProcess>(
+    options.strategy ?? 'round-robin',
+    (p) => p.mailbox?.size ?? 0,
+    options.random ?? Math.random,
+    options.routingKey as ((message: unknown) => string | undefined) | undefined,
+  );
+  const spec = (slot: number): ChildSpec<unknown> => ({
+    id: `w${slot}`,
+    actor: actor as ChildActor<unknown>,
+    ...(options.options === undefined ? {} : { options: options.options }),
+    ...(options.restart === undefined ? {} : { restart: options.restart }),
+    ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
+  });
+  const children: ChildSpec<unknown>[] = [];
+  for (let slot = 0; slot < options.size; slot++) children.push(spec(slot));
+  const definition = supervisor({
+    strategy: 'one-for-one',
+    ...(options.intensity === undefined ? {} : { intensity: options.intensity }),
+    ...(options.period === undefined ? {} : { period: options.period }),
+    children,
+    label,
+  });
+  const sup = spawn(definition);
+  const outcome = await startNow(sup);
+  if (outcome.kind !== 'started') {
+    const reason = outcome.kind === 'failed' ? outcome.reason : exitReason.normal;
+    throw new StartFailedError(`pool ${label}`, reason, formatExitReason(reason));
+  }
+  return new Pool<M>(sup, router, spec, undeliverable, label);
+}

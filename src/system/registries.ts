@@ -1,0 +1,204 @@
+import type { ActorProcess, ActorRef, Address } from '../actor/index.js';
+import type { Topic } from '../broker/index.js';
+import { topicName } from '../broker/index.js';
+import type { SendOptions } from '../mailbox/index.js';
+import type { Pid } from '../process/index.js';
+import type { GroupChange, KeyMode } from '../registry/index.js';
+import { ServiceRef } from '../registry/index.js';
+import type { SystemCore } from './core.js';
+
+/** A ref or a pid of a live process. */
+type Target = ActorRef<never> | Pid;
+
+/**
+ * Services of one system: keyed registries (Elixir `Registry`). Entries
+ * vanish when their process exits.
+ *
+ * @example
+ * ```ts
+ * system.services.define('sessions', { keys: 'unique' });
+ * system.services.register('sessions', 'user-1', session);
+ * await system.services.ref<SessionMsg>('sessions', 'user-1').ask({ type: 'state' });
+ * ```
+ */
+export class Services {
+  readonly #core: SystemCore;
+
+  constructor(core: SystemCore) {
+    this.#core = core;
+  }
+
+  /** Creates a service with `unique` or `duplicate` keys (idempotent for the same mode). */
+  define(service: string, options: { readonly keys: KeyMode }): void {
+    this.#core.services.define(service, options?.keys);
+  }
+
+  /** Registers `target` under `key`; throws `KeyTakenError` for a taken unique key. */
+  register(service: string, key: string, target: Target, value?: unknown): void {
+    this.#core.services.register(service, key, this.#core.live(target), value);
+  }
+
+  /** Removes `target`'s entries under `key`; false when it had none. */
+  unregister(service: string, key: string, target: Target): boolean {
+    const p = this.#core.process(target);
+    return p !== undefined && this.#core.services.unregister(service, key, p);
+  }
+
+  /** Who is registered under `key`, oldest first, with the values they gave. */
+  lookup<M = unknown>(
+    service: string,
+    key: string,
+  ): { readonly ref: ActorRef<M>; readonly value: unknown }[] {
+    return this.#core.services
+      .lookup(service, key)
+      .map((e) => ({ ref: e.holder.ref as ActorRef<M>, value: e.value }));
+  }
+
+  /** The keys `target` holds in `service`. */
+  keys(service: string, target: Target): string[] {
+    const p = this.#core.process(target);
+    return p === undefined ? [] : this.#core.services.keysOf(service, p);
+  }
+
+  /** How many entries `service` holds. */
+  count(service: string): number {
+    return this.#core.services.count(service);
+  }
+
+  /** An address by service and key, resolved at each send. */
+  ref<M>(service: string, key: string): Address<M> {
+    const ref = new ServiceRef(this.#core.services, service, key, this.#core.undeliverable);
+    return ref as unknown as Address<M>;
+  }
+}
+
+/**
+ * Process groups of one system (Erlang `pg`, one scope per system).
+ *
+ * @example
+ * ```ts
+ * system.groups.join('workers', w1);
+ * system.groups.broadcast('workers', { type: 'reload' });
+ * ```
+ */
+export class Groups {
+  readonly #core: SystemCore;
+
+  constructor(core: SystemCore) {
+    this.#core = core;
+  }
+
+  /** `target` joins `group` once more. */
+  join(group: string, target: Target): void {
+    this.#core.groups.join(group, this.#core.live(target));
+  }
+
+  /** `target` leaves `group` once; false when it was not a member. */
+  leave(group: string, target: Target): boolean {
+    const p = this.#core.process(target);
+    return p !== undefined && this.#core.groups.leave(group, p);
+  }
+
+  /** The members' pids, once per join. */
+  members(group: string): Pid[] {
+    return this.#core.groups.members(group);
+  }
+
+  /** The groups that have members. */
+  whichGroups(): string[] {
+    return this.#core.groups.whichGroups();
+  }
+
+  /**
+   * Calls `listener` on every join and leave of `group` (of every group when
+   * undefined) until `stop`; returns the members at the time of the call.
+   */
+  watch(
+    group: string | undefined,
+    listener: (change: GroupChange) => void,
+  ): { readonly members: Pid[]; stop(): void } {
+    const { watch, members } = this.#core.groups.watch(group, listener);
+    return { members, stop: () => watch.release() };
+  }
+
+  /**
+   * Delivers every join and leave of `group` to `subscriber` as a
+   * `GroupChange` message, until it exits (OTP `pg:monitor`); returns the
+   * members at the time of the call and a `stop`.
+   */
+  watchFrom(
+    subscriber: ActorRef<GroupChange>,
+    group: string | undefined,
+  ): { readonly members: Pid[]; stop(): void } {
+    const p = this.#core.live(subscriber);
+    const { watch, members } = this.#core.groups.watch(group, (change) => deliver(p, change), p);
+    return { members, stop: () => watch.release() };
+  }
+
+  /** Sends `message` to every member (once each); returns how many it reached. */
+  broadcast(group: string, message: unknown, options?: SendOptions): number {
+    return this.#core.groups.broadcast(group, message, options);
+  }
+}
+
+/**
+ * Typed pub/sub of one system.
+ *
+ * @example
+ * ```ts
+ * const prices = topic<Price>('prices');
+ * system.topics.subscribe(prices, ticker); // an actor: ends when it exits
+ * system.topics.subscribe(prices, (p) => console.log(p)); // a callback
+ * system.topics.publish(prices, { symbol: 'ACME', price: 12.5 });
+ * ```
+ */
+export class Topics {
+  readonly #core: SystemCore;
+
+  constructor(core: SystemCore) {
+    this.#core = core;
+  }
+
+  /** Subscribes an actor or a callback; returns the unsubscribe function. */
+  subscribe<M>(topic: Topic<M>, subscriber: ActorRef<M> | ((message: M) => void)): () => void {
+    const name = topicName(topic);
+    const sub =
+      typeof subscriber === 'function'
+        ? this.#core.topics.subscribe(name, undefined, subscriber as (message: unknown) => void)
+        : this.#core.topics.subscribe(name, this.#core.live(subscriber));
+    return () => sub.release();
+  }
+
+  /** Ends every subscription of `subscriber` to `topic`; returns how many. */
+  unsubscribe<M>(topic: Topic<M>, subscriber: ActorRef<M>): number {
+    const p = this.#core.process(subscriber);
+    return p === undefined ? 0 : this.#core.topics.unsubscribe(topicName(topic), p);
+  }
+
+  /**
+   * Delivers `message` to every subscriber; returns how many it reached.
+   * With no subscriber it is a dead letter with reason `unregistered`.
+   */
+  publish<M>(topic: Topic<M>, message: M, options?: SendOptions): number {
+    const name = topicName(topic);
+    const reached = this.#core.topics.publish(name, message, options);
+    if (reached === 0 && this.#core.topics.count(name) === 0) {
+      this.#core.undeliverable(message, `topic:${name}`);
+    }
+    return reached;
+  }
+
+  /** How many subscribers `topic` has. */
+  subscribers<M>(topic: Topic<M>): number {
+    return this.#core.topics.count(topicName(topic));
+  }
+}
+
+/** Delivers a runtime notification as an ordinary message; a full mailbox drops it as a dead letter. */
+export function deliver(p: ActorProcess, message: unknown): void {
+  try {
+    p.tell(message);
+  } catch {
+    p.runtime.deadLetter(message, p.pid, undefined, 'dropped-newest');
+  }
+}
