@@ -121,7 +121,8 @@ export class TopicTable<P extends Holder> {
 
   /**
    * Delivers `message` to every subscriber, in subscription order; returns
-   * how many it reached. A subscriber whose mailbox refuses the message
+   * how many it reached. A callback that throws does not stop the others;
+   * the first such error is rethrown to the publisher afterwards. A subscriber whose mailbox refuses the message
    * (a full `reject` mailbox) is skipped; the refusal is counted there and
    * the message is a dead letter, like any refused send.
    */
@@ -132,11 +133,17 @@ export class TopicTable<P extends Holder> {
       throw new InvalidArgumentError('message', 'undefined is not a message');
     }
     let reached = 0;
+    let failure: { error: unknown } | undefined;
     for (const sub of list) {
       const holder = sub.holder;
       if (holder === undefined) {
-        (sub.listener as (message: unknown) => void)(message);
-        reached++;
+        try {
+          (sub.listener as (message: unknown) => void)(message);
+          reached++;
+        } catch (error) {
+          // Every subscriber still gets the message; the publisher then sees the first error.
+          failure ??= { error };
+        }
         continue;
       }
       try {
@@ -146,6 +153,7 @@ export class TopicTable<P extends Holder> {
         this.#refused(message, holder);
       }
     }
+    if (failure !== undefined) throw failure.error;
     return reached;
   }
 

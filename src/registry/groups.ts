@@ -191,7 +191,13 @@ export class GroupTable<P extends Holder> {
     if (this.#watches.size === 0) return;
     const change: GroupChange = { type: 'GROUP', event, group, pids };
     for (const w of [...this.#watches]) {
-      if (w.group === undefined || w.group === group) w.listener(change);
+      if (w.group !== undefined && w.group !== group) continue;
+      try {
+        w.listener(change);
+      } catch (error) {
+        // A watcher's bug must not stop a join, a leave, or a process's exit.
+        process.emitWarning(`a group watcher threw: ${String(error)}`, 'AirssysWarning');
+      }
     }
   }
 }
