@@ -191,14 +191,22 @@ export class ServiceRef<P extends Holder> {
   readonly key: string;
   readonly #table: ServiceTable<P>;
   readonly #undeliverable: Undeliverable;
+  readonly #refused: (message: unknown, holder: P) => void;
 
-  constructor(table: ServiceTable<P>, service: string, key: string, undeliverable: Undeliverable) {
+  constructor(
+    table: ServiceTable<P>,
+    service: string,
+    key: string,
+    undeliverable: Undeliverable,
+    refused: (message: unknown, holder: P) => void,
+  ) {
     table.mode(service); // throws for an undefined service
     checkKey(key);
     this.#table = table;
     this.service = service;
     this.key = key;
     this.#undeliverable = undeliverable;
+    this.#refused = refused;
   }
 
   tell(message: unknown, options?: SendOptions): void {
@@ -210,7 +218,18 @@ export class ServiceRef<P extends Holder> {
       this.#undeliverable(message, `service:${this.service}/${this.key}`);
       return;
     }
-    for (const e of entries) e.holder.tell(message, options);
+    if (entries.length === 1) {
+      (entries[0] as ServiceEntry<P>).holder.tell(message, options);
+      return;
+    }
+    // A dispatch to many: one full mailbox refuses its copy, the rest still get theirs.
+    for (const e of entries) {
+      try {
+        e.holder.tell(message, options);
+      } catch {
+        this.#refused(message, e.holder);
+      }
+    }
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {

@@ -3,6 +3,8 @@ import type {
   ActorRef,
   Address,
   AskOptions,
+  ReplyOf,
+  RequestOf,
   ShutdownRule,
   SpawnOptions,
 } from '../actor/index.js';
@@ -124,7 +126,7 @@ export class Pool<M> implements Address<M> {
     if (this.#router.strategy === 'broadcast') {
       const all = state === undefined ? [] : this.#router.all(state.children.list);
       if (all.length === 0) this.#nowhere(message);
-      for (const w of all) w.tell(message, options);
+      for (const w of all) tellOrDeadLetter(w, message, options);
       return;
     }
     const w =
@@ -145,7 +147,7 @@ export class Pool<M> implements Address<M> {
   }
 
   /** Asks one worker; for `broadcast`, asks every worker and resolves with the first reply. */
-  ask(request: unknown, options?: AskOptions): Promise<never> {
+  ask<Q extends RequestOf<M>>(request: Q, options?: AskOptions): Promise<ReplyOf<M, Q>> {
     const state = this.#state();
     if (this.#router.strategy === 'broadcast') {
       const all = state === undefined ? [] : this.#router.all(state.children.list);
@@ -154,7 +156,9 @@ export class Pool<M> implements Address<M> {
     }
     try {
       const w = this.#pickOne(request, options);
-      return w === undefined ? (this.#noproc() as Promise<never>) : w.ask(request, options);
+      return w === undefined
+        ? (this.#noproc() as Promise<never>)
+        : (w.ask(request, options) as Promise<ReplyOf<M, Q>>);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -205,6 +209,19 @@ export class Pool<M> implements Address<M> {
   }
 }
 
+/**
+ * One worker's copy of a broadcast: a full `reject` mailbox refuses it as a
+ * dead letter instead of stopping the broadcast (as groups and topics do).
+ */
+function tellOrDeadLetter(w: ActorProcess, message: unknown, options?: SendOptions): void {
+  try {
+    w.tell(message, options);
+  } catch (error) {
+    if (message === undefined) throw error;
+    w.runtime.deadLetter(message, w.pid, w.runtime.current?.pid, 'dropped-newest');
+  }
+}
+
 /** Resolves with the first reply; rejects with the first error once every ask has failed. */
 function firstReply(asks: Promise<never>[]): Promise<never> {
   return new Promise<never>((resolve, reject) => {
@@ -245,6 +262,7 @@ export async function startPool<M, A>(
   const label = options.label ?? 'pool';
   const router = new Router<ActorProcess>(
     options.strategy ?? 'round-robin',
+    (p) => p.alive,
     (p) => p.mailbox?.size ?? 0,
     options.random ?? Math.random,
     options.routingKey as ((message: unknown) => string | undefined) | undefined,

@@ -45,6 +45,7 @@ export interface Slot<W> {
  */
 export class Router<W> {
   readonly strategy: RoutingStrategy;
+  readonly #available: (worker: W) => boolean;
   readonly #load: (worker: W) => number;
   readonly #random: () => number;
   readonly #keyOf: ((message: unknown) => string | undefined) | undefined;
@@ -55,6 +56,7 @@ export class Router<W> {
 
   constructor(
     strategy: RoutingStrategy,
+    available: (worker: W) => boolean,
     load: (worker: W) => number,
     random: () => number,
     keyOf: ((message: unknown) => string | undefined) | undefined,
@@ -63,6 +65,7 @@ export class Router<W> {
       throw new InvalidArgumentError('strategy', `must be one of ${ROUTING_STRATEGIES.join(', ')}`);
     }
     this.strategy = strategy;
+    this.#available = available;
     this.#load = load;
     this.#random = random;
     this.#keyOf = keyOf;
@@ -87,7 +90,7 @@ export class Router<W> {
       case 'random': {
         const start = Math.floor(this.#random() * n) % n;
         for (let k = 0; k < n; k++) {
-          const w = (slots[(start + k) % n] as Slot<W>).process;
+          const w = this.#usable(slots[(start + k) % n]);
           if (w !== null) return w;
         }
         return undefined;
@@ -102,8 +105,20 @@ export class Router<W> {
   /** Every available worker (broadcast). */
   all(slots: readonly Slot<W>[]): W[] {
     const out: W[] = [];
-    for (const s of slots) if (s.process !== null) out.push(s.process);
+    for (const s of slots) {
+      const w = this.#usable(s);
+      if (w !== null) out.push(w);
+    }
     return out;
+  }
+
+  /**
+   * The slot's worker if it can take a message now. A worker that has died
+   * but whose supervisor has not yet handled its exit is not usable.
+   */
+  #usable(slot: Slot<W> | undefined): W | null {
+    const w = slot?.process ?? null;
+    return w !== null && this.#available(w) ? w : null;
   }
 
   #inTurn(slots: readonly Slot<W>[]): W | undefined {
@@ -111,7 +126,7 @@ export class Router<W> {
     for (let k = 0; k < n; k++) {
       const i = this.#next % n;
       this.#next = i + 1;
-      const w = (slots[i] as Slot<W>).process;
+      const w = this.#usable(slots[i]);
       if (w !== null) return w;
     }
     return undefined;
@@ -124,7 +139,7 @@ export class Router<W> {
     let best: W | undefined;
     let bestLoad = Number.POSITIVE_INFINITY;
     for (let k = 0; k < n; k++) {
-      const w = (slots[(start + k) % n] as Slot<W>).process;
+      const w = this.#usable(slots[(start + k) % n]);
       if (w === null) continue;
       const load = this.#load(w);
       if (load < bestLoad) {
@@ -153,10 +168,10 @@ export class Router<W> {
       this.#byId = new Map(slots.map((s) => [s.spec.id, s]));
       this.#ringVersion = version;
     }
-    const owner = this.#byId.get(this.#ring.lookup(key) as string)?.process ?? null;
+    const owner = this.#usable(this.#byId.get(this.#ring.lookup(key) as string));
     if (owner !== null) return owner;
     for (const id of this.#ring.walk(key)) {
-      const w = this.#byId.get(id)?.process ?? null;
+      const w = this.#usable(this.#byId.get(id));
       if (w !== null) return w;
     }
     return undefined;

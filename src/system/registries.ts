@@ -67,7 +67,10 @@ export class Services {
 
   /** An address by service and key, resolved at each send. */
   ref<M>(service: string, key: string): Address<M> {
-    const ref = new ServiceRef(this.#core.services, service, key, this.#core.undeliverable);
+    const core = this.#core;
+    const ref = new ServiceRef(core.services, service, key, core.undeliverable, (message, p) =>
+      core.deadLetter(message, p.pid, core.current?.pid, 'dropped-newest'),
+    );
     return ref as unknown as Address<M>;
   }
 }
@@ -160,7 +163,10 @@ export class Topics {
   }
 
   /** Subscribes an actor or a callback; returns the unsubscribe function. */
-  subscribe<M>(topic: Topic<M>, subscriber: ActorRef<M> | ((message: M) => void)): () => void {
+  subscribe<M>(
+    topic: Topic<M>,
+    subscriber: ActorRef<NoInfer<M>> | ((message: NoInfer<M>) => void),
+  ): () => void {
     const name = topicName(topic);
     const sub =
       typeof subscriber === 'function'
@@ -179,7 +185,7 @@ export class Topics {
    * Delivers `message` to every subscriber; returns how many it reached.
    * With no subscriber it is a dead letter with reason `unregistered`.
    */
-  publish<M>(topic: Topic<M>, message: M, options?: SendOptions): number {
+  publish<M>(topic: Topic<M>, message: NoInfer<M>, options?: SendOptions): number {
     const name = topicName(topic);
     const reached = this.#core.topics.publish(name, message, options);
     if (reached === 0 && this.#core.topics.count(name) === 0) {
