@@ -5,7 +5,7 @@
  */
 
 /** How a metric's value is printed. */
-export type Unit = 'rate' | 'bytes' | 'MiB' | 'ms' | 'us' | 'count';
+export type Unit = 'rate' | 'bytes' | 'MiB' | 'ms' | 'us' | 'count' | 'ratio' | 'pct';
 
 /** A target for the airssys figure; `max` goals are upper bounds, `min` lower bounds. */
 export interface Goal {
@@ -62,6 +62,34 @@ const spawnMetrics = (memoryGoals: boolean): MetricSpec[] => [
     unit: 'bytes',
     higherIsBetter: false,
     ...(memoryGoals ? { goal: { kind: 'max', value: 400 } as const } : {}),
+  },
+];
+
+/** A rate and its ratio to a direct send measured alongside it (addressing). */
+const vsDirect = (key: string, what: string, counted = 'sends/s'): MetricSpec[] => [
+  { key: `${key}PerSec`, label: `${what}: ${counted} ↑`, unit: 'rate', higherIsBetter: true },
+  {
+    key: `${key}VsDirect`,
+    label: `${what}: ÷ direct send ↑`,
+    unit: 'ratio',
+    higherIsBetter: true,
+  },
+];
+
+/** The same for a send that reaches several processes: sends/s, deliveries/s, and the ratio. */
+const fanOut = (key: string, what: string, sends: string): MetricSpec[] => [
+  { key: `${key}PerSec`, label: `${what}: ${sends}/s ↑`, unit: 'rate', higherIsBetter: true },
+  {
+    key: `${key}DeliveriesPerSec`,
+    label: `${what}: deliveries/s ↑`,
+    unit: 'rate',
+    higherIsBetter: true,
+  },
+  {
+    key: `${key}VsDirect`,
+    label: `${what}: deliveries ÷ direct send ↑`,
+    unit: 'ratio',
+    higherIsBetter: true,
   },
 ];
 
@@ -298,6 +326,46 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         unit: 'count',
         higherIsBetter: false,
       },
+    ],
+    timeoutSec: 180,
+  },
+  {
+    name: 'addressing',
+    title: 'addressing: send path (4M deliveries per variant)',
+    script: 'addressing.js',
+    n: 4_000_000,
+    erlang: { skip: 'none; ratios are to a direct send' },
+    metrics: [
+      {
+        key: 'directPerSec',
+        label: 'direct ref.tell: sends/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      ...vsDirect('named', 'system.named, kept'),
+      {
+        key: 'nameOverheadPct',
+        label: 'system.named, kept: extra time per send vs direct ↓',
+        unit: 'pct',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 20, note: 'issue: a name lookup per send under 20 %' },
+      },
+      ...vsDirect('namedFresh', 'system.named(name).tell, new address per send'),
+      {
+        key: 'namedFreshOverheadPct',
+        label: 'system.named(name).tell, new address per send: extra time vs direct ↓',
+        unit: 'pct',
+        higherIsBetter: false,
+      },
+      ...vsDirect('roundRobin', 'pool ×4 round-robin'),
+      ...vsDirect('random', 'pool ×4 random'),
+      ...vsDirect('leastLoaded', 'pool ×4 least-loaded'),
+      ...vsDirect('hash', 'pool ×4 consistent-hash, routingKey function'),
+      ...vsDirect('hashSendOption', 'pool ×4 consistent-hash, { routingKey } per send'),
+      ...fanOut('broadcast', 'pool ×4 broadcast', 'tells'),
+      ...vsDirect('topic1', 'topic, 1 subscriber', 'publishes/s'),
+      ...fanOut('topic10', 'topic, 10 subscribers', 'publishes'),
+      ...fanOut('topic1000', 'topic, 1,000 subscribers', 'publishes'),
     ],
     timeoutSec: 180,
   },

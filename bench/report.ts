@@ -79,6 +79,10 @@ export function formatValue(value: number, unit: Unit): string {
       return value >= 1 ? `${sig(value)} µs` : `${Math.round(value * 1000)} ns`;
     case 'count':
       return String(Math.round(value));
+    case 'ratio':
+      return `${sig(value)}×`;
+    case 'pct':
+      return `${sig(value)}%`;
   }
 }
 
@@ -101,11 +105,18 @@ export function formatGoal(goal: Goal | undefined, unit: Unit): string {
   return goal.note === undefined ? text : `${text} ᵖ`;
 }
 
-/** "yes", or "no" with how far off the median is: "no (−38%)", "no (+7%)", "no (3.1× the limit)". */
-export function formatMet(goal: Goal | undefined, s: Summary | undefined): string {
+/**
+ * "yes", or "no" with how far off the median is: "no (−38%)", "no (+7%)",
+ * "no (3.1× the limit)"; for a percentage, in points: "no (+4.2 pts)".
+ */
+export function formatMet(goal: Goal | undefined, s: Summary | undefined, unit?: Unit): string {
   if (goal === undefined || s === undefined) return '—';
   const met = goal.kind === 'min' ? s.median >= goal.value : s.median <= goal.value;
   if (met) return 'yes';
+  if (unit === 'pct') {
+    const diff = s.median - goal.value;
+    return `no (${diff > 0 ? '+' : '−'}${Math.abs(diff).toFixed(1)} pts)`;
+  }
   if (goal.kind === 'min') return `no (−${Math.round((1 - s.median / goal.value) * 100)}%)`;
   if (goal.value === 0) return 'no';
   const over = s.median / goal.value;
@@ -129,7 +140,7 @@ export function tableRows(bench: BenchSpec, rounds: readonly RoundResult[]): str
       erlangCell,
       formatRatio(summarize(ratiosOf(rounds, 'erlang', m.key))),
       formatGoal(m.goal, m.unit),
-      formatMet(m.goal, a),
+      formatMet(m.goal, a, m.unit),
     ].join(' | ');
   });
 }

@@ -11,9 +11,9 @@ export type Undeliverable = (message: unknown, address: string) => void;
 /**
  * An address by registered name (OTP's `Name ! Msg`): the name is resolved
  * at every send, so it keeps reaching whoever holds the name now, across
- * restarts. The last holder is cached and checked (alive, still holding the
- * name) before any table lookup, so a send through a name costs one check
- * more than a direct send. Nobody holding the name: `tell` is a dead letter
+ * restarts. The last holder is cached and checked (does it still hold the
+ * name? an exited process holds none) before any table lookup, so a send
+ * through a name costs one check more than a direct send. Nobody holding the name: `tell` is a dead letter
  * with reason `unregistered`; `ask` and `offer` reject with `NoProcError`.
  *
  * @example
@@ -40,7 +40,8 @@ export class NamedRef<P extends Holder> {
   /** The current holder of the name, if any. */
   resolve(): P | undefined {
     const cached = this.#holder;
-    if (cached?.alive && cached.registeredName === this.name) return cached;
+    // A process's name is cleared when it exits, so holding the name implies alive.
+    if (cached?.registeredName === this.name) return cached;
     const found = this.#lookup(this.name);
     this.#holder = found;
     return found;

@@ -52,7 +52,10 @@ export class NameTable<P extends Nameable> {
   /** Releases whatever name `process` holds. */
   release(process: P): void {
     const name = process.registeredName;
-    if (name !== undefined && this.#byName.get(name) === process) this.#byName.delete(name);
+    if (name === undefined) return;
+    if (this.#byName.get(name) === process) this.#byName.delete(name);
+    // Cleared too, so "holds the name" alone says a cached holder is current (see NamedRef).
+    process.registeredName = undefined;
   }
 
   /** Every registered name. */
