@@ -26,6 +26,7 @@ export { defineActor, EscalatedError } from './actor/index.js';
 export type {
   DeadLetter,
   DeadLetterReason,
+  MessageEvent,
   SupervisionEvent,
   SystemEvent,
   SystemEventType,
@@ -113,6 +114,7 @@ export {
 } from './supervisor/index.js';
 export type {
   Groups,
+  InspectOptions,
   ProcessInfo,
   ProcessTarget,
   Services,

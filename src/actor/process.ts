@@ -196,6 +196,10 @@ export class ActorProcess
     if (mb.size >= mb.capacity && !applyOverflow(this, mb, item, sender)) return;
     mb.push(item, sender, lane);
     if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
+    if (runtime.sampleEvery !== 0 && ++runtime.sentTick >= runtime.sampleEvery) {
+      runtime.sentTick = 0;
+      runtime.reportSent(sender, this.pid, message);
+    }
   }
 
   /** Like `deliver`, but waits for room in a full backpressure mailbox. */
@@ -378,9 +382,12 @@ export class ActorProcess
       this.sender = mb.takenSender as Pid | undefined;
       this.envelope = envelope;
       let result: unknown;
+      const sampled = runtime.sampleEvery !== 0 && ++runtime.handledTick >= runtime.sampleEvery;
+      const t0 = sampled ? runtime.clock.now() : 0;
       try {
         result = handle.call(this.def, message, this);
       } catch (error) {
+        if (sampled) this.#sampled(message, t0, true);
         // A handler that ended its own process (an exit signal) throws into the void.
         if ((this.flags & DEAD) !== 0) break;
         handleFailure(this, error, message);
@@ -388,15 +395,29 @@ export class ActorProcess
         continue;
       }
       if (result !== undefined && typeof (result as PromiseLike<void>).then === 'function') {
+        if (sampled) {
+          (result as PromiseLike<void>).then(
+            () => this.#sampled(message, t0, false),
+            () => this.#sampled(message, t0, true),
+          );
+        }
         awaitHandler(this, result as PromiseLike<void>, message);
         break;
       }
+      if (sampled) this.#sampled(message, t0, false);
       if ((this.flags & (STOP_REQUESTED | DEAD)) !== 0) break;
     }
     runtime.current = null;
     if (mb.hasWaiters) mb.admitWaiters();
     this.afterTurn();
     return n;
+  }
+
+  /** Reports one sampled handled message (message inspection). */
+  #sampled(message: unknown, t0: number, failed: boolean): void {
+    const runtime = this.runtime;
+    runtime.handledTick = 0;
+    runtime.reportHandled(this.pid, message, runtime.clock.now() - t0, failed);
   }
 
   /** Decides what follows a turn or a settled async step: stop, run again, or wait. */

@@ -29,6 +29,16 @@ export interface Runtime {
   readonly askTimeout: number;
   /** The process whose handler or hook is running now, if any. */
   current: Current | null;
+  /**
+   * Message inspection: every `sampleEvery`-th send and handled message is
+   * reported (0: off, the default, which costs one comparison per message).
+   */
+  readonly sampleEvery: number;
+  /** Counters of the sampling above, kept here so they are per system. */
+  sentTick: number;
+  handledTick: number;
+  reportSent(from: Pid | undefined, to: Pid, message: unknown): void;
+  reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean): void;
   nextMessageId(): number;
   deadLetter(
     message: unknown,

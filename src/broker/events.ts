@@ -116,7 +116,35 @@ export type SystemEvent =
       readonly to: 'closed' | 'open' | 'half-open';
       readonly at: number;
     }
-  | SupervisionEvent;
+  | SupervisionEvent
+  | MessageEvent;
+
+/**
+ * Sampled message events of inspection (`system.inspect(listener, {
+ * messages })`): a send accepted into a mailbox, and a message handled with
+ * the handler's duration (until its promise settled, for an async handler).
+ *
+ * @example
+ * ```ts
+ * system.inspect((e) => { if (e.type === 'message-handled') hist.record(e.durationMs); }, { messages: 0.01 });
+ * ```
+ */
+export type MessageEvent =
+  | {
+      readonly type: 'message-sent';
+      readonly from: Pid | undefined;
+      readonly to: Pid;
+      readonly message: unknown;
+      readonly at: number;
+    }
+  | {
+      readonly type: 'message-handled';
+      readonly pid: Pid;
+      readonly message: unknown;
+      readonly durationMs: number;
+      readonly failed: boolean;
+      readonly at: number;
+    };
 
 /**
  * What supervisors report: a child started, exited (with its reason and

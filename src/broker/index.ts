@@ -2,6 +2,7 @@ export type {
   DeadLetter,
   DeadLetterReason,
   Listener,
+  MessageEvent,
   SupervisionEvent,
   SystemEvent,
   SystemEventType,

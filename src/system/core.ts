@@ -62,6 +62,11 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly undeliverable = (message: unknown, address: string): void =>
     this.deadLetter(message, undefined, this.current?.pid, 'unregistered', address);
   current: ActorProcess | null = null;
+  sampleEvery = 0;
+  sentTick = 0;
+  handledTick = 0;
+  /** The message sampling rate each active inspector asked for. */
+  readonly inspectors = new Set<{ readonly rate: number }>();
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
   phase: 'running' | 'draining' | 'closed' = 'running';
   /** The shutdown in progress or done, so a second call returns the same promise. */
@@ -279,6 +284,28 @@ export class SystemCore implements Runtime, ProcessHost {
     if (this.events.observed) {
       this.events.emit({ type: 'escalated', pid, parent, error, at: this.clock.now() });
     }
+  }
+
+  reportSent(from: Pid | undefined, to: Pid, message: unknown): void {
+    if (this.events.observed) {
+      this.events.emit({ type: 'message-sent', from, to, message, at: this.clock.now() });
+    }
+  }
+
+  reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean): void {
+    if (this.events.observed) {
+      const at = this.clock.now();
+      this.events.emit({ type: 'message-handled', pid, message, durationMs, failed, at });
+    }
+  }
+
+  /** Samples messages at the highest rate any inspector asked for (every n-th message). */
+  updateSampling(): void {
+    let rate = 0;
+    for (const i of this.inspectors) rate = Math.max(rate, i.rate);
+    this.sampleEvery = rate === 0 ? 0 : Math.max(1, Math.round(1 / rate));
+    this.sentTick = 0;
+    this.handledTick = 0;
   }
 
   reportSupervision(event: SupervisionEvent): void {

@@ -1,5 +1,7 @@
+import type { Listener, SystemEvent } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
+import type { InspectOptions } from './inspection.js';
 
 /**
  * Configuration of one actor system. Everything is optional.
@@ -22,6 +24,13 @@ export interface SystemOptions {
   readonly shutdownTimeout?: number;
   /** How many recent dead letters `system.recentDeadLetters()` keeps. Default 100. */
   readonly deadLetterBuffer?: number;
+  /**
+   * An inspector attached from the start, so even the first spawn is seen
+   * (see `system.inspect`): a listener, or a listener with its options.
+   */
+  readonly inspect?:
+    | Listener<SystemEvent>
+    | (InspectOptions & { readonly listener: Listener<SystemEvent> });
 }
 
 /** Options with defaults applied. */

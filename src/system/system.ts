@@ -22,8 +22,9 @@ import type { Clock, SchedulerStats } from '../scheduler/index.js';
 import type { ChildActor } from '../supervisor/index.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
+import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
 import { duration, resolveOptions, type SystemOptions } from './options.js';
-import { deliver, Groups, Services, Topics } from './registries.js';
+import { Groups, Services, Topics } from './registries.js';
 import { shutdownSystem } from './shutdown.js';
 
 /**
@@ -303,24 +304,18 @@ export class ActorSystem {
     subscriber: ActorRef<SystemEvent>,
     types?: readonly SystemEventType[],
   ): () => void {
-    const p = this.#core.live(subscriber);
-    let delivering = false;
-    const unsubscribe = this.#core.events.subscribe((event) => {
-      // An event caused by delivering an event (a dead letter from a full mailbox) is not sent on.
-      if (delivering) return;
-      delivering = true;
-      try {
-        deliver(p, event);
-      } finally {
-        delivering = false;
-      }
-    }, types);
-    const registration = { release: unsubscribe };
-    p.hold(registration);
-    return () => {
-      p.drop(registration);
-      unsubscribe();
-    };
+    return subscribeActor(this.#core, subscriber, types);
+  }
+
+  /**
+   * The inspection hook: `listener` receives every system event (or only
+   * `options.types`) — spawned, exited, restarted, supervision events, dead
+   * letters, long handlers, overflow — and, when `options.messages` is a
+   * sampling fraction above 0, sampled `message-sent` and `message-handled`
+   * events. Returns the function that stops it.
+   */
+  inspect(listener: Listener<SystemEvent>, options?: InspectOptions): () => void {
+    return addInspector(this.#core, listener, options);
   }
 
   /** The ref holding `name`, or undefined (OTP `whereis/1`). The caller states the message type. */
@@ -440,5 +435,11 @@ export class ActorSystem {
  */
 export function createSystem(options?: SystemOptions): ActorSystem {
   const resolved = resolveOptions(options);
-  return new ActorSystem(new SystemCore(resolved, options?.clock));
+  const system = new ActorSystem(new SystemCore(resolved, options?.clock));
+  const inspect = options?.inspect;
+  if (inspect !== undefined) {
+    if (typeof inspect === 'function') system.inspect(inspect);
+    else system.inspect(inspect.listener, inspect);
+  }
+  return system;
 }
