@@ -19,7 +19,17 @@ export function checkSendOptions(options: SendOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'send options must be an object');
   }
-  const { ttl, priority } = options;
+  const { ttl, priority, headers } = options;
+  if (headers !== undefined) {
+    if (typeof headers !== 'object' || headers === null) {
+      throw new InvalidArgumentError('headers', 'must be an object of strings');
+    }
+    for (const value of Object.values(headers)) {
+      if (typeof value !== 'string') {
+        throw new InvalidArgumentError('headers', 'header values must be strings');
+      }
+    }
+  }
   if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl >= 0))) {
     throw new InvalidArgumentError('ttl', 'must be a number >= 0');
   }

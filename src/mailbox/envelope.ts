@@ -54,6 +54,11 @@ export interface SendOptions {
   readonly replyTo?: Pid;
   /** A key for routing (consistent hashing in pools). */
   readonly routingKey?: string;
+  /**
+   * String headers that travel with the message, e.g. W3C trace context
+   * (`traceparent`) injected by `airssys-rt/otel`.
+   */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -87,6 +92,8 @@ export class Envelope<M = unknown> {
   readonly replyTo: Pid | undefined;
   /** Routing key, when given. */
   readonly routingKey: string | undefined;
+  /** Headers, when given (trace context and the like). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(
     id: number,
@@ -106,5 +113,6 @@ export class Envelope<M = unknown> {
     this.correlationId = options?.correlationId;
     this.replyTo = options?.replyTo;
     this.routingKey = options?.routingKey;
+    this.headers = options?.headers;
   }
 }
