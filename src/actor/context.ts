@@ -59,7 +59,7 @@ export interface ActorContext<M, S = undefined> {
   /** Removes this process's entries under `key`; false when it had none. */
   unregisterService(service: string, key: string): boolean;
   /** Subscribes this process to `topic` until it unsubscribes or exits. Include `T` in `M`. */
-  subscribe<T>(topic: Topic<T>): void;
+  subscribe<T extends M>(topic: Topic<T>): void;
   /** Ends this process's subscriptions to `topic`; returns how many. */
   unsubscribe<T>(topic: Topic<T>): number;
   /**

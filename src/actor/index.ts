@@ -10,6 +10,7 @@ export {
   failPendingReply,
   finish,
   kill,
+  releaseRegistrations,
   requestStop,
   STOP_CHILDREN,
   shutdown,

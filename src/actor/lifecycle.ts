@@ -2,6 +2,7 @@ import { NoProcError } from '../errors.js';
 import { Envelope, Mailbox } from '../mailbox/index.js';
 import type { ExitReason } from '../process/index.js';
 import { exitReason, formatPid, isCleanExit } from '../process/index.js';
+import type { Registration } from '../registry/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
 import { type Directive, EscalatedError } from './definition.js';
 import { propagateExit, unlink } from './exits.js';
@@ -207,11 +208,31 @@ function restartInPlace(p: ActorProcess, error: unknown): void {
   stopChildren(p, () =>
     runTerminate(p, exitReason.error(error), () => {
       p.runtime.reportRestart(p.pid, error, ext.restarts);
+      // Fresh state means fresh registrations: init makes them again.
+      releaseRegistrations(p);
       p.flags |= NEEDS_INIT;
       p.status = 'starting';
       runInit(p);
     }),
   );
+}
+
+/**
+ * Lets go of the service keys, group memberships, subscriptions and watches
+ * `p` holds: at its exit, and before `init` runs again on a restart in place.
+ * Watches go first, so a member watching its own group is not sent its own leave.
+ */
+export function releaseRegistrations(p: ActorProcess): void {
+  const ext = p.ext;
+  const held = ext?.registrations;
+  if (ext === null || held === null || held === undefined) return;
+  ext.registrations = null;
+  const rest: Registration[] = [];
+  for (const r of held) {
+    if (r.releasesFirst === true) r.release();
+    else rest.push(r);
+  }
+  for (const r of rest) r.release();
 }
 
 /** Requests a graceful stop (the first request's reason wins); allocates nothing. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, MailboxFullError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Holder, Registration } from '../registry/index.js';
 
@@ -54,6 +54,8 @@ export function topicName<T>(topic: Topic<T>): string {
 
 /** One subscription: a process or a callback on one topic. */
 export class Subscription<P extends Holder> implements Registration {
+  /** Set once it has ended; a publish in progress skips it from then on. */
+  released = false;
   readonly #table: TopicTable<P>;
   readonly topic: string;
   readonly holder: P | undefined;
@@ -103,6 +105,7 @@ export class TopicTable<P extends Holder> {
 
   /** Removes one subscription; false when it had already ended. */
   remove(sub: Subscription<P>): boolean {
+    sub.released = true;
     const list = this.#topics.get(sub.topic);
     if (list === undefined || !list.includes(sub)) return false;
     const rest = list.filter((s) => s !== sub);
@@ -127,14 +130,16 @@ export class TopicTable<P extends Holder> {
    * the message is a dead letter, like any refused send.
    */
   publish(topic: string, message: unknown, options?: SendOptions): number {
-    const list = this.#topics.get(topic);
-    if (list === undefined) return 0;
     if (message === undefined) {
       throw new InvalidArgumentError('message', 'undefined is not a message');
     }
+    const list = this.#topics.get(topic);
+    if (list === undefined) return 0;
     let reached = 0;
     let failure: { error: unknown } | undefined;
     for (const sub of list) {
+      // Ended during this publish (its process killed by an earlier subscriber, say).
+      if (sub.released) continue;
       const holder = sub.holder;
       if (holder === undefined) {
         try {
@@ -149,7 +154,9 @@ export class TopicTable<P extends Holder> {
       try {
         holder.tell(message, options);
         reached++;
-      } catch {
+      } catch (error) {
+        // A full mailbox refuses its copy; a bad message or option is the publisher's error.
+        if (!(error instanceof MailboxFullError)) throw error;
         this.#refused(message, holder);
       }
     }

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NoProcError } from '../errors.js';
+import { InvalidArgumentError, MailboxFullError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
 import { formatPid } from '../process/index.js';
@@ -48,6 +48,8 @@ class Membership<P extends Holder> implements Registration {
 
 /** A watcher of one group (or, with group undefined, of all groups). */
 class Watch<P extends Holder> implements Registration {
+  readonly releasesFirst = true;
+  released = false;
   readonly table: GroupTable<P>;
   readonly group: string | undefined;
   readonly listener: (change: GroupChange) => void;
@@ -82,6 +84,8 @@ export class GroupTable<P extends Holder> {
   readonly #groups = new Map<string, Map<P, Membership<P>>>();
   readonly #watches = new Set<Watch<P>>();
   readonly #refused: (message: unknown, holder: P) => void;
+  readonly #pending: GroupChange[] = [];
+  #notifying = false;
 
   /** `refused` records a message a member's full mailbox refused (a dead letter). */
   constructor(refused: (message: unknown, holder: P) => void) {
@@ -167,6 +171,7 @@ export class GroupTable<P extends Holder> {
   }
 
   unwatch(w: Watch<P>): void {
+    w.released = true;
     if (this.#watches.delete(w)) w.owner?.drop(w);
   }
 
@@ -180,7 +185,9 @@ export class GroupTable<P extends Holder> {
       try {
         p.tell(message, options);
         reached++;
-      } catch {
+      } catch (error) {
+        // A full mailbox refuses its copy; a bad message or option is the sender's error.
+        if (!(error instanceof MailboxFullError)) throw error;
         this.#refused(message, p);
       }
     }
@@ -189,9 +196,26 @@ export class GroupTable<P extends Holder> {
 
   #notify(group: string, event: 'join' | 'leave', pids: Pid[]): void {
     if (this.#watches.size === 0) return;
-    const change: GroupChange = { type: 'GROUP', event, group, pids };
+    // A listener that joins or leaves queues its change behind this one, so
+    // every watcher hears the changes in the order they happened (R12.5).
+    this.#pending.push({ type: 'GROUP', event, group, pids });
+    if (this.#notifying) return;
+    this.#notifying = true;
+    try {
+      for (let i = 0; i < this.#pending.length; i++) {
+        this.#tell(this.#pending[i] as GroupChange);
+      }
+    } finally {
+      this.#pending.length = 0;
+      this.#notifying = false;
+    }
+  }
+
+  #tell(change: GroupChange): void {
     for (const w of [...this.#watches]) {
-      if (w.group !== undefined && w.group !== group) continue;
+      if (w.group !== undefined && w.group !== change.group) continue;
+      // Removed meanwhile, or owned by a process that is exiting: not told.
+      if (w.released || (w.owner !== undefined && !w.owner.alive)) continue;
       try {
         w.listener(change);
       } catch (error) {

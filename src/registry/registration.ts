@@ -21,6 +21,8 @@ import type { Pid } from '../process/index.js';
  */
 export interface Registration {
   release(): void;
+  /** Released before the others (watches, so their owner hears nothing of its own exit). */
+  readonly releasesFirst?: boolean;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, KeyTakenError, NoProcError } from '../errors.js';
+import { InvalidArgumentError, KeyTakenError, MailboxFullError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { formatPid } from '../process/index.js';
 import type { Undeliverable } from './named-ref.js';
@@ -226,7 +226,8 @@ export class ServiceRef<P extends Holder> {
     for (const e of entries) {
       try {
         e.holder.tell(message, options);
-      } catch {
+      } catch (error) {
+        if (!(error instanceof MailboxFullError)) throw error;
         this.#refused(message, e.holder);
       }
     }

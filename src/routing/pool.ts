@@ -9,7 +9,12 @@ import type {
   SpawnOptions,
 } from '../actor/index.js';
 import { startNow } from '../actor/index.js';
-import { InvalidArgumentError, NoProcError, StartFailedError } from '../errors.js';
+import {
+  InvalidArgumentError,
+  MailboxFullError,
+  NoProcError,
+  StartFailedError,
+} from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { exitReason, formatExitReason, formatPid } from '../process/index.js';
 import type { Undeliverable } from '../registry/index.js';
@@ -83,6 +88,7 @@ export class Pool<M> implements Address<M> {
   readonly #router: Router<ActorProcess>;
   readonly #spec: (slot: number) => ChildSpec<unknown>;
   readonly #undeliverable: Undeliverable;
+  #resizing: Promise<void> = Promise.resolve();
 
   constructor(
     sup: ActorProcess,
@@ -138,6 +144,12 @@ export class Pool<M> implements Address<M> {
   }
 
   offer(message: M, options?: SendOptions): Promise<void> {
+    if (this.#router.strategy === 'broadcast') {
+      const state = this.#state();
+      const all = state === undefined ? [] : this.#router.all(state.children.list);
+      if (all.length === 0) return this.#noproc();
+      return Promise.all(all.map((w) => w.offer(message, options))).then(() => undefined);
+    }
     try {
       const w = this.#pickOne(message, options);
       return w === undefined ? this.#noproc() : w.offer(message, options);
@@ -165,17 +177,40 @@ export class Pool<M> implements Address<M> {
   }
 
   /**
-   * Grows or shrinks the pool to `size` workers. New workers take the next
-   * slots; shrinking stops the highest slots by their shutdown rule. With
-   * consistent hashing only the keys of the added or removed slots move.
+   * Grows or shrinks the pool to `size` workers. New workers take the
+   * lowest free slots; shrinking stops the highest slots by their shutdown
+   * rule. With consistent hashing only the keys of the added or removed
+   * slots move. Resizes run one after another, in the order they were asked.
    */
-  async resize(size: number): Promise<void> {
-    checkSize(size);
+  resize(size: number): Promise<void> {
+    try {
+      checkSize(size);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.#resizing.then(() => this.#resizeNow(size));
+    // The next resize waits for this one, whether it succeeded or not.
+    this.#resizing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #resizeNow(size: number): Promise<void> {
     const sup = this.supervisor;
-    for (let slot = this.size; slot < size; slot++) await startChild(sup, this.#spec(slot));
-    for (let slot = this.size - 1; slot >= size; slot--) {
-      await terminateChild(sup, `w${slot}`);
-      await deleteChild(sup, `w${slot}`);
+    const slots = (): Set<number> => {
+      const ids = new Set<number>();
+      for (const c of this.#state()?.children.list ?? []) ids.add(Number(c.spec.id.slice(1)));
+      return ids;
+    };
+    for (let taken = slots(), slot = 0; taken.size < size; slot++) {
+      if (taken.has(slot)) continue;
+      await startChild(sup, this.#spec(slot));
+      taken = slots();
+    }
+    for (let taken = slots(); taken.size > size; taken = slots()) {
+      const highest = Math.max(...taken);
+      await terminateChild(sup, `w${highest}`);
+      // A temporary worker's slot is gone once it is stopped.
+      if (slots().has(highest)) await deleteChild(sup, `w${highest}`);
     }
   }
 
@@ -217,7 +252,7 @@ function tellOrDeadLetter(w: ActorProcess, message: unknown, options?: SendOptio
   try {
     w.tell(message, options);
   } catch (error) {
-    if (message === undefined) throw error;
+    if (!(error instanceof MailboxFullError)) throw error;
     w.runtime.deadLetter(message, w.pid, w.runtime.current?.pid, 'dropped-newest');
   }
 }

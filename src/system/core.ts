@@ -15,7 +15,7 @@ import {
   MessageTimer,
   NEEDS_INIT,
   NO_LANES,
-  type ProcessExtras,
+  releaseRegistrations,
   validateSpawnOptions,
 } from '../actor/index.js';
 import type {
@@ -138,11 +138,7 @@ export class SystemCore implements Runtime, ProcessHost {
   released(p: ActorProcess, _reason: ExitReason): void {
     this.table.delete(p);
     this.names.release(p);
-    const held = p.ext?.registrations;
-    if (held !== null && held !== undefined) {
-      (p.ext as ProcessExtras).registrations = null;
-      for (const r of held) r.release();
-    }
+    releaseRegistrations(p);
   }
 
   /** The process behind a ref or pid of this system (a ref stays valid after exit). */

@@ -1,6 +1,7 @@
 import type { ActorProcess, ActorRef, Address } from '../actor/index.js';
 import type { Topic } from '../broker/index.js';
 import { topicName } from '../broker/index.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
 import type { GroupChange, KeyMode } from '../registry/index.js';
@@ -187,6 +188,9 @@ export class Topics {
    */
   publish<M>(topic: Topic<M>, message: NoInfer<M>, options?: SendOptions): number {
     const name = topicName(topic);
+    if (message === undefined) {
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    }
     const reached = this.#core.topics.publish(name, message, options);
     if (reached === 0 && this.#core.topics.count(name) === 0) {
       this.#core.undeliverable(message, `topic:${name}`);
@@ -202,9 +206,16 @@ export class Topics {
 
 /** Delivers a runtime notification as an ordinary message; a full mailbox drops it as a dead letter. */
 export function deliver(p: ActorProcess, message: unknown): void {
+  const runtime = p.runtime;
+  const current = runtime.current;
+  // The runtime is the sender, not whichever process is running (it may be
+  // exiting: its own exit is exactly what a watcher must hear of).
+  runtime.current = null;
   try {
     p.tell(message);
   } catch {
-    p.runtime.deadLetter(message, p.pid, undefined, 'dropped-newest');
+    runtime.deadLetter(message, p.pid, undefined, 'dropped-newest');
+  } finally {
+    runtime.current = current;
   }
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { InvalidArgumentError, NoProcError } from '../../../src/errors.js';
+import { InvalidArgumentError, MailboxFullError, NoProcError } from '../../../src/errors.js';
 import type { Pid } from '../../../src/process/index.js';
 import { type GroupChange, GroupTable } from '../../../src/registry/index.js';
 import { FakeHolder } from './fake-holder.js';
@@ -285,10 +285,19 @@ describe('GroupTable: broadcast', () => {
     const b = new FakeHolder(2);
     groups.join('g', a);
     groups.join('g', b);
-    a.refuse = new Error('full');
+    a.refuse = new MailboxFullError('<0.1>', 1);
     assert.equal(groups.broadcast('g', 'hi'), 1);
     assert.deepEqual(b.messages(), ['hi']);
     assert.deepEqual(refused, [{ message: 'hi', pid: 1 }]);
+  });
+
+  it("an error other than a full mailbox is the sender's and is thrown", () => {
+    const { groups, refused } = setup();
+    const a = new FakeHolder(1);
+    groups.join('g', a);
+    a.refuse = new TypeError('bad option');
+    assert.throws(() => groups.broadcast('g', 'hi'), TypeError);
+    assert.deepEqual(refused, []);
   });
 
   it('undefined is not a message', () => {
