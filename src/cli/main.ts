@@ -1,117 +1,99 @@
 #!/usr/bin/env node
 /**
- * `npm start`: a small real program on the runtime. A bank of account
- * actors, a teller that moves money between them with asks, an auditor fed
- * by tells, and one flaky account whose error hook restarts it. It prints
- * what happened and checks that no money was created or lost.
+ * `airssys-rt` (and `npm start`): the self-healing demo. A supervised
+ * pipeline whose workers crash at random and whose enrichment service goes
+ * down for a while behind a circuit breaker; every accepted job is still
+ * stored exactly once. See `airssys-rt --help`.
+ *
+ * Exit codes: 0 when every job was accounted for, 1 when not (or the demo
+ * failed), 2 for a bad command line, 130 for a second Ctrl-C.
+ *
+ * @module
  */
-import { createSystem, defineActor, formatExitReason, type Reply } from '../index.js';
+import { helpText, parseCommandLine } from './args.js';
+import { runDemo } from './demo/index.js';
+import { consoleReporter, formatSummary } from './report.js';
 
-type AccountMsg =
-  | { type: 'deposit'; amount: number; reply: Reply<number> }
-  | { type: 'withdraw'; amount: number; reply: Reply<boolean> }
-  | { type: 'balance'; reply: Reply<number> };
-
-/** An account; an amount of exactly 13 trips a simulated fault. */
-const account = defineActor<AccountMsg, { balance: number }, number>({
-  label: 'account',
-  init: (_ctx, opening) => ({ balance: opening }),
-  handle(msg, ctx) {
-    if (msg.type === 'balance') return msg.reply.send(ctx.state.balance);
-    if (msg.amount === 13) throw new Error('unlucky amount');
-    if (msg.type === 'deposit') {
-      ctx.state.balance += msg.amount;
-      return msg.reply.send(ctx.state.balance);
+/**
+ * Runs the command line `args` (the arguments after the program name) and
+ * resolves with the exit code. Writes to stdout and stderr; installs a
+ * SIGINT handler for the length of the demo.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await main(process.argv.slice(2));
+ * ```
+ */
+async function main(args: readonly string[]): Promise<number> {
+  const command = parseCommandLine(args);
+  if (command.kind === 'help') {
+    process.stdout.write(helpText());
+    return 0;
+  }
+  if (command.kind === 'usage-error') {
+    process.stderr.write(`airssys-rt: ${command.message}\nTry 'airssys-rt --help'.\n`);
+    return 2;
+  }
+  const { flags } = command;
+  const live = process.stdout.isTTY === true && !process.env.CI;
+  const reporter = consoleReporter({
+    write: (text) => process.stdout.write(text),
+    live,
+    columns: () => process.stdout.columns,
+  });
+  const stop = new AbortController();
+  const onSigint = (): void => {
+    if (stop.signal.aborted) {
+      reporter.finish();
+      process.stderr.write('airssys-rt: interrupted twice, quitting without a summary\n');
+      process.exit(130);
     }
-    const ok = ctx.state.balance >= msg.amount;
-    if (ok) ctx.state.balance -= msg.amount;
-    msg.reply.send(ok);
-  },
-  // A failing request is answered with the error and skipped; the state is kept.
-  onError(error, msg) {
-    msg?.reply.fail(error);
-    return 'resume';
-  },
-});
-
-type AuditMsg =
-  | { type: 'moved'; ok: boolean; amount: number }
-  | { type: 'report'; reply: Reply<string> };
-
-const auditor = defineActor<AuditMsg, { ok: number; refused: number; volume: number }>({
-  label: 'auditor',
-  init: () => ({ ok: 0, refused: 0, volume: 0 }),
-  handle(msg, ctx) {
-    if (msg.type === 'report') {
-      const s = ctx.state;
-      return msg.reply.send(`${s.ok} transfers, ${s.refused} refused, volume ${s.volume}`);
-    }
-    if (msg.ok) {
-      ctx.state.ok++;
-      ctx.state.volume += msg.amount;
-    } else ctx.state.refused++;
-  },
-});
-
-async function main(): Promise<void> {
-  const system = createSystem({ name: 'bank', askTimeout: 1_000 });
-  let crashes = 0;
-  console.log('airssys-rt demo: a bank of actors');
-  const accounts = Array.from({ length: 5 }, (_, i) =>
-    system.spawn(account, { name: `account-${i}`, args: 1_000 }),
-  );
-  const audit = system.spawn(auditor, { name: 'auditor' });
-
-  const started = performance.now();
-  let seed = 42;
-  const random = (n: number): number => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-    return seed % n;
+    reporter.say(
+      'Ctrl-C: stopping the intake and draining the jobs in flight (Ctrl-C again quits at once)',
+    );
+    stop.abort();
   };
-  for (let i = 0; i < 2_000; i++) {
-    const from = accounts[random(accounts.length)];
-    const to = accounts[random(accounts.length)];
-    if (from === undefined || to === undefined || from === to) continue;
-    const amount = 14 + random(300);
-    const ok = await from.ask({ type: 'withdraw', amount }).catch(() => false);
-    if (ok) await to.ask({ type: 'deposit', amount });
-    audit.tell({ type: 'moved', ok, amount });
-  }
-  // The fault: a deposit of 13 throws; the account resumes with its state intact.
-  const flaky = accounts[0];
-  if (flaky !== undefined) {
-    await flaky.ask({ type: 'deposit', amount: 13 }).catch((e: Error) => {
-      crashes++;
-      console.log(`  fault injected: deposit of 13 failed (${e.message})`);
+  process.on('SIGINT', onSigint);
+  process.stdout.write(
+    `airssys-rt self-healing demo: ${flags.durationMs / 1_000} s at ${flags.rate} jobs/s, ` +
+      `crash rate ${flags.crashRate}${live ? ' (Ctrl-C to stop early)' : ''}\n`,
+  );
+  try {
+    const summary = await runDemo({
+      durationMs: flags.durationMs,
+      crashRate: flags.crashRate,
+      rate: flags.rate,
+      ...(flags.port === undefined ? {} : { port: flags.port }),
+      observer: flags.observer,
+      ...(flags.seed === undefined ? {} : { seed: flags.seed }),
+      signal: stop.signal,
+      reporter,
     });
+    reporter.finish();
+    process.stdout.write(`${formatSummary(summary)}\n`);
+    return summary.jobsLost === 0 && summary.stored === summary.jobsIn ? 0 : 1;
+  } catch (error) {
+    reporter.finish();
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`airssys-rt: the demo failed: ${message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSigint);
   }
-  const balances = await Promise.all(accounts.map((a) => a.ask({ type: 'balance' })));
-  const report = await audit.ask({ type: 'report' });
-  const elapsed = performance.now() - started;
-  const total = balances.reduce((a, b) => a + b, 0);
-
-  console.log(`  accounts: ${balances.map((b, i) => `account-${i}=${b}`).join(' ')}`);
-  console.log(`  total money: ${total} (expected 5000: ${total === 5_000 ? 'conserved' : 'LOST'})`);
-  console.log(`  auditor: ${report}`);
-  console.log(
-    `  faults: ${crashes} (the account resumed with its state), dead letters: ${system.stats().deadLetters}`,
-  );
-  console.log(
-    `  messages handled: ${system.stats().scheduler.handled} in ${elapsed.toFixed(1)} ms`,
-  );
-  const exits: string[] = [];
-  system.events.subscribe(
-    (e) => {
-      if (e.type === 'exited') exits.push(formatExitReason(e.reason));
-    },
-    ['exited'],
-  );
-  await system.shutdown();
-  console.log(`  shutdown: ${exits.length} processes stopped (${[...new Set(exits)].join(', ')})`);
-  if (total !== 5_000) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
+// Output piped into a reader that quit (`| head`): stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
 });
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,217 @@
+/**
+ * The command line of `airssys-rt`: `demo` (the default) and `help`, the
+ * demo's flags, and the help text.
+ *
+ * @module
+ */
+import { parseArgs } from 'node:util';
+
+/**
+ * The demo's settings as given on the command line (durations in ms).
+ * `seed` is undefined when not given: the demo picks one.
+ *
+ * @example
+ * ```ts
+ * const { durationMs, crashRate } = (parseCommandLine(['--duration', '5']) as DemoCommand).flags;
+ * ```
+ */
+export interface DemoFlags {
+  readonly durationMs: number;
+  readonly crashRate: number;
+  readonly rate: number;
+  /** Undefined: the observer's default port (9465), or any free one if it is taken. */
+  readonly port: number | undefined;
+  readonly seed: number | undefined;
+  readonly observer: boolean;
+}
+
+/**
+ * Run the demo with these flags.
+ *
+ * @example
+ * ```ts
+ * const command: DemoCommand = { kind: 'demo', flags };
+ * ```
+ */
+export interface DemoCommand {
+  readonly kind: 'demo';
+  readonly flags: DemoFlags;
+}
+
+/**
+ * What the command line asks for: the demo, the help text, or nothing but
+ * an error (the caller prints `message` and exits with code 2).
+ *
+ * @example
+ * ```ts
+ * const command = parseCommandLine(process.argv.slice(2));
+ * if (command.kind === 'usage-error') console.error(command.message);
+ * ```
+ */
+export type Command =
+  | DemoCommand
+  | { readonly kind: 'help' }
+  | { readonly kind: 'usage-error'; readonly message: string };
+
+/**
+ * The help text of `airssys-rt`, as `--help` prints it.
+ *
+ * @example
+ * ```ts
+ * console.log(helpText());
+ * ```
+ */
+export function helpText(): string {
+  return `Usage: airssys-rt [demo] [options]
+
+Runs the self-healing demo: a supervised pipeline (ingest -> parse -> enrich
+-> store) whose workers crash at random and whose enrichment service goes
+down for a while behind a circuit breaker. It prints the observer's URL, a
+live status line, and at the end a summary: jobs in, jobs done, crashes,
+restarts, retries, and jobs lost, which is always 0.
+
+Commands:
+  demo                   run the demo (the default; what \`npm start\` runs)
+  help                   show this help
+
+Options:
+  --duration <seconds>   how long jobs are accepted; then the pipeline drains
+                         and the summary is printed (default 20)
+  --crash-rate <p>       probability that one attempt at one stage crashes its
+                         worker, 0 <= p < 1 (default 0.05)
+  --rate <jobs/s>        jobs accepted per second (default 200)
+  --seed <n>             seed of every random choice; the summary prints it,
+                         so a run can be replayed (default: random)
+  --port <n>             port of the observer, 0 for any free port (default
+                         9465, or any free port when 9465 is taken)
+  --no-observer          do not start the observer
+  -h, --help             show this help
+
+The enrichment service is down from 30% to 55% of the run (15 s at most).
+Ctrl-C stops the intake early; the demo still drains every job in flight and
+prints the summary. A second Ctrl-C quits at once.
+
+Examples:
+  npm start
+  npx airssys-rt demo --duration 60 --crash-rate 0.2
+  npx airssys-rt demo --seed 42 --no-observer
+`;
+}
+
+class UsageError extends Error {}
+
+/** The value of a numeric flag, or a usage error naming the flag and the rule. */
+function numberFlag(
+  flag: string,
+  text: string | undefined,
+  fallback: number,
+  ok: (n: number) => boolean,
+  rule: string,
+): number {
+  if (text === undefined) return fallback;
+  const n = text.trim() === '' ? Number.NaN : Number(text);
+  if (!Number.isFinite(n) || !ok(n)) {
+    throw new UsageError(`--${flag} must be ${rule}, got '${text}'`);
+  }
+  return n;
+}
+
+function demoFlags(values: Record<string, string | boolean | undefined>): DemoFlags {
+  const text = (name: string): string | undefined => {
+    const v = values[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const seedText = text('seed');
+  return {
+    durationMs:
+      numberFlag(
+        'duration',
+        text('duration'),
+        20,
+        (n) => n > 0 && n <= 86_400,
+        'a number of seconds in (0, 86400]',
+      ) * 1_000,
+    crashRate: numberFlag(
+      'crash-rate',
+      text('crash-rate'),
+      0.05,
+      (n) => n >= 0 && n < 1,
+      'a number in [0, 1)',
+    ),
+    rate: numberFlag(
+      'rate',
+      text('rate'),
+      200,
+      (n) => n > 0 && n <= 100_000,
+      'a number of jobs/s in (0, 100000]',
+    ),
+    port:
+      text('port') === undefined
+        ? undefined
+        : numberFlag(
+            'port',
+            text('port'),
+            0,
+            (n) => Number.isInteger(n) && n >= 0 && n <= 65_535,
+            'an integer in [0, 65535]',
+          ),
+    seed:
+      seedText === undefined
+        ? undefined
+        : numberFlag('seed', seedText, 0, (n) => Number.isSafeInteger(n), 'an integer'),
+    observer: values['no-observer'] !== true,
+  };
+}
+
+/** Node's parse errors, said shortly. */
+function usageMessage(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'([^']+)'/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    return `unknown option '${option}'`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    return `option '${option}' needs a value`;
+  }
+  return message;
+}
+
+/**
+ * Parses the arguments after the program name. Never throws and never
+ * exits: a bad command line comes back as a `usage-error`.
+ *
+ * @example
+ * ```ts
+ * parseCommandLine([]); // { kind: 'demo', flags: { durationMs: 20000, crashRate: 0.05, ... } }
+ * parseCommandLine(['demo', '--help']); // { kind: 'help' }
+ * parseCommandLine(['--bogus']); // { kind: 'usage-error', message: "unknown option '--bogus'" }
+ * ```
+ */
+export function parseCommandLine(args: readonly string[]): Command {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        duration: { type: 'string' },
+        'crash-rate': { type: 'string' },
+        rate: { type: 'string' },
+        seed: { type: 'string' },
+        port: { type: 'string' },
+        'no-observer': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    const [command = 'demo', ...extra] = positionals;
+    if (command !== 'demo' && command !== 'help') {
+      throw new UsageError(`unknown command '${command}' (commands: demo, help)`);
+    }
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+    if (command === 'help' || values.help === true) return { kind: 'help' };
+    return { kind: 'demo', flags: demoFlags(values) };
+  } catch (error) {
+    return { kind: 'usage-error', message: usageMessage(error) };
+  }
+}
