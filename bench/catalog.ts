@@ -93,6 +93,24 @@ const fanOut = (key: string, what: string, sends: string): MetricSpec[] => [
   },
 ];
 
+/** The cost of one kind of inspector on counting: its msgs/s, ÷ no listener, and its extra time. */
+const inspected = (key: string, what: string, maxPct: number, note: string): MetricSpec[] => [
+  { key: `${key}MsgsPerSec`, label: `${what}: msgs/s ↑`, unit: 'rate', higherIsBetter: true },
+  {
+    key: `${key}VsNone`,
+    label: `${what}: ÷ no listener ↑`,
+    unit: 'ratio',
+    higherIsBetter: true,
+  },
+  {
+    key: `${key}OverheadPct`,
+    label: `${what}: extra time per message vs no listener ↓`,
+    unit: 'pct',
+    higherIsBetter: false,
+    goal: { kind: 'max', value: maxPct, note },
+  },
+];
+
 /** A goal of ours for the storm; perf-anchors.md sets none (the default sliceMs is 10). */
 const PROPOSED = 'proposed: sliceMs 10 + one turn';
 
@@ -366,6 +384,34 @@ export const BENCHMARKS: readonly BenchSpec[] = [
       ...vsDirect('topic1', 'topic, 1 subscriber', 'publishes/s'),
       ...fanOut('topic10', 'topic, 10 subscribers', 'publishes'),
       ...fanOut('topic1000', 'topic, 1,000 subscribers', 'publishes'),
+    ],
+    timeoutSec: 180,
+  },
+  {
+    name: 'inspection',
+    title: 'inspection: counting (1M msgs + ask), 15 runs per variant',
+    script: 'inspection.js',
+    n: 1_000_000,
+    erlang: { skip: 'none; ratios are to no listener' },
+    metrics: [
+      {
+        key: 'noneMsgsPerSec',
+        label: 'no listener: msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      ...inspected(
+        'lifecycle',
+        'system.inspect, lifecycle + supervision kinds only',
+        2,
+        'ours: a lifecycle-only listener costs ≤ 2 %',
+      ),
+      ...inspected(
+        'sampled',
+        'system.inspect, { messages: 0.01 }',
+        10,
+        'ours: sampling 1 % of messages costs ≤ 10 %',
+      ),
     ],
     timeoutSec: 180,
   },

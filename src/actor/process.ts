@@ -196,9 +196,9 @@ export class ActorProcess
     if (mb.size >= mb.capacity && !applyOverflow(this, mb, item, sender)) return;
     mb.push(item, sender, lane);
     if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
-    if (runtime.sampleEvery !== 0 && ++runtime.sentTick >= runtime.sampleEvery) {
-      runtime.sentTick = 0;
-      runtime.reportSent(sender, this.pid, message);
+    if (--runtime.sentLeft === 0) {
+      runtime.sentLeft = runtime.sampleEvery === 0 ? 2 ** 30 : runtime.sampleEvery;
+      if (runtime.sampleEvery !== 0) runtime.reportSent(sender, this.pid, message);
     }
   }
 
@@ -382,7 +382,7 @@ export class ActorProcess
       this.sender = mb.takenSender as Pid | undefined;
       this.envelope = envelope;
       let result: unknown;
-      const sampled = runtime.sampleEvery !== 0 && ++runtime.handledTick >= runtime.sampleEvery;
+      const sampled = --runtime.handledLeft === 0 && runtime.sampleDue();
       const t0 = sampled ? runtime.clock.now() : 0;
       try {
         result = handle.call(this.def, message, this);
@@ -416,8 +416,8 @@ export class ActorProcess
   /** Reports one sampled handled message (message inspection). */
   #sampled(message: unknown, t0: number, failed: boolean): void {
     const runtime = this.runtime;
-    runtime.handledTick = 0;
-    runtime.reportHandled(this.pid, message, runtime.clock.now() - t0, failed);
+    const at = runtime.clock.now();
+    runtime.reportHandled(this.pid, message, at - t0, failed, at);
   }
 
   /** Decides what follows a turn or a settled async step: stop, run again, or wait. */

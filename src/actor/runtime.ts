@@ -31,14 +31,17 @@ export interface Runtime {
   current: Current | null;
   /**
    * Message inspection: every `sampleEvery`-th send and handled message is
-   * reported (0: off, the default, which costs one comparison per message).
+   * reported (0: off, the default). The countdowns below are decremented
+   * per message whether sampling is on or off, so the check costs the same
+   * either way; with sampling off they start at 2^30 and are just reloaded.
    */
   readonly sampleEvery: number;
-  /** Counters of the sampling above, kept here so they are per system. */
-  sentTick: number;
-  handledTick: number;
+  sentLeft: number;
+  handledLeft: number;
   reportSent(from: Pid | undefined, to: Pid, message: unknown): void;
-  reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean): void;
+  reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean, at: number): void;
+  /** Reloads a countdown that reached 0; true when the message is to be sampled. */
+  sampleDue(): boolean;
   nextMessageId(): number;
   deadLetter(
     message: unknown,

@@ -63,8 +63,8 @@ export class SystemCore implements Runtime, ProcessHost {
     this.deadLetter(message, undefined, this.current?.pid, 'unregistered', address);
   current: ActorProcess | null = null;
   sampleEvery = 0;
-  sentTick = 0;
-  handledTick = 0;
+  sentLeft = 2 ** 30;
+  handledLeft = 2 ** 30;
   /** The message sampling rate each active inspector asked for. */
   readonly inspectors = new Set<{ readonly rate: number }>();
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
@@ -288,11 +288,15 @@ export class SystemCore implements Runtime, ProcessHost {
     }
   }
 
-  reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean): void {
+  reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean, at: number): void {
     if (this.events.observed) {
-      const at = this.clock.now();
       this.events.emit({ type: 'message-handled', pid, message, durationMs, failed, at });
     }
+  }
+
+  sampleDue(): boolean {
+    this.handledLeft = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    return this.sampleEvery !== 0;
   }
 
   /** Samples messages at the highest rate any inspector asked for (every n-th message). */
@@ -300,8 +304,9 @@ export class SystemCore implements Runtime, ProcessHost {
     let rate = 0;
     for (const i of this.inspectors) rate = Math.max(rate, i.rate);
     this.sampleEvery = rate === 0 ? 0 : Math.max(1, Math.round(1 / rate));
-    this.sentTick = 0;
-    this.handledTick = 0;
+    const start = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    this.sentLeft = start;
+    this.handledLeft = start;
   }
 
   reportSupervision(event: SupervisionEvent): void {
