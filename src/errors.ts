@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'ERR_CHILD_ALREADY_STARTED'
   | 'ERR_MAX_CHILDREN'
   | 'ERR_KEY_TAKEN'
+  | 'ERR_HOST_EXITED'
   | 'ERR_CIRCUIT_OPEN';
 
 /**

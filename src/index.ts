@@ -15,9 +15,12 @@ export type {
   DownMessage,
   ExitMessage,
   MonitorRef,
+  Placement,
   Reply,
   ReplyOf,
   RequestOf,
+  ResourceLimits,
+  Sandbox,
   ShutdownRule,
   SpawnOptions,
   TimerRef,
@@ -51,6 +54,7 @@ export {
   SupervisorError,
   SystemShutdownError,
 } from './errors.js';
+export { HostExitedError, portable } from './isolation/index.js';
 export type {
   MailboxMetrics,
   MailboxOptions,

@@ -22,8 +22,16 @@ export { decideExitSignal, isRuntimeMessage, Monitor, runtimeMessage } from './l
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
+export { PendingAsk } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';
-export type { ShutdownRule, SpawnOptions } from './spawn-options.js';
+export { ENCODE_MESSAGE } from './send-checks.js';
+export type {
+  Placement,
+  ResourceLimits,
+  Sandbox,
+  ShutdownRule,
+  SpawnOptions,
+} from './spawn-options.js';
 export { isShutdownRule, validateSpawnOptions } from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';

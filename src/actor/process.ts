@@ -43,7 +43,7 @@ import { applyOverflow } from './overflow.js';
 import type { ActorRef, Address, AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
 import type { Runtime } from './runtime.js';
-import { checkSendOptions, copyMessage } from './send-checks.js';
+import { checkSendOptions, copyMessage, ENCODE_MESSAGE } from './send-checks.js';
 import type { SpawnOptions } from './spawn-options.js';
 import { MessageTimer, type TimerHost, type TimerRef } from './timer.js';
 
@@ -284,7 +284,7 @@ export class ActorProcess
       try {
         // The request is copied before the reply port joins it: a port must stay itself.
         const copy = (this.flags & COPY_ON_SEND) !== 0;
-        const body = (copy ? copyMessage(request) : request) as object;
+        const body = (copy ? this.#copy(request) : request) as object;
         const withReply = { ...body, reply: pending };
         const wantsEnvelope = options !== undefined || (this.flags & ENVELOPES) !== 0;
         this.deliver(
@@ -317,10 +317,18 @@ export class ActorProcess
   ): unknown {
     const runtime = this.runtime;
     let body = message;
-    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = copyMessage(message);
+    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = this.#copy(message);
     if (options === undefined && (this.flags & ENVELOPES) === 0) return body;
     if (options !== undefined) checkSendOptions(options);
     return new Envelope(runtime.nextMessageId(), body, sender, runtime.clock.now(), options);
+  }
+
+  /** The copy `copyOnSend` makes: the definition's own encoding, or a structured clone. */
+  #copy(message: unknown): unknown {
+    const encodeMessage = (this.def as { [ENCODE_MESSAGE]?: (m: unknown) => unknown })[
+      ENCODE_MESSAGE
+    ];
+    return encodeMessage === undefined ? copyMessage(message) : encodeMessage(message);
   }
 
   #laneOf(item: unknown): number {
@@ -606,6 +614,14 @@ export class ActorProcess
     const previous = (this.flags & TRAP_EXIT) !== 0;
     if (on) this.flags |= TRAP_EXIT;
     else this.flags &= ~TRAP_EXIT;
+    if (previous !== on && this.runtime.events.observed) {
+      this.runtime.events.emit({
+        type: 'trap-exit',
+        pid: this.pid,
+        on,
+        at: this.runtime.clock.now(),
+      });
+    }
     return previous;
   }
 

@@ -2,6 +2,13 @@ import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { laneOf } from '../mailbox/index.js';
 
+/**
+ * A definition may carry its own copy for `copyOnSend` under this key: a
+ * stand-in for a process in another thread encodes messages for the wire
+ * (refs and reply ports become markers) instead of cloning them.
+ */
+export const ENCODE_MESSAGE: unique symbol = Symbol('airssys.encodeMessage');
+
 /** Deep-copies a message for `copyOnSend`; throws `InvalidArgumentError` when it cannot be copied. */
 export function copyMessage(message: unknown): unknown {
   try {

@@ -34,6 +34,60 @@ export interface SpawnOptions<A = undefined> {
    * `'infinity'` (the default) to wait as long as it takes.
    */
   readonly shutdown?: ShutdownRule;
+  /**
+   * Where it runs: `main` (this thread, the default), `worker` (a worker
+   * thread of its own), `process` (a child process of its own) or `pool`
+   * (one of the system's scheduler threads). Off the main thread the
+   * definition must be made `portable`.
+   */
+  readonly placement?: Placement;
+  /** Heap limits of a `worker` (a `process` honours `maxOldGenerationSizeMb`). */
+  readonly resourceLimits?: ResourceLimits;
+  /** Node's permission model for a `process`: what it may read, write and start. */
+  readonly sandbox?: Sandbox;
+}
+
+/**
+ * Where a process runs; see `SpawnOptions.placement`.
+ *
+ * @example
+ * ```ts
+ * system.spawn(hasher, { placement: 'pool' });
+ * ```
+ */
+export type Placement = 'main' | 'worker' | 'process' | 'pool';
+
+/**
+ * Heap limits of a worker thread (Node `resourceLimits`), in MB.
+ *
+ * @example
+ * ```ts
+ * system.spawn(parser, { placement: 'worker', resourceLimits: { maxOldGenerationSizeMb: 64 } });
+ * ```
+ */
+export interface ResourceLimits {
+  readonly maxOldGenerationSizeMb?: number;
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
+
+/**
+ * Node's permission model for a child process: with a sandbox it may read
+ * and write only the listed paths (plus the runtime's code and the actor's
+ * module directory, which it must read) and start neither child processes
+ * nor workers unless allowed.
+ *
+ * @example
+ * ```ts
+ * system.spawn(tool, { placement: 'process', sandbox: { allowFsRead: ['/srv/data'] } });
+ * ```
+ */
+export interface Sandbox {
+  readonly allowFsRead?: readonly string[];
+  readonly allowFsWrite?: readonly string[];
+  readonly allowChildProcess?: boolean;
+  readonly allowWorker?: boolean;
 }
 
 /**
@@ -63,6 +117,7 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
     throw new InvalidArgumentError('options', 'spawn options must be an object');
   }
   const { name, mailbox, priorityLanes, copyOnSend, envelopes, shutdown } = options;
+  checkPlacement(options);
   if (shutdown !== undefined && !isShutdownRule(shutdown)) {
     throw new InvalidArgumentError('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
   }
@@ -85,5 +140,27 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
 function checkBoolean(option: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'boolean') {
     throw new InvalidArgumentError(option, `must be a boolean, got ${typeof value}`);
+  }
+}
+
+const PLACEMENTS: readonly string[] = ['main', 'worker', 'process', 'pool'];
+
+function checkPlacement(options: SpawnOptions<unknown>): void {
+  const { placement, resourceLimits, sandbox } = options;
+  if (placement !== undefined && !PLACEMENTS.includes(placement)) {
+    throw new InvalidArgumentError('placement', `must be one of ${PLACEMENTS.join(', ')}`);
+  }
+  if (resourceLimits !== undefined) {
+    if (placement !== 'worker' && placement !== 'process') {
+      throw new InvalidArgumentError('resourceLimits', "needs placement 'worker' or 'process'");
+    }
+    for (const [key, value] of Object.entries(resourceLimits)) {
+      if (typeof value !== 'number' || !(value > 0)) {
+        throw new InvalidArgumentError(`resourceLimits.${key}`, 'must be a number of MB > 0');
+      }
+    }
+  }
+  if (sandbox !== undefined && placement !== 'process') {
+    throw new InvalidArgumentError('sandbox', "needs placement 'process'");
   }
 }

@@ -116,6 +116,13 @@ export type SystemEvent =
       readonly to: 'closed' | 'open' | 'half-open';
       readonly at: number;
     }
+  | {
+      /** A process turned trapping exits on or off (hosts mirror it on a stand-in). */
+      readonly type: 'trap-exit';
+      readonly pid: Pid;
+      readonly on: boolean;
+      readonly at: number;
+    }
   | SupervisionEvent
   | MessageEvent;
 

@@ -31,6 +31,7 @@ import {
   NoProcError,
   SystemShutdownError,
 } from '../errors.js';
+import { moduleOf, Placements, standInDefinition } from '../isolation/index.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
@@ -75,6 +76,7 @@ export class SystemCore implements Runtime, ProcessHost {
   restartCount = 0;
   readonly #recent: DeadLetter[] = [];
   readonly #pids = new PidAllocator();
+  #placements: Placements | undefined;
   #messageId = 0;
 
   constructor(options: ResolvedOptions, clock: Clock | undefined) {
@@ -108,6 +110,9 @@ export class SystemCore implements Runtime, ProcessHost {
       );
     }
     validateSpawnOptions(options);
+    if (options?.placement !== undefined && options.placement !== 'main') {
+      return this.#place(def, options, parent);
+    }
     let flags = def.init === undefined ? 0 : NEEDS_INIT;
     if (options !== undefined) {
       if (options.copyOnSend === true) flags |= COPY_ON_SEND;
@@ -133,6 +138,48 @@ export class SystemCore implements Runtime, ProcessHost {
     }
     if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
     return p;
+  }
+
+  /** The hosts of processes placed off the main thread, created on first use. */
+  get placements(): Placements {
+    this.#placements ??= new Placements(this, this.options.poolThreads);
+    return this.#placements;
+  }
+
+  /** Ends every host; their processes have stopped by now (system shutdown). */
+  closeHosts(): void {
+    this.#placements?.close();
+  }
+
+  /** Spawns the stand-in of a process placed in a worker, a child process or the pool. */
+  #place(
+    def: AnyDefinition,
+    options: SpawnOptions<unknown>,
+    parent: ActorProcess | null,
+  ): ActorProcess {
+    const module = moduleOf(def);
+    if (module === undefined) {
+      throw new InvalidArgumentError(
+        'placement',
+        'off the main thread a definition must be portable: portable(import.meta.url, exportName, definition)',
+      );
+    }
+    const { placement: _p, resourceLimits: _l, sandbox: _s, ...local } = options;
+    if (local.name !== undefined) {
+      const holder = this.names.whereis(local.name);
+      if (holder !== undefined) throw new NameTakenError(local.name, formatPid(holder.pid));
+    }
+    const link = this.placements.link(options, module);
+    try {
+      return this.spawnProcess(
+        standInDefinition(link, module, def.label),
+        { ...local, copyOnSend: true },
+        parent,
+      );
+    } catch (error) {
+      link.abandon();
+      throw error;
+    }
   }
 
   released(p: ActorProcess, _reason: ExitReason): void {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Listener, SystemEvent } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
@@ -25,6 +26,11 @@ export interface SystemOptions {
   /** How many recent dead letters `system.recentDeadLetters()` keeps. Default 100. */
   readonly deadLetterBuffer?: number;
   /**
+   * Scheduler threads for `placement: 'pool'`, started as needed. Default:
+   * the machine's available parallelism.
+   */
+  readonly poolThreads?: number;
+  /**
    * An inspector attached from the start, so even the first spawn is seen
    * (see `system.inspect`): a listener, or a listener with its options.
    */
@@ -39,6 +45,7 @@ export interface ResolvedOptions {
   readonly askTimeout: number;
   readonly shutdownTimeout: number;
   readonly deadLetterBuffer: number;
+  readonly poolThreads: number;
   readonly scheduler: Required<SchedulerOptions>;
 }
 
@@ -98,6 +105,7 @@ export function resolveOptions(options: SystemOptions | undefined): ResolvedOpti
     shutdownTimeout: duration('shutdownTimeout', o.shutdownTimeout, 5_000, true),
     deadLetterBuffer:
       o.deadLetterBuffer === 0 ? 0 : positiveInteger('deadLetterBuffer', o.deadLetterBuffer, 100),
+    poolThreads: positiveInteger('poolThreads', o.poolThreads, Math.max(1, availableParallelism())),
     scheduler: {
       budget: positiveInteger('scheduler.budget', s.budget, 16_384),
       batch: positiveInteger('scheduler.batch', s.batch, 64),

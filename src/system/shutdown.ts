@@ -38,5 +38,6 @@ export async function shutdownSystem(
   // Anything left (trivial stops scheduled above, or processes spawned meanwhile).
   await Promise.all([...core.table.values()].map((p) => stopWithin(p, reason, timeout)));
   await core.scheduler.idle();
+  core.closeHosts();
   core.timers.clear();
 }

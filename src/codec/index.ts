@@ -1,0 +1,2 @@
+export type { RefCodec } from './codec.js';
+export { decode, encode, MARK } from './codec.js';

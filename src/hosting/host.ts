@@ -1,0 +1,351 @@
+import type { ActorRef, AskOptions, Reply } from '../actor/index.js';
+import { ActorProcess, PendingAsk, startNow } from '../actor/index.js';
+import type { RefCodec } from '../codec/index.js';
+import { decode, encode } from '../codec/index.js';
+import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
+import type { ToHost, ToMain, WireReason } from '../isolation/index.js';
+import { importDefinition } from '../isolation/index.js';
+import type { SendOptions } from '../mailbox/index.js';
+import type { ExitReason, Pid } from '../process/index.js';
+import { exitReason } from '../process/index.js';
+import { createSystem } from '../system/index.js';
+
+/**
+ * The side of a worker thread or child process: a system of its own that
+ * runs hosted actors ("bodies") for a main system. The main system has a
+ * stand-in process for each body and owns its pid; links, monitors, names
+ * and supervision live on the stand-in. Here, the body sends to main pids
+ * through `RemoteRef`s and answers asks through `WireReply` ports.
+ *
+ * @module
+ */
+
+/** How a host talks to its main system: frames out, batches in. */
+export interface HostChannel {
+  post(frames: ToMain[]): void;
+  onFrames(listener: (frames: readonly ToHost[]) => void): void;
+}
+
+/** An address of a main pid, as a body holds it. */
+export class RemoteRef {
+  readonly pid: Pid;
+  readonly #host: Host;
+
+  constructor(host: Host, pid: Pid) {
+    this.#host = host;
+    this.pid = pid;
+  }
+
+  tell(message: unknown, options?: SendOptions): void {
+    this.#host.send(this.pid, message, options);
+  }
+
+  offer(message: unknown, options?: SendOptions): Promise<void> {
+    try {
+      this.tell(message, options);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  ask(request: unknown, options?: AskOptions): Promise<never> {
+    return this.#host.ask(this.pid, request, options) as Promise<never>;
+  }
+
+  toString(): string {
+    return `RemoteRef<0.${this.pid}>`;
+  }
+}
+
+/** The reply port of an ask made by the main system, as a body sees it. */
+export class WireReply implements Reply<unknown> {
+  readonly correlationId: number;
+  readonly expiresAt: number;
+  readonly #host: Host;
+  #pending = true;
+
+  constructor(host: Host, id: number, expiresAt: number) {
+    this.#host = host;
+    this.correlationId = id;
+    this.expiresAt = expiresAt;
+  }
+
+  get pending(): boolean {
+    return this.#pending;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.expiresAt - Date.now());
+  }
+
+  send(value: unknown): void {
+    this.#answer(true, value);
+  }
+
+  fail(error: unknown): void {
+    this.#answer(false, error);
+  }
+
+  #answer(ok: boolean, value: unknown): void {
+    // A second answer is a late reply: main turns it into a dead letter.
+    this.#pending = false;
+    this.#host.reply(this.correlationId, ok, value);
+  }
+}
+
+/** One host: its system, its bodies, and the frames it owes the main system. */
+export class Host implements RefCodec {
+  readonly system = createSystem({ name: 'host' });
+  readonly #channel: HostChannel;
+  readonly #bodies = new Map<number, ActorProcess>();
+  readonly #mainPid = new Map<ActorProcess, number>();
+  readonly #remotes = new Map<number, RemoteRef>();
+  readonly #asks = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: unknown }
+  >();
+  #nextAsk = 0;
+  /** The host system's runtime, known from the first body: it says who is running. */
+  #runtime: { readonly current: unknown } | undefined;
+  #out: ToMain[] = [];
+  #flushing = false;
+
+  constructor(channel: HostChannel) {
+    this.#channel = channel;
+    channel.onFrames((frames) => {
+      for (const frame of frames) this.#receive(frame);
+    });
+    this.system.events.subscribe(
+      (e) => {
+        if (e.type === 'exited') this.#exited(e.pid, e.reason);
+        else if (e.type === 'trap-exit') this.#trapChanged(e.pid, e.on);
+      },
+      ['exited', 'trap-exit'],
+    );
+    this.#post({ op: 'ready' });
+  }
+
+  // ---- RefCodec ------------------------------------------------------------
+
+  refPid(value: object): number | undefined {
+    if (value instanceof RemoteRef) return value.pid;
+    if (value instanceof PendingAsk) {
+      throw new InvalidArgumentError(
+        'message',
+        'a reply port of an ask made in a host cannot leave it',
+      );
+    }
+    if (!(value instanceof ActorProcess)) return undefined;
+    const pid = this.#mainPid.get(value);
+    if (pid === undefined) {
+      throw new InvalidArgumentError(
+        'message',
+        `${value} lives only in this host (it is not a placed process) and cannot leave it`,
+      );
+    }
+    return pid;
+  }
+
+  refOf(pid: number): unknown {
+    return this.#bodies.get(pid)?.ref ?? this.remote(pid);
+  }
+
+  replyId(value: object): number | undefined {
+    return value instanceof WireReply ? value.correlationId : undefined;
+  }
+
+  replyOf(id: number): unknown {
+    return new WireReply(this, id, Number.POSITIVE_INFINITY);
+  }
+
+  // ---- what bodies do ------------------------------------------------------
+
+  remote(pid: number): RemoteRef {
+    let ref = this.#remotes.get(pid);
+    if (ref === undefined) {
+      ref = new RemoteRef(this, pid as Pid);
+      this.#remotes.set(pid, ref);
+    }
+    return ref;
+  }
+
+  send(to: number, message: unknown, _options?: SendOptions): void {
+    if (message === undefined)
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    const marks = { found: false };
+    const encoded = encode(message, this, marks);
+    this.#post({ op: 'send', to, from: this.#sender(), message: encoded, marked: marks.found });
+  }
+
+  ask(to: number, request: unknown, options?: AskOptions): Promise<unknown> {
+    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+      return Promise.reject(
+        new InvalidArgumentError('request', 'an ask needs a plain object request'),
+      );
+    }
+    const timeout = options?.timeout ?? 5_000;
+    let marks: { found: boolean };
+    let encoded: unknown;
+    try {
+      marks = { found: false };
+      encoded = encode(request, this, marks);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = ++this.#nextAsk;
+    const from = this.#sender() ?? 0;
+    return new Promise((resolve, reject) => {
+      const clock = this.system.clock;
+      const timer =
+        timeout === Number.POSITIVE_INFINITY
+          ? undefined
+          : clock.setTimer(() => {
+              this.#asks.delete(id);
+              reject(new CallTimeoutError(`<0.${to}>`, timeout));
+            }, timeout);
+      this.#asks.set(id, { resolve, reject, timer });
+      this.#post({ op: 'ask', id, to, from, request: encoded, marked: marks.found, timeout });
+    });
+  }
+
+  reply(id: number, ok: boolean, value: unknown): void {
+    const marks = { found: false };
+    let encoded: unknown;
+    try {
+      encoded = encode(value, this, marks);
+    } catch (error) {
+      // An answer that cannot cross fails the ask instead of vanishing.
+      this.#post({ op: 'reply', id, ok: false, value: encode(error, this), marked: true });
+      return;
+    }
+    this.#post({ op: 'reply', id, ok, value: encoded, marked: marks.found });
+  }
+
+  // ---- frames from main ----------------------------------------------------
+
+  #receive(frame: ToHost): void {
+    switch (frame.op) {
+      case 'spawn':
+        void this.#spawn(frame);
+        return;
+      case 'send':
+        this.#deliver(frame);
+        return;
+      case 'stop': {
+        const body = this.#bodies.get(frame.pid);
+        if (body !== undefined) {
+          void this.system.stop(body.ref as ActorRef<never>, {
+            reason: this.#reason(frame.reason),
+            timeout: Number.POSITIVE_INFINITY,
+          });
+        }
+        return;
+      }
+      case 'kill': {
+        const body = this.#bodies.get(frame.pid);
+        if (body !== undefined) this.system.kill(body.ref as ActorRef<never>);
+        return;
+      }
+      case 'answer': {
+        const pending = this.#asks.get(frame.id);
+        if (pending === undefined) return;
+        this.#asks.delete(frame.id);
+        if (pending.timer !== undefined) this.system.clock.clearTimer(pending.timer);
+        const value = frame.marked ? decode(frame.value, this) : frame.value;
+        if (frame.ok) pending.resolve(value);
+        else pending.reject(value);
+        return;
+      }
+    }
+  }
+
+  async #spawn(frame: Extract<ToHost, { op: 'spawn' }>): Promise<void> {
+    let body: ActorProcess;
+    try {
+      const definition = await importDefinition(frame.module);
+      const args = frame.marked ? decode(frame.args, this) : frame.args;
+      body = this.system.spawn(
+        definition,
+        args === undefined ? undefined : { args },
+      ) as unknown as ActorProcess;
+    } catch (error) {
+      this.#post({ op: 'exited', pid: frame.pid, reason: this.#wire(exitReason.error(error)) });
+      return;
+    }
+    this.#bodies.set(frame.pid, body);
+    this.#mainPid.set(body, frame.pid);
+    this.#runtime ??= body.runtime;
+    const outcome = await startNow(body);
+    if (outcome.kind === 'started') this.#post({ op: 'started', pid: frame.pid });
+    // Otherwise the exited event has reported the reason.
+  }
+
+  #deliver(frame: Extract<ToHost, { op: 'send' }>): void {
+    const body = this.#bodies.get(frame.to);
+    let message = frame.marked ? decode(frame.message, this) : frame.message;
+    if (frame.reply !== undefined) {
+      const reply = new WireReply(
+        this,
+        frame.reply,
+        frame.replyExpiresAt ?? Number.POSITIVE_INFINITY,
+      );
+      if (body === undefined || !body.alive) {
+        reply.fail(new NoProcError(`<0.${frame.to}>`));
+        return;
+      }
+      message = { ...(message as object), reply };
+    }
+    if (body === undefined || !body.alive) return; // main dead-letters what its stand-in could not pass on
+    try {
+      body.tell(message);
+    } catch (error) {
+      if (frame.reply !== undefined) (message as { reply: WireReply }).reply.fail(error);
+    }
+  }
+
+  // ---- reporting -----------------------------------------------------------
+
+  #exited(localPid: Pid, reason: ExitReason): void {
+    for (const [pid, body] of this.#bodies) {
+      if (body.pid !== localPid) continue;
+      this.#bodies.delete(pid);
+      this.#mainPid.delete(body);
+      this.#post({ op: 'exited', pid, reason: this.#wire(reason) });
+      return;
+    }
+  }
+
+  #trapChanged(localPid: Pid, on: boolean): void {
+    for (const [pid, body] of this.#bodies) {
+      if (body.pid === localPid) this.#post({ op: 'trap', pid, on });
+    }
+  }
+
+  /** The main pid of the body whose handler is running, if any. */
+  #sender(): number | undefined {
+    const current = this.#runtime?.current;
+    return current instanceof ActorProcess ? this.#mainPid.get(current) : undefined;
+  }
+
+  #wire(reason: ExitReason): WireReason {
+    return encode(reason, this) as WireReason;
+  }
+
+  #reason(wire: WireReason): ExitReason {
+    return decode(wire, this) as ExitReason;
+  }
+
+  #post(frame: ToMain): void {
+    this.#out.push(frame);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    // Many frames share one postMessage: flushed once the current work is done.
+    setImmediate(() => {
+      const frames = this.#out;
+      this.#out = [];
+      this.#flushing = false;
+      this.#channel.post(frames);
+    });
+  }
+}

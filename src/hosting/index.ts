@@ -1,0 +1,2 @@
+export type { HostChannel } from './host.js';
+export { Host, RemoteRef, WireReply } from './host.js';

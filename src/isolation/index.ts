@@ -1,0 +1,7 @@
+export { HostExitedError, HostLink, type MainSide } from './link.js';
+export type { PlacementOptions } from './placement.js';
+export { Placements } from './placement.js';
+export { importDefinition, MODULE_REF, moduleOf, portable } from './portable.js';
+export type { Batch, ModuleRef, ToHost, ToMain, WireReason } from './protocol.js';
+export { standInDefinition } from './stand-in.js';
+export type { HostEnd, Transport } from './transport.js';

@@ -1,0 +1,88 @@
+/**
+ * The wire protocol between a system and a host (a worker thread or a
+ * child process running hosted actors). Every frame is a plain object that
+ * survives structured cloning; messages inside are already encoded by the
+ * codec. Frames are batched: one `postMessage` carries many.
+ *
+ * Pids on the wire are the main system's pids: a hosted actor is known
+ * everywhere by the pid of its stand-in in the main system.
+ *
+ * @module
+ */
+
+/** Where a definition lives, so another thread or process can import it. */
+export interface ModuleRef {
+  readonly url: string;
+  readonly exportName: string;
+}
+
+/** An exit reason on the wire (an `error` reason's error is codec-encoded). */
+export type WireReason = { readonly kind: string; readonly [key: string]: unknown };
+
+/** Main → host. */
+export type ToHost =
+  | {
+      readonly op: 'spawn';
+      readonly pid: number;
+      readonly module: ModuleRef;
+      readonly args: unknown;
+      readonly marked: boolean;
+      readonly options: { readonly trapExit?: boolean };
+    }
+  /** A message for a hosted actor; `reply` is the id of the ask it carries, if any. */
+  | {
+      readonly op: 'send';
+      readonly to: number;
+      readonly from: number | undefined;
+      readonly message: unknown;
+      readonly marked: boolean;
+      readonly reply: number | undefined;
+      readonly replyExpiresAt: number | undefined;
+    }
+  | { readonly op: 'stop'; readonly pid: number; readonly reason: WireReason }
+  | { readonly op: 'kill'; readonly pid: number }
+  /** The answer to an ask a hosted actor made of a main process. */
+  | {
+      readonly op: 'answer';
+      readonly id: number;
+      readonly ok: boolean;
+      readonly value: unknown;
+      readonly marked: boolean;
+    };
+
+/** Host → main. */
+export type ToMain =
+  | { readonly op: 'ready' }
+  | { readonly op: 'started'; readonly pid: number }
+  | { readonly op: 'exited'; readonly pid: number; readonly reason: WireReason }
+  /** A hosted actor sends to a main pid (a ref it was given). */
+  | {
+      readonly op: 'send';
+      readonly to: number;
+      readonly from: number | undefined;
+      readonly message: unknown;
+      readonly marked: boolean;
+    }
+  /** A hosted actor asks a main pid; the answer comes back as `answer`. */
+  | {
+      readonly op: 'ask';
+      readonly id: number;
+      readonly to: number;
+      readonly from: number;
+      readonly request: unknown;
+      readonly marked: boolean;
+      readonly timeout: number;
+    }
+  /** A hosted actor answers an ask made by main (`ok` false: it failed the port). */
+  | {
+      readonly op: 'reply';
+      readonly id: number;
+      readonly ok: boolean;
+      readonly value: unknown;
+      readonly marked: boolean;
+    }
+  /** A hosted actor changed a flag that main mirrors on its stand-in. */
+  | { readonly op: 'trap'; readonly pid: number; readonly on: boolean };
+
+/** One batch of frames, the unit of `postMessage`. */
+export type Batch<T> = readonly T[];
