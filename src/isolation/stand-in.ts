@@ -1,6 +1,7 @@
 import type { ActorContext, ActorProcess, AnyDefinition } from '../actor/index.js';
-import { ENCODE_MESSAGE, isRuntimeMessage } from '../actor/index.js';
+import { ENCODE_MESSAGE, finish, isRuntimeMessage } from '../actor/index.js';
 import { encode } from '../codec/index.js';
+import { exitReason } from '../process/index.js';
 import type { HostLink } from './link.js';
 import type { ModuleRef } from './protocol.js';
 
@@ -25,7 +26,12 @@ export function standInDefinition(
       p.hold({ release: () => link.release(p) });
       // Resolves once the body's init has run; a body that fails to start
       // ends the stand-in with its reason before this settles.
-      return link.start(p, module, args).then(() => undefined);
+      return link.start(p, module, args).then((outcome) => {
+        // A host that was already gone answers at once: end with its reason.
+        if (outcome.kind !== 'started' && p.alive) {
+          finish(p, outcome.kind === 'failed' ? outcome.reason : exitReason.normal);
+        }
+      });
     },
     handle(message: unknown, ctx: ActorContext<unknown, unknown>) {
       const p = ctx as unknown as ActorProcess;
@@ -36,6 +42,7 @@ export function standInDefinition(
       // A graceful stop reaches the body, whose terminate runs; the stand-in
       // then ends when the body reports its exit (or is killed after its
       // shutdown timeout, which kills the body too).
+      if (link.ended) return undefined;
       link.stop(ctx as unknown as ActorProcess, reason);
       return new Promise<void>(() => {});
     },
