@@ -34,6 +34,8 @@ export class ProcessExtras {
   monitors: Set<Monitor> | null = null;
   /** Monitors others hold on this process. */
   watchers: Set<Monitor> | null = null;
+  /** The parent's pid in another system (a placed process's body), when it has no local parent. */
+  parentPid: number | undefined = undefined;
   /** Service keys, group memberships and subscriptions it holds. */
   registrations: Set<Registration> | null = null;
   /** Shutdown rule when its parent stops it: ms, `brutalKill` or `infinity`. */

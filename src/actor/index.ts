@@ -26,13 +26,14 @@ export { PendingAsk } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';
 export { ENCODE_MESSAGE } from './send-checks.js';
 export type {
+  HostedIdentity,
   Placement,
   ResourceLimits,
   Sandbox,
   ShutdownRule,
   SpawnOptions,
 } from './spawn-options.js';
-export { isShutdownRule, validateSpawnOptions } from './spawn-options.js';
+export { HOSTED_AS, isShutdownRule, validateSpawnOptions } from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
 export type { TimerRef } from './timer.js';

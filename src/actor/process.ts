@@ -500,7 +500,7 @@ export class ActorProcess
   }
 
   get parent(): Pid | undefined {
-    return this.parentProcess?.pid;
+    return this.parentProcess?.pid ?? (this.ext?.parentPid as Pid | undefined);
   }
 
   get lastMessageAt(): number | undefined {

@@ -48,6 +48,19 @@ export interface SpawnOptions<A = undefined> {
 }
 
 /**
+ * Internal: a host spawns a placed process's body under the pid and parent
+ * its main system knows, so `ctx.pid` and `ctx.parent` mean the same on
+ * both sides. Not part of the public options.
+ */
+export const HOSTED_AS: unique symbol = Symbol('airssys.hostedAs');
+
+/** The identity a host gives a body (see {@link HOSTED_AS}). */
+export interface HostedIdentity {
+  readonly pid: number;
+  readonly parent: number | undefined;
+}
+
+/**
  * Where a process runs; see `SpawnOptions.placement`.
  *
  * @example

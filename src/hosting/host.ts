@@ -1,5 +1,11 @@
 import type { ActorRef, AskOptions, Reply } from '../actor/index.js';
-import { ActorProcess, PendingAsk, startNow } from '../actor/index.js';
+import {
+  ActorProcess,
+  HOSTED_AS,
+  type HostedIdentity,
+  PendingAsk,
+  startNow,
+} from '../actor/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
 import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
@@ -96,7 +102,8 @@ export class WireReply implements Reply<unknown> {
 
 /** One host: its system, its bodies, and the frames it owes the main system. */
 export class Host implements RefCodec {
-  readonly system = createSystem({ name: 'host' });
+  /** Its own processes are numbered from 2^30, far from the main system's pids. */
+  readonly system = createSystem({ name: 'host', firstPid: 2 ** 30 });
   readonly #channel: HostChannel;
   readonly #bodies = new Map<number, ActorProcess>();
   readonly #mainPid = new Map<ActorProcess, number>();
@@ -107,7 +114,7 @@ export class Host implements RefCodec {
   >();
   #nextAsk = 0;
   /** The host system's runtime, known from the first body: it says who is running. */
-  #runtime: { readonly current: unknown } | undefined;
+  #runtime: { current: { readonly pid: Pid; readonly flags: number } | null } | undefined;
   #out: ToMain[] = [];
   #flushing = false;
 
@@ -265,10 +272,10 @@ export class Host implements RefCodec {
     try {
       const definition = await importDefinition(frame.module);
       const args = frame.marked ? decode(frame.args, this) : frame.args;
-      body = this.system.spawn(
-        definition,
-        args === undefined ? undefined : { args },
-      ) as unknown as ActorProcess;
+      // The body takes the pid and parent its stand-in has in the main system.
+      const identity: HostedIdentity = { pid: frame.pid, parent: frame.parent };
+      const options = { [HOSTED_AS]: identity, ...(args === undefined ? {} : { args }) };
+      body = this.system.spawn(definition, options) as unknown as ActorProcess;
     } catch (error) {
       this.#post({ op: 'exited', pid: frame.pid, reason: this.#wire(exitReason.error(error)) });
       return;
@@ -297,10 +304,21 @@ export class Host implements RefCodec {
       message = { ...(message as object), reply };
     }
     if (body === undefined || !body.alive) return; // main dead-letters what its stand-in could not pass on
+    // Delivered as if sent by `from`, so `ctx.sender` is the main pid of the sender.
+    const runtime = this.#runtime;
+    const previous = runtime?.current ?? null;
+    if (runtime !== undefined) {
+      runtime.current =
+        frame.from === undefined
+          ? null
+          : (this.#bodies.get(frame.from) ?? { pid: frame.from as Pid, flags: 0 });
+    }
     try {
       body.tell(message);
     } catch (error) {
       if (frame.reply !== undefined) (message as { reply: WireReply }).reply.fail(error);
+    } finally {
+      if (runtime !== undefined) runtime.current = previous;
     }
   }
 

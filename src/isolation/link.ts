@@ -63,6 +63,7 @@ export class HostLink implements RefCodec {
   /** Main's asks whose answers come from this host, by correlation id. */
   readonly #asks = new Map<number, PendingAsk>();
   #ended: HostEnd | undefined;
+  #reserved = 0;
   readonly #onIdle: (link: HostLink) => void;
 
   constructor(main: MainSide, transport: Transport, onIdle: (link: HostLink) => void) {
@@ -75,9 +76,14 @@ export class HostLink implements RefCodec {
     transport.onEnd((end) => this.#hostEnded(end));
   }
 
-  /** How many bodies this host runs. */
+  /** How many bodies this host runs or is about to (placed, not started yet). */
   get load(): number {
-    return this.#standIns.size;
+    return this.#standIns.size + this.#reserved;
+  }
+
+  /** Counts a placement whose stand-in has not started its body yet. */
+  reserve(): void {
+    this.#reserved++;
   }
 
   get ended(): boolean {
@@ -114,6 +120,7 @@ export class HostLink implements RefCodec {
         reason: exitReason.error(new HostExitedError(this.#ended)),
       });
     }
+    if (this.#reserved > 0) this.#reserved--;
     const marks = { found: false };
     const encoded = encode(args, this, marks);
     this.#standIns.set(standIn.pid, standIn);
@@ -123,6 +130,7 @@ export class HostLink implements RefCodec {
       this.transport.post({
         op: 'spawn',
         pid: standIn.pid,
+        parent: standIn.parent,
         module,
         args: encoded,
         marked: marks.found,
@@ -173,7 +181,8 @@ export class HostLink implements RefCodec {
 
   /** A placement that never got its stand-in (the spawn failed): a dedicated host ends. */
   abandon(): void {
-    if (this.#standIns.size === 0) this.#onIdle(this);
+    if (this.#reserved > 0) this.#reserved--;
+    if (this.load === 0) this.#onIdle(this);
   }
 
   /** The stand-in is gone: the body goes too. */

@@ -24,6 +24,8 @@ export type ToHost =
   | {
       readonly op: 'spawn';
       readonly pid: number;
+      /** The stand-in's parent, which the body reports as `ctx.parent`. */
+      readonly parent: number | undefined;
       readonly module: ModuleRef;
       readonly args: unknown;
       readonly marked: boolean;

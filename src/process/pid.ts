@@ -25,7 +25,12 @@ export function formatPid(pid: Pid): string {
 
 /** Hands out pids for one system, in increasing order, never reusing one. */
 export class PidAllocator {
-  #next = 1;
+  #next: number;
+
+  /** Pids start at `first` (a host starts high, so its own pids never meet its main system's). */
+  constructor(first = 1) {
+    this.#next = first;
+  }
 
   /** The next fresh pid. */
   next(): Pid {

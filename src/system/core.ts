@@ -12,6 +12,8 @@ import {
   DeathQueue,
   ENVELOPES,
   finish,
+  HOSTED_AS,
+  type HostedIdentity,
   MessageTimer,
   NEEDS_INIT,
   NO_LANES,
@@ -75,7 +77,7 @@ export class SystemCore implements Runtime, ProcessHost {
   deadLetterCount = 0;
   restartCount = 0;
   readonly #recent: DeadLetter[] = [];
-  readonly #pids = new PidAllocator();
+  readonly #pids: PidAllocator;
   #placements: Placements | undefined;
   #messageId = 0;
 
@@ -83,6 +85,7 @@ export class SystemCore implements Runtime, ProcessHost {
     this.options = options;
     this.clock = clock ?? realClock();
     this.askTimeout = options.askTimeout;
+    this.#pids = new PidAllocator(options.firstPid);
     this.timers = new TimerQueue(this.clock, (error) =>
       process.emitWarning(`a timer callback threw: ${String(error)}`, 'AirssysWarning'),
     );
@@ -124,7 +127,10 @@ export class SystemCore implements Runtime, ProcessHost {
         if (holder !== undefined) throw new NameTakenError(options.name, formatPid(holder.pid));
       }
     }
-    const p = new ActorProcess(this, this.#pids.next(), def, parent, flags);
+    const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
+    const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
+    const p = new ActorProcess(this, pid, def, parent, flags);
+    if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
     if (options !== undefined) {
       if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
       if (options.args !== undefined) p.extras().args = options.args;

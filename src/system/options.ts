@@ -31,6 +31,11 @@ export interface SystemOptions {
    */
   readonly poolThreads?: number;
   /**
+   * The first pid (default 1). A host starts high, so the processes it
+   * spawns itself never share a pid with its main system's processes.
+   */
+  readonly firstPid?: number;
+  /**
    * An inspector attached from the start, so even the first spawn is seen
    * (see `system.inspect`): a listener, or a listener with its options.
    */
@@ -46,6 +51,7 @@ export interface ResolvedOptions {
   readonly shutdownTimeout: number;
   readonly deadLetterBuffer: number;
   readonly poolThreads: number;
+  readonly firstPid: number;
   readonly scheduler: Required<SchedulerOptions>;
 }
 
@@ -105,6 +111,7 @@ export function resolveOptions(options: SystemOptions | undefined): ResolvedOpti
     shutdownTimeout: duration('shutdownTimeout', o.shutdownTimeout, 5_000, true),
     deadLetterBuffer:
       o.deadLetterBuffer === 0 ? 0 : positiveInteger('deadLetterBuffer', o.deadLetterBuffer, 100),
+    firstPid: positiveInteger('firstPid', o.firstPid, 1),
     poolThreads: positiveInteger('poolThreads', o.poolThreads, Math.max(1, availableParallelism())),
     scheduler: {
       budget: positiveInteger('scheduler.budget', s.budget, 16_384),
