@@ -43,9 +43,15 @@ interface ErrorMark {
 }
 type Mark = RefMark | ReplyMark | ErrorMark;
 
-function refuse(what: string, path: string): never {
+/** What is being encoded, for errors (`message` unless told otherwise), and whether it has markers. */
+interface Marks {
+  found: boolean;
+  readonly subject?: string;
+}
+
+function refuse(what: string, path: string, marks: Marks): never {
   throw new InvalidArgumentError(
-    'message',
+    marks.subject ?? 'message',
     `cannot cross a thread or process boundary: ${what} at ${path || 'the top level'}`,
   );
 }
@@ -55,14 +61,14 @@ function refuse(what: string, path: string): never {
  * tells whether the receiver has markers to decode (so plain messages skip
  * the decode walk). Throws `InvalidArgumentError` for what cannot cross.
  */
-export function encode(value: unknown, codec: RefCodec, marks = { found: false }): unknown {
+export function encode(value: unknown, codec: RefCodec, marks: Marks = { found: false }): unknown {
   return encodeValue(value, codec, marks, '', 0);
 }
 
 function encodeValue(
   value: unknown,
   codec: RefCodec,
-  marks: { found: boolean },
+  marks: Marks,
   path: string,
   depth: number,
 ): unknown {
@@ -74,12 +80,12 @@ function encodeValue(
     case 'bigint':
       return value;
     case 'function':
-      return refuse('a function', path);
+      return refuse('a function', path, marks);
     case 'symbol':
-      return refuse('a symbol', path);
+      return refuse('a symbol', path, marks);
   }
   if (value === null) return null;
-  if (depth > 200) refuse('a structure nested over 200 levels', path);
+  if (depth > 200) refuse('a structure nested over 200 levels', path, marks);
   const object = value as object;
   const pid = codec.refPid(object);
   if (pid !== undefined) {
@@ -128,9 +134,9 @@ function encodeValue(
   ) {
     return object;
   }
-  if (object instanceof Promise) refuse('a promise', path);
+  if (object instanceof Promise) refuse('a promise', path, marks);
   if (object instanceof WeakMap || object instanceof WeakSet || object instanceof WeakRef) {
-    refuse('a weak collection', path);
+    refuse('a weak collection', path, marks);
   }
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(object)) {
@@ -145,7 +151,7 @@ function encodeValue(
 function encodeError(
   error: Error,
   codec: RefCodec,
-  marks: { found: boolean },
+  marks: Marks,
   path: string,
   depth: number,
 ): ErrorMark {

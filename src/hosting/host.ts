@@ -113,6 +113,8 @@ export class Host implements RefCodec {
     { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: unknown }
   >();
   #nextAsk = 0;
+  /** Bodies whose module is loading, with the reason they were ended meanwhile, if they were. */
+  readonly #spawning = new Map<number, ExitReason | undefined>();
   /** The host system's runtime, known from the first body: it says who is running. */
   #runtime: { current: { readonly pid: Pid; readonly flags: number } | null } | undefined;
   #out: ToMain[] = [];
@@ -240,6 +242,10 @@ export class Host implements RefCodec {
         this.#deliver(frame);
         return;
       case 'stop': {
+        if (this.#spawning.has(frame.pid)) {
+          this.#spawning.set(frame.pid, this.#reason(frame.reason));
+          return;
+        }
         const body = this.#bodies.get(frame.pid);
         if (body !== undefined) {
           void this.system.stop(body.ref as ActorRef<never>, {
@@ -250,6 +256,10 @@ export class Host implements RefCodec {
         return;
       }
       case 'kill': {
+        if (this.#spawning.has(frame.pid)) {
+          this.#spawning.set(frame.pid, exitReason.killed);
+          return;
+        }
         const body = this.#bodies.get(frame.pid);
         if (body !== undefined) this.system.kill(body.ref as ActorRef<never>);
         return;
@@ -269,14 +279,25 @@ export class Host implements RefCodec {
 
   async #spawn(frame: Extract<ToHost, { op: 'spawn' }>): Promise<void> {
     let body: ActorProcess;
+    this.#spawning.set(frame.pid, undefined);
     try {
       const definition = await importDefinition(frame.module);
+      // Stopped or killed while its module loaded: it never starts.
+      const cancelled = this.#spawning.get(frame.pid);
+      if (!this.#spawning.has(frame.pid) || cancelled !== undefined) {
+        this.#spawning.delete(frame.pid);
+        const reason = cancelled ?? exitReason.killed;
+        this.#post({ op: 'exited', pid: frame.pid, reason: this.#wire(reason) });
+        return;
+      }
+      this.#spawning.delete(frame.pid);
       const args = frame.marked ? decode(frame.args, this) : frame.args;
       // The body takes the pid and parent its stand-in has in the main system.
       const identity: HostedIdentity = { pid: frame.pid, parent: frame.parent };
       const options = { [HOSTED_AS]: identity, ...(args === undefined ? {} : { args }) };
       body = this.system.spawn(definition, options) as unknown as ActorProcess;
     } catch (error) {
+      this.#spawning.delete(frame.pid);
       this.#post({ op: 'exited', pid: frame.pid, reason: this.#wire(exitReason.error(error)) });
       return;
     }

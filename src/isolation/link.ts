@@ -28,13 +28,16 @@ export class HostExitedError extends RuntimeError {
   readonly exitCode: number | null;
 
   constructor(end: HostEnd) {
-    super(
-      'ERR_HOST_EXITED',
-      `the host ${end.how === 'killed' ? 'was terminated' : end.how === 'crashed' ? `crashed: ${end.error?.message ?? 'unknown error'}` : `exited with code ${end.code}${end.signal === null ? '' : ` (${end.signal})`}`}`,
-    );
+    super('ERR_HOST_EXITED', `the host ${describeEnd(end)}`);
     this.how = end.how;
     this.exitCode = end.code;
   }
+}
+
+function describeEnd(end: HostEnd): string {
+  if (end.how === 'killed') return 'was terminated';
+  if (end.how === 'crashed') return `crashed: ${end.error?.message ?? 'unknown error'}`;
+  return end.signal === null ? `exited with code ${end.code}` : `was killed by ${end.signal}`;
 }
 
 /** An address of a pid that is gone: sends are dead letters, asks reject. */
@@ -63,7 +66,10 @@ export class HostLink implements RefCodec {
   /** Main's asks whose answers come from this host, by correlation id. */
   readonly #asks = new Map<number, PendingAsk>();
   #ended: HostEnd | undefined;
-  #reserved = 0;
+  /** Every stand-in placed here that has not ended. */
+  readonly #placed = new Set<number>();
+  /** The size of the ask table at which settled asks are swept out. */
+  #asksAtSweep = 64;
   readonly #onIdle: (link: HostLink) => void;
 
   constructor(main: MainSide, transport: Transport, onIdle: (link: HostLink) => void) {
@@ -76,14 +82,18 @@ export class HostLink implements RefCodec {
     transport.onEnd((end) => this.#hostEnded(end));
   }
 
-  /** How many bodies this host runs or is about to (placed, not started yet). */
+  /** How many stand-ins are placed on this host (started or not yet). */
   get load(): number {
-    return this.#standIns.size + this.#reserved;
+    return this.#placed.size;
   }
 
-  /** Counts a placement whose stand-in has not started its body yet. */
-  reserve(): void {
-    this.#reserved++;
+  /**
+   * Takes `standIn` on, right after it is spawned: however it ends — even
+   * killed before its init ran — its body ends and the host learns it.
+   */
+  adopt(standIn: ActorProcess): void {
+    this.#placed.add(standIn.pid);
+    standIn.hold({ release: () => this.release(standIn) });
   }
 
   get ended(): boolean {
@@ -102,8 +112,20 @@ export class HostLink implements RefCodec {
 
   replyId(value: object): number | undefined {
     if (!(value instanceof PendingAsk)) return undefined;
-    this.#asks.set(value.correlationId, value);
+    this.#remember(value);
     return value.correlationId;
+  }
+
+  /**
+   * Keeps an ask until its answer comes back. Asks that settle otherwise
+   * (timed out, or their port was dropped in the host) are swept out once
+   * the table has doubled since the last sweep, so it never grows unbounded.
+   */
+  #remember(ask: PendingAsk): void {
+    this.#asks.set(ask.correlationId, ask);
+    if (this.#asks.size < this.#asksAtSweep) return;
+    for (const [id, pending] of this.#asks) if (!pending.pending) this.#asks.delete(id);
+    this.#asksAtSweep = Math.max(64, this.#asks.size * 2);
   }
 
   replyOf(id: number): unknown {
@@ -120,8 +142,7 @@ export class HostLink implements RefCodec {
         reason: exitReason.error(new HostExitedError(this.#ended)),
       });
     }
-    if (this.#reserved > 0) this.#reserved--;
-    const marks = { found: false };
+    const marks = { found: false, subject: 'args' };
     const encoded = encode(args, this, marks);
     this.#standIns.set(standIn.pid, standIn);
     this.transport.ref(true);
@@ -158,7 +179,7 @@ export class HostLink implements RefCodec {
     }
     const marks = { found: encoded };
     if (!encoded) body = encode(body, this, marks);
-    if (reply !== undefined) this.#asks.set(reply.correlationId, reply);
+    if (reply !== undefined) this.#remember(reply);
     this.transport.post({
       op: 'send',
       to: standIn.pid,
@@ -181,15 +202,18 @@ export class HostLink implements RefCodec {
 
   /** A placement that never got its stand-in (the spawn failed): a dedicated host ends. */
   abandon(): void {
-    if (this.#reserved > 0) this.#reserved--;
     if (this.load === 0) this.#onIdle(this);
   }
 
   /** The stand-in is gone: the body goes too. */
   release(standIn: ActorProcess): void {
-    if (!this.#standIns.delete(standIn.pid)) return;
-    if (this.#ended === undefined) this.transport.post({ op: 'kill', pid: standIn.pid });
-    if (this.#standIns.size === 0) this.#onIdle(this);
+    if (!this.#placed.delete(standIn.pid)) return;
+    this.#starting.delete(standIn.pid);
+    // A body still running (or still starting: the host cancels it) is killed.
+    if (this.#standIns.delete(standIn.pid) && this.#ended === undefined) {
+      this.transport.post({ op: 'kill', pid: standIn.pid });
+    }
+    if (this.#placed.size === 0) this.#onIdle(this);
   }
 
   // ---- frames from the host ------------------------------------------------
@@ -211,7 +235,6 @@ export class HostLink implements RefCodec {
         // The body ended by itself: its stand-in ends with the same reason (links, monitors, supervisor).
         if (standIn !== undefined) finish(standIn, reason);
         resolveStart?.(reason.kind === 'normal' ? { kind: 'ignored' } : { kind: 'failed', reason });
-        if (this.#standIns.size === 0) this.#onIdle(this);
         return;
       }
       case 'trap':
@@ -274,10 +297,8 @@ export class HostLink implements RefCodec {
 
   #hostEnded(end: HostEnd): void {
     this.#ended = end;
-    const reason =
-      end.how === 'exit' && end.code === 0
-        ? exitReason.shutdown('host exited')
-        : exitReason.error(new HostExitedError(end));
+    // The processes still here did not ask to stop: whatever the code, it is a crash for them.
+    const reason = exitReason.error(new HostExitedError(end));
     const standIns = [...this.#standIns.values()];
     this.#standIns.clear();
     for (const [, resolve] of this.#starting) resolve({ kind: 'failed', reason });

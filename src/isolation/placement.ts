@@ -27,11 +27,7 @@ export class Placements {
   /** The host a new process with `options` runs on. */
   link(options: PlacementOptions, module: ModuleRef): HostLink {
     if (this.#closed) throw new InvalidArgumentError('placement', 'the system has shut down');
-    if (options.placement === 'pool') {
-      const link = this.#poolLink();
-      link.reserve();
-      return link;
-    }
+    if (options.placement === 'pool') return this.#poolLink();
     const transport =
       options.placement === 'process'
         ? processTransport(options.resourceLimits, withCode(options.sandbox, module))

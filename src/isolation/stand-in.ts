@@ -22,8 +22,6 @@ export function standInDefinition(
     label: label ?? module.exportName,
     init(ctx: ActorContext<unknown, unknown>, args: unknown) {
       const p = ctx as unknown as ActorProcess;
-      // However the stand-in ends (even killed), its body ends with it.
-      p.hold({ release: () => link.release(p) });
       // Resolves once the body's init has run; a body that fails to start
       // ends the stand-in with its reason before this settles.
       return link.start(p, module, args).then((outcome) => {

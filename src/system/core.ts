@@ -27,6 +27,7 @@ import type {
   SystemEvent,
 } from '../broker/index.js';
 import { Stream, TopicTable } from '../broker/index.js';
+import { encode, type RefCodec } from '../codec/index.js';
 import {
   InvalidArgumentError,
   NameTakenError,
@@ -175,9 +176,12 @@ export class SystemCore implements Runtime, ProcessHost {
       const holder = this.names.whereis(local.name);
       if (holder !== undefined) throw new NameTakenError(local.name, formatPid(holder.pid));
     }
+    // Arguments that cannot cross are refused now, like a message at `tell`.
+    encode(local.args, PLAIN_REFS, { found: false, subject: 'args' });
     const link = this.placements.link(options, module);
+    let standIn: ActorProcess;
     try {
-      return this.spawnProcess(
+      standIn = this.spawnProcess(
         standInDefinition(link, module, def.label),
         { ...local, copyOnSend: true },
         parent,
@@ -186,6 +190,8 @@ export class SystemCore implements Runtime, ProcessHost {
       link.abandon();
       throw error;
     }
+    link.adopt(standIn);
+    return standIn;
   }
 
   released(p: ActorProcess, _reason: ExitReason): void {
@@ -393,3 +399,11 @@ export class SystemCore implements Runtime, ProcessHost {
     });
   }
 }
+
+/** Checks what can cross a boundary, refs included, without encoding for a host. */
+const PLAIN_REFS: RefCodec = {
+  refPid: (value) => (value instanceof ActorProcess ? value.pid : undefined),
+  refOf: (pid) => pid,
+  replyId: () => undefined,
+  replyOf: (id) => id,
+};
