@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'ERR_MAX_CHILDREN'
   | 'ERR_KEY_TAKEN'
   | 'ERR_HOST_EXITED'
+  | 'ERR_POLICY'
+  | 'ERR_DENIED'
   | 'ERR_CIRCUIT_OPEN';
 
 /**
@@ -340,5 +342,40 @@ export class CircuitOpenError extends RuntimeError {
     );
     this.breaker = breaker;
     this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/**
+ * A security policy is not valid; `field` names the first bad field (an
+ * unknown key included, so a typo never loosens a rule).
+ *
+ * @example
+ * ```ts
+ * loadPolicy({ fs: { raed: ['/srv'] } }); // throws PolicyError, field 'fs.raed'
+ * ```
+ */
+export class PolicyError extends RuntimeError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super('ERR_POLICY', `policy ${field === '' ? '' : `${field}: `}${message}`);
+    this.field = field;
+  }
+}
+
+/**
+ * An operation was refused by the security policy; `reason` says which rule.
+ *
+ * @example
+ * ```ts
+ * await files.ask({ type: 'read', path: '/etc/shadow' }); // rejects DeniedError, code ERR_DENIED
+ * ```
+ */
+export class DeniedError extends RuntimeError {
+  readonly operation: string;
+
+  constructor(operation: string, reason: string) {
+    super('ERR_DENIED', `${operation} denied: ${reason}`);
+    this.operation = operation;
   }
 }

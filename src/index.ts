@@ -48,6 +48,7 @@ export {
   NameTakenError,
   NoProcError,
   NotRepliableError,
+  PolicyError,
   ProcessExitedError,
   RuntimeError,
   StartFailedError,
@@ -88,6 +89,19 @@ export { CircuitBreaker } from './resilience/index.js';
 export type { PoolOptions, RoutingStrategy } from './routing/index.js';
 export { Pool } from './routing/index.js';
 export type { Clock, SchedulerOptions, SchedulerStats } from './scheduler/index.js';
+export type {
+  AuditLine,
+  AuditRecord,
+  AuditVerification,
+  Decision,
+  ExecLimits,
+  ExecPolicy,
+  ExecRule,
+  FsPolicy,
+  SecurityContext,
+  SecurityPolicy,
+} from './security/index.js';
+export { AuditLog, loadPolicy, verifyAuditLog } from './security/index.js';
 export type {
   AutoShutdown,
   BackoffOptions,

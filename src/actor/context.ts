@@ -1,6 +1,7 @@
 import type { Topic } from '../broker/index.js';
 import type { Envelope } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
+import type { SecurityContext } from '../security/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { DemonitorOptions, MonitorRef } from './links.js';
 import type { ActorRef, Address } from './ref.js';
@@ -48,6 +49,12 @@ export interface ActorContext<M, S = undefined> {
   ): ActorRef<M2>;
   /** Stops this process after the current handler returns; `terminate` runs. Default reason `normal`. */
   stop(reason?: ExitReason): void;
+  /**
+   * The security context this process runs under: the system's policy,
+   * narrowed by each ancestor's `security` spawn option and its own. Ports
+   * and file actors check every operation against it.
+   */
+  readonly security: SecurityContext;
   /** An address by registered name, resolved at each send (see `system.named`). */
   named<T>(name: string): Address<T>;
   /** Joins process group `group` once more (OTP `pg:join`); left automatically on exit. */

@@ -1,6 +1,7 @@
 import type { ExitReason } from '../process/index.js';
 import { exitReason } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
+import type { SecurityContext } from '../security/index.js';
 import type { Monitor } from './links.js';
 import type { ActorProcess } from './process.js';
 import type { PendingAsk } from './reply.js';
@@ -34,6 +35,8 @@ export class ProcessExtras {
   monitors: Set<Monitor> | null = null;
   /** Monitors others hold on this process. */
   watchers: Set<Monitor> | null = null;
+  /** Its own security context, when it narrowed its parent's (see `ActorProcess.security`). */
+  security: SecurityContext | undefined = undefined;
   /** The parent's pid in another system (a placed process's body), when it has no local parent. */
   parentPid: number | undefined = undefined;
   /** Service keys, group memberships and subscriptions it holds. */

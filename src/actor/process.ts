@@ -13,6 +13,7 @@ import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { formatPid } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
+import type { SecurityContext } from '../security/index.js';
 import type { ActorContext } from './context.js';
 import type { ActorDefinition } from './definition.js';
 import { demonitor, link, monitor, signalExit, unlink } from './exits.js';
@@ -501,6 +502,11 @@ export class ActorProcess
 
   get parent(): Pid | undefined {
     return this.parentProcess?.pid ?? (this.ext?.parentPid as Pid | undefined);
+  }
+
+  /** Its security context: its own, or inherited from its parent, or the system's. */
+  get security(): SecurityContext {
+    return this.ext?.security ?? this.parentProcess?.security ?? this.runtime.security;
   }
 
   get lastMessageAt(): number | undefined {

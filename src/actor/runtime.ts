@@ -1,6 +1,7 @@
 import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { Pid } from '../process/index.js';
 import type { Clock, Scheduler, TimerQueue } from '../scheduler/index.js';
+import type { AuditLog, SecurityContext } from '../security/index.js';
 import type { PendingAsk } from './reply.js';
 
 /** A process that asks can be aimed at; it tracks them to fail them when it exits. */
@@ -27,6 +28,10 @@ export interface Runtime {
   readonly events: Stream<SystemEvent>;
   /** Default timeout for `ask`, in ms. */
   readonly askTimeout: number;
+  /** The system's own security context (its policy, or none: deny everything). */
+  readonly security: SecurityContext;
+  /** Where operations under a security policy are recorded, when the system has a log. */
+  readonly audit: AuditLog | undefined;
   /** The process whose handler or hook is running now, if any. */
   current: Current | null;
   /**

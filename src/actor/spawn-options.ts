@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { MailboxOptions } from '../mailbox/index.js';
 import { checkMailboxOptions } from '../mailbox/index.js';
+import type { SecurityPolicy } from '../security/index.js';
 
 /**
  * How to spawn one process.
@@ -45,6 +46,12 @@ export interface SpawnOptions<A = undefined> {
   readonly resourceLimits?: ResourceLimits;
   /** Node's permission model for a `process`: what it may read, write and start. */
   readonly sandbox?: Sandbox;
+  /**
+   * A security policy narrowing the one it inherits (its parent's, or the
+   * system's): what it and its children may execute and which files they
+   * may touch. Validated at spawn (`PolicyError` for a bad field).
+   */
+  readonly security?: SecurityPolicy;
 }
 
 /**

@@ -41,6 +41,12 @@ import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
 import { GroupTable, NamedRef, NameTable, ServiceTable } from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
+import {
+  type AuditLog,
+  loadPolicy,
+  SecurityContext,
+  type SecurityPolicy,
+} from '../security/index.js';
 import type { ResolvedOptions } from './options.js';
 
 /**
@@ -66,6 +72,8 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly undeliverable = (message: unknown, address: string): void =>
     this.deadLetter(message, undefined, this.current?.pid, 'unregistered', address);
   current: ActorProcess | null = null;
+  readonly security: SecurityContext;
+  readonly audit: AuditLog | undefined;
   sampleEvery = 0;
   sentLeft = 2 ** 30;
   handledLeft = 2 ** 30;
@@ -82,11 +90,19 @@ export class SystemCore implements Runtime, ProcessHost {
   #placements: Placements | undefined;
   #messageId = 0;
 
-  constructor(options: ResolvedOptions, clock: Clock | undefined) {
+  constructor(
+    options: ResolvedOptions,
+    clock: Clock | undefined,
+    policy?: SecurityPolicy,
+    audit?: AuditLog,
+  ) {
     this.options = options;
     this.clock = clock ?? realClock();
     this.askTimeout = options.askTimeout;
     this.#pids = new PidAllocator(options.firstPid);
+    this.security =
+      policy === undefined ? new SecurityContext([]) : new SecurityContext([loadPolicy(policy)]);
+    this.audit = audit;
     this.timers = new TimerQueue(this.clock, (error) =>
       process.emitWarning(`a timer callback threw: ${String(error)}`, 'AirssysWarning'),
     );
@@ -128,10 +144,15 @@ export class SystemCore implements Runtime, ProcessHost {
         if (holder !== undefined) throw new NameTakenError(options.name, formatPid(holder.pid));
       }
     }
+    const own =
+      options?.security === undefined
+        ? undefined
+        : (parent?.security ?? this.security).narrow(loadPolicy(options.security));
     const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
     const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
     const p = new ActorProcess(this, pid, def, parent, flags);
     if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
+    if (own !== undefined) p.extras().security = own;
     if (options !== undefined) {
       if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
       if (options.args !== undefined) p.extras().args = options.args;

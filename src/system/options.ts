@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Listener, SystemEvent } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
+import type { AuditLog, SecurityPolicy } from '../security/index.js';
 import type { InspectOptions } from './inspection.js';
 
 /**
@@ -35,6 +36,14 @@ export interface SystemOptions {
    * spawns itself never share a pid with its main system's processes.
    */
   readonly firstPid?: number;
+  /**
+   * The system's security policy, which every process's narrows (see
+   * `SpawnOptions.security`). Default: none, so ports and file actors are
+   * denied everything unless a process is given a policy.
+   */
+  readonly security?: SecurityPolicy;
+  /** Where operations under security policies are recorded (an `AuditLog`). */
+  readonly audit?: AuditLog;
   /**
    * An inspector attached from the start, so even the first spawn is seen
    * (see `system.inspect`): a listener, or a listener with its options.

@@ -435,7 +435,9 @@ export class ActorSystem {
  */
 export function createSystem(options?: SystemOptions): ActorSystem {
   const resolved = resolveOptions(options);
-  const system = new ActorSystem(new SystemCore(resolved, options?.clock));
+  const system = new ActorSystem(
+    new SystemCore(resolved, options?.clock, options?.security, options?.audit),
+  );
   const inspect = options?.inspect;
   if (inspect !== undefined) {
     if (typeof inspect === 'function') system.inspect(inspect);

@@ -1,0 +1,216 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import type { ExecLimits, SecurityPolicy } from './policy.js';
+
+/**
+ * A security context: the chain of policies from the system's down to an
+ * actor's own. An operation is allowed only when every policy in the chain
+ * allows it, so a child's context can narrow its parent's but never widen
+ * it. Checks resolve paths first (`..`, symbolic links), so what is checked
+ * is what would be touched.
+ *
+ * @module
+ */
+
+/**
+ * The answer to one check: allowed or not, and why (for errors and the audit log).
+ *
+ * @example
+ * ```ts
+ * const d = context.checkPath('read', '/etc/passwd');
+ * if (!d.allowed) console.log(d.reason);
+ * ```
+ */
+export interface Decision {
+  readonly allowed: boolean;
+  readonly reason: string;
+}
+
+/** A program start, as a port asks for it. */
+export interface ExecRequest {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string | undefined;
+}
+
+/** An allowed program start: what to run and under which limits. */
+export interface ExecPlan extends Decision {
+  readonly executable: string;
+  readonly cwd: string;
+  readonly limits: ExecLimits;
+  readonly runAs: { readonly uid: number; readonly gid: number } | undefined;
+  readonly sandbox: { readonly network: boolean; readonly writable: readonly string[] } | undefined;
+}
+
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+/**
+ * Resolves `path` the way the OS would reach it: absolute, `..` removed,
+ * symbolic links followed as far as the path exists (a file about to be
+ * created resolves through its existing parent).
+ */
+export function resolveReal(path: string): string {
+  let current = resolve(path);
+  const tail: string[] = [];
+  while (!existsSync(current)) {
+    const parent = dirname(current);
+    if (parent === current) break;
+    tail.unshift(basename(current));
+    current = parent;
+  }
+  let real: string;
+  try {
+    real = realpathSync(current);
+  } catch {
+    real = current;
+  }
+  return tail.length === 0 ? real : join(real, ...tail);
+}
+
+function within(path: string, roots: readonly string[]): boolean {
+  return roots.some((root) => {
+    const r = resolveReal(root);
+    return path === r || path.startsWith(r.endsWith(sep) ? r : r + sep);
+  });
+}
+
+/** Finds an executable on `PATH` the way a shell would, or undefined. */
+function which(name: string, path: string | undefined): string | undefined {
+  if (isAbsolute(name)) return existsSync(name) ? name : undefined;
+  if (name.includes('/')) return undefined; // relative paths are never allowed
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function minimum(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+/** A chain of validated policies (see `loadPolicy`). */
+export class SecurityContext {
+  readonly policies: readonly SecurityPolicy[];
+  readonly #redact: readonly RegExp[];
+
+  constructor(policies: readonly SecurityPolicy[]) {
+    this.policies = policies;
+    this.#redact = policies.flatMap((p) => (p.redact ?? []).map((r) => new RegExp(r, 'g')));
+  }
+
+  /** This context narrowed by `policy`: everything must now satisfy both. */
+  narrow(policy: SecurityPolicy): SecurityContext {
+    return new SecurityContext([...this.policies, policy]);
+  }
+
+  /** Whether `op` on `path` is allowed, after resolving it. */
+  checkPath(op: 'read' | 'write', path: string): Decision & { readonly resolved: string } {
+    if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
+      return { ...deny('the path is empty or contains a NUL byte'), resolved: String(path) };
+    }
+    const resolved = resolveReal(path);
+    if (this.policies.length === 0) {
+      return { ...deny(`no policy allows ${op} access (deny by default)`), resolved };
+    }
+    for (const [i, p] of this.policies.entries()) {
+      const roots =
+        op === 'read' ? [...(p.fs?.read ?? []), ...(p.fs?.write ?? [])] : (p.fs?.write ?? []);
+      if (!within(resolved, roots)) {
+        return {
+          ...deny(`${op} of ${resolved} is outside policy ${i}'s fs.${op} roots`),
+          resolved,
+        };
+      }
+    }
+    return { allowed: true, reason: `${op} allowed under the fs.${op} roots`, resolved };
+  }
+
+  /** The smallest read or write size any policy allows (Infinity when none says). */
+  maxBytes(op: 'read' | 'write'): number {
+    let max: number | undefined;
+    for (const p of this.policies) {
+      max = minimum(max, op === 'read' ? p.fs?.maxReadBytes : p.fs?.maxWriteBytes);
+    }
+    return max ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Whether a program start is allowed, and with which limits. */
+  checkExec(request: ExecRequest): ExecPlan | Decision {
+    const [name, ...args] = request.argv;
+    if (name === undefined || name.length === 0) return deny('argv is empty');
+    if (this.policies.length === 0) return deny('no policy allows executing anything');
+    const found = which(name, request.env.PATH ?? process.env.PATH);
+    if (found === undefined) return deny(`${name} is not an absolute path or not found on PATH`);
+    const executable = resolveReal(found);
+    let limits: ExecLimits = {};
+    let runAs: ExecPlan['runAs'];
+    let sandbox: ExecPlan['sandbox'];
+    const cwd = resolveReal(request.cwd ?? process.cwd());
+    for (const [i, p] of this.policies.entries()) {
+      const exec = p.exec;
+      if (exec === undefined) return deny(`policy ${i} allows no execution (no exec section)`);
+      const rule = exec.allow.find((r) => resolveReal(r.path) === executable);
+      if (rule === undefined) return deny(`${executable} is not in policy ${i}'s exec.allow`);
+      if (args.length > (rule.maxArgs ?? (rule.args === undefined ? 0 : 64))) {
+        return deny(`${args.length} arguments exceed policy ${i}'s limit for ${executable}`);
+      }
+      const patterns = (rule.args ?? []).map((a) => new RegExp(`^(?:${a})$`, 'u'));
+      for (const arg of args) {
+        if (arg.includes('\0') || !patterns.some((re) => re.test(arg))) {
+          return deny(`argument ${JSON.stringify(arg)} matches none of policy ${i}'s patterns`);
+        }
+      }
+      for (const key of Object.keys(request.env)) {
+        if (!(exec.env ?? []).includes(key)) {
+          return deny(`environment variable ${key} is not in policy ${i}'s exec.env`);
+        }
+      }
+      if (exec.cwd === undefined ? request.cwd !== undefined : !within(cwd, exec.cwd)) {
+        return deny(`working directory ${cwd} is not allowed by policy ${i}'s exec.cwd`);
+      }
+      const l = exec.limits ?? {};
+      limits = {
+        cpuSeconds: minimum(limits.cpuSeconds, l.cpuSeconds),
+        memoryBytes: minimum(limits.memoryBytes, l.memoryBytes),
+        fileSizeBytes: minimum(limits.fileSizeBytes, l.fileSizeBytes),
+        openFiles: minimum(limits.openFiles, l.openFiles),
+        processes: minimum(limits.processes, l.processes),
+        timeoutMs: minimum(limits.timeoutMs, l.timeoutMs),
+        maxOutputBytes: minimum(limits.maxOutputBytes, l.maxOutputBytes),
+      } as ExecLimits;
+      if (exec.runAs !== undefined) runAs = exec.runAs;
+      if (exec.sandbox !== undefined) {
+        sandbox = {
+          network: (sandbox?.network ?? true) && exec.sandbox.network === true,
+          writable:
+            sandbox === undefined
+              ? (exec.sandbox.writable ?? [])
+              : sandbox.writable.filter((w) => (exec.sandbox?.writable ?? []).includes(w)),
+        };
+      }
+    }
+    return {
+      allowed: true,
+      reason: `${executable} allowed`,
+      executable,
+      cwd,
+      limits,
+      runAs,
+      sandbox,
+    };
+  }
+
+  /** `text` with every redaction rule's matches replaced by `[redacted]`. */
+  redact(text: string): string {
+    let out = text;
+    for (const re of this.#redact) out = out.replace(re, '[redacted]');
+    return out;
+  }
+}
+
+/** The context of no policy at all: everything is denied. */
+export const DENY_ALL = new SecurityContext([]);
