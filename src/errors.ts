@@ -36,6 +36,9 @@ export type ErrorCode =
   | 'ERR_HOST_EXITED'
   | 'ERR_POLICY'
   | 'ERR_DENIED'
+  | 'ERR_PORT_EXIT'
+  | 'ERR_PORT_TIMEOUT'
+  | 'ERR_PORT_OUTPUT_LIMIT'
   | 'ERR_CIRCUIT_OPEN';
 
 /**
@@ -377,5 +380,38 @@ export class DeniedError extends RuntimeError {
   constructor(operation: string, reason: string) {
     super('ERR_DENIED', `${operation} denied: ${reason}`);
     this.operation = operation;
+  }
+}
+
+/**
+ * A port's program ended abnormally; this is the port's exit reason
+ * (`exitReason.error(PortExitError)`), so links, monitors and supervisors
+ * see it like any crash. `code` says how: `ERR_PORT_EXIT` (a non-zero exit
+ * status or a signal; also a program that could not be started),
+ * `ERR_PORT_TIMEOUT` (killed at the policy's `timeoutMs`) or
+ * `ERR_PORT_OUTPUT_LIMIT` (killed at the policy's `maxOutputBytes`).
+ *
+ * @example
+ * ```ts
+ * const reason = await system.exited(portRef);
+ * if (reason.kind === 'error' && reason.error instanceof PortExitError) console.log(reason.error.exitCode);
+ * ```
+ */
+export class PortExitError extends RuntimeError {
+  /** The program's exit status, or null when it was ended by a signal or never ran. */
+  readonly exitCode: number | null;
+  /** The signal that ended the program, if any (e.g. `SIGKILL`). */
+  readonly signal: string | null;
+
+  constructor(
+    code: 'ERR_PORT_EXIT' | 'ERR_PORT_TIMEOUT' | 'ERR_PORT_OUTPUT_LIMIT',
+    message: string,
+    exitCode: number | null = null,
+    signal: string | null = null,
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+    this.exitCode = exitCode;
+    this.signal = signal;
   }
 }

@@ -41,6 +41,7 @@ export {
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  DeniedError,
   InvalidArgumentError,
   InvalidChildSpecError,
   KeyTakenError,
@@ -49,6 +50,7 @@ export {
   NoProcError,
   NotRepliableError,
   PolicyError,
+  PortExitError,
   ProcessExitedError,
   RuntimeError,
   StartFailedError,
@@ -65,6 +67,19 @@ export type {
 } from './mailbox/index.js';
 export { Envelope } from './mailbox/index.js';
 export type { HealthOptions, HealthReport, LoopDelay } from './observe/index.js';
+export type {
+  FileActorOptions,
+  FileEncoding,
+  FileKind,
+  FileRequest,
+  FileStat,
+  PortCommand,
+  PortEvent,
+  PortOptions,
+  PortOutput,
+  PortState,
+} from './os/index.js';
+export { fileActor, port } from './os/index.js';
 export type {
   ErrorExit,
   ExitReason,
@@ -101,7 +116,13 @@ export type {
   SecurityContext,
   SecurityPolicy,
 } from './security/index.js';
-export { AuditLog, loadPolicy, verifyAuditLog } from './security/index.js';
+export {
+  AuditLog,
+  loadPolicy,
+  loadPolicyFile,
+  verifyAuditLog,
+  verifyAuditText,
+} from './security/index.js';
 export type {
   AutoShutdown,
   BackoffOptions,

@@ -1,6 +1,6 @@
 /**
- * The command line of `airssys-rt`: `demo` (the default) and `help`, the
- * demo's flags, and the help text.
+ * The command line of `airssys-rt`: `demo` (the default), `audit verify
+ * FILE` and `help`, the demo's flags, and the help text.
  *
  * @module
  */
@@ -39,8 +39,22 @@ export interface DemoCommand {
 }
 
 /**
- * What the command line asks for: the demo, the help text, or nothing but
- * an error (the caller prints `message` and exits with code 2).
+ * Verify the hash chain of the audit log `file`.
+ *
+ * @example
+ * ```ts
+ * parseCommandLine(['audit', 'verify', 'audit.jsonl']); // { kind: 'audit-verify', file: 'audit.jsonl' }
+ * ```
+ */
+export interface AuditVerifyCommand {
+  readonly kind: 'audit-verify';
+  readonly file: string;
+}
+
+/**
+ * What the command line asks for: the demo, an audit log check, the help
+ * text, or nothing but an error (the caller prints `message` and exits
+ * with code 2).
  *
  * @example
  * ```ts
@@ -50,6 +64,7 @@ export interface DemoCommand {
  */
 export type Command =
   | DemoCommand
+  | AuditVerifyCommand
   | { readonly kind: 'help' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
@@ -63,6 +78,7 @@ export type Command =
  */
 export function helpText(): string {
   return `Usage: airssys-rt [demo] [options]
+       airssys-rt audit verify FILE
 
 Runs the self-healing demo: a supervised pipeline (ingest -> parse -> enrich
 -> store) whose workers crash at random and whose enrichment service goes
@@ -72,6 +88,10 @@ restarts, retries, and jobs lost, which is always 0.
 
 Commands:
   demo                   run the demo (the default; what \`npm start\` runs)
+  audit verify FILE      check the hash chain of an audit log (JSON lines):
+                         prints "ok: N lines" and exits 0 when it is intact,
+                         or "line N: reason" for the first line that was
+                         edited, removed, inserted or moved, and exits 1
   help                   show this help
 
 Options:
@@ -95,6 +115,7 @@ Examples:
   npm start
   npx airssys-rt demo --duration 60 --crash-rate 0.2
   npx airssys-rt demo --seed 42 --no-observer
+  npx airssys-rt audit verify /var/log/airssys-audit.jsonl
 `;
 }
 
@@ -177,6 +198,28 @@ function usageMessage(error: unknown): string {
   return message;
 }
 
+/** `audit verify FILE`: the arguments after `audit`. */
+function auditCommand(args: readonly string[]): Command {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: { help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help === true) return { kind: 'help' };
+  const [sub, file, ...extra] = positionals;
+  if (sub !== 'verify') {
+    throw new UsageError(
+      sub === undefined
+        ? "audit needs a command: 'audit verify FILE'"
+        : `unknown audit command '${sub}' (commands: verify)`,
+    );
+  }
+  if (file === undefined || file === '') throw new UsageError('audit verify needs a FILE');
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
+  return { kind: 'audit-verify', file };
+}
+
 /**
  * Parses the arguments after the program name. Never throws and never
  * exits: a bad command line comes back as a `usage-error`.
@@ -186,10 +229,12 @@ function usageMessage(error: unknown): string {
  * parseCommandLine([]); // { kind: 'demo', flags: { durationMs: 20000, crashRate: 0.05, ... } }
  * parseCommandLine(['demo', '--help']); // { kind: 'help' }
  * parseCommandLine(['--bogus']); // { kind: 'usage-error', message: "unknown option '--bogus'" }
+ * parseCommandLine(['audit', 'verify', 'a.jsonl']); // { kind: 'audit-verify', file: 'a.jsonl' }
  * ```
  */
 export function parseCommandLine(args: readonly string[]): Command {
   try {
+    if (args[0] === 'audit') return auditCommand(args.slice(1));
     const { values, positionals } = parseArgs({
       args: [...args],
       allowPositionals: true,
@@ -206,7 +251,7 @@ export function parseCommandLine(args: readonly string[]): Command {
     });
     const [command = 'demo', ...extra] = positionals;
     if (command !== 'demo' && command !== 'help') {
-      throw new UsageError(`unknown command '${command}' (commands: demo, help)`);
+      throw new UsageError(`unknown command '${command}' (commands: demo, audit, help)`);
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
     if (command === 'help' || values.help === true) return { kind: 'help' };

@@ -3,14 +3,17 @@
  * `airssys-rt` (and `npm start`): the self-healing demo. A supervised
  * pipeline whose workers crash at random and whose enrichment service goes
  * down for a while behind a circuit breaker; every accepted job is still
- * stored exactly once. See `airssys-rt --help`.
+ * stored exactly once. `airssys-rt audit verify FILE` checks an audit
+ * log's hash chain instead (see `./audit.ts`). See `airssys-rt --help`.
  *
- * Exit codes: 0 when every job was accounted for, 1 when not (or the demo
- * failed), 2 for a bad command line, 130 for a second Ctrl-C.
+ * Exit codes: 0 when every job was accounted for (or the audit log is
+ * intact), 1 when not (or the demo failed, or the log is broken), 2 for a
+ * bad command line or an unreadable log, 130 for a second Ctrl-C.
  *
  * @module
  */
 import { helpText, parseCommandLine } from './args.js';
+import { verifyAuditCommand } from './audit.js';
 import { runDemo } from './demo/index.js';
 import { consoleReporter, formatSummary } from './report.js';
 
@@ -33,6 +36,12 @@ async function main(args: readonly string[]): Promise<number> {
   if (command.kind === 'usage-error') {
     process.stderr.write(`airssys-rt: ${command.message}\nTry 'airssys-rt --help'.\n`);
     return 2;
+  }
+  if (command.kind === 'audit-verify') {
+    return verifyAuditCommand(command.file, {
+      out: (text) => process.stdout.write(text),
+      err: (text) => process.stderr.write(text),
+    });
   }
   const { flags } = command;
   const live = process.stdout.isTTY === true && !process.env.CI;

@@ -44,6 +44,9 @@ export interface ExecPlan extends Decision {
 
 const deny = (reason: string): Decision => ({ allowed: false, reason });
 
+/** Longest path checked (Linux's PATH_MAX); a longer one is denied unresolved. */
+const MAX_PATH = 4096;
+
 /**
  * Resolves `path` the way the OS would reach it: absolute, `..` removed,
  * symbolic links followed as far as the path exists (a file about to be
@@ -111,6 +114,10 @@ export class SecurityContext {
   checkPath(op: 'read' | 'write', path: string): Decision & { readonly resolved: string } {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
       return { ...deny('the path is empty or contains a NUL byte'), resolved: String(path) };
+    }
+    if (path.length > MAX_PATH) {
+      // Refused before resolving: walking up a huge path costs time and stack.
+      return { ...deny(`the path is longer than ${MAX_PATH} characters`), resolved: path };
     }
     const resolved = resolveReal(path);
     if (this.policies.length === 0) {
@@ -182,7 +189,15 @@ export class SecurityContext {
         timeoutMs: minimum(limits.timeoutMs, l.timeoutMs),
         maxOutputBytes: minimum(limits.maxOutputBytes, l.maxOutputBytes),
       } as ExecLimits;
-      if (exec.runAs !== undefined) runAs = exec.runAs;
+      if (exec.runAs !== undefined) {
+        // Switching users is not narrowing: every policy that names one must name the same.
+        if (runAs !== undefined && (runAs.uid !== exec.runAs.uid || runAs.gid !== exec.runAs.gid)) {
+          return deny(
+            `policy ${i}'s exec.runAs ${exec.runAs.uid}:${exec.runAs.gid} differs from an enclosing policy's ${runAs.uid}:${runAs.gid}`,
+          );
+        }
+        runAs = exec.runAs;
+      }
       if (exec.sandbox !== undefined) {
         sandbox = {
           network: (sandbox?.network ?? true) && exec.sandbox.network === true,

@@ -177,7 +177,7 @@ const SHAPE: Shape = {
     object(value, at, {
       allow: (v, a) => {
         if (!Array.isArray(v)) fail(a, 'must be an array of rules');
-        v.forEach((rule, i) => execRule(rule, `${a}[${i}]`));
+        for (const [i, rule] of v.entries()) execRule(rule, `${a}[${i}]`);
       },
       shell: flag,
       env: names,

@@ -1,0 +1,14 @@
+export type { Attempter } from './file-attempt.js';
+export { Attempt } from './file-attempt.js';
+export type { FileKind } from './file-io.js';
+export { ioError, kindOf, openedAt, openedPath, openNoFollow, readBounded } from './file-io.js';
+export type { FileActorOptions, FileEncoding, FileRequest, FileStat } from './files.js';
+export { fileActor } from './files.js';
+export type { Launch, LaunchRefusal, LaunchTools } from './launch.js';
+export { buildLaunch, bwrapArgs, findTool, findTools, killGroup, prlimitFlags } from './launch.js';
+export type { PortOutput, PumpOptions } from './port-output.js';
+export { OutputPump } from './port-output.js';
+export type { RunOptions } from './port-run.js';
+export { PortRun } from './port-run.js';
+export type { PortCommand, PortEvent, PortOptions, PortState } from './ports.js';
+export { port } from './ports.js';
