@@ -1,7 +1,7 @@
 import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { Pid } from '../process/index.js';
 import type { Clock, Scheduler, TimerQueue } from '../scheduler/index.js';
-import type { AuditLog, SecurityContext } from '../security/index.js';
+import type { AuditSink, SecurityContext } from '../security/index.js';
 import type { PendingAsk } from './reply.js';
 
 /** A process that asks can be aimed at; it tracks them to fail them when it exits. */
@@ -31,7 +31,7 @@ export interface Runtime {
   /** The system's own security context (its policy, or none: deny everything). */
   readonly security: SecurityContext;
   /** Where operations under a security policy are recorded, when the system has a log. */
-  readonly audit: AuditLog | undefined;
+  readonly audit: AuditSink | undefined;
   /** The process whose handler or hook is running now, if any. */
   current: Current | null;
   /**

@@ -65,6 +65,8 @@ export const HOSTED_AS: unique symbol = Symbol('airssys.hostedAs');
 export interface HostedIdentity {
   readonly pid: number;
   readonly parent: number | undefined;
+  /** The stand-in's policy chain: the body runs under exactly the same context. */
+  readonly security: readonly SecurityPolicy[];
 }
 
 /**

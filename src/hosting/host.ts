@@ -103,7 +103,19 @@ export class WireReply implements Reply<unknown> {
 /** One host: its system, its bodies, and the frames it owes the main system. */
 export class Host implements RefCodec {
   /** Its own processes are numbered from 2^30, far from the main system's pids. */
-  readonly system = createSystem({ name: 'host', firstPid: 2 ** 30 });
+  readonly system = createSystem({
+    name: 'host',
+    firstPid: 2 ** 30,
+    // What bodies attempt under their policies is recorded in the main system's log.
+    audit: {
+      record: (record) => {
+        const seq = ++this.#audited;
+        this.#post({ op: 'audit', seq, record });
+        return seq;
+      },
+    },
+  });
+  #audited = 0;
   readonly #channel: HostChannel;
   readonly #bodies = new Map<number, ActorProcess>();
   readonly #mainPid = new Map<ActorProcess, number>();
@@ -293,7 +305,11 @@ export class Host implements RefCodec {
       this.#spawning.delete(frame.pid);
       const args = frame.marked ? decode(frame.args, this) : frame.args;
       // The body takes the pid and parent its stand-in has in the main system.
-      const identity: HostedIdentity = { pid: frame.pid, parent: frame.parent };
+      const identity: HostedIdentity = {
+        pid: frame.pid,
+        parent: frame.parent,
+        security: frame.security,
+      };
       const options = { [HOSTED_AS]: identity, ...(args === undefined ? {} : { args }) };
       body = this.system.spawn(definition, options) as unknown as ActorProcess;
     } catch (error) {

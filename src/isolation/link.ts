@@ -5,6 +5,7 @@ import { decode, encode } from '../codec/index.js';
 import { NoProcError, RuntimeError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
+import type { AuditSink } from '../security/index.js';
 import type { ModuleRef, ToMain, WireReason } from './protocol.js';
 import type { HostEnd, Transport } from './transport.js';
 
@@ -20,6 +21,8 @@ import type { HostEnd, Transport } from './transport.js';
 export interface MainSide {
   lookup(pid: Pid): ActorProcess | undefined;
   current: ActorProcess | null;
+  /** Where bodies' audit records end up. */
+  readonly audit: AuditSink | undefined;
 }
 
 /** A host ended (crash, out of memory, kill): the reason every body it ran exits with. */
@@ -66,6 +69,8 @@ export class HostLink implements RefCodec {
   /** Main's asks whose answers come from this host, by correlation id. */
   readonly #asks = new Map<number, PendingAsk>();
   #ended: HostEnd | undefined;
+  /** Host audit seq → main audit seq, for attempts whose outcome is still to come. */
+  readonly #auditSeqs = new Map<number, number>();
   /** Every stand-in placed here that has not ended. */
   readonly #placed = new Set<number>();
   /** The size of the ask table at which settled asks are swept out. */
@@ -152,6 +157,7 @@ export class HostLink implements RefCodec {
         op: 'spawn',
         pid: standIn.pid,
         parent: standIn.parent,
+        security: standIn.security.policies,
         module,
         args: encoded,
         marked: marks.found,
@@ -235,6 +241,16 @@ export class HostLink implements RefCodec {
         // The body ended by itself: its stand-in ends with the same reason (links, monitors, supervisor).
         if (standIn !== undefined) finish(standIn, reason);
         resolveStart?.(reason.kind === 'normal' ? { kind: 'ignored' } : { kind: 'failed', reason });
+        return;
+      }
+      case 'audit': {
+        // The host numbers its records; an outcome's `of` is translated to the main log's seq.
+        const audit = this.#main.audit;
+        if (audit === undefined) return;
+        const of = frame.record.of === undefined ? undefined : this.#auditSeqs.get(frame.record.of);
+        if (frame.record.of !== undefined) this.#auditSeqs.delete(frame.record.of);
+        const seq = audit.record(of === undefined ? frame.record : { ...frame.record, of });
+        if (frame.record.decision === 'allow') this.#auditSeqs.set(frame.seq, seq);
         return;
       }
       case 'trap':

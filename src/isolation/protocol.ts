@@ -1,3 +1,5 @@
+import type { AuditRecord, SecurityPolicy } from '../security/index.js';
+
 /**
  * The wire protocol between a system and a host (a worker thread or a
  * child process running hosted actors). Every frame is a plain object that
@@ -26,6 +28,8 @@ export type ToHost =
       readonly pid: number;
       /** The stand-in's parent, which the body reports as `ctx.parent`. */
       readonly parent: number | undefined;
+      /** The stand-in's security policies: the body runs under the same context. */
+      readonly security: readonly SecurityPolicy[];
       readonly module: ModuleRef;
       readonly args: unknown;
       readonly marked: boolean;
@@ -83,6 +87,8 @@ export type ToMain =
       readonly value: unknown;
       readonly marked: boolean;
     }
+  /** An operation a body attempted under its policy, for the main system's audit log. */
+  | { readonly op: 'audit'; readonly seq: number; readonly record: AuditRecord }
   /** A hosted actor changed a flag that main mirrors on its stand-in. */
   | { readonly op: 'trap'; readonly pid: number; readonly on: boolean };
 

@@ -1,5 +1,5 @@
 import { DeniedError, InvalidArgumentError } from '../errors.js';
-import type { AuditLog, SecurityContext } from '../security/index.js';
+import type { AuditSink, SecurityContext } from '../security/index.js';
 
 /**
  * One file operation as the audit log sees it: its decision line (allow or
@@ -31,7 +31,7 @@ export interface Attempter {
   readonly actor: string;
   readonly pid: number;
   readonly security: SecurityContext;
-  readonly audit: AuditLog | undefined;
+  readonly audit: AuditSink | undefined;
 }
 
 /**

@@ -4,7 +4,7 @@ import { DeniedError, InvalidArgumentError } from '../errors.js';
 import { exitReason, formatPid, type Pid } from '../process/index.js';
 import type { Clock } from '../scheduler/index.js';
 import type {
-  AuditLog,
+  AuditSink,
   Decision,
   ExecPlan,
   ExecRequest,
@@ -108,7 +108,7 @@ export interface PortState {
 /** The parts of the process behind `ctx` a port uses (present on in-thread processes). */
 interface Internals {
   readonly runtime?: {
-    readonly audit?: AuditLog | undefined;
+    readonly audit?: AuditSink | undefined;
     readonly clock?: Clock;
     deadLetter?(message: unknown, target: Pid, sender: Pid | undefined, reason: 'unexpected'): void;
   };

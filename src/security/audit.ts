@@ -32,6 +32,19 @@ export interface AuditRecord {
   readonly of?: number;
 }
 
+/**
+ * Where audit records go: an `AuditLog`, or (inside a host) a forwarder to
+ * the main system's log. Returns the record's `seq`.
+ *
+ * @example
+ * ```ts
+ * const sink: AuditSink = new AuditLog({ file: 'audit.jsonl' });
+ * ```
+ */
+export interface AuditSink {
+  record(record: AuditRecord): number;
+}
+
 /** A line as written: the record plus its place in the chain. */
 export interface AuditLine extends AuditRecord {
   readonly seq: number;
@@ -57,7 +70,7 @@ function hashOf(prev: string, body: string): string {
  * const system = createSystem({ audit });
  * ```
  */
-export class AuditLog {
+export class AuditLog implements AuditSink {
   readonly #fd: number | undefined;
   readonly #keep: number;
   readonly #recent: AuditLine[] = [];

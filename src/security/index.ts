@@ -1,4 +1,4 @@
-export type { AuditLine, AuditRecord, AuditVerification } from './audit.js';
+export type { AuditLine, AuditRecord, AuditSink, AuditVerification } from './audit.js';
 export { AuditLog, verifyAuditLog, verifyAuditText } from './audit.js';
 export type { Decision, ExecPlan, ExecRequest } from './context.js';
 export { DENY_ALL, resolveReal, SecurityContext } from './context.js';

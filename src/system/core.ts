@@ -42,7 +42,7 @@ import { GroupTable, NamedRef, NameTable, ServiceTable } from '../registry/index
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import {
-  type AuditLog,
+  type AuditSink,
   loadPolicy,
   SecurityContext,
   type SecurityPolicy,
@@ -73,7 +73,7 @@ export class SystemCore implements Runtime, ProcessHost {
     this.deadLetter(message, undefined, this.current?.pid, 'unregistered', address);
   current: ActorProcess | null = null;
   readonly security: SecurityContext;
-  readonly audit: AuditLog | undefined;
+  readonly audit: AuditSink | undefined;
   sampleEvery = 0;
   sentLeft = 2 ** 30;
   handledLeft = 2 ** 30;
@@ -94,7 +94,7 @@ export class SystemCore implements Runtime, ProcessHost {
     options: ResolvedOptions,
     clock: Clock | undefined,
     policy?: SecurityPolicy,
-    audit?: AuditLog,
+    audit?: AuditSink,
   ) {
     this.options = options;
     this.clock = clock ?? realClock();
@@ -153,6 +153,11 @@ export class SystemCore implements Runtime, ProcessHost {
     const p = new ActorProcess(this, pid, def, parent, flags);
     if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
     if (own !== undefined) p.extras().security = own;
+    else if (hosted !== undefined && hosted.security.length > 0) {
+      p.extras().security = new SecurityContext(
+        hosted.security.map((policy) => loadPolicy(policy)),
+      );
+    }
     if (options !== undefined) {
       if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
       if (options.args !== undefined) p.extras().args = options.args;

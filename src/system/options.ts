@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Listener, SystemEvent } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
-import type { AuditLog, SecurityPolicy } from '../security/index.js';
+import type { AuditSink, SecurityPolicy } from '../security/index.js';
 import type { InspectOptions } from './inspection.js';
 
 /**
@@ -43,7 +43,7 @@ export interface SystemOptions {
    */
   readonly security?: SecurityPolicy;
   /** Where operations under security policies are recorded (an `AuditLog`). */
-  readonly audit?: AuditLog;
+  readonly audit?: AuditSink;
   /**
    * An inspector attached from the start, so even the first spawn is seen
    * (see `system.inspect`): a listener, or a listener with its options.
