@@ -525,4 +525,88 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     ],
     timeoutSec: 180,
   },
+  {
+    name: 'os-port',
+    title: "os: port round trip (a line to `cat` and back, 10k sequential, mode 'lines')",
+    script: 'os-port.js',
+    n: 10_000,
+    erlang: {
+      skip: 'no OS-process port comparison in the brief; baseline = bare spawn("cat")',
+    },
+    metrics: [
+      { key: 'p50Us', label: 'round trip p50 ↓', unit: 'us', higherIsBetter: false },
+      { key: 'p99Us', label: 'round trip p99 ↓', unit: 'us', higherIsBetter: false },
+      { key: 'meanUs', label: 'round trip mean ↓', unit: 'us', higherIsBetter: false },
+    ],
+    timeoutSec: 120,
+  },
+  {
+    name: 'os-policy',
+    title: 'os: security policy checks (100k per kind)',
+    script: 'os-policy.js',
+    n: 100_000,
+    erlang: { skip: 'none: no Erlang counterpart; baseline = path.resolve + startsWith' },
+    metrics: [
+      {
+        key: 'pathAllowedUs',
+        label: "checkPath('read'), allowed ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'pathOutsideUs',
+        label: "checkPath('read'), denied: outside the root ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'pathSymlinkUs',
+        label:
+          "checkPath('read'), denied: symlink under the root leading out (baseline allows it) ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'pathChainUs',
+        label: "checkPath('read'), allowed, 2-policy chain (system + actor) ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'execAllowedUs',
+        label: 'checkExec, allowed `cat <file>` with cwd (no baseline) ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 120,
+  },
+  {
+    name: 'os-audit',
+    title: 'os: audit log (100k appends)',
+    script: 'os-audit.js',
+    n: 100_000,
+    erlang: { skip: 'none: no Erlang counterpart; baseline = un-chained JSON lines' },
+    metrics: [
+      {
+        key: 'fileAppendsPerSec',
+        label: 'record, to a file (writeSync per line): appends/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'memoryAppendsPerSec',
+        label: 'record, in memory only: appends/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'verifyLinesPerSec',
+        label: 'verifyAuditText (baseline: JSON.parse + seq): lines/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+    ],
+    timeoutSec: 120,
+  },
 ];

@@ -227,7 +227,7 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
       }
       const audit = internals.runtime?.audit;
       const args = request.argv.map((a) => cut(security.redact(a)));
-      const reason = security.redact(decision.reason);
+      const reason = cut(security.redact(decision.reason));
       const seq = audit?.record({
         actor: label,
         pid: ctx.pid,

@@ -93,7 +93,7 @@ export class AuditLog implements AuditSink {
 
   /** Appends one line; returns its `seq`. */
   record(record: AuditRecord): number {
-    const seq = ++this.#seq;
+    const seq = this.#seq + 1;
     const body = JSON.stringify({
       seq,
       time: new Date().toISOString(),
@@ -102,8 +102,10 @@ export class AuditLog implements AuditSink {
     });
     const hash = hashOf(this.#prev, body);
     const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
-    this.#prev = hash;
+    // The chain moves on only once the line is written: a failed write does not break it.
     if (this.#fd !== undefined) writeSync(this.#fd, `${line}\n`);
+    this.#seq = seq;
+    this.#prev = hash;
     this.#recent.push(JSON.parse(line) as AuditLine);
     if (this.#recent.length > this.#keep) this.#recent.shift();
     return seq;

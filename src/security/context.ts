@@ -77,6 +77,11 @@ function within(path: string, roots: readonly string[]): boolean {
   });
 }
 
+/** `path` with its directories resolved (symbolic links, `..`) but its last name kept. */
+function keepName(path: string): string {
+  return join(resolveReal(dirname(path)), basename(path));
+}
+
 /** Finds an executable on `PATH` the way a shell would, or undefined. */
 function which(name: string, path: string | undefined): string | undefined {
   if (isAbsolute(name)) return existsSync(name) ? name : undefined;
@@ -101,7 +106,7 @@ export class SecurityContext {
   readonly #redact: readonly RegExp[];
 
   constructor(policies: readonly SecurityPolicy[]) {
-    this.policies = policies;
+    this.policies = Object.freeze([...policies]);
     this.#redact = policies.flatMap((p) => (p.redact ?? []).map((r) => new RegExp(r, 'g')));
   }
 
@@ -152,7 +157,9 @@ export class SecurityContext {
     if (this.policies.length === 0) return deny('no policy allows executing anything');
     const found = which(name, request.env.PATH ?? process.env.PATH);
     if (found === undefined) return deny(`${name} is not an absolute path or not found on PATH`);
-    const executable = resolveReal(found);
+    // Directories are resolved, the program's own name is not: an allowed
+    // `rbash` (a link to bash that behaves by its name) does not allow `bash`.
+    const executable = keepName(found);
     let limits: ExecLimits = {};
     let runAs: ExecPlan['runAs'];
     let sandbox: ExecPlan['sandbox'];
@@ -160,7 +167,7 @@ export class SecurityContext {
     for (const [i, p] of this.policies.entries()) {
       const exec = p.exec;
       if (exec === undefined) return deny(`policy ${i} allows no execution (no exec section)`);
-      const rule = exec.allow.find((r) => resolveReal(r.path) === executable);
+      const rule = exec.allow.find((r) => keepName(r.path) === executable);
       if (rule === undefined) return deny(`${executable} is not in policy ${i}'s exec.allow`);
       if (args.length > (rule.maxArgs ?? (rule.args === undefined ? 0 : 64))) {
         return deny(`${args.length} arguments exceed policy ${i}'s limit for ${executable}`);
@@ -168,7 +175,9 @@ export class SecurityContext {
       const patterns = (rule.args ?? []).map((a) => new RegExp(`^(?:${a})$`, 'u'));
       for (const arg of args) {
         if (arg.includes('\0') || !patterns.some((re) => re.test(arg))) {
-          return deny(`argument ${JSON.stringify(arg)} matches none of policy ${i}'s patterns`);
+          // The argument itself stays out of the reason: it may hold a secret.
+          const n = args.indexOf(arg) + 1;
+          return deny(`argument ${n} matches none of policy ${i}'s patterns`);
         }
       }
       for (const key of Object.keys(request.env)) {

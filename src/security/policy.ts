@@ -148,7 +148,8 @@ const patterns = (value: unknown, at: string): void => {
   value.forEach((p, i) => {
     if (typeof p !== 'string') fail(`${at}[${i}]`, 'must be a string');
     try {
-      new RegExp(p);
+      // Compiled exactly as the checks compile them (anchored, unicode).
+      new RegExp(`^(?:${p})$`, 'u');
     } catch (error) {
       fail(`${at}[${i}]`, `is not a regular expression: ${(error as Error).message}`);
     }

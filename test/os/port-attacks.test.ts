@@ -92,7 +92,7 @@ describe('port attacks', () => {
       { exec: { allow: [CAT], env: ['PATH'] } },
       { argv: ['cat', '/etc/hostname'], env: { PATH: join(dir, 'bin') } },
     );
-    assert.match(error.message, /\/usr\/bin\/rm is not in/);
+    assert.match(error.message, /bin\/cat is not in/, 'the link itself is checked, not its target');
     remove();
   });
 

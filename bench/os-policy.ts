@@ -1,0 +1,4 @@
+/** The policy part of the OS benchmarks (see os.ts). */
+import { osMain } from './os.js';
+
+osMain('policy');
