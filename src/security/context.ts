@@ -55,19 +55,18 @@ const MAX_PATH = 4096;
 export function resolveReal(path: string): string {
   let current = resolve(path);
   const tail: string[] = [];
-  while (!existsSync(current)) {
-    const parent = dirname(current);
-    if (parent === current) break;
-    tail.unshift(basename(current));
-    current = parent;
+  // The native realpath (one system call) on the longest part that exists.
+  for (;;) {
+    try {
+      const real = realpathSync.native(current);
+      return tail.length === 0 ? real : join(real, ...tail);
+    } catch {
+      const parent = dirname(current);
+      if (parent === current) return tail.length === 0 ? current : join(current, ...tail);
+      tail.unshift(basename(current));
+      current = parent;
+    }
   }
-  let real: string;
-  try {
-    real = realpathSync(current);
-  } catch {
-    real = current;
-  }
-  return tail.length === 0 ? real : join(real, ...tail);
 }
 
 function within(path: string, roots: readonly string[]): boolean {
