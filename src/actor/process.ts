@@ -1,12 +1,6 @@
 import type { Topic } from '../broker/index.js';
 import { topicName } from '../broker/index.js';
-import {
-  CallingSelfError,
-  CallTimeoutError,
-  InvalidArgumentError,
-  NoProcError,
-  NotRepliableError,
-} from '../errors.js';
+import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
@@ -14,6 +8,7 @@ import { formatPid } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import type { SecurityContext } from '../security/index.js';
+import { askProcess } from './ask.js';
 import type { ActorContext } from './context.js';
 import type { ActorDefinition } from './definition.js';
 import { demonitor, link, monitor, signalExit, unlink } from './exits.js';
@@ -39,14 +34,20 @@ import {
   requestStop,
   runInit,
 } from './lifecycle.js';
-import { type DemonitorOptions, isRuntimeMessage, Monitor, type MonitorRef } from './links.js';
+import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
 import { applyOverflow } from './overflow.js';
 import type { ActorRef, Address, AskOptions } from './ref.js';
-import { PendingAsk } from './reply.js';
+import type { PendingAsk } from './reply.js';
 import type { Runtime } from './runtime.js';
 import { checkSendOptions, copyMessage, ENCODE_MESSAGE } from './send-checks.js';
 import type { SpawnOptions } from './spawn-options.js';
-import { MessageTimer, type TimerHost, type TimerRef } from './timer.js';
+import {
+  deliverTimerMessage,
+  MessageTimer,
+  startProcessTimer,
+  type TimerHost,
+  type TimerRef,
+} from './timer.js';
 
 /**
  * One process: its record, its mailbox, the context its handlers see, and
@@ -248,55 +249,7 @@ export class ActorProcess
 
   /** Request-reply: see {@link ActorRef.ask}. */
   ask(request: unknown, options?: AskOptions): Promise<never> {
-    const runtime = this.runtime;
-    if (request === null || typeof request !== 'object' || Array.isArray(request)) {
-      return Promise.reject(
-        new NotRepliableError('ask needs a plain object request to carry a reply port'),
-      );
-    }
-    if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
-    if (runtime.current === this) return Promise.reject(new CallingSelfError(formatPid(this.pid)));
-    let timeout = options?.timeout ?? runtime.askTimeout;
-    if (typeof timeout !== 'number' || !(timeout >= 0)) {
-      return Promise.reject(
-        new InvalidArgumentError('timeout', 'must be a number >= 0 or Infinity'),
-      );
-    }
-    const deadline = options?.deadline;
-    if (deadline !== undefined) {
-      if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
-        return Promise.reject(new InvalidArgumentError('deadline', 'must be a clock time in ms'));
-      }
-      timeout = Math.min(timeout, Math.max(0, deadline - runtime.clock.now()));
-    }
-    return new Promise<never>((resolve, reject) => {
-      const pending = new PendingAsk(
-        runtime,
-        this,
-        timeout,
-        resolve as (value: unknown) => void,
-        reject,
-      );
-      const head = this.extras().asks;
-      pending.next = head;
-      if (head !== null) head.prev = pending;
-      (this.ext as ProcessExtras).asks = pending;
-      if (timeout !== Number.POSITIVE_INFINITY) runtime.timers.schedule(pending, timeout);
-      try {
-        // The request is copied before the reply port joins it: a port must stay itself.
-        const copy = (this.flags & COPY_ON_SEND) !== 0;
-        const body = (copy ? this.#copy(request) : request) as object;
-        const withReply = { ...body, reply: pending };
-        const wantsEnvelope = options !== undefined || (this.flags & ENVELOPES) !== 0;
-        this.deliver(
-          withReply,
-          wantsEnvelope ? { ...options, correlationId: pending.correlationId } : undefined,
-          copy,
-        );
-      } catch (error) {
-        pending.fail(error);
-      }
-    });
+    return askProcess(this, request, options);
   }
 
   /** Removes an ask from this process's pending list (it was answered or timed out). */
@@ -318,14 +271,14 @@ export class ActorProcess
   ): unknown {
     const runtime = this.runtime;
     let body = message;
-    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = this.#copy(message);
+    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = this.copyForSend(message);
     if (options === undefined && (this.flags & ENVELOPES) === 0) return body;
     if (options !== undefined) checkSendOptions(options);
     return new Envelope(runtime.nextMessageId(), body, sender, runtime.clock.now(), options);
   }
 
   /** The copy `copyOnSend` makes: the definition's own encoding, or a structured clone. */
-  #copy(message: unknown): unknown {
+  copyForSend(message: unknown): unknown {
     const encodeMessage = (this.def as { [ENCODE_MESSAGE]?: (m: unknown) => unknown })[
       ENCODE_MESSAGE
     ];
@@ -449,22 +402,7 @@ export class ActorProcess
   // ---- timers --------------------------------------------------------------
 
   deliverFromTimer(message: unknown): boolean {
-    if ((this.flags & DEAD) !== 0) return false;
-    const runtime = this.runtime;
-    const previous = runtime.current;
-    runtime.current = null; // a timer's message has no sender
-    try {
-      if (isRuntimeMessage(message)) this.enqueueRuntimeMessage(message, undefined);
-      else this.deliver(message, undefined);
-    } catch {
-      // A full reject/backpressure mailbox refuses a timer message: it is
-      // counted as rejected and reported as overflow. No sender can catch
-      // the error, so the message is dropped as a dead letter, not lost.
-      runtime.deadLetter(message, this.pid, undefined, 'dropped-newest');
-    } finally {
-      runtime.current = previous;
-    }
-    return true;
+    return deliverTimerMessage(this, message);
   }
 
   trackTimer(timer: MessageTimer): void {
@@ -652,30 +590,15 @@ export class ActorProcess
   }
 
   sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
-    return this.#timer(delayMs, message, to, 0);
+    return startProcessTimer(this, delayMs, message, to, 0);
   }
 
   sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
     if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
-    return this.#timer(intervalMs, message, to, intervalMs);
+    return startProcessTimer(this, intervalMs, message, to, intervalMs);
   }
 
   cancelTimer(timer: TimerRef): number | false {
     return timer instanceof MessageTimer && timer.cancelIn(this.runtime.timers);
-  }
-
-  #timer(
-    delayMs: number,
-    message: unknown,
-    to: ActorRef<unknown> | undefined,
-    interval: number,
-  ): TimerRef {
-    if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-      throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-    }
-    if (message === undefined)
-      throw new InvalidArgumentError('message', 'undefined is not a message');
-    const dest = to === undefined ? this : this.runtime.resolveLocal(to);
-    return this.runtime.startTimer(message, dest, this, delayMs, interval);
   }
 }

@@ -1,4 +1,8 @@
+import { InvalidArgumentError } from '../errors.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
+import { isRuntimeMessage } from './links.js';
+import type { ActorProcess } from './process.js';
+import type { ActorRef } from './ref.js';
 
 /**
  * A handle to a timer made by `sendAfter` or `sendInterval`.
@@ -74,4 +78,44 @@ export class MessageTimer extends TimerEntry implements TimerRef {
     this.#to.untrackTimer(this);
     this.#owner?.untrackTimer(this);
   }
+}
+
+/**
+ * Starts a timer owned by `p` that sends `message` to `to` (default `p`)
+ * after `delayMs`, then every `interval` ms when it is above 0.
+ */
+export function startProcessTimer(
+  p: ActorProcess,
+  delayMs: number,
+  message: unknown,
+  to: ActorRef<unknown> | undefined,
+  interval: number,
+): TimerRef {
+  if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
+    throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
+  }
+  if (message === undefined)
+    throw new InvalidArgumentError('message', 'undefined is not a message');
+  const dest = to === undefined ? p : p.runtime.resolveLocal(to);
+  return p.runtime.startTimer(message, dest, p, delayMs, interval);
+}
+
+/** Delivers a timer's message to `p`, with no sender; false when `p` has exited. */
+export function deliverTimerMessage(p: ActorProcess, message: unknown): boolean {
+  if (!p.alive) return false;
+  const runtime = p.runtime;
+  const previous = runtime.current;
+  runtime.current = null; // a timer's message has no sender
+  try {
+    if (isRuntimeMessage(message)) p.enqueueRuntimeMessage(message, undefined);
+    else p.deliver(message, undefined);
+  } catch {
+    // A full reject/backpressure mailbox refuses a timer message: it is
+    // counted as rejected and reported as overflow. No sender can catch
+    // the error, so the message is dropped as a dead letter, not lost.
+    runtime.deadLetter(message, p.pid, undefined, 'dropped-newest');
+  } finally {
+    runtime.current = previous;
+  }
+  return true;
 }

@@ -1,0 +1,72 @@
+import {
+  CallingSelfError,
+  InvalidArgumentError,
+  NoProcError,
+  NotRepliableError,
+} from '../errors.js';
+import { formatPid } from '../process/index.js';
+import type { ProcessExtras } from './extras.js';
+import { COPY_ON_SEND, DEAD, ENVELOPES } from './flags.js';
+import type { ActorProcess } from './process.js';
+import type { AskOptions } from './ref.js';
+import { PendingAsk } from './reply.js';
+
+/**
+ * Request-reply (see `ActorRef.ask`): a reply port joins the request, the
+ * ask is tracked by its target (so the target's exit fails it at once) and
+ * timed out on the system's timer queue; a deadline carried from an earlier
+ * request shortens the timeout.
+ */
+export function askProcess(
+  p: ActorProcess,
+  request: unknown,
+  options: AskOptions | undefined,
+): Promise<never> {
+  const runtime = p.runtime;
+  if (request === null || typeof request !== 'object' || Array.isArray(request)) {
+    return Promise.reject(
+      new NotRepliableError('ask needs a plain object request to carry a reply port'),
+    );
+  }
+  if ((p.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(p.pid)));
+  if (runtime.current === p) return Promise.reject(new CallingSelfError(formatPid(p.pid)));
+  let timeout = options?.timeout ?? runtime.askTimeout;
+  if (typeof timeout !== 'number' || !(timeout >= 0)) {
+    return Promise.reject(new InvalidArgumentError('timeout', 'must be a number >= 0 or Infinity'));
+  }
+  const deadline = options?.deadline;
+  if (deadline !== undefined) {
+    if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+      return Promise.reject(new InvalidArgumentError('deadline', 'must be a clock time in ms'));
+    }
+    timeout = Math.min(timeout, Math.max(0, deadline - runtime.clock.now()));
+  }
+  return new Promise<never>((resolve, reject) => {
+    const pending = new PendingAsk(
+      runtime,
+      p,
+      timeout,
+      resolve as (value: unknown) => void,
+      reject,
+    );
+    const head = p.extras().asks;
+    pending.next = head;
+    if (head !== null) head.prev = pending;
+    (p.ext as ProcessExtras).asks = pending;
+    if (timeout !== Number.POSITIVE_INFINITY) runtime.timers.schedule(pending, timeout);
+    try {
+      // The request is copied before the reply port joins it: a port must stay itself.
+      const copy = (p.flags & COPY_ON_SEND) !== 0;
+      const body = (copy ? p.copyForSend(request) : request) as object;
+      const withReply = { ...body, reply: pending };
+      const wantsEnvelope = options !== undefined || (p.flags & ENVELOPES) !== 0;
+      p.deliver(
+        withReply,
+        wantsEnvelope ? { ...options, correlationId: pending.correlationId } : undefined,
+        copy,
+      );
+    } catch (error) {
+      pending.fail(error);
+    }
+  });
+}
