@@ -110,8 +110,8 @@ function settle(
 
 function failed(sup: ActorProcess, child: Child, outcome: StartOutcome): StartOutcome {
   if (outcome.kind === 'failed') {
-    const at = sup.runtime.clock.now();
     if (sup.runtime.events.observed) {
+      const at = sup.runtime.clock.now();
       report(sup, {
         type: 'child-start-failed',
         supervisor: sup.pid,
@@ -138,8 +138,8 @@ export function stopChild(
   if (p === null) return undefined;
   if (child.spec.restart === 'temporary') state.children.remove(child);
   return shutdown(p, exitReason.shutdown()).then((reason) => {
-    const at = sup.runtime.clock.now();
     if (sup.alive && sup.runtime.events.observed) {
+      const at = sup.runtime.clock.now();
       report(sup, {
         type: 'child-exited',
         supervisor: sup.pid,
@@ -219,8 +219,8 @@ function autoShutdown(sup: ActorProcess, state: SupervisorState, child: Child): 
     if (c.spec.significant && (c.process !== null || c.status === 'restarting')) others++;
   }
   if (!shouldAutoShutdown(state.flags.autoShutdown, others)) return;
-  const at = sup.runtime.clock.now();
   if (sup.runtime.events.observed) {
+    const at = sup.runtime.clock.now();
     report(sup, {
       type: 'supervisor-shutdown',
       supervisor: sup.pid,
@@ -235,8 +235,8 @@ function autoShutdown(sup: ActorProcess, state: SupervisorState, child: Child): 
 /** Intensity exceeded (R10.8) or backoff exhausted: stop every child, exit `shutdown`. */
 function giveUp(sup: ActorProcess, child: Child, cause: 'intensity' | 'backoff'): void {
   if (!sup.alive) return;
-  const at = sup.runtime.clock.now();
   if (sup.runtime.events.observed) {
+    const at = sup.runtime.clock.now();
     report(sup, {
       type: 'supervisor-shutdown',
       supervisor: sup.pid,
@@ -335,14 +335,13 @@ function restarted(
     return;
   }
   sup.runtime.countRestart();
-  const at = sup.runtime.clock.now();
-  const pid = child.process.pid;
   if (sup.runtime.events.observed) {
+    const at = sup.runtime.clock.now();
     report(sup, {
       type: 'child-restarted',
       supervisor: sup.pid,
       id: child.reportedId,
-      pid,
+      pid: child.process.pid,
       previous,
       at,
     });
@@ -436,8 +435,8 @@ export function startInitial(sup: ActorProcess, state: SupervisorState, i: numbe
 function initialOutcome(sup: ActorProcess, child: Child, outcome: StartOutcome): boolean {
   if (!sup.alive) return false;
   if (outcome.kind !== 'failed') return true;
-  const at = sup.runtime.clock.now();
   if (sup.runtime.events.observed) {
+    const at = sup.runtime.clock.now();
     report(sup, {
       type: 'supervisor-shutdown',
       supervisor: sup.pid,
