@@ -207,6 +207,12 @@ export class Mailbox {
       if (matches(this.takenMessage)) removed++;
       else kept.push(this.takenMessage, this.takenSender);
     }
+    this.#refill(kept);
+    return removed;
+  }
+
+  /** Puts back (message, sender) pairs taken out of the normal lane, in order. */
+  #refill(kept: readonly unknown[]): void {
     for (let i = 0; i < kept.length; i += 2) {
       if (this.#size > this.#mask) this.#grow();
       const j = ((this.#head + this.#size) & this.#mask) << 1;
@@ -214,7 +220,6 @@ export class Mailbox {
       this.#buf[j + 1] = kept[i + 1];
       this.#size++;
     }
-    return removed;
   }
 
   /** Removes the oldest message of the lowest non-empty lane into `taken*`; false if none. */
@@ -255,13 +260,7 @@ export class Mailbox {
         evictedSender = this.takenSender;
       } else kept.push(this.takenMessage, this.takenSender);
     }
-    for (let i = 0; i < kept.length; i += 2) {
-      if (this.#size > this.#mask) this.#grow();
-      const j = ((this.#head + this.#size) & this.#mask) << 1;
-      this.#buf[j] = kept[i];
-      this.#buf[j + 1] = kept[i + 1];
-      this.#size++;
-    }
+    this.#refill(kept);
     this.takenMessage = evicted;
     this.takenSender = evictedSender;
     this.takenLane = LANE_NORMAL;
