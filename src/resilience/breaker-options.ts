@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock } from '../scheduler/index.js';
-import { realClock } from '../scheduler/index.js';
+import { isClock, realClock } from '../scheduler/index.js';
 import type { BreakerLimits, CircuitState } from './breaker-policy.js';
 
 /**
@@ -124,14 +124,7 @@ export function resolveBreakerOptions(
     );
   }
   const clock = o.clock;
-  if (
-    clock !== undefined &&
-    (typeof clock !== 'object' ||
-      clock === null ||
-      typeof clock.now !== 'function' ||
-      typeof clock.setTimer !== 'function' ||
-      typeof clock.clearTimer !== 'function')
-  ) {
+  if (clock !== undefined && !isClock(clock)) {
     throw new InvalidArgumentError('clock', 'must have now(), setTimer() and clearTimer()');
   }
   return {

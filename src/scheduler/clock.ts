@@ -50,3 +50,22 @@ export function realClock(): Clock {
     },
   };
 }
+
+/**
+ * Whether `value` can serve as a clock (an injected option is checked with it).
+ *
+ * @example
+ * ```ts
+ * isClock(new ManualClock()); // true
+ * ```
+ */
+export function isClock(value: unknown): value is Clock {
+  const c = value as Partial<Clock> | null;
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof c.now === 'function' &&
+    typeof c.setTimer === 'function' &&
+    typeof c.clearTimer === 'function'
+  );
+}

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Listener, SystemEvent } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
+import { isClock } from '../scheduler/index.js';
 import type { AuditSink, SecurityPolicy } from '../security/index.js';
 import type { InspectOptions } from './inspection.js';
 
@@ -100,14 +101,7 @@ export function resolveOptions(options: SystemOptions | undefined): ResolvedOpti
     throw new InvalidArgumentError('name', 'must be a non-empty string');
   }
   const clock = o.clock;
-  if (
-    clock !== undefined &&
-    (typeof clock !== 'object' ||
-      clock === null ||
-      typeof clock.now !== 'function' ||
-      typeof clock.setTimer !== 'function' ||
-      typeof clock.clearTimer !== 'function')
-  ) {
+  if (clock !== undefined && !isClock(clock)) {
     throw new InvalidArgumentError('clock', 'must have now(), setTimer() and clearTimer()');
   }
   const s = o.scheduler ?? {};
