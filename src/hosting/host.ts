@@ -118,7 +118,6 @@ export class Host implements RefCodec {
   #audited = 0;
   readonly #channel: HostChannel;
   readonly #bodies = new Map<number, ActorProcess>();
-  readonly #mainPid = new Map<ActorProcess, number>();
   readonly #remotes = new Map<number, RemoteRef>();
   readonly #asks = new Map<
     number,
@@ -158,14 +157,13 @@ export class Host implements RefCodec {
       );
     }
     if (!(value instanceof ActorProcess)) return undefined;
-    const pid = this.#mainPid.get(value);
-    if (pid === undefined) {
+    if (!this.#isBody(value)) {
       throw new InvalidArgumentError(
         'message',
         `${value} lives only in this host (it is not a placed process) and cannot leave it`,
       );
     }
-    return pid;
+    return value.pid;
   }
 
   refOf(pid: number): unknown {
@@ -318,7 +316,6 @@ export class Host implements RefCodec {
       return;
     }
     this.#bodies.set(frame.pid, body);
-    this.#mainPid.set(body, frame.pid);
     this.#runtime ??= body.runtime;
     const outcome = await startNow(body);
     if (outcome.kind === 'started') this.#post({ op: 'started', pid: frame.pid });
@@ -361,26 +358,26 @@ export class Host implements RefCodec {
 
   // ---- reporting -----------------------------------------------------------
 
-  #exited(localPid: Pid, reason: ExitReason): void {
-    for (const [pid, body] of this.#bodies) {
-      if (body.pid !== localPid) continue;
-      this.#bodies.delete(pid);
-      this.#mainPid.delete(body);
-      this.#post({ op: 'exited', pid, reason: this.#wire(reason) });
-      return;
-    }
+  // A body has its stand-in's pid (HOSTED_AS), so a pid here names a body directly.
+
+  #exited(pid: Pid, reason: ExitReason): void {
+    if (!this.#bodies.delete(pid)) return;
+    this.#post({ op: 'exited', pid, reason: this.#wire(reason) });
   }
 
-  #trapChanged(localPid: Pid, on: boolean): void {
-    for (const [pid, body] of this.#bodies) {
-      if (body.pid === localPid) this.#post({ op: 'trap', pid, on });
-    }
+  #trapChanged(pid: Pid, on: boolean): void {
+    if (this.#bodies.has(pid)) this.#post({ op: 'trap', pid, on });
   }
 
-  /** The main pid of the body whose handler is running, if any. */
+  /** Whether `p` is a body (not a process the host spawned for one). */
+  #isBody(p: ActorProcess): boolean {
+    return this.#bodies.get(p.pid) === p;
+  }
+
+  /** The pid of the body whose handler is running, if any. */
   #sender(): number | undefined {
     const current = this.#runtime?.current;
-    return current instanceof ActorProcess ? this.#mainPid.get(current) : undefined;
+    return current instanceof ActorProcess && this.#isBody(current) ? current.pid : undefined;
   }
 
   #wire(reason: ExitReason): WireReason {
