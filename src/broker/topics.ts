@@ -1,6 +1,6 @@
-import { InvalidArgumentError, MailboxFullError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import type { Holder, Registration } from '../registry/index.js';
+import { type Holder, type Registration, tellOne } from '../registry/index.js';
 
 /**
  * Typed topics: publish once, reach every subscriber — processes (which
@@ -151,14 +151,7 @@ export class TopicTable<P extends Holder> {
         }
         continue;
       }
-      try {
-        holder.tell(message, options);
-        reached++;
-      } catch (error) {
-        // A full mailbox refuses its copy; a bad message or option is the publisher's error.
-        if (!(error instanceof MailboxFullError)) throw error;
-        this.#refused(message, holder);
-      }
+      if (tellOne(holder, message, options, this.#refused)) reached++;
     }
     if (failure !== undefined) throw failure.error;
     return reached;

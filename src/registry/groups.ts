@@ -1,8 +1,8 @@
-import { InvalidArgumentError, MailboxFullError, NoProcError } from '../errors.js';
+import { InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
 import { formatPid } from '../process/index.js';
-import type { Holder, Registration } from './registration.js';
+import { type Holder, type Registration, tellOne } from './registration.js';
 
 /**
  * Process groups (Erlang `pg`): named groups any process may join, several
@@ -182,14 +182,7 @@ export class GroupTable<P extends Holder> {
     }
     let reached = 0;
     for (const p of this.holders(group)) {
-      try {
-        p.tell(message, options);
-        reached++;
-      } catch (error) {
-        // A full mailbox refuses its copy; a bad message or option is the sender's error.
-        if (!(error instanceof MailboxFullError)) throw error;
-        this.#refused(message, p);
-      }
+      if (tellOne(p, message, options, this.#refused)) reached++;
     }
     return reached;
   }

@@ -5,5 +5,6 @@ export { NamedRef } from './named-ref.js';
 export type { Nameable } from './names.js';
 export { NameTable } from './names.js';
 export type { Holder, Registration } from './registration.js';
+export { tellOne } from './registration.js';
 export type { KeyMode, ServiceEntry } from './services.js';
 export { ServiceRef, ServiceTable } from './services.js';

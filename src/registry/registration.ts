@@ -1,3 +1,4 @@
+import { MailboxFullError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
 
@@ -49,4 +50,31 @@ export interface Holder {
     request: unknown,
     options?: SendOptions & { timeout?: number; deadline?: number },
   ): Promise<unknown>;
+}
+
+/**
+ * One copy of a fan-out (a broadcast, a publish, a dispatch to many): a
+ * full mailbox refuses its copy — `refused` records it and the others still
+ * get theirs — while any other error (a bad message or option) is the
+ * sender's and is thrown. Returns whether the copy was delivered.
+ *
+ * @example
+ * ```ts
+ * for (const h of members) if (tellOne(h, message, options, deadLetter)) reached++;
+ * ```
+ */
+export function tellOne<P extends Pick<Holder, 'tell'>>(
+  holder: P,
+  message: unknown,
+  options: SendOptions | undefined,
+  refused: (message: unknown, holder: P) => void,
+): boolean {
+  try {
+    holder.tell(message, options);
+    return true;
+  } catch (error) {
+    if (!(error instanceof MailboxFullError)) throw error;
+    refused(message, holder);
+    return false;
+  }
 }

@@ -1,8 +1,8 @@
-import { InvalidArgumentError, KeyTakenError, MailboxFullError, NoProcError } from '../errors.js';
+import { InvalidArgumentError, KeyTakenError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { formatPid } from '../process/index.js';
 import type { Undeliverable } from './named-ref.js';
-import type { Holder, Registration } from './registration.js';
+import { type Holder, type Registration, tellOne } from './registration.js';
 
 /**
  * Services: a keyed registry (Elixir `Registry`, OTP `via` names). A
@@ -223,14 +223,7 @@ export class ServiceRef<P extends Holder> {
       return;
     }
     // A dispatch to many: one full mailbox refuses its copy, the rest still get theirs.
-    for (const e of entries) {
-      try {
-        e.holder.tell(message, options);
-      } catch (error) {
-        if (!(error instanceof MailboxFullError)) throw error;
-        this.#refused(message, e.holder);
-      }
-    }
+    for (const e of entries) tellOne(e.holder, message, options, this.#refused);
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {

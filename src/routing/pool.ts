@@ -9,15 +9,10 @@ import type {
   SpawnOptions,
 } from '../actor/index.js';
 import { startNow } from '../actor/index.js';
-import {
-  InvalidArgumentError,
-  MailboxFullError,
-  NoProcError,
-  StartFailedError,
-} from '../errors.js';
+import { InvalidArgumentError, NoProcError, StartFailedError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { exitReason, formatExitReason, formatPid } from '../process/index.js';
-import type { Undeliverable } from '../registry/index.js';
+import { tellOne, type Undeliverable } from '../registry/index.js';
 import type { ChildActor, ChildSpec, RestartType, SupervisorRef } from '../supervisor/index.js';
 import {
   deleteChild,
@@ -132,7 +127,7 @@ export class Pool<M> implements Address<M> {
     if (this.#router.strategy === 'broadcast') {
       const all = state === undefined ? [] : this.#router.all(state.children.list);
       if (all.length === 0) this.#nowhere(message);
-      for (const w of all) tellOrDeadLetter(w, message, options);
+      for (const w of all) tellOne(w, message, options, refuse);
       return;
     }
     const w =
@@ -244,19 +239,6 @@ export class Pool<M> implements Address<M> {
   }
 }
 
-/**
- * One worker's copy of a broadcast: a full `reject` mailbox refuses it as a
- * dead letter instead of stopping the broadcast (as groups and topics do).
- */
-function tellOrDeadLetter(w: ActorProcess, message: unknown, options?: SendOptions): void {
-  try {
-    w.tell(message, options);
-  } catch (error) {
-    if (!(error instanceof MailboxFullError)) throw error;
-    w.runtime.deadLetter(message, w.pid, w.runtime.current?.pid, 'dropped-newest');
-  }
-}
-
 /** Resolves with the first reply; rejects with the first error once every ask has failed. */
 function firstReply(asks: Promise<never>[]): Promise<never> {
   return new Promise<never>((resolve, reject) => {
@@ -325,4 +307,9 @@ export async function startPool<M, A>(
     throw new StartFailedError(`pool ${label}`, reason, formatExitReason(reason));
   }
   return new Pool<M>(sup, router, spec, undeliverable, label);
+}
+
+/** A worker's full mailbox refused its copy of a broadcast: a dead letter, as for groups and topics. */
+function refuse(message: unknown, w: ActorProcess): void {
+  w.runtime.deadLetter(message, w.pid, w.runtime.current?.pid, 'dropped-newest');
 }
