@@ -34,6 +34,8 @@ export type ErrorCode =
   | 'ERR_MAX_CHILDREN'
   | 'ERR_KEY_TAKEN'
   | 'ERR_HOST_EXITED'
+  | 'ERR_HOST_PROTOCOL'
+  | 'ERR_SANDBOX_UNAVAILABLE'
   | 'ERR_POLICY'
   | 'ERR_DENIED'
   | 'ERR_PORT_EXIT'
@@ -413,5 +415,40 @@ export class PortExitError extends RuntimeError {
     super(code, message, options);
     this.exitCode = exitCode;
     this.signal = signal;
+  }
+}
+
+/**
+ * A placed host (worker thread, pool thread or child process) sent
+ * something the main system does not accept: a frame of the wrong shape,
+ * types or size, or bytes that do not decode. The host is ended and every
+ * process it ran exits with this error; the runtime itself goes on.
+ *
+ * @example
+ * ```ts
+ * const reason = await system.exited(sandboxed);
+ * if (reason.kind === 'error' && reason.error instanceof HostProtocolError) console.log(reason.error.message);
+ * ```
+ */
+export class HostProtocolError extends RuntimeError {
+  constructor(message: string) {
+    super('ERR_HOST_PROTOCOL', `the host broke the protocol: ${message}`);
+  }
+}
+
+/**
+ * A `sandbox` was asked for but this machine cannot give one (no `bwrap`,
+ * no user namespaces, no `setpriv` to leave root): the spawn is refused
+ * rather than run with a weaker sandbox.
+ *
+ * @example
+ * ```ts
+ * try { system.spawn(tool, { placement: 'process', sandbox: {} }); }
+ * catch (e) { if (e instanceof SandboxUnavailableError) console.error(e.message); }
+ * ```
+ */
+export class SandboxUnavailableError extends RuntimeError {
+  constructor(reason: string) {
+    super('ERR_SANDBOX_UNAVAILABLE', `no sandbox on this machine: ${reason}`);
   }
 }

@@ -43,7 +43,7 @@ export interface Attempter {
  * ```ts
  * const attempt = new Attempt(who, 'read', [path]);
  * if (!check.allowed) throw attempt.deny(check.reason);
- * attempt.allow(check.reason);
+ * await attempt.allow(check.reason);
  * attempt.ok('12 bytes');
  * ```
  */
@@ -87,8 +87,26 @@ export class Attempt {
     });
   }
 
-  /** Records the decision to go ahead (once). */
-  allow(reason: string): void {
+  /**
+   * Records the decision to go ahead (once) and waits until the record is
+   * written (a host's sink forwards it to the main log, which acknowledges).
+   * Fails closed: a record that cannot be written denies the operation.
+   */
+  async allow(reason: string): Promise<void> {
+    if (this.#decided) return;
+    this.#decided = true;
+    try {
+      this.#seq = this.#record('allow', reason);
+      if (this.#seq !== undefined) await this.#who.audit?.written?.(this.#seq);
+    } catch (error) {
+      this.#closed = true;
+      const why = error instanceof Error ? error.message : String(error);
+      throw new DeniedError(this.op, `its audit record could not be written: ${why}`);
+    }
+  }
+
+  /** Records the decision to go ahead after the fact (an operation that ended before `allow`). */
+  #decideLate(reason: string): void {
     if (this.#decided) return;
     this.#decided = true;
     this.#seq = this.#record('allow', reason);
@@ -123,7 +141,7 @@ export class Attempt {
 
   /** Records success; `summary` says what was done (`12 bytes`, `3 entries`). */
   ok(summary: string): void {
-    this.allow(this.pathReason);
+    this.#decideLate(this.pathReason);
     if (this.#closed) return;
     this.#closed = true;
     this.#record('outcome', summary, 'ok');
@@ -132,7 +150,7 @@ export class Attempt {
   /** Records an I/O error as the outcome, its `code` (`ENOENT`) as the outcome. */
   failed(error: unknown): void {
     if (this.#closed) return;
-    this.allow(this.pathReason);
+    this.#decideLate(this.pathReason);
     this.#closed = true;
     const code = (error as { code?: unknown } | null)?.code;
     this.#record(
