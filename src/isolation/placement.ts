@@ -27,12 +27,13 @@ export class Placements {
   readonly #pool: HostLink[] = [];
   readonly #dedicated = new Set<HostLink>();
   /** Whether this machine can sandbox a host: asked once, at the first sandboxed spawn. */
-  readonly #probe = new SandboxProbe();
+  readonly #probe: SandboxProbe;
   #closed = false;
 
-  constructor(main: MainSide, poolSize: number) {
+  constructor(main: MainSide, poolSize: number, probe: SandboxProbe = new SandboxProbe()) {
     this.#main = main;
     this.#poolSize = poolSize;
+    this.#probe = probe;
   }
 
   /**

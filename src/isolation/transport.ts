@@ -200,11 +200,9 @@ export function processTransport(plan: ProcessPlan, onOutput: OutputListener): T
     let dropped = 0;
     const capture = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       for (let at = 0; at < chunk.length; at += OUTPUT_CHUNK) {
-        const part = chunk.subarray(at, at + OUTPUT_CHUNK);
-        if (budget <= 0) {
-          dropped += part.length;
-          continue;
-        }
+        const part = chunk.subarray(at, at + Math.min(OUTPUT_CHUNK, Math.max(budget, 0)));
+        dropped += Math.min(OUTPUT_CHUNK, chunk.length - at) - part.length;
+        if (part.length === 0) continue;
         budget -= part.length;
         onOutput(stream, part.toString('utf8'), dropped);
       }
