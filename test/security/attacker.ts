@@ -40,7 +40,11 @@ export type AttackMsg =
   | { readonly type: 'connect'; readonly port: number; readonly reply: Reply<string> }
   /** Starts a detached (setsid) `sleep` that would outlive its host if it could. */
   | { readonly type: 'daemon'; readonly tag: string; readonly reply: Reply<boolean> }
-  /** Writes raw batches of frames onto the host's channel, as they are given. */
+  /**
+   * Writes raw batches of frames onto the host's channel, as they are given
+   * (a string is JSON, parsed here: so a ref marker reaches the wire as the
+   * attacker wrote it, not decoded on its way in).
+   */
   | { readonly type: 'frames'; readonly batches: readonly unknown[]; readonly reply: Reply<true> }
   /** Writes bytes that are not a batch onto the host's channel. */
   | { readonly type: 'garbage'; readonly reply: Reply<true> }
@@ -157,7 +161,9 @@ export const attacker = portable(
             return;
           }
           case 'frames':
-            for (const batch of msg.batches) writeRaw(batch);
+            for (const batch of msg.batches) {
+              writeRaw(typeof batch === 'string' ? JSON.parse(batch) : batch);
+            }
             msg.reply.send(true);
             return;
           case 'garbage': {

@@ -1,0 +1,237 @@
+/**
+ * Semantics §23: the main side trusts nothing a placed host sends. A body
+ * writes frames straight onto its host's channel: bytes that are no batch
+ * and frames of the wrong shape end the host with `ERR_HOST_PROTOCOL`;
+ * well-formed frames for pids it was never given a ref to are `not-granted`
+ * dead letters and reach nobody. The same holds for sandboxed and plain
+ * child processes, worker threads and pool threads; after every attack the
+ * runtime still answers an ask.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import {
+  type ActorRef,
+  createSystem,
+  type DeadLetter,
+  defineActor,
+  type Reply,
+} from '../../src/index.js';
+import { probe, until, within } from '../isolation/helpers.js';
+import { failOnUnhandledRejections } from '../support/guard.js';
+import { type AttackMsg, attacker } from './attacker.js';
+import { assertRuntimeAnswers, exitCode, NO_SANDBOX } from './host-helpers.js';
+
+const system = createSystem({ poolThreads: 1 });
+after(() => within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown'));
+
+type Where = 'sandboxed process' | 'process' | 'worker' | 'pool';
+const WHERE: readonly Where[] = ['sandboxed process', 'process', 'worker', 'pool'];
+
+function place(where: Where): ActorRef<AttackMsg> {
+  const options =
+    where === 'sandboxed process'
+      ? { placement: 'process' as const, sandbox: {} }
+      : { placement: where };
+  return system.spawn(attacker, options) as ActorRef<AttackMsg>;
+}
+
+function skipped(where: Where, t: { skip(message?: string): void }): boolean {
+  if (where !== 'sandboxed process' || NO_SANDBOX === undefined) return false;
+  console.log(`skipped: no sandbox on this machine (${NO_SANDBOX})`);
+  t.skip(NO_SANDBOX);
+  return true;
+}
+
+type SecretMsg = { type: 'get'; reply: Reply<string> } | { type: 'leak' };
+
+/** A main actor holding a secret, never given to any body: it counts what reaches it. */
+function secretKeeper(): { ref: ActorRef<SecretMsg>; reached: () => number } {
+  let reached = 0;
+  const ref = system.spawn(
+    defineActor<SecretMsg>({
+      handle(msg) {
+        reached++;
+        if (msg.type === 'get') msg.reply.send('the secret');
+      },
+    }),
+  ) as ActorRef<SecretMsg>;
+  return { ref, reached: () => reached };
+}
+
+function deadLetters(): { letters: DeadLetter[]; off: () => void } {
+  const letters: DeadLetter[] = [];
+  const off = system.deadLetters.subscribe((d) => letters.push(d));
+  return { letters, off };
+}
+
+describe('security: malformed frames end the host with ERR_HOST_PROTOCOL (semantics §23)', {
+  timeout: 60_000,
+}, () => {
+  failOnUnhandledRejections();
+
+  for (const where of WHERE) {
+    it(`${where}: bytes or a message that are not a batch end the host, not the runtime`, async (t) => {
+      if (skipped(where, t)) return;
+      const ref = place(where);
+      assert.equal(await ref.ask({ type: 'ping' }), 'pong');
+      const ended = exitCode(system, ref as ActorRef<never>);
+      await ref.ask({ type: 'garbage' }).catch(() => undefined);
+      assert.equal(await ended, 'ERR_HOST_PROTOCOL');
+      await assertRuntimeAnswers(system);
+    });
+
+    it(`${where}: a frame of the wrong shape ends the host, not the runtime`, async (t) => {
+      if (skipped(where, t)) return;
+      const ref = place(where);
+      const ended = exitCode(system, ref as ActorRef<never>);
+      const batches = [
+        [{ op: 'send', to: 'the supervisor', from: ref.pid, message: 1, marked: false }],
+      ];
+      await ref.ask({ type: 'frames', batches }).catch(() => undefined);
+      assert.equal(await ended, 'ERR_HOST_PROTOCOL');
+      await assertRuntimeAnswers(system);
+    });
+  }
+
+  it('an unknown op, a huge id or a BigInt pid end the host too', async () => {
+    for (const frame of [
+      { op: 'exec', command: 'sh' },
+      { op: 'reply', id: 2 ** 60, ok: true, value: 1, marked: false },
+      { op: 'started', pid: 5n },
+    ]) {
+      const ref = place('worker');
+      const ended = exitCode(system, ref as ActorRef<never>);
+      await ref.ask({ type: 'frames', batches: [[frame]] }).catch(() => undefined);
+      assert.equal(
+        await ended,
+        'ERR_HOST_PROTOCOL',
+        JSON.stringify(frame, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+      );
+    }
+    await assertRuntimeAnswers(system);
+  });
+});
+
+describe('security: a body addresses only the pids it was given (semantics §23)', {
+  timeout: 60_000,
+}, () => {
+  failOnUnhandledRejections();
+
+  for (const where of WHERE) {
+    it(`${where}: sends and asks to a pid it was never given are not-granted dead letters`, async (t) => {
+      if (skipped(where, t)) return;
+      const secret = secretKeeper();
+      const { letters, off } = deadLetters();
+      try {
+        const ref = place(where);
+        assert.equal(await ref.ask({ type: 'ping' }), 'pong');
+        const forged = [
+          [
+            {
+              op: 'send',
+              to: secret.ref.pid,
+              from: ref.pid,
+              message: { type: 'leak' },
+              marked: false,
+            },
+            {
+              op: 'ask',
+              id: 424_242,
+              to: secret.ref.pid,
+              from: ref.pid,
+              request: { type: 'get' },
+              marked: false,
+              timeout: 1_000,
+            },
+          ],
+        ];
+        await ref.ask({ type: 'frames', batches: forged });
+        await until(
+          () => letters.filter((d) => d.reason === 'not-granted').length === 2,
+          10_000,
+          'two not-granted letters',
+        );
+        assert.ok(letters.every((d) => d.reason !== 'not-granted' || d.target === secret.ref.pid));
+        assert.equal(secret.reached(), 0, 'nothing reached the secret keeper');
+        assert.equal(
+          await ref.ask({ type: 'ping' }),
+          'pong',
+          'the body runs on: a dead letter, not a crash',
+        );
+        await system.stop(ref);
+        await assertRuntimeAnswers(system);
+      } finally {
+        off();
+      }
+    });
+  }
+
+  it('a ref passed to the body grants that pid and no other; a forged sender is not believed', async () => {
+    const secret = secretKeeper();
+    const friend = probe(system);
+    const { letters, off } = deadLetters();
+    try {
+      const ref = place(NO_SANDBOX === undefined ? 'sandboxed process' : 'process');
+      const batches = [
+        [
+          {
+            op: 'send',
+            to: friend.ref.pid,
+            from: secret.ref.pid,
+            message: { type: 'hello' },
+            marked: false,
+          },
+        ],
+        JSON.stringify([
+          {
+            op: 'send',
+            to: friend.ref.pid,
+            from: ref.pid,
+            message: { type: 'smuggled', who: { $$airssys: 'ref', pid: secret.ref.pid } },
+            marked: true,
+          },
+        ]),
+      ];
+      // The message carries a ref to `friend`: from now on the body may address it.
+      await ref.ask({ type: 'frames', batches, grant: friend.ref } as unknown as AttackMsg);
+      const hello = await friend.next((m) => m.type === 'hello', 'the granted send arrives');
+      assert.equal(hello.sender, undefined, 'a sender the host cannot speak for is dropped');
+      await until(
+        () => letters.some((d) => d.reason === 'not-granted'),
+        10_000,
+        'the smuggled ref is refused',
+      );
+      assert.equal(
+        friend.seen.some((s) => s.message.type === 'smuggled'),
+        false,
+      );
+      assert.equal(secret.reached(), 0);
+      await system.stop(ref);
+      await assertRuntimeAnswers(system);
+    } finally {
+      off();
+    }
+  });
+
+  it('a body may still address a process linked to its stand-in', async () => {
+    const friend = probe(system);
+    const ref = place('worker');
+    // `friend` links to the body: the link names it to the body, which may now signal it.
+    friend.ref.tell({ type: 'probe:link', to: ref as ActorRef<never> });
+    await system.idle();
+    const batches = [
+      [
+        {
+          op: 'send',
+          to: friend.ref.pid,
+          from: ref.pid,
+          message: { type: 'via-link' },
+          marked: false,
+        },
+      ],
+    ];
+    await ref.ask({ type: 'frames', batches });
+    await friend.next((m) => m.type === 'via-link', 'a linked process is addressable');
+    await system.stop(ref);
+  });
+});
