@@ -131,7 +131,8 @@ export type SystemEvent =
       /**
        * What a sandboxed child process host wrote to its stdout or stderr,
        * captured instead of inherited: at most 4 KiB per event, a bounded
-       * amount per host (`dropped` counts the bytes left out once it is spent).
+       * amount per host and stream, 256 KiB (`dropped` counts the bytes left out once
+       * it is spent; a last event with empty `text` reports the total when the host ends).
        */
       readonly type: 'host-output';
       /** The placed process(es) the host runs (its stand-ins' pids). */

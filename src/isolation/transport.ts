@@ -142,7 +142,7 @@ export type OutputListener = (stream: 'stdout' | 'stderr', text: string, dropped
 
 /** Most bytes of one output event. */
 const OUTPUT_CHUNK = 4096;
-/** Most bytes of output forwarded per host; the rest is counted, not kept. */
+/** Most bytes of output forwarded per host and stream; the rest is counted, not kept. */
 const OUTPUT_BUDGET = 256 * 1024;
 
 /**
@@ -196,21 +196,24 @@ export function processTransport(plan: ProcessPlan, onOutput: OutputListener): T
     // The child went away; its exit event reports it.
   });
   if (plan.capture) {
-    let budget = OUTPUT_BUDGET;
-    let dropped = 0;
+    const budget = { stdout: OUTPUT_BUDGET, stderr: OUTPUT_BUDGET };
+    const dropped = { stdout: 0, stderr: 0 };
     const capture = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
       for (let at = 0; at < chunk.length; at += OUTPUT_CHUNK) {
-        const part = chunk.subarray(at, at + Math.min(OUTPUT_CHUNK, Math.max(budget, 0)));
-        dropped += Math.min(OUTPUT_CHUNK, chunk.length - at) - part.length;
-        if (part.length === 0) continue;
-        budget -= part.length;
-        onOutput(stream, part.toString('utf8'), dropped);
+        const size = Math.min(OUTPUT_CHUNK, chunk.length - at);
+        const kept = Math.min(size, budget[stream]);
+        dropped[stream] += size - kept;
+        if (kept === 0) continue;
+        budget[stream] -= kept;
+        onOutput(stream, chunk.subarray(at, at + kept).toString('utf8'), dropped[stream]);
       }
     };
     child.stdout?.on('data', capture('stdout'));
     child.stderr?.on('data', capture('stderr'));
     child.on('exit', () => {
-      if (dropped > 0) onOutput('stderr', '', dropped);
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (dropped[stream] > 0) onOutput(stream, '', dropped[stream]);
+      }
     });
   }
   const outbox = new Outbox((frames) => {
