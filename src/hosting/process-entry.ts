@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import type { ToHost, ToMain } from '../isolation/index.js';
-import { FrameReader, frameBytes } from '../isolation/index.js';
+import { FrameReader, MAX_BATCH_BYTES, writeBatch } from '../isolation/index.js';
 import { Host } from './host.js';
 
 /**
@@ -22,7 +22,8 @@ socket.on('close', () => process.exit(0));
 socket.on('error', () => process.exit(0));
 new Host({
   post: (frames: ToMain[]) => {
-    if (socket.writable) socket.write(frameBytes(frames));
+    // Split to fit main's limit; a single frame over it would end the host (ERR_HOST_PROTOCOL).
+    if (socket.writable && !writeBatch(socket, frames, MAX_BATCH_BYTES)) process.exit(70);
   },
   onFrames: (listener) => listeners.push(listener),
 });

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResourceLimits, Sandbox } from '../actor/index.js';
 import type { ToHost } from './protocol.js';
-import { FrameReader, frameBytes, MAX_BATCH_BYTES } from './wire.js';
+import { FrameReader, MAX_BATCH_BYTES, writeBatch } from './wire.js';
 
 /**
  * The pipe to one host: a worker thread or a child process. Frames going
@@ -217,7 +217,8 @@ export function processTransport(plan: ProcessPlan, onOutput: OutputListener): T
     });
   }
   const outbox = new Outbox((frames) => {
-    if (!ended && socket.writable) socket.write(frameBytes(frames));
+    // Main's batches are trusted: the host reads up to 1 GiB per batch.
+    if (!ended && socket.writable) writeBatch(socket, frames, 2 ** 30);
   });
   return {
     post: (frame) => outbox.push(frame),

@@ -16,12 +16,43 @@ import { deserialize, serialize } from 'node:v8';
 /** The largest batch a host may send (the main side's limit, 64 MiB). */
 export const MAX_BATCH_BYTES = 64 * 2 ** 20;
 
+/** Where batches are written: a socket (or anything with `write`). */
+export interface ByteSink {
+  write(bytes: Uint8Array): unknown;
+}
+
 /**
- * One batch as bytes: its length, then its serialization.
+ * Writes one batch: its length, then its serialization (two writes, no
+ * copy of a big batch). A batch over `limit` bytes is split in halves until
+ * each part fits; a single frame over it is refused (`false`), since the
+ * reader would refuse it.
  *
  * @example
  * ```ts
- * socket.write(frameBytes([{ op: 'ready' }]));
+ * writeBatch(socket, [{ op: 'ready' }], MAX_BATCH_BYTES);
+ * ```
+ */
+export function writeBatch(sink: ByteSink, batch: readonly unknown[], limit: number): boolean {
+  const body = serialize(batch);
+  if (body.length > limit) {
+    if (batch.length < 2) return false;
+    const half = Math.ceil(batch.length / 2);
+    const first = writeBatch(sink, batch.slice(0, half), limit);
+    return writeBatch(sink, batch.slice(half), limit) && first;
+  }
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(body.length, 0);
+  sink.write(head);
+  sink.write(body);
+  return true;
+}
+
+/**
+ * One batch as bytes: its length, then its serialization (for a raw write).
+ *
+ * @example
+ * ```ts
+ * writeSync(fd, frameBytes([{ op: 'ready' }]));
  * ```
  */
 export function frameBytes(batch: unknown): Buffer {
@@ -61,12 +92,15 @@ export class FrameReader {
     this.#buffered += chunk.length;
     const batches: unknown[] = [];
     while (this.#buffered >= 4) {
-      const all = this.#chunks.length === 1 ? (this.#chunks[0] as Buffer) : this.#joined();
-      const length = all.readUInt32BE(0);
+      if ((this.#chunks[0] as Buffer).length < 4) this.#join();
+      const length = (this.#chunks[0] as Buffer).readUInt32BE(0);
       if (length > this.#limit) {
         return this.#break(`a batch of ${length} bytes, over the limit of ${this.#limit}`);
       }
-      if (all.length < 4 + length) break;
+      // A big batch arrives in many chunks: they are joined once, when it is all there.
+      if (this.#buffered < 4 + length) break;
+      if (this.#chunks.length > 1) this.#join();
+      const all = this.#chunks[0] as Buffer;
       try {
         batches.push(deserialize(all.subarray(4, 4 + length)));
       } catch (error) {
@@ -81,10 +115,8 @@ export class FrameReader {
     return batches;
   }
 
-  #joined(): Buffer {
-    const all = Buffer.concat(this.#chunks, this.#buffered);
-    this.#chunks = [all];
-    return all;
+  #join(): void {
+    this.#chunks = [Buffer.concat(this.#chunks, this.#buffered)];
   }
 
   #break(reason: string): string {
