@@ -98,8 +98,8 @@ export interface ResourceLimits {
  * An OS-level sandbox for a child process host (semantics §20, §23): the
  * host runs under `bwrap` in its own pid, network, IPC, UTS, cgroup and
  * user namespaces and a new session, with every capability dropped, as an
- * unprivileged uid (`runAs`; when the runtime is root and none is given,
- * `nobody`, 65534:65534), with an environment of only `env` and the
+ * unprivileged uid (`runAs`, else the spawn's `security.exec.runAs`; when
+ * the runtime is root and neither is given, `nobody`, 65534:65534), with an environment of only `env` and the
  * `inheritEnv` names, its stdout and stderr captured as `host-output`
  * events, and dies with the runtime. It sees the file system read-only,
  * with a fresh `/tmp`, `/run` and `/dev`; `allowFsWrite` paths are bound

@@ -17,7 +17,7 @@ import {
 /** The placement part of spawn options. */
 export type PlacementOptions = Pick<
   SpawnOptions<unknown>,
-  'placement' | 'resourceLimits' | 'sandbox'
+  'placement' | 'resourceLimits' | 'sandbox' | 'security'
 >;
 
 /** The hosts of one system: dedicated ones per process, and the scheduler pool. */
@@ -75,6 +75,12 @@ export class Placements {
       };
     }
     checkSandbox(sandbox);
+    // The uid: the sandbox's own, else the one the process's policy runs programs as.
+    const policyRunAs = options.security?.exec?.runAs;
+    const effective =
+      sandbox.runAs === undefined && policyRunAs !== undefined
+        ? { ...sandbox, runAs: policyRunAs }
+        : sandbox;
     const problem = this.#probe.problem();
     if (problem !== undefined) throw new SandboxUnavailableError(problem);
     const reads = codeReads(module);
@@ -83,7 +89,7 @@ export class Placements {
     );
     if (heap !== undefined) nodeArgs.push(`--max-old-space-size=${heap}`);
     const command = sandboxCommand(
-      sandbox,
+      effective,
       { node: process.execPath, nodeArgs, entry: PROCESS_ENTRY, reads },
       this.#probe.tools,
       process.getuid?.(),

@@ -16,6 +16,7 @@ import {
   defineActor,
   type Reply,
 } from '../../src/index.js';
+import { FrameReader, frameBytes } from '../../src/isolation/index.js';
 import { probe, until, within } from '../isolation/helpers.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
@@ -233,5 +234,39 @@ describe('security: a body addresses only the pids it was given (semantics §23)
     await ref.ask({ type: 'frames', batches });
     await friend.next((m) => m.type === 'via-link', 'a linked process is addressable');
     await system.stop(ref);
+  });
+});
+
+describe('security: the byte framing of a process host (semantics §20)', () => {
+  it('a batch split across many chunks is read whole, and two in one chunk are both read', () => {
+    const reader = new FrameReader(1 << 20);
+    const bytes = Buffer.concat([
+      frameBytes([{ op: 'ready' }]),
+      frameBytes([{ op: 'started', pid: 7 }]),
+    ]);
+    const out: unknown[] = [];
+    for (let i = 0; i < bytes.length; i += 3) {
+      const got = reader.push(bytes.subarray(i, i + 3));
+      assert.ok(Array.isArray(got));
+      out.push(...got);
+    }
+    assert.deepEqual(out, [[{ op: 'ready' }], [{ op: 'started', pid: 7 }]]);
+    assert.deepEqual(reader.push(Buffer.concat([frameBytes([1]), frameBytes([2])])), [[1], [2]]);
+  });
+
+  it('a length over the limit is refused from its header, before anything is buffered', () => {
+    const reader = new FrameReader(1024);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(2 ** 31, 0);
+    assert.match(String(reader.push(head)), /over the limit of 1024/);
+    assert.match(String(reader.push(frameBytes([1]))), /over the limit/, 'the stream stays broken');
+  });
+
+  it('bytes that do not deserialize are reported, not thrown', () => {
+    const reader = new FrameReader(1024);
+    const bytes = Buffer.alloc(12);
+    bytes.writeUInt32BE(8, 0);
+    bytes.write('garbage!', 4);
+    assert.match(String(reader.push(bytes)), /do not deserialize/);
   });
 });

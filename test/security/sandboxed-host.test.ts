@@ -73,6 +73,28 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     await assertRuntimeAnswers(system);
   });
 
+  it('the body runs as the sandbox’s runAs, else as its policy’s exec.runAs', async (t) => {
+    if (skipWithoutSandbox(t)) return;
+    if (process.getuid?.() !== 0) {
+      console.log('skipped: only a root runtime can run a host as another uid');
+      t.skip('the runtime is not root');
+      return;
+    }
+    const own = sandboxed({ runAs: { uid: 4242, gid: 4243 } });
+    const me = await own.ask({ type: 'whoami' });
+    assert.deepEqual([me.uid, me.gid], [4242, 4243]);
+    const byPolicy = system.spawn(attacker, {
+      placement: 'process',
+      sandbox: { allowFsRead: ['/proc'] },
+      security: { exec: { allow: [], runAs: { uid: 4343, gid: 4344 } } },
+    }) as ActorRef<AttackMsg>;
+    const them = await byPolicy.ask({ type: 'whoami' });
+    assert.deepEqual([them.uid, them.gid], [4343, 4344]);
+    await system.stop(own);
+    await system.stop(byPolicy);
+    await assertRuntimeAnswers(system);
+  });
+
   it('the body cannot signal the runtime nor reach its inspector or any loopback port', async (t) => {
     if (skipWithoutSandbox(t)) return;
     let signalled = 0;
