@@ -113,6 +113,27 @@ describe('security: malformed frames end the host with ERR_HOST_PROTOCOL (semant
   });
 });
 
+describe('security: odd values in what a host sends are data, never code (semantics §23)', () => {
+  failOnUnhandledRejections();
+
+  it('an exit reason whose error carries __proto__ and non-string fields stays a plain Error', async () => {
+    const ref = place(NO_SANDBOX === undefined ? 'sandboxed process' : 'process');
+    assert.equal(await ref.ask({ type: 'ping' }), 'pong');
+    const exited = within(system.exited(ref), 15_000, 'the forged exit arrives');
+    const reason = `{"kind":"error","error":{"$$airssys":"error","name":{"toString":1},"message":"forged","stack":7,"props":{"__proto__":{"toString":"x"},"code":"ERR_FORGED"}}}`;
+    const batch = `[{"op":"exited","pid":${ref.pid},"reason":${reason}}]`;
+    await ref.ask({ type: 'frames', batches: [batch] }).catch(() => undefined);
+    const ended = await exited;
+    assert.equal(ended.kind, 'error');
+    const error = (ended as { error: unknown }).error as Error & { code?: unknown };
+    assert.equal(Object.getPrototypeOf(error), Error.prototype, 'not re-parented');
+    assert.equal(error.name, 'Error', 'a name that is not a string is not taken');
+    assert.equal(error.code, 'ERR_FORGED');
+    assert.equal(String(error), 'Error: forged');
+    await assertRuntimeAnswers(system);
+  });
+});
+
 describe('security: a body addresses only the pids it was given (semantics §23)', {
   timeout: 60_000,
 }, () => {
