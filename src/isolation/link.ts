@@ -425,7 +425,20 @@ export class HostLink implements RefCodec {
     const post = (ok: boolean, value: unknown): void => {
       if (this.#ended !== undefined) return;
       const marks = { found: false };
-      const encoded = encode(value, this, marks);
+      let encoded: unknown;
+      try {
+        encoded = encode(value, this, marks);
+      } catch (error) {
+        // An answer that cannot cross fails the ask instead of throwing in the runtime.
+        this.transport.post({
+          op: 'answer',
+          id: frame.id,
+          ok: false,
+          value: encode(error, this),
+          marked: true,
+        });
+        return;
+      }
       this.transport.post({ op: 'answer', id: frame.id, ok, value: encoded, marked: marks.found });
     };
     const sender = this.#senderOf(frame.from);

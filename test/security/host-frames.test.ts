@@ -8,12 +8,17 @@
  * runtime still answers an ask.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   type ActorRef,
+  AuditLog,
   createSystem,
   type DeadLetter,
   defineActor,
+  fileActor,
   type Reply,
 } from '../../src/index.js';
 import { FrameReader, frameBytes } from '../../src/isolation/index.js';
@@ -187,6 +192,54 @@ describe('security: a body addresses only the pids it was given (semantics §23)
       }
     });
   }
+
+  it('a body cannot read a secret through a main-side file actor it was never given', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airssys-secret-'));
+    writeFileSync(join(dir, 'secret.txt'), 'the launch codes');
+    const audit = new AuditLog();
+    const local = createSystem({ audit });
+    const { letters, off } = ((): { letters: DeadLetter[]; off: () => void } => {
+      const seen: DeadLetter[] = [];
+      return { letters: seen, off: local.deadLetters.subscribe((d) => seen.push(d)) };
+    })();
+    try {
+      const files = local.spawn(fileActor(), { security: { fs: { read: [dir] } } });
+      // The control: main may read it through the file actor.
+      assert.equal(
+        await files.ask({ type: 'read', path: join(dir, 'secret.txt') }),
+        'the launch codes',
+      );
+      const ref = local.spawn(attacker, {
+        placement: 'process',
+        ...(NO_SANDBOX === undefined ? { sandbox: {} } : {}),
+      }) as ActorRef<AttackMsg>;
+      const request = { type: 'read', path: join(dir, 'secret.txt') };
+      const ask = {
+        op: 'ask',
+        id: 9,
+        to: files.pid,
+        from: ref.pid,
+        request,
+        marked: false,
+        timeout: 1_000,
+      };
+      const lines = audit.recent().length;
+      await ref.ask({ type: 'frames', batches: [[ask]] });
+      await until(
+        () => letters.some((d) => d.reason === 'not-granted' && d.target === files.pid),
+        10_000,
+        'refused',
+      );
+      assert.equal(await ref.ask({ type: 'ping' }), 'pong');
+      assert.equal(audit.recent().length, lines, 'the file actor never saw the request');
+      await local.stop(ref);
+      await assertRuntimeAnswers(local);
+    } finally {
+      off();
+      await within(local.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('a ref passed to the body grants that pid and no other; a forged sender is not believed', async () => {
     const secret = secretKeeper();
