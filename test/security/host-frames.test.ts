@@ -22,6 +22,7 @@ import {
   type Reply,
 } from '../../src/index.js';
 import { FrameReader, frameBytes } from '../../src/isolation/index.js';
+import { type EchoMsg, echo, type Question } from '../isolation/actors.js';
 import { probe, until, within } from '../isolation/helpers.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
@@ -135,6 +136,22 @@ describe('security: odd values in what a host sends are data, never code (semant
     assert.equal(error.name, 'Error', 'a name that is not a string is not taken');
     assert.equal(error.code, 'ERR_FORGED');
     assert.equal(String(error), 'Error: forged');
+    await assertRuntimeAnswers(system);
+  });
+});
+
+describe('security: a main answer that cannot cross fails the body’s ask (semantics §23)', () => {
+  failOnUnhandledRejections();
+
+  it('a main process answering a body with a function: the body’s ask fails with ERR_INVALID_ARG', async () => {
+    const answerer = system.spawn(
+      defineActor<Question>({ handle: (msg) => msg.reply.send((() => 1) as never) }),
+    ) as ActorRef<Question>;
+    const body = system.spawn(echo, { placement: 'worker' }) as ActorRef<EchoMsg>;
+    const ended = exitCode(system, body as ActorRef<never>);
+    // The body does not catch its failed ask: it crashes with the ask's error.
+    await body.ask({ type: 'ask-main', to: answerer, text: 'q' }).catch(() => undefined);
+    assert.equal(await ended, 'ERR_INVALID_ARG');
     await assertRuntimeAnswers(system);
   });
 });
