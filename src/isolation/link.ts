@@ -471,8 +471,7 @@ export class HostLink implements RefCodec {
     const { actor, pid } = this.#attributed(frame.pid);
     const { record, problem } = rebuildRecord(frame.record, { actor, pid });
     const audit = this.#main.audit;
-    let ok = true;
-    let reason = 'written';
+    let written: Promise<void> = Promise.resolve();
     if (audit !== undefined) {
       const hostOf = record.of;
       const of = hostOf === undefined ? undefined : this.#auditSeqs.get(hostOf);
@@ -486,16 +485,31 @@ export class HostLink implements RefCodec {
             this.#auditSeqs.delete(this.#auditSeqs.keys().next().value as number);
           }
         }
+        // A sink that writes later (it has `written`) is waited for too.
+        if (audit.written !== undefined) written = audit.written(seq);
       } catch (error) {
-        ok = false;
-        reason = `the audit log could not write it (${error instanceof Error ? error.message : String(error)})`;
+        written = Promise.reject(error);
       }
     }
     if (problem !== undefined) {
+      written.catch(() => undefined);
       this.#violated(`a malformed audit record (${problem})`);
       return;
     }
-    this.transport.post({ op: 'audited', seq: frame.seq, ok, reason });
+    const seq = frame.seq;
+    written.then(
+      () => this.#acknowledge(seq, true, 'written'),
+      (error: unknown) =>
+        this.#acknowledge(
+          seq,
+          false,
+          `the audit log could not write it (${error instanceof Error ? error.message : String(error)})`,
+        ),
+    );
+  }
+
+  #acknowledge(seq: number, ok: boolean, reason: string): void {
+    if (this.#ended === undefined) this.transport.post({ op: 'audited', seq, ok, reason });
   }
 
   /** Who an audit record is about: the stand-in main knows, never a name the host chose. */
