@@ -4,9 +4,11 @@
  * attack such a body makes; after each, the runtime still answers an ask.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   type ActorRef,
   createSystem,
@@ -167,6 +169,37 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
       10_000,
       'the daemon is gone',
     );
+    await assertRuntimeAnswers(system);
+  });
+
+  it('a runtime killed outright takes its sandboxed hosts and their daemons with it', async (t) => {
+    if (skipWithoutSandbox(t)) return;
+    const tag = `3132.${process.pid}${Date.now() % 1000}`;
+    const program = fileURLToPath(new URL('./fixture-runtime.js', import.meta.url));
+    const runtime = spawn(process.execPath, [program, tag], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await within(
+        new Promise<void>((resolve, reject) => {
+          runtime.stdout.on('data', (d: Buffer) => {
+            if (String(d).includes('ready')) resolve();
+          });
+          runtime.on('exit', (code) => reject(new Error(`the runtime exited early (${code})`)));
+        }),
+        30_000,
+        'the runtime placed its body',
+      );
+      assert.equal(processesRunning(['/bin/sleep', tag]).length, 1, 'the daemon runs');
+      runtime.kill('SIGKILL');
+      await until(
+        () => processesRunning(['/bin/sleep', tag]).length === 0,
+        10_000,
+        'the daemon died with the runtime',
+      );
+    } finally {
+      runtime.kill('SIGKILL');
+    }
     await assertRuntimeAnswers(system);
   });
 
