@@ -60,6 +60,11 @@ export interface Address<M> {
  * the request's `reply` port declares. Refs are cheap, comparable by `pid`,
  * and stay valid after the process exits (sends then go to dead letters).
  *
+ * A ref is an address and nothing more — a pid and the way to reach it: no
+ * property of it leads to the process or its state, at run time either.
+ * A ref of a process in this thread, in a worker or child process, or (later)
+ * on another node has exactly these members.
+ *
  * Members are declared as properties so that `ActorRef<A | B>` can be used
  * where an `ActorRef<A>` is expected, but never the other way round.
  *

@@ -135,7 +135,7 @@ export class Pool<M> implements Address<M> {
         ? undefined
         : this.#router.pick(state.children.list, state.children.version, message, options);
     if (w === undefined) this.#nowhere(message);
-    else w.tell(message, options);
+    else w.deliver(message, options);
   }
 
   offer(message: M, options?: SendOptions): Promise<void> {
@@ -143,11 +143,11 @@ export class Pool<M> implements Address<M> {
       const state = this.#state();
       const all = state === undefined ? [] : this.#router.all(state.children.list);
       if (all.length === 0) return this.#noproc();
-      return Promise.all(all.map((w) => w.offer(message, options))).then(() => undefined);
+      return Promise.all(all.map((w) => w.offerMessage(message, options))).then(() => undefined);
     }
     try {
       const w = this.#pickOne(message, options);
-      return w === undefined ? this.#noproc() : w.offer(message, options);
+      return w === undefined ? this.#noproc() : w.offerMessage(message, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -159,13 +159,13 @@ export class Pool<M> implements Address<M> {
     if (this.#router.strategy === 'broadcast') {
       const all = state === undefined ? [] : this.#router.all(state.children.list);
       if (all.length === 0) return this.#noproc() as Promise<never>;
-      return firstReply(all.map((w) => w.ask(request, options)));
+      return firstReply(all.map((w) => w.askMessage(request, options)));
     }
     try {
       const w = this.#pickOne(request, options);
       return w === undefined
         ? (this.#noproc() as Promise<never>)
-        : (w.ask(request, options) as Promise<ReplyOf<M, Q>>);
+        : (w.askMessage(request, options) as Promise<ReplyOf<M, Q>>);
     } catch (error) {
       return Promise.reject(error);
     }
