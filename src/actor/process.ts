@@ -2,7 +2,14 @@ import type { Topic } from '../broker/index.js';
 import { topicName } from '../broker/index.js';
 import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
+import {
+  decideOverflow,
+  Envelope,
+  LANE_NORMAL,
+  LANE_SYSTEM,
+  laneOf,
+  Mailbox,
+} from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { formatPid } from '../process/index.js';
 import type { Name, Registration, ServiceKey } from '../registry/index.js';
@@ -204,13 +211,17 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     }
   }
 
-  /** Like `deliver`, but waits for room in a full backpressure mailbox (`ActorRef.offer`). */
-  offerMessage(message: unknown, options?: SendOptions): Promise<void> {
+  /**
+   * Like `deliver`, but a sender that may wait does (`ActorRef.offer`): the
+   * overflow policy (`decideOverflow` with `waiting`) says whether a full
+   * mailbox makes it wait for room; every other outcome is `deliver`'s.
+   */
+  offerMessage(message: unknown, options?: SendOptions, copied = false): Promise<void> {
     const mb = this.mailbox;
     if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
-    if (mb === null || mb.size < mb.capacity || mb.policy !== 'backpressure') {
+    if (mb === null || decideOverflow(mb.policy, mb.size, mb.capacity, true) !== 'wait') {
       try {
-        this.deliver(message, options);
+        this.deliver(message, options, copied);
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
@@ -223,7 +234,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     const sender = current === null ? undefined : current.pid;
     let item: unknown;
     try {
-      item = this.#wrap(message, options, sender);
+      item = this.#wrap(message, options, sender, copied);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -261,6 +272,9 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     if (ask.next !== null) ask.next.prev = ask.prev;
     ask.prev = null;
     ask.next = null;
+    // An ask settled while its request still waits for room is withdrawn, never delivered.
+    const mb = this.mailbox;
+    if (mb !== null && mb.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask);
   }
 
   #wrap(
@@ -601,4 +615,10 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   cancelTimer(timer: TimerRef): number | false {
     return timer instanceof MessageTimer && timer.cancelIn(this.runtime.timers);
   }
+}
+
+/** The reply port a queued item (a request, or an envelope around one) carries, if any. */
+function replyPortOf(item: unknown): unknown {
+  const body = item instanceof Envelope ? item.message : item;
+  return body !== null && typeof body === 'object' ? (body as { reply?: unknown }).reply : undefined;
 }

@@ -8,6 +8,7 @@ import type { ReplyOf, RequestOf } from './reply.js';
  * @example
  * ```ts
  * await ref.ask({ type: 'get' }, { timeout: 250, priority: 'high' });
+ * await jobs.ask({ type: 'run', job }, { waitForRoom: true, timeout: 30_000 });
  * ```
  */
 export interface AskOptions extends SendOptions {
@@ -19,6 +20,14 @@ export interface AskOptions extends SendOptions {
    * chain of asks shares one budget. The earlier of this and `timeout` wins.
    */
   readonly deadline?: number;
+  /**
+   * When the target's mailbox is full and its policy is `backpressure`,
+   * wait for room (as `offer` does) and then for the reply, instead of
+   * rejecting at once with `MailboxFullError`. The timeout covers both
+   * waits; a request still waiting for room when it expires is withdrawn,
+   * never delivered. Other policies are unaffected. Default false.
+   */
+  readonly waitForRoom?: boolean;
 }
 
 /**
