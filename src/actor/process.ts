@@ -274,7 +274,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     ask.next = null;
     // An ask settled while its request still waits for room is withdrawn, never delivered.
     const mb = this.mailbox;
-    if (mb !== null && mb.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask);
+    if (mb?.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask);
   }
 
   #wrap(
@@ -620,5 +620,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
 /** The reply port a queued item (a request, or an envelope around one) carries, if any. */
 function replyPortOf(item: unknown): unknown {
   const body = item instanceof Envelope ? item.message : item;
-  return body !== null && typeof body === 'object' ? (body as { reply?: unknown }).reply : undefined;
+  return body !== null && typeof body === 'object'
+    ? (body as { reply?: unknown }).reply
+    : undefined;
 }
