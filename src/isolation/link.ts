@@ -1,5 +1,5 @@
 import type { ActorProcess, StartOutcome } from '../actor/index.js';
-import { finish, PendingAsk, ActorProcess as Process } from '../actor/index.js';
+import { finish, monitorOwner, PendingAsk, processOf } from '../actor/index.js';
 import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
@@ -141,9 +141,10 @@ export class HostLink implements RefCodec {
 
   /** Encoding for the host: every ref that crosses is granted to it. */
   refPid(value: object): number | undefined {
-    if (!(value instanceof Process || value instanceof GoneRef)) return undefined;
-    this.#grant(value.pid);
-    return value.pid;
+    if (processOf(value) === undefined && !(value instanceof GoneRef)) return undefined;
+    const pid = (value as { pid: number }).pid;
+    this.#grant(pid);
+    return pid;
   }
 
   /** Decoding what the host sent: a ref it was not given is marked, not made. */
@@ -204,7 +205,7 @@ export class HostLink implements RefCodec {
       if (ext.links !== null) for (const l of ext.links) if (l.pid === pid) return true;
       if (ext.monitors !== null) for (const m of ext.monitors) if (m.targetPid === pid) return true;
       if (ext.watchers !== null) {
-        for (const w of ext.watchers) if (w.owner?.pid === pid) return true;
+        for (const w of ext.watchers) if (monitorOwner(w)?.pid === pid) return true;
       }
     }
     return false;
@@ -414,7 +415,7 @@ export class HostLink implements RefCodec {
     }
     this.#asIf(frame.from, () => {
       try {
-        target.tell(message);
+        target.deliver(message, undefined);
       } catch {
         // A full mailbox that rejects has dead-lettered it; a send is fire-and-forget.
       }
@@ -455,7 +456,7 @@ export class HostLink implements RefCodec {
       return;
     }
     this.#asIf(frame.from, () => {
-      target.ask(request, { timeout: frame.timeout }).then(
+      target.askMessage(request, { timeout: frame.timeout }).then(
         (value: unknown) => post(true, value),
         (error: unknown) => post(false, error),
       );
