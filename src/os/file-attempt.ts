@@ -88,21 +88,34 @@ export class Attempt {
   }
 
   /**
-   * Records the decision to go ahead (once) and waits until the record is
-   * written (a host's sink forwards it to the main log, which acknowledges).
-   * Fails closed: a record that cannot be written denies the operation.
+   * Records the decision to go ahead (once); the operation acts only once
+   * the returned promise resolves, i.e. once the record is written (a
+   * host's sink forwards it to the main log, which acknowledges). Fails
+   * closed: a record that cannot be written denies the operation — at once
+   * (thrown) when the sink writes in `record`, or by the rejected promise.
    */
-  async allow(reason: string): Promise<void> {
-    if (this.#decided) return;
+  allow(reason: string): Promise<void> {
+    if (this.#decided) return Promise.resolve();
     this.#decided = true;
+    let written: Promise<void> | undefined;
     try {
       this.#seq = this.#record('allow', reason);
-      if (this.#seq !== undefined) await this.#who.audit?.written?.(this.#seq);
+      if (this.#seq !== undefined) written = this.#who.audit?.written?.(this.#seq);
     } catch (error) {
-      this.#closed = true;
-      const why = error instanceof Error ? error.message : String(error);
-      throw new DeniedError(this.op, `its audit record could not be written: ${why}`);
+      throw this.#unwritten(error);
     }
+    return written === undefined
+      ? Promise.resolve()
+      : written.catch((error: unknown) => {
+          throw this.#unwritten(error);
+        });
+  }
+
+  /** The denial of an operation whose record could not be written. */
+  #unwritten(error: unknown): DeniedError {
+    this.#closed = true;
+    const why = error instanceof Error ? error.message : String(error);
+    return new DeniedError(this.op, `its audit record could not be written: ${why}`);
   }
 
   /** Records the decision to go ahead after the fact (an operation that ended before `allow`). */
