@@ -11,13 +11,27 @@ import type { AuditRecord } from '../security/index.js';
  * @module
  */
 
-/** Most frames in one batch (a body telling in a tight loop makes big batches; this is far above). */
+/**
+ * Most frames in one batch (a body telling in a tight loop makes big batches; this is far above).
+ *
+ * @example
+ * ```ts
+ * if (batch.length > MAX_FRAMES) end(host);
+ * ```
+ */
 export const MAX_FRAMES = 1_000_000;
 /** Longest string kept in an audit line's field; longer ones are cut. */
 const MAX_FIELD = 1024;
 /** Most arguments kept in one audit line. */
 const MAX_ARGS = 64;
-/** The operations an audit line can name. Anything else is recorded as `invalid`. */
+/**
+ * The operations an audit line can name. Anything else is recorded as `invalid`.
+ *
+ * @example
+ * ```ts
+ * AUDIT_OPS.has('write'); // true
+ * ```
+ */
 export const AUDIT_OPS: ReadonlySet<string> = new Set([
   'read',
   'write',
@@ -37,7 +51,14 @@ const REASON_KINDS: ReadonlySet<string> = new Set([
   'noproc',
 ]);
 
-/** A pid or id on the wire: a non-negative safe integer. */
+/**
+ * A pid or id on the wire: a non-negative safe integer.
+ *
+ * @example
+ * ```ts
+ * isWireInt(7); // true; isWireInt(5n), isWireInt(2 ** 60), isWireInt('7') are false
+ * ```
+ */
 export function isWireInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
@@ -46,7 +67,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Why `frame` is not a well-formed host → main frame, or undefined when it is. */
+/**
+ * Why `frame` is not a well-formed host → main frame, or undefined when it is.
+ *
+ * @example
+ * ```ts
+ * frameProblem({ op: 'send', to: 'x' }); // "a 'send' frame with a bad to"
+ * ```
+ */
 export function frameProblem(frame: unknown): string | undefined {
   if (!isRecord(frame)) return `a frame that is not an object (${typeof frame})`;
   const f = frame;
@@ -93,7 +121,14 @@ export function frameProblem(frame: unknown): string | undefined {
   }
 }
 
-/** Why `batch` is not a batch of well-formed frames, or undefined when it is. */
+/**
+ * Why `batch` is not a batch of well-formed frames, or undefined when it is.
+ *
+ * @example
+ * ```ts
+ * batchProblem([{ op: 'ready' }]); // undefined
+ * ```
+ */
 export function batchProblem(batch: unknown): string | undefined {
   if (!Array.isArray(batch)) return `a batch that is not an array (${typeof batch})`;
   if (batch.length > MAX_FRAMES) return `a batch of ${batch.length} frames`;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { isAbsolute, sep } from 'node:path';
 import type { Sandbox } from '../actor/index.js';
-import { InvalidArgumentError, SandboxUnavailableError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { findTools, type LaunchTools } from '../os/launch.js';
 
 /**
@@ -24,10 +24,24 @@ import { findTools, type LaunchTools } from '../os/launch.js';
  * @module
  */
 
-/** `nobody`: the uid and gid a root runtime's sandboxed hosts run as unless told otherwise. */
+/**
+ * `nobody`: the uid and gid a root runtime's sandboxed hosts run as unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * sandboxCommand({ runAs: NOBODY }, host, findTools(), 0);
+ * ```
+ */
 export const NOBODY = Object.freeze({ uid: 65534, gid: 65534 });
 
-/** What the launch needs besides the sandbox. */
+/**
+ * What the launch needs besides the sandbox.
+ *
+ * @example
+ * ```ts
+ * const host: SandboxedNode = { node: process.execPath, nodeArgs: [], entry: '/app/host.js', reads: [] };
+ * ```
+ */
 export interface SandboxedNode {
   /** The Node binary and its flags (permission model, heap limit). */
   readonly node: string;
@@ -38,7 +52,15 @@ export interface SandboxedNode {
   readonly reads: readonly string[];
 }
 
-/** The file, arguments and environment to spawn. */
+/**
+ * The file, arguments and environment to spawn.
+ *
+ * @example
+ * ```ts
+ * const { file, args, env } = command as SandboxCommand;
+ * spawn(file, args, { env });
+ * ```
+ */
 export interface SandboxCommand {
   readonly file: string;
   readonly args: readonly string[];
@@ -243,10 +265,4 @@ export class SandboxProbe {
     const why = (run.stderr ?? '').trim() || run.error?.message || `exit status ${run.status}`;
     return `bwrap cannot make the sandbox here (${why.slice(0, 300)})`;
   }
-}
-
-/** Throws `SandboxUnavailableError` when `probe` says there is no sandbox. */
-export function requireSandbox(probe: SandboxProbe): void {
-  const problem = probe.problem();
-  if (problem !== undefined) throw new SandboxUnavailableError(problem);
 }

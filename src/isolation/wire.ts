@@ -13,10 +13,24 @@ import { deserialize, serialize } from 'node:v8';
  * @module
  */
 
-/** The largest batch a host may send (the main side's limit, 64 MiB). */
+/**
+ * The largest batch a host may send (the main side's limit, 64 MiB).
+ *
+ * @example
+ * ```ts
+ * const reader = new FrameReader(MAX_BATCH_BYTES);
+ * ```
+ */
 export const MAX_BATCH_BYTES = 64 * 2 ** 20;
 
-/** Where batches are written: a socket (or anything with `write`). */
+/**
+ * Where batches are written: a socket (or anything with `write`).
+ *
+ * @example
+ * ```ts
+ * const sink: ByteSink = socket;
+ * ```
+ */
 export interface ByteSink {
   write(bytes: Uint8Array): unknown;
 }
