@@ -7,7 +7,8 @@ import { DeniedError, HostProtocolError, NoProcError, RuntimeError } from '../er
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
 import type { AuditSink } from '../security/index.js';
-import { batchProblem, isWireInt, rebuildRecord } from './frames.js';
+import { AuditRelay, attributed } from './audit-relay.js';
+import { batchProblem, isWireInt } from './frames.js';
 import type { ModuleRef, ToMain, WireReason } from './protocol.js';
 import { type HostEnd, type Transport, WireFault } from './transport.js';
 
@@ -36,9 +37,6 @@ export interface MainSide {
     reason: DeadLetterReason,
   ): void;
 }
-
-/** Most host allows whose outcome is still to come (a host that never closes them cannot grow the table). */
-const OPEN_ATTEMPTS = 10_000;
 
 /** A host ended (crash, out of memory, kill): the reason every body it ran exits with. */
 export class HostExitedError extends RuntimeError {
@@ -98,8 +96,8 @@ export class HostLink implements RefCodec {
   #ended: HostEnd | undefined;
   /** The reason the host's processes exited with, once it ended. */
   #endReason: ExitReason | undefined;
-  /** Host audit seq → main audit seq, for attempts whose outcome is still to come. */
-  readonly #auditSeqs = new Map<number, number>();
+  /** Where the bodies' audit records go: the main log, rebuilt and renumbered. */
+  readonly #auditRelay: AuditRelay;
   /** Every stand-in placed here that has not ended, with its label for the audit log. */
   readonly #placed = new Map<number, string>();
   /** Main pids whose refs were passed to this host: the ones its bodies may address. */
@@ -113,6 +111,7 @@ export class HostLink implements RefCodec {
 
   constructor(main: MainSide, transport: Transport, onIdle: (link: HostLink) => void) {
     this.#main = main;
+    this.#auditRelay = new AuditRelay(() => main.audit);
     this.transport = transport;
     this.#onIdle = onIdle;
     transport.onFrames((batch) => this.#receiveBatch(batch));
@@ -469,62 +468,26 @@ export class HostLink implements RefCodec {
    * asked for until then, and a record that could not be written denies it.
    */
   #audit(frame: Extract<ToMain, { op: 'audit' }>): void {
-    const { actor, pid } = this.#attributed(frame.pid);
-    const { record, problem } = rebuildRecord(frame.record, { actor, pid });
-    const audit = this.#main.audit;
-    let written: Promise<void> = Promise.resolve();
-    if (audit !== undefined) {
-      const hostOf = record.of;
-      const of = hostOf === undefined ? undefined : this.#auditSeqs.get(hostOf);
-      if (hostOf !== undefined) this.#auditSeqs.delete(hostOf);
-      const { of: _hostOf, ...rest } = record;
-      try {
-        const seq = audit.record(of === undefined ? rest : { ...rest, of });
-        if (record.decision === 'allow' && problem === undefined) {
-          this.#auditSeqs.set(frame.seq, seq);
-          if (this.#auditSeqs.size > OPEN_ATTEMPTS) {
-            this.#auditSeqs.delete(this.#auditSeqs.keys().next().value as number);
-          }
-        }
-        // A sink that writes later (it has `written`) is waited for too.
-        if (audit.written !== undefined) written = audit.written(seq);
-      } catch (error) {
-        written = Promise.reject(error);
-      }
-    }
+    const who = attributed(this.#placed, frame.pid);
+    const { written, problem } = this.#auditRelay.write(frame.seq, frame.record, who);
     if (problem !== undefined) {
       written.catch(() => undefined);
       this.#violated(`a malformed audit record (${problem})`);
       return;
     }
-    const seq = frame.seq;
+    const ack = (ok: boolean, reason: string): void => {
+      if (this.#ended === undefined) {
+        this.transport.post({ op: 'audited', seq: frame.seq, ok, reason });
+      }
+    };
     written.then(
-      () => this.#acknowledge(seq, true, 'written'),
+      () => ack(true, 'written'),
       (error: unknown) =>
-        this.#acknowledge(
-          seq,
+        ack(
           false,
           `the audit log could not write it (${error instanceof Error ? error.message : String(error)})`,
         ),
     );
-  }
-
-  #acknowledge(seq: number, ok: boolean, reason: string): void {
-    if (this.#ended === undefined) this.transport.post({ op: 'audited', seq, ok, reason });
-  }
-
-  /** Who an audit record is about: the stand-in main knows, never a name the host chose. */
-  #attributed(pid: number | undefined): { actor: string; pid: number } {
-    if (pid !== undefined) {
-      const label = this.#placed.get(pid);
-      if (label !== undefined) return { actor: label, pid };
-    }
-    // A dedicated host runs one process: whatever it records is that process's.
-    if (this.#placed.size === 1) {
-      const [[only, label]] = this.#placed as unknown as [[number, string]];
-      return { actor: label, pid: only };
-    }
-    return { actor: '(unattributed host record)', pid: 0 };
   }
 
   /** Runs `send` as if the body with main pid `from` were the running process (for `ctx.sender`). */
