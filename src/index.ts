@@ -41,6 +41,7 @@ export {
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  ContainmentUnavailableError,
   DeniedError,
   InvalidArgumentError,
   InvalidChildSpecError,
@@ -68,6 +69,7 @@ export type {
 export { Envelope } from './mailbox/index.js';
 export type { HealthOptions, HealthReport, LoopDelay } from './observe/index.js';
 export type {
+  Containment,
   FileActorOptions,
   FileEncoding,
   FileKind,
@@ -78,6 +80,8 @@ export type {
   PortOptions,
   PortOutput,
   PortState,
+  TreeMode,
+  TreeRequest,
 } from './os/index.js';
 export { fileActor, port } from './os/index.js';
 export type {
