@@ -118,10 +118,16 @@ export class TreeCgroup {
    */
   static create(
     base: CgroupBase,
-    limits: { readonly memoryBytes?: number | undefined; readonly processes?: number | undefined } = {},
+    limits: {
+      readonly memoryBytes?: number | undefined;
+      readonly processes?: number | undefined;
+    } = {},
     label = 'tree',
   ): TreeCgroup | string {
-    const path = join(base.path, `airssys-${label}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const path = join(
+      base.path,
+      `airssys-${label}-${process.pid}-${randomBytes(6).toString('hex')}`,
+    );
     try {
       mkdirSync(path);
     } catch (error) {
@@ -147,7 +153,10 @@ export class TreeCgroup {
       set('pids', 'pids.max', limits.processes);
     } catch (error) {
       TreeCgroup.#remove(path);
-      const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no cgroup.kill (kernel < 5.14)' : (error as Error).message;
+      const why =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? 'no cgroup.kill (kernel < 5.14)'
+          : (error as Error).message;
       return `cannot use a cgroup in ${base.path}: ${why}`;
     }
     return new TreeCgroup(path, limited);

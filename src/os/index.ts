@@ -1,11 +1,11 @@
+export type { CgroupBase, TreeController } from './cgroup.js';
+export { findCgroupBase, TreeCgroup } from './cgroup.js';
 export type { Attempter } from './file-attempt.js';
 export { Attempt } from './file-attempt.js';
 export type { FileKind } from './file-io.js';
 export { ioError, kindOf, openedAt, openedPath, openNoFollow, readBounded } from './file-io.js';
 export type { FileActorOptions, FileEncoding, FileRequest, FileStat } from './files.js';
 export { fileActor } from './files.js';
-export type { CgroupBase, TreeController } from './cgroup.js';
-export { findCgroupBase, TreeCgroup } from './cgroup.js';
 export type {
   Containment,
   Launch,

@@ -111,7 +111,10 @@ export interface Containment {
  */
 export function describeContainment(c: Containment): string {
   const limits = Object.entries(c.limits).map(([k, v]) => `${k} per ${v}`);
-  const sandbox = c.sandbox === 'none' ? 'none' : `bwrap, ${c.capabilities === 'none' ? 'no' : 'all'} capabilities`;
+  const sandbox =
+    c.sandbox === 'none'
+      ? 'none'
+      : `bwrap, ${c.capabilities === 'none' ? 'no' : 'all'} capabilities`;
   return `tree: ${c.tree}; limits: ${limits.length === 0 ? 'none' : limits.join(', ')}; sandbox: ${sandbox}`;
 }
 
@@ -175,7 +178,6 @@ export function prlimitFlags(limits: ExecPlan['limits']): string[] {
 function under(path: string, root: string): boolean {
   return path === root || path.startsWith(root + sep);
 }
-
 
 /** Where host Unix sockets are masked wholesale by a fresh tmpfs in the sandbox. */
 const MASKED_DIRS: readonly string[] = ['/tmp', '/run', '/var/run'];
@@ -399,7 +401,9 @@ export function buildLaunch(
     wrappers.unshift('bwrap');
   }
   const request = options.containment ?? 'tree';
-  let base = options.cgroupBase ?? (request === 'tree' || request === 'cgroup' ? findCgroupBase() : 'not asked for');
+  let base =
+    options.cgroupBase ??
+    (request === 'tree' || request === 'cgroup' ? findCgroupBase() : 'not asked for');
   if (typeof base !== 'string' && tools.sh === undefined) base = '/bin/sh is not installed';
   let cgroup: TreeCgroup | undefined;
   if (typeof base !== 'string' && request !== 'pid-namespace' && request !== 'process-group') {

@@ -102,7 +102,7 @@ export class PortRun {
     this.#tree =
       child.pid === undefined
         ? undefined
-        : new ProcessTree(child.pid, launch.containment.tree, launch.cgroup);
+        : new ProcessTree(child.pid, launch.containment.tree, launch.cgroup, launch.wrappers);
     if (child.pid === undefined) launch.cgroup?.remove();
     this.#pump = new OutputPump({
       owner: options.owner,

@@ -1,4 +1,10 @@
-import type { ActorContext, ActorDefinition, ActorRef, DownMessage } from '../actor/index.js';
+import type {
+  ActorContext,
+  ActorDefinition,
+  ActorRef,
+  DownMessage,
+  Reply,
+} from '../actor/index.js';
 import { defineActor } from '../actor/index.js';
 import { ContainmentUnavailableError, DeniedError, InvalidArgumentError } from '../errors.js';
 import { exitReason, formatPid, type Pid } from '../process/index.js';
@@ -28,18 +34,21 @@ import type { TreeRequest } from './process-tree.js';
  */
 
 /**
- * What a port accepts: text for the program's stdin, and closing it (the
- * program sees end of input).
+ * What a port accepts: text for the program's stdin, closing it (the
+ * program sees end of input), and `info` (Erlang's `port_info/1`): the
+ * program's OS pid, executable, output so far and how it is contained.
  *
  * @example
  * ```ts
  * cat.tell({ type: 'write', data: 'hello\n' });
  * cat.tell({ type: 'close-stdin' });
+ * const { osPid, containment } = await cat.ask({ type: 'info' });
  * ```
  */
 export type PortCommand =
   | { readonly type: 'write'; readonly data: string }
-  | { readonly type: 'close-stdin' };
+  | { readonly type: 'close-stdin' }
+  | { readonly type: 'info'; readonly reply: Reply<PortState> };
 
 /**
  * What a port's owner receives (its exit arrives as an exit signal or a
@@ -96,7 +105,7 @@ export interface PortOptions {
 }
 
 /**
- * The state of a running port, as its inspection shows it.
+ * The state of a running port, as its `info` answer shows it.
  *
  * @example
  * ```ts
@@ -246,7 +255,9 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
       const args = request.argv.map((a) => cut(security.redact(a)));
       const reason = cut(security.redact(decision.reason));
       const contained =
-        launch === undefined || 'refused' in launch ? '' : `; ${describeContainment(launch.containment)}`;
+        launch === undefined || 'refused' in launch
+          ? ''
+          : `; ${describeContainment(launch.containment)}`;
       let seq: number | undefined;
       try {
         seq = audit?.record({
@@ -261,7 +272,8 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
         if (launch !== undefined && 'cgroup' in launch) launch.cgroup?.remove();
         throw error;
       }
-      if (launch !== undefined && 'refused' in launch) throw new ContainmentUnavailableError(reason);
+      if (launch !== undefined && 'refused' in launch)
+        throw new ContainmentUnavailableError(reason);
       if (!decision.allowed || launch === undefined) throw new DeniedError('exec', reason);
       const run = new PortRun({
         plan: decision as ExecPlan,
@@ -310,6 +322,14 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
           return;
         case 'close-stdin':
           run.closeStdin();
+          return;
+        case 'info':
+          m.reply.send({
+            osPid: run.osPid,
+            executable: run.executable,
+            bytes: run.bytes,
+            containment: run.containment,
+          });
           return;
         case 'DOWN':
           if (m.ref === run.ownerWatch) {

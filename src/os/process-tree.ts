@@ -97,7 +97,8 @@ export function chooseTree(
   const cgroupOk = typeof pieces.cgroup !== 'string';
   if (request === 'process-group') return { mode: 'process-group', unshare: false };
   if (cgroupOk && request !== 'pid-namespace') return { mode: 'cgroup', unshare: false };
-  if (request === 'cgroup') return { refused: `no cgroup v2 for the process tree: ${pieces.cgroup}` };
+  if (request === 'cgroup')
+    return { refused: `no cgroup v2 for the process tree: ${pieces.cgroup}` };
   if (pieces.sandboxed) return { mode: 'pid-namespace', unshare: false };
   const why = pieces.unshare();
   if (why === undefined) return { mode: 'pid-namespace', unshare: true };
@@ -119,6 +120,17 @@ export function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
+}
+
+/** Every descendant of `pid`, parents before children (a process forking meanwhile may be missed). */
+export function descendantsOf(pid: number): number[] {
+  const found: number[] = [];
+  for (let queue = childrenOf(pid); queue.length > 0; ) {
+    const next = queue.shift() as number;
+    found.push(next);
+    queue = queue.concat(childrenOf(next));
+  }
+  return found;
 }
 
 /** Whether `pid` is gone (no such process, or a zombie). */
@@ -163,7 +175,7 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
  *
  * @example
  * ```ts
- * const tree = new ProcessTree(child.pid, launch.containment.tree, launch.cgroup);
+ * const tree = new ProcessTree(child.pid, launch.containment.tree, launch.cgroup, launch.wrappers);
  * tree.kill(false);
  * if (tree.gone(true)) tree.dispose();
  * ```
@@ -172,19 +184,46 @@ export class ProcessTree {
   readonly #pid: number;
   readonly #mode: TreeMode;
   readonly #cgroup: TreeCgroup | undefined;
+  /** The spawned process is `bwrap` or `unshare`, which must outlive the program to hold its namespace. */
+  readonly #wrapped: boolean;
   /** In a pid namespace: its first process (the spawned process's child), once known. */
   #nsInit: number | undefined;
 
-  constructor(pid: number, mode: TreeMode, cgroup: TreeCgroup | undefined) {
+  constructor(
+    pid: number,
+    mode: TreeMode,
+    cgroup: TreeCgroup | undefined,
+    wrappers: readonly string[] = [],
+  ) {
     this.#pid = pid;
     this.#mode = mode;
     this.#cgroup = cgroup;
+    this.#wrapped = wrappers.includes('bwrap') || wrappers.includes('unshare');
   }
 
-  /** A graceful signal (SIGTERM) to every process of the tree that can be reached. */
+  /**
+   * A graceful signal (SIGTERM) to every process of the tree that can be
+   * reached (a namespace's first process takes only signals it handles).
+   */
   signal(signal: NodeJS.Signals): void {
-    killGroup(this.#pid, signal);
-    this.#cgroup?.signal(signal);
+    // The signal may end the spawned process before the namespace it made is
+    // gone: remember the namespace's first process to wait for it.
+    if (this.#mode === 'pid-namespace') this.#nsInit ??= childrenOf(this.#pid)[0];
+    if (!this.#wrapped) {
+      killGroup(this.#pid, signal);
+      this.#cgroup?.signal(signal);
+      return;
+    }
+    // Not the wrapper: its death would SIGKILL the namespace before the program could clean up.
+    const inside = this.#cgroup?.pids() ?? descendantsOf(this.#pid);
+    for (const pid of inside) {
+      if (pid === this.#pid) continue;
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // exited meanwhile
+      }
+    }
   }
 
   /**

@@ -1,0 +1,200 @@
+/**
+ * §21/§23: a port's program cannot outlive its stop, its timeout or its own
+ * exit. The attacker double-forks a daemon into a new session (`setsid`),
+ * which leaves the program's process group, and makes it ignore SIGTERM,
+ * SIGHUP and SIGINT; in every containment mode, with and without a bwrap
+ * sandbox, the daemon is dead once the port has exited, and the runtime
+ * answers an ask afterwards.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  ContainmentUnavailableError,
+  exitReason,
+  type PortState,
+  port,
+  type TreeRequest,
+} from '../../src/index.js';
+import { buildLaunch, findTools } from '../../src/os/index.js';
+import { bwrapUnusable, errorOf, owned, waitFor } from '../os/port-helpers.js';
+import { failOnUnhandledRejections } from '../support/guard.js';
+import {
+  answers,
+  cgroupUnusable,
+  daemons,
+  marker,
+  pidNamespaceUnusable,
+  running,
+  shellSystem,
+  skipped,
+} from './port-fixture.js';
+
+/** A daemon in a new session, its parent gone, deaf to the polite signals; its command line holds `mark`. */
+function daemon(mark: string, keepStdout: boolean): string {
+  const io = keepStdout ? '</dev/null' : '</dev/null >/dev/null 2>&1';
+  return `(setsid /bin/sh -c 'trap "" TERM HUP INT; while :; do sleep 1; done' ${mark} ${io} &); echo started`;
+}
+
+interface Mode {
+  readonly name: string;
+  readonly containment: TreeRequest;
+  readonly sandbox: boolean;
+  readonly unusable: () => string | undefined;
+}
+
+const MODES: readonly Mode[] = [
+  { name: 'a cgroup', containment: 'cgroup', sandbox: false, unusable: cgroupUnusable },
+  {
+    name: 'a pid namespace (unshare)',
+    containment: 'pid-namespace',
+    sandbox: false,
+    unusable: pidNamespaceUnusable,
+  },
+  {
+    name: 'a cgroup, in a bwrap sandbox',
+    containment: 'cgroup',
+    sandbox: true,
+    unusable: () => cgroupUnusable() ?? bwrapUnusable(),
+  },
+  {
+    name: "bwrap's pid namespace",
+    containment: 'pid-namespace',
+    sandbox: true,
+    unusable: bwrapUnusable,
+  },
+];
+
+describe('a setsid daemon cannot outlive its port', () => {
+  failOnUnhandledRejections();
+
+  for (const mode of MODES) {
+    const exec = mode.sandbox ? { sandbox: {} } : {};
+
+    it(`contained by ${mode.name}: stopping the port kills the daemon`, async (t) => {
+      if (skipped(t, `${mode.name} (stop)`, mode.unusable())) return;
+      const system = shellSystem(exec);
+      const mark = marker();
+      const p = await owned(system, {
+        argv: ['/bin/sh', '-c', `${daemon(mark, false)}; exec sleep 3000`],
+        containment: mode.containment,
+        grace: 200,
+      });
+      await waitFor(() => daemons(mark).length > 0, 10_000, 'the daemon to start');
+      const info = (await p.port.ask({ type: 'info' })) as PortState;
+      assert.equal(info.containment.tree, mode.containment);
+      assert.equal(info.containment.sandbox, mode.sandbox ? 'bwrap' : 'none');
+      await system.stop(p.port);
+      assert.deepEqual(await p.exited(), exitReason.normal);
+      assert.deepEqual(running(mark), [], 'the daemon outlived the stopped port');
+      await answers(system);
+      await system.shutdown();
+    });
+
+    it(`contained by ${mode.name}: the timeout kills the daemon`, async (t) => {
+      if (skipped(t, `${mode.name} (timeout)`, mode.unusable())) return;
+      const system = shellSystem({ ...exec, limits: { timeoutMs: 1_000 } });
+      const mark = marker();
+      const p = await owned(system, {
+        argv: ['/bin/sh', '-c', `${daemon(mark, false)}; exec sleep 3000`],
+        containment: mode.containment,
+      });
+      await waitFor(() => daemons(mark).length > 0, 10_000, 'the daemon to start');
+      assert.equal(errorOf(await p.exited()).code, 'ERR_PORT_TIMEOUT');
+      assert.deepEqual(running(mark), [], 'the daemon outlived the timeout');
+      await answers(system);
+      await system.shutdown();
+    });
+
+    it(`contained by ${mode.name}: a program that exits takes its daemon with it, and the port ends only then`, async (t) => {
+      if (skipped(t, `${mode.name} (exit)`, mode.unusable())) return;
+      // The daemon holds the port's stdout open: before, the port lived as long as it did.
+      const system = shellSystem({ ...exec, limits: { timeoutMs: 60_000 } });
+      const mark = marker();
+      const p = await owned(system, {
+        argv: ['/bin/sh', '-c', `${daemon(mark, true)}; sleep 0.5`],
+        containment: mode.containment,
+      });
+      assert.deepEqual(await p.exited(), exitReason.normal);
+      assert.deepEqual(p.data(), ['started']);
+      assert.deepEqual(running(mark), [], 'the daemon outlived its program');
+      await answers(system);
+      await system.shutdown();
+    });
+  }
+
+  it("containment 'process-group' is the one mode a setsid escapes: it is never chosen unasked, and says so", async (t) => {
+    if (skipped(t, 'the default containment', cgroupUnusable() && pidNamespaceUnusable())) return;
+    const system = shellSystem();
+    const p = await owned(system, { argv: ['/bin/sh', '-c', 'exec sleep 3000'] });
+    const info = (await p.port.ask({ type: 'info' })) as PortState;
+    assert.notEqual(info.containment.tree, 'process-group');
+    await system.stop(p.port);
+    const weak = await owned(system, {
+      argv: ['/bin/sh', '-c', 'exec sleep 3000'],
+      containment: 'process-group',
+    });
+    const weakInfo = (await weak.port.ask({ type: 'info' })) as PortState;
+    assert.equal(weakInfo.containment.tree, 'process-group');
+    await system.stop(weak.port);
+    await system.shutdown();
+  });
+
+  it('a containment the machine cannot give is refused with ERR_CONTAINMENT_UNAVAILABLE, never run weaker', async (t) => {
+    // The launcher on a machine without cgroup v2 and without unshare.
+    const plan = {
+      allowed: true,
+      reason: 'test',
+      executable: '/bin/true',
+      cwd: '/',
+      limits: {},
+      runAs: undefined,
+      sandbox: undefined,
+    };
+    const bare = { ...findTools(), unshare: undefined };
+    const refused = (containment: TreeRequest) =>
+      buildLaunch(plan, ['/bin/true'], bare, { containment, cgroupBase: 'no cgroup v2 (test)' });
+    for (const containment of ['tree', 'cgroup', 'pid-namespace'] as const) {
+      const launch = refused(containment);
+      assert.ok('refused' in launch, `${containment} was launched without its containment`);
+    }
+    const tree = refused('tree');
+    assert.match(
+      'refused' in tree ? tree.refused : '',
+      /no cgroup v2 .*no pid namespace .*process-group/,
+    );
+    const weak = refused('process-group');
+    assert.ok(!('refused' in weak) && weak.containment.tree === 'process-group');
+    // Through a port, on this machine: a mode it lacks is refused the same way, with its own code.
+    const missing: TreeRequest | undefined =
+      cgroupUnusable() !== undefined
+        ? 'cgroup'
+        : pidNamespaceUnusable() !== undefined
+          ? 'pid-namespace'
+          : undefined;
+    if (
+      skipped(
+        t,
+        'the refusal through a port',
+        missing === undefined ? 'this machine has every mode' : undefined,
+      )
+    )
+      return;
+    const system = shellSystem();
+    const p = await owned(system, {
+      argv: ['/bin/sh', '-c', 'true'],
+      containment: missing as TreeRequest,
+    });
+    const error = errorOf(await p.exited());
+    assert.ok(error instanceof ContainmentUnavailableError);
+    assert.equal(error.code, 'ERR_CONTAINMENT_UNAVAILABLE');
+    await answers(system);
+    await system.shutdown();
+  });
+
+  it('an unknown containment mode is an InvalidArgumentError at definition', () => {
+    assert.throws(
+      () => port({ argv: ['/bin/true'], containment: 'none' as TreeRequest }),
+      (e: unknown) => (e as { code?: string }).code === 'ERR_INVALID_ARG',
+    );
+  });
+});
