@@ -368,6 +368,10 @@ export function buildLaunch(
   if (plan.sandbox !== undefined && root) {
     privileges.push('--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all');
   }
+  if (privileges.length > 0) privileges.push('--no-new-privs');
+  // The program dies with the runtime (its parent; bwrap does this for a sandbox itself).
+  const orphanKill = tools.setpriv !== undefined && plan.sandbox === undefined;
+  if (orphanKill) privileges.push('--pdeathsig', 'KILL');
   if (privileges.length > 0) {
     if (tools.setpriv === undefined) {
       return {
@@ -377,7 +381,7 @@ export function buildLaunch(
             : 'the policy drops privileges (runAs) but setpriv is not installed',
       };
     }
-    command = [tools.setpriv, ...privileges, '--no-new-privs', '--', ...command];
+    command = [tools.setpriv, ...privileges, '--', ...command];
     wrappers.unshift('setpriv');
   }
   const flags = prlimitFlags(plan.limits);
@@ -421,6 +425,11 @@ export function buildLaunch(
   if (choice.unshare) {
     command = [tools.unshare as string, '--pid', '--fork', '--kill-child', '--', ...command];
     wrappers.unshift('unshare');
+    if (orphanKill) {
+      // unshare, too, dies with the runtime, and its namespace with it.
+      command = [tools.setpriv as string, '--pdeathsig', 'KILL', '--', ...command];
+      wrappers.unshift('setpriv');
+    }
   }
   if (choice.mode === 'cgroup' && cgroup !== undefined) {
     command = [tools.sh as string, ...cgroup.enterArgs(), ...command];

@@ -7,7 +7,11 @@
  * answers an ask afterwards.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import {
   ContainmentUnavailableError,
   exitReason,
@@ -15,7 +19,7 @@ import {
   port,
   type TreeRequest,
 } from '../../src/index.js';
-import { buildLaunch, findTools } from '../../src/os/index.js';
+import { buildLaunch, findCgroupBase, findTools } from '../../src/os/index.js';
 import { bwrapUnusable, errorOf, owned, waitFor } from '../os/port-helpers.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import {
@@ -196,5 +200,76 @@ describe('a setsid daemon cannot outlive its port', () => {
       () => port({ argv: ['/bin/true'], containment: 'none' as TreeRequest }),
       (e: unknown) => (e as { code?: string }).code === 'ERR_INVALID_ARG',
     );
+  });
+});
+
+describe('a port program does not outlive a killed runtime', () => {
+  const child = fileURLToPath(new URL('./port-runtime-child.js', import.meta.url));
+
+  /** Starts a runtime process running the daemon attack, waits for `ready`, SIGKILLs it; its pid. */
+  async function killRuntimeDuring(
+    mark: string,
+    containment: TreeRequest,
+    sandbox: boolean,
+  ): Promise<number> {
+    const args = [child, mark, containment, sandbox ? 'sandbox' : 'plain'];
+    const runtime = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    runtime.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const running = () => out.includes('ready') && daemons(mark).length >= 2;
+    await waitFor(running, 20_000, 'the attack to run');
+    const exited = new Promise((resolve) => runtime.once('exit', resolve));
+    runtime.kill('SIGKILL');
+    await exited;
+    return runtime.pid as number;
+  }
+
+  /** Kills what the test left behind (by its marker) and removes the dead runtime's cgroups. */
+  async function cleanUp(mark: string, runtimePid: number | undefined): Promise<void> {
+    for (const pid of daemons(mark)) process.kill(pid, 'SIGKILL');
+    await waitFor(() => daemons(mark).length === 0, 10_000, 'the leftovers to die');
+    const base = findCgroupBase();
+    if (runtimePid === undefined || typeof base === 'string') return;
+    for (const name of readdirSync(base.path)) {
+      if (!name.startsWith(`airssys-port-${runtimePid}-`)) continue;
+      const dir = join(base.path, name);
+      await waitFor(
+        () => readFileSync(join(dir, 'cgroup.procs'), 'utf8') === '',
+        10_000,
+        'an empty cgroup',
+      );
+      rmdirSync(dir);
+    }
+  }
+
+  for (const mode of MODES.filter((m) => m.containment === 'pid-namespace')) {
+    it(`contained by ${mode.name}: the whole tree dies with the runtime`, async (t) => {
+      if (skipped(t, `${mode.name} (runtime killed)`, mode.unusable())) return;
+      const mark = marker();
+      let pid: number | undefined;
+      try {
+        pid = await killRuntimeDuring(mark, mode.containment, mode.sandbox);
+        const dead = () => daemons(mark).length === 0;
+        await waitFor(dead, 10_000, 'the program and its daemon to die');
+      } finally {
+        await cleanUp(mark, pid);
+      }
+    });
+  }
+
+  it('contained by a cgroup without a sandbox: the first process dies with the runtime (parent-death signal)', async (t) => {
+    if (skipped(t, 'a cgroup (runtime killed)', cgroupUnusable())) return;
+    const mark = marker();
+    let pid: number | undefined;
+    try {
+      pid = await killRuntimeDuring(mark, 'cgroup', false);
+      // The program's own loop is the one whose parent was the runtime; the daemon's parent was init.
+      await waitFor(() => daemons(mark).length <= 1, 10_000, 'the program to die');
+    } finally {
+      // Documented: what left the program's session keeps running in its cgroup.
+      await cleanUp(mark, pid);
+    }
   });
 });
