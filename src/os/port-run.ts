@@ -83,8 +83,9 @@ export class PortRun {
   #failure: PortExitError | undefined;
   #timeout: unknown;
   #grace: unknown;
-  #treePoll: unknown;
-  #cpuPoll: unknown;
+  /** OS-side waits (the tree dying, its CPU time) run on the host's timers, not the system clock. */
+  #treePoll: ReturnType<typeof setTimeout> | undefined;
+  #cpuPoll: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RunOptions) {
     this.#o = options;
@@ -268,7 +269,7 @@ export class PortRun {
     if (this.#treeGone) return;
     if (this.#tree !== undefined && !this.#tree.gone(this.#exited)) {
       this.#tree.kill(true);
-      this.#treePoll = this.#o.clock.setTimer(() => this.#checkTree(), TREE_POLL_MS);
+      this.#treePoll = setTimeout(() => this.#checkTree(), TREE_POLL_MS);
       return;
     }
     this.#treeGone = true;
@@ -307,7 +308,7 @@ export class PortRun {
         );
         return;
       }
-      this.#cpuPoll = this.#o.clock.setTimer(poll, every);
+      this.#cpuPoll = setTimeout(poll, every);
     };
     poll();
   }
@@ -370,9 +371,11 @@ export class PortRun {
 
   #clearTimers(): void {
     const clock = this.#o.clock;
-    for (const timer of [this.#timeout, this.#grace, this.#treePoll, this.#cpuPoll]) {
+    for (const timer of [this.#timeout, this.#grace]) {
       if (timer !== undefined) clock.clearTimer(timer);
     }
+    clearTimeout(this.#treePoll);
+    clearTimeout(this.#cpuPoll);
     this.#timeout = undefined;
     this.#grace = undefined;
     this.#treePoll = undefined;

@@ -324,6 +324,8 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
           run.closeStdin();
           return;
         case 'info':
+          // Told rather than asked: nobody to answer, a dead letter below.
+          if (typeof (m.reply as Partial<Reply<PortState>> | undefined)?.send !== 'function') break;
           m.reply.send({
             osPid: run.osPid,
             executable: run.executable,

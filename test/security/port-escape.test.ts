@@ -195,6 +195,18 @@ describe('a setsid daemon cannot outlive its port', () => {
     await system.shutdown();
   });
 
+  it("an 'info' told without a reply is a dead letter: the port and the runtime go on", async () => {
+    const system = shellSystem();
+    const p = await owned(system, { argv: ['/bin/sh', '-c', 'exec sleep 3000'] });
+    p.port.tell({ type: 'info' } as never);
+    await waitFor(() => system.recentDeadLetters().length > 0, 10_000, 'the dead letter');
+    assert.equal(system.recentDeadLetters().at(-1)?.reason, 'unexpected');
+    const info = (await p.port.ask({ type: 'info' })) as PortState;
+    assert.ok(info.osPid > 1);
+    await answers(system);
+    await system.shutdown();
+  });
+
   it('an unknown containment mode is an InvalidArgumentError at definition', () => {
     assert.throws(
       () => port({ argv: ['/bin/true'], containment: 'none' as TreeRequest }),
