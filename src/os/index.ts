@@ -37,5 +37,6 @@ export {
   killGroup,
   ProcessTree,
   processGone,
+  unshareArgs,
   unshareUnusable,
 } from './process-tree.js';

@@ -2,7 +2,13 @@ import { accessSync, constants, lstatSync, readFileSync, realpathSync } from 'no
 import { join, sep } from 'node:path';
 import type { ExecPlan } from '../security/index.js';
 import { type CgroupBase, findCgroupBase, TreeCgroup } from './cgroup.js';
-import { chooseTree, type TreeMode, type TreeRequest, unshareUnusable } from './process-tree.js';
+import {
+  chooseTree,
+  type TreeMode,
+  type TreeRequest,
+  unshareArgs,
+  unshareUnusable,
+} from './process-tree.js';
 
 /**
  * Building the command line a port runs: the program, wrapped (outermost
@@ -419,11 +425,11 @@ export function buildLaunch(
   const choice = chooseTree(request, {
     cgroup: cgroup === undefined ? (typeof base === 'string' ? base : 'not used') : base,
     sandboxed: plan.sandbox !== undefined,
-    unshare: () => unshareUnusable(tools.unshare),
+    unshare: () => unshareUnusable(tools.unshare, uid),
   });
   if ('refused' in choice) return { refused: choice.refused };
   if (choice.unshare) {
-    command = [tools.unshare as string, '--pid', '--fork', '--kill-child', '--', ...command];
+    command = [tools.unshare as string, ...unshareArgs(uid), '--', ...command];
     wrappers.unshift('unshare');
     if (orphanKill) {
       // unshare, too, dies with the runtime, and its namespace with it.

@@ -43,18 +43,36 @@ export type TreeMode = 'cgroup' | 'pid-namespace' | 'process-group';
 export type TreeRequest = 'tree' | TreeMode;
 
 /**
- * Why `unshare --pid` cannot be used here, or undefined when it can (tried
- * once with `/bin/true`: no privilege, no user namespaces, or a seccomp
+ * `unshare` arguments for a pid namespace: root makes one directly; any
+ * other user inside a user namespace that maps it to itself (so the
+ * program keeps its uid and has no capabilities).
+ *
+ * @example
+ * ```ts
+ * unshareArgs(0); // ['--pid', '--fork', '--kill-child']
+ * ```
+ */
+export function unshareArgs(uid: number | undefined): string[] {
+  const pid = ['--pid', '--fork', '--kill-child'];
+  return uid === 0 ? pid : ['--user', '--map-current-user', ...pid];
+}
+
+/**
+ * Why `unshare` cannot make a pid namespace here, or undefined when it can
+ * (tried with `/bin/true`: no privilege, no user namespaces, or a seccomp
  * filter all show up only when it runs).
  *
  * @example
  * ```ts
- * const why = unshareUnusable('/usr/bin/unshare');
+ * const why = unshareUnusable('/usr/bin/unshare', process.getuid?.());
  * ```
  */
-export function unshareUnusable(unshare: string | undefined): string | undefined {
+export function unshareUnusable(
+  unshare: string | undefined,
+  uid: number | undefined = process.getuid?.(),
+): string | undefined {
   if (unshare === undefined) return 'unshare (util-linux) is not installed';
-  const probe = spawnSync(unshare, ['--pid', '--fork', '--kill-child', '--', '/bin/true'], {
+  const probe = spawnSync(unshare, [...unshareArgs(uid), '--', '/bin/true'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 10_000,
   });
