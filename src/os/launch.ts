@@ -41,8 +41,10 @@ export interface LaunchTools {
   readonly bwrap: string | undefined;
   readonly prlimit: string | undefined;
   readonly setpriv: string | undefined;
-  readonly unshare: string | undefined;
-  readonly sh: string | undefined;
+  /** For a pid namespace without a sandbox (absent: none). */
+  readonly unshare?: string | undefined;
+  /** For moving a tree into its cgroup (absent: no cgroup). */
+  readonly sh?: string | undefined;
 }
 
 /**
