@@ -12,7 +12,14 @@ import { join } from 'node:path';
  * @module
  */
 
-/** The cgroup v2 controllers a tree can be limited by. */
+/**
+ * The cgroup v2 controllers a tree can be limited by.
+ *
+ * @example
+ * ```ts
+ * const wanted: TreeController[] = ['memory', 'pids'];
+ * ```
+ */
 export type TreeController = 'memory' | 'pids';
 
 /**

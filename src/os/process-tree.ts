@@ -128,7 +128,14 @@ export function chooseTree(
   };
 }
 
-/** The direct children of `pid` (from /proc; empty when it has none or is gone). */
+/**
+ * The direct children of `pid` (from /proc; empty when it has none or is gone).
+ *
+ * @example
+ * ```ts
+ * const [nsInit] = childrenOf(bwrapPid);
+ * ```
+ */
 export function childrenOf(pid: number): number[] {
   try {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
@@ -140,7 +147,15 @@ export function childrenOf(pid: number): number[] {
   }
 }
 
-/** Every descendant of `pid`, parents before children (a process forking meanwhile may be missed). */
+/**
+ * Every descendant of `pid`, parents before children (a process forking
+ * meanwhile may be missed: use it for polite signals, not for kills).
+ *
+ * @example
+ * ```ts
+ * for (const pid of descendantsOf(child.pid)) process.kill(pid, 'SIGTERM');
+ * ```
+ */
 export function descendantsOf(pid: number): number[] {
   const found: number[] = [];
   for (let queue = childrenOf(pid); queue.length > 0; ) {
@@ -151,7 +166,14 @@ export function descendantsOf(pid: number): number[] {
   return found;
 }
 
-/** Whether `pid` is gone (no such process, or a zombie). */
+/**
+ * Whether `pid` is gone (no such process, or a zombie).
+ *
+ * @example
+ * ```ts
+ * if (processGone(pid)) console.log('exited');
+ * ```
+ */
 export function processGone(pid: number): boolean {
   try {
     process.kill(pid, 0);
