@@ -7,7 +7,7 @@
  * answers an ask afterwards.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -284,4 +284,50 @@ describe('a port program does not outlive a killed runtime', () => {
       await cleanUp(mark, pid);
     }
   });
+});
+
+describe('a runtime that is not root contains its ports too', () => {
+  const child = fileURLToPath(new URL('./port-unprivileged-child.js', import.meta.url));
+  const nobody = 65534;
+
+  for (const sandbox of [false, true]) {
+    it(`${sandbox ? 'in a bwrap sandbox' : 'without a sandbox'}: a setsid daemon dies with the stopped port`, async (t) => {
+      const setpriv = findTools().setpriv;
+      const why =
+        process.getuid?.() !== 0
+          ? 'the test needs root to run a runtime as nobody'
+          : setpriv === undefined
+            ? 'setpriv (util-linux) is not installed'
+            : sandbox
+              ? bwrapUnusable()
+              : undefined;
+      if (skipped(t, 'the unprivileged runtime', why)) return;
+      const mark = marker();
+      const args = [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--'];
+      const run = spawnSync(
+        setpriv as string,
+        [...args, process.execPath, child, mark, sandbox ? 'sandbox' : 'plain'],
+        { cwd: '/', encoding: 'utf8', timeout: 60_000 },
+      );
+      const line = run.stdout.trim().split('\n').at(-1) ?? '';
+      const report = JSON.parse(line.startsWith('{') ? line : '{}') as {
+        uid?: number;
+        error?: string;
+        daemonsBefore?: number;
+        daemonsAfter?: number;
+        containment?: PortState['containment'];
+      };
+      if (report.error?.includes('ERR_CONTAINMENT_UNAVAILABLE')) {
+        // No user namespaces for nobody here: refused, as documented, not run weaker.
+        skipped(t, 'the unprivileged runtime', report.error);
+        return;
+      }
+      assert.equal(report.uid, nobody, `${run.stdout}\n${run.stderr}`);
+      assert.equal(report.error, undefined);
+      assert.equal(report.daemonsBefore, 1);
+      assert.notEqual(report.containment?.tree, 'process-group');
+      assert.equal(report.containment?.capabilities, 'none');
+      assert.equal(report.daemonsAfter, 0, 'the daemon outlived the stopped port');
+    });
+  }
 });
