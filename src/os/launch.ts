@@ -431,6 +431,9 @@ export function buildLaunch(
   });
   if ('refused' in choice) return { refused: choice.refused };
   if (choice.unshare) {
+    // A shell is the namespace's first process and waits for the program, so
+    // the program is not pid 1 (which takes only the signals it handles).
+    if (tools.sh !== undefined) command = [tools.sh, '-c', '"$@"; exit $?', 'init', ...command];
     command = [tools.unshare as string, ...unshareArgs(uid), '--', ...command];
     wrappers.unshift('unshare');
     if (orphanKill) {

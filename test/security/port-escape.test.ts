@@ -78,10 +78,12 @@ describe('a setsid daemon cannot outlive its port', () => {
       if (skipped(t, `${mode.name} (stop)`, mode.unusable())) return;
       const system = shellSystem(exec);
       const mark = marker();
+      // The program cleans up on SIGTERM: the graceful stop reaches it, not only its wrapper.
+      const program = `trap 'echo got-term; exit 0' TERM; ${daemon(mark, false)}; while :; do sleep 0.1; done`;
       const p = await owned(system, {
-        argv: ['/bin/sh', '-c', `${daemon(mark, false)}; exec sleep 3000`],
+        argv: ['/bin/sh', '-c', program],
         containment: mode.containment,
-        grace: 200,
+        grace: 30_000,
       });
       await waitFor(() => daemons(mark).length > 0, 10_000, 'the daemon to start');
       const info = (await p.port.ask({ type: 'info' })) as PortState;
@@ -89,6 +91,7 @@ describe('a setsid daemon cannot outlive its port', () => {
       assert.equal(info.containment.sandbox, mode.sandbox ? 'bwrap' : 'none');
       await system.stop(p.port);
       assert.deepEqual(await p.exited(), exitReason.normal);
+      assert.deepEqual(p.data(), ['started', 'got-term']);
       assert.deepEqual(running(mark), [], 'the daemon outlived the stopped port');
       await answers(system);
       await system.shutdown();
