@@ -171,31 +171,24 @@ describe('a setsid daemon cannot outlive its port', () => {
     );
     const weak = refused('process-group');
     assert.ok(!('refused' in weak) && weak.containment.tree === 'process-group');
-    // Through a port, on this machine: a mode it lacks is refused the same way, with its own code.
-    const missing: TreeRequest | undefined =
-      cgroupUnusable() !== undefined
-        ? 'cgroup'
-        : pidNamespaceUnusable() !== undefined
-          ? 'pid-namespace'
+    // Through a port: a runtime running as nobody cannot make cgroups in root's cgroup.
+    const setpriv = findTools().setpriv;
+    const why =
+      process.getuid?.() !== 0
+        ? 'the test needs root to run a runtime as nobody'
+        : setpriv === undefined
+          ? 'setpriv (util-linux) is not installed'
           : undefined;
-    if (
-      skipped(
-        t,
-        'the refusal through a port',
-        missing === undefined ? 'this machine has every mode' : undefined,
-      )
-    )
-      return;
-    const system = shellSystem();
-    const p = await owned(system, {
-      argv: ['/bin/sh', '-c', 'true'],
-      containment: missing as TreeRequest,
-    });
-    const error = errorOf(await p.exited());
-    assert.ok(error instanceof ContainmentUnavailableError);
-    assert.equal(error.code, 'ERR_CONTAINMENT_UNAVAILABLE');
-    await answers(system);
-    await system.shutdown();
+    if (skipped(t, 'the refusal through a port', why)) return;
+    const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--'];
+    const child = fileURLToPath(new URL('./port-unprivileged-child.js', import.meta.url));
+    const run = spawnSync(
+      setpriv as string,
+      [...nobody, process.execPath, child, marker(), 'plain', 'cgroup'],
+      { cwd: '/', encoding: 'utf8', timeout: 60_000 },
+    );
+    const report = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { error?: string };
+    assert.match(report.error ?? '', /port exited: ERR_CONTAINMENT_UNAVAILABLE/, run.stderr);
   });
 
   it("an 'info' told without a reply is a dead letter: the port and the runtime go on", async () => {
@@ -327,7 +320,8 @@ describe('a runtime that is not root contains its ports too', () => {
       }
       assert.equal(report.uid, nobody, `${run.stdout}\n${run.stderr}`);
       assert.equal(report.error, undefined);
-      assert.equal(report.daemonsBefore, 1);
+      // At least the daemon (a child it forks shows its command line until it execs).
+      assert.ok((report.daemonsBefore ?? 0) >= 1, `${run.stdout}`);
       assert.notEqual(report.containment?.tree, 'process-group');
       assert.equal(report.containment?.capabilities, 'none');
       assert.equal(report.daemonsAfter, 0, 'the daemon outlived the stopped port');

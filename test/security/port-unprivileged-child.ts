@@ -2,8 +2,9 @@
  * A runtime that is not root (run by the test as `nobody`), for the
  * unprivileged containment test: it starts a port whose program leaves a
  * `setsid` daemon, reports the port's containment, stops the port and
- * reports whether the daemon is gone, as one JSON line. Arguments: the
- * marker, and `sandbox` or `plain`.
+ * reports whether the daemon is gone, as one JSON line (or the code the
+ * port's start was refused with). Arguments: the marker, `sandbox` or
+ * `plain`, and the containment (default `tree`).
  */
 import {
   type ActorRef,
@@ -13,10 +14,11 @@ import {
   type PortEvent,
   type PortState,
   port,
+  type TreeRequest,
 } from '../../src/index.js';
 import { daemons, SH } from './port-fixture.js';
 
-const [mark = 'missing-marker', sandbox = 'plain'] = process.argv.slice(2);
+const [mark = 'missing-marker', sandbox = 'plain', containment = 'tree'] = process.argv.slice(2);
 const loop = `trap "" TERM HUP INT; while :; do sleep 1; done`;
 const script = `(setsid /bin/sh -c '${loop}' ${mark} </dev/null >/dev/null 2>&1 &); echo started; exec sleep 3000`;
 const system = createSystem({
@@ -26,11 +28,21 @@ let started: () => void = () => {};
 const ready = new Promise<void>((resolve) => {
   started = resolve;
 });
-let child: ActorRef<PortCommand> | undefined;
+let spawned: (ref: ActorRef<PortCommand>) => void = () => {};
+const child = new Promise<ActorRef<PortCommand>>((resolve) => {
+  spawned = resolve;
+});
 system.spawn(
   defineActor<PortEvent>({
     init(ctx) {
-      child = ctx.spawn(port({ argv: ['/bin/sh', '-c', script], grace: 200 }));
+      const ref = ctx.spawn(
+        port({
+          argv: ['/bin/sh', '-c', script],
+          grace: 200,
+          containment: containment as TreeRequest,
+        }),
+      );
+      spawned(ref);
     },
     handle(msg) {
       if (msg.type === 'port-output' && msg.data === 'started') started();
@@ -39,12 +51,17 @@ system.spawn(
 );
 const report: Record<string, unknown> = { uid: process.getuid?.() };
 try {
-  await ready;
+  const ref = await child;
+  const exit = system.exited(ref).then((reason) => {
+    const error = reason.kind === 'error' ? (reason.error as { code?: string }) : undefined;
+    throw new Error(`port exited: ${error?.code ?? reason.kind}`);
+  });
+  exit.catch(() => {});
+  await Promise.race([ready, exit]);
   const until = Date.now() + 10_000;
   while (daemons(mark).length === 0 && Date.now() < until)
     await new Promise((r) => setTimeout(r, 10));
   report.daemonsBefore = daemons(mark).length;
-  const ref = child as ActorRef<PortCommand>;
   const info = (await ref.ask({ type: 'info' })) as PortState;
   report.containment = info.containment;
   await system.stop(ref);
