@@ -13,7 +13,6 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  ContainmentUnavailableError,
   exitReason,
   type PortState,
   port,
