@@ -12,12 +12,7 @@ import { readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import {
-  exitReason,
-  type PortState,
-  port,
-  type TreeRequest,
-} from '../../src/index.js';
+import { exitReason, type PortState, port, type TreeRequest } from '../../src/index.js';
 import { buildLaunch, findCgroupBase, findTools } from '../../src/os/index.js';
 import { bwrapUnusable, errorOf, owned, waitFor } from '../os/port-helpers.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
