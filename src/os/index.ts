@@ -34,6 +34,8 @@ export type { TreeMode, TreePieces, TreeRequest } from './process-tree.js';
 export {
   childrenOf,
   chooseTree,
+  descendantsOf,
+  freeze,
   killGroup,
   ProcessTree,
   processGone,

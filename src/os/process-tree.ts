@@ -188,6 +188,46 @@ export function processGone(pid: number): boolean {
   }
 }
 
+/** How long `freeze` waits for a process to stop, in ms. */
+const FREEZE_MS = 200;
+
+/** The state letter of `pid` (`R`, `S`, `T`, `Z`, …), or undefined when it is gone. */
+function stateOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops `pid` (SIGSTOP) and waits, briefly, until it has stopped, so its
+ * children can be listed with no fork racing the list (a `bwrap` or
+ * `unshare` killed between making its namespace's first process and that
+ * process arming its parent-death signal would otherwise leave it running).
+ *
+ * @example
+ * ```ts
+ * freeze(wrapperPid);
+ * for (const init of childrenOf(wrapperPid)) process.kill(init, 'SIGKILL');
+ * ```
+ */
+export function freeze(pid: number): void {
+  try {
+    process.kill(pid, 'SIGSTOP');
+  } catch {
+    return;
+  }
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const until = performance.now() + FREEZE_MS;
+  while (performance.now() < until) {
+    const state = stateOf(pid);
+    if (state === undefined || 'TtZX'.includes(state)) return;
+    Atomics.wait(cell, 0, 0, 1);
+  }
+}
+
 /**
  * Sends `signal` to every process in the process group `pgid`; false when
  * the group no longer exists.
@@ -275,6 +315,7 @@ export class ProcessTree {
     if (!spawnedExited && this.#mode === 'pid-namespace') {
       // Killing the namespace's first process ends the namespace, whatever
       // the program did to its parent-death signal.
+      freeze(this.#pid);
       for (const init of childrenOf(this.#pid)) {
         this.#nsInit ??= init;
         try {

@@ -123,6 +123,32 @@ describe('a setsid daemon cannot outlive its port', () => {
     });
   }
 
+  for (const mode of MODES.filter((m) => m.containment === 'pid-namespace')) {
+    it(`contained by ${mode.name}: killed within a millisecond of its start, nothing is left`, async (t) => {
+      if (skipped(t, `${mode.name} (early kill)`, mode.unusable())) return;
+      // The kill lands while bwrap or unshare is still making the namespace.
+      const system = shellSystem({
+        ...(mode.sandbox ? { sandbox: {} } : {}),
+        limits: { timeoutMs: 1 },
+      });
+      const marks: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const mark = marker();
+        marks.push(mark);
+        const p = await owned(system, {
+          argv: ['/bin/sh', '-c', `${daemon(mark, false)}; exec sleep 3000`],
+          containment: mode.containment,
+        });
+        assert.equal(errorOf(await p.exited()).code, 'ERR_PORT_TIMEOUT');
+      }
+      const left = marks.flatMap((m) => running(m));
+      for (const pid of left) process.kill(pid, 'SIGKILL');
+      assert.deepEqual(left, [], 'a namespace outlived its port');
+      await answers(system);
+      await system.shutdown();
+    });
+  }
+
   it("containment 'process-group' is the one mode a setsid escapes: it is never chosen unasked, and says so", async (t) => {
     if (skipped(t, 'the default containment', cgroupUnusable() && pidNamespaceUnusable())) return;
     const system = shellSystem();
