@@ -119,11 +119,8 @@ export interface Containment {
  */
 export function describeContainment(c: Containment): string {
   const limits = Object.entries(c.limits).map(([k, v]) => `${k} per ${v}`);
-  const sandbox =
-    c.sandbox === 'none'
-      ? 'none'
-      : `bwrap, ${c.capabilities === 'none' ? 'no' : 'all'} capabilities`;
-  return `tree: ${c.tree}; limits: ${limits.length === 0 ? 'none' : limits.join(', ')}; sandbox: ${sandbox}`;
+  const capabilities = c.capabilities === 'none' ? 'no' : "the runtime's";
+  return `tree: ${c.tree}; limits: ${limits.length === 0 ? 'none' : limits.join(', ')}; sandbox: ${c.sandbox}, ${capabilities} capabilities`;
 }
 
 /**
