@@ -41,6 +41,8 @@ export type ErrorCode =
   | 'ERR_PORT_EXIT'
   | 'ERR_PORT_TIMEOUT'
   | 'ERR_PORT_OUTPUT_LIMIT'
+  | 'ERR_PORT_CPU_LIMIT'
+  | 'ERR_CONTAINMENT_UNAVAILABLE'
   | 'ERR_CIRCUIT_OPEN';
 
 /**
@@ -386,12 +388,33 @@ export class DeniedError extends RuntimeError {
 }
 
 /**
+ * A program start asked for containment this machine cannot give (a
+ * `bwrap` sandbox without bwrap, limits without `prlimit`, a process tree
+ * with neither a usable cgroup v2 nor a pid namespace, `runAs` without
+ * root): the start is refused, never run weaker. The message says what is
+ * missing.
+ *
+ * @example
+ * ```ts
+ * const reason = await system.exited(portRef);
+ * if (reason.kind === 'error' && reason.error instanceof ContainmentUnavailableError) console.error(reason.error.message);
+ * ```
+ */
+export class ContainmentUnavailableError extends RuntimeError {
+  constructor(reason: string) {
+    super('ERR_CONTAINMENT_UNAVAILABLE', `cannot contain the program: ${reason}`);
+  }
+}
+
+/**
  * A port's program ended abnormally; this is the port's exit reason
  * (`exitReason.error(PortExitError)`), so links, monitors and supervisors
  * see it like any crash. `code` says how: `ERR_PORT_EXIT` (a non-zero exit
  * status or a signal; also a program that could not be started),
- * `ERR_PORT_TIMEOUT` (killed at the policy's `timeoutMs`) or
- * `ERR_PORT_OUTPUT_LIMIT` (killed at the policy's `maxOutputBytes`).
+ * `ERR_PORT_TIMEOUT` (killed at the policy's `timeoutMs`),
+ * `ERR_PORT_OUTPUT_LIMIT` (killed at the policy's `maxOutputBytes`) or
+ * `ERR_PORT_CPU_LIMIT` (its whole process tree killed at the policy's
+ * `cpuSeconds`, where a cgroup counts the tree's CPU time).
  *
  * @example
  * ```ts
@@ -406,7 +429,7 @@ export class PortExitError extends RuntimeError {
   readonly signal: string | null;
 
   constructor(
-    code: 'ERR_PORT_EXIT' | 'ERR_PORT_TIMEOUT' | 'ERR_PORT_OUTPUT_LIMIT',
+    code: 'ERR_PORT_EXIT' | 'ERR_PORT_TIMEOUT' | 'ERR_PORT_OUTPUT_LIMIT' | 'ERR_PORT_CPU_LIMIT',
     message: string,
     exitCode: number | null = null,
     signal: string | null = null,

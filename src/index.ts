@@ -41,6 +41,7 @@ export {
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  ContainmentUnavailableError,
   DeniedError,
   HostProtocolError,
   InvalidArgumentError,
@@ -70,6 +71,7 @@ export type {
 export { Envelope } from './mailbox/index.js';
 export type { HealthOptions, HealthReport, LoopDelay } from './observe/index.js';
 export type {
+  Containment,
   FileActorOptions,
   FileEncoding,
   FileKind,
@@ -80,6 +82,8 @@ export type {
   PortOptions,
   PortOutput,
   PortState,
+  TreeMode,
+  TreeRequest,
 } from './os/index.js';
 export { fileActor, port } from './os/index.js';
 export type {
