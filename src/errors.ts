@@ -39,7 +39,9 @@ export type ErrorCode =
   | 'ERR_PORT_EXIT'
   | 'ERR_PORT_TIMEOUT'
   | 'ERR_PORT_OUTPUT_LIMIT'
-  | 'ERR_CIRCUIT_OPEN';
+  | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_AUDIT'
+  | 'ERR_AUDIT_LOCKED';
 
 /**
  * Base class of every error the runtime throws or rejects with.
@@ -380,6 +382,25 @@ export class DeniedError extends RuntimeError {
   constructor(operation: string, reason: string) {
     super('ERR_DENIED', `${operation} denied: ${reason}`);
     this.operation = operation;
+  }
+}
+
+/**
+ * The audit log refused or failed: `ERR_AUDIT` (a record that cannot be
+ * written — full disk, bad record, wrong key, a damaged log) or
+ * `ERR_AUDIT_LOCKED` (another `AuditLog` is writing the same file). An
+ * operation whose record cannot be written is denied, never done
+ * unrecorded.
+ *
+ * @example
+ * ```ts
+ * try { new AuditLog({ file: 'audit.jsonl' }); }
+ * catch (e) { if (e instanceof AuditError && e.code === 'ERR_AUDIT_LOCKED') console.error(e.message); }
+ * ```
+ */
+export class AuditError extends RuntimeError {
+  constructor(code: 'ERR_AUDIT' | 'ERR_AUDIT_LOCKED', message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }
 
