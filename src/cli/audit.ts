@@ -74,8 +74,11 @@ export function verifyAuditCommand(
   output: AuditOutput,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): number {
-  const { file, keyFile = env.AIRSSYS_AUDIT_KEY_FILE || undefined, checkpoint: cpFile } =
-    typeof request === 'string' ? { file: request } : request;
+  const {
+    file,
+    keyFile = env.AIRSSYS_AUDIT_KEY_FILE || undefined,
+    checkpoint: cpFile,
+  } = typeof request === 'string' ? { file: request } : request;
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -65,7 +65,10 @@ export class CompiledRule {
     return undefined;
   }
 
-  #structured(options: ReadonlyMap<string, RegExp | null>, args: readonly string[]): string | undefined {
+  #structured(
+    options: ReadonlyMap<string, RegExp | null>,
+    args: readonly string[],
+  ): string | undefined {
     let operandsOnly = false;
     for (let i = 0; i < args.length; i++) {
       const arg = args[i] as string;
@@ -93,7 +96,8 @@ export class CompiledRule {
         }
         const given = eq >= 0 ? arg.slice(eq + 1) : args[++i];
         if (given === undefined) return `argument ${n}: option ${name} needs a value`;
-        if (!value.test(given)) return `the value of option ${name} (argument ${n}) does not match its pattern`;
+        if (!value.test(given))
+          return `the value of option ${name} (argument ${n}) does not match its pattern`;
         continue;
       }
       // A cluster of one-letter options: -rn, or -ofile where -o takes a value.
@@ -104,7 +108,8 @@ export class CompiledRule {
         if (value === null) continue;
         const given = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
         if (given === undefined) return `argument ${n}: option ${name} needs a value`;
-        if (!value.test(given)) return `the value of option ${name} (argument ${n}) does not match its pattern`;
+        if (!value.test(given))
+          return `the value of option ${name} (argument ${n}) does not match its pattern`;
         break;
       }
     }

@@ -197,7 +197,11 @@ export function readAuditCheckpoint(file: string): AuditCheckpoint | undefined {
   }
   try {
     const cp = JSON.parse(text) as Partial<AuditCheckpoint>;
-    if (Number.isSafeInteger(cp.seq) && typeof cp.hash === 'string' && /^[0-9a-f]{64}$/.test(cp.hash)) {
+    if (
+      Number.isSafeInteger(cp.seq) &&
+      typeof cp.hash === 'string' &&
+      /^[0-9a-f]{64}$/.test(cp.hash)
+    ) {
       return { seq: cp.seq as number, hash: cp.hash };
     }
   } catch {
@@ -262,7 +266,10 @@ export function readLogEnd(
   const lastNl = bytes.lastIndexOf(10);
   const intact = lastNl + 1;
   const torn = intact < bytes.length ? bytes.subarray(intact) : undefined;
-  if (torn !== undefined && !torn.toString('utf8', 0, 7).startsWith('{"seq":'.slice(0, torn.length))) {
+  if (
+    torn !== undefined &&
+    !torn.toString('utf8', 0, 7).startsWith('{"seq":'.slice(0, torn.length))
+  ) {
     throw new AuditError('ERR_AUDIT', `${file} does not end in an audit line: not an audit log?`);
   }
   if (intact === 0) return { intact, last: undefined, torn };

@@ -202,7 +202,10 @@ export class AuditLog implements AuditSink {
   /** Opens the checkpoint, refusing a log that ends before the checkpoint's line. */
   #openCheckpoint(path: string, file: string): number {
     const cp = readAuditCheckpoint(path);
-    if (cp !== undefined && (cp.seq > this.#seq || (cp.seq === this.#seq && cp.hash !== this.#prev))) {
+    if (
+      cp !== undefined &&
+      (cp.seq > this.#seq || (cp.seq === this.#seq && cp.hash !== this.#prev))
+    ) {
       throw new AuditError(
         'ERR_AUDIT',
         `${file} ends at seq ${this.#seq} but its checkpoint ${path} records seq ${cp.seq}: lines were cut off its end`,
@@ -345,7 +348,12 @@ export type AuditVerification =
       readonly keyed: boolean;
       readonly checkpoint?: number;
     }
-  | { readonly ok: false; readonly line: number; readonly reason: string; readonly needsKey?: true };
+  | {
+      readonly ok: false;
+      readonly line: number;
+      readonly reason: string;
+      readonly needsKey?: true;
+    };
 
 /**
  * What to verify a log with: its key (every line must then be keyed), and
@@ -389,7 +397,8 @@ export function verifyAuditText(text: string, options: VerifyOptions = {}): Audi
       return {
         ok: false,
         line: n,
-        reason: 'the line is not keyed (plain SHA-256): anyone who can write the file could have written it',
+        reason:
+          'the line is not keyed (plain SHA-256): anyone who can write the file could have written it',
       };
     }
     if (i === 0 && parsed.prev !== GENESIS && typeof parsed.seq === 'number' && parsed.seq > 1) {

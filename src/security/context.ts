@@ -182,7 +182,11 @@ export class SecurityContext {
     }
     if (path.length > MAX_PATH) {
       // Refused before resolving: walking up a huge path costs time and stack.
-      return { ...deny(`the path is longer than ${MAX_PATH} characters`), resolved: path, roots: [] };
+      return {
+        ...deny(`the path is longer than ${MAX_PATH} characters`),
+        resolved: path,
+        roots: [],
+      };
     }
     const resolved = resolveReal(path);
     if (this.policies.length === 0) {

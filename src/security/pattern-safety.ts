@@ -1,4 +1,10 @@
-import { type CharSet, overlaps, parseShape, type Shape, UnsupportedPattern } from './pattern-shape.js';
+import {
+  type CharSet,
+  overlaps,
+  parseShape,
+  type Shape,
+  UnsupportedPattern,
+} from './pattern-shape.js';
 
 /**
  * Whether a regular expression can stall a backtracking matcher (ReDoS).
@@ -97,7 +103,8 @@ class Automaton {
           parts.push({ ...loop, nullable: true });
         } else {
           const optional = Math.min(shape.max - shape.min, 2);
-          for (let i = 0; i < optional; i++) parts.push({ ...this.build(shape.body), nullable: true });
+          for (let i = 0; i < optional; i++)
+            parts.push({ ...this.build(shape.body), nullable: true });
         }
         return this.#sequence(parts);
       }
@@ -115,10 +122,10 @@ function intersect(a: CharSet, b: CharSet): CharSet {
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
-    const lo = Math.max(a[i]!, b[j]!);
-    const hi = Math.min(a[i + 1]!, b[j + 1]!);
+    const lo = Math.max(a[i] as number, b[j] as number);
+    const hi = Math.min(a[i + 1] as number, b[j + 1] as number);
     if (lo <= hi) out.push(lo, hi);
-    if (a[i + 1]! < b[j + 1]!) i += 2;
+    if ((a[i + 1] as number) < (b[j + 1] as number)) i += 2;
     else j += 2;
   }
   return out;
@@ -177,7 +184,8 @@ class Search {
           const labelA = this.#a.labels[a2] as CharSet;
           if (!overlaps(labelA, this.#a.labels[b2] as CharSet)) continue;
           // Two parallel edges a→a2 are two paths even when both sides stay together.
-          const split = a2 !== b2 || (a === b && ((this.#a.follow[a] as Map<number, number>).get(a2) ?? 0) > 1);
+          const split =
+            a2 !== b2 || (a === b && ((this.#a.follow[a] as Map<number, number>).get(a2) ?? 0) > 1);
           const next = apart === 1 || split ? 1 : 0;
           if (a2 === q && b2 === q && next === 1) return true;
           const k = key(a2, b2, next);

@@ -45,12 +45,13 @@ const EMPTY: Shape = { k: 'empty' };
 
 function union(a: CharSet, b: CharSet): CharSet {
   const pairs: [number, number][] = [];
-  for (const s of [a, b]) for (let i = 0; i < s.length; i += 2) pairs.push([s[i]!, s[i + 1]!]);
+  for (const s of [a, b])
+    for (let i = 0; i < s.length; i += 2) pairs.push([s[i] as number, s[i + 1] as number]);
   pairs.sort((x, y) => x[0] - y[0]);
   const out: number[] = [];
   for (const [lo, hi] of pairs) {
     const last = out.length - 1;
-    if (last > 0 && lo <= out[last]! + 1) out[last] = Math.max(out[last]!, hi);
+    if (last > 0 && lo <= (out[last] as number) + 1) out[last] = Math.max(out[last] as number, hi);
     else out.push(lo, hi);
   }
   return out;
@@ -60,8 +61,8 @@ function complement(a: CharSet): CharSet {
   const out: number[] = [];
   let next = 0;
   for (let i = 0; i < a.length; i += 2) {
-    if (a[i]! > next) out.push(next, a[i]! - 1);
-    next = a[i + 1]! + 1;
+    if ((a[i] as number) > next) out.push(next, (a[i] as number) - 1);
+    next = (a[i + 1] as number) + 1;
   }
   if (next <= MAX_CP) out.push(next, MAX_CP);
   return out;
@@ -79,8 +80,8 @@ export function overlaps(a: CharSet, b: CharSet): boolean {
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
-    if (a[i + 1]! < b[j]!) i += 2;
-    else if (b[j + 1]! < a[i]!) j += 2;
+    if ((a[i + 1] as number) < (b[j] as number)) i += 2;
+    else if ((b[j + 1] as number) < (a[i] as number)) j += 2;
     else return true;
   }
   return false;
@@ -241,7 +242,9 @@ class Parser {
       case 'B':
         return inClass ? single(8) : undefined;
       case 'k':
-        throw new UnsupportedPattern('a backreference (\\k<name>) cannot be matched in bounded time');
+        throw new UnsupportedPattern(
+          'a backreference (\\k<name>) cannot be matched in bounded time',
+        );
       case 'n':
         return single(10);
       case 'r':
@@ -271,7 +274,9 @@ class Parser {
       }
       default:
         if (/[1-9]/.test(c) && !inClass) {
-          throw new UnsupportedPattern(`a backreference (\\${c}) cannot be matched in bounded time`);
+          throw new UnsupportedPattern(
+            `a backreference (\\${c}) cannot be matched in bounded time`,
+          );
         }
         return single(c.codePointAt(0) as number);
     }

@@ -227,7 +227,9 @@ const pattern = (p: unknown, at: string, flags: string): void => {
 };
 const patterns = (value: unknown, at: string): void => {
   if (!Array.isArray(value)) fail(at, 'must be an array of regular expressions');
-  value.forEach((p, i) => pattern(p, `${at}[${i}]`, 'u'));
+  value.forEach((p, i) => {
+    pattern(p, `${at}[${i}]`, 'u');
+  });
 };
 const OPTION_NAME = /^(?:-[A-Za-z0-9]|--[A-Za-z0-9][A-Za-z0-9_-]*)$/;
 const optionName = (n: unknown, at: string): void => {
@@ -333,7 +335,10 @@ function ensureRoots(fs: FsPolicy | undefined): void {
     (fs?.[access] ?? []).forEach((root, i) => {
       if (existsSync(root)) return;
       if (fs?.create !== true) {
-        fail(`fs.${access}[${i}]`, `${root} does not exist (set fs.create to create missing roots)`);
+        fail(
+          `fs.${access}[${i}]`,
+          `${root} does not exist (set fs.create to create missing roots)`,
+        );
       }
       try {
         mkdirSync(root, { recursive: true, mode: 0o700 });
