@@ -100,9 +100,10 @@ export function verifyAuditCommand(
   }
   const result = verifyAuditText(text, { key, checkpoint });
   if (result.ok) {
-    const chain = result.keyed
-      ? 'HMAC-SHA-256 chain verified with the key'
-      : 'UNKEYED: a plain SHA-256 chain shows accidental damage only; anyone who can write the file can rewrite it and its chain';
+    const chain =
+      result.keyed === true
+        ? 'HMAC-SHA-256 chain verified with the key'
+        : 'UNKEYED: a plain SHA-256 chain shows accidental damage only; anyone who can write the file can rewrite it and its chain';
     const end =
       result.checkpoint === undefined
         ? 'no checkpoint checked (lines cut off the end would not show)'

@@ -25,7 +25,7 @@ function anchored(source: string): RegExp {
  * @example
  * ```ts
  * const compiled = new CompiledRule({ path: '/usr/bin/sort', options: [{ names: ['-r'] }] });
- * compiled.problem(['-r', 'data.txt']); // 'argument 2 is an operand, and no operands are allowed'
+ * compiled.problem(['-r', 'data.txt'], "policy 0's"); // "argument 2 is an operand, and policy 0's rule allows none"
  * ```
  */
 export class CompiledRule {
@@ -49,17 +49,20 @@ export class CompiledRule {
     this.maxArgs = rule.maxArgs ?? (rule.args === undefined && !structured ? 0 : 64);
   }
 
-  /** Why `args` are not allowed by this rule, or undefined when they are. Never quotes an argument. */
-  problem(args: readonly string[]): string | undefined {
+  /**
+   * Why `args` are not allowed by this rule, or undefined when they are;
+   * `whose` names the rule's policy (`policy 0's`). Never quotes an argument.
+   */
+  problem(args: readonly string[], whose: string): string | undefined {
     for (const [i, arg] of args.entries()) {
       if (arg.length > MAX_ARG) return `argument ${i + 1} is longer than ${MAX_ARG} characters`;
       if (arg.includes('\0')) return `argument ${i + 1} contains a NUL byte`;
     }
-    if (this.#options !== undefined) return this.#structured(this.#options, args);
+    if (this.#options !== undefined) return this.#structured(this.#options, args, whose);
     const patterns = this.#args ?? [];
     for (const [i, arg] of args.entries()) {
       if (!patterns.some((re) => re.test(arg))) {
-        return `argument ${i + 1} matches none of the patterns`;
+        return `argument ${i + 1} matches none of ${whose} patterns`;
       }
     }
     return undefined;
@@ -68,6 +71,7 @@ export class CompiledRule {
   #structured(
     options: ReadonlyMap<string, RegExp | null>,
     args: readonly string[],
+    whose: string,
   ): string | undefined {
     let operandsOnly = false;
     for (let i = 0; i < args.length; i++) {
@@ -76,8 +80,8 @@ export class CompiledRule {
       if (operandsOnly || arg === '-' || !arg.startsWith('-')) {
         if (!this.#operands.some((re) => re.test(arg))) {
           return this.#operands.length === 0
-            ? `argument ${n} is an operand, and no operands are allowed`
-            : `argument ${n} (an operand) matches none of the operand patterns`;
+            ? `argument ${n} is an operand, and ${whose} rule allows none`
+            : `argument ${n} (an operand) matches none of ${whose} operand patterns`;
         }
         continue;
       }
@@ -89,7 +93,7 @@ export class CompiledRule {
         const eq = arg.indexOf('=');
         const name = eq < 0 ? arg : arg.slice(0, eq);
         const value = options.get(name);
-        if (value === undefined) return `argument ${n} is an option not in the rule's options`;
+        if (value === undefined) return `argument ${n} is an option not in ${whose} options`;
         if (value === null) {
           if (eq >= 0) return `argument ${n}: option ${name} takes no value`;
           continue;
@@ -97,19 +101,19 @@ export class CompiledRule {
         const given = eq >= 0 ? arg.slice(eq + 1) : args[++i];
         if (given === undefined) return `argument ${n}: option ${name} needs a value`;
         if (!value.test(given))
-          return `the value of option ${name} (argument ${n}) does not match its pattern`;
+          return `the value of option ${name} (argument ${n}) does not match ${whose} pattern for it`;
         continue;
       }
       // A cluster of one-letter options: -rn, or -ofile where -o takes a value.
       for (let j = 1; j < arg.length; j++) {
         const name = `-${arg[j]}`;
         const value = options.get(name);
-        if (value === undefined) return `argument ${n} has an option not in the rule's options`;
+        if (value === undefined) return `argument ${n} has an option not in ${whose} options`;
         if (value === null) continue;
         const given = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
         if (given === undefined) return `argument ${n}: option ${name} needs a value`;
         if (!value.test(given))
-          return `the value of option ${name} (argument ${n}) does not match its pattern`;
+          return `the value of option ${name} (argument ${n}) does not match ${whose} pattern for it`;
         break;
       }
     }

@@ -330,8 +330,8 @@ export class AuditLog implements AuditSink {
 }
 
 /**
- * The result of verifying a log: intact (and whether its chain is keyed,
- * and the checkpoint's `seq` when one was checked), or the first line
+ * The result of verifying a log: intact (`keyed` when its HMAC chain was
+ * checked with the key, and the checkpoint's `seq` when one was checked), or the first line
  * that breaks it and why. `needsKey` marks a keyed log checked without its
  * key: it is neither intact nor broken as far as this check can tell.
  *
@@ -345,7 +345,8 @@ export type AuditVerification =
   | {
       readonly ok: true;
       readonly lines: number;
-      readonly keyed: boolean;
+      /** Present when every line's HMAC was checked with the key; absent for an unkeyed chain. */
+      readonly keyed?: true;
       readonly checkpoint?: number;
     }
   | {
@@ -440,9 +441,14 @@ export function verifyAuditText(text: string, options: VerifyOptions = {}): Audi
         reason: `the line with the checkpoint's seq ${checkpoint.seq} has another hash (the log was rewritten)`,
       };
     }
-    return { ok: true, lines: lines.length, keyed: key !== undefined, checkpoint: checkpoint.seq };
+    return {
+      ok: true,
+      lines: lines.length,
+      ...(key === undefined ? {} : { keyed: true as const }),
+      checkpoint: checkpoint.seq,
+    };
   }
-  return { ok: true, lines: lines.length, keyed: key !== undefined };
+  return { ok: true, lines: lines.length, ...(key === undefined ? {} : { keyed: true as const }) };
 }
 
 /** Verifies an audit log file (see `verifyAuditText`). */

@@ -246,8 +246,8 @@ export class SecurityContext {
         return deny(`${args.length} arguments exceed policy ${i}'s limit for ${executable}`);
       }
       // The arguments themselves stay out of the reason: they may hold a secret.
-      const problem = compiled.problem(args);
-      if (problem !== undefined) return deny(`${problem} (policy ${i}'s rule for ${executable})`);
+      const problem = compiled.problem(args, `policy ${i}'s`);
+      if (problem !== undefined) return deny(problem);
       for (const key of Object.keys(request.env)) {
         if (!(exec.env ?? []).includes(key)) {
           return deny(`environment variable ${key} is not in policy ${i}'s exec.env`);
