@@ -248,7 +248,8 @@ export class AuditLog implements AuditSink {
     if (bad !== undefined) throw new AuditError('ERR_AUDIT', `not an audit record: bad ${bad}`);
     if (this.#closed) throw new AuditError('ERR_AUDIT', 'the audit log is closed');
     const seq = this.#seq + 1;
-    const line: { -readonly [K in keyof AuditLine]: AuditLine[K] } = {
+    // Built in the line's own key order, so a line from `recent()` stringifies to what was written.
+    const head: { -readonly [K in keyof AuditLine]?: AuditLine[K] } = {
       seq,
       time: new Date().toISOString(),
       actor: record.actor,
@@ -257,16 +258,14 @@ export class AuditLog implements AuditSink {
       args: [...record.args],
       decision: record.decision,
       reason: record.reason,
-      prev: this.#prev,
-      hash: '',
     };
-    if (record.outcome !== undefined) line.outcome = record.outcome;
-    if (record.of !== undefined) line.of = record.of;
-    if (this.#key !== undefined) line.mac = MAC;
-    // Field order is the line's: prev last before the hash.
-    const { prev, hash: _, ...head } = line;
-    const body = JSON.stringify({ ...head, prev });
-    line.hash = chainHash(this.#key, prev, body);
+    if (record.outcome !== undefined) head.outcome = record.outcome;
+    if (record.of !== undefined) head.of = record.of;
+    if (this.#key !== undefined) head.mac = MAC;
+    head.prev = this.#prev;
+    const body = JSON.stringify(head);
+    head.hash = chainHash(this.#key, this.#prev, body);
+    const line = head as AuditLine;
     if (this.#fd !== undefined) this.#append(`${body.slice(0, -1)},"hash":"${line.hash}"}\n`);
     this.#seq = seq;
     this.#prev = line.hash;

@@ -260,7 +260,9 @@ const redactions = (value: unknown, at: string): void => {
   value.forEach((r, i) => {
     // Compiled exactly as redaction compiles them: global and unicode.
     if (typeof r === 'string') pattern(r, `${at}[${i}]`, 'gu');
-    else {
+    else if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+      fail(`${at}[${i}]`, "must be a string (a pattern) or { option: '--name' }");
+    } else {
       object(r, `${at}[${i}]`, { option: optionName });
       if ((r as { option?: unknown }).option === undefined) {
         fail(`${at}[${i}].option`, 'is required');
