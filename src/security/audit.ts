@@ -277,10 +277,13 @@ export class AuditLog implements AuditSink {
 
   #append(text: string): void {
     const fd = this.#fd as number;
-    const bytes = Buffer.from(text);
-    let written = 0;
+    const length = Buffer.byteLength(text);
     try {
-      while (written < bytes.length) written += writeSync(fd, bytes, written);
+      let written = writeSync(fd, text);
+      if (written < length) {
+        const bytes = Buffer.from(text);
+        while (written < length) written += writeSync(fd, bytes, written);
+      }
     } catch (error) {
       // A part of a line would break the chain for every line after it: cut it back.
       try {
@@ -293,7 +296,7 @@ export class AuditLog implements AuditSink {
         cause: error,
       });
     }
-    this.#size += bytes.length;
+    this.#size += length;
   }
 
   #checkpoint(): void {
