@@ -1,9 +1,11 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import {
   closeSync,
+  fstatSync,
   linkSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -249,23 +251,58 @@ export function splitLine(
 }
 
 /**
- * What an existing log file holds at its end: the length of its intact
- * part, its last line (if any), and a torn last line (no newline: a crash
- * or a full disk) to cut off. Throws `AuditError` when the file does not
- * look like an audit log at all.
+ * The end of a file: enough of its last bytes to hold its last complete
+ * line whole (two newlines, or the whole file), and where they start. A
+ * long log is never read whole to be continued.
  *
  * @example
  * ```ts
- * const end = readLogEnd(readFileSync(file), file);
+ * const { bytes, offset } = readTail('/var/log/audit.jsonl');
+ * ```
+ */
+export function readTail(file: string): { bytes: Buffer; offset: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    for (let want = 64 * 1024; ; want *= 2) {
+      const offset = Math.max(0, size - want);
+      const bytes = Buffer.alloc(size - offset);
+      let read = 0;
+      while (read < bytes.length) {
+        const n = readSync(fd, bytes, read, bytes.length - read, offset + read);
+        if (n === 0) break;
+        read += n;
+      }
+      const last = bytes.lastIndexOf(10);
+      if (offset === 0 || (last > 0 && bytes.lastIndexOf(10, last - 1) >= 0)) {
+        return { bytes: bytes.subarray(0, read), offset };
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * What an existing log holds at its end (see `readTail`): the length of its
+ * intact part, its last line (if any), and a torn last line (no newline: a
+ * crash or a full disk) to cut off. Throws `AuditError` when the file does
+ * not look like an audit log at all.
+ *
+ * @example
+ * ```ts
+ * const end = readLogEnd(readTail(file), file);
  * ```
  */
 export function readLogEnd(
-  bytes: Buffer,
+  tail: { readonly bytes: Buffer; readonly offset: number },
   file: string,
 ): { intact: number; last: ReturnType<typeof splitLine>; torn: Buffer | undefined } {
+  const { bytes, offset } = tail;
   const lastNl = bytes.lastIndexOf(10);
-  const intact = lastNl + 1;
-  const torn = intact < bytes.length ? bytes.subarray(intact) : undefined;
+  const end = lastNl + 1;
+  const intact = offset + end;
+  const torn = end < bytes.length ? bytes.subarray(end) : undefined;
   if (
     torn !== undefined &&
     !torn.toString('utf8', 0, 7).startsWith('{"seq":'.slice(0, torn.length))

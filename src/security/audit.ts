@@ -10,6 +10,7 @@ import {
   readAuditCheckpoint,
   readAuditKey,
   readLogEnd,
+  readTail,
   splitLine,
   writeAuditCheckpoint,
 } from './audit-file.js';
@@ -158,7 +159,7 @@ export class AuditLog implements AuditSink {
     this.#lock = lockLog(options.file);
     try {
       this.#fd = openSync(options.file, 'a', 0o600);
-      const end = readLogEnd(readFileSync(options.file), options.file);
+      const end = readLogEnd(readTail(options.file), options.file);
       this.#continue(end.last, options.file);
       this.#size = end.intact;
       if (options.checkpoint !== undefined) {

@@ -217,6 +217,16 @@ describe('§22 the audit log is evidence (attacks)', () => {
     assert.ok(torn.length > 0);
   });
 
+  it('a log longer than the tail read on open is continued from its last line, torn or not', () => {
+    writeLog({ key }, 600);
+    assert.ok(statSync(file).size > 128 * 1024);
+    appendFileSync(file, '{"seq":601,"ti');
+    const audit = new AuditLog({ file, env: {}, key });
+    assert.equal(audit.record(RECORD), 602);
+    audit.close();
+    assert.deepEqual(verifyAuditLog(file, { key }), { ok: true, lines: 602, keyed: true });
+  });
+
   it('a file that is not an audit log is refused with ERR_AUDIT, never a SyntaxError, and left as it was', () => {
     writeFileSync(file, 'root:x:0:0:root:/root:/bin/bash\nnot json');
     assert.throws(() => new AuditLog({ file, env: {} }), { code: 'ERR_AUDIT' });
