@@ -14,6 +14,12 @@ import type { ExecRule, RedactOption } from './policy.js';
 /** Longest argument matched; a longer one is denied before any pattern runs. */
 export const MAX_ARG = 4096;
 
+/** An option's value: its pattern, and whether it is optional (attached only). */
+interface OptionValue {
+  readonly re: RegExp;
+  readonly optional: boolean;
+}
+
 /** A pattern compiled anchored, as every check uses it. */
 function anchored(source: string): RegExp {
   return new RegExp(`^(?:${source})$`, 'u');
@@ -31,8 +37,8 @@ function anchored(source: string): RegExp {
 export class CompiledRule {
   readonly #args: readonly RegExp[] | undefined;
   readonly #operands: readonly RegExp[];
-  /** Option name → its value pattern (null: a flag, taking no value). */
-  readonly #options: ReadonlyMap<string, RegExp | null> | undefined;
+  /** Option name → its value (null: a flag, taking no value). */
+  readonly #options: ReadonlyMap<string, OptionValue | null> | undefined;
   readonly maxArgs: number;
 
   constructor(rule: ExecRule) {
@@ -42,7 +48,15 @@ export class CompiledRule {
     this.#options = structured
       ? new Map(
           (rule.options ?? []).flatMap((o) =>
-            o.names.map((n) => [n, o.value === undefined ? null : anchored(o.value)] as const),
+            o.names.map(
+              (n) =>
+                [
+                  n,
+                  o.value === undefined
+                    ? null
+                    : { re: anchored(o.value), optional: o.optional === true },
+                ] as const,
+            ),
           ),
         )
       : undefined;
@@ -69,7 +83,7 @@ export class CompiledRule {
   }
 
   #structured(
-    options: ReadonlyMap<string, RegExp | null>,
+    options: ReadonlyMap<string, OptionValue | null>,
     args: readonly string[],
     whose: string,
   ): string | undefined {
@@ -98,9 +112,11 @@ export class CompiledRule {
           if (eq >= 0) return `argument ${n}: option ${name} takes no value`;
           continue;
         }
+        // An optional value is only ever attached (--name=value), as getopt reads it.
+        if (eq < 0 && value.optional) continue;
         const given = eq >= 0 ? arg.slice(eq + 1) : args[++i];
         if (given === undefined) return `argument ${n}: option ${name} needs a value`;
-        if (!value.test(given))
+        if (!value.re.test(given))
           return `the value of option ${name} (argument ${n}) does not match ${whose} pattern for it`;
         continue;
       }
@@ -110,9 +126,10 @@ export class CompiledRule {
         const value = options.get(name);
         if (value === undefined) return `argument ${n} has an option not in ${whose} options`;
         if (value === null) continue;
+        if (j + 1 === arg.length && value.optional) break;
         const given = j + 1 < arg.length ? arg.slice(j + 1) : args[++i];
         if (given === undefined) return `argument ${n}: option ${name} needs a value`;
-        if (!value.test(given))
+        if (!value.re.test(given))
           return `the value of option ${name} (argument ${n}) does not match ${whose} pattern for it`;
         break;
       }

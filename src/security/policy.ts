@@ -28,6 +28,12 @@ import { backtrackingProblem } from './pattern-safety.js';
 export interface OptionRule {
   readonly names: readonly string[];
   readonly value?: string;
+  /**
+   * The value is optional (`--color[=WHEN]`): it is only ever attached
+   * (`--color=always`, `-cVALUE`), never taken from the next argument,
+   * which stays an operand — as getopt reads it.
+   */
+  readonly optional?: boolean;
 }
 
 /**
@@ -251,8 +257,13 @@ const options = (value: unknown, at: string): void => {
         });
       },
       value: (v, a) => pattern(v, a, 'u'),
+      optional: flag,
     });
     if ((o as { names?: unknown }).names === undefined) fail(`${at}[${i}].names`, 'is required');
+    const rule = o as OptionRule;
+    if (rule.optional === true && rule.value === undefined) {
+      fail(`${at}[${i}].optional`, 'needs a value pattern');
+    }
   });
 };
 const redactions = (value: unknown, at: string): void => {

@@ -163,6 +163,30 @@ describe('§22 policy patterns that mean what they say (attacks)', () => {
       assert.equal(check(...fine).allowed, true, fine.join(' '));
     }
     assert.match(check('-o/any/path').reason, /value of option -o \(argument 1\) does not match/);
+    // An optional value is only ever attached: the next argument stays an operand, checked as one.
+    const ls = new SecurityContext([
+      loadPolicy({
+        exec: {
+          allow: [
+            {
+              path: '/bin/ls',
+              options: [{ names: ['--color'], value: 'always|never|auto', optional: true }],
+              operands: ['[\\w.][\\w.-]*'],
+            },
+          ],
+        },
+      }),
+    ]);
+    const lsCheck = (...args: string[]) =>
+      ls.checkExec({ argv: ['/bin/ls', ...args], env: {}, cwd: undefined }).allowed;
+    assert.equal(lsCheck('--color', 'dir'), true);
+    assert.equal(lsCheck('--color=never', 'dir'), true);
+    assert.equal(
+      lsCheck('--color', '/etc'),
+      false,
+      'the argument after an optional option is an operand',
+    );
+    assert.equal(lsCheck('--color=/etc'), false);
     refused(
       exec({ args: ['x'], options: [{ names: ['-r'] }] }),
       'exec.allow[0].args',
