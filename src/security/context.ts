@@ -1,8 +1,9 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CompiledRule, redactOptionValues } from './argv.js';
-import type { ExecLimits, ExecRule, RedactOption, SecurityPolicy } from './policy.js';
-import { covers, type PinnedRoot, pinRoots } from './roots.js';
+import { type Pins, pinsOf } from './pins.js';
+import type { ExecLimits, RedactOption, SecurityPolicy } from './policy.js';
+import { covers, type PinnedRoot } from './roots.js';
 
 /**
  * A security context: the chain of policies from the system's down to an
@@ -73,24 +74,6 @@ function capped(text: string): string {
   return `${text.slice(0, MAX_REDACT - suffix.length)}${suffix}`;
 }
 
-/** One policy's roots, pinned. */
-interface Pins {
-  readonly read: readonly PinnedRoot[];
-  readonly write: readonly PinnedRoot[];
-  readonly cwd: readonly PinnedRoot[] | undefined;
-  readonly rules: ReadonlyMap<ExecRule, CompiledRule>;
-}
-
-function pin(policy: SecurityPolicy): Pins {
-  const write = pinRoots(policy.fs?.write ?? []);
-  return {
-    read: [...pinRoots(policy.fs?.read ?? []), ...write],
-    write,
-    cwd: policy.exec?.cwd === undefined ? undefined : pinRoots(policy.exec.cwd),
-    rules: new Map((policy.exec?.allow ?? []).map((r) => [r, new CompiledRule(r)])),
-  };
-}
-
 /** Longest path checked (Linux's PATH_MAX); a longer one is denied unresolved. */
 const MAX_PATH = 4096;
 
@@ -155,7 +138,7 @@ export class SecurityContext {
     this.policies = Object.freeze([...policies]);
     const kept = inherited === undefined ? [] : inherited.#pins;
     this.#pins = policies.map((p, i) =>
-      i < kept.length && inherited?.policies[i] === p ? (kept[i] as Pins) : pin(p),
+      i < kept.length && inherited?.policies[i] === p ? (kept[i] as Pins) : pinsOf(p),
     );
     const rules = policies.flatMap((p) => p.redact ?? []);
     this.#redact = rules.flatMap((r) => (typeof r === 'string' ? [new RegExp(r, 'gu')] : []));

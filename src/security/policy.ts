@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { PolicyError } from '../errors.js';
 import { backtrackingProblem } from './pattern-safety.js';
+import { attachPins, isLoaded } from './pins.js';
 
 /**
  * Security policies as plain data: what an actor may execute and which
@@ -369,7 +370,8 @@ function ensureRoots(fs: FsPolicy | undefined): void {
  * loosen or silently skip a rule; so is a prototype key such as
  * `__proto__`). Patterns must compile on their own and be free of
  * catastrophic backtracking; fs roots must exist (or `fs.create` creates
- * them).
+ * them), and are pinned (real path, device, inode) as the policy loads. A
+ * policy `loadPolicy` returned is returned as it is.
  *
  * @example
  * ```ts
@@ -378,10 +380,13 @@ function ensureRoots(fs: FsPolicy | undefined): void {
  * ```
  */
 export function loadPolicy(policy: unknown): SecurityPolicy {
+  // Loaded already (frozen, pinned): a constant policy given at every spawn is checked once.
+  if (isLoaded(policy)) return policy;
   object(policy, '', SHAPE);
-  const loaded = deepFreeze(structuredClone(policy) as SecurityPolicy);
+  const loaded = structuredClone(policy) as SecurityPolicy;
   ensureRoots(loaded.fs);
-  return loaded;
+  attachPins(loaded);
+  return deepFreeze(loaded);
 }
 
 function deepFreeze<T>(value: T): T {

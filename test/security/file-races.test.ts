@@ -196,6 +196,13 @@ describe('§22 file operations without races (attacks)', () => {
     await answers();
   });
 
+  it('a policy is pinned once, when it loads: loading it again returns it as it is', () => {
+    const policy = loadPolicy({ fs: { read: [root] } });
+    assert.equal(loadPolicy(policy), policy);
+    assert.deepEqual(Object.keys(policy), ['fs'], 'the pins are not part of the data');
+    assert.deepEqual(structuredClone(policy), { fs: { read: [root] } });
+  });
+
   it('a missing root is a PolicyError unless the policy asks to create it', async () => {
     const missing = join(base, 'not-yet');
     assert.throws(
