@@ -93,7 +93,8 @@ export type {
   ShutdownExit,
 } from './process/index.js';
 export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
-export type { GroupChange, KeyMode } from './registry/index.js';
+export type { GroupChange, KeyMode, Name, ServiceKey } from './registry/index.js';
+export { name, serviceKey } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -149,6 +150,7 @@ export type {
   SupervisorSpec,
 } from './supervisor/index.js';
 export {
+  childSpec,
   countChildren,
   deleteChild,
   dynamicSupervisor,
