@@ -15,7 +15,6 @@ import {
   type Target,
 } from './file-walk.js';
 
-const DIRECTORY = constants.O_DIRECTORY ?? 0;
 
 /**
  * File operations as messages: a file actor reads, writes, appends, lists,
@@ -25,10 +24,13 @@ const DIRECTORY = constants.O_DIRECTORY ?? 0;
  * size, and recorded in the system's audit log — attempt and outcome. A
  * refusal is a `DeniedError` (`ERR_DENIED`) saying why; an I/O error keeps
  * Node's `code` (`ENOENT`, `EISDIR`...). Bad requests fail the asker with
- * `InvalidArgumentError`; nothing a request carries stops the actor.
+ * `InvalidArgumentError`; nothing a request carries stops the actor. An
+ * operation whose audit record cannot be written is denied, not done.
  *
  * @module
  */
+
+const DIRECTORY = constants.O_DIRECTORY ?? 0;
 
 /**
  * How file contents travel in messages: text, or bytes as base64.
@@ -403,10 +405,12 @@ async function serve(
  * Sizes are bounded by the policy: a `read` of a file larger than
  * `fs.maxReadBytes` (never more than the limit is read into memory), a
  * `list` whose names add up to more, and a `write` or `append` of more than
- * `fs.maxWriteBytes` are denied. Paths are resolved before they are checked
- * and the resolved path is the one opened, with `O_NOFOLLOW`, so neither
- * `..` nor a symbolic link — even one swapped in after the check — leads
- * outside the policy's roots.
+ * `fs.maxWriteBytes` are denied. Paths are resolved before they are
+ * checked, then reached from the pinned root's directory descriptor one
+ * name at a time without following links (`./file-walk.ts`), so neither
+ * `..` nor a symbolic link — even a directory swapped for one after the
+ * check — leads outside the policy's roots; a denial names only the
+ * caller's path.
  *
  * @example
  * ```ts
