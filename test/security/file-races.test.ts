@@ -10,10 +10,12 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -193,6 +195,33 @@ describe('§22 file operations without races (attacks)', () => {
       });
     }
     assert.deepEqual(readdirSync(secret), ['key.txt (deleted)']);
+    await answers();
+  });
+
+  it("a path through /proc/self/fd is denied naming only the caller's path, never where the descriptor points", async (t) => {
+    if (!existsSync('/proc/self/fd')) return t.skip('needs /proc/self/fd');
+    const fd = readdirSync('/proc/self/fd').find((n) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${n}`) === auditFile;
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(fd !== undefined, 'the audit log is open in this process');
+    const files: ActorRef<FileRequest> = system.spawn(fileActor(), {
+      security: { fs: { read: [root], write: [root] } },
+    });
+    for (const type of ['read', 'stat', 'write'] as const) {
+      const path = `/proc/self/fd/${fd}`;
+      await assert.rejects(files.ask({ type, path, data: 'x' } as never), (e: unknown) => {
+        assert.ok(e instanceof DeniedError, String(e));
+        assert.ok(e.message.includes(path), e.message);
+        assert.ok(!e.message.includes(auditFile), `the log's path leaks: ${e.message}`);
+        return true;
+      });
+    }
+    const log = readFileSync(auditFile, 'utf8');
+    assert.ok(!log.includes(auditFile), "the audit log's own path is not in it");
     await answers();
   });
 
