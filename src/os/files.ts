@@ -15,7 +15,6 @@ import {
   type Target,
 } from './file-walk.js';
 
-
 /**
  * File operations as messages: a file actor reads, writes, appends, lists,
  * stats and removes files for whoever asks it, under the security context
