@@ -134,6 +134,20 @@ describe('§22 the audit log is evidence (attacks)', () => {
     const run = cli('audit', 'verify', file);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /keyed .*--key-file/);
+    const noKeyFile = cli('audit', 'verify', file, '--key-file', join(dir, 'nope.key'));
+    assert.equal(noKeyFile.status, 2);
+    assert.match(noKeyFile.stderr, /cannot read the audit key file .*nope\.key \(ENOENT\)/);
+    const noCheckpoint = cli(
+      'audit',
+      'verify',
+      file,
+      '--key-file',
+      keyFile,
+      '--checkpoint',
+      join(dir, 'nope.cp'),
+    );
+    assert.equal(noCheckpoint.status, 2);
+    assert.match(noCheckpoint.stderr, /checkpoint .*nope\.cp does not exist/);
     assert.throws(
       () => new AuditLog({ file, env: {}, key: Buffer.from('b'.repeat(32)) }),
       (e: unknown) => e instanceof AuditError && /key does not match/.test(e.message),
