@@ -7,7 +7,14 @@
  * after every attack.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -187,6 +194,22 @@ describe('§22 policy patterns that mean what they say (attacks)', () => {
       'the argument after an optional option is an operand',
     );
     assert.equal(lsCheck('--color=/etc'), false);
+    // For real: the port refuses to start `sort -o/any/path`, and nothing is written there.
+    const target = join(dir, 'written-by-sort');
+    const owner = system.spawn(defineActor({ handle: () => undefined }));
+    const sort = system.spawn(
+      port({ argv: ['/usr/bin/sort', `-o${target}`, '/dev/null'], owner }),
+      {
+        security: SORT,
+      },
+    );
+    const reason = await system.exited(sort);
+    assert.equal(reason.kind, 'error');
+    assert.equal(
+      (reason.kind === 'error' ? (reason.error as { code?: string }) : {}).code,
+      'ERR_DENIED',
+    );
+    assert.equal(existsSync(target), false);
     refused(
       exec({ args: ['x'], options: [{ names: ['-r'] }] }),
       'exec.allow[0].args',
