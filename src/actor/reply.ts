@@ -152,6 +152,13 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
 
   #late(value: unknown): void {
     const current = this.#runtime.current;
-    this.#runtime.deadLetter(value, undefined, current?.pid, 'late-reply');
+    this.#runtime.deadLetter(
+      value,
+      undefined,
+      current?.pid,
+      'late-reply',
+      undefined,
+      this.correlationId,
+    );
   }
 }

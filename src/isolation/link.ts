@@ -23,6 +23,14 @@ export interface MainSide {
   current: ActorProcess | null;
   /** Where bodies' audit records end up. */
   readonly audit: AuditSink | undefined;
+  deadLetter(
+    message: unknown,
+    target: Pid | undefined,
+    sender: Pid | undefined,
+    reason: 'late-reply',
+    address: undefined,
+    correlationId: number,
+  ): void;
 }
 
 /** A host ended (crash, out of memory, kill): the reason every body it ran exits with. */
@@ -56,6 +64,40 @@ class GoneRef {
   ask(): Promise<never> {
     return Promise.reject(new NoProcError(formatPid(this.pid)));
   }
+}
+
+/**
+ * The reply port of an ask main no longer tracks (it was answered, timed
+ * out or failed, and swept from the ask table): it still crosses as a reply
+ * port, and any answer to it is a `late-reply` dead letter.
+ */
+class GoneReply {
+  readonly correlationId: number;
+  readonly #main: MainSide;
+  constructor(main: MainSide, correlationId: number) {
+    this.#main = main;
+    this.correlationId = correlationId;
+  }
+  get pending(): boolean {
+    return false;
+  }
+  /** Its asker stopped waiting long ago. */
+  get expiresAt(): number {
+    return 0;
+  }
+  remaining(): number {
+    return 0;
+  }
+  send(value: unknown): void {
+    lateReply(this.#main, value, this.correlationId);
+  }
+  fail(error: unknown): void {
+    lateReply(this.#main, error, this.correlationId);
+  }
+}
+
+function lateReply(main: MainSide, value: unknown, correlationId: number): void {
+  main.deadLetter(value, undefined, main.current?.pid, 'late-reply', undefined, correlationId);
 }
 
 /** One host as the main system sees it. */
@@ -116,6 +158,7 @@ export class HostLink implements RefCodec {
   }
 
   replyId(value: object): number | undefined {
+    if (value instanceof GoneReply) return value.correlationId;
     if (!(value instanceof PendingAsk)) return undefined;
     this.#remember(value);
     return value.correlationId;
@@ -134,7 +177,7 @@ export class HostLink implements RefCodec {
   }
 
   replyOf(id: number): unknown {
-    return this.#asks.get(id);
+    return this.#asks.get(id) ?? new GoneReply(this.#main, id);
   }
 
   // ---- what stand-ins do ---------------------------------------------------
@@ -271,8 +314,9 @@ export class HostLink implements RefCodec {
         const ask = this.#asks.get(frame.id);
         this.#asks.delete(frame.id);
         const value = frame.marked ? decode(frame.value, this) : frame.value;
-        if (ask === undefined) return;
-        if (frame.ok) ask.send(value);
+        // Swept out after it settled: the answer is late all the same.
+        if (ask === undefined) lateReply(this.#main, value, frame.id);
+        else if (frame.ok) ask.send(value);
         else ask.fail(value);
         return;
       }

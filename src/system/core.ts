@@ -318,15 +318,17 @@ export class SystemCore implements Runtime, ProcessHost {
     sender: Pid | undefined,
     reason: DeadLetterReason,
     address?: string,
+    correlationId?: number,
   ): void {
     this.deadLetterCount++;
     const keep = this.options.deadLetterBuffer;
     if (keep === 0 && !this.deadLetters.observed && !this.events.observed) return;
     const at = this.clock.now();
-    const letter: DeadLetter =
+    let letter: DeadLetter =
       address === undefined
         ? { message, target, sender, reason, at }
         : { message, target, sender, reason, at, address };
+    if (correlationId !== undefined) letter = { ...letter, correlationId };
     if (keep > 0) {
       if (this.#recent.length >= keep) this.#recent.shift();
       this.#recent.push(letter);
