@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResourceLimits, Sandbox } from '../actor/index.js';
@@ -107,6 +108,10 @@ function permissionFlags(sandbox: Sandbox | undefined): string[] {
   for (const path of sandbox.allowFsWrite ?? []) flags.push(`--allow-fs-write=${path}`);
   if (sandbox.allowChildProcess === true) flags.push('--allow-child-process');
   if (sandbox.allowWorker === true) flags.push('--allow-worker');
+  // Node announces its permission model (experimental before Node 23) and each
+  // allow flag on stderr at every start: notices about the runtime's own
+  // choice of flags, not the body's output (semantics §20).
+  flags.push('--disable-warning=ExperimentalWarning', '--disable-warning=SecurityWarning');
   return flags;
 }
 
@@ -122,8 +127,12 @@ export function processTransport(
   const child = fork(PROCESS_ENTRY, [], {
     serialization: 'advanced',
     execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // stderr passes through this process's `process.stderr`, where a worker
+    // thread's goes too: one place to watch (or capture) what hosts print.
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
+  const stderr = child.stderr as Socket | null;
+  stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   let ended = false;
   let killed = false;
   let lastError: Error | undefined;
@@ -158,9 +167,11 @@ export function processTransport(
       if (keep) {
         child.ref();
         child.channel?.ref();
+        stderr?.ref();
       } else {
         child.unref();
         child.channel?.unref();
+        stderr?.unref();
       }
     },
   };
