@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
 import { isRuntimeMessage } from './links.js';
 import type { ActorProcess } from './process.js';
@@ -91,9 +92,7 @@ export function startProcessTimer(
   to: ActorRef<unknown> | undefined,
   interval: number,
 ): TimerRef {
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-    throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-  }
+  checkTimerDelay(delayMs, false);
   if (message === undefined)
     throw new InvalidArgumentError('message', 'undefined is not a message');
   const dest = to === undefined ? p : p.runtime.resolveLocal(to);

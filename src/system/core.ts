@@ -251,8 +251,19 @@ export class SystemCore implements Runtime, ProcessHost {
     return this.names.whereis(name);
   }
 
-  named(name: string): NamedRef<ActorProcess> {
-    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable);
+  named(name: string, from?: ActorProcess): NamedRef<ActorProcess> {
+    const sender =
+      from === undefined
+        ? undefined
+        : {
+            get alive() {
+              return from.alive;
+            },
+            pid: from.pid,
+            exited: (message: unknown, address: string) =>
+              this.deadLetter(message, undefined, from.pid, 'sender-exited', address),
+          };
+    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender);
   }
 
   joinGroup(p: ActorProcess, group: string): void {

@@ -9,9 +9,10 @@ import type {
 import { kill, MessageTimer, monitor, signalExit, startNow, stopWithin } from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import { HealthMonitor, type HealthOptions, type HealthReport } from '../observe/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { exitReason, formatExitReason, formatPid } from '../process/index.js';
+import { exitReason, formatExitReason, formatPid, toExitReason } from '../process/index.js';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -175,8 +176,9 @@ export class ActorSystem {
    * message. The target is dead when this returns, if it is going to die.
    */
   exit(target: ProcessTarget, reason: ExitReason): void {
+    const read = toExitReason(reason);
     const p = this.#process(target);
-    if (p !== undefined) signalExit(p, undefined, reason, false);
+    if (p !== undefined) signalExit(p, undefined, read, false);
   }
 
   /**
@@ -201,14 +203,16 @@ export class ActorSystem {
   stop(target: ProcessTarget, options?: StopOptions): Promise<void> {
     const p = this.#process(target);
     let timeout: number;
+    let reason: ExitReason = exitReason.normal;
     try {
       // A NaN or negative timeout would corrupt the timer heap's order.
       timeout = duration('timeout', options?.timeout, this.#core.options.shutdownTimeout, true);
+      if (options?.reason !== undefined) reason = toExitReason(options.reason);
     } catch (error) {
       return Promise.reject(error);
     }
     if (p === undefined) return Promise.resolve();
-    return stopWithin(p, options?.reason ?? exitReason.normal, timeout).then(() => undefined);
+    return stopWithin(p, reason, timeout).then(() => undefined);
   }
 
   /** Kills a process at once: no `terminate`; its exit reason is `killed`. */
@@ -330,7 +334,7 @@ export class ActorSystem {
 
   /** Sends `message` to `to` every `intervalMs` until cancelled or `to` exits. */
   sendInterval<M>(intervalMs: number, to: ActorRef<M>, message: M): TimerRef {
-    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
+    checkTimerDelay(intervalMs, true);
     return this.#timer(intervalMs, to, message, intervalMs);
   }
 
@@ -408,9 +412,7 @@ export class ActorSystem {
   }
 
   #timer<M>(delayMs: number, to: ActorRef<M>, message: M, interval: number): TimerRef {
-    if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-      throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-    }
+    checkTimerDelay(delayMs, false);
     if (message === undefined)
       throw new InvalidArgumentError('message', 'undefined is not a message');
     const dest = this.#core.resolveLocal(to as ActorRef<unknown>);
