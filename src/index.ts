@@ -57,7 +57,9 @@ export {
   SupervisorError,
   SystemShutdownError,
 } from './errors.js';
+export type { HostView } from './isolation/index.js';
 export { HostExitedError, portable } from './isolation/index.js';
+export { BOUNDS } from './limits/index.js';
 export type {
   MailboxMetrics,
   MailboxOptions,
@@ -91,7 +93,13 @@ export type {
   ProcessStatus,
   ShutdownExit,
 } from './process/index.js';
-export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
+export {
+  exitReason,
+  formatExitReason,
+  formatPid,
+  isCleanExit,
+  toExitReason,
+} from './process/index.js';
 export type { GroupChange, KeyMode } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
@@ -152,15 +160,19 @@ export {
   whichChildren,
 } from './supervisor/index.js';
 export type {
+  AskView,
   Groups,
   InspectOptions,
+  Introspection,
   ProcessInfo,
   ProcessTarget,
   Services,
   ShutdownOptions,
+  StaleView,
   StopOptions,
   SystemOptions,
   SystemStats,
+  TimerView,
   Topics,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';

@@ -21,6 +21,7 @@ export interface TimerRef {
 
 /** Something a timer can deliver to and be tied to. */
 export interface TimerHost {
+  readonly pid: number;
   /** Delivers a timer's message; false when the destination is gone. */
   deliverFromTimer(message: unknown): boolean;
   /** Tracks a timer so it is cancelled when this process ends. */
@@ -54,6 +55,16 @@ export class MessageTimer extends TimerEntry implements TimerRef {
     this.#rearm = rearm;
     to.trackTimer(this);
     if (owner !== null && owner !== to) owner.trackTimer(this);
+  }
+
+  /** The pid the message goes to. */
+  get targetPid(): number {
+    return this.#to.pid;
+  }
+
+  /** The pid of the process that set the timer; undefined for `system.sendAfter`. */
+  get ownerPid(): number | undefined {
+    return this.#owner?.pid;
   }
 
   fire(): void {

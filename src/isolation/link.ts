@@ -129,6 +129,18 @@ export class HostLink implements RefCodec {
     transport.onEnd((end) => this.#hostEnded(end));
   }
 
+  /** The pids of the stand-ins placed on this host. */
+  get placed(): number[] {
+    return [...this.#placed];
+  }
+
+  /** Main's asks still waiting for an answer from this host. */
+  get pendingAsks(): number {
+    let n = 0;
+    for (const ask of this.#asks.values()) if (ask.pending) n++;
+    return n;
+  }
+
   /** How many stand-ins are placed on this host (started or not yet). */
   get load(): number {
     return this.#placed.size;

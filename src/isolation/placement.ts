@@ -11,12 +11,30 @@ export type PlacementOptions = Pick<
   'placement' | 'resourceLimits' | 'sandbox'
 >;
 
+/**
+ * One host as `system.introspect()` shows it.
+ *
+ * @example
+ * ```ts
+ * const busy = system.introspect().hosts.filter((h) => h.pendingAsks > 0);
+ * ```
+ */
+export interface HostView {
+  /** A dedicated worker thread or child process, or a thread of the scheduler pool. */
+  readonly kind: 'worker' | 'process' | 'pool';
+  /** The pids (stand-ins) of the processes it runs. */
+  readonly processes: readonly number[];
+  /** Asks from main to its processes still waiting for an answer. */
+  readonly pendingAsks: number;
+}
+
 /** The hosts of one system: dedicated ones per process, and the scheduler pool. */
 export class Placements {
   readonly #main: MainSide;
   readonly #poolSize: number;
   readonly #pool: HostLink[] = [];
-  readonly #dedicated = new Set<HostLink>();
+  /** Hosts of one process each, with their kind. */
+  readonly #dedicated = new Map<HostLink, 'worker' | 'process'>();
   #closed = false;
 
   constructor(main: MainSide, poolSize: number) {
@@ -37,7 +55,7 @@ export class Placements {
       this.#dedicated.delete(l);
       l.transport.terminate();
     });
-    this.#dedicated.add(link);
+    this.#dedicated.set(link, options.placement === 'process' ? 'process' : 'worker');
     return link;
   }
 
@@ -64,10 +82,23 @@ export class Placements {
     return this.#pool.filter((l) => !l.ended).length;
   }
 
+  /** Every host that runs now: its kind, its stand-ins' pids and main's asks it still owes. */
+  hosts(): HostView[] {
+    const view = (kind: HostView['kind'], l: HostLink): HostView => ({
+      kind,
+      processes: l.placed,
+      pendingAsks: l.pendingAsks,
+    });
+    return [
+      ...this.#pool.filter((l) => !l.ended).map((l) => view('pool', l)),
+      ...[...this.#dedicated].filter(([l]) => !l.ended).map(([l, kind]) => view(kind, l)),
+    ];
+  }
+
   /** Ends every host (system shutdown, after the processes have stopped). */
   close(): void {
     this.#closed = true;
-    for (const l of [...this.#pool, ...this.#dedicated]) l.transport.terminate();
+    for (const l of [...this.#pool, ...this.#dedicated.keys()]) l.transport.terminate();
     this.#pool.length = 0;
     this.#dedicated.clear();
   }

@@ -34,7 +34,7 @@ import {
   NoProcError,
   SystemShutdownError,
 } from '../errors.js';
-import { moduleOf, Placements, standInDefinition } from '../isolation/index.js';
+import { type HostView, moduleOf, Placements, standInDefinition } from '../isolation/index.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
@@ -84,6 +84,8 @@ export class SystemCore implements Runtime, ProcessHost {
   /** The shutdown in progress or done, so a second call returns the same promise. */
   shutdown: Promise<void> | null = null;
   deadLetterCount = 0;
+  /** Sends attempted by processes that had exited (dead letters `sender-exited`). */
+  senderExitedCount = 0;
   restartCount = 0;
   readonly #recent: DeadLetter[] = [];
   readonly #pids: PidAllocator;
@@ -177,6 +179,11 @@ export class SystemCore implements Runtime, ProcessHost {
   get placements(): Placements {
     this.#placements ??= new Placements(this, this.options.poolThreads);
     return this.#placements;
+  }
+
+  /** The hosts running now (none before the first placement). */
+  hosts(): HostView[] {
+    return this.#placements?.hosts() ?? [];
   }
 
   /** Ends every host; their processes have stopped by now (system shutdown). */
@@ -332,6 +339,7 @@ export class SystemCore implements Runtime, ProcessHost {
     correlationId?: number,
   ): void {
     this.deadLetterCount++;
+    if (reason === 'sender-exited') this.senderExitedCount++;
     const keep = this.options.deadLetterBuffer;
     if (keep === 0 && !this.deadLetters.observed && !this.events.observed) return;
     const at = this.clock.now();

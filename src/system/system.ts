@@ -6,7 +6,15 @@ import type {
   SpawnOptions,
   TimerRef,
 } from '../actor/index.js';
-import { kill, MessageTimer, monitor, signalExit, startNow, stopWithin } from '../actor/index.js';
+import {
+  dropMonitor,
+  kill,
+  MessageTimer,
+  monitor,
+  signalExit,
+  startNow,
+  stopWithin,
+} from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
 import { checkTimerDelay } from '../limits/index.js';
@@ -24,6 +32,7 @@ import type { ChildActor } from '../supervisor/index.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
 import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
+import { type Introspection, introspect, removeStale } from './introspect.js';
 import { duration, resolveOptions, type SystemOptions } from './options.js';
 import { Groups, Services, Topics } from './registries.js';
 import { shutdownSystem } from './shutdown.js';
@@ -183,20 +192,56 @@ export class ActorSystem {
 
   /**
    * Resolves with the target's exit reason once it exits, or with `noproc`
-   * at once if it is not alive: a monitor held outside any process.
+   * at once if it is not alive: a monitor held outside any process. When
+   * `signal` aborts first, the monitor is removed and the promise rejects
+   * with the signal's reason.
    */
-  exited(target: ProcessTarget): Promise<ExitReason> {
+  exited(target: ProcessTarget, options?: { readonly signal?: AbortSignal }): Promise<ExitReason> {
     const p = this.#process(target);
-    return new Promise((resolve) => {
-      monitor(
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(new InvalidArgumentError('signal', 'must be an AbortSignal'));
+    }
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        dropMonitor(m);
+        reject(signal?.reason);
+      };
+      const m = monitor(
         this.#core,
         null,
         p,
         typeof target === 'number' ? target : target.pid,
         undefined,
-        resolve,
+        (reason) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(reason);
+        },
       );
+      if (m.active) signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * What the rest of the API does not show, built now by one walk over the
+   * processes and timers: registered names, message timers (target, time
+   * left), pending asks per caller and system-wide, hosts with their
+   * processes and pending asks, what exited processes left behind, and the
+   * sends attempted by exited processes. For tests and leak hunts, not for
+   * a hot path.
+   */
+  introspect(): Introspection {
+    return introspect(this.#core);
+  }
+
+  /**
+   * Removes monitors held by processes that have exited and links to
+   * processes that have exited (each a leak: the runtime removes both at
+   * exit); returns how many of each it removed.
+   */
+  removeStale(): { monitors: number; links: number } {
+    return removeStale(this.#core);
   }
 
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */

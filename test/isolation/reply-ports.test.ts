@@ -39,6 +39,41 @@ function nextLateReply(): Promise<DeadLetter> {
   });
 }
 
+describe('system.introspect() lists hosts with their processes and pending asks', () => {
+  failOnUnhandledRejections();
+
+  it('a worker, a child process and a pool thread, each with its stand-ins and the asks it owes', {
+    timeout: TIMEOUT,
+  }, async () => {
+    assert.deepEqual(system.introspect().hosts, [], 'no host before the first placement');
+    const inWorker = system.spawn(holder, { placement: 'worker' });
+    const inProcess = system.spawn(holder, { placement: 'process' });
+    const inPool = system.spawn(holder, { placement: 'pool' });
+    for (const ref of [inWorker, inProcess, inPool])
+      assert.equal(await ref.ask({ type: 'ping' }), 'pong');
+    const held = inPool.ask({ type: 'hold' }, { timeout: 60_000 });
+    await system.idle(); // the stand-in has passed the ask on to its host
+    const hosts = system.introspect().hosts;
+    assert.deepEqual(
+      hosts.map((h) => [h.kind, h.processes, h.pendingAsks]),
+      [
+        ['pool', [inPool.pid], 1],
+        ['worker', [inWorker.pid], 0],
+        ['process', [inProcess.pid], 0],
+      ],
+    );
+    system.kill(inPool);
+    await assert.rejects(held, { code: 'ERR_PROCESS_EXITED' });
+    system.kill(inWorker);
+    system.kill(inProcess);
+    assert.deepEqual(
+      system.introspect().hosts.map((h) => [h.kind, h.processes]),
+      [['pool', []]],
+      'dedicated hosts end with their process; the pool thread stays',
+    );
+  });
+});
+
 describe('reply ports kept by a placed body outlive their ask', () => {
   failOnUnhandledRejections();
 
