@@ -12,6 +12,7 @@ import {
   createSystem,
   type DeadLetter,
   defineActor,
+  dynamicSupervisor,
   type ExitMessage,
   type ExitReason,
   exitReason,
@@ -127,6 +128,45 @@ describe('chaos: upper bounds on sizes, capacities, timeouts and counts (§10)',
     // Infinity stays allowed where waiting for ever makes sense.
     assert.equal(await ref.ask({ type: 'get' }, { timeout: Number.POSITIVE_INFINITY }), 1);
     await system.shutdown();
+  });
+});
+
+describe('chaos: supervisor and breaker limits (§10, §13, §15)', () => {
+  failOnUnhandledRejections();
+  const worker = defineActor<'x'>({ handle() {} });
+  const bare = Object.create(null) as never;
+
+  it('supervisor intensity, period and maxChildren above their bounds are ERR_INVALID_ARG', () => {
+    assert.throws(() => supervisor({ intensity: 2 ** 53, children: [] }), invalid('intensity'));
+    assert.throws(() => supervisor({ period: 2 ** 60, children: [] }), invalid('period'));
+    assert.throws(() => dynamicSupervisor({ maxChildren: 2 ** 53 }), invalid('maxChildren'));
+    assert.throws(() => supervisor({ period: bare, children: [] }), invalid('period'));
+  });
+
+  it('circuit breaker thresholds and timeouts above their bounds, or of the wrong type, are ERR_INVALID_ARG', () => {
+    const system = createSystem({ clock: new ManualClock() });
+    assert.throws(
+      () => system.circuitBreaker('a', { failureThreshold: 2 ** 53 }),
+      invalid('failureThreshold'),
+    );
+    assert.throws(
+      () => system.circuitBreaker('b', { resetTimeout: bare }),
+      invalid('resetTimeout'),
+    );
+    assert.throws(
+      () => system.circuitBreaker('c', { callTimeout: 2 ** 60 }),
+      invalid('callTimeout'),
+    );
+    assert.throws(
+      () => system.circuitBreaker('d', { halfOpenTrials: bare }),
+      invalid('halfOpenTrials'),
+    );
+  });
+
+  it('a priority given as a null-prototype object is ERR_INVALID_ARG', () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const ref = system.spawn(worker);
+    assert.throws(() => ref.tell('x', { priority: bare }), invalid('priority'));
   });
 });
 
