@@ -149,19 +149,23 @@ describe('ports', () => {
       grace: 200,
     });
     await waitFor(() => p.out.length === 1, LIMITS.wait, 'the pid');
-    const t0 = Date.now();
-    await sys.stop(p.port, { timeout: 5_000 });
-    assert.ok(Date.now() - t0 < 3_000, 'stopped within the grace period, not the stop timeout');
+    const exited = p.exited();
+    // A stop timeout far beyond any wait: only the grace period's kill can end it gracefully.
+    await sys.stop(p.port, { timeout: LIMITS.test });
+    assert.notEqual(
+      (await exited).kind,
+      'killed',
+      'stopped by the grace period, not killed at the stop timeout',
+    );
     await waitFor(() => gone(Number(p.data()[0])), LIMITS.wait, 'the shell');
     await sys.shutdown();
   });
 
   it('the policy timeout kills a hung program: ERR_PORT_TIMEOUT', async () => {
     const sys = system({ limits: { timeoutMs: 300 } });
-    const t0 = Date.now();
     const p = await owned(sys, { command: 'echo $$; exec sleep 100' });
+    // The program sleeps 100 s: only the policy timeout ends it with ERR_PORT_TIMEOUT.
     const error = errorOf(await p.exited());
-    assert.ok(Date.now() - t0 < 5_000);
     assert.ok(error instanceof PortExitError);
     assert.equal(error.code, 'ERR_PORT_TIMEOUT');
     await waitFor(() => gone(Number(p.data()[0])), LIMITS.wait, 'the sleep');
