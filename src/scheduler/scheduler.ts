@@ -95,12 +95,15 @@ export class Scheduler {
   readonly #suspects: (Runnable | undefined)[] = new Array(SAMPLE).fill(undefined);
   /** Turns left to time one by one (after an ambiguous long interval). */
   #precise = 0;
-  readonly #drainBound = (): void => this.#drain();
-  /** Runs once the event loop has turned: timers and I/O had their chance. */
-  readonly #loopTurnedBound = (): void => {
-    this.#chainStart = -1;
-    this.#yieldNext = false;
+  /** A round woken from a microtask: it may be one of a chain that never lets the loop turn. */
+  readonly #drainBound = (): void => this.#drain(true);
+  /** A round woken by `setImmediate`: the event loop has turned, so a new chain begins. */
+  readonly #drainAfterTurn = (): void => {
+    this.#loopTurned();
+    this.#drain(false);
   };
+  /** Runs once the event loop has turned: timers and I/O had their chance. */
+  readonly #loopTurnedBound = (): void => this.#loopTurned();
 
   constructor(clock: Clock, options: SchedulerOptions, onLongTurn: LongTurnReporter) {
     this.#clock = clock;
@@ -118,7 +121,7 @@ export class Scheduler {
     this.#runq.push(p);
     if (!this.#armed && !this.#draining) {
       this.#armed = true;
-      if (this.#yieldNext) setImmediate(this.#drainBound);
+      if (this.#yieldNext) setImmediate(this.#drainAfterTurn);
       else queueMicrotask(this.#drainBound);
     }
   }
@@ -155,7 +158,12 @@ export class Scheduler {
     };
   }
 
-  #drain(): void {
+  #loopTurned(): void {
+    this.#chainStart = -1;
+    this.#yieldNext = false;
+  }
+
+  #drain(fromMicrotask: boolean): void {
     this.#armed = false;
     if (this.#draining) return;
     this.#draining = true;
@@ -164,9 +172,10 @@ export class Scheduler {
     const batch = this.batch;
     const suspects = this.#suspects;
     const start = clock.now();
-    if (this.#chainStart < 0) {
-      // The first round since the event loop turned: note when, and learn
-      // (from a macrotask) when the loop turns again.
+    if (fromMicrotask && this.#chainStart < 0) {
+      // The first round woken from a microtask since the event loop turned:
+      // note when, and learn from a macrotask when the loop turns again. A
+      // busy scheduler's rounds come from setImmediate and are no chain.
       this.#chainStart = start;
       this.#chainHandled = 0;
       setImmediate(this.#loopTurnedBound);
@@ -212,14 +221,16 @@ export class Scheduler {
       // Rounds woken by microtasks (a client awaiting asks in a loop) never
       // let the event loop turn by themselves: once the chain has used a
       // round's budget or time slice, the next round waits for setImmediate.
-      this.#chainHandled += handled;
-      if (this.#chainHandled >= this.budget || before - this.#chainStart >= this.sliceMs) {
-        this.#yieldNext = true;
+      if (fromMicrotask) {
+        this.#chainHandled += handled;
+        if (this.#chainHandled >= this.budget || before - this.#chainStart >= this.sliceMs) {
+          this.#yieldNext = true;
+        }
       }
     }
     if (runq.size > 0) {
       this.#armed = true;
-      setImmediate(this.#drainBound);
+      setImmediate(this.#drainAfterTurn);
     } else {
       this.#notifyIfIdle();
     }
