@@ -94,6 +94,29 @@ describe('Scheduler', () => {
     await system.shutdown();
   });
 
+  it("never starves the event loop: an ask's own timeout fires while another client awaits asks in a loop", async () => {
+    const system = createSystem();
+    type Req = { type: 'get'; reply: Reply<number> } | { type: 'hold'; reply: Reply<number> };
+    const server = system.spawn(
+      defineActor<Req>({
+        handle(msg) {
+          if (msg.type === 'get') msg.reply.send(1);
+        },
+      }),
+    );
+    let timedOut = false;
+    server.ask({ type: 'hold' }, { timeout: 50 }).catch((e: { code?: string }) => {
+      timedOut = e.code === 'ERR_CALL_TIMEOUT';
+    });
+    let asks = 0;
+    while (!timedOut && asks < 5_000_000) {
+      await server.ask({ type: 'get' });
+      asks++;
+    }
+    assert.ok(timedOut, `the held ask timed out while the loop ran (${asks} asks)`);
+    await system.shutdown();
+  });
+
   it('chained microtask rounds share one budget: under a ManualClock the loop yields after budget messages', async () => {
     const budget = 50;
     const system = createSystem({ clock: new ManualClock(), scheduler: { budget } });
