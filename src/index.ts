@@ -100,7 +100,8 @@ export {
   isCleanExit,
   toExitReason,
 } from './process/index.js';
-export type { GroupChange, KeyMode } from './registry/index.js';
+export type { GroupChange, KeyMode, Name, ServiceKey } from './registry/index.js';
+export { name, serviceKey } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -149,6 +150,7 @@ export type {
   SupervisorSpec,
 } from './supervisor/index.js';
 export {
+  childSpec,
   countChildren,
   deleteChild,
   dynamicSupervisor,

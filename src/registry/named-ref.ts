@@ -67,7 +67,7 @@ export class NamedRef<P extends Holder> {
   }
 
   /** The current holder of the name, if any. */
-  resolve(): P | undefined {
+  #resolve(): P | undefined {
     const cached = this.#holder;
     // A process's name is cleared when it exits, so holding the name implies alive.
     if (cached?.registeredName === this.name) return cached;
@@ -78,9 +78,9 @@ export class NamedRef<P extends Holder> {
 
   tell(message: unknown, options?: SendOptions): void {
     if (this.#fromExited(message)) return;
-    const holder = this.resolve();
+    const holder = this.#resolve();
     if (holder !== undefined) {
-      holder.tell(message, options);
+      holder.deliver(message, options);
       return;
     }
     if (message === undefined) {
@@ -95,8 +95,8 @@ export class NamedRef<P extends Holder> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const holder = this.resolve();
-    return holder !== undefined ? holder.offer(message, options) : this.#noproc();
+    const holder = this.#resolve();
+    return holder !== undefined ? holder.offerMessage(message, options) : this.#noproc();
   }
 
   ask(request: unknown, options?: SendOptions & { timeout?: number }): Promise<never> {
@@ -105,9 +105,9 @@ export class NamedRef<P extends Holder> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const holder = this.resolve();
+    const holder = this.#resolve();
     return holder !== undefined
-      ? (holder.ask(request, options) as Promise<never>)
+      ? (holder.askMessage(request, options) as Promise<never>)
       : (this.#noproc() as Promise<never>);
   }
 

@@ -36,9 +36,9 @@ function call(sup: SupervisorRef, request: Parameters<SupervisorRef['ask']>[0]):
  * const db = await startChild<DbMsg>(sup, { id: 'db', actor: dbActor });
  * ```
  */
-export function startChild<M = unknown, A = unknown>(
+export function startChild<M, A = unknown>(
   sup: SupervisorRef,
-  spec: ChildSpec<A> | DynamicChildSpec<A>,
+  spec: ChildSpec<A, M> | DynamicChildSpec<A, M>,
 ): Promise<ActorRef<M> | undefined> {
   return call(sup, { type: 'sup:start-child', spec: spec as ChildSpec<unknown> }) as Promise<
     ActorRef<M> | undefined

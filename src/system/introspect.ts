@@ -1,4 +1,11 @@
-import { dropMonitor, MessageTimer, type Monitor, PendingAsk, unlink } from '../actor/index.js';
+import {
+  dropMonitor,
+  MessageTimer,
+  type Monitor,
+  monitorOwner,
+  PendingAsk,
+  unlink,
+} from '../actor/index.js';
 import type { HostView } from '../isolation/index.js';
 import type { Pid } from '../process/index.js';
 import type { SystemCore } from './core.js';
@@ -95,8 +102,9 @@ export function introspect(core: SystemCore): Introspection {
     }
     let outside = 0;
     for (const m of ext.watchers ?? []) {
-      if (m.owner === null) outside++;
-      else if (!m.owner.alive) monitors.push({ id: m.id, owner: m.owner.pid, target: p.pid });
+      const owner = monitorOwner(m);
+      if (owner === null) outside++;
+      else if (!owner.alive) monitors.push({ id: m.id, owner: owner.pid, target: p.pid });
     }
     if (outside > 0) exitedWaiters.push({ target: p.pid, count: outside });
     for (const other of ext.links ?? []) {
@@ -150,7 +158,10 @@ export function removeStale(core: SystemCore): { monitors: number; links: number
     const ext = p.ext;
     if (ext === null) continue;
     const dead: Monitor[] = [];
-    for (const m of ext.watchers ?? []) if (m.owner !== null && !m.owner.alive) dead.push(m);
+    for (const m of ext.watchers ?? []) {
+      const owner = monitorOwner(m);
+      if (owner !== null && !owner.alive) dead.push(m);
+    }
     for (const m of dead) if (dropMonitor(m)) monitors++;
     for (const other of [...(ext.links ?? [])]) {
       if (other.alive) continue;
