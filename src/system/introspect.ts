@@ -46,7 +46,14 @@ export interface Introspection {
   readonly senderExitedSends: number;
 }
 
-/** One message timer. */
+/**
+ * One message timer.
+ *
+ * @example
+ * ```ts
+ * const mine = system.introspect().timers.filter((t) => t.owner === ref.pid);
+ * ```
+ */
 export interface TimerView {
   readonly target: Pid;
   /** The process that set it; undefined for `system.sendAfter`. */
@@ -56,7 +63,14 @@ export interface TimerView {
   readonly intervalMs: number;
 }
 
-/** One pending ask. */
+/**
+ * One pending ask.
+ *
+ * @example
+ * ```ts
+ * const stuck = system.introspect().asks.pending.filter((a) => a.leftMs === Infinity);
+ * ```
+ */
 export interface AskView {
   readonly correlationId: number;
   readonly caller: Pid | undefined;
@@ -65,7 +79,15 @@ export interface AskView {
   readonly leftMs: number;
 }
 
-/** What should not be there: `system.removeStale()` removes the first two. */
+/**
+ * What should not be there: `system.removeStale()` removes the first two.
+ *
+ * @example
+ * ```ts
+ * const { monitors, links } = system.introspect().stale;
+ * if (monitors.length + links.length > 0) console.warn('leak', system.removeStale());
+ * ```
+ */
 export interface StaleView {
   /** Monitors on a live process whose owner has exited. */
   readonly monitors: readonly { readonly id: number; readonly owner: Pid; readonly target: Pid }[];
