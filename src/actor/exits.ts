@@ -189,6 +189,17 @@ export function demonitor(owner: ActorProcess, m: Monitor, flush: boolean): bool
   return wasActive;
 }
 
+/**
+ * Removes a monitor whoever holds it: a `system.exited` monitor given up,
+ * or one left behind by an owner that exited (`system.removeStale`). True
+ * if it was in place.
+ */
+export function dropMonitor(m: Monitor): boolean {
+  if (!m.active) return false;
+  detach(m);
+  return true;
+}
+
 function detach(m: Monitor): void {
   m.active = false;
   monitorTarget(m)?.ext?.watchers?.delete(m);

@@ -1,7 +1,16 @@
 export type { ActorContext } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
-export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } from './exits.js';
+export {
+  DeathQueue,
+  demonitor,
+  dropMonitor,
+  isLinked,
+  link,
+  monitor,
+  signalExit,
+  unlink,
+} from './exits.js';
 export { ProcessExtras } from './extras.js';
 export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } from './flags.js';
 export type { AnyDefinition, ProcessHost } from './host.js';

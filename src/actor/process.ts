@@ -1,6 +1,7 @@
 import type { Topic } from '../broker/index.js';
 import { topicName } from '../broker/index.js';
 import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import {
   decideOverflow,
@@ -11,7 +12,7 @@ import {
   Mailbox,
 } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { formatPid } from '../process/index.js';
+import { formatPid, toExitReason } from '../process/index.js';
 import type { Name, Registration, ServiceKey } from '../registry/index.js';
 import { isName, nameOf, serviceOf } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
@@ -489,11 +490,12 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   }
 
   stop(reason?: ExitReason): void {
-    requestStop(this, reason);
+    requestStop(this, reason === undefined ? undefined : toExitReason(reason));
   }
 
   named<T>(name: string | Name<T>): Address<T> {
-    return this.runtime.named(nameOf(name)) as unknown as Address<T>;
+    // Bound to this process: once it has exited, sends through it are dead letters.
+    return this.runtime.named(nameOf(name), this) as unknown as Address<T>;
   }
 
   join(group: string): void {
@@ -589,8 +591,9 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
 
   exit(target: ActorRef<never> | Pid, reason: ExitReason): void {
     if ((this.flags & DEAD) !== 0) return;
+    const read = toExitReason(reason);
     const other = this.#target(target);
-    if (other !== undefined) signalExit(other, this, reason, false);
+    if (other !== undefined) signalExit(other, this, read, false);
   }
 
   /** The local process behind a ref or pid; undefined when it is gone or unknown. */
@@ -608,7 +611,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   }
 
   sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
-    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
+    checkTimerDelay(intervalMs, true);
     return startProcessTimer(this, intervalMs, message, to, intervalMs);
   }
 
