@@ -15,6 +15,7 @@ import { importDefinition } from '../isolation/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import { loadPinnedPolicy } from '../security/index.js';
 import { createSystem } from '../system/index.js';
 
 /**
@@ -324,7 +325,7 @@ export class Host implements RefCodec {
       const identity: HostedIdentity = {
         pid: frame.pid,
         parent: frame.parent,
-        security: frame.security,
+        security: frame.security.map((s) => loadPinnedPolicy(s.policy, s.roots)),
       };
       const options = { [HOSTED_AS]: identity, ...(args === undefined ? {} : { args }) };
       body = processOf(this.system.spawn(definition, options)) as ActorProcess;
@@ -382,7 +383,11 @@ export class Host implements RefCodec {
     if (waiter === undefined) return;
     this.#unwritten.delete(seq);
     if (ok) waiter.resolve();
-    else waiter.reject(new Error(reason));
+    // `reason` is the code main's log failed with (ENOSPC): the attempt's denial names it.
+    else
+      waiter.reject(
+        Object.assign(new Error(`the audit record was not written (${reason})`), { code: reason }),
+      );
   }
 
   /** The body a process of this host belongs to (itself, or the body that spawned it). */

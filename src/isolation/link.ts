@@ -4,9 +4,10 @@ import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
 import { DeniedError, HostProtocolError, NoProcError, RuntimeError } from '../errors.js';
+import { unrecordedCode } from '../os/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
-import type { AuditSink } from '../security/index.js';
+import { type AuditSink, rootsOf } from '../security/index.js';
 import { AuditRelay, attributed } from './audit-relay.js';
 import { batchProblem, isWireInt } from './frames.js';
 import type { ModuleRef, ToMain, WireReason } from './protocol.js';
@@ -290,7 +291,7 @@ export class HostLink implements RefCodec {
         op: 'spawn',
         pid: standIn.pid,
         parent: standIn.parent,
-        security: standIn.security.policies,
+        security: standIn.security.policies.map((policy) => ({ policy, roots: rootsOf(policy) })),
         module,
         args: encoded,
         marked: marks.found,
@@ -537,13 +538,10 @@ export class HostLink implements RefCodec {
         this.transport.post({ op: 'audited', seq: frame.seq, ok, reason });
       }
     };
+    // The host learns the error's code only (ENOSPC), never the log's path.
     written.then(
       () => ack(true, 'written'),
-      (error: unknown) =>
-        ack(
-          false,
-          `the audit log could not write it (${error instanceof Error ? error.message : String(error)})`,
-        ),
+      (error: unknown) => ack(false, unrecordedCode(error)),
     );
   }
 

@@ -1,4 +1,4 @@
-import type { AuditRecord, SecurityPolicy } from '../security/index.js';
+import type { AuditRecord, PinnedRoots, SecurityPolicy } from '../security/index.js';
 
 /**
  * The wire protocol between a system and a host (a worker thread or a
@@ -28,8 +28,15 @@ export type ToHost =
       readonly pid: number;
       /** The stand-in's parent, which the body reports as `ctx.parent`. */
       readonly parent: number | undefined;
-      /** The stand-in's security policies: the body runs under the same context. */
-      readonly security: readonly SecurityPolicy[];
+      /**
+       * The stand-in's security policies, each with its roots as main
+       * pinned them: the body runs under the same context, checked against
+       * main's pins (the host never pins again).
+       */
+      readonly security: readonly {
+        readonly policy: SecurityPolicy;
+        readonly roots: PinnedRoots;
+      }[];
       readonly module: ModuleRef;
       readonly args: unknown;
       readonly marked: boolean;
@@ -57,7 +64,8 @@ export type ToHost =
     }
   /**
    * Main's acknowledgement of an audit record a host sent (by the host's
-   * `seq`): written (`ok`), or not, and then the attempt it records is denied.
+   * `seq`): written (`ok`), or not, and then the attempt it records is
+   * denied; `reason` is then the code the log failed with (`ENOSPC`).
    */
   | { readonly op: 'audited'; readonly seq: number; readonly ok: boolean; readonly reason: string };
 
