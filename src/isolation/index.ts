@@ -1,4 +1,5 @@
-export { HostExitedError, HostLink, type MainSide } from './link.js';
+export { HostExitedError } from './host-exit.js';
+export { HostLink, type MainSide } from './link.js';
 export type { HostView, PlacementOptions } from './placement.js';
 export { Placements } from './placement.js';
 export { importDefinition, MODULE_REF, moduleOf, portable } from './portable.js';
