@@ -44,6 +44,7 @@ export {
   CircuitOpenError,
   ContainmentUnavailableError,
   DeniedError,
+  HostLimitError,
   HostProtocolError,
   InvalidArgumentError,
   InvalidChildSpecError,

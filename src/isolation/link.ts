@@ -13,7 +13,13 @@ import { AuditRelay, attributed } from './audit-relay.js';
 import { batchProblem, isWireInt } from './frames.js';
 import { Grants } from './grants.js';
 import { HostExitedError } from './host-exit.js';
-import type { ModuleRef, ToMain, WireReason } from './protocol.js';
+import {
+  MAX_HOST_ASKS,
+  MAX_HOST_AUDITS,
+  type ModuleRef,
+  type ToMain,
+  type WireReason,
+} from './protocol.js';
 import { type HostEnd, type Transport, WireFault } from './transport.js';
 
 /**
@@ -82,6 +88,10 @@ export class HostLink implements RefCodec {
   /** Set while a host's value is decoded: whether it named a pid it was not given. */
   #decodeDenied = false;
   readonly #onIdle: (link: HostLink) => void;
+  /** The host's asks main is answering (bounded: `MAX_HOST_ASKS`). */
+  #asksWaiting = 0;
+  /** The host's audit records main has not acknowledged yet (bounded: `MAX_HOST_AUDITS`). */
+  #auditsWaiting = 0;
 
   constructor(main: MainSide, transport: Transport, onIdle: (link: HostLink) => void) {
     this.#main = main;
@@ -379,7 +389,17 @@ export class HostLink implements RefCodec {
   }
 
   #answer(frame: Extract<ToMain, { op: 'ask' }>): void {
+    if (this.#asksWaiting >= MAX_HOST_ASKS) {
+      // The host refuses more itself (HostLimitError): one that sends them wrote its own frames.
+      this.#violated(`more than ${MAX_HOST_ASKS} asks waiting on main at once`);
+      return;
+    }
+    this.#asksWaiting++;
+    let answered = false;
     const post = (ok: boolean, value: unknown): void => {
+      if (answered) return;
+      answered = true;
+      this.#asksWaiting--;
       if (this.#ended !== undefined) return;
       const marks = { found: false };
       let encoded: unknown;
@@ -425,6 +445,11 @@ export class HostLink implements RefCodec {
    * asked for until then, and a record that could not be written denies it.
    */
   #audit(frame: Extract<ToMain, { op: 'audit' }>): void {
+    if (this.#auditsWaiting >= MAX_HOST_AUDITS) {
+      // The host refuses more itself (the attempt is denied): a flood is its own frames.
+      this.#violated(`more than ${MAX_HOST_AUDITS} audit records awaiting acknowledgement`);
+      return;
+    }
     const who = attributed(this.#placed, frame.pid);
     const { written, problem } = this.#auditRelay.write(frame.seq, frame.record, who);
     if (problem !== undefined) {
@@ -432,7 +457,9 @@ export class HostLink implements RefCodec {
       this.#violated(`a malformed audit record (${problem})`);
       return;
     }
+    this.#auditsWaiting++;
     const ack = (ok: boolean, reason: string): void => {
+      this.#auditsWaiting--;
       if (this.#ended === undefined) {
         this.transport.post({ op: 'audited', seq: frame.seq, ok, reason });
       }

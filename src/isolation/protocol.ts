@@ -21,6 +21,32 @@ export interface ModuleRef {
 /** An exit reason on the wire (an `error` reason's error is codec-encoded). */
 export type WireReason = { readonly kind: string; readonly [key: string]: unknown };
 
+/**
+ * Most asks a host's bodies may have waiting on the main system at once
+ * (asked, not yet answered — a timed-out one counts until main's answer
+ * comes). The host refuses more with `HostLimitError`; main ends a host
+ * that sends more anyway with `ERR_HOST_PROTOCOL`.
+ *
+ * @example
+ * ```ts
+ * if (inFlight >= MAX_HOST_ASKS) throw new HostLimitError('asks', MAX_HOST_ASKS);
+ * ```
+ */
+export const MAX_HOST_ASKS = 65_536;
+
+/**
+ * Most audit records a host may have sent and main not yet acknowledged
+ * (`audited`). The host refuses more (the attempt is denied); main ends a
+ * host that sends more anyway with `ERR_HOST_PROTOCOL`. So a flood of
+ * records costs main at most this many writes before the host is ended.
+ *
+ * @example
+ * ```ts
+ * if (unacknowledged >= MAX_HOST_AUDITS) throw new HostLimitError('audit records', MAX_HOST_AUDITS);
+ * ```
+ */
+export const MAX_HOST_AUDITS = 4_096;
+
 /** Main → host. */
 export type ToHost =
   | {
