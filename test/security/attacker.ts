@@ -6,7 +6,7 @@
  * channel (fd 3 in a child process, the parent port in a worker). Each
  * request answers what the attempt achieved, so the tests assert on it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { parentPort } from 'node:worker_threads';
@@ -67,6 +67,12 @@ export type AttackMsg =
       readonly count: number;
       readonly to: { ask(request: object, options: object): Promise<unknown> };
       readonly reply: Reply<string>;
+    }
+  /** Runs `/bin/sh -c script` (needs `allowChildProcess`); answers its status and output. */
+  | {
+      readonly type: 'sh';
+      readonly script: string;
+      readonly reply: Reply<{ status: number | null; stdout: string; stderr: string }>;
     }
   /** Writes bytes that are not a batch onto the host's channel. */
   | { readonly type: 'garbage'; readonly reply: Reply<true> }
@@ -233,6 +239,18 @@ export const attacker = portable(
               await Promise.resolve();
             }
             msg.reply.send(refused);
+            return;
+          }
+          case 'sh': {
+            const run = spawnSync('/bin/sh', ['-c', msg.script], {
+              encoding: 'utf8',
+              timeout: 10_000,
+            });
+            msg.reply.send({
+              status: run.status,
+              stdout: run.stdout ?? '',
+              stderr: run.stderr ?? '',
+            });
             return;
           }
           case 'garbage': {
