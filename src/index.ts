@@ -23,6 +23,7 @@ export type {
   Sandbox,
   ShutdownRule,
   SpawnOptions,
+  TimerDestination,
   TimerRef,
 } from './actor/index.js';
 export { defineActor, EscalatedError } from './actor/index.js';

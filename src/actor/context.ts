@@ -6,7 +6,7 @@ import type { ActorDefinition } from './definition.js';
 import type { DemonitorOptions, MonitorRef } from './links.js';
 import type { ActorRef, Address } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
-import type { TimerRef } from './timer.js';
+import type { TimerDestination, TimerRef } from './timer.js';
 
 /**
  * What a handler or hook can see and do. One context per process, valid for
@@ -42,7 +42,11 @@ export interface ActorContext<M, S = undefined> {
   readonly restarts: number;
   /** Aborted when this process stops or restarts, so async work can be abandoned. */
   readonly signal: AbortSignal;
-  /** Spawns a child: it is stopped before this process stops. */
+  /**
+   * Spawns a child: it is stopped before this process stops, with this
+   * process's reason when the two are linked. With `{ detached: true }`,
+   * Erlang's plain `spawn`: no parent tie, only links and monitors connect them.
+   */
   spawn<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
     options?: SpawnOptions<A2>,
@@ -115,12 +119,20 @@ export interface ActorContext<M, S = undefined> {
    * target; any other reason ends a non-trapping target at once (no `terminate`).
    */
   exit(target: ActorRef<never> | Pid, reason: ExitReason): void;
-  /** Sends `message` to this process (or to `to`) after `delayMs`. Cancelled when this process ends. */
+  /**
+   * Sends `message` to this process (or to `to`) after `delayMs`. Cancelled
+   * when this process ends, or when `to` (a ref) ends. A name, or an address
+   * made by `named`, is looked up when the timer fires (OTP
+   * `erlang:send_after(T, Name, Msg)`): nobody holding it then makes the
+   * message a dead letter with reason `unregistered`.
+   */
   sendAfter(delayMs: number, message: M): TimerRef;
-  sendAfter<T>(delayMs: number, message: T, to: ActorRef<T>): TimerRef;
-  /** Sends `message` every `intervalMs` until cancelled or this process ends. */
+  sendAfter<T>(delayMs: number, message: T, to: TimerDestination<T>): TimerRef;
+  /** Sends `message` every `intervalMs` until cancelled or this process ends (or `to`, a ref). */
   sendInterval(intervalMs: number, message: M): TimerRef;
-  sendInterval<T>(intervalMs: number, message: T, to: ActorRef<T>): TimerRef;
+  sendInterval<T>(intervalMs: number, message: T, to: TimerDestination<T>): TimerRef;
   /** Cancels a timer; returns the ms it had left, or `false` if it had fired or was cancelled (OTP `cancel_timer`). */
   cancelTimer(timer: TimerRef): number | false;
+  /** The ms a timer has left, without cancelling it; `false` if it fired or was cancelled (OTP `read_timer`). */
+  readTimer(timer: TimerRef): number | false;
 }

@@ -28,9 +28,10 @@ export interface ProcessHost {
   released(process: ActorProcess, reason: ExitReason): void;
   /** Finds the local process behind a ref; throws `InvalidArgumentError` for a foreign ref. */
   resolveLocal(ref: ActorRef<unknown>): ActorProcess;
+  /** `to` is a process, or a registered name looked up when the timer fires. */
   startTimer(
     message: unknown,
-    to: ActorProcess,
+    to: ActorProcess | string,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,

@@ -36,5 +36,5 @@ export type {
 export { HOSTED_AS, isShutdownRule, validateSpawnOptions } from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
-export type { TimerRef } from './timer.js';
-export { MessageTimer } from './timer.js';
+export type { TimerDestination, TimerRef } from './timer.js';
+export { MessageTimer, NameDestination, timerTarget } from './timer.js';

@@ -45,6 +45,7 @@ import {
   deliverTimerMessage,
   MessageTimer,
   startProcessTimer,
+  type TimerDestination,
   type TimerHost,
   type TimerRef,
 } from './timer.js';
@@ -589,16 +590,20 @@ export class ActorProcess
     return typeof target === 'number' ? target : target.pid;
   }
 
-  sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
+  sendAfter(delayMs: number, message: unknown, to?: TimerDestination<unknown>): TimerRef {
     return startProcessTimer(this, delayMs, message, to, 0);
   }
 
-  sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
+  sendInterval(intervalMs: number, message: unknown, to?: TimerDestination<unknown>): TimerRef {
     if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
     return startProcessTimer(this, intervalMs, message, to, intervalMs);
   }
 
   cancelTimer(timer: TimerRef): number | false {
     return timer instanceof MessageTimer && timer.cancelIn(this.runtime.timers);
+  }
+
+  readTimer(timer: TimerRef): number | false {
+    return timer instanceof MessageTimer && timer.readIn(this.runtime.timers);
   }
 }

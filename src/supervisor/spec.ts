@@ -224,6 +224,7 @@ export function resolveChildSpec(
   } catch (error) {
     fail('options', error instanceof Error ? error.message : String(error));
   }
+  if (spec.options?.detached === true) fail('options', 'a supervised child cannot be detached');
   const restart = spec.restart ?? 'permanent';
   if (!RESTARTS.includes(restart)) fail('restart', `must be one of ${RESTARTS.join(', ')}`);
   const isSupervisor =

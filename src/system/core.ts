@@ -15,6 +15,7 @@ import {
   HOSTED_AS,
   type HostedIdentity,
   MessageTimer,
+  NameDestination,
   NEEDS_INIT,
   NO_LANES,
   releaseRegistrations,
@@ -144,13 +145,19 @@ export class SystemCore implements Runtime, ProcessHost {
         if (holder !== undefined) throw new NameTakenError(options.name, formatPid(holder.pid));
       }
     }
+    // A detached process (Erlang's plain spawn) has no parent tie, but it
+    // runs under its spawner's policy: detaching never widens what it may do.
+    const tree = options?.detached === true ? null : parent;
+    const inherited = parent?.security ?? this.security;
     const own =
       options?.security === undefined
-        ? undefined
-        : (parent?.security ?? this.security).narrow(loadPolicy(options.security));
+        ? tree !== parent && inherited !== this.security
+          ? inherited
+          : undefined
+        : inherited.narrow(loadPolicy(options.security));
     const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
     const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
-    const p = new ActorProcess(this, pid, def, parent, flags);
+    const p = new ActorProcess(this, pid, def, tree, flags);
     if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
     if (own !== undefined) p.extras().security = own;
     else if (hosted !== undefined && hosted.security.length > 0) {
@@ -165,9 +172,9 @@ export class SystemCore implements Runtime, ProcessHost {
       if (options.name !== undefined) this.names.register(options.name, p);
     }
     this.table.add(p);
-    if (parent !== null) parent.adopt(p);
+    if (tree !== null) tree.adopt(p);
     if (this.events.observed) {
-      this.events.emit({ type: 'spawned', pid: p.pid, parent: parent?.pid, at: this.clock.now() });
+      this.events.emit({ type: 'spawned', pid: p.pid, parent: tree?.pid, at: this.clock.now() });
     }
     if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
     return p;
@@ -293,17 +300,22 @@ export class SystemCore implements Runtime, ProcessHost {
 
   startTimer(
     message: unknown,
-    to: ActorProcess,
+    to: ActorProcess | string,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,
   ): TimerRef {
-    const timer = new MessageTimer(message, to, owner, interval, (t, ms) =>
+    const dest =
+      typeof to === 'string'
+        ? new NameDestination(to, (name) => this.names.whereis(name), this.undeliverable)
+        : to;
+    const timer = new MessageTimer(message, dest, owner, interval, (t, ms) =>
       this.timers.schedule(t, ms),
     );
-    if (!to.alive || (owner !== null && !owner.alive)) {
+    const gone = typeof to !== 'string' && !to.alive;
+    if (gone || (owner !== null && !owner.alive)) {
       timer.release();
-      if (!to.alive) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
+      if (gone) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
       return timer;
     }
     this.timers.schedule(timer, delayMs);
