@@ -14,6 +14,7 @@ export type {
   Directive,
   DownMessage,
   ExitMessage,
+  GroupOptions,
   MonitorRef,
   Placement,
   Reply,
@@ -93,7 +94,7 @@ export type {
   ShutdownExit,
 } from './process/index.js';
 export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
-export type { GroupChange, KeyMode } from './registry/index.js';
+export type { GroupChange, GroupName, KeyMode } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,

@@ -1,12 +1,26 @@
 import type { Topic } from '../broker/index.js';
 import type { Envelope } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
+import type { GroupName } from '../registry/index.js';
 import type { SecurityContext } from '../security/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { DemonitorOptions, MonitorRef } from './links.js';
 import type { ActorRef, Address } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
 import type { TimerDestination, TimerRef } from './timer.js';
+
+/**
+ * Where a process group lives: its scope (OTP `pg` scope).
+ *
+ * @example
+ * ```ts
+ * ctx.join('workers', { scope: 'cluster' });
+ * ```
+ */
+export interface GroupOptions {
+  /** A named scope, created on first use; default `'default'` (`system.groups`). */
+  readonly scope?: string;
+}
 
 /**
  * What a handler or hook can see and do. One context per process, valid for
@@ -61,10 +75,15 @@ export interface ActorContext<M, S = undefined> {
   readonly security: SecurityContext;
   /** An address by registered name, resolved at each send (see `system.named`). */
   named<T>(name: string): Address<T>;
-  /** Joins process group `group` once more (OTP `pg:join`); left automatically on exit. */
-  join(group: string): void;
+  /**
+   * Joins process group `group` once more (OTP `pg:join`); left
+   * automatically on exit. A group's name is a string or any
+   * structured-cloneable key (`['shard', 3]`); `scope` picks a named scope
+   * (OTP `pg` scopes, default `'default'`, the one `system.groups` shows).
+   */
+  join(group: GroupName, options?: GroupOptions): void;
   /** Leaves `group` once; false when not a member (OTP `pg:leave`). */
-  leave(group: string): boolean;
+  leave(group: GroupName, options?: GroupOptions): boolean;
   /** Registers this process in `service` under `key` (Elixir `Registry.register`); removed on exit. */
   registerService(service: string, key: string, value?: unknown): void;
   /** Removes this process's entries under `key`; false when it had none. */

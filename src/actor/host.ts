@@ -1,6 +1,6 @@
 import type { SupervisionEvent } from '../broker/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import type { NamedRef } from '../registry/index.js';
+import type { GroupName, NamedRef } from '../registry/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { DeathQueue } from './exits.js';
 import type { ActorProcess } from './process.js';
@@ -46,8 +46,9 @@ export interface ProcessHost {
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
   /** An address by name, resolved at each send. */
   named(name: string): NamedRef<ActorProcess>;
-  joinGroup(p: ActorProcess, group: string): void;
-  leaveGroup(p: ActorProcess, group: string): boolean;
+  /** Joins `group` in `scope` (default: the system's default scope). */
+  joinGroup(p: ActorProcess, group: GroupName, scope?: string): void;
+  leaveGroup(p: ActorProcess, group: GroupName, scope?: string): boolean;
   registerService(p: ActorProcess, service: string, key: string, value: unknown): void;
   unregisterService(p: ActorProcess, service: string, key: string): boolean;
   subscribeTopic(p: ActorProcess, topic: string): void;

@@ -1,4 +1,4 @@
-export type { ActorContext } from './context.js';
+export type { ActorContext, GroupOptions } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
 export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } from './exits.js';

@@ -5,11 +5,11 @@ import type { SendOptions } from '../mailbox/index.js';
 import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { formatPid } from '../process/index.js';
-import type { Registration } from '../registry/index.js';
+import type { GroupName, Registration } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import type { SecurityContext } from '../security/index.js';
 import { askProcess } from './ask.js';
-import type { ActorContext } from './context.js';
+import type { ActorContext, GroupOptions } from './context.js';
 import type { ActorDefinition } from './definition.js';
 import { demonitor, link, monitor, signalExit, unlink } from './exits.js';
 import { ProcessExtras } from './extras.js';
@@ -483,12 +483,12 @@ export class ActorProcess
     return this.runtime.named(name) as unknown as Address<T>;
   }
 
-  join(group: string): void {
-    this.runtime.joinGroup(this, group);
+  join(group: GroupName, options?: GroupOptions): void {
+    this.runtime.joinGroup(this, group, options?.scope);
   }
 
-  leave(group: string): boolean {
-    return this.runtime.leaveGroup(this, group);
+  leave(group: GroupName, options?: GroupOptions): boolean {
+    return this.runtime.leaveGroup(this, group, options?.scope);
   }
 
   registerService(service: string, key: string, value?: unknown): void {

@@ -39,7 +39,13 @@ import { moduleOf, Placements, standInDefinition } from '../isolation/index.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
-import { GroupTable, NamedRef, NameTable, ServiceTable } from '../registry/index.js';
+import {
+  type GroupName,
+  GroupTable,
+  NamedRef,
+  NameTable,
+  ServiceTable,
+} from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import {
@@ -67,7 +73,9 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly askTimeout: number;
   readonly deaths = new DeathQueue(finish);
   readonly services = new ServiceTable<ActorProcess>();
+  /** The default process-group scope (`system.groups`). */
   readonly groups = new GroupTable<ActorProcess>((message, p) => this.#refused(message, p));
+  readonly #scopes = new Map<string, GroupTable<ActorProcess>>([['default', this.groups]]);
   readonly topics = new TopicTable<ActorProcess>((message, p) => this.#refused(message, p));
   /** Where a send to a name, key, pool or topic with nobody behind it goes. */
   readonly undeliverable = (message: unknown, address: string): void =>
@@ -262,12 +270,36 @@ export class SystemCore implements Runtime, ProcessHost {
     return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable);
   }
 
-  joinGroup(p: ActorProcess, group: string): void {
-    this.groups.join(group, p);
+  /**
+   * The process groups of `scope` (OTP `pg` scope), created on first use;
+   * scopes are independent: a group in one is unrelated to the same name in another.
+   */
+  groupScope(scope: string): GroupTable<ActorProcess> {
+    let table = this.#scopes.get(scope);
+    if (table === undefined) {
+      if (typeof scope !== 'string' || scope.length === 0 || scope.length > 256) {
+        throw new InvalidArgumentError(
+          'scope',
+          'must be a non-empty string of at most 256 characters',
+        );
+      }
+      table = new GroupTable<ActorProcess>((message, p) => this.#refused(message, p), scope);
+      this.#scopes.set(scope, table);
+    }
+    return table;
   }
 
-  leaveGroup(p: ActorProcess, group: string): boolean {
-    return this.groups.leave(group, p);
+  /** The names of the scopes in use, `default` first. */
+  groupScopes(): string[] {
+    return [...this.#scopes.keys()];
+  }
+
+  joinGroup(p: ActorProcess, group: GroupName, scope = 'default'): void {
+    this.groupScope(scope).join(group, p);
+  }
+
+  leaveGroup(p: ActorProcess, group: GroupName, scope = 'default'): boolean {
+    return this.groupScope(scope).leave(group, p);
   }
 
   registerService(p: ActorProcess, service: string, key: string, value: unknown): void {
