@@ -166,25 +166,31 @@ const STRATEGIES: readonly string[] = ['one-for-one', 'one-for-all', 'rest-for-o
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 const AUTO_SHUTDOWNS: readonly string[] = ['never', 'any-significant', 'all-significant'];
 
+/** `value`, or `fallback` when it was not given (`undefined`); `null` is kept, to be refused. */
+function given<T, D>(value: T | undefined, fallback: D): T | D {
+  return value === undefined ? fallback : value;
+}
+
 /** Validates flags and fills in defaults; throws `InvalidArgumentError` naming the flag. */
 export function resolveFlags(flags: SupervisorFlags | undefined): ResolvedFlags {
-  const f = flags ?? {};
+  // Only `undefined` means "not given": `null` is a value, and an invalid one.
+  const f = flags === undefined ? {} : flags;
   if (typeof f !== 'object' || f === null) {
     throw new InvalidArgumentError('flags', 'supervisor flags must be an object');
   }
-  const strategy = f.strategy ?? 'one-for-one';
+  const strategy = given(f.strategy, 'one-for-one');
   if (!STRATEGIES.includes(strategy)) {
     throw new InvalidArgumentError('strategy', `must be one of ${STRATEGIES.join(', ')}`);
   }
-  const intensity = f.intensity ?? 3;
+  const intensity = given(f.intensity, 3);
   if (!Number.isInteger(intensity) || intensity < 0) {
     throw new InvalidArgumentError('intensity', 'must be an integer >= 0');
   }
-  const period = f.period ?? 5_000;
+  const period = given(f.period, 5_000);
   if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
     throw new InvalidArgumentError('period', 'must be a number of ms > 0');
   }
-  const autoShutdown = f.autoShutdown ?? 'never';
+  const autoShutdown = given(f.autoShutdown, 'never');
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) {
     throw new InvalidArgumentError('autoShutdown', `must be one of ${AUTO_SHUTDOWNS.join(', ')}`);
   }
@@ -225,15 +231,15 @@ export function resolveChildSpec(
     fail('options', error instanceof Error ? error.message : String(error));
   }
   if (spec.options?.detached === true) fail('options', 'a supervised child cannot be detached');
-  const restart = spec.restart ?? 'permanent';
+  const restart = given(spec.restart, 'permanent');
   if (!RESTARTS.includes(restart)) fail('restart', `must be one of ${RESTARTS.join(', ')}`);
   const isSupervisor =
     (actor as unknown as Record<symbol, unknown>)[SUPERVISOR_DEFINITION] === true;
-  const type = spec.type ?? (isSupervisor ? 'supervisor' : 'worker');
+  const type = given(spec.type, (isSupervisor ? 'supervisor' : 'worker'));
   if (type !== 'worker' && type !== 'supervisor') fail('type', "must be 'worker' or 'supervisor'");
-  const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5_000);
+  const shutdown = given(spec.shutdown, (type === 'supervisor' ? 'infinity' : 5_000));
   if (!isShutdownRule(shutdown)) fail('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
-  const significant = spec.significant ?? false;
+  const significant = given(spec.significant, false);
   if (typeof significant !== 'boolean') fail('significant', 'must be a boolean');
   if (significant && restart === 'permanent') {
     fail('significant', 'a permanent child cannot be significant (bad combination)');
@@ -262,11 +268,13 @@ function resolveBackoff(
   const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
   if (!positive(minMs)) fail('backoff.minMs', 'must be a number of ms >= 0');
   if (!positive(maxMs) || maxMs < minMs) fail('backoff.maxMs', 'must be a number of ms >= minMs');
-  if (typeof factor !== 'number' || !(factor >= 1)) fail('backoff.factor', 'must be >= 1');
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
+    fail('backoff.factor', 'must be a finite number >= 1');
+  }
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     fail('backoff.jitter', 'must be between 0 and 1');
   }
-  const resetAfterMs = b.resetAfterMs ?? maxMs;
+  const resetAfterMs = given(b.resetAfterMs, maxMs);
   if (!positive(resetAfterMs)) fail('backoff.resetAfterMs', 'must be a number of ms >= 0');
   if (typeof maxRestarts !== 'number' || !(maxRestarts >= 1)) {
     fail('backoff.maxRestarts', 'must be a number >= 1');

@@ -1,0 +1,123 @@
+/**
+ * Whether the timer queue keeps the host process alive (docs/semantics.md
+ * §8, §10): a pending timer must hold the process open, or its message is
+ * lost when Node exits; a queue with nothing pending must not, or a
+ * program that is done waits for a stale ask timeout.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CallbackTimer, type Clock, TimerQueue } from '../../../src/scheduler/index.js';
+
+/** Host timers as Node would keep them: ref'd when made, until `keepAlive(false)`. */
+class RecordingClock implements Clock {
+  time = 0;
+  readonly #timers = new Map<number, { at: number; callback: () => void; ref: boolean }>();
+  #next = 1;
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimer(callback: () => void, delayMs: number): unknown {
+    const id = this.#next++;
+    this.#timers.set(id, { at: this.time + delayMs, callback, ref: true });
+    return id;
+  }
+
+  clearTimer(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+
+  keepAlive(handle: unknown, keepAlive: boolean): void {
+    const t = this.#timers.get(handle as number);
+    if (t !== undefined) t.ref = keepAlive;
+  }
+
+  /** Whether a pending host timer would keep Node's event loop alive. */
+  get holdsProcessOpen(): boolean {
+    return [...this.#timers.values()].some((t) => t.ref);
+  }
+
+  get pending(): number {
+    return this.#timers.size;
+  }
+
+  advance(ms: number): void {
+    this.time += ms;
+    for (const [id, t] of [...this.#timers]) {
+      if (t.at <= this.time && this.#timers.delete(id)) t.callback();
+    }
+  }
+}
+
+function setup() {
+  const clock = new RecordingClock();
+  const queue = new TimerQueue(clock, (error) => assert.fail(String(error)));
+  const fired: string[] = [];
+  const timer = (label: string) => new CallbackTimer(() => fired.push(label));
+  return { clock, queue, fired, timer };
+}
+
+describe('TimerQueue: keeping the host process alive', () => {
+  it('a pending timer holds the process open until it fires; then nothing does', () => {
+    const { clock, queue, fired, timer } = setup();
+    queue.schedule(timer('a'), 100);
+    assert.equal(clock.holdsProcessOpen, true);
+    clock.advance(100);
+    assert.deepEqual(fired, ['a']);
+    assert.equal(clock.holdsProcessOpen, false);
+  });
+
+  it('once the last timer is cancelled (an answered ask), the idle host timer no longer holds the process open', () => {
+    const { clock, queue, timer } = setup();
+    const ask = timer('ask timeout');
+    queue.schedule(ask, 3_000);
+    assert.equal(queue.cancel(ask), true);
+    assert.equal(clock.pending, 1, 'the host timer stays armed (cheaper than clearing it)');
+    assert.equal(clock.holdsProcessOpen, false, 'but it does not keep the process alive');
+  });
+
+  it('a timer set after a cancelled one, due later than the idle host timer, holds the process open again and fires', () => {
+    const { clock, queue, fired, timer } = setup();
+    const ask = timer('ask timeout');
+    queue.schedule(ask, 3_000);
+    queue.cancel(ask);
+    queue.schedule(timer('sendAfter'), 10_000);
+    assert.equal(clock.holdsProcessOpen, true, 'the pending message must not be lost at exit');
+    clock.advance(3_000);
+    assert.deepEqual(fired, []);
+    assert.equal(clock.holdsProcessOpen, true, 're-armed for the pending timer');
+    clock.advance(7_000);
+    assert.deepEqual(fired, ['sendAfter']);
+    assert.equal(clock.holdsProcessOpen, false);
+  });
+
+  it('a timer set after a cancelled one, due sooner, re-arms a host timer that holds the process open', () => {
+    const { clock, queue, fired, timer } = setup();
+    const ask = timer('ask timeout');
+    queue.schedule(ask, 3_000);
+    queue.cancel(ask);
+    queue.schedule(timer('soon'), 10);
+    assert.equal(clock.holdsProcessOpen, true);
+    clock.advance(10);
+    assert.deepEqual(fired, ['soon']);
+    assert.equal(clock.holdsProcessOpen, false);
+  });
+
+  it('cancelling one of two timers keeps the process open for the other', () => {
+    const { clock, queue, timer } = setup();
+    const a = timer('a');
+    queue.schedule(a, 100);
+    queue.schedule(timer('b'), 200);
+    queue.cancel(a);
+    assert.equal(clock.holdsProcessOpen, true);
+  });
+
+  it('clear leaves no host timer at all', () => {
+    const { clock, queue, timer } = setup();
+    queue.schedule(timer('a'), 100);
+    queue.clear();
+    assert.equal(clock.pending, 0);
+    assert.equal(queue.size, 0);
+  });
+});
