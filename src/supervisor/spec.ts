@@ -235,9 +235,9 @@ export function resolveChildSpec(
   if (!RESTARTS.includes(restart)) fail('restart', `must be one of ${RESTARTS.join(', ')}`);
   const isSupervisor =
     (actor as unknown as Record<symbol, unknown>)[SUPERVISOR_DEFINITION] === true;
-  const type = given(spec.type, (isSupervisor ? 'supervisor' : 'worker'));
+  const type = given(spec.type, isSupervisor ? 'supervisor' : 'worker');
   if (type !== 'worker' && type !== 'supervisor') fail('type', "must be 'worker' or 'supervisor'");
-  const shutdown = given(spec.shutdown, (type === 'supervisor' ? 'infinity' : 5_000));
+  const shutdown = given(spec.shutdown, type === 'supervisor' ? 'infinity' : 5_000);
   if (!isShutdownRule(shutdown)) fail('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
   const significant = given(spec.significant, false);
   if (typeof significant !== 'boolean') fail('significant', 'must be a boolean');

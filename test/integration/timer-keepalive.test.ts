@@ -40,7 +40,9 @@ describe('timers and the life of the program', { timeout: HANG * 2, concurrency:
   it('a program does not exit while a sendAfter is pending, even after an answered ask cancelled its timeout', async () => {
     // Due after the cancelled ask's timeout would have been: the idle host
     // timer armed for that timeout must hold the program open again.
-    const r = await run(`${echo(200)}system.sendAfter(600, echo, { type: 'later', text: 'late' });\n`);
+    const r = await run(
+      `${echo(200)}system.sendAfter(600, echo, { type: 'later', text: 'late' });\n`,
+    );
     assert.deepEqual(
       { code: r.code, stdout: r.stdout.trim().split('\n') },
       { code: 0, stdout: ['pong', 'delivered late'] },
