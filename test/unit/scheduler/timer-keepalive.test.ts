@@ -28,8 +28,10 @@ class RecordingClock implements Clock {
     this.#timers.delete(handle as number);
   }
 
+  /** Like Node's `Timeout.ref()`/`unref()`: there must be a timer to call it on. */
   keepAlive(handle: unknown, keepAlive: boolean): void {
-    const t = this.#timers.get(handle as number);
+    if (typeof handle !== 'number') throw new TypeError(`keepAlive on ${String(handle)}`);
+    const t = this.#timers.get(handle);
     if (t !== undefined) t.ref = keepAlive;
   }
 
@@ -119,5 +121,22 @@ describe('TimerQueue: keeping the host process alive', () => {
     queue.clear();
     assert.equal(clock.pending, 0);
     assert.equal(queue.size, 0);
+  });
+
+  it('firing the last timer touches no host timer that is already gone', () => {
+    const { clock, queue, fired, timer } = setup();
+    queue.schedule(timer('a'), 10);
+    queue.schedule(timer('b'), 10);
+    clock.advance(10); // a strict clock throws if the queue un-refs a host timer it no longer has
+    assert.deepEqual(fired, ['a', 'b']);
+    assert.equal(clock.holdsProcessOpen, false);
+  });
+
+  it('remaining never goes below 0 when the host timer is late', () => {
+    const { clock, queue, timer } = setup();
+    const t = timer('late');
+    queue.schedule(t, 10);
+    clock.time += 50; // time passes, the host timer has not run yet
+    assert.equal(queue.remaining(t), 0);
   });
 });
