@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LANE_NORMAL, laneOf, Mailbox } from '../../../src/mailbox/index.js';
+import { LANE_NORMAL, laneOf, Mailbox, PairRing } from '../../../src/mailbox/index.js';
 
 const HIGH = laneOf('high') as number;
 const LOW = laneOf('low') as number;
@@ -281,5 +281,48 @@ describe('Mailbox: clear hands over every lane', () => {
     mb.push('n', 'sn', LANE_NORMAL);
     assert.equal(mb.size, 1);
     assert.deepEqual(takeAll(mb), [['n', 'sn']]);
+  });
+});
+
+describe('Mailbox and PairRing: room for memory estimates', () => {
+  it('slots always covers what is queued, in every lane, and never shrinks', () => {
+    const mb = new Mailbox();
+    const empty = mb.slots;
+    assert.ok(empty >= 1);
+    let seen = empty;
+    for (let i = 0; i < 40; i++) {
+      mb.push(i, undefined, i % 3 === 0 ? HIGH : LANE_NORMAL);
+      assert.ok(mb.slots >= mb.size, `slots ${mb.slots} >= size ${mb.size}`);
+      assert.ok(mb.slots >= seen, 'never shrinks');
+      seen = mb.slots;
+    }
+    assert.ok(mb.slots > empty, 'grew');
+    takeAll(mb);
+    assert.equal(mb.slots, seen, 'taking does not shrink it');
+    const withLane = new Mailbox();
+    const before = withLane.slots;
+    withLane.push('l', undefined, LOW);
+    assert.ok(withLane.slots > before, 'a priority lane adds its ring');
+  });
+
+  it('a ring holds at least what it was asked for and what it holds, and never shrinks', () => {
+    for (const asked of [1, 4, 5, 8, 9, 100]) {
+      const ring = new PairRing(asked);
+      assert.ok(ring.capacity >= asked, `capacity ${ring.capacity} for ${asked}`);
+      assert.ok(
+        ring.capacity < asked * 2 + 4,
+        `capacity ${ring.capacity} for ${asked} is not wasteful`,
+      );
+      let last = ring.capacity;
+      for (let i = 0; i < asked * 3; i++) {
+        ring.push(i, i);
+        assert.ok(ring.capacity >= ring.size);
+        assert.ok(ring.capacity >= last);
+        last = ring.capacity;
+      }
+      ring.drain(() => {});
+      assert.equal(ring.capacity, last);
+    }
+    assert.ok(new PairRing().capacity >= 1);
   });
 });
