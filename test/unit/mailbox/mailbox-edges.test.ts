@@ -7,7 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LANE_NORMAL, laneOf, Mailbox, PairRing } from '../../../src/mailbox/index.js';
+import {
+  checkMailboxOptions,
+  LANE_NORMAL,
+  laneOf,
+  Mailbox,
+  PairRing,
+} from '../../../src/mailbox/index.js';
 
 const HIGH = laneOf('high') as number;
 const LOW = laneOf('low') as number;
@@ -324,5 +330,20 @@ describe('Mailbox and PairRing: room for memory estimates', () => {
       assert.equal(ring.capacity, last);
     }
     assert.ok(new PairRing().capacity >= 1);
+  });
+});
+
+describe('mailbox options: each refusal says what is expected', () => {
+  it('names the bound and the policies, and what was given', () => {
+    assert.equal(
+      checkMailboxOptions({ capacity: 0 }),
+      'capacity must be an integer >= 1 or Infinity, got 0',
+    );
+    assert.equal(
+      checkMailboxOptions({ overflow: 'x' as never }),
+      'overflow must be one of drop-newest, drop-oldest, reject, backpressure, got x',
+    );
+    assert.equal(checkMailboxOptions({ capacity: 1, overflow: 'reject' }), undefined);
+    assert.equal(checkMailboxOptions({ capacity: Number.POSITIVE_INFINITY }), undefined);
   });
 });

@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError, InvalidChildSpecError } from '../../../src/errors.js';
 import { defineActor } from '../../../src/index.js';
-import { RestartWindow, resolveChildSpec, resolveFlags } from '../../../src/supervisor/index.js';
+import {
+  RestartWindow,
+  resolveChildSpec,
+  resolveChildSpecs,
+  resolveFlags,
+} from '../../../src/supervisor/index.js';
 
 const actor = defineActor<string>({ handle() {} });
 
@@ -143,5 +148,114 @@ describe('RestartWindow: exact while it compacts itself', () => {
       [true, true, false],
     );
     assert.equal(w.count, 3);
+  });
+});
+
+describe('supervisor validation: each refusal says what is expected', () => {
+  const message = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+  const b = (extra: Record<string, unknown>) => ({
+    id: 'a',
+    actor,
+    backoff: { minMs: 1, maxMs: 2, ...extra },
+  });
+
+  it('child specs', () => {
+    const cases: [unknown, string][] = [
+      [null, 'spec: a child spec must be an object'],
+      [{ actor }, 'id: missing: a non-empty string is required'],
+      [
+        { id: 'a' },
+        'child "a": actor: missing: an actor definition with a handle function is required',
+      ],
+      [
+        { id: 'a', actor, options: 'x' },
+        'child "a": options: invalid options: spawn options must be an object',
+      ],
+      [
+        { id: 'a', actor, options: { detached: true } },
+        'child "a": options: a supervised child cannot be detached',
+      ],
+      [
+        { id: 'a', actor, restart: 'x' },
+        'child "a": restart: must be one of permanent, transient, temporary',
+      ],
+      [{ id: 'a', actor, type: 'x' }, `child "a": type: must be 'worker' or 'supervisor'`],
+      [
+        { id: 'a', actor, shutdown: -1 },
+        `child "a": shutdown: must be ms >= 0, 'brutalKill' or 'infinity'`,
+      ],
+      [
+        { id: 'a', actor, restart: 'transient', significant: 1 },
+        'child "a": significant: must be a boolean',
+      ],
+      [
+        { id: 'a', actor, significant: true },
+        'child "a": significant: a permanent child cannot be significant (bad combination)',
+      ],
+      [{ id: 'a', actor, backoff: 1 }, 'child "a": backoff: must be an object'],
+      [b({ minMs: -1 }), 'child "a": backoff.minMs: must be a number of ms >= 0'],
+      [b({ maxMs: 0 }), 'child "a": backoff.maxMs: must be a number of ms >= minMs'],
+      [b({ factor: 0 }), 'child "a": backoff.factor: must be a finite number >= 1'],
+      [b({ jitter: 2 }), 'child "a": backoff.jitter: must be between 0 and 1'],
+      [b({ resetAfterMs: -1 }), 'child "a": backoff.resetAfterMs: must be a number of ms >= 0'],
+      [b({ maxRestarts: 0 }), 'child "a": backoff.maxRestarts: must be a number >= 1'],
+    ];
+    for (const [raw, expected] of cases) {
+      assert.equal(
+        message(() => resolveChildSpec(raw, 'any-significant')),
+        expected,
+      );
+    }
+    assert.equal(
+      message(() =>
+        resolveChildSpec({ id: 'a', actor, restart: 'transient', significant: true }, 'never'),
+      ),
+      `child "a": significant: a significant child needs autoShutdown other than 'never'`,
+    );
+    assert.equal(
+      message(() => resolveChildSpecs('x' as never, 'never')),
+      'children: must be an array',
+    );
+    assert.equal(
+      message(() =>
+        resolveChildSpecs(
+          [
+            { id: 'a', actor },
+            { id: 'a', actor },
+          ],
+          'never',
+        ),
+      ),
+      'child "a": id: duplicate child id',
+    );
+  });
+
+  it('flags', () => {
+    const cases: [unknown, string][] = [
+      [5, 'invalid flags: supervisor flags must be an object'],
+      [
+        { strategy: 'x' },
+        'invalid strategy: must be one of one-for-one, one-for-all, rest-for-one',
+      ],
+      [{ intensity: -1 }, 'invalid intensity: must be an integer >= 0'],
+      [{ period: 0 }, 'invalid period: must be a number of ms > 0'],
+      [
+        { autoShutdown: 'x' },
+        'invalid autoShutdown: must be one of never, any-significant, all-significant',
+      ],
+    ];
+    for (const [flags, expected] of cases) {
+      assert.equal(
+        message(() => resolveFlags(flags as never)),
+        expected,
+      );
+    }
   });
 });
