@@ -280,4 +280,20 @@ describe('conformance §1.13: timers', () => {
     assert.equal(system.readTimer(cancelled), false);
     await system.shutdown();
   });
+
+  it('a timer a process aimed at a name is still cancelled when that process ends (no timer outlives its creator, §8)', async () => {
+    const { clock, system, probe } = setup();
+    const holder = await probe({ name: 'svc' });
+    const owner = await probe();
+    let timer: TimerRef | undefined;
+    owner.run((ctx) => {
+      timer = ctx.sendAfter(100, note('orphan'), 'svc');
+    });
+    await system.idle();
+    await system.stop(owner.ref);
+    assert.equal(system.readTimer(timer as TimerRef), false);
+    await clock.advanceAndSettle(100, system);
+    assert.deepEqual(texts(holder.inbox), []);
+    await system.shutdown();
+  });
 });
