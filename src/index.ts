@@ -94,7 +94,8 @@ export type {
   ShutdownExit,
 } from './process/index.js';
 export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
-export type { GroupChange, GroupName, KeyMode } from './registry/index.js';
+export type { GroupChange, GroupName, KeyMode, Name, ServiceKey } from './registry/index.js';
+export { name, serviceKey } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -143,6 +144,7 @@ export type {
   SupervisorSpec,
 } from './supervisor/index.js';
 export {
+  childSpec,
   countChildren,
   deleteChild,
   dynamicSupervisor,

@@ -60,11 +60,17 @@ export function askProcess(
       const body = (copy ? p.copyForSend(request) : request) as object;
       const withReply = { ...body, reply: pending };
       const wantsEnvelope = options !== undefined || (p.flags & ENVELOPES) !== 0;
-      p.deliver(
-        withReply,
-        wantsEnvelope ? { ...options, correlationId: pending.correlationId } : undefined,
-        copy,
-      );
+      const sendOptions = wantsEnvelope
+        ? { ...options, correlationId: pending.correlationId }
+        : undefined;
+      if (options?.waitForRoom === true) {
+        // Room first, then the reply; a failure to queue fails the ask.
+        p.offerMessage(withReply, sendOptions, copy).catch((error: unknown) => {
+          if (pending.pending) pending.fail(error);
+        });
+      } else {
+        p.deliver(withReply, sendOptions, copy);
+      }
     } catch (error) {
       pending.fail(error);
     }

@@ -1,7 +1,7 @@
 import type { Topic } from '../broker/index.js';
 import type { Envelope } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import type { GroupName } from '../registry/index.js';
+import type { GroupName, Name, ServiceKey } from '../registry/index.js';
 import type { SecurityContext } from '../security/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { DemonitorOptions, MonitorRef } from './links.js';
@@ -63,7 +63,7 @@ export interface ActorContext<M, S = undefined> {
    */
   spawn<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): ActorRef<M2>;
   /** Stops this process after the current handler returns; `terminate` runs. Default reason `normal`. */
   stop(reason?: ExitReason): void;
@@ -74,6 +74,8 @@ export interface ActorContext<M, S = undefined> {
    */
   readonly security: SecurityContext;
   /** An address by registered name, resolved at each send (see `system.named`). */
+  named<T>(name: Name<T>): Address<T>;
+  /** Untyped: the caller states the message type (prefer a `name<T>()` token). */
   named<T>(name: string): Address<T>;
   /**
    * Joins process group `group` once more (OTP `pg:join`); left
@@ -85,9 +87,9 @@ export interface ActorContext<M, S = undefined> {
   /** Leaves `group` once; false when not a member (OTP `pg:leave`). */
   leave(group: GroupName, options?: GroupOptions): boolean;
   /** Registers this process in `service` under `key` (Elixir `Registry.register`); removed on exit. */
-  registerService(service: string, key: string, value?: unknown): void;
+  registerService(service: string | ServiceKey<M>, key: string, value?: unknown): void;
   /** Removes this process's entries under `key`; false when it had none. */
-  unregisterService(service: string, key: string): boolean;
+  unregisterService(service: string | ServiceKey<unknown>, key: string): boolean;
   /** Subscribes this process to `topic` until it unsubscribes or exits. Include `T` in `M`. */
   subscribe<T extends M>(topic: Topic<T>): void;
   /** Ends this process's subscriptions to `topic`; returns how many. */
@@ -98,12 +100,12 @@ export interface ActorContext<M, S = undefined> {
    */
   spawnLink<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): ActorRef<M2>;
   /** Spawns a child and monitors it in one step (OTP `spawn_monitor/1`). */
   spawnMonitor<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): [ActorRef<M2>, MonitorRef];
   /**
    * Links this process to `target` (OTP `link/1`); links are symmetric and
@@ -117,7 +119,7 @@ export interface ActorContext<M, S = undefined> {
    * Monitors `target` (OTP `monitor/2`): one `DownMessage` arrives when it
    * exits, or at once with `noproc` if it is gone. A name is resolved once, now.
    */
-  monitor(target: ActorRef<never> | Pid | string): MonitorRef;
+  monitor(target: ActorRef<never> | Pid | string | Name<unknown>): MonitorRef;
   /**
    * Removes a monitor (OTP `demonitor/2`); returns true if it was still in
    * place. With `flush`, a DOWN for it already queued is removed too.

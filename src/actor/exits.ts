@@ -2,7 +2,15 @@ import { NoProcError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
 import { DEAD, TRAP_EXIT } from './flags.js';
-import { decideExitSignal, type ExitMessage, Monitor, runtimeMessage } from './links.js';
+import {
+  clearMonitorTarget,
+  decideExitSignal,
+  type ExitMessage,
+  Monitor,
+  monitorOwner,
+  monitorTarget,
+  runtimeMessage,
+} from './links.js';
 import type { ActorProcess } from './process.js';
 
 /**
@@ -170,9 +178,10 @@ export function monitor(
  * for it that is already queued is removed too.
  */
 export function demonitor(owner: ActorProcess, m: Monitor, flush: boolean): boolean {
-  const wasActive = m.active && m.owner === owner;
+  const owns = monitorOwner(m) === owner;
+  const wasActive = m.active && owns;
   if (wasActive) detach(m);
-  if (flush && m.owner === owner) {
+  if (flush && owns) {
     owner.mailbox?.removeWhere(
       (msg) => (msg as { type?: unknown }).type === 'DOWN' && (msg as { ref?: unknown }).ref === m,
     );
@@ -182,19 +191,19 @@ export function demonitor(owner: ActorProcess, m: Monitor, flush: boolean): bool
 
 function detach(m: Monitor): void {
   m.active = false;
-  m.target?.ext?.watchers?.delete(m);
-  m.owner?.ext?.monitors?.delete(m);
-  m.target = null;
+  monitorTarget(m)?.ext?.watchers?.delete(m);
+  monitorOwner(m)?.ext?.monitors?.delete(m);
+  clearMonitorTarget(m);
 }
 
 function fire(m: Monitor, reason: ExitReason): void {
   m.active = false;
-  m.target = null;
+  clearMonitorTarget(m);
   if (m.notify !== null) {
     m.notify(reason);
     return;
   }
-  const owner = m.owner;
+  const owner = monitorOwner(m);
   if (owner === null) return;
   owner.ext?.monitors?.delete(m);
   owner.enqueueRuntimeMessage(m.down(reason), m.targetPid);

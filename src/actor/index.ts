@@ -19,6 +19,7 @@ export {
 } from './lifecycle.js';
 export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
 export { decideExitSignal, isRuntimeMessage, Monitor, runtimeMessage } from './links.js';
+export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';

@@ -76,20 +76,42 @@ export interface DemonitorOptions {
   readonly flush?: boolean;
 }
 
+/** The runtime's access to a monitor's private ends; set once by {@link Monitor}'s static block. */
+let ends: {
+  owner(m: Monitor): ActorProcess | null;
+  target(m: Monitor): ActorProcess | null;
+  clearTarget(m: Monitor): void;
+};
+
+/** The process that receives `m`'s DOWN; null when it notifies a callback. */
+export function monitorOwner(m: Monitor): ActorProcess | null {
+  return ends.owner(m);
+}
+
+/** The process `m` watches; null once fired or removed, or when there was none. */
+export function monitorTarget(m: Monitor): ActorProcess | null {
+  return ends.target(m);
+}
+
+/** Lets go of `m`'s target (it fired or was removed). */
+export function clearMonitorTarget(m: Monitor): void {
+  ends.clearTarget(m);
+}
+
 /**
  * One monitor: kept by its owner (to remove it when the owner exits) and by
  * its target (to fire it when the target exits). `notify` replaces the
  * DOWN message for monitors held outside any process (`system.exited`).
+ * It is also the `MonitorRef` users hold and the `ref` of a DOWN message,
+ * so its two processes are private fields: a monitor never leads to a process.
  */
 export class Monitor implements MonitorRef {
   readonly id: number;
   readonly targetPid: Pid | undefined;
   readonly name: string | undefined;
   readonly notify: ((reason: ExitReason) => void) | null;
-  /** The process that receives the DOWN; null when `notify` is used. */
-  readonly owner: ActorProcess | null;
-  /** The monitored process; null once fired or removed, or when there was none. */
-  target: ActorProcess | null;
+  readonly #owner: ActorProcess | null;
+  #target: ActorProcess | null;
   active = true;
 
   constructor(
@@ -101,11 +123,21 @@ export class Monitor implements MonitorRef {
     notify: ((reason: ExitReason) => void) | null,
   ) {
     this.id = id;
-    this.owner = owner;
-    this.target = target;
+    this.#owner = owner;
+    this.#target = target;
     this.targetPid = targetPid;
     this.name = name;
     this.notify = notify;
+  }
+
+  static {
+    ends = {
+      owner: (m) => m.#owner,
+      target: (m) => m.#target,
+      clearTarget: (m) => {
+        m.#target = null;
+      },
+    };
   }
 
   /** The DOWN message this monitor produces. */

@@ -33,7 +33,8 @@ export function applyOverflow(
       return true;
     }
   }
-  if (decision === 'reject' || decision === 'wait') {
+  // 'wait' needs a sender that can wait (offer decides it before coming here).
+  if (decision === 'reject') {
     mb.rejected++;
     runtime.reportOverflow(p.pid, 'reject', mb.capacity);
     throw new MailboxFullError(formatPid(p.pid), mb.capacity);

@@ -2,10 +2,18 @@ import type { Topic } from '../broker/index.js';
 import { topicName } from '../broker/index.js';
 import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
+import {
+  decideOverflow,
+  Envelope,
+  LANE_NORMAL,
+  LANE_SYSTEM,
+  laneOf,
+  Mailbox,
+} from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { formatPid } from '../process/index.js';
-import type { GroupName, Registration } from '../registry/index.js';
+import type { GroupName, Name, Registration, ServiceKey } from '../registry/index.js';
+import { isName, nameOf, serviceOf } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import type { SecurityContext } from '../security/index.js';
 import { askProcess } from './ask.js';
@@ -35,6 +43,7 @@ import {
   runInit,
 } from './lifecycle.js';
 import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
+import { LocalRef, processOf } from './local-ref.js';
 import { applyOverflow } from './overflow.js';
 import type { ActorRef, Address, AskOptions } from './ref.js';
 import type { PendingAsk } from './reply.js';
@@ -51,16 +60,12 @@ import {
 } from './timer.js';
 
 /**
- * One process: its record, its mailbox, the context its handlers see, and
- * its ref. Like an Erlang pid, the process itself is the handle users hold
- * (typed as `ActorRef<M>`), which saves an object per process; the types
- * show a ref only `pid`, `tell`, `offer` and `ask`. The record is small and
- * monomorphic; everything optional lives in {@link ProcessExtras},
- * allocated on first use.
+ * One process: its record, its mailbox and the context its handlers see.
+ * Users never hold it: they hold its {@link LocalRef} (a pid and a private
+ * way here), made on first use. The record is small and monomorphic;
+ * everything optional lives in {@link ProcessExtras}, allocated on first use.
  */
-export class ActorProcess
-  implements Runnable, ActorContext<unknown, unknown>, ActorRef<unknown>, TimerHost
-{
+export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, TimerHost {
   readonly runtime: Runtime & ProcessHost;
   readonly pid: Pid;
   readonly def: AnyDefinition;
@@ -79,6 +84,8 @@ export class ActorProcess
   firstChild: ActorProcess | null = null;
   prevSibling: ActorProcess | null = null;
   nextSibling: ActorProcess | null = null;
+  /** Its ref, made on first use. */
+  #ref: LocalRef | null = null;
 
   constructor(
     runtime: Runtime & ProcessHost,
@@ -148,23 +155,23 @@ export class ActorProcess
 
   // ---- sending -------------------------------------------------------------
 
-  /** This process as a ref. */
+  /** Its ref: the address users hold. */
   get ref(): ActorRef<unknown> {
-    return this;
+    let ref = this.#ref;
+    if (ref === null) {
+      ref = new LocalRef(this);
+      this.#ref = ref;
+    }
+    return ref;
   }
 
-  /** `ActorRef.tell`: fire and forget. */
-  tell(message: unknown, options?: SendOptions): void {
-    this.deliver(message, options);
-  }
-
-  /** Refs print as their pid, never as the process's state. */
+  /** A process prints as its pid, never as its state (a context may be logged). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `ActorRef${formatPid(this.pid)}`;
+    return `ActorProcess${formatPid(this.pid)}`;
   }
 
   toString(): string {
-    return `ActorRef${formatPid(this.pid)}`;
+    return `ActorProcess${formatPid(this.pid)}`;
   }
 
   /** Queues `message` from the current process; the hot path of `tell`. */
@@ -205,13 +212,17 @@ export class ActorProcess
     }
   }
 
-  /** Like `deliver`, but waits for room in a full backpressure mailbox. */
-  offer(message: unknown, options?: SendOptions): Promise<void> {
+  /**
+   * Like `deliver`, but a sender that may wait does (`ActorRef.offer`): the
+   * overflow policy (`decideOverflow` with `waiting`) says whether a full
+   * mailbox makes it wait for room; every other outcome is `deliver`'s.
+   */
+  offerMessage(message: unknown, options?: SendOptions, copied = false): Promise<void> {
     const mb = this.mailbox;
     if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
-    if (mb === null || mb.size < mb.capacity || mb.policy !== 'backpressure') {
+    if (mb === null || decideOverflow(mb.policy, mb.size, mb.capacity, true) !== 'wait') {
       try {
-        this.deliver(message, options);
+        this.deliver(message, options, copied);
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
@@ -224,7 +235,7 @@ export class ActorProcess
     const sender = current === null ? undefined : current.pid;
     let item: unknown;
     try {
-      item = this.#wrap(message, options, sender);
+      item = this.#wrap(message, options, sender, copied);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -249,7 +260,7 @@ export class ActorProcess
   }
 
   /** Request-reply: see {@link ActorRef.ask}. */
-  ask(request: unknown, options?: AskOptions): Promise<never> {
+  askMessage(request: unknown, options?: AskOptions): Promise<never> {
     return askProcess(this, request, options);
   }
 
@@ -262,6 +273,9 @@ export class ActorProcess
     if (ask.next !== null) ask.next.prev = ask.prev;
     ask.prev = null;
     ask.next = null;
+    // An ask settled while its request still waits for room is withdrawn, never delivered.
+    const mb = this.mailbox;
+    if (mb?.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask);
   }
 
   #wrap(
@@ -467,7 +481,7 @@ export class ActorProcess
 
   spawn<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): ActorRef<M2> {
     if ((this.flags & DEAD) !== 0)
       throw new NoProcError(formatPid(this.pid), 'an exited process cannot spawn');
@@ -479,8 +493,8 @@ export class ActorProcess
     requestStop(this, reason);
   }
 
-  named<T>(name: string): Address<T> {
-    return this.runtime.named(name) as unknown as Address<T>;
+  named<T>(name: string | Name<T>): Address<T> {
+    return this.runtime.named(nameOf(name)) as unknown as Address<T>;
   }
 
   join(group: GroupName, options?: GroupOptions): void {
@@ -491,12 +505,12 @@ export class ActorProcess
     return this.runtime.leaveGroup(this, group, options?.scope);
   }
 
-  registerService(service: string, key: string, value?: unknown): void {
-    this.runtime.registerService(this, service, key, value);
+  registerService(service: string | ServiceKey<unknown>, key: string, value?: unknown): void {
+    this.runtime.registerService(this, serviceOf(service), key, value);
   }
 
-  unregisterService(service: string, key: string): boolean {
-    return this.runtime.unregisterService(this, service, key);
+  unregisterService(service: string | ServiceKey<unknown>, key: string): boolean {
+    return this.runtime.unregisterService(this, serviceOf(service), key);
   }
 
   subscribe<T>(topic: Topic<T>): void {
@@ -509,22 +523,21 @@ export class ActorProcess
 
   spawnLink<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): ActorRef<M2> {
-    const child = this.spawn(definition, options) as unknown as ActorProcess;
+    const ref = this.spawn(definition, options);
+    const child = processOf(ref) as ActorProcess;
     link(this, child, child.pid);
-    return child.ref as ActorRef<M2>;
+    return ref;
   }
 
   spawnMonitor<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): [ActorRef<M2>, MonitorRef] {
-    const child = this.spawn(definition, options) as unknown as ActorProcess;
-    return [
-      child.ref as ActorRef<M2>,
-      monitor(this.runtime, this, child, child.pid, undefined, null),
-    ];
+    const ref = this.spawn(definition, options);
+    const child = processOf(ref) as ActorProcess;
+    return [ref, monitor(this.runtime, this, child, child.pid, undefined, null)];
   }
 
   link(target: ActorRef<never> | Pid): void {
@@ -537,16 +550,17 @@ export class ActorProcess
     if (other !== undefined) unlink(this, other);
   }
 
-  monitor(target: ActorRef<never> | Pid | string): MonitorRef {
+  monitor(target: ActorRef<never> | Pid | string | Name<unknown>): MonitorRef {
     if ((this.flags & DEAD) !== 0) {
       // A zombie's monitor is born inactive: nothing is registered, nothing fires.
       const m = new Monitor(this.runtime.nextMessageId(), this, null, undefined, undefined, null);
       m.active = false;
       return m;
     }
-    if (typeof target === 'string') {
-      const holder = this.runtime.whereisName(target);
-      return monitor(this.runtime, this, holder, holder?.pid, target, null);
+    if (typeof target === 'string' || isName(target)) {
+      const name = nameOf(target);
+      const holder = this.runtime.whereisName(name);
+      return monitor(this.runtime, this, holder, holder?.pid, name, null);
     }
     return monitor(this.runtime, this, this.#target(target), this.#pidOf(target), undefined, null);
   }
@@ -606,4 +620,12 @@ export class ActorProcess
   readTimer(timer: TimerRef): number | false {
     return timer instanceof MessageTimer && timer.readIn(this.runtime.timers);
   }
+}
+
+/** The reply port a queued item (a request, or an envelope around one) carries, if any. */
+function replyPortOf(item: unknown): unknown {
+  const body = item instanceof Envelope ? item.message : item;
+  return body !== null && typeof body === 'object'
+    ? (body as { reply?: unknown }).reply
+    : undefined;
 }

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { MailboxOptions } from '../mailbox/index.js';
 import { checkMailboxOptions } from '../mailbox/index.js';
+import type { Name } from '../registry/index.js';
+import { nameOf } from '../registry/index.js';
 import type { SecurityPolicy } from '../security/index.js';
 
 /**
@@ -16,9 +18,13 @@ import type { SecurityPolicy } from '../security/index.js';
  * });
  * ```
  */
-export interface SpawnOptions<A = undefined> {
-  /** A unique name to register; released when the process ends. */
-  readonly name?: string;
+// biome-ignore lint/suspicious/noExplicitAny: options stored or passed on untyped accept any name token
+export interface SpawnOptions<A = undefined, M = any> {
+  /**
+   * A unique name to register; released when the process ends. A typed
+   * token (`name<M>('db')`) makes the compiler check the actor accepts `M`.
+   */
+  readonly name?: string | Name<M>;
   /** Arguments passed to `init` (and again on each restart). */
   readonly args?: A;
   /** Bounds and overflow policy; default unbounded. */
@@ -152,9 +158,7 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
   if (shutdown !== undefined && !isShutdownRule(shutdown)) {
     throw new InvalidArgumentError('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
   }
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-    throw new InvalidArgumentError('name', 'must be a non-empty string');
-  }
+  if (name !== undefined) nameOf(name);
   if (mailbox !== undefined) {
     if (typeof mailbox !== 'object' || mailbox === null) {
       throw new InvalidArgumentError('mailbox', 'must be an object');

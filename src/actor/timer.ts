@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
-import { NamedRef } from '../registry/index.js';
+import { isName, type Name, nameOf } from '../registry/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
 import { isRuntimeMessage } from './links.js';
 import type { ActorProcess } from './process.js';
@@ -21,15 +21,16 @@ export interface TimerRef {
 
 /**
  * Where a timer sends: a ref (its process; the timer ends when it exits),
- * or a registered name, or an address made by `named`, looked up each time
- * the timer fires (OTP `erlang:send_after(T, Name, Msg)`, R13.2).
+ * or a registered name (a string, a `name<T>()` token, or an address made
+ * by `named`), looked up each time the timer fires (OTP
+ * `erlang:send_after(T, Name, Msg)`, R13.2).
  *
  * @example
  * ```ts
  * ctx.sendAfter(1_000, { type: 'flush' }, 'db'); // whoever holds 'db' in a second
  * ```
  */
-export type TimerDestination<T> = ActorRef<T> | Address<T> | string;
+export type TimerDestination<T> = ActorRef<T> | Address<T> | Name<T> | string;
 
 /** Something a timer can deliver to and be tied to. */
 export interface TimerHost {
@@ -144,7 +145,8 @@ export function timerTarget(
     if (to.length === 0) throw new InvalidArgumentError('to', 'a name must be a non-empty string');
     return to;
   }
-  if (to instanceof NamedRef) return to.name;
+  // A name token or a named address: a name, no pid.
+  if (isName(to)) return nameOf(to);
   return runtime.resolveLocal(to as ActorRef<unknown>);
 }
 

@@ -4,6 +4,7 @@ import {
   HOSTED_AS,
   type HostedIdentity,
   PendingAsk,
+  processOf,
   startNow,
 } from '../actor/index.js';
 import type { RefCodec } from '../codec/index.js';
@@ -156,14 +157,15 @@ export class Host implements RefCodec {
         'a reply port of an ask made in a host cannot leave it',
       );
     }
-    if (!(value instanceof ActorProcess)) return undefined;
-    if (!this.#isBody(value)) {
+    const p = processOf(value);
+    if (p === undefined) return undefined;
+    if (!this.#isBody(p)) {
       throw new InvalidArgumentError(
         'message',
         `${value} lives only in this host (it is not a placed process) and cannot leave it`,
       );
     }
-    return value.pid;
+    return p.pid;
   }
 
   refOf(pid: number): unknown {
@@ -309,7 +311,7 @@ export class Host implements RefCodec {
         security: frame.security,
       };
       const options = { [HOSTED_AS]: identity, ...(args === undefined ? {} : { args }) };
-      body = this.system.spawn(definition, options) as unknown as ActorProcess;
+      body = processOf(this.system.spawn(definition, options)) as ActorProcess;
     } catch (error) {
       this.#spawning.delete(frame.pid);
       this.#post({ op: 'exited', pid: frame.pid, reason: this.#wire(exitReason.error(error)) });
@@ -348,7 +350,7 @@ export class Host implements RefCodec {
           : (this.#bodies.get(frame.from) ?? { pid: frame.from as Pid, flags: 0 });
     }
     try {
-      body.tell(message);
+      body.deliver(message, undefined);
     } catch (error) {
       if (frame.reply !== undefined) (message as { reply: WireReply }).reply.fail(error);
     } finally {

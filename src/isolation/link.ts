@@ -1,5 +1,5 @@
 import type { ActorProcess, StartOutcome } from '../actor/index.js';
-import { finish, PendingAsk, ActorProcess as Process } from '../actor/index.js';
+import { finish, PendingAsk, processOf } from '../actor/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
 import { NoProcError, RuntimeError } from '../errors.js';
@@ -108,7 +108,9 @@ export class HostLink implements RefCodec {
   // ---- RefCodec (main side) ------------------------------------------------
 
   refPid(value: object): number | undefined {
-    return value instanceof Process || value instanceof GoneRef ? value.pid : undefined;
+    return processOf(value) !== undefined || value instanceof GoneRef
+      ? (value as { pid: number }).pid
+      : undefined;
   }
 
   refOf(pid: number): unknown {
@@ -260,7 +262,7 @@ export class HostLink implements RefCodec {
         this.#asIf(frame.from, () => {
           const target = this.#main.lookup(frame.to as Pid);
           const message = frame.marked ? decode(frame.message, this) : frame.message;
-          if (target !== undefined) target.tell(message);
+          if (target !== undefined) target.deliver(message, undefined);
           else (this.refOf(frame.to) as GoneRef).tell();
         });
         return;
@@ -292,7 +294,7 @@ export class HostLink implements RefCodec {
     }
     const request = frame.marked ? decode(frame.request, this) : frame.request;
     this.#asIf(frame.from, () => {
-      target.ask(request, { timeout: frame.timeout }).then(
+      target.askMessage(request, { timeout: frame.timeout }).then(
         (value: unknown) => post(true, value),
         (error: unknown) => post(false, error),
       );

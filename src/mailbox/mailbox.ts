@@ -272,6 +272,21 @@ export class Mailbox {
     this.#extra().waiters.push(waiter);
   }
 
+  /**
+   * Takes back the first waiting sender whose message matches, without
+   * queueing it (an ask that timed out while waiting for room); its promise
+   * resolves. Returns whether one was found.
+   */
+  withdrawWaiter(matches: (message: unknown) => boolean): boolean {
+    const waiters = this.#x?.waiters;
+    if (waiters === undefined) return false;
+    const i = waiters.findIndex((w) => matches(w.message));
+    if (i < 0) return false;
+    const [w] = waiters.splice(i, 1);
+    w?.resolve();
+    return true;
+  }
+
   /** Moves waiting senders in while there is room; resolves their promises. */
   admitWaiters(): void {
     const waiters = this.#x?.waiters;

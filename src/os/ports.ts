@@ -112,7 +112,8 @@ interface Internals {
     readonly clock?: Clock;
     deadLetter?(message: unknown, target: Pid, sender: Pid | undefined, reason: 'unexpected'): void;
   };
-  readonly parentProcess?: ActorRef<PortEvent> | null;
+  /** The parent process; its `ref` is the default owner. */
+  readonly parentProcess?: { readonly ref: ActorRef<PortEvent> } | null;
   hold?(registration: { release(): void }): void;
 }
 
@@ -203,7 +204,7 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
     label,
     async init(ctx) {
       const internals = ctx as unknown as Internals;
-      const owner = options.owner ?? internals.parentProcess ?? undefined;
+      const owner = options.owner ?? internals.parentProcess?.ref;
       if (owner === undefined) {
         throw new InvalidArgumentError('owner', 'a port without a parent needs an owner');
       }

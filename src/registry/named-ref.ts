@@ -38,7 +38,7 @@ export class NamedRef<P extends Holder> {
   }
 
   /** The current holder of the name, if any. */
-  resolve(): P | undefined {
+  #resolve(): P | undefined {
     const cached = this.#holder;
     // A process's name is cleared when it exits, so holding the name implies alive.
     if (cached?.registeredName === this.name) return cached;
@@ -48,9 +48,9 @@ export class NamedRef<P extends Holder> {
   }
 
   tell(message: unknown, options?: SendOptions): void {
-    const holder = this.resolve();
+    const holder = this.#resolve();
     if (holder !== undefined) {
-      holder.tell(message, options);
+      holder.deliver(message, options);
       return;
     }
     if (message === undefined) {
@@ -60,14 +60,14 @@ export class NamedRef<P extends Holder> {
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {
-    const holder = this.resolve();
-    return holder !== undefined ? holder.offer(message, options) : this.#noproc();
+    const holder = this.#resolve();
+    return holder !== undefined ? holder.offerMessage(message, options) : this.#noproc();
   }
 
   ask(request: unknown, options?: SendOptions & { timeout?: number }): Promise<never> {
-    const holder = this.resolve();
+    const holder = this.#resolve();
     return holder !== undefined
-      ? (holder.ask(request, options) as Promise<never>)
+      ? (holder.askMessage(request, options) as Promise<never>)
       : (this.#noproc() as Promise<never>);
   }
 

@@ -27,9 +27,9 @@ const NO_TIMEOUT = { timeout: Number.POSITIVE_INFINITY } as const;
  * const db = await startChild<DbMsg>(sup, { id: 'db', actor: dbActor });
  * ```
  */
-export function startChild<M = unknown, A = unknown>(
+export function startChild<M, A = unknown>(
   sup: SupervisorRef,
-  spec: ChildSpec<A> | DynamicChildSpec<A>,
+  spec: ChildSpec<A, M> | DynamicChildSpec<A, M>,
 ): Promise<ActorRef<M> | undefined> {
   return sup.ask(
     { type: 'sup:start-child', spec: spec as ChildSpec<unknown> },

@@ -78,7 +78,7 @@ export interface BackoffOptions {
  * ```
  */
 // biome-ignore lint/suspicious/noExplicitAny: message and state types are erased in a spec; refs carry them again
-export type ChildActor<A> = ActorDefinition<any, any, A>;
+export type ChildActor<A, M = any> = ActorDefinition<M, any, A>;
 
 /**
  * One child of a supervisor (OTP child spec, R10.2).
@@ -94,13 +94,17 @@ export type ChildActor<A> = ActorDefinition<any, any, A>;
  * };
  * ```
  */
-export interface ChildSpec<A = unknown> {
+// biome-ignore lint/suspicious/noExplicitAny: a list of children holds specs of many message types
+export interface ChildSpec<A = unknown, M = any> {
   /** Unique within its supervisor. */
   readonly id: string;
   /** What the child runs. Started linked to the supervisor, synchronously (init completes first). */
-  readonly actor: ChildActor<A>;
-  /** Spawn options (name, args, mailbox, ...); `shutdown` comes from the spec. */
-  readonly options?: SpawnOptions<A>;
+  readonly actor: ChildActor<A, M>;
+  /**
+   * Spawn options (name, args, mailbox, ...); `shutdown` comes from the spec.
+   * A typed `name<M>()` token is checked against the actor by {@link childSpec}.
+   */
+  readonly options?: SpawnOptions<A, NoInfer<M>>;
   /** Default `permanent`. */
   readonly restart?: RestartType;
   /** Default 5000 ms for a worker, `infinity` for a supervisor. */
@@ -121,7 +125,23 @@ export interface ChildSpec<A = unknown> {
  * await startChild(pool, { actor: worker, restart: 'transient' });
  * ```
  */
-export type DynamicChildSpec<A = unknown> = Omit<ChildSpec<A>, 'id'>;
+// biome-ignore lint/suspicious/noExplicitAny: see ChildSpec
+export type DynamicChildSpec<A = unknown, M = any> = Omit<ChildSpec<A, M>, 'id'>;
+
+/**
+ * A child spec checked as one: the compiler infers the actor's message type
+ * and checks a typed name in its options against it (a spec written inline
+ * in a `children` list is not checked, since the list holds many types).
+ *
+ * @example
+ * ```ts
+ * const counterName = name<CounterMsg>('counter');
+ * supervisor({ children: [childSpec({ id: 'c', actor: counter, options: { name: counterName } })] });
+ * ```
+ */
+export function childSpec<A, M>(spec: ChildSpec<A, M>): ChildSpec<A, M> {
+  return spec;
+}
 
 /** A child spec with every default filled in (OTP `get_childspec`). */
 export interface ResolvedChildSpec {

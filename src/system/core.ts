@@ -18,6 +18,7 @@ import {
   NameDestination,
   NEEDS_INIT,
   NO_LANES,
+  processOf,
   releaseRegistrations,
   validateSpawnOptions,
 } from '../actor/index.js';
@@ -44,6 +45,7 @@ import {
   GroupTable,
   NamedRef,
   NameTable,
+  nameOf,
   ServiceTable,
 } from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
@@ -143,14 +145,15 @@ export class SystemCore implements Runtime, ProcessHost {
       return this.#place(def, options, parent);
     }
     let flags = def.init === undefined ? 0 : NEEDS_INIT;
+    const name = options?.name === undefined ? undefined : nameOf(options.name);
     if (options !== undefined) {
       if (options.copyOnSend === true) flags |= COPY_ON_SEND;
       if (options.envelopes === true) flags |= ENVELOPES;
       if (options.priorityLanes === false) flags |= NO_LANES;
-      if (options.name !== undefined) {
+      if (name !== undefined) {
         // Checked before the process exists, so a taken name spawns nothing.
-        const holder = this.names.whereis(options.name);
-        if (holder !== undefined) throw new NameTakenError(options.name, formatPid(holder.pid));
+        const holder = this.names.whereis(name);
+        if (holder !== undefined) throw new NameTakenError(name, formatPid(holder.pid));
       }
     }
     // A detached process (Erlang's plain spawn) has no parent tie, but it
@@ -177,7 +180,7 @@ export class SystemCore implements Runtime, ProcessHost {
       if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
       if (options.args !== undefined) p.extras().args = options.args;
       if (options.shutdown !== undefined) p.extras().shutdown = options.shutdown;
-      if (options.name !== undefined) this.names.register(options.name, p);
+      if (name !== undefined) this.names.register(name, p);
     }
     this.table.add(p);
     if (tree !== null) tree.adopt(p);
@@ -214,8 +217,9 @@ export class SystemCore implements Runtime, ProcessHost {
     }
     const { placement: _p, resourceLimits: _l, sandbox: _s, ...local } = options;
     if (local.name !== undefined) {
-      const holder = this.names.whereis(local.name);
-      if (holder !== undefined) throw new NameTakenError(local.name, formatPid(holder.pid));
+      const name = nameOf(local.name);
+      const holder = this.names.whereis(name);
+      if (holder !== undefined) throw new NameTakenError(name, formatPid(holder.pid));
     }
     // Arguments that cannot cross are refused now, like a message at `tell`.
     encode(local.args, PLAIN_REFS, { found: false, subject: 'args' });
@@ -243,7 +247,8 @@ export class SystemCore implements Runtime, ProcessHost {
 
   /** The process behind a ref or pid of this system (a ref stays valid after exit). */
   process(target: unknown): ActorProcess | undefined {
-    if (target instanceof ActorProcess) return target.runtime === this ? target : undefined;
+    const p = processOf(target);
+    if (p !== undefined) return p.runtime === this ? p : undefined;
     if (typeof target === 'number') return this.table.get(target as Pid);
     throw new InvalidArgumentError('target', 'must be a ref or a pid');
   }
@@ -324,7 +329,8 @@ export class SystemCore implements Runtime, ProcessHost {
   }
 
   resolveLocal(ref: ActorRef<unknown>): ActorProcess {
-    if (ref instanceof ActorProcess && ref.runtime === this) return ref;
+    const p = processOf(ref);
+    if (p !== undefined && p.runtime === this) return p;
     throw new InvalidArgumentError('ref', 'must be a ref made by this system');
   }
 
@@ -472,7 +478,7 @@ export class SystemCore implements Runtime, ProcessHost {
 
 /** Checks what can cross a boundary, refs included, without encoding for a host. */
 const PLAIN_REFS: RefCodec = {
-  refPid: (value) => (value instanceof ActorProcess ? value.pid : undefined),
+  refPid: (value) => processOf(value)?.pid,
   refOf: (pid) => pid,
   replyId: () => undefined,
   replyOf: (id) => id,

@@ -4,8 +4,8 @@ import { topicName } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
-import type { GroupChange, GroupName, KeyMode } from '../registry/index.js';
-import { ServiceRef } from '../registry/index.js';
+import type { GroupChange, GroupName, KeyMode, ServiceKey } from '../registry/index.js';
+import { ServiceRef, serviceOf } from '../registry/index.js';
 import type { SystemCore } from './core.js';
 
 /** A ref or a pid of a live process. */
@@ -17,9 +17,10 @@ type Target = ActorRef<never> | Pid;
  *
  * @example
  * ```ts
- * system.services.define('sessions', { keys: 'unique' });
- * system.services.register('sessions', 'user-1', session);
- * await system.services.ref<SessionMsg>('sessions', 'user-1').ask({ type: 'state' });
+ * const sessions = serviceKey<SessionMsg>('sessions');
+ * system.services.define(sessions, { keys: 'unique' });
+ * system.services.register(sessions, 'user-1', session);
+ * await system.services.ref(sessions, 'user-1').ask({ type: 'state' });
  * ```
  */
 export class Services {
@@ -30,47 +31,76 @@ export class Services {
   }
 
   /** Creates a service with `unique` or `duplicate` keys (idempotent for the same mode). */
-  define(service: string, options: { readonly keys: KeyMode }): void {
-    this.#core.services.define(service, options?.keys);
+  define(service: string | ServiceKey<unknown>, options: { readonly keys: KeyMode }): void {
+    this.#core.services.define(serviceOf(service), options?.keys);
   }
 
-  /** Registers `target` under `key`; throws `KeyTakenError` for a taken unique key. */
-  register(service: string, key: string, target: Target, value?: unknown): void {
-    this.#core.services.register(service, key, this.#core.live(target), value);
+  /**
+   * Registers `target` under `key`; throws `KeyTakenError` for a taken
+   * unique key. With a typed service key the target must accept its type.
+   */
+  register<M>(service: ServiceKey<M>, key: string, target: ActorRef<M>, value?: unknown): void;
+  register(service: string, key: string, target: Target, value?: unknown): void;
+  register(
+    service: string | ServiceKey<unknown>,
+    key: string,
+    target: Target,
+    value?: unknown,
+  ): void {
+    this.#core.services.register(serviceOf(service), key, this.#core.live(target), value);
   }
 
   /** Removes `target`'s entries under `key`; false when it had none. */
-  unregister(service: string, key: string, target: Target): boolean {
+  unregister(service: string | ServiceKey<unknown>, key: string, target: Target): boolean {
     const p = this.#core.process(target);
-    return p !== undefined && this.#core.services.unregister(service, key, p);
+    return p !== undefined && this.#core.services.unregister(serviceOf(service), key, p);
   }
 
   /** Who is registered under `key`, oldest first, with the values they gave. */
+  lookup<M>(
+    service: ServiceKey<M>,
+    key: string,
+  ): { readonly ref: ActorRef<M>; readonly value: unknown }[];
+  /** Untyped: the caller states the message type (prefer a `serviceKey<M>()`). */
   lookup<M = unknown>(
     service: string,
     key: string,
+  ): { readonly ref: ActorRef<M>; readonly value: unknown }[];
+  lookup<M>(
+    service: string | ServiceKey<M>,
+    key: string,
   ): { readonly ref: ActorRef<M>; readonly value: unknown }[] {
     return this.#core.services
-      .lookup(service, key)
+      .lookup(serviceOf(service), key)
       .map((e) => ({ ref: e.holder.ref as ActorRef<M>, value: e.value }));
   }
 
   /** The keys `target` holds in `service`. */
-  keys(service: string, target: Target): string[] {
+  keys(service: string | ServiceKey<unknown>, target: Target): string[] {
     const p = this.#core.process(target);
-    return p === undefined ? [] : this.#core.services.keysOf(service, p);
+    return p === undefined ? [] : this.#core.services.keysOf(serviceOf(service), p);
   }
 
   /** How many entries `service` holds. */
-  count(service: string): number {
-    return this.#core.services.count(service);
+  count(service: string | ServiceKey<unknown>): number {
+    return this.#core.services.count(serviceOf(service));
   }
 
-  /** An address by service and key, resolved at each send. */
-  ref<M>(service: string, key: string): Address<M> {
+  /**
+   * An address by service and key, resolved at each send. With a typed
+   * service key it has the key's type; with a string the caller states it.
+   */
+  ref<M>(service: ServiceKey<M>, key: string): Address<M>;
+  /** Untyped: the caller states the message type (prefer a `serviceKey<M>()`). */
+  ref<M>(service: string, key: string): Address<M>;
+  ref<M>(service: string | ServiceKey<M>, key: string): Address<M> {
     const core = this.#core;
-    const ref = new ServiceRef(core.services, service, key, core.undeliverable, (message, p) =>
-      core.deadLetter(message, p.pid, core.current?.pid, 'dropped-newest'),
+    const ref = new ServiceRef(
+      core.services,
+      serviceOf(service),
+      key,
+      core.undeliverable,
+      (message, p) => core.deadLetter(message, p.pid, core.current?.pid, 'dropped-newest'),
     );
     return ref as unknown as Address<M>;
   }
@@ -245,7 +275,7 @@ export function deliver(p: ActorProcess, message: unknown): void {
   // exiting: its own exit is exactly what a watcher must hear of).
   runtime.current = null;
   try {
-    p.tell(message);
+    p.deliver(message, undefined);
   } catch {
     runtime.deadLetter(message, p.pid, undefined, 'dropped-newest');
   } finally {

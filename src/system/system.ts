@@ -21,6 +21,7 @@ import { InvalidArgumentError, StartFailedError } from '../errors.js';
 import { HealthMonitor, type HealthOptions, type HealthReport } from '../observe/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { exitReason, formatExitReason, formatPid } from '../process/index.js';
+import { type Name, nameOf } from '../registry/index.js';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -147,7 +148,10 @@ export class ActorSystem {
    * runs before the first message.
    * Throws `InvalidArgumentError` for bad options, `NameTakenError` for a taken name.
    */
-  spawn<M, S, A>(definition: ActorDefinition<M, S, A>, options?: SpawnOptions<A>): ActorRef<M> {
+  spawn<M, S, A>(
+    definition: ActorDefinition<M, S, A>,
+    options?: SpawnOptions<A, NoInfer<M>>,
+  ): ActorRef<M> {
     const p = this.#core.spawnProcess(
       definition as unknown as AnyDefinition,
       options as SpawnOptions<unknown> | undefined,
@@ -163,7 +167,7 @@ export class ActorSystem {
    */
   async start<M, S, A>(
     definition: ActorDefinition<M, S, A>,
-    options?: SpawnOptions<A>,
+    options?: SpawnOptions<A, NoInfer<M>>,
   ): Promise<ActorRef<M>> {
     const p = this.#core.spawnProcess(
       definition as unknown as AnyDefinition,
@@ -247,16 +251,27 @@ export class ActorSystem {
     return this.#core.table.pids();
   }
 
-  /** Registers `name` for a live process (OTP `register/2`). Throws `NameTakenError`. */
-  register(name: string, target: ProcessTarget): void {
+  /**
+   * Registers `name` for a live process (OTP `register/2`). Throws
+   * `NameTakenError`. With a typed token the target's ref must accept its type.
+   *
+   * @example
+   * ```ts
+   * const db = name<DbMsg>('db');
+   * system.register(db, dbRef);
+   * ```
+   */
+  register<M>(name: Name<M>, target: ActorRef<M>): void;
+  register(name: string, target: ProcessTarget): void;
+  register(name: string | Name<unknown>, target: ProcessTarget): void {
     const p = this.#process(target);
     if (p === undefined) throw new InvalidArgumentError('target', 'no such process');
-    this.#core.names.register(name, p);
+    this.#core.names.register(nameOf(name), p);
   }
 
   /** Removes a name; returns false if it was not registered. */
-  unregister(name: string): boolean {
-    return this.#core.names.unregister(name);
+  unregister(name: string | Name<unknown>): boolean {
+    return this.#core.names.unregister(nameOf(name));
   }
 
   /**
@@ -264,8 +279,11 @@ export class ActorSystem {
    * whoever holds the name now (across restarts). Nobody holding it: `tell`
    * is a dead letter with reason `unregistered`, `ask` rejects `NoProcError`.
    */
-  named<M>(name: string): Address<M> & { readonly name: string } {
-    return this.#core.named(name) as unknown as Address<M> & { readonly name: string };
+  named<M>(name: Name<M>): Address<M> & { readonly name: string };
+  /** Untyped: the caller states the message type (prefer a `name<M>()` token). */
+  named<M>(name: string): Address<M> & { readonly name: string };
+  named<M>(name: string | Name<M>): Address<M> & { readonly name: string } {
+    return this.#core.named(nameOf(name)) as unknown as Address<M> & { readonly name: string };
   }
 
   /** Keyed registries (Elixir `Registry`): service + key → processes. */
@@ -327,9 +345,19 @@ export class ActorSystem {
     return addInspector(this.#core, listener, options);
   }
 
-  /** The ref holding `name`, or undefined (OTP `whereis/1`). The caller states the message type. */
-  whereis<M = unknown>(name: string): ActorRef<M> | undefined {
-    return this.#core.names.whereis(name)?.ref as ActorRef<M> | undefined;
+  /**
+   * The ref holding `name`, or undefined (OTP `whereis/1`). With a typed
+   * token the ref has its type; with a string the caller states it, unchecked.
+   *
+   * @example
+   * ```ts
+   * const ref = system.whereis(counterName); // ActorRef<CounterMsg> | undefined
+   * ```
+   */
+  whereis<M>(name: Name<M>): ActorRef<M> | undefined;
+  whereis<M = unknown>(name: string): ActorRef<M> | undefined;
+  whereis<M>(name: string | Name<M>): ActorRef<M> | undefined {
+    return this.#core.names.whereis(nameOf(name))?.ref as ActorRef<M> | undefined;
   }
 
   /**

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineActor, exitReason, type TimerRef } from '../../src/index.js';
+import { defineActor, exitReason, name, type TimerRef } from '../../src/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
-import { note, setup, texts } from './harness.js';
+import { note, type ProbeMsg, setup, texts } from './harness.js';
 
 describe('conformance §1.13: timers', () => {
   failOnUnhandledRejections();
@@ -214,6 +214,7 @@ describe('conformance §1.13: timers', () => {
     owner.run((ctx) => {
       ctx.sendAfter(100, note('by name'), 'svc');
       ctx.sendAfter(100, note('by address'), ctx.named('svc'));
+      ctx.sendAfter(100, note('by token'), name<ProbeMsg>('svc'));
     });
     await system.idle();
     const outside = system.sendAfter(100, 'svc', note('from outside'));
@@ -221,7 +222,7 @@ describe('conformance §1.13: timers', () => {
     const second = await probe({ name: 'svc' });
     await clock.advanceAndSettle(100, system);
     assert.deepEqual(texts(first.inbox), [], 'the holder when the timer was set gets nothing');
-    assert.deepEqual(texts(second.inbox), ['by name', 'by address', 'from outside']);
+    assert.deepEqual(texts(second.inbox), ['by name', 'by address', 'by token', 'from outside']);
     assert.equal(system.readTimer(outside), false);
     await system.shutdown();
   });
