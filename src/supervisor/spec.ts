@@ -207,7 +207,8 @@ export function resolveFlags(flags: SupervisorFlags | undefined): ResolvedFlags 
     throw new InvalidArgumentError('intensity', 'must be an integer >= 0');
   }
   const period = given(f.period, 5_000);
-  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(period) || period <= 0) {
     throw new InvalidArgumentError('period', 'must be a number of ms > 0');
   }
   const autoShutdown = given(f.autoShutdown, 'never');
@@ -285,10 +286,10 @@ function resolveBackoff(
 ): Required<BackoffOptions> {
   if (typeof b !== 'object' || b === null) fail('backoff', 'must be an object');
   const { minMs, maxMs, factor = 2, jitter = 0.2, maxRestarts = Number.POSITIVE_INFINITY } = b;
-  const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const positive = (v: unknown): boolean => Number.isFinite(v) && (v as number) >= 0;
   if (!positive(minMs)) fail('backoff.minMs', 'must be a number of ms >= 0');
   if (!positive(maxMs) || maxMs < minMs) fail('backoff.maxMs', 'must be a number of ms >= minMs');
-  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
+  if (!Number.isFinite(factor) || factor < 1) {
     fail('backoff.factor', 'must be a finite number >= 1');
   }
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {

@@ -347,3 +347,46 @@ describe('mailbox options: each refusal says what is expected', () => {
     assert.equal(checkMailboxOptions({ capacity: Number.POSITIVE_INFINITY }), undefined);
   });
 });
+
+describe('Mailbox and PairRing: growth and defaults', () => {
+  it('a ring grows only when it is full, and a power-of-two request is used exactly', () => {
+    for (const asked of [4, 8, 16]) assert.equal(new PairRing(asked).capacity, asked);
+    const ring = new PairRing(4);
+    for (let i = 0; i < 40; i++) {
+      const before = ring.capacity;
+      const full = ring.size === before;
+      ring.push(i, i);
+      if (!full) assert.equal(ring.capacity, before, `no growth at size ${ring.size - 1}`);
+      else assert.ok(ring.capacity > before);
+    }
+  });
+
+  it("a mailbox's normal lane grows only when it is full", () => {
+    const mb = new Mailbox();
+    for (let i = 0; i < 40; i++) {
+      const before = mb.slots;
+      const full = mb.size === before;
+      mb.push(i, undefined, LANE_NORMAL);
+      if (!full) assert.equal(mb.slots, before, `no growth at size ${mb.size - 1}`);
+      else assert.ok(mb.slots > before);
+    }
+  });
+
+  it('a bounded mailbox without an overflow option uses drop-newest, even once it holds priority messages', () => {
+    const mb = new Mailbox({ capacity: 2 });
+    mb.push('h', undefined, HIGH);
+    mb.pushSignal('sig');
+    assert.equal(mb.policy, 'drop-newest');
+    assert.equal(mb.dropped, 0);
+    assert.equal(mb.rejected, 0);
+    assert.equal(mb.expired, 0);
+  });
+
+  it('a plain mailbox has no waiters to admit', () => {
+    const mb = new Mailbox();
+    assert.equal(mb.hasWaiters, false);
+    mb.admitWaiters();
+    assert.equal(mb.size, 0);
+    assert.equal(mb.isEmpty, true);
+  });
+});

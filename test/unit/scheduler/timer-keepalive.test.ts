@@ -140,3 +140,54 @@ describe('TimerQueue: keeping the host process alive', () => {
     assert.equal(queue.remaining(t), 0);
   });
 });
+
+describe('TimerQueue: one host timer, and order under churn', () => {
+  it('timers due no sooner than the armed host timer cost no host timer of their own (an ask is cheap)', () => {
+    const clock = new RecordingClock();
+    let armed = 0;
+    const setTimer = clock.setTimer.bind(clock);
+    clock.setTimer = (callback, delayMs) => {
+      armed++;
+      return setTimer(callback, delayMs);
+    };
+    const queue = new TimerQueue(clock, (error) => assert.fail(String(error)));
+    queue.schedule(new CallbackTimer(() => {}), 100);
+    for (let i = 0; i < 50; i++) queue.schedule(new CallbackTimer(() => {}), 100 + i);
+    assert.equal(armed, 1, 'one host timer for all of them');
+    queue.schedule(new CallbackTimer(() => {}), 10);
+    assert.equal(armed, 2, 'an earlier one re-arms it');
+    assert.equal(clock.pending, 1, 'and the previous host timer is cleared');
+  });
+
+  it('under many schedules and cancels in random order, timers fire in deadline order, ties in schedule order', () => {
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const clock = new RecordingClock();
+    const queue = new TimerQueue(clock, (error) => assert.fail(String(error)));
+    const fired: number[] = [];
+    const entries: { id: number; deadline: number; timer: CallbackTimer; live: boolean }[] = [];
+    for (let id = 0; id < 400; id++) {
+      const deadline = random(60);
+      const timer = new CallbackTimer(() => fired.push(id));
+      queue.schedule(timer, deadline);
+      entries.push({ id, deadline, timer, live: true });
+      if (random(3) === 0) {
+        const victim = entries[random(entries.length)] as (typeof entries)[number];
+        if (victim.live) {
+          assert.equal(queue.cancel(victim.timer), true);
+          victim.live = false;
+        }
+      }
+    }
+    const expected = entries
+      .filter((e) => e.live)
+      .sort((a, b) => a.deadline - b.deadline || a.id - b.id)
+      .map((e) => e.id);
+    for (let t = 0; t < 60; t++) clock.advance(1);
+    assert.deepEqual(fired, expected);
+    assert.equal(queue.size, 0);
+  });
+});

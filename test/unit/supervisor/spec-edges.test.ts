@@ -68,6 +68,8 @@ describe('child spec validation: values that are not what they seem', () => {
     ['just below maxRestarts 1', backoff({ maxRestarts: 0.5 }), 'backoff.maxRestarts'],
     ['maxMs just below minMs', backoff({ minMs: 10, maxMs: 9.99 }), 'backoff.maxMs'],
     ['a detached child', spec({ options: { detached: true } }), 'options'],
+    ['a null actor', spec({ actor: null }), 'actor'],
+    ['an actor without handle', spec({ actor: { handle: 1 } }), 'actor'],
   ];
   for (const [what, raw, field] of refused) {
     it(`${what} is refused with InvalidChildSpecError naming ${field}`, () => {
@@ -135,6 +137,23 @@ describe('RestartWindow: exact while it compacts itself', () => {
         const inWindow = recorded.filter((t) => t >= now - period).length;
         assert.equal(w.record(now), inWindow <= intensity, `${intensity}/${period} at ${now}`);
         assert.equal(w.count, inWindow, `${intensity}/${period} count at ${now}`);
+      }
+    }
+  });
+
+  it('holds at most about twice its window plus a constant, however many restarts it records', () => {
+    for (const [intensity, period, step] of [
+      [3, 10, 1],
+      [2, 10, 6],
+      [40, 1_000, 5],
+    ] as const) {
+      const w = new RestartWindow(intensity, period);
+      for (let now = 0; now < 20_000; now += step) {
+        w.record(now);
+        assert.ok(
+          w.retained <= 2 * w.count + 34,
+          `${intensity}/${period} at ${now}: ${w.retained} held for ${w.count} in the window`,
+        );
       }
     }
   });
