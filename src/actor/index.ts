@@ -25,6 +25,7 @@ export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';
+export { UNSAMPLED_COUNTDOWN } from './runtime.js';
 export { ENCODE_MESSAGE } from './send-checks.js';
 export type {
   HostedIdentity,

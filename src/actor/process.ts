@@ -47,7 +47,7 @@ import { LocalRef, processOf } from './local-ref.js';
 import { applyOverflow } from './overflow.js';
 import type { ActorRef, Address, AskOptions } from './ref.js';
 import type { PendingAsk } from './reply.js';
-import type { Runtime } from './runtime.js';
+import { type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
 import { checkSendOptions, copyMessage, ENCODE_MESSAGE } from './send-checks.js';
 import type { SpawnOptions } from './spawn-options.js';
 import {
@@ -206,7 +206,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     mb.push(item, sender, lane);
     if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
     if (--runtime.sentLeft === 0) {
-      runtime.sentLeft = runtime.sampleEvery === 0 ? 2 ** 30 : runtime.sampleEvery;
+      runtime.sentLeft = runtime.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : runtime.sampleEvery;
       if (runtime.sampleEvery !== 0) runtime.reportSent(sender, this.pid, message);
     }
   }

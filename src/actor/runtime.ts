@@ -4,6 +4,13 @@ import type { Clock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import type { AuditSink, SecurityContext } from '../security/index.js';
 import type { PendingAsk } from './reply.js';
 
+/**
+ * The sampling countdowns' start when message sampling is off: so far
+ * away that the per-message decrement reaches 0 (and is reloaded) once in
+ * about a billion messages, and the check costs the same on or off.
+ */
+export const UNSAMPLED_COUNTDOWN = 2 ** 30;
+
 /** A process that asks can be aimed at; it tracks them to fail them when it exits. */
 export interface AskTarget {
   readonly pid: Pid;

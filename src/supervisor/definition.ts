@@ -5,12 +5,12 @@ import { Child } from './children.js';
 import type { SupervisorMessage } from './protocol.js';
 import { handleRequest, unexpected } from './requests.js';
 import {
+  afterStep,
   onExit,
   onRetry,
   SupervisorState,
   startInitial,
   stopAllChildren,
-  then,
 } from './restarts.js';
 import type { ChildSpec, ResolvedChildSpec, ResolvedFlags, SupervisorFlags } from './spec.js';
 import { resolveChildSpecs, resolveFlags, SUPERVISOR_DEFINITION } from './spec.js';
@@ -78,7 +78,7 @@ function supervisorDefinition(
       const sup = ctx as unknown as ActorProcess;
       const state = new SupervisorState(flags, dynamic, maxChildren, random ?? Math.random);
       for (const s of specs) state.children.add(new Child(s));
-      return then(startInitial(sup, state, 0), () => {
+      return afterStep(startInitial(sup, state, 0), () => {
         // R10.4: an ignored temporary child is not kept.
         for (const c of [...state.children.list]) {
           if (c.process === null && c.spec.restart === 'temporary') state.children.remove(c);

@@ -10,7 +10,7 @@ import type { ExitReason, Pid } from '../process/index.js';
 import { formatExitReason } from '../process/index.js';
 import { Child, type ChildCounts, type ChildInfo } from './children.js';
 import type { SupervisorRequest } from './protocol.js';
-import { launch, type SupervisorState, stopChild, then } from './restarts.js';
+import { afterStep, launch, type SupervisorState, stopChild } from './restarts.js';
 import { type ResolvedChildSpec, resolveChildSpec } from './spec.js';
 
 /**
@@ -40,7 +40,7 @@ export function handleRequest(
       // A new child goes last in start order, so it is stopped first.
       const child = new Child(spec);
       state.children.add(child);
-      return then(launch(sup, state, child), (outcome) => {
+      return afterStep(launch(sup, state, child), (outcome) => {
         if (outcome.kind === 'started') {
           msg.reply.send((child.process as ActorProcess).ref);
           return;
@@ -77,7 +77,7 @@ export function handleRequest(
       const child = existing(state, msg.id, msg.reply);
       if (child === undefined) return;
       child.generation++;
-      return then(launch(sup, state, child), (outcome) => {
+      return afterStep(launch(sup, state, child), (outcome) => {
         if (outcome.kind === 'failed') msg.reply.fail(startError(child, outcome.reason));
         else msg.reply.send(child.process?.ref);
       });

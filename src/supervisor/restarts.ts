@@ -44,8 +44,15 @@ export class SupervisorState {
 
 type Step = void | Promise<void>;
 
-/** Runs `next` after `value`, synchronously when `value` is not a promise. */
-export function then<T, U>(value: T | Promise<T>, next: (v: T) => U | Promise<U>): U | Promise<U> {
+/**
+ * Runs `next` after `value`, synchronously when `value` is not a promise.
+ * (Not named `then`: a module exporting `then` is a thenable, and
+ * `await import()` of it would call it.)
+ */
+export function afterStep<T, U>(
+  value: T | Promise<T>,
+  next: (v: T) => U | Promise<U>,
+): U | Promise<U> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
@@ -206,7 +213,7 @@ export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessa
   if (backoff !== undefined) {
     // A crash after a healthy run starts the backoff sequence over.
     if (at - child.startedAt >= backoff.resetAfterMs) child.attempts = 0;
-    return then(stopBystanders(sup, state, child), () => retryLater(sup, state, child));
+    return afterStep(stopBystanders(sup, state, child), () => retryLater(sup, state, child));
   }
   if (!state.window.record(at)) return giveUp(sup, child, 'intensity');
   return restartFrom(sup, state, child);
@@ -262,17 +269,16 @@ function stopBystanders(sup: ActorProcess, state: SupervisorState, child: Child)
   return others.length === 0 ? undefined : stopInOrder(sup, state, others);
 }
 
-/** Restarts `child` and, per strategy, its siblings (R10.7). */
+/** Restarts `child` and, per strategy, its siblings (R10.7), as `planRestart` plans it. */
 export function restartFrom(sup: ActorProcess, state: SupervisorState, child: Child): Step {
-  if (state.dynamic || state.flags.strategy === 'one-for-one') return restartOne(sup, state, child);
-  return then(stopBystanders(sup, state, child), () => {
+  const strategy = state.dynamic ? 'one-for-one' : state.flags.strategy;
+  if (strategy === 'one-for-one') return restartOne(sup, state, child);
+  return afterStep(stopBystanders(sup, state, child), () => {
     if (!sup.alive) return;
-    const strategy = state.dynamic ? 'one-for-one' : state.flags.strategy;
-    if (strategy === 'one-for-one') return startInOrder(sup, state, [child], 0, []);
+    // Planned again after the stops: a temporary bystander that stopped has left the list.
     const list = state.children.list;
-    const from = strategy === 'one-for-all' ? 0 : child.index;
-    const group = list
-      .slice(from)
+    const group = planRestart(strategy, child.index, list.length)
+      .start.map((i) => list[i] as Child)
       .filter((c) => c.process === null && c.spec.restart !== 'temporary');
     return startInOrder(sup, state, group, 0, []);
   });
@@ -367,7 +373,7 @@ function failRound(
   // The retry is keyed on the child that failed (OTP try_again); for
   // one-for-all, restartFrom restarts the whole group from it anyway.
   const failed = group[i] as Child;
-  return then(whole ? stopInOrder(sup, state, started.reverse()) : undefined, () => {
+  return afterStep(whole ? stopInOrder(sup, state, started.reverse()) : undefined, () => {
     if (!sup.alive) return;
     for (let j = i; j < group.length; j++) (group[j] as Child).status = 'restarting';
     // A child with backoff waits out its next delay instead (the dependency is still down).

@@ -19,6 +19,7 @@ import {
   NO_LANES,
   processOf,
   releaseRegistrations,
+  UNSAMPLED_COUNTDOWN,
   validateSpawnOptions,
 } from '../actor/index.js';
 import type {
@@ -76,8 +77,8 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly security: SecurityContext;
   readonly audit: AuditSink | undefined;
   sampleEvery = 0;
-  sentLeft = 2 ** 30;
-  handledLeft = 2 ** 30;
+  sentLeft = UNSAMPLED_COUNTDOWN;
+  handledLeft = UNSAMPLED_COUNTDOWN;
   /** The message sampling rate each active inspector asked for. */
   readonly inspectors = new Set<{ readonly rate: number }>();
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
@@ -385,7 +386,7 @@ export class SystemCore implements Runtime, ProcessHost {
   }
 
   sampleDue(): boolean {
-    this.handledLeft = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    this.handledLeft = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     return this.sampleEvery !== 0;
   }
 
@@ -394,7 +395,7 @@ export class SystemCore implements Runtime, ProcessHost {
     let rate = 0;
     for (const i of this.inspectors) rate = Math.max(rate, i.rate);
     this.sampleEvery = rate === 0 ? 0 : Math.max(1, Math.round(1 / rate));
-    const start = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    const start = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     this.sentLeft = start;
     this.handledLeft = start;
   }
