@@ -103,7 +103,7 @@ export function signalExit(
 /**
  * Links `p` and `other` (OTP `link/1`). Linking to yourself or twice does
  * nothing. Linking to a process that is gone throws `NoProcError`, unless
- * `p` traps exits: then it receives `EXIT` with `noproc` (R2.4).
+ * `p` traps exits: then it receives `EXIT` with `noproc` (semantics §11 R2.4).
  */
 export function link(p: ActorProcess, other: ActorProcess | undefined, pid: Pid): void {
   if (other === p) return;
@@ -212,7 +212,7 @@ function fire(m: Monitor, reason: ExitReason): void {
 /**
  * The exit of `p`, as others see it: every link gets an exit signal with
  * the link flag and `reason`, every monitor fires once, and monitors `p`
- * held are removed silently (R5.4). Runs after `p`'s name is released.
+ * held are removed silently (semantics §12 R5.4). Runs after `p`'s name is released.
  */
 export function propagateExit(p: ActorProcess, reason: ExitReason): void {
   const ext = p.ext;

@@ -1,4 +1,3 @@
-import type { SupervisionEvent } from '../broker/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import type { NamedRef } from '../registry/index.js';
 import type { ActorDefinition } from './definition.js';
@@ -51,8 +50,6 @@ export interface ProcessHost {
   unregisterService(p: ActorProcess, service: string, key: string): boolean;
   subscribeTopic(p: ActorProcess, topic: string): void;
   unsubscribeTopic(p: ActorProcess, topic: string): number;
-  /** A supervisor's report, built only when `events` is observed. */
-  reportSupervision(event: SupervisionEvent): void;
   /** Counts one restart by a supervisor, for `stats().restarts`. */
   countRestart(): void;
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;

@@ -394,7 +394,7 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   if (p.ext !== null || reason !== exitReason.normal) p.extras().exitReason = reason;
   const ext = p.ext;
   ext?.abort?.abort();
-  // Names and table entry go first, so a restart can re-register at once (OTP R1.4).
+  // Names and table entry go first, so a restart can re-register at once (semantics §4, OTP R1.4).
   runtime.released(p, reason);
   cancelTimers(p);
   if (ext !== null) {
@@ -420,7 +420,7 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   );
   p.leaveParent();
   p.state = undefined;
-  // After the name is released (R1.4): links and monitors see the exit.
+  // After the name is released (semantics §4 R1.4): links and monitors see the exit.
   propagateExit(p, reason);
   runtime.reportExit(p.pid, reason);
   const escalation = ext?.escalation;

@@ -183,7 +183,7 @@ export function isRuntimeMessage(message: unknown): boolean {
  * - `killed`: an explicit `kill` (no link flag): the receiver ends with
  *   `killed`, trapping or not;
  * - `stop`: a trapping receiver gets an exit from its parent: it stops
- *   gracefully with that reason (`terminate` runs, as gen_server does, R9.9);
+ *   gracefully with that reason (`terminate` runs, as gen_server does, semantics §11 R9.9);
  * - `message`: any other signal to a trapping receiver becomes an
  *   {@link ExitMessage} at the end of its mailbox;
  * - `drop`: `normal` from another process does nothing;

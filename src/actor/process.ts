@@ -246,7 +246,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
 
   /**
    * Appends a message the runtime itself produced (a trapped EXIT, a DOWN)
-   * at the end of the normal lane (R6.3). Such messages bypass the overflow
+   * at the end of the normal lane (semantics §11 R6.3). Such messages bypass the overflow
    * policy: a bounded mailbox never loses the news of an exit.
    */
   enqueueRuntimeMessage(message: unknown, sender: Pid | undefined): void {
@@ -572,14 +572,8 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     const previous = (this.flags & TRAP_EXIT) !== 0;
     if (on) this.flags |= TRAP_EXIT;
     else this.flags &= ~TRAP_EXIT;
-    if (previous !== on && this.runtime.events.observed) {
-      this.runtime.events.emit({
-        type: 'trap-exit',
-        pid: this.pid,
-        on,
-        at: this.runtime.clock.now(),
-      });
-    }
+    if (previous !== on)
+      this.runtime.report((at) => ({ type: 'trap-exit', pid: this.pid, on, at }));
     return previous;
   }
 

@@ -50,6 +50,14 @@ export interface Runtime {
   readonly sampleEvery: number;
   sentLeft: number;
   handledLeft: number;
+  /**
+   * Emits the event `build(at)` makes, with `at` the clock's time, when
+   * someone listens to `events`; when no one does, nothing is built and the
+   * clock is not read. The one way the runtime reports an event. (The
+   * builder is a closure that does not escape: V8 removes it once the
+   * caller is optimized, so an unobserved report costs a length check.)
+   */
+  report(build: (at: number) => SystemEvent): void;
   reportSent(from: Pid | undefined, to: Pid, message: unknown): void;
   reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean, at: number): void;
   /** Reloads a countdown that reached 0; true when the message is to be sampled. */

@@ -22,10 +22,10 @@ function outcomeOf(reason: ExitReason): StartOutcome {
 }
 
 /**
- * Runs `p`'s init now instead of waiting for the scheduler (OTP R8.1: a
+ * Runs `p`'s init now instead of waiting for the scheduler (semantics §13, OTP R8.1: a
  * start returns once init has finished). Synchronous when init is; a
  * process that failed or stopped in init has fully exited by the time the
- * outcome is known (R8.4).
+ * outcome is known (semantics §13 R8.4).
  */
 export function startNow(p: ActorProcess): StartOutcome | Promise<StartOutcome> {
   if ((p.flags & NEEDS_INIT) !== 0) runInit(p);

@@ -74,12 +74,12 @@ function supervisorDefinition(
   const definition = {
     label,
     init(ctx: ActorContext<SupervisorMessage, SupervisorState>) {
-      ctx.trapExit(true); // R4.4: a supervisor always traps exits
+      ctx.trapExit(true); // semantics §11 R4.4: a supervisor always traps exits
       const sup = ctx as unknown as ActorProcess;
       const state = new SupervisorState(flags, dynamic, maxChildren, random ?? Math.random);
       for (const s of specs) state.children.add(new Child(s));
       return afterStep(startInitial(sup, state, 0), () => {
-        // R10.4: an ignored temporary child is not kept.
+        // semantics §13 R10.4: an ignored temporary child is not kept.
         for (const c of [...state.children.list]) {
           if (c.process === null && c.spec.restart === 'temporary') state.children.remove(c);
         }
@@ -90,7 +90,7 @@ function supervisorDefinition(
       const sup = ctx as unknown as ActorProcess;
       const state = ctx.state;
       if (msg === null || typeof msg !== 'object') {
-        unexpected(sup, msg); // R10.13: logged and ignored, never a crash
+        unexpected(sup, msg); // semantics §9 R10.13: logged and ignored, never a crash
         return;
       }
       switch (msg.type) {

@@ -14,7 +14,7 @@ import { afterStep, launch, type SupervisorState, stopChild } from './restarts.j
 import { type ResolvedChildSpec, resolveChildSpec } from './spec.js';
 
 /**
- * The supervisor API, served inside the supervisor (OTP R10.14): every
+ * The supervisor API, served inside the supervisor (semantics §13, OTP R10.14): every
  * request runs to completion before the next message, so a request never
  * sees a half-done restart. Refusals are typed errors with stable codes.
  */
@@ -57,7 +57,7 @@ export function handleRequest(
       const child =
         typeof target === 'string' ? state.children.byId(target) : state.children.byPid(target);
       if (child === undefined) {
-        // A pid that is gone is simply not running: ok (OTP R10.15).
+        // A pid that is gone is simply not running: ok (semantics §13, OTP R10.15).
         if (typeof target === 'number' && sup.runtime.lookup(target as Pid) === undefined) {
           msg.reply.send();
         } else msg.reply.fail(notFound(target));
@@ -131,7 +131,7 @@ export function handleRequest(
 }
 
 /**
- * A message the supervisor does not understand (OTP R10.13: logged and
+ * A message the supervisor does not understand (semantics §9, OTP R10.13: logged and
  * ignored): a dead letter with reason `unexpected`, never a crash. An ask
  * among them fails at once instead of waiting for its timeout.
  */
