@@ -469,6 +469,66 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 180,
   },
   {
+    name: 'isolation-sandbox',
+    title: "isolation: sandboxed vs plain 'process' placement (start-up; 5k sequential asks)",
+    script: 'isolation-sandbox.js',
+    n: 5_000,
+    erlang: {
+      skip: 'none: no OS sandbox in one BEAM; baseline = bare channel in a plain child process',
+    },
+    metrics: [
+      {
+        key: 'processStartMs',
+        label: "placement 'process': spawn to first answer ↓",
+        unit: 'ms',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxStartMs',
+        label: "placement 'process' + sandbox (bwrap): spawn to first answer ↓",
+        unit: 'ms',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxStartX',
+        label: 'sandboxed / plain start-up, same run ↓',
+        unit: 'ratio',
+        higherIsBetter: false,
+      },
+      {
+        key: 'processAskP50Us',
+        label: "placement 'process': ask round trip p50 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'processAskP99Us',
+        label: "placement 'process': ask round trip p99 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxAskP50Us',
+        label: "placement 'process' + sandbox: ask round trip p50 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxAskP99Us',
+        label: "placement 'process' + sandbox: ask round trip p99 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxAskP50X',
+        label: 'sandboxed / plain ask p50, same run ↓',
+        unit: 'ratio',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 180,
+  },
+  {
     name: 'scaling',
     title: 'scaling: trapezoid (10M pieces, 250 chunks, 8 actors), pool 1 vs 2 threads',
     script: 'scaling.js',

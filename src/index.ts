@@ -41,7 +41,9 @@ export {
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  ContainmentUnavailableError,
   DeniedError,
+  HostProtocolError,
   InvalidArgumentError,
   InvalidChildSpecError,
   KeyTakenError,
@@ -53,6 +55,7 @@ export {
   PortExitError,
   ProcessExitedError,
   RuntimeError,
+  SandboxUnavailableError,
   StartFailedError,
   SupervisorError,
   SystemShutdownError,
@@ -68,6 +71,7 @@ export type {
 export { Envelope } from './mailbox/index.js';
 export type { HealthOptions, HealthReport, LoopDelay } from './observe/index.js';
 export type {
+  Containment,
   FileActorOptions,
   FileEncoding,
   FileKind,
@@ -78,6 +82,8 @@ export type {
   PortOptions,
   PortOutput,
   PortState,
+  TreeMode,
+  TreeRequest,
 } from './os/index.js';
 export { fileActor, port } from './os/index.js';
 export type {

@@ -18,7 +18,13 @@ export {
   stopWithin,
 } from './lifecycle.js';
 export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
-export { decideExitSignal, isRuntimeMessage, Monitor, runtimeMessage } from './links.js';
+export {
+  decideExitSignal,
+  isRuntimeMessage,
+  Monitor,
+  monitorOwner,
+  runtimeMessage,
+} from './links.js';
 export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';

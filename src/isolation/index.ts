@@ -5,3 +5,4 @@ export { importDefinition, MODULE_REF, moduleOf, portable } from './portable.js'
 export type { Batch, ModuleRef, ToHost, ToMain, WireReason } from './protocol.js';
 export { standInDefinition } from './stand-in.js';
 export type { HostEnd, Transport } from './transport.js';
+export { FrameReader, frameBytes, MAX_BATCH_BYTES, writeBatch } from './wire.js';

@@ -165,7 +165,7 @@ async function read(req: Valid, attempt: Attempt, who: Attempter): Promise<strin
         `${resolved} changed while it was opened (a symbolic link was swapped in)`,
       );
     }
-    attempt.allow(attempt.pathReason);
+    await attempt.allow(attempt.pathReason);
     const bytes = await readBounded(fh, limit, stats.size);
     if (bytes === undefined) {
       throw attempt.deny(
@@ -184,7 +184,7 @@ async function write(req: Valid, attempt: Attempt, who: Attempter): Promise<{ by
   const bytes = Buffer.byteLength(req.data, req.encoding);
   const limit = who.security.maxBytes('write');
   if (bytes > limit) throw attempt.deny(`${bytes} bytes exceed the write limit of ${limit} bytes`);
-  attempt.allow(attempt.pathReason);
+  await attempt.allow(attempt.pathReason);
   const fh = await opened(attempt, resolved, req.op === 'append' ? 'append' : 'write');
   try {
     if (!(await fh.stat()).isFile()) throw attempt.deny(`${resolved} is not a regular file`);
@@ -207,7 +207,7 @@ async function list(req: Valid, attempt: Attempt, who: Attempter): Promise<strin
   if ((await lstat(resolved)).isSymbolicLink()) {
     throw attempt.deny(`${resolved} changed after the check (a symbolic link was swapped in)`);
   }
-  attempt.allow(attempt.pathReason);
+  await attempt.allow(attempt.pathReason);
   const limit = who.security.maxBytes('read');
   const names: string[] = [];
   let bytes = 0;
@@ -230,7 +230,7 @@ async function list(req: Valid, attempt: Attempt, who: Attempter): Promise<strin
 
 async function stat(req: Valid, attempt: Attempt, who: Attempter): Promise<FileStat> {
   const resolved = checked(attempt, who, 'read', req.path);
-  attempt.allow(attempt.pathReason);
+  await attempt.allow(attempt.pathReason);
   const stats = await lstat(resolved);
   const answer: FileStat = { size: stats.size, kind: kindOf(stats), mtimeMs: stats.mtimeMs };
   attempt.ok(`${answer.kind}, ${answer.size} bytes`);
@@ -239,7 +239,7 @@ async function stat(req: Valid, attempt: Attempt, who: Attempter): Promise<FileS
 
 async function remove(req: Valid, attempt: Attempt, who: Attempter): Promise<undefined> {
   const resolved = checked(attempt, who, 'write', req.path);
-  attempt.allow(attempt.pathReason);
+  await attempt.allow(attempt.pathReason);
   // unlink removes a symbolic link itself, never its target; rmdir only empty directories.
   if ((await lstat(resolved)).isDirectory()) await rmdir(resolved);
   else await unlink(resolved);

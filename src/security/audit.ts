@@ -43,6 +43,13 @@ export interface AuditRecord {
  */
 export interface AuditSink {
   record(record: AuditRecord): number;
+  /**
+   * Resolves once record `seq` is written where it is kept, rejects when it
+   * could not be. A sink that writes in `record` itself (and throws there
+   * when it cannot) need not have it; a host's sink, which forwards records
+   * to the main system's log, does, and an attempt waits on it before it acts.
+   */
+  written?(seq: number): Promise<void>;
 }
 
 /** A line as written: the record plus its place in the chain. */

@@ -8,7 +8,7 @@
  * back to the asker with its properties.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -22,6 +22,9 @@ const allowed = mkdtempSync(join(tmpdir(), 'airssys-allowed-'));
 const forbidden = mkdtempSync(join(tmpdir(), 'airssys-forbidden-'));
 writeFileSync(join(allowed, 'in.txt'), 'inside');
 writeFileSync(join(forbidden, 'out.txt'), 'outside!');
+// The sandboxed host runs as an unprivileged uid (nobody, under a root runtime): the
+// directory it may use must be open to it, as any directory shared with another user.
+chmodSync(allowed, 0o777);
 
 const system = createSystem();
 

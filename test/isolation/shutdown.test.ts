@@ -27,7 +27,8 @@ function run(mode: string): Promise<Run> {
     const child = execFile(
       process.execPath,
       [PROGRAM, mode],
-      { timeout: 5_000, killSignal: 'SIGKILL' },
+      // Only a hang guard: on a busy machine the whole program takes seconds.
+      { timeout: 30_000, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         resolve({
           code: error === null ? 0 : (child.exitCode ?? null),
