@@ -638,6 +638,13 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         unit: 'us',
         higherIsBetter: false,
       },
+      {
+        key: 'execStructuredUs',
+        label:
+          'checkExec, allowed `cat -n <file>`, structured rule (options, operands; no baseline) ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
     ],
     timeoutSec: 120,
   },
@@ -655,6 +662,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         higherIsBetter: true,
       },
       {
+        key: 'keyedFileAppendsPerSec',
+        label: 'record, to a file, HMAC-SHA-256 keyed chain (baseline: un-chained): appends/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
         key: 'memoryAppendsPerSec',
         label: 'record, in memory only: appends/s ↑',
         unit: 'rate',
@@ -663,6 +676,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
       {
         key: 'verifyLinesPerSec',
         label: 'verifyAuditText (baseline: JSON.parse + seq): lines/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'keyedVerifyLinesPerSec',
+        label: 'verifyAuditText with the key (baseline: JSON.parse + seq): lines/s ↑',
         unit: 'rate',
         higherIsBetter: true,
       },

@@ -43,7 +43,9 @@ export type ErrorCode =
   | 'ERR_PORT_OUTPUT_LIMIT'
   | 'ERR_PORT_CPU_LIMIT'
   | 'ERR_CONTAINMENT_UNAVAILABLE'
-  | 'ERR_CIRCUIT_OPEN';
+  | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_AUDIT'
+  | 'ERR_AUDIT_LOCKED';
 
 /**
  * Base class of every error the runtime throws or rejects with.
@@ -403,6 +405,25 @@ export class DeniedError extends RuntimeError {
 export class ContainmentUnavailableError extends RuntimeError {
   constructor(reason: string) {
     super('ERR_CONTAINMENT_UNAVAILABLE', `cannot contain the program: ${reason}`);
+  }
+}
+
+/**
+ * The audit log refused or failed: `ERR_AUDIT` (a record that cannot be
+ * written — full disk, bad record, wrong key, a damaged log) or
+ * `ERR_AUDIT_LOCKED` (another `AuditLog` is writing the same file). An
+ * operation whose record cannot be written is denied, never done
+ * unrecorded.
+ *
+ * @example
+ * ```ts
+ * try { new AuditLog({ file: 'audit.jsonl' }); }
+ * catch (e) { if (e instanceof AuditError && e.code === 'ERR_AUDIT_LOCKED') console.error(e.message); }
+ * ```
+ */
+export class AuditError extends RuntimeError {
+  constructor(code: 'ERR_AUDIT' | 'ERR_AUDIT_LOCKED', message: string, options?: ErrorOptions) {
+    super(code, message, options);
   }
 }
 

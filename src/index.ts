@@ -38,6 +38,7 @@ export type {
 export { topic } from './broker/index.js';
 export type { ErrorCode } from './errors.js';
 export {
+  AuditError,
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
@@ -112,7 +113,9 @@ export type { PoolOptions, RoutingStrategy } from './routing/index.js';
 export { Pool } from './routing/index.js';
 export type { Clock, SchedulerOptions, SchedulerStats } from './scheduler/index.js';
 export type {
+  AuditCheckpoint,
   AuditLine,
+  AuditLogOptions,
   AuditRecord,
   AuditVerification,
   Decision,
@@ -120,13 +123,18 @@ export type {
   ExecPolicy,
   ExecRule,
   FsPolicy,
+  OptionRule,
+  RedactOption,
   SecurityContext,
   SecurityPolicy,
+  VerifyOptions,
 } from './security/index.js';
 export {
   AuditLog,
   loadPolicy,
   loadPolicyFile,
+  readAuditCheckpoint,
+  readAuditKey,
   verifyAuditLog,
   verifyAuditText,
 } from './security/index.js';

@@ -3,8 +3,8 @@
  * `airssys-rt` (and `npm start`): the self-healing demo. A supervised
  * pipeline whose workers crash at random and whose enrichment service goes
  * down for a while behind a circuit breaker; every accepted job is still
- * stored exactly once. `airssys-rt audit verify FILE` checks an audit
- * log's hash chain instead (see `./audit.ts`). See `airssys-rt --help`.
+ * stored exactly once. `airssys-rt audit verify FILE [--key-file KEY]`
+ * checks an audit log's hash chain instead (see `./audit.ts`). See `airssys-rt --help`.
  *
  * Exit codes: 0 when every job was accounted for (or the audit log is
  * intact), 1 when not (or the demo failed, or the log is broken), 2 for a
@@ -63,7 +63,7 @@ async function main(args: readonly string[]): Promise<number> {
     return 2;
   }
   if (command.kind === 'audit-verify') {
-    return verifyAuditCommand(command.file, {
+    return verifyAuditCommand(command, {
       out: (text) => process.stdout.write(text),
       err: (text) => process.stderr.write(text),
     });

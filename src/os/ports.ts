@@ -254,7 +254,7 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
         if ('refused' in launch) decision = { allowed: false, reason: launch.refused };
       }
       const audit = internals.runtime?.audit;
-      const args = request.argv.map((a) => cut(security.redact(a)));
+      const args = security.redactArgs(request.argv).map(cut);
       const reason = cut(security.redact(decision.reason));
       const contained =
         launch === undefined || 'refused' in launch
