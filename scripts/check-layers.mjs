@@ -12,6 +12,7 @@ export const LAYERS = [
   ['mailbox'],
   ['registry'],
   ['broker'],
+  ['signals'],
   ['actor'],
   ['supervisor', 'resilience', 'os'],
   ['routing', 'observe', 'isolation'],

@@ -4,9 +4,8 @@ import {
   NoProcError,
   NotRepliableError,
 } from '../errors.js';
-import { formatPid } from '../process/index.js';
+import { COPY_ON_SEND, DEAD, ENVELOPES, formatPid } from '../process/index.js';
 import type { ProcessExtras } from './extras.js';
-import { COPY_ON_SEND, DEAD, ENVELOPES } from './flags.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';

@@ -1,9 +1,31 @@
+export {
+  BUSY,
+  COPY_ON_SEND,
+  DEAD,
+  ENVELOPES,
+  NEEDS_INIT,
+  NO_LANES,
+  TRAP_EXIT,
+} from '../process/index.js';
+export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from '../signals/index.js';
+export {
+  DeathQueue,
+  decideExitSignal,
+  demonitor,
+  isLinked,
+  isRuntimeMessage,
+  link,
+  Monitor,
+  monitor,
+  monitorOwner,
+  runtimeMessage,
+  signalExit,
+  unlink,
+} from '../signals/index.js';
 export type { ActorContext } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
-export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } from './exits.js';
 export { ProcessExtras } from './extras.js';
-export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } from './flags.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
 export type { StopChildrenHook } from './lifecycle.js';
 export {
@@ -17,14 +39,6 @@ export {
   stopAndWait,
   stopWithin,
 } from './lifecycle.js';
-export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
-export {
-  decideExitSignal,
-  isRuntimeMessage,
-  Monitor,
-  monitorOwner,
-  runtimeMessage,
-} from './links.js';
 export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';

@@ -1,12 +1,20 @@
 import { NoProcError } from '../errors.js';
 import { Envelope, Mailbox } from '../mailbox/index.js';
 import type { ExitReason } from '../process/index.js';
-import { exitReason, formatPid, isCleanExit } from '../process/index.js';
+import {
+  BUSY,
+  DEAD,
+  exitReason,
+  formatPid,
+  isCleanExit,
+  NEEDS_INIT,
+  STOP_REQUESTED,
+  STOPPING,
+} from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
+import { propagateExit, unlink } from '../signals/index.js';
 import { type Directive, EscalatedError } from './definition.js';
-import { propagateExit, unlink } from './exits.js';
-import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
 import type { ActorProcess } from './process.js';
 import { PendingAsk } from './reply.js';
 

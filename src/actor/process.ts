@@ -11,27 +11,36 @@ import {
   Mailbox,
 } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { formatPid } from '../process/index.js';
-import type { Name, Registration, ServiceKey } from '../registry/index.js';
-import { isName, nameOf, serviceOf } from '../registry/index.js';
-import type { Runnable } from '../scheduler/index.js';
-import type { SecurityContext } from '../security/index.js';
-import { askProcess } from './ask.js';
-import type { ActorContext } from './context.js';
-import type { ActorDefinition } from './definition.js';
-import { demonitor, link, monitor, signalExit, unlink } from './exits.js';
-import { ProcessExtras } from './extras.js';
 import {
   BUSY,
   COPY_ON_SEND,
   DEAD,
   ENVELOPES,
+  formatPid,
   NEEDS_INIT,
   NO_LANES,
   STOP_REQUESTED,
   STOPPING,
   TRAP_EXIT,
-} from './flags.js';
+} from '../process/index.js';
+import type { Name, Registration, ServiceKey } from '../registry/index.js';
+import { isName, nameOf, serviceOf } from '../registry/index.js';
+import type { Runnable } from '../scheduler/index.js';
+import type { SecurityContext } from '../security/index.js';
+import {
+  type DemonitorOptions,
+  demonitor,
+  link,
+  Monitor,
+  type MonitorRef,
+  monitor,
+  signalExit,
+  unlink,
+} from '../signals/index.js';
+import { askProcess } from './ask.js';
+import type { ActorContext } from './context.js';
+import type { ActorDefinition } from './definition.js';
+import { ProcessExtras } from './extras.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
 import {
   awaitHandler,
@@ -42,7 +51,6 @@ import {
   requestStop,
   runInit,
 } from './lifecycle.js';
-import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
 import { LocalRef, processOf } from './local-ref.js';
 import { applyOverflow } from './overflow.js';
 import type { ActorRef, Address, AskOptions } from './ref.js';

@@ -1,6 +1,5 @@
 import type { ExitReason } from '../process/index.js';
-import { exitReason } from '../process/index.js';
-import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
+import { BUSY, DEAD, exitReason, NEEDS_INIT, STOP_REQUESTED, STOPPING } from '../process/index.js';
 import { beginStop, runInit, stopAndWait } from './lifecycle.js';
 import type { ActorProcess } from './process.js';
 

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
-import { isRuntimeMessage } from './links.js';
+import { isRuntimeMessage } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef } from './ref.js';
 
