@@ -233,6 +233,25 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 120,
   },
   {
+    name: 'ask-loop',
+    title: 'timers under an ask loop from outside (1 s)',
+    script: 'ask-loop.js',
+    n: 1_000,
+    erlang: { skip: 'no event loop to starve' },
+    metrics: [
+      {
+        key: 'worstTimerDelayMs',
+        label: 'worst setTimeout(1) delay ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 15, note: PROPOSED },
+      },
+      { key: 'timersFired', label: 'timers fired ↑', unit: 'count', higherIsBetter: true },
+      { key: 'asksPerSec', label: 'asks/s ↑', unit: 'rate', higherIsBetter: true },
+    ],
+    timeoutSec: 120,
+  },
+  {
     name: 'storm',
     title: 'message storm (1k actors, 10k tokens, 1.5 s)',
     script: 'storm.js',

@@ -8,7 +8,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** Lowest first. A folder may import from any folder of a lower layer. */
 export const LAYERS = [
-  ['process', 'codec', 'scheduler', 'security'],
+  ['process', 'codec', 'scheduler', 'security', 'limits'],
   ['mailbox'],
   ['registry'],
   ['broker'],

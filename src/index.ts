@@ -61,7 +61,9 @@ export {
   SupervisorError,
   SystemShutdownError,
 } from './errors.js';
+export type { HostView } from './isolation/index.js';
 export { HostExitedError, portable } from './isolation/index.js';
+export { BOUNDS } from './limits/index.js';
 export type {
   MailboxMetrics,
   MailboxOptions,
@@ -98,7 +100,13 @@ export type {
   ProcessStatus,
   ShutdownExit,
 } from './process/index.js';
-export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
+export {
+  exitReason,
+  formatExitReason,
+  formatPid,
+  isCleanExit,
+  toExitReason,
+} from './process/index.js';
 export type { GroupChange, KeyMode, Name, ServiceKey } from './registry/index.js';
 export { name, serviceKey } from './registry/index.js';
 export type {
@@ -168,15 +176,19 @@ export {
   whichChildren,
 } from './supervisor/index.js';
 export type {
+  AskView,
   Groups,
   InspectOptions,
+  Introspection,
   ProcessInfo,
   ProcessTarget,
   Services,
   ShutdownOptions,
+  StaleView,
   StopOptions,
   SystemOptions,
   SystemStats,
+  TimerView,
   Topics,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';

@@ -43,7 +43,7 @@ export interface ProcessHost {
   reportRestart(pid: Pid, error: unknown, restarts: number): void;
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
   /** An address by name, resolved at each send. */
-  named(name: string): NamedRef<ActorProcess>;
+  named(name: string, from?: ActorProcess): NamedRef<ActorProcess>;
   joinGroup(p: ActorProcess, group: string): void;
   leaveGroup(p: ActorProcess, group: string): boolean;
   registerService(p: ActorProcess, service: string, key: string, value: unknown): void;

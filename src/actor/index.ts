@@ -12,6 +12,7 @@ export {
   DeathQueue,
   decideExitSignal,
   demonitor,
+  dropMonitor,
   isLinked,
   isRuntimeMessage,
   link,

@@ -1,6 +1,7 @@
 import type { Topic } from '../broker/index.js';
 import { topicName } from '../broker/index.js';
 import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import {
   decideOverflow,
@@ -22,6 +23,7 @@ import {
   STOP_REQUESTED,
   STOPPING,
   TRAP_EXIT,
+  toExitReason,
 } from '../process/index.js';
 import type { Name, Registration, ServiceKey } from '../registry/index.js';
 import { isName, nameOf, serviceOf } from '../registry/index.js';
@@ -497,11 +499,12 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   }
 
   stop(reason?: ExitReason): void {
-    requestStop(this, reason);
+    requestStop(this, reason === undefined ? undefined : toExitReason(reason));
   }
 
   named<T>(name: string | Name<T>): Address<T> {
-    return this.runtime.named(nameOf(name)) as unknown as Address<T>;
+    // Bound to this process: once it has exited, sends through it are dead letters.
+    return this.runtime.named(nameOf(name), this) as unknown as Address<T>;
   }
 
   join(group: string): void {
@@ -591,8 +594,9 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
 
   exit(target: ActorRef<never> | Pid, reason: ExitReason): void {
     if ((this.flags & DEAD) !== 0) return;
+    const read = toExitReason(reason);
     const other = this.#target(target);
-    if (other !== undefined) signalExit(other, this, reason, false);
+    if (other !== undefined) signalExit(other, this, read, false);
   }
 
   /** The local process behind a ref or pid; undefined when it is gone or unknown. */
@@ -610,7 +614,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
   }
 
   sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
-    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
+    checkTimerDelay(intervalMs, true);
     return startProcessTimer(this, intervalMs, message, to, intervalMs);
   }
 

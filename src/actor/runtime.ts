@@ -69,5 +69,6 @@ export interface Runtime {
     sender: Pid | undefined,
     reason: DeadLetterReason,
     address?: string,
+    correlationId?: number,
   ): void;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
 import { isRuntimeMessage } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
@@ -20,6 +21,7 @@ export interface TimerRef {
 
 /** Something a timer can deliver to and be tied to. */
 export interface TimerHost {
+  readonly pid: number;
   /** Delivers a timer's message; false when the destination is gone. */
   deliverFromTimer(message: unknown): boolean;
   /** Tracks a timer so it is cancelled when this process ends. */
@@ -53,6 +55,16 @@ export class MessageTimer extends TimerEntry implements TimerRef {
     this.#rearm = rearm;
     to.trackTimer(this);
     if (owner !== null && owner !== to) owner.trackTimer(this);
+  }
+
+  /** The pid the message goes to. */
+  get targetPid(): number {
+    return this.#to.pid;
+  }
+
+  /** The pid of the process that set the timer; undefined for `system.sendAfter`. */
+  get ownerPid(): number | undefined {
+    return this.#owner?.pid;
   }
 
   fire(): void {
@@ -91,9 +103,7 @@ export function startProcessTimer(
   to: ActorRef<unknown> | undefined,
   interval: number,
 ): TimerRef {
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-    throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-  }
+  checkTimerDelay(delayMs, false);
   if (message === undefined)
     throw new InvalidArgumentError('message', 'undefined is not a message');
   const dest = to === undefined ? p : p.runtime.resolveLocal(to);

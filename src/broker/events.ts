@@ -54,6 +54,8 @@ export interface DeadLetter {
   readonly at: number;
   /** What was addressed when no pid was (`name:db`, `service:users/42`, `pool:resize`). */
   readonly address?: string;
+  /** For a `late-reply`: the correlation id of the ask it answered. */
+  readonly correlationId?: number;
 }
 
 /**

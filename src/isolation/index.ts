@@ -1,5 +1,5 @@
 export { HostExitedError, HostLink, type MainSide } from './link.js';
-export type { PlacementOptions } from './placement.js';
+export type { HostView, PlacementOptions } from './placement.js';
 export { Placements } from './placement.js';
 export { importDefinition, MODULE_REF, moduleOf, portable } from './portable.js';
 export type { Batch, ModuleRef, ToHost, ToMain, WireReason } from './protocol.js';

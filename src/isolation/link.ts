@@ -29,12 +29,18 @@ export interface MainSide {
   /** Where a sandboxed host's captured output goes (`host-output`). */
   readonly events: Stream<SystemEvent>;
   readonly clock: { now(): number };
-  /** Where frames a body may not send end (`not-granted`, `noproc`). */
+  /**
+   * Where frames a body may not send end (`not-granted`, `noproc`), and
+   * answers to asks main no longer tracks (`late-reply`, with the ask's
+   * correlation id).
+   */
   deadLetter(
     message: unknown,
     target: Pid | undefined,
     sender: Pid | undefined,
     reason: DeadLetterReason,
+    address?: undefined,
+    correlationId?: number,
   ): void;
 }
 
@@ -73,6 +79,40 @@ class GoneRef {
 
 /** What a decode found: a ref to a pid the host was never given. */
 const NOT_GRANTED: unique symbol = Symbol('not granted');
+
+/**
+ * The reply port of an ask main no longer tracks (it was answered, timed
+ * out or failed, and swept from the ask table): it still crosses as a reply
+ * port, and any answer to it is a `late-reply` dead letter.
+ */
+class GoneReply {
+  readonly correlationId: number;
+  readonly #main: MainSide;
+  constructor(main: MainSide, correlationId: number) {
+    this.#main = main;
+    this.correlationId = correlationId;
+  }
+  get pending(): boolean {
+    return false;
+  }
+  /** Its asker stopped waiting long ago. */
+  get expiresAt(): number {
+    return 0;
+  }
+  remaining(): number {
+    return 0;
+  }
+  send(value: unknown): void {
+    lateReply(this.#main, value, this.correlationId);
+  }
+  fail(error: unknown): void {
+    lateReply(this.#main, error, this.correlationId);
+  }
+}
+
+function lateReply(main: MainSide, value: unknown, correlationId: number): void {
+  main.deadLetter(value, undefined, main.current?.pid, 'late-reply', undefined, correlationId);
+}
 
 /**
  * One host as the main system sees it. A host may run untrusted code (a
@@ -118,6 +158,18 @@ export class HostLink implements RefCodec {
     transport.onEnd((end) => this.#hostEnded(end));
   }
 
+  /** The pids of the stand-ins placed on this host. */
+  get placed(): number[] {
+    return [...this.#placed.keys()];
+  }
+
+  /** Main's asks still waiting for an answer from this host. */
+  get pendingAsks(): number {
+    let n = 0;
+    for (const ask of this.#asks.values()) if (ask.pending) n++;
+    return n;
+  }
+
   /** How many stand-ins are placed on this host (started or not yet). */
   get load(): number {
     return this.#placed.size;
@@ -157,6 +209,7 @@ export class HostLink implements RefCodec {
   }
 
   replyId(value: object): number | undefined {
+    if (value instanceof GoneReply) return value.correlationId;
     if (!(value instanceof PendingAsk)) return undefined;
     this.#remember(value);
     return value.correlationId;
@@ -176,7 +229,7 @@ export class HostLink implements RefCodec {
 
   replyOf(id: number): unknown {
     if (!isWireInt(id)) throw new HostProtocolError('a reply port without a valid id');
-    return this.#asks.get(id);
+    return this.#asks.get(id) ?? new GoneReply(this.#main, id);
   }
 
   // ---- grants ----------------------------------------------------------------
@@ -380,10 +433,14 @@ export class HostLink implements RefCodec {
         const ask = this.#asks.get(frame.id);
         this.#asks.delete(frame.id);
         const value = frame.marked ? this.#decodeChecked(frame.value) : frame.value;
-        if (ask === undefined) return;
         if (value === NOT_GRANTED) {
           this.#main.deadLetter(frame.value, undefined, undefined, 'not-granted');
-          ask.fail(new DeniedError('reply', 'the answer named a process its body was never given'));
+          ask?.fail(
+            new DeniedError('reply', 'the answer named a process its body was never given'),
+          );
+        } else if (ask === undefined) {
+          // Swept out after it settled: the answer is late all the same.
+          lateReply(this.#main, value, frame.id);
         } else if (frame.ok) ask.send(value);
         else ask.fail(value);
         return;

@@ -20,12 +20,30 @@ export type PlacementOptions = Pick<
   'placement' | 'resourceLimits' | 'sandbox' | 'security'
 >;
 
+/**
+ * One host as `system.introspect()` shows it.
+ *
+ * @example
+ * ```ts
+ * const busy = system.introspect().hosts.filter((h) => h.pendingAsks > 0);
+ * ```
+ */
+export interface HostView {
+  /** A dedicated worker thread or child process, or a thread of the scheduler pool. */
+  readonly kind: 'worker' | 'process' | 'pool';
+  /** The pids (stand-ins) of the processes it runs. */
+  readonly processes: readonly number[];
+  /** Asks from main to its processes still waiting for an answer. */
+  readonly pendingAsks: number;
+}
+
 /** The hosts of one system: dedicated ones per process, and the scheduler pool. */
 export class Placements {
   readonly #main: MainSide;
   readonly #poolSize: number;
   readonly #pool: HostLink[] = [];
-  readonly #dedicated = new Set<HostLink>();
+  /** Hosts of one process each, with their kind. */
+  readonly #dedicated = new Map<HostLink, 'worker' | 'process'>();
   /** Whether this machine can sandbox a host: asked once, at the first sandboxed spawn. */
   readonly #probe: SandboxProbe;
   #closed = false;
@@ -56,7 +74,7 @@ export class Placements {
       l.transport.terminate();
     });
     onOutput = (stream, text, dropped) => link.output(stream, text, dropped);
-    this.#dedicated.add(link);
+    this.#dedicated.set(link, options.placement === 'process' ? 'process' : 'worker');
     return link;
   }
 
@@ -121,10 +139,23 @@ export class Placements {
     return this.#pool.filter((l) => !l.ended).length;
   }
 
+  /** Every host that runs now: its kind, its stand-ins' pids and main's asks it still owes. */
+  hosts(): HostView[] {
+    const view = (kind: HostView['kind'], l: HostLink): HostView => ({
+      kind,
+      processes: l.placed,
+      pendingAsks: l.pendingAsks,
+    });
+    return [
+      ...this.#pool.filter((l) => !l.ended).map((l) => view('pool', l)),
+      ...[...this.#dedicated].filter(([l]) => !l.ended).map(([l, kind]) => view(kind, l)),
+    ];
+  }
+
   /** Ends every host (system shutdown, after the processes have stopped). */
   close(): void {
     this.#closed = true;
-    for (const l of [...this.#pool, ...this.#dedicated]) l.transport.terminate();
+    for (const l of [...this.#pool, ...this.#dedicated.keys()]) l.transport.terminate();
     this.#pool.length = 0;
     this.#dedicated.clear();
   }

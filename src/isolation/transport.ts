@@ -122,6 +122,10 @@ export function permissionFlags(sandbox: Sandbox | undefined): string[] {
   for (const path of sandbox.allowFsWrite ?? []) flags.push(`--allow-fs-write=${path}`);
   if (sandbox.allowChildProcess === true) flags.push('--allow-child-process');
   if (sandbox.allowWorker === true) flags.push('--allow-worker');
+  // Node announces its permission model (experimental before Node 23) and each
+  // allow flag on stderr at every start: notices about the runtime's own
+  // choice of flags, not the body's output (semantics §20).
+  flags.push('--disable-warning=ExperimentalWarning', '--disable-warning=SecurityWarning');
   return flags;
 }
 
@@ -153,9 +157,12 @@ const OUTPUT_BUDGET = 256 * 1024;
 export function processTransport(plan: ProcessPlan, onOutput: OutputListener): Transport {
   const child = spawn(plan.file, plan.args, {
     env: plan.env,
+    // An unsandboxed host's stderr passes through this process's
+    // `process.stderr`, where a worker thread's goes too: one place to watch
+    // (or capture) what hosts print. A sandboxed host's output is captured.
     stdio: plan.capture
       ? ['ignore', 'pipe', 'pipe', 'pipe']
-      : ['ignore', 'inherit', 'inherit', 'pipe'],
+      : ['ignore', 'inherit', 'pipe', 'pipe'],
   });
   const socket = child.stdio[3] as Socket;
   let ended = false;
@@ -215,6 +222,8 @@ export function processTransport(plan: ProcessPlan, onOutput: OutputListener): T
         if (dropped[stream] > 0) onOutput(stream, '', dropped[stream]);
       }
     });
+  } else {
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   }
   const outbox = new Outbox((frames) => {
     // Main's batches are trusted: the host reads up to 1 GiB per batch.

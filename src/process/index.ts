@@ -7,7 +7,7 @@ export type {
   NormalExit,
   ShutdownExit,
 } from './exit-reason.js';
-export { exitReason, formatExitReason, isCleanExit } from './exit-reason.js';
+export { exitReason, formatExitReason, isCleanExit, toExitReason } from './exit-reason.js';
 export {
   BUSY,
   COPY_ON_SEND,

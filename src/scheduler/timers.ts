@@ -97,6 +97,11 @@ export class TimerQueue {
     return Math.max(0, entry.deadline - this.#clock.now());
   }
 
+  /** The queued entries, in no particular order: a copy, for inspection. */
+  entries(): TimerEntry[] {
+    return [...this.#heap];
+  }
+
   /** Cancels every timer and the host timer. */
   clear(): void {
     for (const entry of this.#heap) entry.slot = -1;

@@ -192,6 +192,17 @@ export function demonitor<P extends Signalable<P>>(
   return wasActive;
 }
 
+/**
+ * Removes a monitor whoever holds it: a `system.exited` monitor given up,
+ * or one left behind by an owner that exited (`system.removeStale`). True
+ * if it was in place.
+ */
+export function dropMonitor<P extends Signalable<P>>(m: Monitor<P>): boolean {
+  if (!m.active) return false;
+  detach(m);
+  return true;
+}
+
 function detach<P extends Signalable<P>>(m: Monitor<P>): void {
   m.active = false;
   monitorTarget(m)?.ext?.watchers?.delete(m);

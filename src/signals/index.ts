@@ -1,6 +1,7 @@
 export {
   DeathQueue,
   demonitor,
+  dropMonitor,
   isLinked,
   link,
   monitor,

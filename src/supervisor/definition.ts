@@ -1,6 +1,7 @@
 import type { ActorContext, ActorDefinition, ActorProcess } from '../actor/index.js';
 import { STOP_CHILDREN } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
+import { BOUNDS } from '../limits/index.js';
 import { Child } from './children.js';
 import type { SupervisorMessage } from './protocol.js';
 import { handleRequest, unexpected } from './requests.js';
@@ -149,8 +150,12 @@ export function dynamicSupervisor(
     ...(spec.period === undefined ? {} : { period: spec.period }),
   });
   const max = spec.maxChildren ?? Number.POSITIVE_INFINITY;
-  if (typeof max !== 'number' || !(max >= 0) || (Number.isFinite(max) && !Number.isInteger(max))) {
-    throw new InvalidArgumentError('maxChildren', 'must be an integer >= 0 or Infinity');
+  const finite = Number.isInteger(max) && max >= 0 && max <= BOUNDS.count;
+  if (!finite && max !== Number.POSITIVE_INFINITY) {
+    throw new InvalidArgumentError(
+      'maxChildren',
+      `must be an integer from 0 to ${BOUNDS.count} or Infinity`,
+    );
   }
   return supervisorDefinition(
     spec.label ?? 'dynamic-supervisor',

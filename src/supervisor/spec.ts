@@ -1,6 +1,7 @@
 import type { ActorDefinition, ShutdownRule, SpawnOptions } from '../actor/index.js';
 import { isShutdownRule, validateSpawnOptions } from '../actor/index.js';
 import { InvalidArgumentError, InvalidChildSpecError } from '../errors.js';
+import { BOUNDS } from '../limits/index.js';
 
 /**
  * Child specs and supervisor flags: their shapes, their defaults, and the
@@ -197,12 +198,12 @@ export function resolveFlags(flags: SupervisorFlags | undefined): ResolvedFlags 
     throw new InvalidArgumentError('strategy', `must be one of ${STRATEGIES.join(', ')}`);
   }
   const intensity = f.intensity ?? 3;
-  if (!Number.isInteger(intensity) || intensity < 0) {
-    throw new InvalidArgumentError('intensity', 'must be an integer >= 0');
+  if (!Number.isInteger(intensity) || intensity < 0 || intensity > BOUNDS.count) {
+    throw new InvalidArgumentError('intensity', `must be an integer from 0 to ${BOUNDS.count}`);
   }
   const period = f.period ?? 5_000;
-  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
-    throw new InvalidArgumentError('period', 'must be a number of ms > 0');
+  if (typeof period !== 'number' || !(period > 0) || period > BOUNDS.ms) {
+    throw new InvalidArgumentError('period', `must be a number of ms > 0, at most ${BOUNDS.ms}`);
   }
   const autoShutdown = f.autoShutdown ?? 'never';
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) {

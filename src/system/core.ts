@@ -31,7 +31,7 @@ import {
   NoProcError,
   SystemShutdownError,
 } from '../errors.js';
-import { moduleOf, Placements, standInDefinition } from '../isolation/index.js';
+import { type HostView, moduleOf, Placements, standInDefinition } from '../isolation/index.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
@@ -81,6 +81,8 @@ export class SystemCore implements Runtime, ProcessHost {
   /** The shutdown in progress or done, so a second call returns the same promise. */
   shutdown: Promise<void> | null = null;
   deadLetterCount = 0;
+  /** Sends attempted by processes that had exited (dead letters `sender-exited`). */
+  senderExitedCount = 0;
   restartCount = 0;
   readonly #recent: DeadLetter[] = [];
   readonly #pids: PidAllocator;
@@ -175,6 +177,11 @@ export class SystemCore implements Runtime, ProcessHost {
     return this.#placements;
   }
 
+  /** The hosts running now (none before the first placement). */
+  hosts(): HostView[] {
+    return this.#placements?.hosts() ?? [];
+  }
+
   /** Ends every host; their processes have stopped by now (system shutdown). */
   closeHosts(): void {
     this.#placements?.close();
@@ -249,8 +256,19 @@ export class SystemCore implements Runtime, ProcessHost {
     return this.names.whereis(name);
   }
 
-  named(name: string): NamedRef<ActorProcess> {
-    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable);
+  named(name: string, from?: ActorProcess): NamedRef<ActorProcess> {
+    const sender =
+      from === undefined
+        ? undefined
+        : {
+            get alive() {
+              return from.alive;
+            },
+            pid: from.pid,
+            exited: (message: unknown, address: string) =>
+              this.deadLetter(message, undefined, from.pid, 'sender-exited', address),
+          };
+    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender);
   }
 
   joinGroup(p: ActorProcess, group: string): void {
@@ -317,15 +335,18 @@ export class SystemCore implements Runtime, ProcessHost {
     sender: Pid | undefined,
     reason: DeadLetterReason,
     address?: string,
+    correlationId?: number,
   ): void {
     this.deadLetterCount++;
+    if (reason === 'sender-exited') this.senderExitedCount++;
     const keep = this.options.deadLetterBuffer;
     if (keep === 0 && !this.deadLetters.observed && !this.events.observed) return;
     const at = this.clock.now();
-    const letter: DeadLetter =
+    let letter: DeadLetter =
       address === undefined
         ? { message, target, sender, reason, at }
         : { message, target, sender, reason, at, address };
+    if (correlationId !== undefined) letter = { ...letter, correlationId };
     if (keep > 0) {
       if (this.#recent.length >= keep) this.#recent.shift();
       this.#recent.push(letter);

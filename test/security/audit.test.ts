@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { AuditLog, verifyAuditLog, verifyAuditText } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -56,7 +57,7 @@ function broken(text: string): { line: number; reason: string } {
 }
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: LIMITS.wait });
 }
 
 describe('audit log: the hash chain', () => {
