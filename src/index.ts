@@ -40,10 +40,13 @@ export type {
 export { topic } from './broker/index.js';
 export type { ErrorCode } from './errors.js';
 export {
+  AuditError,
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  ContainmentUnavailableError,
   DeniedError,
+  HostProtocolError,
   InvalidArgumentError,
   InvalidChildSpecError,
   KeyTakenError,
@@ -55,11 +58,14 @@ export {
   PortExitError,
   ProcessExitedError,
   RuntimeError,
+  SandboxUnavailableError,
   StartFailedError,
   SupervisorError,
   SystemShutdownError,
 } from './errors.js';
+export type { HostView } from './isolation/index.js';
 export { HostExitedError, portable } from './isolation/index.js';
+export { BOUNDS } from './limits/index.js';
 export type {
   MailboxMetrics,
   MailboxOptions,
@@ -70,6 +76,7 @@ export type {
 export { Envelope } from './mailbox/index.js';
 export type { HealthOptions, HealthReport, LoopDelay } from './observe/index.js';
 export type {
+  Containment,
   FileActorOptions,
   FileEncoding,
   FileKind,
@@ -80,6 +87,8 @@ export type {
   PortOptions,
   PortOutput,
   PortState,
+  TreeMode,
+  TreeRequest,
 } from './os/index.js';
 export { fileActor, port } from './os/index.js';
 export type {
@@ -93,7 +102,13 @@ export type {
   ProcessStatus,
   ShutdownExit,
 } from './process/index.js';
-export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
+export {
+  exitReason,
+  formatExitReason,
+  formatPid,
+  isCleanExit,
+  toExitReason,
+} from './process/index.js';
 export type { GroupChange, GroupName, KeyMode, Name, ServiceKey } from './registry/index.js';
 export { name, serviceKey } from './registry/index.js';
 export type {
@@ -108,7 +123,9 @@ export type { PoolOptions, RoutingStrategy } from './routing/index.js';
 export { Pool } from './routing/index.js';
 export type { Clock, SchedulerOptions, SchedulerStats } from './scheduler/index.js';
 export type {
+  AuditCheckpoint,
   AuditLine,
+  AuditLogOptions,
   AuditRecord,
   AuditVerification,
   Decision,
@@ -116,13 +133,18 @@ export type {
   ExecPolicy,
   ExecRule,
   FsPolicy,
+  OptionRule,
+  RedactOption,
   SecurityContext,
   SecurityPolicy,
+  VerifyOptions,
 } from './security/index.js';
 export {
   AuditLog,
   loadPolicy,
   loadPolicyFile,
+  readAuditCheckpoint,
+  readAuditKey,
   verifyAuditLog,
   verifyAuditText,
 } from './security/index.js';
@@ -156,15 +178,19 @@ export {
   whichChildren,
 } from './supervisor/index.js';
 export type {
+  AskView,
   Groups,
   InspectOptions,
+  Introspection,
   ProcessInfo,
   ProcessTarget,
   Services,
   ShutdownOptions,
+  StaleView,
   StopOptions,
   SystemOptions,
   SystemStats,
+  TimerView,
   Topics,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';

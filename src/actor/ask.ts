@@ -4,9 +4,9 @@ import {
   NoProcError,
   NotRepliableError,
 } from '../errors.js';
-import { formatPid } from '../process/index.js';
+import { BOUNDS } from '../limits/index.js';
+import { COPY_ON_SEND, DEAD, ENVELOPES, formatPid } from '../process/index.js';
 import type { ProcessExtras } from './extras.js';
-import { COPY_ON_SEND, DEAD, ENVELOPES } from './flags.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
@@ -31,8 +31,17 @@ export function askProcess(
   if ((p.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(p.pid)));
   if (runtime.current === p) return Promise.reject(new CallingSelfError(formatPid(p.pid)));
   let timeout = options?.timeout ?? runtime.askTimeout;
-  if (typeof timeout !== 'number' || !(timeout >= 0)) {
-    return Promise.reject(new InvalidArgumentError('timeout', 'must be a number >= 0 or Infinity'));
+  if (
+    typeof timeout !== 'number' ||
+    !(timeout >= 0) ||
+    (timeout > BOUNDS.ms && timeout !== Number.POSITIVE_INFINITY)
+  ) {
+    return Promise.reject(
+      new InvalidArgumentError(
+        'timeout',
+        `must be a number of ms from 0 to ${BOUNDS.ms} or Infinity`,
+      ),
+    );
   }
   const deadline = options?.deadline;
   if (deadline !== undefined) {

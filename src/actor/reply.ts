@@ -72,6 +72,8 @@ export type ReplyOf<M, Q> =
  */
 export class PendingAsk extends TimerEntry implements Reply<unknown> {
   readonly correlationId: number;
+  /** The process that asked; undefined for an ask from outside any process. */
+  readonly caller: number | undefined;
   readonly #runtime: Runtime;
   readonly #resolve: (value: unknown) => void;
   readonly #reject: (error: unknown) => void;
@@ -92,6 +94,7 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
     super();
     this.#runtime = runtime;
     this.correlationId = runtime.nextMessageId();
+    this.caller = runtime.current?.pid;
     this.#target = target;
     this.#timeout = timeout;
     this.#resolve = resolve;
@@ -153,6 +156,13 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
 
   #late(value: unknown): void {
     const current = this.#runtime.current;
-    this.#runtime.deadLetter(value, undefined, current?.pid, 'late-reply');
+    this.#runtime.deadLetter(
+      value,
+      undefined,
+      current?.pid,
+      'late-reply',
+      undefined,
+      this.correlationId,
+    );
   }
 }

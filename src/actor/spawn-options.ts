@@ -110,14 +110,23 @@ export interface ResourceLimits {
 }
 
 /**
- * Node's permission model for a child process: with a sandbox it may read
- * and write only the listed paths (plus the runtime's code and the actor's
- * module directory, which it must read) and start neither child processes
- * nor workers unless allowed.
+ * An OS-level sandbox for a child process host (semantics §20, §23): the
+ * host runs under `bwrap` in its own pid, network, IPC, UTS, cgroup and
+ * user namespaces and a new session, with every capability dropped, as an
+ * unprivileged uid (`runAs`, else the spawn's `security.exec.runAs`; when
+ * the runtime is root and neither is given, `nobody`, 65534:65534), with an environment of only `env` and the
+ * `inheritEnv` names, its stdout and stderr captured as `host-output`
+ * events, and dies with the runtime. It sees the file system read-only,
+ * with a fresh `/tmp`, `/run` and `/dev`; `allowFsWrite` paths are bound
+ * writable. Node's permission model is a second layer inside: the body
+ * reads and writes only the listed paths (plus the runtime's code and the
+ * actor's module directory, which it must read) and starts neither child
+ * processes nor workers unless allowed. Where the machine cannot give this
+ * sandbox, the spawn throws `SandboxUnavailableError`.
  *
  * @example
  * ```ts
- * system.spawn(tool, { placement: 'process', sandbox: { allowFsRead: ['/srv/data'] } });
+ * system.spawn(tool, { placement: 'process', sandbox: { allowFsRead: ['/srv/data'], env: { TZ: 'UTC' } } });
  * ```
  */
 export interface Sandbox {
@@ -125,6 +134,12 @@ export interface Sandbox {
   readonly allowFsWrite?: readonly string[];
   readonly allowChildProcess?: boolean;
   readonly allowWorker?: boolean;
+  /** The uid and gid the host runs as (root is refused; only a root runtime can pick another uid). */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** The host's whole environment, besides `inheritEnv` (nothing else is inherited). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Names of the runtime's environment variables the host inherits. */
+  readonly inheritEnv?: readonly string[];
 }
 
 /**

@@ -1,7 +1,8 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import { isName, type Name, nameOf } from '../registry/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
-import { isRuntimeMessage } from './links.js';
+import { isRuntimeMessage } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef, Address } from './ref.js';
 
@@ -34,6 +35,8 @@ export type TimerDestination<T> = ActorRef<T> | Address<T> | Name<T> | string;
 
 /** Something a timer can deliver to and be tied to. */
 export interface TimerHost {
+  /** The process's pid; undefined for a destination given by name. */
+  readonly pid: number | undefined;
   /** Delivers a timer's message; false when the destination is gone. */
   deliverFromTimer(message: unknown): boolean;
   /** Tracks a timer so it is cancelled when this process ends. */
@@ -67,6 +70,21 @@ export class MessageTimer extends TimerEntry implements TimerRef {
     this.#rearm = rearm;
     to.trackTimer(this);
     if (owner !== null && owner !== to) owner.trackTimer(this);
+  }
+
+  /** The pid the message goes to; undefined when it goes to a name. */
+  get targetPid(): number | undefined {
+    return this.#to.pid;
+  }
+
+  /** The registered name the message goes to, looked up when it fires. */
+  get targetName(): string | undefined {
+    return this.#to instanceof NameDestination ? this.#to.name : undefined;
+  }
+
+  /** The pid of the process that set the timer; undefined for `system.sendAfter`. */
+  get ownerPid(): number | undefined {
+    return this.#owner?.pid;
   }
 
   fire(): void {
@@ -105,6 +123,7 @@ export class MessageTimer extends TimerEntry implements TimerRef {
  * then makes the message a dead letter with reason `unregistered`.
  */
 export class NameDestination implements TimerHost {
+  readonly pid = undefined;
   readonly name: string;
   readonly #lookup: (name: string) => ActorProcess | undefined;
   readonly #undeliverable: (message: unknown, address: string) => void;
@@ -161,9 +180,7 @@ export function startProcessTimer(
   to: TimerDestination<unknown> | undefined,
   interval: number,
 ): TimerRef {
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-    throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-  }
+  checkTimerDelay(delayMs, false);
   if (message === undefined)
     throw new InvalidArgumentError('message', 'undefined is not a message');
   const dest = to === undefined ? p : timerTarget(p.runtime, to);

@@ -10,6 +10,7 @@ import type {
 } from '../actor/index.js';
 import { startNow } from '../actor/index.js';
 import { InvalidArgumentError, NoProcError, StartFailedError } from '../errors.js';
+import { BOUNDS, checkCount } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { exitReason, formatExitReason, formatPid } from '../process/index.js';
 import { tellOne, type Undeliverable } from '../registry/index.js';
@@ -266,9 +267,7 @@ function firstReply(asks: Promise<never>[]): Promise<never> {
 }
 
 function checkSize(size: unknown): asserts size is number {
-  if (!Number.isInteger(size) || (size as number) < 0) {
-    throw new InvalidArgumentError('size', 'must be an integer >= 0');
-  }
+  checkCount('size', size, 0, BOUNDS.poolSize);
 }
 
 /**

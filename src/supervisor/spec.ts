@@ -1,6 +1,7 @@
 import type { ActorDefinition, ShutdownRule, SpawnOptions } from '../actor/index.js';
 import { isShutdownRule, validateSpawnOptions } from '../actor/index.js';
 import { InvalidArgumentError, InvalidChildSpecError } from '../errors.js';
+import { BOUNDS } from '../limits/index.js';
 
 /**
  * Child specs and supervisor flags: their shapes, their defaults, and the
@@ -11,7 +12,7 @@ import { InvalidArgumentError, InvalidChildSpecError } from '../errors.js';
  */
 
 /**
- * When a child is restarted (OTP R10.5): `permanent` always, `transient`
+ * When a child is restarted (semantics §13, OTP R10.5): `permanent` always, `transient`
  * only after an abnormal exit, `temporary` never (and its spec is dropped).
  *
  * @example
@@ -22,7 +23,7 @@ import { InvalidArgumentError, InvalidChildSpecError } from '../errors.js';
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 
 /**
- * Which children a crash takes down and restarts (OTP R10.7).
+ * Which children a crash takes down and restarts (semantics §13, OTP R10.7).
  *
  * @example
  * ```ts
@@ -33,7 +34,7 @@ export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 
 /**
  * When a supervisor shuts itself down because significant children ended
- * (OTP `auto_shutdown`, R10.16).
+ * (OTP `auto_shutdown`, semantics §13 R10.16).
  *
  * @example
  * ```ts
@@ -81,7 +82,7 @@ export interface BackoffOptions {
 export type ChildActor<A, M = any> = ActorDefinition<M, any, A>;
 
 /**
- * One child of a supervisor (OTP child spec, R10.2).
+ * One child of a supervisor (OTP child spec, semantics §13 R10.2).
  *
  * @example
  * ```ts
@@ -156,7 +157,7 @@ export interface ResolvedChildSpec {
 }
 
 /**
- * How a supervisor restarts (OTP supervisor flags, R10.1). Defaults:
+ * How a supervisor restarts (OTP supervisor flags, semantics §13 R10.1). Defaults:
  * `one-for-one`, 3 restarts in 5000 ms (Elixir's; OTP's is 1 in 5 s),
  * auto-shutdown `never`.
  *
@@ -203,13 +204,13 @@ export function resolveFlags(flags: SupervisorFlags | undefined): ResolvedFlags 
     throw new InvalidArgumentError('strategy', `must be one of ${STRATEGIES.join(', ')}`);
   }
   const intensity = given(f.intensity, 3);
-  if (!Number.isInteger(intensity) || intensity < 0) {
-    throw new InvalidArgumentError('intensity', 'must be an integer >= 0');
+  if (!Number.isInteger(intensity) || intensity < 0 || intensity > BOUNDS.count) {
+    throw new InvalidArgumentError('intensity', `must be an integer from 0 to ${BOUNDS.count}`);
   }
   const period = given(f.period, 5_000);
   // Number.isFinite is false for anything that is not a number.
-  if (!Number.isFinite(period) || period <= 0) {
-    throw new InvalidArgumentError('period', 'must be a number of ms > 0');
+  if (!Number.isFinite(period) || period <= 0 || period > BOUNDS.ms) {
+    throw new InvalidArgumentError('period', `must be a number of ms > 0, at most ${BOUNDS.ms}`);
   }
   const autoShutdown = given(f.autoShutdown, 'never');
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) {
@@ -223,7 +224,7 @@ export const SUPERVISOR_DEFINITION: unique symbol = Symbol('airssys.supervisor')
 
 /**
  * Validates one child spec and fills in its defaults; throws
- * `InvalidChildSpecError` naming the field (OTP R10.2's errors).
+ * `InvalidChildSpecError` naming the field (semantics §13, OTP R10.2's errors).
  */
 export function resolveChildSpec(
   raw: unknown,

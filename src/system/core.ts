@@ -20,14 +20,10 @@ import {
   NO_LANES,
   processOf,
   releaseRegistrations,
+  UNSAMPLED_COUNTDOWN,
   validateSpawnOptions,
 } from '../actor/index.js';
-import type {
-  DeadLetter,
-  DeadLetterReason,
-  SupervisionEvent,
-  SystemEvent,
-} from '../broker/index.js';
+import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
 import { Stream, TopicTable } from '../broker/index.js';
 import { encode, type RefCodec } from '../codec/index.js';
 import {
@@ -36,7 +32,7 @@ import {
   NoProcError,
   SystemShutdownError,
 } from '../errors.js';
-import { moduleOf, Placements, standInDefinition } from '../isolation/index.js';
+import { type HostView, moduleOf, Placements, standInDefinition } from '../isolation/index.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
@@ -86,8 +82,8 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly security: SecurityContext;
   readonly audit: AuditSink | undefined;
   sampleEvery = 0;
-  sentLeft = 2 ** 30;
-  handledLeft = 2 ** 30;
+  sentLeft = UNSAMPLED_COUNTDOWN;
+  handledLeft = UNSAMPLED_COUNTDOWN;
   /** The message sampling rate each active inspector asked for. */
   readonly inspectors = new Set<{ readonly rate: number }>();
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
@@ -95,6 +91,8 @@ export class SystemCore implements Runtime, ProcessHost {
   /** The shutdown in progress or done, so a second call returns the same promise. */
   shutdown: Promise<void> | null = null;
   deadLetterCount = 0;
+  /** Sends attempted by processes that had exited (dead letters `sender-exited`). */
+  senderExitedCount = 0;
   restartCount = 0;
   readonly #recent: DeadLetter[] = [];
   readonly #pids: PidAllocator;
@@ -184,9 +182,7 @@ export class SystemCore implements Runtime, ProcessHost {
     }
     this.table.add(p);
     if (tree !== null) tree.adopt(p);
-    if (this.events.observed) {
-      this.events.emit({ type: 'spawned', pid: p.pid, parent: tree?.pid, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'spawned', pid: p.pid, parent: tree?.pid, at }));
     if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
     return p;
   }
@@ -195,6 +191,11 @@ export class SystemCore implements Runtime, ProcessHost {
   get placements(): Placements {
     this.#placements ??= new Placements(this, this.options.poolThreads);
     return this.#placements;
+  }
+
+  /** The hosts running now (none before the first placement). */
+  hosts(): HostView[] {
+    return this.#placements?.hosts() ?? [];
   }
 
   /** Ends every host; their processes have stopped by now (system shutdown). */
@@ -271,8 +272,19 @@ export class SystemCore implements Runtime, ProcessHost {
     return this.names.whereis(name);
   }
 
-  named(name: string): NamedRef<ActorProcess> {
-    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable);
+  named(name: string, from?: ActorProcess): NamedRef<ActorProcess> {
+    const sender =
+      from === undefined
+        ? undefined
+        : {
+            get alive() {
+              return from.alive;
+            },
+            pid: from.pid,
+            exited: (message: unknown, address: string) =>
+              this.deadLetter(message, undefined, from.pid, 'sender-exited', address),
+          };
+    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender);
   }
 
   /**
@@ -368,15 +380,18 @@ export class SystemCore implements Runtime, ProcessHost {
     sender: Pid | undefined,
     reason: DeadLetterReason,
     address?: string,
+    correlationId?: number,
   ): void {
     this.deadLetterCount++;
+    if (reason === 'sender-exited') this.senderExitedCount++;
     const keep = this.options.deadLetterBuffer;
     if (keep === 0 && !this.deadLetters.observed && !this.events.observed) return;
     const at = this.clock.now();
-    const letter: DeadLetter =
+    let letter: DeadLetter =
       address === undefined
         ? { message, target, sender, reason, at }
         : { message, target, sender, reason, at, address };
+    if (correlationId !== undefined) letter = { ...letter, correlationId };
     if (keep > 0) {
       if (this.#recent.length >= keep) this.#recent.shift();
       this.#recent.push(letter);
@@ -394,43 +409,32 @@ export class SystemCore implements Runtime, ProcessHost {
     decision: 'drop-newest' | 'drop-oldest' | 'reject',
     capacity: number,
   ): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'mailbox-overflow', pid, decision, capacity, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'mailbox-overflow', pid, decision, capacity, at }));
   }
 
   reportExit(pid: Pid, reason: ExitReason): void {
-    if (this.events.observed)
-      this.events.emit({ type: 'exited', pid, reason, at: this.clock.now() });
+    this.report((at) => ({ type: 'exited', pid, reason, at }));
   }
 
   reportRestart(pid: Pid, error: unknown, restarts: number): void {
     this.restartCount++;
-    if (this.events.observed) {
-      this.events.emit({ type: 'restarted', pid, error, restarts, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'restarted', pid, error, restarts, at }));
   }
 
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'escalated', pid, parent, error, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'escalated', pid, parent, error, at }));
   }
 
   reportSent(from: Pid | undefined, to: Pid, message: unknown): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'message-sent', from, to, message, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'message-sent', from, to, message, at }));
   }
 
   reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean, at: number): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'message-handled', pid, message, durationMs, failed, at });
-    }
+    this.report(() => ({ type: 'message-handled', pid, message, durationMs, failed, at }));
   }
 
   sampleDue(): boolean {
-    this.handledLeft = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    this.handledLeft = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     return this.sampleEvery !== 0;
   }
 
@@ -439,13 +443,13 @@ export class SystemCore implements Runtime, ProcessHost {
     let rate = 0;
     for (const i of this.inspectors) rate = Math.max(rate, i.rate);
     this.sampleEvery = rate === 0 ? 0 : Math.max(1, Math.round(1 / rate));
-    const start = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    const start = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     this.sentLeft = start;
     this.handledLeft = start;
   }
 
-  reportSupervision(event: SupervisionEvent): void {
-    this.events.emit(event);
+  report(build: (at: number) => SystemEvent): void {
+    if (this.events.observed) this.events.emit(build(this.clock.now()));
   }
 
   countRestart(): void {

@@ -8,6 +8,7 @@ import type {
   TimerRef,
 } from '../actor/index.js';
 import {
+  dropMonitor,
   kill,
   MessageTimer,
   monitor,
@@ -18,9 +19,10 @@ import {
 } from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import { HealthMonitor, type HealthOptions, type HealthReport } from '../observe/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { exitReason, formatExitReason, formatPid } from '../process/index.js';
+import { exitReason, formatExitReason, formatPid, toExitReason } from '../process/index.js';
 import { type Name, nameOf } from '../registry/index.js';
 import {
   type CircuitBreaker,
@@ -33,6 +35,7 @@ import type { ChildActor } from '../supervisor/index.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
 import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
+import { type Introspection, introspect, removeStale } from './introspect.js';
 import { duration, resolveOptions, type SystemOptions } from './options.js';
 import { Groups, Services, Topics } from './registries.js';
 import { shutdownSystem } from './shutdown.js';
@@ -188,40 +191,79 @@ export class ActorSystem {
    * message. The target is dead when this returns, if it is going to die.
    */
   exit(target: ProcessTarget, reason: ExitReason): void {
+    const read = toExitReason(reason);
     const p = this.#process(target);
-    if (p !== undefined) signalExit(p, undefined, reason, false);
+    if (p !== undefined) signalExit(p, undefined, read, false);
   }
 
   /**
    * Resolves with the target's exit reason once it exits, or with `noproc`
-   * at once if it is not alive: a monitor held outside any process.
+   * at once if it is not alive: a monitor held outside any process. When
+   * `signal` aborts first, the monitor is removed and the promise rejects
+   * with the signal's reason.
    */
-  exited(target: ProcessTarget): Promise<ExitReason> {
+  exited(target: ProcessTarget, options?: { readonly signal?: AbortSignal }): Promise<ExitReason> {
     const p = this.#process(target);
-    return new Promise((resolve) => {
-      monitor(
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(new InvalidArgumentError('signal', 'must be an AbortSignal'));
+    }
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        dropMonitor(m);
+        reject(signal?.reason);
+      };
+      const m = monitor(
         this.#core,
         null,
         p,
         typeof target === 'number' ? target : target.pid,
         undefined,
-        resolve,
+        (reason) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(reason);
+        },
       );
+      if (m.active) signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * What the rest of the API does not show, built now by one walk over the
+   * processes and timers: registered names, message timers (target, time
+   * left), pending asks per caller and system-wide, hosts with their
+   * processes and pending asks, what exited processes left behind, and the
+   * sends attempted by exited processes. For tests and leak hunts, not for
+   * a hot path.
+   */
+  introspect(): Introspection {
+    return introspect(this.#core);
+  }
+
+  /**
+   * Removes monitors held by processes that have exited and links to
+   * processes that have exited (each a leak: the runtime removes both at
+   * exit); returns how many of each it removed.
+   */
+  removeStale(): { monitors: number; links: number } {
+    return removeStale(this.#core);
   }
 
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */
   stop(target: ProcessTarget, options?: StopOptions): Promise<void> {
     const p = this.#process(target);
     let timeout: number;
+    let reason: ExitReason = exitReason.normal;
     try {
       // A NaN or negative timeout would corrupt the timer heap's order.
       timeout = duration('timeout', options?.timeout, this.#core.options.shutdownTimeout, true);
+      if (options?.reason !== undefined) reason = toExitReason(options.reason);
     } catch (error) {
       return Promise.reject(error);
     }
     if (p === undefined) return Promise.resolve();
-    return stopWithin(p, options?.reason ?? exitReason.normal, timeout).then(() => undefined);
+    return stopWithin(p, reason, timeout).then(() => undefined);
   }
 
   /** Kills a process at once: no `terminate`; its exit reason is `killed`. */
@@ -372,7 +414,7 @@ export class ActorSystem {
 
   /** Sends `message` to `to` every `intervalMs` until cancelled or `to` (a ref) exits. */
   sendInterval<M>(intervalMs: number, to: TimerDestination<M>, message: M): TimerRef {
-    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
+    checkTimerDelay(intervalMs, true);
     return this.#timer(intervalMs, to, message, intervalMs);
   }
 
@@ -464,9 +506,7 @@ export class ActorSystem {
   }
 
   #timer<M>(delayMs: number, to: TimerDestination<M>, message: M, interval: number): TimerRef {
-    if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-      throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-    }
+    checkTimerDelay(delayMs, false);
     if (message === undefined)
       throw new InvalidArgumentError('message', 'undefined is not a message');
     const dest = timerTarget(this.#core, to as TimerDestination<unknown>);

@@ -15,7 +15,7 @@ import {
   type Reply,
   type SecurityPolicy,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import {
   bwrapUnusable,
   errorOf,
@@ -245,7 +245,7 @@ describe('port attacks', () => {
       },
     });
     const bomb = await owned(system, { command: 'echo $$; b() { b | b & }; b; exec sleep 100' });
-    await waitFor(() => bomb.out.length >= 1, 5_000, 'the leader pid');
+    await waitFor(() => bomb.out.length >= 1, LIMITS.wait, 'the leader pid');
     const pgid = Number(bomb.data()[0]);
     let peak = 0;
     const sample = setInterval(() => {
@@ -258,7 +258,7 @@ describe('port attacks', () => {
     if (root) assert.ok(peak <= limit + 1, `${peak} processes ran as nobody (limit ${limit})`);
     // The limit bit: forks were refused.
     assert.match(bomb.data('stderr').join('\n'), /fork/i);
-    await waitFor(() => groupMembers(pgid).length === 0, 3_000, 'the bomb group to be gone');
+    await waitFor(() => groupMembers(pgid).length === 0, LIMITS.wait, 'the bomb group to be gone');
     await alive(system);
     await system.shutdown();
   });
@@ -284,7 +284,11 @@ describe('port attacks', () => {
     const bomb = await owned(system, { command: 'b() { b | b & }; b; exec sleep 100' });
     assert.equal((await bomb.exited()).kind, 'error');
     if (process.getuid?.() === 0) {
-      await waitFor(() => processesOf(65534) === 0, 3_000, 'no process left running as nobody');
+      await waitFor(
+        () => processesOf(65534) === 0,
+        LIMITS.wait,
+        'no process left running as nobody',
+      );
     }
     await alive(system);
     await system.shutdown();
