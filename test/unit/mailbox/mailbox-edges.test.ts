@@ -337,11 +337,11 @@ describe('mailbox options: each refusal says what is expected', () => {
   it('names the bound and the policies, and what was given', () => {
     assert.equal(
       checkMailboxOptions({ capacity: 0 }),
-      'capacity must be an integer >= 1 or Infinity, got 0',
+      'capacity must be an integer from 1 to 1073741824 or Infinity, got 0',
     );
     assert.equal(
       checkMailboxOptions({ overflow: 'x' as never }),
-      'overflow must be one of drop-newest, drop-oldest, reject, backpressure, got x',
+      'overflow must be one of drop-newest, drop-oldest, reject, backpressure, got "x"',
     );
     assert.equal(checkMailboxOptions({ capacity: 1, overflow: 'reject' }), undefined);
     assert.equal(checkMailboxOptions({ capacity: Number.POSITIVE_INFINITY }), undefined);

@@ -263,8 +263,8 @@ describe('supervisor validation: each refusal says what is expected', () => {
         { strategy: 'x' },
         'invalid strategy: must be one of one-for-one, one-for-all, rest-for-one',
       ],
-      [{ intensity: -1 }, 'invalid intensity: must be an integer >= 0'],
-      [{ period: 0 }, 'invalid period: must be a number of ms > 0'],
+      [{ intensity: -1 }, 'invalid intensity: must be an integer from 0 to 1073741824'],
+      [{ period: 0 }, 'invalid period: must be a number of ms > 0, at most 1099511627776'],
       [
         { autoShutdown: 'x' },
         'invalid autoShutdown: must be one of never, any-significant, all-significant',
