@@ -211,10 +211,12 @@ export class Mailbox {
     return removed;
   }
 
-  /** Puts back (message, sender) pairs taken out of the normal lane, in order. */
+  /**
+   * Puts back (message, sender) pairs taken out of the normal lane, in
+   * order. They are at most what the emptied ring held, so it never grows.
+   */
   #refill(kept: readonly unknown[]): void {
     for (let i = 0; i < kept.length; i += 2) {
-      if (this.#size > this.#mask) this.#grow();
       const j = ((this.#head + this.#size) & this.#mask) << 1;
       this.#buf[j] = kept[i];
       this.#buf[j + 1] = kept[i + 1];

@@ -1,3 +1,5 @@
+export type { GroupName } from './group-key.js';
+export { groupKey } from './group-key.js';
 export type { GroupChange } from './groups.js';
 export { GroupTable } from './groups.js';
 export type { Undeliverable } from './named-ref.js';
