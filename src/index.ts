@@ -107,8 +107,8 @@ export {
   isCleanExit,
   toExitReason,
 } from './process/index.js';
-export type { GroupChange, KeyMode, Name, ServiceKey } from './registry/index.js';
-export { name, serviceKey } from './registry/index.js';
+export type { GroupChange, GroupToken, KeyMode, Name, ServiceKey } from './registry/index.js';
+export { group, name, serviceKey } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -190,5 +190,6 @@ export type {
   SystemStats,
   TimerView,
   Topics,
+  TypedGroup,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';
