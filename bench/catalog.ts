@@ -167,6 +167,43 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 120,
   },
   {
+    name: 'fan-in',
+    title: 'fan-in (1k client actors × 100 asks to 10 servers)',
+    script: 'fan-in.js',
+    n: 1_000,
+    erlang: { module: 'fan_in' },
+    metrics: [
+      { key: 'asksPerSec', label: 'asks/s ↑', unit: 'rate', higherIsBetter: true },
+      { key: 'p50Us', label: 'p50 per ask ↓', unit: 'us', higherIsBetter: false },
+      { key: 'p99Us', label: 'p99 per ask ↓', unit: 'us', higherIsBetter: false },
+    ],
+    timeoutSec: 300,
+  },
+  {
+    name: 'burst',
+    title: 'burst (10k actors × 100 msgs of 1 KiB, one producer)',
+    script: 'burst.js',
+    n: 10_000,
+    erlang: { module: 'burst' },
+    metrics: [
+      { key: 'msgsPerSec', label: 'msgs/s ↑', unit: 'rate', higherIsBetter: true },
+      { key: 'peakRssMiB', label: 'peak RSS ↓', unit: 'MiB', higherIsBetter: false },
+      {
+        key: 'yieldingMsgsPerSec',
+        label: 'yielding producer (backlog > 8): msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'yieldingPeakRssMiB',
+        label: 'yielding producer: peak RSS ↓',
+        unit: 'MiB',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 300,
+  },
+  {
     name: 'spawn-100k',
     title: 'spawn 100k idle',
     script: 'spawn.js',
