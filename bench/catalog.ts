@@ -129,6 +129,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         higherIsBetter: true,
         goal: { kind: 'min', value: 10e6 },
       },
+      {
+        key: 'objectMsgsPerSec',
+        label: 'object messages carrying the sender ref: msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
     ],
     timeoutSec: 120,
   },
