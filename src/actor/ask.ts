@@ -5,9 +5,8 @@ import {
   NotRepliableError,
 } from '../errors.js';
 import { BOUNDS } from '../limits/index.js';
-import { formatPid } from '../process/index.js';
+import { COPY_ON_SEND, DEAD, ENVELOPES, formatPid } from '../process/index.js';
 import type { ProcessExtras } from './extras.js';
-import { COPY_ON_SEND, DEAD, ENVELOPES } from './flags.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';

@@ -1,8 +1,7 @@
-import type { SupervisionEvent } from '../broker/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import type { NamedRef } from '../registry/index.js';
+import type { DeathQueue } from '../signals/index.js';
 import type { ActorDefinition } from './definition.js';
-import type { DeathQueue } from './exits.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
@@ -14,7 +13,7 @@ export type AnyDefinition = ActorDefinition<unknown, unknown, unknown>;
 /** What a process needs from its system beyond {@link Runtime}: spawning, timers, reporting. */
 export interface ProcessHost {
   /** Deaths caused by exit signals, worked off without recursion. */
-  readonly deaths: DeathQueue;
+  readonly deaths: DeathQueue<ActorProcess>;
   /** The live local process with this pid. */
   lookup(pid: Pid): ActorProcess | undefined;
   /** The live local process registered as `name`. */
@@ -51,8 +50,6 @@ export interface ProcessHost {
   unregisterService(p: ActorProcess, service: string, key: string): boolean;
   subscribeTopic(p: ActorProcess, topic: string): void;
   unsubscribeTopic(p: ActorProcess, topic: string): number;
-  /** A supervisor's report, built only when `events` is observed. */
-  reportSupervision(event: SupervisionEvent): void;
   /** Counts one restart by a supervisor, for `stats().restarts`. */
   countRestart(): void;
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;

@@ -1,18 +1,32 @@
-export type { ActorContext } from './context.js';
-export type { ActorDefinition, Directive } from './definition.js';
-export { defineActor, EscalatedError } from './definition.js';
+export {
+  BUSY,
+  COPY_ON_SEND,
+  DEAD,
+  ENVELOPES,
+  NEEDS_INIT,
+  NO_LANES,
+  TRAP_EXIT,
+} from '../process/index.js';
+export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from '../signals/index.js';
 export {
   DeathQueue,
+  decideExitSignal,
   demonitor,
   dropMonitor,
   isLinked,
+  isRuntimeMessage,
   link,
+  Monitor,
   monitor,
+  monitorOwner,
+  runtimeMessage,
   signalExit,
   unlink,
-} from './exits.js';
+} from '../signals/index.js';
+export type { ActorContext } from './context.js';
+export type { ActorDefinition, Directive } from './definition.js';
+export { defineActor, EscalatedError } from './definition.js';
 export { ProcessExtras } from './extras.js';
-export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } from './flags.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
 export type { StopChildrenHook } from './lifecycle.js';
 export {
@@ -26,20 +40,13 @@ export {
   stopAndWait,
   stopWithin,
 } from './lifecycle.js';
-export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
-export {
-  decideExitSignal,
-  isRuntimeMessage,
-  Monitor,
-  monitorOwner,
-  runtimeMessage,
-} from './links.js';
 export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
 export type { AskTarget, Runtime } from './runtime.js';
+export { UNSAMPLED_COUNTDOWN } from './runtime.js';
 export { ENCODE_MESSAGE } from './send-checks.js';
 export type {
   HostedIdentity,

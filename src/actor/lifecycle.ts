@@ -1,12 +1,20 @@
 import { NoProcError } from '../errors.js';
 import { Envelope, Mailbox } from '../mailbox/index.js';
 import type { ExitReason } from '../process/index.js';
-import { exitReason, formatPid, isCleanExit } from '../process/index.js';
+import {
+  BUSY,
+  DEAD,
+  exitReason,
+  formatPid,
+  isCleanExit,
+  NEEDS_INIT,
+  STOP_REQUESTED,
+  STOPPING,
+} from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
+import { propagateExit, unlink } from '../signals/index.js';
 import { type Directive, EscalatedError } from './definition.js';
-import { propagateExit, unlink } from './exits.js';
-import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
 import type { ActorProcess } from './process.js';
 import { PendingAsk } from './reply.js';
 
@@ -394,7 +402,7 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   if (p.ext !== null || reason !== exitReason.normal) p.extras().exitReason = reason;
   const ext = p.ext;
   ext?.abort?.abort();
-  // Names and table entry go first, so a restart can re-register at once (OTP R1.4).
+  // Names and table entry go first, so a restart can re-register at once (semantics §4, OTP R1.4).
   runtime.released(p, reason);
   cancelTimers(p);
   if (ext !== null) {
@@ -420,7 +428,7 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   );
   p.leaveParent();
   p.state = undefined;
-  // After the name is released (R1.4): links and monitors see the exit.
+  // After the name is released (semantics §4 R1.4): links and monitors see the exit.
   propagateExit(p, reason);
   runtime.reportExit(p.pid, reason);
   const escalation = ext?.escalation;

@@ -1,8 +1,8 @@
 import { MailboxFullError } from '../errors.js';
 import { decideOverflow, Envelope, type Mailbox } from '../mailbox/index.js';
 import { formatPid, type Pid } from '../process/index.js';
+import { isRuntimeMessage } from '../signals/index.js';
 import { failPendingReply } from './lifecycle.js';
-import { isRuntimeMessage } from './links.js';
 import type { ActorProcess } from './process.js';
 
 /**

@@ -1,7 +1,4 @@
-import type { Topic } from '../broker/index.js';
-import { topicName } from '../broker/index.js';
 import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
-import { checkTimerDelay } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import {
   decideOverflow,
@@ -11,28 +8,23 @@ import {
   laneOf,
   Mailbox,
 } from '../mailbox/index.js';
-import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { formatPid, toExitReason } from '../process/index.js';
-import type { Name, Registration, ServiceKey } from '../registry/index.js';
-import { isName, nameOf, serviceOf } from '../registry/index.js';
-import type { Runnable } from '../scheduler/index.js';
-import type { SecurityContext } from '../security/index.js';
-import { askProcess } from './ask.js';
-import type { ActorContext } from './context.js';
-import type { ActorDefinition } from './definition.js';
-import { demonitor, link, monitor, signalExit, unlink } from './exits.js';
-import { ProcessExtras } from './extras.js';
+import type { Pid, ProcessStatus } from '../process/index.js';
 import {
   BUSY,
   COPY_ON_SEND,
   DEAD,
   ENVELOPES,
+  formatPid,
   NEEDS_INIT,
   NO_LANES,
   STOP_REQUESTED,
   STOPPING,
-  TRAP_EXIT,
-} from './flags.js';
+} from '../process/index.js';
+import type { Registration } from '../registry/index.js';
+import type { Runnable } from '../scheduler/index.js';
+import { askProcess } from './ask.js';
+import type { ActorContext } from './context.js';
+import { ProcessExtras } from './extras.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
 import {
   awaitHandler,
@@ -40,24 +32,16 @@ import {
   failPendingReply,
   handleFailure,
   handleSignal,
-  requestStop,
   runInit,
 } from './lifecycle.js';
-import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
-import { LocalRef, processOf } from './local-ref.js';
+import { LocalRef } from './local-ref.js';
 import { applyOverflow } from './overflow.js';
-import type { ActorRef, Address, AskOptions } from './ref.js';
+import { ProcessContext } from './process-context.js';
+import type { ActorRef, AskOptions } from './ref.js';
 import type { PendingAsk } from './reply.js';
-import type { Runtime } from './runtime.js';
+import { type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
 import { checkSendOptions, copyMessage, ENCODE_MESSAGE } from './send-checks.js';
-import type { SpawnOptions } from './spawn-options.js';
-import {
-  deliverTimerMessage,
-  MessageTimer,
-  startProcessTimer,
-  type TimerHost,
-  type TimerRef,
-} from './timer.js';
+import { deliverTimerMessage, type MessageTimer, type TimerHost } from './timer.js';
 
 /**
  * One process: its record, its mailbox and the context its handlers see.
@@ -65,7 +49,10 @@ import {
  * way here), made on first use. The record is small and monomorphic;
  * everything optional lives in {@link ProcessExtras}, allocated on first use.
  */
-export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, TimerHost {
+export class ActorProcess
+  extends ProcessContext
+  implements Runnable, ActorContext<unknown, unknown>, TimerHost
+{
   readonly runtime: Runtime & ProcessHost;
   readonly pid: Pid;
   readonly def: AnyDefinition;
@@ -94,6 +81,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     parent: ActorProcess | null,
     flags: number,
   ) {
+    super();
     this.runtime = runtime;
     this.pid = pid;
     this.def = def;
@@ -170,7 +158,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     return `ActorProcess${formatPid(this.pid)}`;
   }
 
-  toString(): string {
+  override toString(): string {
     return `ActorProcess${formatPid(this.pid)}`;
   }
 
@@ -207,7 +195,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
     mb.push(item, sender, lane);
     if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
     if (--runtime.sentLeft === 0) {
-      runtime.sentLeft = runtime.sampleEvery === 0 ? 2 ** 30 : runtime.sampleEvery;
+      runtime.sentLeft = runtime.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : runtime.sampleEvery;
       if (runtime.sampleEvery !== 0) runtime.reportSent(sender, this.pid, message);
     }
   }
@@ -247,7 +235,7 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
 
   /**
    * Appends a message the runtime itself produced (a trapped EXIT, a DOWN)
-   * at the end of the normal lane (R6.3). Such messages bypass the overflow
+   * at the end of the normal lane (semantics §11 R6.3). Such messages bypass the overflow
    * policy: a bounded mailbox never loses the news of an exit.
    */
   enqueueRuntimeMessage(message: unknown, sender: Pid | undefined): void {
@@ -445,178 +433,6 @@ export class ActorProcess implements Runnable, ActorContext<unknown, unknown>, T
 
   drop(r: Registration): void {
     this.ext?.registrations?.delete(r);
-  }
-
-  // ---- the context handlers see ---------------------------------------------
-
-  get self(): ActorRef<unknown> {
-    return this.ref;
-  }
-
-  get parent(): Pid | undefined {
-    return this.parentProcess?.pid ?? (this.ext?.parentPid as Pid | undefined);
-  }
-
-  /** Its security context: its own, or inherited from its parent, or the system's. */
-  get security(): SecurityContext {
-    return this.ext?.security ?? this.parentProcess?.security ?? this.runtime.security;
-  }
-
-  get lastMessageAt(): number | undefined {
-    return this.lastAt < 0 ? undefined : this.lastAt;
-  }
-
-  get restarts(): number {
-    return this.ext?.restarts ?? 0;
-  }
-
-  get signal(): AbortSignal {
-    const ext = this.extras();
-    if (ext.abort === null) {
-      ext.abort = new AbortController();
-      if ((this.flags & (DEAD | STOPPING | STOP_REQUESTED)) !== 0) ext.abort.abort();
-    }
-    return ext.abort.signal;
-  }
-
-  spawn<M2, S2, A2>(
-    definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2, NoInfer<M2>>,
-  ): ActorRef<M2> {
-    if ((this.flags & DEAD) !== 0)
-      throw new NoProcError(formatPid(this.pid), 'an exited process cannot spawn');
-    return this.runtime.spawnProcess(definition as unknown as AnyDefinition, options, this)
-      .ref as ActorRef<M2>;
-  }
-
-  stop(reason?: ExitReason): void {
-    requestStop(this, reason === undefined ? undefined : toExitReason(reason));
-  }
-
-  named<T>(name: string | Name<T>): Address<T> {
-    // Bound to this process: once it has exited, sends through it are dead letters.
-    return this.runtime.named(nameOf(name), this) as unknown as Address<T>;
-  }
-
-  join(group: string): void {
-    this.runtime.joinGroup(this, group);
-  }
-
-  leave(group: string): boolean {
-    return this.runtime.leaveGroup(this, group);
-  }
-
-  registerService(service: string | ServiceKey<unknown>, key: string, value?: unknown): void {
-    this.runtime.registerService(this, serviceOf(service), key, value);
-  }
-
-  unregisterService(service: string | ServiceKey<unknown>, key: string): boolean {
-    return this.runtime.unregisterService(this, serviceOf(service), key);
-  }
-
-  subscribe<T>(topic: Topic<T>): void {
-    this.runtime.subscribeTopic(this, topicName(topic));
-  }
-
-  unsubscribe<T>(topic: Topic<T>): number {
-    return this.runtime.unsubscribeTopic(this, topicName(topic));
-  }
-
-  spawnLink<M2, S2, A2>(
-    definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2, NoInfer<M2>>,
-  ): ActorRef<M2> {
-    const ref = this.spawn(definition, options);
-    const child = processOf(ref) as ActorProcess;
-    link(this, child, child.pid);
-    return ref;
-  }
-
-  spawnMonitor<M2, S2, A2>(
-    definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2, NoInfer<M2>>,
-  ): [ActorRef<M2>, MonitorRef] {
-    const ref = this.spawn(definition, options);
-    const child = processOf(ref) as ActorProcess;
-    return [ref, monitor(this.runtime, this, child, child.pid, undefined, null)];
-  }
-
-  link(target: ActorRef<never> | Pid): void {
-    if ((this.flags & DEAD) !== 0) return;
-    link(this, this.#target(target), this.#pidOf(target));
-  }
-
-  unlink(target: ActorRef<never> | Pid): void {
-    const other = this.#target(target);
-    if (other !== undefined) unlink(this, other);
-  }
-
-  monitor(target: ActorRef<never> | Pid | string | Name<unknown>): MonitorRef {
-    if ((this.flags & DEAD) !== 0) {
-      // A zombie's monitor is born inactive: nothing is registered, nothing fires.
-      const m = new Monitor(this.runtime.nextMessageId(), this, null, undefined, undefined, null);
-      m.active = false;
-      return m;
-    }
-    if (typeof target === 'string' || isName(target)) {
-      const name = nameOf(target);
-      const holder = this.runtime.whereisName(name);
-      return monitor(this.runtime, this, holder, holder?.pid, name, null);
-    }
-    return monitor(this.runtime, this, this.#target(target), this.#pidOf(target), undefined, null);
-  }
-
-  demonitor(ref: MonitorRef, options?: DemonitorOptions): boolean {
-    return ref instanceof Monitor && demonitor(this, ref, options?.flush === true);
-  }
-
-  trapExit(on: boolean): boolean {
-    const previous = (this.flags & TRAP_EXIT) !== 0;
-    if (on) this.flags |= TRAP_EXIT;
-    else this.flags &= ~TRAP_EXIT;
-    if (previous !== on && this.runtime.events.observed) {
-      this.runtime.events.emit({
-        type: 'trap-exit',
-        pid: this.pid,
-        on,
-        at: this.runtime.clock.now(),
-      });
-    }
-    return previous;
-  }
-
-  get trappingExits(): boolean {
-    return (this.flags & TRAP_EXIT) !== 0;
-  }
-
-  exit(target: ActorRef<never> | Pid, reason: ExitReason): void {
-    if ((this.flags & DEAD) !== 0) return;
-    const read = toExitReason(reason);
-    const other = this.#target(target);
-    if (other !== undefined) signalExit(other, this, read, false);
-  }
-
-  /** The local process behind a ref or pid; undefined when it is gone or unknown. */
-  #target(target: ActorRef<never> | Pid): ActorProcess | undefined {
-    if (typeof target === 'number') return this.runtime.lookup(target);
-    return this.runtime.resolveLocal(target as ActorRef<unknown>);
-  }
-
-  #pidOf(target: ActorRef<never> | Pid): Pid {
-    return typeof target === 'number' ? target : target.pid;
-  }
-
-  sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
-    return startProcessTimer(this, delayMs, message, to, 0);
-  }
-
-  sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
-    checkTimerDelay(intervalMs, true);
-    return startProcessTimer(this, intervalMs, message, to, intervalMs);
-  }
-
-  cancelTimer(timer: TimerRef): number | false {
-    return timer instanceof MessageTimer && timer.cancelIn(this.runtime.timers);
   }
 }
 

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { checkTimerDelay } from '../limits/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
-import { isRuntimeMessage } from './links.js';
+import { isRuntimeMessage } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef } from './ref.js';
 

@@ -70,6 +70,7 @@ export type Command =
   | DemoCommand
   | AuditVerifyCommand
   | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 /**
@@ -115,6 +116,7 @@ Options:
                          9465, or any free port when 9465 is taken)
   --no-observer          do not start the observer
   -h, --help             show this help
+  -v, --version          print the version of airssys-rt
 
 The enrichment service is down from 30% to 55% of the run (15 s at most).
 Ctrl-C stops the intake early; the demo still drains every job in flight and
@@ -248,6 +250,7 @@ function auditCommand(args: readonly string[]): Command {
  * ```ts
  * parseCommandLine([]); // { kind: 'demo', flags: { durationMs: 20000, crashRate: 0.05, ... } }
  * parseCommandLine(['demo', '--help']); // { kind: 'help' }
+ * parseCommandLine(['--version']); // { kind: 'version' }
  * parseCommandLine(['--bogus']); // { kind: 'usage-error', message: "unknown option '--bogus'" }
  * parseCommandLine(['audit', 'verify', 'a.jsonl']); // { kind: 'audit-verify', file: 'a.jsonl' }
  * ```
@@ -267,8 +270,10 @@ export function parseCommandLine(args: readonly string[]): Command {
         port: { type: 'string' },
         'no-observer': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
+    if (values.version === true) return { kind: 'version' };
     const [command = 'demo', ...extra] = positionals;
     if (command !== 'demo' && command !== 'help') {
       throw new UsageError(`unknown command '${command}' (commands: demo, audit, help)`);

@@ -12,10 +12,31 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { helpText, parseCommandLine } from './args.js';
 import { verifyAuditCommand } from './audit.js';
 import { runDemo } from './demo/index.js';
 import { consoleReporter, formatSummary } from './report.js';
+
+/**
+ * The version in airssys-rt's package.json: the first one named
+ * `airssys-rt` above this file (dist/cli/ when installed, build/src/cli/
+ * in the repository's tests).
+ */
+function packageVersion(): string {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'airssys-rt' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here: look one folder up
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
+}
 
 /**
  * Runs the command line `args` (the arguments after the program name) and
@@ -31,6 +52,10 @@ async function main(args: readonly string[]): Promise<number> {
   const command = parseCommandLine(args);
   if (command.kind === 'help') {
     process.stdout.write(helpText());
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   if (command.kind === 'usage-error') {

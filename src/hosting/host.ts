@@ -101,12 +101,19 @@ export class WireReply implements Reply<unknown> {
   }
 }
 
+/**
+ * Where a host's own processes (those a body spawns that are not placed)
+ * start numbering: 2^30, far above any pid the main system will reach, so
+ * a host-local pid is never taken for a main one.
+ */
+const HOST_LOCAL_FIRST_PID = 2 ** 30;
+
 /** One host: its system, its bodies, and the frames it owes the main system. */
 export class Host implements RefCodec {
-  /** Its own processes are numbered from 2^30, far from the main system's pids. */
+  /** Its own processes are numbered from {@link HOST_LOCAL_FIRST_PID}. */
   readonly system = createSystem({
     name: 'host',
-    firstPid: 2 ** 30,
+    firstPid: HOST_LOCAL_FIRST_PID,
     // What bodies attempt under their policies is recorded in the main system's log;
     // an attempt waits for main to say its record is written (`written`) before it acts.
     audit: {

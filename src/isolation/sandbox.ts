@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { isAbsolute, sep } from 'node:path';
 import type { Sandbox } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import { findTools, type LaunchTools } from '../os/launch.js';
+import { findTools, type LaunchTools } from '../os/index.js';
 
 /**
  * The command line of a sandboxed child process host (semantics §20, §23),

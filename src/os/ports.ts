@@ -9,6 +9,7 @@ import { defineActor } from '../actor/index.js';
 import { ContainmentUnavailableError, DeniedError, InvalidArgumentError } from '../errors.js';
 import { exitReason, formatPid, type Pid } from '../process/index.js';
 import type { Clock } from '../scheduler/index.js';
+import { hostDelay } from '../scheduler/index.js';
 import type {
   AuditSink,
   Decision,
@@ -148,7 +149,7 @@ function cut(text: string): string {
 function hostClock(): Clock {
   return {
     now: () => performance.now(),
-    setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
+    setTimer: (callback, delayMs) => setTimeout(callback, hostDelay(delayMs)),
     clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
 }

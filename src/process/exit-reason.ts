@@ -44,7 +44,7 @@ export interface KilledExit {
  * `kill` as an exit reason (OTP `kill`). Sent with `exit(pid, exitReason.kill)`
  * it cannot be trapped and the target ends with `killed`; a process that
  * ends *itself* with `kill` passes `kill` along its links, where it can be
- * trapped (OTP R3.3).
+ * trapped (semantics §11, OTP R3.3).
  *
  * @example
  * ```ts
@@ -163,7 +163,7 @@ function isExitReason(value: object): value is ExitReason {
 }
 
 /**
- * Whether a reason is "clean" (OTP R1.2): `normal`, `shutdown` or
+ * Whether a reason is "clean" (semantics §1, OTP R1.2): `normal`, `shutdown` or
  * `{shutdown, _}`. Clean exits are not logged as crashes and do not restart
  * transient children.
  *

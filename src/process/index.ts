@@ -8,6 +8,17 @@ export type {
   ShutdownExit,
 } from './exit-reason.js';
 export { exitReason, formatExitReason, isCleanExit, toExitReason } from './exit-reason.js';
+export {
+  BUSY,
+  COPY_ON_SEND,
+  DEAD,
+  ENVELOPES,
+  NEEDS_INIT,
+  NO_LANES,
+  STOP_REQUESTED,
+  STOPPING,
+  TRAP_EXIT,
+} from './flags.js';
 export type { Pid } from './pid.js';
 export { formatPid, PidAllocator } from './pid.js';
 export type { ProcessStatus } from './status.js';

@@ -6,9 +6,9 @@ import { type Holder, type Registration, tellOne } from './registration.js';
 
 /**
  * Process groups (Erlang `pg`): named groups any process may join, several
- * times if it likes (and must then leave as often, R12.2); a group exists
- * while it has members (R12.1); an exiting process leaves every group at
- * once (R12.4); watchers hear of every join and leave (R12.5).
+ * times if it likes (and must then leave as often, semantics §17 R12.2); a group exists
+ * while it has members (semantics §17 R12.1); an exiting process leaves every group at
+ * once (semantics §17 R12.4); watchers hear of every join and leave (semantics §17 R12.5).
  *
  * @module
  */
@@ -190,7 +190,7 @@ export class GroupTable<P extends Holder> {
   #notify(group: string, event: 'join' | 'leave', pids: Pid[]): void {
     if (this.#watches.size === 0) return;
     // A listener that joins or leaves queues its change behind this one, so
-    // every watcher hears the changes in the order they happened (R12.5).
+    // every watcher hears the changes in the order they happened (semantics §17 R12.5).
     this.#pending.push({ type: 'GROUP', event, group, pids });
     if (this.#notifying) return;
     this.#notifying = true;

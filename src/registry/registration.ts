@@ -13,7 +13,7 @@ import type { Pid } from '../process/index.js';
 /**
  * Something a process holds that must be let go when it exits: a service
  * key, a group membership, a subscription. Released right after its name,
- * before links and monitors hear of the exit (OTP R1.4).
+ * before links and monitors hear of the exit (semantics §4, OTP R1.4).
  *
  * @example
  * ```ts

@@ -132,7 +132,7 @@ export class TimerQueue {
     if (head === undefined) return;
     if (this.#host !== undefined) this.#clock.clearTimer(this.#host);
     this.#hostDeadline = head.deadline;
-    this.#host = this.#clock.setTimer(this.#tick, head.deadline - this.#clock.now());
+    this.#host = this.#clock.setTimer(this.#tick, Math.max(0, head.deadline - this.#clock.now()));
     this.#hostHeld = true;
   }
 

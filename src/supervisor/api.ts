@@ -8,7 +8,7 @@ import type { ChildSpec, DynamicChildSpec, ResolvedChildSpec } from './spec.js';
 /**
  * The supervisor API (OTP `supervisor:start_child/2` and friends). Each
  * call is a request the supervisor serves between restarts, with no client
- * timeout (R10.14); a supervisor that is gone rejects with `NoProcError`,
+ * timeout (semantics §13 R10.14); a supervisor that is gone rejects with `NoProcError`,
  * and refusals reject with `SupervisorError` (stable codes).
  *
  * @module

@@ -12,7 +12,7 @@ import { BOUNDS } from '../limits/index.js';
  */
 
 /**
- * When a child is restarted (OTP R10.5): `permanent` always, `transient`
+ * When a child is restarted (semantics §13, OTP R10.5): `permanent` always, `transient`
  * only after an abnormal exit, `temporary` never (and its spec is dropped).
  *
  * @example
@@ -23,7 +23,7 @@ import { BOUNDS } from '../limits/index.js';
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 
 /**
- * Which children a crash takes down and restarts (OTP R10.7).
+ * Which children a crash takes down and restarts (semantics §13, OTP R10.7).
  *
  * @example
  * ```ts
@@ -34,7 +34,7 @@ export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 
 /**
  * When a supervisor shuts itself down because significant children ended
- * (OTP `auto_shutdown`, R10.16).
+ * (OTP `auto_shutdown`, semantics §13 R10.16).
  *
  * @example
  * ```ts
@@ -82,7 +82,7 @@ export interface BackoffOptions {
 export type ChildActor<A, M = any> = ActorDefinition<M, any, A>;
 
 /**
- * One child of a supervisor (OTP child spec, R10.2).
+ * One child of a supervisor (OTP child spec, semantics §13 R10.2).
  *
  * @example
  * ```ts
@@ -157,7 +157,7 @@ export interface ResolvedChildSpec {
 }
 
 /**
- * How a supervisor restarts (OTP supervisor flags, R10.1). Defaults:
+ * How a supervisor restarts (OTP supervisor flags, semantics §13 R10.1). Defaults:
  * `one-for-one`, 3 restarts in 5000 ms (Elixir's; OTP's is 1 in 5 s),
  * auto-shutdown `never`.
  *
@@ -217,7 +217,7 @@ export const SUPERVISOR_DEFINITION: unique symbol = Symbol('airssys.supervisor')
 
 /**
  * Validates one child spec and fills in its defaults; throws
- * `InvalidChildSpecError` naming the field (OTP R10.2's errors).
+ * `InvalidChildSpecError` naming the field (semantics §13, OTP R10.2's errors).
  */
 export function resolveChildSpec(
   raw: unknown,

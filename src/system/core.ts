@@ -19,14 +19,10 @@ import {
   NO_LANES,
   processOf,
   releaseRegistrations,
+  UNSAMPLED_COUNTDOWN,
   validateSpawnOptions,
 } from '../actor/index.js';
-import type {
-  DeadLetter,
-  DeadLetterReason,
-  SupervisionEvent,
-  SystemEvent,
-} from '../broker/index.js';
+import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
 import { Stream, TopicTable } from '../broker/index.js';
 import { encode, type RefCodec } from '../codec/index.js';
 import {
@@ -76,8 +72,8 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly security: SecurityContext;
   readonly audit: AuditSink | undefined;
   sampleEvery = 0;
-  sentLeft = 2 ** 30;
-  handledLeft = 2 ** 30;
+  sentLeft = UNSAMPLED_COUNTDOWN;
+  handledLeft = UNSAMPLED_COUNTDOWN;
   /** The message sampling rate each active inspector asked for. */
   readonly inspectors = new Set<{ readonly rate: number }>();
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
@@ -170,9 +166,7 @@ export class SystemCore implements Runtime, ProcessHost {
     }
     this.table.add(p);
     if (parent !== null) parent.adopt(p);
-    if (this.events.observed) {
-      this.events.emit({ type: 'spawned', pid: p.pid, parent: parent?.pid, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'spawned', pid: p.pid, parent: parent?.pid, at }));
     if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
     return p;
   }
@@ -370,43 +364,32 @@ export class SystemCore implements Runtime, ProcessHost {
     decision: 'drop-newest' | 'drop-oldest' | 'reject',
     capacity: number,
   ): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'mailbox-overflow', pid, decision, capacity, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'mailbox-overflow', pid, decision, capacity, at }));
   }
 
   reportExit(pid: Pid, reason: ExitReason): void {
-    if (this.events.observed)
-      this.events.emit({ type: 'exited', pid, reason, at: this.clock.now() });
+    this.report((at) => ({ type: 'exited', pid, reason, at }));
   }
 
   reportRestart(pid: Pid, error: unknown, restarts: number): void {
     this.restartCount++;
-    if (this.events.observed) {
-      this.events.emit({ type: 'restarted', pid, error, restarts, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'restarted', pid, error, restarts, at }));
   }
 
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'escalated', pid, parent, error, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'escalated', pid, parent, error, at }));
   }
 
   reportSent(from: Pid | undefined, to: Pid, message: unknown): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'message-sent', from, to, message, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'message-sent', from, to, message, at }));
   }
 
   reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean, at: number): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'message-handled', pid, message, durationMs, failed, at });
-    }
+    this.report(() => ({ type: 'message-handled', pid, message, durationMs, failed, at }));
   }
 
   sampleDue(): boolean {
-    this.handledLeft = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    this.handledLeft = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     return this.sampleEvery !== 0;
   }
 
@@ -415,13 +398,13 @@ export class SystemCore implements Runtime, ProcessHost {
     let rate = 0;
     for (const i of this.inspectors) rate = Math.max(rate, i.rate);
     this.sampleEvery = rate === 0 ? 0 : Math.max(1, Math.round(1 / rate));
-    const start = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    const start = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     this.sentLeft = start;
     this.handledLeft = start;
   }
 
-  reportSupervision(event: SupervisionEvent): void {
-    this.events.emit(event);
+  report(build: (at: number) => SystemEvent): void {
+    if (this.events.observed) this.events.emit(build(this.clock.now()));
   }
 
   countRestart(): void {

@@ -1,4 +1,5 @@
 import {
+  type ActorProcess,
   dropMonitor,
   MessageTimer,
   type Monitor,
@@ -179,7 +180,7 @@ export function removeStale(core: SystemCore): { monitors: number; links: number
   for (const p of core.table.values()) {
     const ext = p.ext;
     if (ext === null) continue;
-    const dead: Monitor[] = [];
+    const dead: Monitor<ActorProcess>[] = [];
     for (const m of ext.watchers ?? []) {
       const owner = monitorOwner(m);
       if (owner !== null && !owner.alive) dead.push(m);

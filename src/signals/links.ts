@@ -1,5 +1,4 @@
 import type { ExitReason, Pid } from '../process/index.js';
-import type { ActorProcess } from './process.js';
 
 /**
  * The vocabulary of links and monitors: the messages a trapping or
@@ -78,23 +77,23 @@ export interface DemonitorOptions {
 
 /** The runtime's access to a monitor's private ends; set once by {@link Monitor}'s static block. */
 let ends: {
-  owner(m: Monitor): ActorProcess | null;
-  target(m: Monitor): ActorProcess | null;
-  clearTarget(m: Monitor): void;
+  owner(m: Monitor<unknown>): unknown;
+  target(m: Monitor<unknown>): unknown;
+  clearTarget(m: Monitor<unknown>): void;
 };
 
 /** The process that receives `m`'s DOWN; null when it notifies a callback. */
-export function monitorOwner(m: Monitor): ActorProcess | null {
-  return ends.owner(m);
+export function monitorOwner<P>(m: Monitor<P>): P | null {
+  return ends.owner(m) as P | null;
 }
 
 /** The process `m` watches; null once fired or removed, or when there was none. */
-export function monitorTarget(m: Monitor): ActorProcess | null {
-  return ends.target(m);
+export function monitorTarget<P>(m: Monitor<P>): P | null {
+  return ends.target(m) as P | null;
 }
 
 /** Lets go of `m`'s target (it fired or was removed). */
-export function clearMonitorTarget(m: Monitor): void {
+export function clearMonitorTarget<P>(m: Monitor<P>): void {
   ends.clearTarget(m);
 }
 
@@ -105,19 +104,19 @@ export function clearMonitorTarget(m: Monitor): void {
  * It is also the `MonitorRef` users hold and the `ref` of a DOWN message,
  * so its two processes are private fields: a monitor never leads to a process.
  */
-export class Monitor implements MonitorRef {
+export class Monitor<P = unknown> implements MonitorRef {
   readonly id: number;
   readonly targetPid: Pid | undefined;
   readonly name: string | undefined;
   readonly notify: ((reason: ExitReason) => void) | null;
-  readonly #owner: ActorProcess | null;
-  #target: ActorProcess | null;
+  readonly #owner: P | null;
+  #target: P | null;
   active = true;
 
   constructor(
     id: number,
-    owner: ActorProcess | null,
-    target: ActorProcess | null,
+    owner: P | null,
+    target: P | null,
     targetPid: Pid | undefined,
     name: string | undefined,
     notify: ((reason: ExitReason) => void) | null,
@@ -183,7 +182,7 @@ export function isRuntimeMessage(message: unknown): boolean {
  * - `killed`: an explicit `kill` (no link flag): the receiver ends with
  *   `killed`, trapping or not;
  * - `stop`: a trapping receiver gets an exit from its parent: it stops
- *   gracefully with that reason (`terminate` runs, as gen_server does, R9.9);
+ *   gracefully with that reason (`terminate` runs, as gen_server does, semantics §11 R9.9);
  * - `message`: any other signal to a trapping receiver becomes an
  *   {@link ExitMessage} at the end of its mailbox;
  * - `drop`: `normal` from another process does nothing;
