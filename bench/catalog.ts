@@ -129,13 +129,16 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         higherIsBetter: true,
         goal: { kind: 'min', value: 10e6 },
       },
-      {
-        key: 'objectMsgsPerSec',
-        label: 'object messages carrying the sender ref: msgs/s ↑',
-        unit: 'rate',
-        higherIsBetter: true,
-      },
     ],
+    timeoutSec: 120,
+  },
+  {
+    name: 'pingpong-objects',
+    title: 'ping-pong, object messages carrying the sender ref (1M round trips)',
+    script: 'pingpong-objects.js',
+    n: 1_000_000,
+    erlang: { module: 'pingpong_objects' },
+    metrics: [{ key: 'objectMsgsPerSec', label: 'msgs/s ↑', unit: 'rate', higherIsBetter: true }],
     timeoutSec: 120,
   },
   {

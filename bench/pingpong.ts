@@ -7,12 +7,7 @@
  * runtime's cost, not the allocation of a message object; the peer ref is
  * wired in with one setup message first.
  *
- * A second run sends what users write: an object carrying the sender's
- * ref, `{ type: 'hop', left, from }`, answered to `from` (issue 15: the
- * bare-number shape flatters the figure).
- *
- * Prints `RESULT {"msgsPerSec": …, "objectMsgsPerSec": …}` (2 messages per
- * round trip).
+ * Prints `RESULT {"msgsPerSec": …}` (2 messages per round trip).
  */
 import type { ActorRef } from '../src/index.js';
 import { createSystem, defineActor } from '../src/index.js';
@@ -50,59 +45,6 @@ async function airssys(trips: number): Promise<number> {
   return elapsed;
 }
 
-type Hop = { readonly type: 'hop'; readonly left: number; readonly from: ActorRef<Hop> };
-
-let hopsHandled = 0;
-const hopper = defineActor<Hop>({
-  label: 'ping-pong player (object messages)',
-  handle(msg, ctx) {
-    hopsHandled++;
-    if (msg.left > 0) msg.from.tell({ type: 'hop', left: msg.left - 1, from: ctx.self });
-  },
-});
-
-/** Returns the elapsed ms for `trips` round trips of object messages. */
-async function airssysObjects(trips: number): Promise<number> {
-  const system = createSystem();
-  const a = system.spawn(hopper);
-  const b = system.spawn(hopper);
-  await system.idle();
-  hopsHandled = 0;
-  const t0 = now();
-  a.tell({ type: 'hop', left: 2 * trips - 1, from: b });
-  await system.idle();
-  const elapsed = now() - t0;
-  if (hopsHandled !== 2 * trips) throw new Error(`handled ${hopsHandled}, expected ${2 * trips}`);
-  await system.shutdown();
-  return elapsed;
-}
-
-type BaseHop = {
-  readonly type: 'hop';
-  readonly left: number;
-  readonly from: BasePlayerOf<BaseHop>;
-};
-interface BasePlayerOf<M> {
-  tell(msg: M): void;
-}
-
-async function baselineObjects(trips: number): Promise<number> {
-  const rt = new BaseRuntime();
-  let handled = 0;
-  const handle = (msg: BaseHop, self: BasePlayerOf<BaseHop>): void => {
-    handled++;
-    if (msg.left > 0) msg.from.tell({ type: 'hop', left: msg.left - 1, from: self });
-  };
-  const a = rt.spawn<BaseHop, undefined>(handle, undefined);
-  const b = rt.spawn<BaseHop, undefined>(handle, undefined);
-  const t0 = now();
-  a.tell({ type: 'hop', left: 2 * trips - 1, from: b });
-  await rt.idle();
-  const elapsed = now() - t0;
-  if (handled !== 2 * trips) throw new Error(`handled ${handled}, expected ${2 * trips}`);
-  return elapsed;
-}
-
 type BaseMsg = number | { readonly peer: BasePlayer };
 interface BasePlayer {
   state: BasePlayer | undefined;
@@ -135,10 +77,5 @@ runMain(async () => {
   const trips = options.n ?? DEFAULT_TRIPS;
   const run = options.impl === 'airssys' ? airssys : baseline;
   const ms = await warmThenRun(options, trips, run);
-  const runObjects = options.impl === 'airssys' ? airssysObjects : baselineObjects;
-  const objectMs = await warmThenRun(options, trips, runObjects);
-  emit({
-    msgsPerSec: (2 * trips) / (ms / 1000),
-    objectMsgsPerSec: (2 * trips) / (objectMs / 1000),
-  });
+  emit({ msgsPerSec: (2 * trips) / (ms / 1000) });
 });
