@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'ERR_CHILD_ALREADY_PRESENT'
   | 'ERR_CHILD_ALREADY_STARTED'
   | 'ERR_MAX_CHILDREN'
+  | 'ERR_SUPERVISOR_TAKES_PIDS'
   | 'ERR_KEY_TAKEN'
   | 'ERR_HOST_EXITED'
   | 'ERR_HOST_PROTOCOL'
@@ -274,7 +275,9 @@ export class InvalidChildSpecError extends RuntimeError {
 /**
  * A supervisor refused a request about one of its children (OTP's
  * `{error, not_found | running | restarting | already_present |
- * {already_started, Pid}}`, Elixir's `{:error, :max_children}`).
+ * {already_started, Pid}}`, Elixir's `{:error, :max_children}`, and
+ * `ERR_SUPERVISOR_TAKES_PIDS` for OTP's `{error, simple_one_for_one}`: a
+ * dynamic supervisor names its children by pid, never by id).
  *
  * @example
  * ```ts
@@ -292,7 +295,8 @@ export class SupervisorError extends RuntimeError {
       | 'ERR_CHILD_RESTARTING'
       | 'ERR_CHILD_ALREADY_PRESENT'
       | 'ERR_CHILD_ALREADY_STARTED'
-      | 'ERR_MAX_CHILDREN',
+      | 'ERR_MAX_CHILDREN'
+      | 'ERR_SUPERVISOR_TAKES_PIDS',
     message: string,
     childId?: string,
   ) {

@@ -14,6 +14,7 @@ export type {
   Directive,
   DownMessage,
   ExitMessage,
+  GroupOptions,
   MonitorRef,
   Placement,
   Reply,
@@ -23,6 +24,7 @@ export type {
   Sandbox,
   ShutdownRule,
   SpawnOptions,
+  TimerDestination,
   TimerRef,
 } from './actor/index.js';
 export { defineActor, EscalatedError } from './actor/index.js';
@@ -107,8 +109,15 @@ export {
   isCleanExit,
   toExitReason,
 } from './process/index.js';
-export type { GroupChange, KeyMode, Name, ServiceKey } from './registry/index.js';
-export { name, serviceKey } from './registry/index.js';
+export type {
+  GroupChange,
+  GroupName,
+  GroupToken,
+  KeyMode,
+  Name,
+  ServiceKey,
+} from './registry/index.js';
+export { group, name, serviceKey } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -190,5 +199,6 @@ export type {
   SystemStats,
   TimerView,
   Topics,
+  TypedGroup,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';

@@ -1,5 +1,5 @@
 import type { ExitReason, Pid } from '../process/index.js';
-import type { NamedRef } from '../registry/index.js';
+import type { GroupName, NamedRef } from '../registry/index.js';
 import type { DeathQueue } from '../signals/index.js';
 import type { ActorDefinition } from './definition.js';
 import type { ActorProcess } from './process.js';
@@ -27,9 +27,10 @@ export interface ProcessHost {
   released(process: ActorProcess, reason: ExitReason): void;
   /** Finds the local process behind a ref; throws `InvalidArgumentError` for a foreign ref. */
   resolveLocal(ref: ActorRef<unknown>): ActorProcess;
+  /** `to` is a process, or a registered name looked up when the timer fires. */
   startTimer(
     message: unknown,
-    to: ActorProcess,
+    to: ActorProcess | string,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,
@@ -44,8 +45,9 @@ export interface ProcessHost {
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
   /** An address by name, resolved at each send. */
   named(name: string, from?: ActorProcess): NamedRef<ActorProcess>;
-  joinGroup(p: ActorProcess, group: string): void;
-  leaveGroup(p: ActorProcess, group: string): boolean;
+  /** Joins `group` in `scope` (default: the system's default scope). */
+  joinGroup(p: ActorProcess, group: GroupName, scope?: string): void;
+  leaveGroup(p: ActorProcess, group: GroupName, scope?: string): boolean;
   registerService(p: ActorProcess, service: string, key: string, value: unknown): void;
   unregisterService(p: ActorProcess, service: string, key: string): boolean;
   subscribeTopic(p: ActorProcess, topic: string): void;

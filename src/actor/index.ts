@@ -23,7 +23,7 @@ export {
   signalExit,
   unlink,
 } from '../signals/index.js';
-export type { ActorContext } from './context.js';
+export type { ActorContext, GroupOptions } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
 export { ProcessExtras } from './extras.js';
@@ -59,5 +59,5 @@ export type {
 export { HOSTED_AS, isShutdownRule, validateSpawnOptions } from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
-export type { TimerRef } from './timer.js';
-export { MessageTimer } from './timer.js';
+export type { TimerDestination, TimerRef } from './timer.js';
+export { MessageTimer, NameDestination, timerTarget } from './timer.js';

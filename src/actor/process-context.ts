@@ -11,7 +11,7 @@ import {
   TRAP_EXIT,
   toExitReason,
 } from '../process/index.js';
-import type { Name, ServiceKey } from '../registry/index.js';
+import type { GroupName, Name, ServiceKey } from '../registry/index.js';
 import { isName, nameOf, serviceOf } from '../registry/index.js';
 import type { SecurityContext } from '../security/index.js';
 import {
@@ -24,6 +24,7 @@ import {
   signalExit,
   unlink,
 } from '../signals/index.js';
+import type { GroupOptions } from './context.js';
 import type { ActorDefinition } from './definition.js';
 import type { AnyDefinition } from './host.js';
 import { requestStop } from './lifecycle.js';
@@ -31,7 +32,7 @@ import { processOf } from './local-ref.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef, Address } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
-import { MessageTimer, startProcessTimer, type TimerRef } from './timer.js';
+import { MessageTimer, startProcessTimer, type TimerDestination, type TimerRef } from './timer.js';
 
 /**
  * The context a handler sees (`ActorContext`): what an actor can do to
@@ -105,14 +106,14 @@ export abstract class ProcessContext {
     return p.runtime.named(nameOf(name), p) as unknown as Address<T>;
   }
 
-  join(group: string): void {
+  join(group: GroupName, options?: GroupOptions): void {
     const p = asProcess(this);
-    p.runtime.joinGroup(p, group);
+    p.runtime.joinGroup(p, group, options?.scope);
   }
 
-  leave(group: string): boolean {
+  leave(group: GroupName, options?: GroupOptions): boolean {
     const p = asProcess(this);
-    return p.runtime.leaveGroup(p, group);
+    return p.runtime.leaveGroup(p, group, options?.scope);
   }
 
   registerService(service: string | ServiceKey<unknown>, key: string, value?: unknown): void {
@@ -211,12 +212,12 @@ export abstract class ProcessContext {
     if (other !== undefined) signalExit(other, p, read, false);
   }
 
-  sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
+  sendAfter(delayMs: number, message: unknown, to?: TimerDestination<unknown>): TimerRef {
     const p = asProcess(this);
     return startProcessTimer(p, delayMs, message, to, 0);
   }
 
-  sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
+  sendInterval(intervalMs: number, message: unknown, to?: TimerDestination<unknown>): TimerRef {
     const p = asProcess(this);
     checkTimerDelay(intervalMs, true);
     return startProcessTimer(p, intervalMs, message, to, intervalMs);
@@ -225,6 +226,11 @@ export abstract class ProcessContext {
   cancelTimer(timer: TimerRef): number | false {
     const p = asProcess(this);
     return timer instanceof MessageTimer && timer.cancelIn(p.runtime.timers);
+  }
+
+  readTimer(timer: TimerRef): number | false {
+    const p = asProcess(this);
+    return timer instanceof MessageTimer && timer.readIn(p.runtime.timers);
   }
 }
 

@@ -58,6 +58,15 @@ export interface SpawnOptions<A = undefined, M = any> {
    * may touch. Validated at spawn (`PolicyError` for a bad field).
    */
   readonly security?: SecurityPolicy;
+  /**
+   * Erlang's plain `spawn/1` from a handler: the new process has no parent
+   * tie. It is not stopped when its spawner stops and does not stop it in
+   * turn; only links and monitors connect the two (`ctx.spawnLink` with
+   * `detached` is OTP's `spawn_link`). It keeps its spawner's security
+   * policy. Default false: `ctx.spawn` makes a child of the spawner's tree.
+   * A supervised child cannot be detached.
+   */
+  readonly detached?: boolean;
 }
 
 /**
@@ -159,7 +168,7 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'spawn options must be an object');
   }
-  const { name, mailbox, priorityLanes, copyOnSend, envelopes, shutdown } = options;
+  const { name, mailbox, priorityLanes, copyOnSend, envelopes, shutdown, detached } = options;
   checkPlacement(options);
   if (shutdown !== undefined && !isShutdownRule(shutdown)) {
     throw new InvalidArgumentError('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
@@ -176,6 +185,7 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
   checkBoolean('priorityLanes', priorityLanes);
   checkBoolean('copyOnSend', copyOnSend);
   checkBoolean('envelopes', envelopes);
+  checkBoolean('detached', detached);
 }
 
 function checkBoolean(option: string, value: unknown): void {

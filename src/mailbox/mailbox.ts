@@ -252,7 +252,10 @@ export class Mailbox {
     return removed;
   }
 
-  /** Puts back (message, sender) pairs taken out of the normal lane, in order. */
+  /**
+   * Puts back (message, sender) pairs taken out of the normal lane, in
+   * order. The lane was emptied first, so this only chains segments again.
+   */
   #refill(kept: readonly unknown[]): void {
     for (let i = 0; i < kept.length; i += 2) this.#pushNormal(kept[i], kept[i + 1]);
   }

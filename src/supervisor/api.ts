@@ -47,9 +47,14 @@ export function startChild<M, A = unknown>(
 
 /**
  * Stops a child by its shutdown rule, without restarting it (OTP
- * `terminate_child/2`): by id, or by ref or pid (dynamic supervisors). The
- * spec is kept unless the child is temporary or dynamic. Rejects with
- * `ERR_CHILD_NOT_FOUND`; a pid that is already gone resolves.
+ * `terminate_child/2`). A supervisor takes its child's id, a dynamic
+ * supervisor its ref or pid, as OTP's static and `simple_one_for_one`
+ * supervisors do. The spec is kept unless the child is temporary or
+ * dynamic. Rejects with `ERR_CHILD_NOT_FOUND` for an unknown id, for a ref
+ * or pid given to a supervisor (OTP `{error, not_found}`) and for a live
+ * process that is not a dynamic supervisor's child, and with
+ * `ERR_SUPERVISOR_TAKES_PIDS` for an id given to a dynamic supervisor (OTP
+ * `{error, simple_one_for_one}`); a pid that is already gone resolves.
  *
  * @example
  * ```ts
@@ -67,7 +72,8 @@ export function terminateChild(
 /**
  * Starts a stopped child again from its spec (OTP `restart_child/2`); not
  * counted against intensity. Rejects with `ERR_CHILD_RUNNING`,
- * `ERR_CHILD_RESTARTING`, `ERR_CHILD_NOT_FOUND` or `StartFailedError`.
+ * `ERR_CHILD_RESTARTING`, `ERR_CHILD_NOT_FOUND`, `StartFailedError`, or
+ * `ERR_SUPERVISOR_TAKES_PIDS` on a dynamic supervisor.
  *
  * @example
  * ```ts
@@ -84,7 +90,8 @@ export function restartChild<M = unknown>(
 
 /**
  * Forgets a stopped child's spec (OTP `delete_child/2`). Rejects with
- * `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING` or `ERR_CHILD_NOT_FOUND`.
+ * `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING`, `ERR_CHILD_NOT_FOUND`, or
+ * `ERR_SUPERVISOR_TAKES_PIDS` on a dynamic supervisor.
  *
  * @example
  * ```ts

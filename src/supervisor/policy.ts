@@ -89,6 +89,15 @@ export class RestartWindow {
   get count(): number {
     return this.#times.length - this.#head;
   }
+
+  /**
+   * Restart times held in memory, expired ones not yet compacted away
+   * included: at most about twice the window plus a small constant, however
+   * long the supervisor runs. For memory estimates (and the test of that bound).
+   */
+  get retained(): number {
+    return this.#times.length;
+  }
 }
 
 /**

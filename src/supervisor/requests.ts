@@ -54,11 +54,20 @@ export function handleRequest(
     }
     case 'sup:terminate-child': {
       const target = msg.child;
-      const child =
-        typeof target === 'string' ? state.children.byId(target) : state.children.byPid(target);
+      // OTP: a static supervisor terminates by id (a pid is not found), a
+      // simple_one_for_one one by pid (an id is `{error, simple_one_for_one}`).
+      if (state.dynamic && typeof target === 'string') {
+        msg.reply.fail(takesPids());
+        return;
+      }
+      const child = !state.dynamic
+        ? typeof target === 'string'
+          ? state.children.byId(target)
+          : undefined
+        : state.children.byPid(target as Pid);
       if (child === undefined) {
         // A pid that is gone is simply not running: ok (semantics §13, OTP R10.15).
-        if (typeof target === 'number' && sup.runtime.lookup(target as Pid) === undefined) {
+        if (state.dynamic && sup.runtime.lookup(target as Pid) === undefined) {
           msg.reply.send();
         } else msg.reply.fail(notFound(target));
         return;
@@ -175,7 +184,7 @@ function existing(
   reply: { fail(error: unknown): void },
 ): Child | undefined {
   if (state.dynamic) {
-    reply.fail(new InvalidArgumentError('id', 'a dynamic supervisor has no child ids'));
+    reply.fail(takesPids());
     return undefined;
   }
   const child = state.children.byId(id);
@@ -190,6 +199,14 @@ function existing(
     );
   } else return child;
   return undefined;
+}
+
+/** OTP `{error, simple_one_for_one}`: a dynamic supervisor's children have pids, no ids. */
+function takesPids(): SupervisorError {
+  return new SupervisorError(
+    'ERR_SUPERVISOR_TAKES_PIDS',
+    'a dynamic supervisor names its children by ref or pid, not by id',
+  );
 }
 
 function notFound(target: string | number): SupervisorError {

@@ -187,25 +187,32 @@ const STRATEGIES: readonly string[] = ['one-for-one', 'one-for-all', 'rest-for-o
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 const AUTO_SHUTDOWNS: readonly string[] = ['never', 'any-significant', 'all-significant'];
 
+/** `value`, or `fallback` when it was not given (`undefined`); `null` is kept, to be refused. */
+function given<T, D>(value: T | undefined, fallback: D): T | D {
+  return value === undefined ? fallback : value;
+}
+
 /** Validates flags and fills in defaults; throws `InvalidArgumentError` naming the flag. */
 export function resolveFlags(flags: SupervisorFlags | undefined): ResolvedFlags {
-  const f = flags ?? {};
+  // Only `undefined` means "not given": `null` is a value, and an invalid one.
+  const f = flags === undefined ? {} : flags;
   if (typeof f !== 'object' || f === null) {
     throw new InvalidArgumentError('flags', 'supervisor flags must be an object');
   }
-  const strategy = f.strategy ?? 'one-for-one';
+  const strategy = given(f.strategy, 'one-for-one');
   if (!STRATEGIES.includes(strategy)) {
     throw new InvalidArgumentError('strategy', `must be one of ${STRATEGIES.join(', ')}`);
   }
-  const intensity = f.intensity ?? 3;
+  const intensity = given(f.intensity, 3);
   if (!Number.isInteger(intensity) || intensity < 0 || intensity > BOUNDS.count) {
     throw new InvalidArgumentError('intensity', `must be an integer from 0 to ${BOUNDS.count}`);
   }
-  const period = f.period ?? 5_000;
-  if (typeof period !== 'number' || !(period > 0) || period > BOUNDS.ms) {
+  const period = given(f.period, 5_000);
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(period) || period <= 0 || period > BOUNDS.ms) {
     throw new InvalidArgumentError('period', `must be a number of ms > 0, at most ${BOUNDS.ms}`);
   }
-  const autoShutdown = f.autoShutdown ?? 'never';
+  const autoShutdown = given(f.autoShutdown, 'never');
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) {
     throw new InvalidArgumentError('autoShutdown', `must be one of ${AUTO_SHUTDOWNS.join(', ')}`);
   }
@@ -245,15 +252,16 @@ export function resolveChildSpec(
   } catch (error) {
     fail('options', error instanceof Error ? error.message : String(error));
   }
-  const restart = spec.restart ?? 'permanent';
+  if (spec.options?.detached === true) fail('options', 'a supervised child cannot be detached');
+  const restart = given(spec.restart, 'permanent');
   if (!RESTARTS.includes(restart)) fail('restart', `must be one of ${RESTARTS.join(', ')}`);
   const isSupervisor =
     (actor as unknown as Record<symbol, unknown>)[SUPERVISOR_DEFINITION] === true;
-  const type = spec.type ?? (isSupervisor ? 'supervisor' : 'worker');
+  const type = given(spec.type, isSupervisor ? 'supervisor' : 'worker');
   if (type !== 'worker' && type !== 'supervisor') fail('type', "must be 'worker' or 'supervisor'");
-  const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5_000);
+  const shutdown = given(spec.shutdown, type === 'supervisor' ? 'infinity' : 5_000);
   if (!isShutdownRule(shutdown)) fail('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
-  const significant = spec.significant ?? false;
+  const significant = given(spec.significant, false);
   if (typeof significant !== 'boolean') fail('significant', 'must be a boolean');
   if (significant && restart === 'permanent') {
     fail('significant', 'a permanent child cannot be significant (bad combination)');
@@ -279,14 +287,16 @@ function resolveBackoff(
 ): Required<BackoffOptions> {
   if (typeof b !== 'object' || b === null) fail('backoff', 'must be an object');
   const { minMs, maxMs, factor = 2, jitter = 0.2, maxRestarts = Number.POSITIVE_INFINITY } = b;
-  const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const positive = (v: unknown): boolean => Number.isFinite(v) && (v as number) >= 0;
   if (!positive(minMs)) fail('backoff.minMs', 'must be a number of ms >= 0');
   if (!positive(maxMs) || maxMs < minMs) fail('backoff.maxMs', 'must be a number of ms >= minMs');
-  if (typeof factor !== 'number' || !(factor >= 1)) fail('backoff.factor', 'must be >= 1');
+  if (!Number.isFinite(factor) || factor < 1) {
+    fail('backoff.factor', 'must be a finite number >= 1');
+  }
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     fail('backoff.jitter', 'must be between 0 and 1');
   }
-  const resetAfterMs = b.resetAfterMs ?? maxMs;
+  const resetAfterMs = given(b.resetAfterMs, maxMs);
   if (!positive(resetAfterMs)) fail('backoff.resetAfterMs', 'must be a number of ms >= 0');
   if (typeof maxRestarts !== 'number' || !(maxRestarts >= 1)) {
     fail('backoff.maxRestarts', 'must be a number >= 1');

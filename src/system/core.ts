@@ -15,6 +15,7 @@ import {
   HOSTED_AS,
   type HostedIdentity,
   MessageTimer,
+  NameDestination,
   NEEDS_INIT,
   NO_LANES,
   processOf,
@@ -35,7 +36,14 @@ import { type HostView, moduleOf, Placements, standInDefinition } from '../isola
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
-import { GroupTable, NamedRef, NameTable, nameOf, ServiceTable } from '../registry/index.js';
+import {
+  type GroupName,
+  GroupTable,
+  NamedRef,
+  NameTable,
+  nameOf,
+  ServiceTable,
+} from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import {
@@ -63,7 +71,9 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly askTimeout: number;
   readonly deaths = new DeathQueue(finish);
   readonly services = new ServiceTable<ActorProcess>();
+  /** The default process-group scope (`system.groups`). */
   readonly groups = new GroupTable<ActorProcess>((message, p) => this.#refused(message, p));
+  readonly #scopes = new Map<string, GroupTable<ActorProcess>>([['default', this.groups]]);
   readonly topics = new TopicTable<ActorProcess>((message, p) => this.#refused(message, p));
   /** Where a send to a name, key, pool or topic with nobody behind it goes. */
   readonly undeliverable = (message: unknown, address: string): void =>
@@ -144,13 +154,19 @@ export class SystemCore implements Runtime, ProcessHost {
         if (holder !== undefined) throw new NameTakenError(name, formatPid(holder.pid));
       }
     }
+    // A detached process (Erlang's plain spawn) has no parent tie, but it
+    // runs under its spawner's policy: detaching never widens what it may do.
+    const tree = options?.detached === true ? null : parent;
+    const inherited = parent?.security ?? this.security;
     const own =
       options?.security === undefined
-        ? undefined
-        : (parent?.security ?? this.security).narrow(loadPolicy(options.security));
+        ? tree !== parent && inherited !== this.security
+          ? inherited
+          : undefined
+        : inherited.narrow(loadPolicy(options.security));
     const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
     const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
-    const p = new ActorProcess(this, pid, def, parent, flags);
+    const p = new ActorProcess(this, pid, def, tree, flags);
     if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
     if (own !== undefined) p.extras().security = own;
     else if (hosted !== undefined && hosted.security.length > 0) {
@@ -165,8 +181,8 @@ export class SystemCore implements Runtime, ProcessHost {
       if (name !== undefined) this.names.register(name, p);
     }
     this.table.add(p);
-    if (parent !== null) parent.adopt(p);
-    this.report((at) => ({ type: 'spawned', pid: p.pid, parent: parent?.pid, at }));
+    if (tree !== null) tree.adopt(p);
+    this.report((at) => ({ type: 'spawned', pid: p.pid, parent: tree?.pid, at }));
     if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
     return p;
   }
@@ -271,12 +287,36 @@ export class SystemCore implements Runtime, ProcessHost {
     return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender);
   }
 
-  joinGroup(p: ActorProcess, group: string): void {
-    this.groups.join(group, p);
+  /**
+   * The process groups of `scope` (OTP `pg` scope), created on first use;
+   * scopes are independent: a group in one is unrelated to the same name in another.
+   */
+  groupScope(scope: string): GroupTable<ActorProcess> {
+    let table = this.#scopes.get(scope);
+    if (table === undefined) {
+      if (typeof scope !== 'string' || scope.length === 0 || scope.length > 256) {
+        throw new InvalidArgumentError(
+          'scope',
+          'must be a non-empty string of at most 256 characters',
+        );
+      }
+      table = new GroupTable<ActorProcess>((message, p) => this.#refused(message, p), scope);
+      this.#scopes.set(scope, table);
+    }
+    return table;
   }
 
-  leaveGroup(p: ActorProcess, group: string): boolean {
-    return this.groups.leave(group, p);
+  /** The names of the scopes in use, `default` first. */
+  groupScopes(): string[] {
+    return [...this.#scopes.keys()];
+  }
+
+  joinGroup(p: ActorProcess, group: GroupName, scope = 'default'): void {
+    this.groupScope(scope).join(group, p);
+  }
+
+  leaveGroup(p: ActorProcess, group: GroupName, scope = 'default'): boolean {
+    return this.groupScope(scope).leave(group, p);
   }
 
   registerService(p: ActorProcess, service: string, key: string, value: unknown): void {
@@ -310,17 +350,22 @@ export class SystemCore implements Runtime, ProcessHost {
 
   startTimer(
     message: unknown,
-    to: ActorProcess,
+    to: ActorProcess | string,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,
   ): TimerRef {
-    const timer = new MessageTimer(message, to, owner, interval, (t, ms) =>
+    const dest =
+      typeof to === 'string'
+        ? new NameDestination(to, (name) => this.names.whereis(name), this.undeliverable)
+        : to;
+    const timer = new MessageTimer(message, dest, owner, interval, (t, ms) =>
       this.timers.schedule(t, ms),
     );
-    if (!to.alive || (owner !== null && !owner.alive)) {
+    const gone = typeof to !== 'string' && !to.alive;
+    if (gone || (owner !== null && !owner.alive)) {
       timer.release();
-      if (!to.alive) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
+      if (gone) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
       return timer;
     }
     this.timers.schedule(timer, delayMs);

@@ -56,7 +56,10 @@ export interface Introspection {
  * ```
  */
 export interface TimerView {
-  readonly target: Pid;
+  /** The process it goes to; undefined for a timer aimed at a name. */
+  readonly target: Pid | undefined;
+  /** The name it goes to, looked up when it fires (`sendAfter(ms, msg, 'db')`). */
+  readonly targetName?: string;
   /** The process that set it; undefined for `system.sendAfter`. */
   readonly owner: Pid | undefined;
   readonly leftMs: number;
@@ -139,8 +142,10 @@ export function introspect(core: SystemCore): Introspection {
   let internalTimers = 0;
   for (const entry of core.timers.entries()) {
     if (entry instanceof MessageTimer) {
+      const targetName = entry.targetName;
       timers.push({
-        target: entry.targetPid as Pid,
+        target: entry.targetPid as Pid | undefined,
+        ...(targetName === undefined ? {} : { targetName }),
         owner: entry.ownerPid as Pid | undefined,
         leftMs: Math.max(0, entry.deadline - now),
         intervalMs: entry.interval,

@@ -4,7 +4,7 @@ import { topicName } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
-import type { GroupChange, KeyMode, ServiceKey } from '../registry/index.js';
+import type { GroupChange, GroupName, GroupToken, KeyMode, ServiceKey } from '../registry/index.js';
 import { ServiceRef, serviceOf } from '../registry/index.js';
 import type { SystemCore } from './core.js';
 
@@ -107,40 +107,73 @@ export class Services {
 }
 
 /**
- * Process groups of one system (Erlang `pg`, one scope per system).
+ * Process groups of one system (Erlang `pg`) in one scope: `system.groups`
+ * is the scope `'default'`, and `system.groups.scope(name)` any other
+ * (OTP `pg` scopes: the same group name in two scopes is two groups). A
+ * group's name is a string or any structured-cloneable key.
  *
  * @example
  * ```ts
  * system.groups.join('workers', w1);
  * system.groups.broadcast('workers', { type: 'reload' });
+ * system.groups.scope('shards').join(['shard', 3], w1);
  * ```
  */
 export class Groups {
   readonly #core: SystemCore;
+  readonly #table: SystemCore['groups'];
+  #scopes: Map<string, Groups> | undefined;
 
-  constructor(core: SystemCore) {
+  constructor(core: SystemCore, table: SystemCore['groups'] = core.groups) {
     this.#core = core;
+    this.#table = table;
+  }
+
+  /** This scope's name (`'default'` for `system.groups`). */
+  get name(): string {
+    return this.#table.scope;
+  }
+
+  /**
+   * The groups of scope `name`, created on first use (OTP `pg:start_link(Scope)`
+   * is implicit). Throws `InvalidArgumentError` for an empty name.
+   */
+  scope(name: string): Groups {
+    const table = this.#core.groupScope(name);
+    if (table === this.#table) return this;
+    this.#scopes ??= new Map();
+    let groups = this.#scopes.get(name);
+    if (groups === undefined) {
+      groups = new Groups(this.#core, table);
+      this.#scopes.set(name, groups);
+    }
+    return groups;
+  }
+
+  /** The names of the scopes in use, `'default'` first. */
+  scopes(): string[] {
+    return this.#core.groupScopes();
   }
 
   /** `target` joins `group` once more. */
-  join(group: string, target: Target): void {
-    this.#core.groups.join(group, this.#core.live(target));
+  join(group: GroupName, target: Target): void {
+    this.#table.join(group, this.#core.live(target));
   }
 
   /** `target` leaves `group` once; false when it was not a member. */
-  leave(group: string, target: Target): boolean {
+  leave(group: GroupName, target: Target): boolean {
     const p = this.#core.process(target);
-    return p !== undefined && this.#core.groups.leave(group, p);
+    return p !== undefined && this.#table.leave(group, p);
   }
 
   /** The members' pids, once per join. */
-  members(group: string): Pid[] {
-    return this.#core.groups.members(group);
+  members(group: GroupName): Pid[] {
+    return this.#table.members(group);
   }
 
-  /** The groups that have members. */
-  whichGroups(): string[] {
-    return this.#core.groups.whichGroups();
+  /** The names of the groups that have members, as first joined. */
+  whichGroups(): GroupName[] {
+    return this.#table.whichGroups();
   }
 
   /**
@@ -148,10 +181,10 @@ export class Groups {
    * undefined) until `stop`; returns the members at the time of the call.
    */
   watch(
-    group: string | undefined,
+    group: GroupName | undefined,
     listener: (change: GroupChange) => void,
   ): { readonly members: Pid[]; stop(): void } {
-    const { watch, members } = this.#core.groups.watch(group, listener);
+    const { watch, members } = this.#table.watch(group, listener);
     return { members, stop: () => watch.release() };
   }
 
@@ -162,17 +195,62 @@ export class Groups {
    */
   watchFrom(
     subscriber: ActorRef<GroupChange>,
-    group: string | undefined,
+    group: GroupName | undefined,
   ): { readonly members: Pid[]; stop(): void } {
     const p = this.#core.live(subscriber);
-    const { watch, members } = this.#core.groups.watch(group, (change) => deliver(p, change), p);
+    const { watch, members } = this.#table.watch(group, (change) => deliver(p, change), p);
     return { members, stop: () => watch.release() };
   }
 
   /** Sends `message` to every member (once each); returns how many it reached. */
-  broadcast(group: string, message: unknown, options?: SendOptions): number {
-    return this.#core.groups.broadcast(group, message, options);
+  broadcast(group: GroupName, message: unknown, options?: SendOptions): number {
+    return this.#table.broadcast(group, message, options);
   }
+
+  /**
+   * The group of a typed token, with the member and message types checked:
+   * only a ref that accepts `M` may join, only an `M` may be broadcast.
+   *
+   * @example
+   * ```ts
+   * const room = system.groups.typed(group<ChatMsg>('lobby'));
+   * room.join(member);
+   * room.broadcast({ type: 'say', text: 'hi' });
+   * ```
+   */
+  typed<M>(token: GroupToken<M>): TypedGroup<M> {
+    const name = (token as { group?: unknown } | null)?.group;
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError('group', 'must be a token made by group(name)');
+    }
+    return {
+      group: name,
+      join: (member) => this.join(name, member),
+      leave: (member) => this.leave(name, member),
+      members: () => this.members(name),
+      broadcast: (message, options) => this.broadcast(name, message, options),
+    };
+  }
+}
+
+/**
+ * One process group seen through a typed token (`system.groups.typed`).
+ *
+ * @example
+ * ```ts
+ * const room: TypedGroup<ChatMsg> = system.groups.typed(group<ChatMsg>('lobby'));
+ * ```
+ */
+export interface TypedGroup<M> {
+  readonly group: string;
+  /** `member` joins once more; it must accept `M`. */
+  join(member: ActorRef<M>): void;
+  /** `member` leaves once; false when it was not a member. */
+  leave(member: ActorRef<M>): boolean;
+  /** The members' pids, once per join. */
+  members(): Pid[];
+  /** Sends `message` to every member once; returns how many it reached. */
+  broadcast(message: M, options?: SendOptions): number;
 }
 
 /**

@@ -4,6 +4,7 @@ import type {
   Address,
   AnyDefinition,
   SpawnOptions,
+  TimerDestination,
   TimerRef,
 } from '../actor/index.js';
 import {
@@ -14,6 +15,7 @@ import {
   signalExit,
   startNow,
   stopWithin,
+  timerTarget,
 } from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
@@ -436,13 +438,18 @@ export class ActorSystem {
     return this.#core.names.whereis(nameOf(name))?.ref as ActorRef<M> | undefined;
   }
 
-  /** Sends `message` to `to` after `delayMs`; cancelled if `to` exits first (OTP `send_after/3`). */
-  sendAfter<M>(delayMs: number, to: ActorRef<M>, message: M): TimerRef {
+  /**
+   * Sends `message` to `to` after `delayMs` (OTP `send_after/3`): cancelled
+   * if `to`, a ref, exits first; a name (or an address made by `named`) is
+   * looked up when the timer fires, and nobody holding it then makes the
+   * message a dead letter with reason `unregistered`.
+   */
+  sendAfter<M>(delayMs: number, to: TimerDestination<M>, message: M): TimerRef {
     return this.#timer(delayMs, to, message, 0);
   }
 
-  /** Sends `message` to `to` every `intervalMs` until cancelled or `to` exits. */
-  sendInterval<M>(intervalMs: number, to: ActorRef<M>, message: M): TimerRef {
+  /** Sends `message` to `to` every `intervalMs` until cancelled or `to` (a ref) exits. */
+  sendInterval<M>(intervalMs: number, to: TimerDestination<M>, message: M): TimerRef {
     checkTimerDelay(intervalMs, true);
     return this.#timer(intervalMs, to, message, intervalMs);
   }
@@ -450,6 +457,20 @@ export class ActorSystem {
   /** Cancels a timer; returns the ms it had left, or false (OTP `cancel_timer/1`). */
   cancelTimer(timer: TimerRef): number | false {
     return timer instanceof MessageTimer && timer.cancelIn(this.#core.timers);
+  }
+
+  /**
+   * The ms a timer has left, without cancelling it; false if it fired or was
+   * cancelled (OTP `read_timer/1`).
+   *
+   * @example
+   * ```ts
+   * const t = system.sendAfter(1_000, worker, { type: 'tick' });
+   * system.readTimer(t); // 1000 (or a little less)
+   * ```
+   */
+  readTimer(timer: TimerRef): number | false {
+    return timer instanceof MessageTimer && timer.readIn(this.#core.timers);
   }
 
   /** The most recent dead letters (see `deadLetterBuffer`). */
@@ -520,11 +541,11 @@ export class ActorSystem {
     return core.shutdown;
   }
 
-  #timer<M>(delayMs: number, to: ActorRef<M>, message: M, interval: number): TimerRef {
+  #timer<M>(delayMs: number, to: TimerDestination<M>, message: M, interval: number): TimerRef {
     checkTimerDelay(delayMs, false);
     if (message === undefined)
       throw new InvalidArgumentError('message', 'undefined is not a message');
-    const dest = this.#core.resolveLocal(to as ActorRef<unknown>);
+    const dest = timerTarget(this.#core, to as TimerDestination<unknown>);
     return this.#core.startTimer(message, dest, null, delayMs, interval);
   }
 
