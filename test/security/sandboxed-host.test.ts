@@ -245,7 +245,13 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
 
 describe('security: a sandbox the machine cannot give is refused, never weakened (semantics §23)', () => {
   const tools = { bwrap: undefined, prlimit: undefined, setpriv: '/usr/bin/setpriv' };
-  const host = { node: process.execPath, nodeArgs: [], entry: '/x.js', reads: [] };
+  const host = {
+    node: process.execPath,
+    nodeArgs: [],
+    entry: '/x.js',
+    reads: [],
+    root: { dirs: [], links: [], files: [] },
+  };
 
   it('without bwrap there is no sandbox command, and the probe says why', () => {
     assert.match(String(sandboxCommand({}, host, tools, 0)), /bwrap/);
