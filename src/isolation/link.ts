@@ -305,6 +305,7 @@ export class HostLink implements RefCodec {
     message: unknown,
     sender: Pid | undefined,
     encoded: boolean,
+    transfer?: readonly ArrayBuffer[],
   ): void {
     let body = message;
     let reply: PendingAsk | undefined;
@@ -321,15 +322,18 @@ export class HostLink implements RefCodec {
     if (reply !== undefined) this.#remember(reply);
     // The body sees who sent it (`ctx.sender`), so it may answer them.
     if (sender !== undefined) this.#grant(sender);
-    this.transport.post({
-      op: 'send',
-      to: standIn.pid,
-      from: sender,
-      message: body,
-      marked: true,
-      reply: reply?.correlationId,
-      replyExpiresAt: reply?.expiresAt,
-    });
+    this.transport.post(
+      {
+        op: 'send',
+        to: standIn.pid,
+        from: sender,
+        message: body,
+        marked: true,
+        reply: reply?.correlationId,
+        replyExpiresAt: reply?.expiresAt,
+      },
+      transfer,
+    );
   }
 
   /** Asks the body to stop gracefully (its `terminate` runs). */
