@@ -534,6 +534,45 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 180,
   },
   {
+    name: 'transfer',
+    title:
+      "zero-copy: 1 MiB and 16 MiB payloads one way to a 'worker' actor, copied vs moved (256 MiB each)",
+    script: 'transfer.js',
+    n: 256,
+    erlang: {
+      skip: 'none: one BEAM shares a heap for large binaries; baseline = bare postMessage',
+    },
+    metrics: [
+      { key: 'copy1MiBPerSec', label: '1 MiB copied: MiB/s ↑', unit: 'rate', higherIsBetter: true },
+      { key: 'move1MiBPerSec', label: '1 MiB moved: MiB/s ↑', unit: 'rate', higherIsBetter: true },
+      {
+        key: 'move1MiBRatio',
+        label: '1 MiB: moved ÷ copied ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
+      },
+      {
+        key: 'copy16MiBPerSec',
+        label: '16 MiB copied: MiB/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'move16MiBPerSec',
+        label: '16 MiB moved: MiB/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'move16MiBRatio',
+        label: '16 MiB: moved ÷ copied ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
+      },
+    ],
+    timeoutSec: 180,
+  },
+  {
     name: 'isolation-sandbox',
     title: "isolation: sandboxed vs plain 'process' placement (start-up; 5k sequential asks)",
     script: 'isolation-sandbox.js',
