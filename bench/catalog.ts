@@ -255,6 +255,24 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 300,
   },
   {
+    name: 'skynet-messages',
+    title: 'skynet driven by messages (1M leaves; children spawned in handle)',
+    script: 'skynet-messages.js',
+    n: 1_000_000,
+    erlang: { module: 'skynet_msg' },
+    metrics: [
+      { key: 'totalMs', label: 'total time ↓', unit: 'ms', higherIsBetter: false },
+      {
+        key: 'leftAlive',
+        label: 'actors left alive after ↓',
+        unit: 'count',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 0, note: 'every actor stops itself after replying' },
+      },
+    ],
+    timeoutSec: 300,
+  },
+  {
     name: 'ask',
     title: 'ask, idle actor (100k calls)',
     script: 'ask.js',
