@@ -356,6 +356,18 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 120,
   },
   {
+    name: 'restart-tell',
+    title: "restart from the crashing tell to the replacement's init (1 child, 20k crashes)",
+    script: 'restart-tell.js',
+    n: 20_000,
+    erlang: { module: 'restart_tell' },
+    metrics: [
+      { key: 'p50Us', label: 'p50, tell → new init ↓', unit: 'us', higherIsBetter: false },
+      { key: 'p99Us', label: 'p99, tell → new init ↓', unit: 'us', higherIsBetter: false },
+    ],
+    timeoutSec: 180,
+  },
+  {
     name: 'restart',
     title: 'restart after crash (1 supervisor)',
     script: 'restart.js',
