@@ -103,6 +103,11 @@ export class HostLink implements RefCodec {
     transport.onEnd((end) => this.#hostEnded(end));
   }
 
+  /** Whether the host shares this process's memory (a `SharedArrayBuffer` can cross). */
+  get sharesMemory(): boolean {
+    return this.transport.sharesMemory;
+  }
+
   /** The pids of the stand-ins placed on this host. */
   get placed(): number[] {
     return [...this.#placed.keys()];

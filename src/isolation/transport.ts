@@ -30,6 +30,8 @@ export interface Transport {
    * so a sender sees one rule wherever the actor is placed.
    */
   post(frame: ToHost, transfer?: readonly ArrayBuffer[]): void;
+  /** Whether the host shares this process's memory (a thread) or not (a child process). */
+  readonly sharesMemory: boolean;
   /**
    * Batches as they arrive: unchecked (the link checks them), or a
    * `WireFault` when the host's bytes could not be read as a batch.
@@ -133,6 +135,7 @@ export function workerTransport(limits: ResourceLimits | undefined): Transport {
   });
   return {
     post: (frame, transfer) => outbox.push(frame, transfer),
+    sharesMemory: true,
     onFrames: (listener) => worker.on('message', listener),
     onEnd: (listener) => endListeners.push(listener),
     terminate: () => {
@@ -282,6 +285,7 @@ export function processTransport(plan: ProcessPlan, onOutput: OutputListener): T
   });
   return {
     post: (frame, transfer) => outbox.push(frame, transfer),
+    sharesMemory: false,
     onFrames: (listener) => frameListeners.push(listener),
     onEnd: (listener) => endListeners.push(listener),
     terminate: () => {

@@ -111,6 +111,22 @@ describe('zero-copy sends: transfer and shared memory', () => {
     });
   }
 
+  it('shared memory to a child process is refused at send with ERR_INVALID_ARG', {
+    timeout: TIMEOUT,
+  }, async () => {
+    const ref = system.spawn(bytes, { placement: 'process' });
+    const cells = new Int32Array(new SharedArrayBuffer(16));
+    await assert.rejects(ref.ask({ type: 'swap', cells, index: 0, value: 1 }), {
+      code: 'ERR_INVALID_ARG',
+    });
+    assert.throws(() => ref.tell({ type: 'take', data: new SharedArrayBuffer(8) as never }), {
+      code: 'ERR_INVALID_ARG',
+    });
+    // The host is still there: an ordinary message gets through.
+    const got = await within(ref.ask({ type: 'sum', data: payload() }), WAIT, 'sum');
+    assert.equal(got.sum, SUM);
+  });
+
   it('bad transfer lists are refused with ERR_INVALID_ARG', { timeout: TIMEOUT }, async () => {
     const ref = system.spawn(bytes, { placement: 'worker' });
     const msg = { type: 'take', data: new Uint8Array(1) } as const;
