@@ -109,8 +109,15 @@ export {
   isCleanExit,
   toExitReason,
 } from './process/index.js';
-export type { GroupChange, GroupName, KeyMode, Name, ServiceKey } from './registry/index.js';
-export { name, serviceKey } from './registry/index.js';
+export type {
+  GroupChange,
+  GroupName,
+  GroupToken,
+  KeyMode,
+  Name,
+  ServiceKey,
+} from './registry/index.js';
+export { group, name, serviceKey } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -192,5 +199,6 @@ export type {
   SystemStats,
   TimerView,
   Topics,
+  TypedGroup,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';

@@ -10,5 +10,5 @@ export type { Holder, Registration } from './registration.js';
 export { tellOne } from './registration.js';
 export type { KeyMode, ServiceEntry } from './services.js';
 export { ServiceRef, ServiceTable } from './services.js';
-export type { Name, ServiceKey } from './tokens.js';
-export { isName, name, nameOf, serviceKey, serviceOf } from './tokens.js';
+export type { GroupToken, Name, ServiceKey } from './tokens.js';
+export { group, isName, name, nameOf, serviceKey, serviceOf } from './tokens.js';

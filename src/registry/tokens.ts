@@ -91,6 +91,42 @@ export function isName(value: unknown): value is Name<unknown> {
   );
 }
 
+declare const GROUP_TYPE: unique symbol;
+
+/**
+ * A process group (Erlang `pg`) whose members accept `M`. Use it with
+ * `system.groups.typed(token)` for a join that checks the member and a
+ * broadcast that checks the message.
+ *
+ * @example
+ * ```ts
+ * const room = group<ChatMsg>('lobby');
+ * system.groups.typed(room).join(member);
+ * system.groups.typed(room).broadcast({ type: 'say', text: 'hi' });
+ * ```
+ */
+export interface GroupToken<M> {
+  readonly group: string;
+  /** Phantom member carrying the message type; never present at run time. */
+  readonly [GROUP_TYPE]?: (message: M) => void;
+}
+
+/**
+ * Declares a typed process group. Two tokens with the same string are the
+ * same group, the one `groups.join(name, ref)` joins.
+ *
+ * @example
+ * ```ts
+ * const room = group<ChatMsg>('lobby');
+ * ```
+ */
+export function group<M>(group: string): GroupToken<M> {
+  if (typeof group !== 'string' || group.length === 0) {
+    throw new InvalidArgumentError('group', 'must be a non-empty string');
+  }
+  return Object.freeze({ group });
+}
+
 /** The string of a name or name token; throws `InvalidArgumentError` for anything else. */
 export function nameOf(value: string | Name<unknown>): string {
   const n = typeof value === 'string' ? value : (value as { name?: unknown } | null)?.name;

@@ -4,7 +4,7 @@ import { topicName } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
-import type { GroupChange, GroupName, KeyMode, ServiceKey } from '../registry/index.js';
+import type { GroupChange, GroupName, GroupToken, KeyMode, ServiceKey } from '../registry/index.js';
 import { ServiceRef, serviceOf } from '../registry/index.js';
 import type { SystemCore } from './core.js';
 
@@ -206,6 +206,51 @@ export class Groups {
   broadcast(group: GroupName, message: unknown, options?: SendOptions): number {
     return this.#table.broadcast(group, message, options);
   }
+
+  /**
+   * The group of a typed token, with the member and message types checked:
+   * only a ref that accepts `M` may join, only an `M` may be broadcast.
+   *
+   * @example
+   * ```ts
+   * const room = system.groups.typed(group<ChatMsg>('lobby'));
+   * room.join(member);
+   * room.broadcast({ type: 'say', text: 'hi' });
+   * ```
+   */
+  typed<M>(token: GroupToken<M>): TypedGroup<M> {
+    const name = (token as { group?: unknown } | null)?.group;
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError('group', 'must be a token made by group(name)');
+    }
+    return {
+      group: name,
+      join: (member) => this.join(name, member),
+      leave: (member) => this.leave(name, member),
+      members: () => this.members(name),
+      broadcast: (message, options) => this.broadcast(name, message, options),
+    };
+  }
+}
+
+/**
+ * One process group seen through a typed token (`system.groups.typed`).
+ *
+ * @example
+ * ```ts
+ * const room: TypedGroup<ChatMsg> = system.groups.typed(group<ChatMsg>('lobby'));
+ * ```
+ */
+export interface TypedGroup<M> {
+  readonly group: string;
+  /** `member` joins once more; it must accept `M`. */
+  join(member: ActorRef<M>): void;
+  /** `member` leaves once; false when it was not a member. */
+  leave(member: ActorRef<M>): boolean;
+  /** The members' pids, once per join. */
+  members(): Pid[];
+  /** Sends `message` to every member once; returns how many it reached. */
+  broadcast(message: M, options?: SendOptions): number;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   createSystem,
   type DownMessage,
   defineActor,
+  group,
   InvalidArgumentError,
   name,
   type Reply,
@@ -100,6 +101,24 @@ describe('typed names and service keys (§17)', () => {
     assert.deepEqual(system.services.keys(sessions, ref), ['u1']);
     assert.equal(system.services.count(sessions), 1);
     assert.equal(system.services.unregister(sessions, 'u1', ref), true);
+    await system.shutdown();
+  });
+
+  it('a group token joins, lists, broadcasts to and leaves the group of its string', async () => {
+    const system = createSystem();
+    const room = group<CounterMsg>('room');
+    const a = system.spawn(counter);
+    const b = system.spawn(counter);
+    const typed = system.groups.typed(room);
+    typed.join(a);
+    system.groups.join('room', b);
+    assert.deepEqual(typed.members(), [a.pid, b.pid]);
+    assert.equal(typed.broadcast({ type: 'inc' }), 2);
+    assert.equal(await b.ask({ type: 'get' }), 1);
+    assert.equal(typed.leave(a), true);
+    assert.deepEqual(system.groups.members('room'), [b.pid]);
+    assert.throws(() => group(''), InvalidArgumentError);
+    assert.throws(() => system.groups.typed({} as never), InvalidArgumentError);
     await system.shutdown();
   });
 

@@ -9,6 +9,7 @@ import {
   childSpec,
   createSystem,
   defineActor,
+  group,
   name,
   serviceKey,
   startChild,
@@ -37,6 +38,7 @@ const counterName = name<CounterMsg>('counter');
 const chatName = name<ChatMsg>('chat');
 const getOnly = name<Extract<CounterMsg, { type: 'get' }>>('counter');
 const sessions = serviceKey<CounterMsg>('sessions');
+const room = group<ChatMsg>('room');
 
 export async function positiveCases(): Promise<void> {
   const system = createSystem();
@@ -87,6 +89,11 @@ export async function positiveCases(): Promise<void> {
       ctx.registerService(sessions, 'u2');
     },
   });
+  // Groups by typed token.
+  const chatter = system.spawn(chat);
+  system.groups.typed(room).join(chatter);
+  const reached: number = system.groups.typed(room).broadcast({ type: 'say', text: 'hi' });
+  void reached;
   await system.shutdown();
 }
 
@@ -119,6 +126,10 @@ export async function negativeCases(): Promise<void> {
   system.services.ref(sessions, 'u1').tell({ type: 'say', text: 'hi' });
   // @ts-expect-error: registering a ref that does not accept the key's type
   system.services.register(sessions, 'u1', chatRef);
+  // @ts-expect-error: a counter cannot join a group of ChatMsg
+  system.groups.typed(room).join(system.spawn(counter));
+  // @ts-expect-error: a broadcast of the wrong type
+  system.groups.typed(room).broadcast({ type: 'inc' });
   defineActor<ChatMsg>({
     handle(_msg, ctx) {
       // @ts-expect-error: a chat actor cannot join a service of CounterMsg
