@@ -246,7 +246,7 @@ export const attacker = portable(
           case 'sh': {
             const run = spawnSync('/bin/sh', ['-c', msg.script], {
               encoding: 'utf8',
-              timeout: 10_000,
+              timeout: 60_000,
             });
             msg.reply.send({
               status: run.status,

@@ -58,7 +58,7 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
       assert.match(root.stderr, /Read-only file system/, 'nor into its own empty root');
       await assertRuntimeAnswers(system);
     } finally {
-      await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
     }
   });
 
@@ -85,7 +85,7 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
       assert.doesNotMatch(read.stdout, /audit key/);
       await assertRuntimeAnswers(system);
     } finally {
-      await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
     }
   });
 });

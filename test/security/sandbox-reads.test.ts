@@ -148,7 +148,7 @@ describe('security: a sandboxed body sees only its own files (semantics §20, §
       assert.equal(await ref.ask({ type: 'ping' }), 'pong', 'and still answers');
       await assertRuntimeAnswers(system);
     } finally {
-      await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
     }
   });
 
