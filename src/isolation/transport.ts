@@ -111,11 +111,23 @@ export function workerTransport(limits: ResourceLimits | undefined): Transport {
   };
 }
 
-/** Node's permission flags for `sandbox` (`--permission` from Node 22, experimental on 20). */
-export function permissionFlags(sandbox: Sandbox | undefined): string[] {
+/**
+ * Node's permission flags for `sandbox` on the Node whose major version is
+ * `nodeMajor` (this one unless told): `--permission` from Node 22,
+ * `--experimental-permission` on 20, where `--permission` is a bad option.
+ *
+ * @example
+ * ```ts
+ * permissionFlags({ allowFsRead: ['/app'] }, 20);
+ * // ['--experimental-permission', '--allow-fs-read=/app', '--disable-warning=ExperimentalWarning', ...]
+ * ```
+ */
+export function permissionFlags(
+  sandbox: Sandbox | undefined,
+  nodeMajor = Number(process.versions.node.split('.')[0]),
+): string[] {
   if (sandbox === undefined) return [];
-  const major = Number(process.versions.node.split('.')[0]);
-  const flags = [major >= 22 ? '--permission' : '--experimental-permission'];
+  const flags = [nodeMajor >= 22 ? '--permission' : '--experimental-permission'];
   // The host must read its own code and the modules it imports.
   const reads = [...(sandbox.allowFsRead ?? [])];
   for (const path of reads) flags.push(`--allow-fs-read=${path}`);
