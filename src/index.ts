@@ -46,6 +46,7 @@ export {
   CircuitOpenError,
   ContainmentUnavailableError,
   DeniedError,
+  HostLimitError,
   HostProtocolError,
   InvalidArgumentError,
   InvalidChildSpecError,

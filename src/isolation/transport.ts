@@ -112,14 +112,26 @@ export function workerTransport(limits: ResourceLimits | undefined): Transport {
 }
 
 /**
+ * Where the file actor's race-free walk opens names relative to a
+ * directory descriptor (`src/os/file-walk.ts`; Node has no `openat`).
+ */
+const DESCRIPTORS = '/proc/self/fd';
+
+/**
  * Node's permission flags for `sandbox` on the Node whose major version is
  * `nodeMajor` (this one unless told): `--permission` from Node 22,
- * `--experimental-permission` on 20, where `--permission` is a bad option.
+ * `--experimental-permission` on 20 (each Node refuses the other's flag) —
+ * the second layer under bwrap (semantics §20). A path the host may write
+ * it may also read, and `/proc/self/fd` is granted as far as the host may
+ * touch files: a file operation walks from the pinned root's descriptor and
+ * compares device and inode before it acts, which needs both; without them
+ * every policy check in a sandboxed host would be refused. Writes stay where
+ * bwrap binds the host writable.
  *
  * @example
  * ```ts
  * permissionFlags({ allowFsRead: ['/app'] }, 20);
- * // ['--experimental-permission', '--allow-fs-read=/app', '--disable-warning=ExperimentalWarning', ...]
+ * // ['--experimental-permission', '--allow-fs-read=/app', '--allow-fs-read=/proc/self/fd', ...]
  * ```
  */
 export function permissionFlags(
@@ -129,9 +141,11 @@ export function permissionFlags(
   if (sandbox === undefined) return [];
   const flags = [nodeMajor >= 22 ? '--permission' : '--experimental-permission'];
   // The host must read its own code and the modules it imports.
-  const reads = [...(sandbox.allowFsRead ?? [])];
-  for (const path of reads) flags.push(`--allow-fs-read=${path}`);
-  for (const path of sandbox.allowFsWrite ?? []) flags.push(`--allow-fs-write=${path}`);
+  const writes = sandbox.allowFsWrite ?? [];
+  const reads = [...(sandbox.allowFsRead ?? []), ...writes, DESCRIPTORS];
+  for (const path of new Set(reads)) flags.push(`--allow-fs-read=${path}`);
+  for (const path of writes) flags.push(`--allow-fs-write=${path}`);
+  if (writes.length > 0) flags.push(`--allow-fs-write=${DESCRIPTORS}`);
   if (sandbox.allowChildProcess === true) flags.push('--allow-child-process');
   if (sandbox.allowWorker === true) flags.push('--allow-worker');
   // Node announces its permission model (experimental before Node 23) and each
