@@ -154,18 +154,28 @@ export function workerTransport(limits: ResourceLimits | undefined): Transport {
 const DESCRIPTORS = '/proc/self/fd';
 
 /**
- * Node's permission flags for `sandbox` (`--permission` from Node 22,
- * experimental on 20) — the second layer under bwrap (semantics §20). A
- * path the host may write it may also read, and `/proc/self/fd` is granted
- * as far as the host may touch files: a file operation walks from the
- * pinned root's descriptor and compares device and inode before it acts,
- * which needs both; without them every policy check in a sandboxed host
- * would be refused. Writes stay where bwrap binds the host writable.
+ * Node's permission flags for `sandbox` on the Node whose major version is
+ * `nodeMajor` (this one unless told): `--permission` from Node 22,
+ * `--experimental-permission` on 20 (each Node refuses the other's flag) —
+ * the second layer under bwrap (semantics §20). A path the host may write
+ * it may also read, and `/proc/self/fd` is granted as far as the host may
+ * touch files: a file operation walks from the pinned root's descriptor and
+ * compares device and inode before it acts, which needs both; without them
+ * every policy check in a sandboxed host would be refused. Writes stay where
+ * bwrap binds the host writable.
+ *
+ * @example
+ * ```ts
+ * permissionFlags({ allowFsRead: ['/app'] }, 20);
+ * // ['--experimental-permission', '--allow-fs-read=/app', '--allow-fs-read=/proc/self/fd', ...]
+ * ```
  */
-export function permissionFlags(sandbox: Sandbox | undefined): string[] {
+export function permissionFlags(
+  sandbox: Sandbox | undefined,
+  nodeMajor = Number(process.versions.node.split('.')[0]),
+): string[] {
   if (sandbox === undefined) return [];
-  const major = Number(process.versions.node.split('.')[0]);
-  const flags = [major >= 22 ? '--permission' : '--experimental-permission'];
+  const flags = [nodeMajor >= 22 ? '--permission' : '--experimental-permission'];
   // The host must read its own code and the modules it imports.
   const writes = sandbox.allowFsWrite ?? [];
   const reads = [...(sandbox.allowFsRead ?? []), ...writes, DESCRIPTORS];

@@ -79,7 +79,13 @@ describe('a setsid daemon cannot outlive its port', () => {
         containment: mode.containment,
         grace: 30_000,
       });
-      await waitFor(() => daemons(mark).length > 0, 60_000, 'the daemon to start');
+      // 'started' follows the daemon's fork: a stop between the two would run the
+      // trap before the echo, so the program must be seen past it, not only the daemon.
+      await waitFor(
+        () => daemons(mark).length > 0 && p.data().includes('started'),
+        60_000,
+        'the daemon to start and the program to say so',
+      );
       const info = (await p.port.ask({ type: 'info' })) as PortState;
       assert.equal(info.containment.tree, mode.containment);
       assert.equal(info.containment.sandbox, mode.sandbox ? 'bwrap' : 'none');
