@@ -39,7 +39,8 @@ export type ErrorCode =
   | 'ERR_PORT_EXIT'
   | 'ERR_PORT_TIMEOUT'
   | 'ERR_PORT_OUTPUT_LIMIT'
-  | 'ERR_CIRCUIT_OPEN';
+  | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_CLUSTER_UNAVAILABLE';
 
 /**
  * Base class of every error the runtime throws or rejects with.
