@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Kvm } from '@nats-io/kv';
-import { ClusterRegistry, type ClusterRegistryOptions } from '../../src/cluster/registry.js';
+import {
+  ClusterRegistry,
+  type ClusterRegistryOptions,
+  encodeOwner,
+  nameKey,
+} from '../../src/cluster/registry.js';
 import {
   ClusterNameTakenError,
   ClusterUnavailableError,
@@ -226,14 +231,27 @@ describe('cluster registry (one server)', { skip: why }, () => {
   });
 
   it('reconcile releases names of dead local processes and adopts untracked ones', async () => {
+    // A register whose answer was lost but that took effect: the store names a live process of a.
     const { ref, pid } = a.spawn();
-    await a.registry.register('recon', pid);
-    await nameSeen(b.registry, 'recon', pid);
-    assert.equal((await b.registry.reconcile(), b.registry.whereis('recon'))?.id, pid.id);
-    a.system.exit(ref, exitReason.kill);
-    await a.system.exited(ref);
+    const kv = await new Kvm(a.connection).open('test_names');
+    await kv.create(nameKey('adopt'), encodeOwner(pid, Date.now()));
+    await nameSeen(a.registry, 'adopt', pid);
     await a.registry.reconcile();
-    await nameSeen(b.registry, 'recon', undefined);
+    // Adopted: its exit now releases it, as if a had registered it.
+    a.system.exit(ref, exitReason.kill);
+    await nameSeen(b.registry, 'adopt', undefined);
+    // A dead process's name whose release never ran is released by the next reconcile.
+    const dead = a.spawn();
+    await kv.create(nameKey('orphan'), encodeOwner(dead.pid, Date.now()));
+    a.system.exit(dead.ref, exitReason.kill);
+    await a.system.exited(dead.ref);
+    await nameSeen(a.registry, 'orphan', undefined);
+    assert.ok(
+      b.registry.registered().includes('orphan') ||
+        (await c.registry.whereisStrict('orphan')) === undefined,
+    );
+    await a.registry.reconcile();
+    assert.equal(await c.registry.whereisStrict('orphan'), undefined);
   });
 });
 
