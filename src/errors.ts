@@ -43,7 +43,8 @@ export type ErrorCode =
   | 'ERR_NOCONNECTION'
   | 'ERR_FENCED'
   | 'ERR_PAYLOAD_TOO_LARGE'
-  | 'ERR_CLUSTER';
+  | 'ERR_CLUSTER'
+  | 'ERR_CLUSTER_UNAVAILABLE';
 
 /**
  * Base class of every error the runtime throws or rejects with.
