@@ -103,6 +103,10 @@ export class Membership {
   /** Joins: record, handshake with every member, then `up`. Rejects when KV is unavailable. */
   async join(): Promise<void> {
     const revision = await this.#kv.create(this.#self, this.#record('joining'));
+    // Heartbeats start now: a peer that answered our hello counts us up and expects them.
+    const { heartbeatInterval } = this.#options;
+    this.#timers.push(setInterval(() => this.#beat(), heartbeatInterval).unref());
+    this.#beat();
     const members = await this.#members();
     await Promise.all(
       members
@@ -113,10 +117,7 @@ export class Membership {
     this.#state = 'up';
     this.#ownLastSeen = Date.now();
     this.#lastCheck = Date.now();
-    const { heartbeatInterval } = this.#options;
-    this.#timers.push(setInterval(() => this.#beat(), heartbeatInterval).unref());
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
-    this.#beat();
     void this.#watchTable();
   }
 

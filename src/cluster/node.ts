@@ -295,7 +295,7 @@ export class ClusterNode implements SpawnSide {
   }
 
   /** The cluster pid of a ref (this node's or another's). */
-  pidOf(ref: ActorRef<unknown>): WirePid {
+  pidOf(ref: ActorRef<never>): WirePid {
     const pid = this.#tableOrThrow().pidOf(ref as unknown as object);
     if (pid === undefined) throw new InvalidArgumentError('ref', 'must be a ref of this system');
     return pid;

@@ -407,7 +407,7 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
   /** `node` watches local pid `id`: it hears `down` when it ends (at once when it has). */
   #watch(node: string, id: number): void {
     const p = this.#host.lookup(id as Pid);
-    if (p === undefined || !p.alive || p instanceof RemoteProcess) {
+    if (p === undefined || !p.alive) {
       this.#sendQuietly(node, [OP.down, id, 0, exitReason.noproc], undefined);
       return;
     }
