@@ -19,7 +19,7 @@ export interface MemberRecord {
 
 /** What one liveness check concludes. */
 export interface LivenessVerdict {
-  /** This node's loop was stalled (a pause, SIGSTOP): judge nobody this time. */
+  /** This node was stalled (a pause, SIGSTOP) or deaf (its own heartbeat missing): judge nobody this time. */
   readonly stalled: boolean;
   /** Peers silent past the acceptable pause. */
   readonly unreachable: readonly string[];
@@ -42,7 +42,11 @@ export function judgeLiveness(
   ownLastSeen: number,
   peers: ReadonlyMap<string, number>,
 ): LivenessVerdict {
-  const stalled = now - lastCheck > Math.max(interval * 3, acceptablePause / 2);
+  // Paused, or not hearing its own heartbeat (reconnecting to another
+  // server): the silence it would measure is its own, not its peers'.
+  const stalled =
+    now - lastCheck > Math.max(interval * 3, acceptablePause / 2) ||
+    now - ownLastSeen > interval * 3;
   const cutOff = now - ownLastSeen > fenceAfter;
   if (stalled) return { stalled, unreachable: [], cutOff };
   const unreachable: string[] = [];
@@ -50,9 +54,15 @@ export function judgeLiveness(
   return { stalled, unreachable, cutOff };
 }
 
-/** How many suspicions within the window make a verdict: `min(2, upCount - 1)`, at least 1. */
-export function votesNeeded(upCount: number): number {
-  return Math.max(1, Math.min(2, upCount - 1));
+/**
+ * How many suspicions within the window make a verdict: two when two
+ * voters can be had, else one. `voters` counts the members still
+ * reachable from the suspecting node (itself included): unreachable
+ * members do not vote, so two nodes dying together are both declared down
+ * by the survivors.
+ */
+export function votesNeeded(voters: number): number {
+  return Math.max(1, Math.min(2, voters));
 }
 
 /**
@@ -66,12 +76,12 @@ export function suspect(
   by: string,
   now: number,
   window: number,
-  upCount: number,
+  voters: number,
 ): MemberRecord | undefined {
   if (record.status === 'down') return undefined;
   const recent = record.suspects.filter((s) => now - s.at <= window && s.by !== by);
   const suspects = [...recent, { by, at: now }];
-  if (suspects.length >= votesNeeded(upCount)) {
+  if (suspects.length >= votesNeeded(voters)) {
     return { ...record, status: 'down', suspects, downBy: by, at: now };
   }
   return { ...record, suspects, at: now };

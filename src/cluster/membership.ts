@@ -272,13 +272,14 @@ export class Membership {
           this.#nodeGone(node, 'down');
           return;
         }
-        const upCount = this.#view.size + 1;
+        let voters = 1;
+        for (const peer of this.#view.values()) if (peer.reachable) voters++;
         const next = suspect(
           record,
           this.#self,
           Date.now(),
           this.#options.acceptablePause * 3,
-          upCount,
+          voters,
         );
         if (next === undefined) return;
         try {

@@ -74,6 +74,17 @@ export interface NodeHost extends TableHost {
 
 const decoder = new TextDecoder();
 
+/** Drains `nc` (pending publishes go out), closing it outright after `ms` (a server gone or cut off). */
+async function drainWithin(nc: NatsConnection, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const outcome = await Promise.race([nc.drain().catch(() => undefined), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') await nc.close().catch(() => {});
+}
+
 /** A system's membership of a cluster. Made by `createSystem({ cluster })`. */
 export class ClusterNode implements SpawnSide {
   /** This node's id: its name and an incarnation never reused. */
@@ -573,7 +584,9 @@ export class ClusterNode implements SpawnSide {
     this.#table?.closeAll();
     const nc = this.#nc;
     if (nc !== undefined && this.#given.connection === undefined && !nc.isClosed()) {
-      await nc.drain().catch(() => {});
+      // A fenced node may be cut off: a drain would wait on a server it cannot reach.
+      if (this.#fenced !== undefined) await nc.close().catch(() => {});
+      else await drainWithin(nc, this.options.joinTimeout);
     }
   }
 }
