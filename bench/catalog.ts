@@ -233,6 +233,25 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 120,
   },
   {
+    name: 'ask-loop',
+    title: 'timers under an ask loop from outside (1 s)',
+    script: 'ask-loop.js',
+    n: 1_000,
+    erlang: { skip: 'no event loop to starve' },
+    metrics: [
+      {
+        key: 'worstTimerDelayMs',
+        label: 'worst setTimeout(1) delay ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 15, note: PROPOSED },
+      },
+      { key: 'timersFired', label: 'timers fired ↑', unit: 'count', higherIsBetter: true },
+      { key: 'asksPerSec', label: 'asks/s ↑', unit: 'rate', higherIsBetter: true },
+    ],
+    timeoutSec: 120,
+  },
+  {
     name: 'storm',
     title: 'message storm (1k actors, 10k tokens, 1.5 s)',
     script: 'storm.js',
@@ -469,6 +488,66 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 180,
   },
   {
+    name: 'isolation-sandbox',
+    title: "isolation: sandboxed vs plain 'process' placement (start-up; 5k sequential asks)",
+    script: 'isolation-sandbox.js',
+    n: 5_000,
+    erlang: {
+      skip: 'none: no OS sandbox in one BEAM; baseline = bare channel in a plain child process',
+    },
+    metrics: [
+      {
+        key: 'processStartMs',
+        label: "placement 'process': spawn to first answer ↓",
+        unit: 'ms',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxStartMs',
+        label: "placement 'process' + sandbox (bwrap): spawn to first answer ↓",
+        unit: 'ms',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxStartX',
+        label: 'sandboxed / plain start-up, same run ↓',
+        unit: 'ratio',
+        higherIsBetter: false,
+      },
+      {
+        key: 'processAskP50Us',
+        label: "placement 'process': ask round trip p50 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'processAskP99Us',
+        label: "placement 'process': ask round trip p99 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxAskP50Us',
+        label: "placement 'process' + sandbox: ask round trip p50 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxAskP99Us',
+        label: "placement 'process' + sandbox: ask round trip p99 ↓",
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'sandboxAskP50X',
+        label: 'sandboxed / plain ask p50, same run ↓',
+        unit: 'ratio',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 180,
+  },
+  {
     name: 'scaling',
     title: 'scaling: trapezoid (10M pieces, 250 chunks, 8 actors), pool 1 vs 2 threads',
     script: 'scaling.js',
@@ -578,6 +657,13 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         unit: 'us',
         higherIsBetter: false,
       },
+      {
+        key: 'execStructuredUs',
+        label:
+          'checkExec, allowed `cat -n <file>`, structured rule (options, operands; no baseline) ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
     ],
     timeoutSec: 120,
   },
@@ -595,6 +681,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         higherIsBetter: true,
       },
       {
+        key: 'keyedFileAppendsPerSec',
+        label: 'record, to a file, HMAC-SHA-256 keyed chain (baseline: un-chained): appends/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
         key: 'memoryAppendsPerSec',
         label: 'record, in memory only: appends/s ↑',
         unit: 'rate',
@@ -603,6 +695,12 @@ export const BENCHMARKS: readonly BenchSpec[] = [
       {
         key: 'verifyLinesPerSec',
         label: 'verifyAuditText (baseline: JSON.parse + seq): lines/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'keyedVerifyLinesPerSec',
+        label: 'verifyAuditText with the key (baseline: JSON.parse + seq): lines/s ↑',
         unit: 'rate',
         higherIsBetter: true,
       },

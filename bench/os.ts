@@ -7,13 +7,15 @@
  *   path under the allowed root, a path outside it, a path under the root
  *   that is a symbolic link leading outside it, and the allowed path again
  *   under a two-policy chain (a system policy narrowed by an actor's);
- *   `checkExec` for an allowed `cat <file>`. Time per check (µs). The
+ *   `checkExec` for an allowed `cat <file>`, and for `cat -n <file>` under
+ *   a structured rule (options and operands). Time per check (µs). The
  *   baseline is what a hand-written check does: `path.resolve` +
  *   `startsWith(root + sep)`, which does not follow symbolic links (so it
  *   allows the link); it has no exec check.
  * - **audit**: `AuditLog.record` with its sha256 hash chain, appended to a
- *   file in a temp dir and in memory only (appends/s), then
- *   `verifyAuditText` over the file's text (lines/s). The baseline writes
+ *   file in a temp dir, the same with an HMAC-SHA-256 key, and in memory
+ *   only (appends/s), then `verifyAuditText` over the file's text, unkeyed
+ *   and keyed (lines/s). The baseline writes
  *   the same record as an un-chained JSON line with `fs.writeSync` (or keeps
  *   it in memory), and "verifies" by parsing each line and checking `seq`.
  * - **port**: an owner actor writes a line to a `cat` port and waits for the
@@ -123,12 +125,31 @@ async function policyAirssys(n: number, warm: boolean): Promise<Metrics> {
     // A system policy narrowed by an actor's, as `spawn(def, { security })` builds it.
     const chain = new SecurityContext([loadPolicy({ fs: { read: [dir] } })]).narrow(policy);
     const exec = { argv: [cat, t.allowedFile], env: {}, cwd: dir };
+    // The same start under a structured rule: options told from operands.
+    const structured = new SecurityContext([
+      loadPolicy({
+        fs: { read: [t.root] },
+        exec: {
+          allow: [
+            {
+              path: cat,
+              options: [{ names: ['-n', '--number'] }],
+              operands: ['[\\w./][\\w./-]*'],
+              maxArgs: 4,
+            },
+          ],
+          cwd: [dir],
+        },
+      }),
+    ]);
+    const execNumbered = { argv: [cat, '-n', t.allowedFile], env: {}, cwd: dir };
 
     expect('allowed path', ctx.checkPath('read', t.allowedFile).allowed, true);
     expect('path outside', ctx.checkPath('read', t.outsideFile).allowed, false);
     expect('symlink out', ctx.checkPath('read', t.link).allowed, false);
     expect('allowed path, chain', chain.checkPath('read', t.allowedFile).allowed, true);
     expect('exec', ctx.checkExec(exec).allowed, true);
+    expect('exec, structured', structured.checkExec(execNumbered).allowed, true);
 
     return {
       pathAllowedUs: usPerCall(n, warm, () => ctx.checkPath('read', t.allowedFile).allowed),
@@ -136,6 +157,7 @@ async function policyAirssys(n: number, warm: boolean): Promise<Metrics> {
       pathSymlinkUs: usPerCall(n, warm, () => ctx.checkPath('read', t.link).allowed),
       pathChainUs: usPerCall(n, warm, () => chain.checkPath('read', t.allowedFile).allowed),
       execAllowedUs: usPerCall(n, warm, () => ctx.checkExec(exec).allowed),
+      execStructuredUs: usPerCall(n, warm, () => structured.checkExec(execNumbered).allowed),
     };
   });
 }
@@ -219,17 +241,35 @@ function linesPerSec(
 async function auditAirssys(n: number, warm: boolean): Promise<Metrics> {
   return inTempDir(async (dir) => {
     const file = (tag: string): string => join(dir, `${tag}.jsonl`);
-    const fileRate = appendsPerSec(n, warm, (tag) => new AuditLog({ file: file(tag) }));
-    const memoryRate = appendsPerSec(n, warm, () => new AuditLog());
+    const fileRate = appendsPerSec(n, warm, (tag) => new AuditLog({ file: file(tag), env: {} }));
+    const key = Buffer.alloc(32, 7);
+    const keyedRate = appendsPerSec(
+      n,
+      warm,
+      (tag) => new AuditLog({ file: file(`keyed-${tag}`), key, env: {} }),
+    );
+    const memoryRate = appendsPerSec(n, warm, () => new AuditLog({ env: {} }));
     const verifyRate = linesPerSec(n, warm, readFileSync(file('timed'), 'utf8'), (text) => {
       const r = verifyAuditText(text);
       if (!r.ok) throw new Error(`line ${r.line}: ${r.reason}`);
       return r.lines;
     });
+    const keyedVerifyRate = linesPerSec(
+      n,
+      warm,
+      readFileSync(file('keyed-timed'), 'utf8'),
+      (text) => {
+        const r = verifyAuditText(text, { key });
+        if (!r.ok) throw new Error(`line ${r.line}: ${r.reason}`);
+        return r.lines;
+      },
+    );
     return {
       fileAppendsPerSec: fileRate,
+      keyedFileAppendsPerSec: keyedRate,
       memoryAppendsPerSec: memoryRate,
       verifyLinesPerSec: verifyRate,
+      keyedVerifyLinesPerSec: keyedVerifyRate,
     };
   });
 }

@@ -1,6 +1,11 @@
 // Runs node:test on every compiled test file. Node 20 has no glob support in
 // `node --test`, and npm scripts run under sh, so the files are listed here.
-import { spawnSync } from 'node:child_process';
+//
+// A passing run prints no stack traces, out-of-memory dumps or warnings
+// (children meant to crash have their stderr captured by their tests), so
+// the output is scanned as it passes through: noise fails the run, naming
+// the first lines, even when every test passed.
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,7 +19,37 @@ if (files.length === 0) {
   console.error(`no test files under ${root}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
+
+/** Output lines a clean run never prints (the spec reporter prints stacks only for failures). */
+const NOISE = [
+  /^\s*at .+:\d+:\d+\)?\s*$/, // a stack frame
+  /\(node:\d+\) \S*Warning/, // a process warning
+  /FATAL ERROR|heap out of memory|Last few GCs|JS stacktrace/, // an out-of-memory dump
+  /^\s*Uncaught \w*Error/, // an uncaught exception
+];
+const noise = [];
+
+function scan(stream, out) {
+  let partial = '';
+  stream.on('data', (chunk) => {
+    out.write(chunk);
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (NOISE.some((re) => re.test(line))) noise.push(line);
+  });
+}
+
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  stdio: ['inherit', 'pipe', 'pipe'],
 });
-process.exit(result.status ?? 1);
+scan(child.stdout, process.stdout);
+scan(child.stderr, process.stderr);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+child.on('close', (code) => {
+  if (code === 0 && noise.length > 0) {
+    console.error(`\nthe tests passed but printed ${noise.length} line(s) of noise, first:`);
+    for (const line of noise.slice(0, 10)) console.error(`  ${line}`);
+    process.exit(1);
+  }
+  process.exit(code ?? 1);
+});

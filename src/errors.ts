@@ -32,14 +32,21 @@ export type ErrorCode =
   | 'ERR_CHILD_ALREADY_PRESENT'
   | 'ERR_CHILD_ALREADY_STARTED'
   | 'ERR_MAX_CHILDREN'
+  | 'ERR_SUPERVISOR_TAKES_PIDS'
   | 'ERR_KEY_TAKEN'
   | 'ERR_HOST_EXITED'
+  | 'ERR_HOST_PROTOCOL'
+  | 'ERR_SANDBOX_UNAVAILABLE'
   | 'ERR_POLICY'
   | 'ERR_DENIED'
   | 'ERR_PORT_EXIT'
   | 'ERR_PORT_TIMEOUT'
   | 'ERR_PORT_OUTPUT_LIMIT'
+  | 'ERR_PORT_CPU_LIMIT'
+  | 'ERR_CONTAINMENT_UNAVAILABLE'
   | 'ERR_CIRCUIT_OPEN'
+  | 'ERR_AUDIT'
+  | 'ERR_AUDIT_LOCKED'
   | 'ERR_NOCONNECTION'
   | 'ERR_FENCED'
   | 'ERR_PAYLOAD_TOO_LARGE'
@@ -273,7 +280,9 @@ export class InvalidChildSpecError extends RuntimeError {
 /**
  * A supervisor refused a request about one of its children (OTP's
  * `{error, not_found | running | restarting | already_present |
- * {already_started, Pid}}`, Elixir's `{:error, :max_children}`).
+ * {already_started, Pid}}`, Elixir's `{:error, :max_children}`, and
+ * `ERR_SUPERVISOR_TAKES_PIDS` for OTP's `{error, simple_one_for_one}`: a
+ * dynamic supervisor names its children by pid, never by id).
  *
  * @example
  * ```ts
@@ -291,7 +300,8 @@ export class SupervisorError extends RuntimeError {
       | 'ERR_CHILD_RESTARTING'
       | 'ERR_CHILD_ALREADY_PRESENT'
       | 'ERR_CHILD_ALREADY_STARTED'
-      | 'ERR_MAX_CHILDREN',
+      | 'ERR_MAX_CHILDREN'
+      | 'ERR_SUPERVISOR_TAKES_PIDS',
     message: string,
     childId?: string,
   ) {
@@ -389,12 +399,52 @@ export class DeniedError extends RuntimeError {
 }
 
 /**
+ * A program start asked for containment this machine cannot give (a
+ * `bwrap` sandbox without bwrap, limits without `prlimit`, a process tree
+ * with neither a usable cgroup v2 nor a pid namespace, `runAs` without
+ * root): the start is refused, never run weaker. The message says what is
+ * missing.
+ *
+ * @example
+ * ```ts
+ * const reason = await system.exited(portRef);
+ * if (reason.kind === 'error' && reason.error instanceof ContainmentUnavailableError) console.error(reason.error.message);
+ * ```
+ */
+export class ContainmentUnavailableError extends RuntimeError {
+  constructor(reason: string) {
+    super('ERR_CONTAINMENT_UNAVAILABLE', `cannot contain the program: ${reason}`);
+  }
+}
+
+/**
+ * The audit log refused or failed: `ERR_AUDIT` (a record that cannot be
+ * written — full disk, bad record, wrong key, a damaged log) or
+ * `ERR_AUDIT_LOCKED` (another `AuditLog` is writing the same file). An
+ * operation whose record cannot be written is denied, never done
+ * unrecorded.
+ *
+ * @example
+ * ```ts
+ * try { new AuditLog({ file: 'audit.jsonl' }); }
+ * catch (e) { if (e instanceof AuditError && e.code === 'ERR_AUDIT_LOCKED') console.error(e.message); }
+ * ```
+ */
+export class AuditError extends RuntimeError {
+  constructor(code: 'ERR_AUDIT' | 'ERR_AUDIT_LOCKED', message: string, options?: ErrorOptions) {
+    super(code, message, options);
+  }
+}
+
+/**
  * A port's program ended abnormally; this is the port's exit reason
  * (`exitReason.error(PortExitError)`), so links, monitors and supervisors
  * see it like any crash. `code` says how: `ERR_PORT_EXIT` (a non-zero exit
  * status or a signal; also a program that could not be started),
- * `ERR_PORT_TIMEOUT` (killed at the policy's `timeoutMs`) or
- * `ERR_PORT_OUTPUT_LIMIT` (killed at the policy's `maxOutputBytes`).
+ * `ERR_PORT_TIMEOUT` (killed at the policy's `timeoutMs`),
+ * `ERR_PORT_OUTPUT_LIMIT` (killed at the policy's `maxOutputBytes`) or
+ * `ERR_PORT_CPU_LIMIT` (its whole process tree killed at the policy's
+ * `cpuSeconds`, where a cgroup counts the tree's CPU time).
  *
  * @example
  * ```ts
@@ -409,7 +459,7 @@ export class PortExitError extends RuntimeError {
   readonly signal: string | null;
 
   constructor(
-    code: 'ERR_PORT_EXIT' | 'ERR_PORT_TIMEOUT' | 'ERR_PORT_OUTPUT_LIMIT',
+    code: 'ERR_PORT_EXIT' | 'ERR_PORT_TIMEOUT' | 'ERR_PORT_OUTPUT_LIMIT' | 'ERR_PORT_CPU_LIMIT',
     message: string,
     exitCode: number | null = null,
     signal: string | null = null,
@@ -418,6 +468,41 @@ export class PortExitError extends RuntimeError {
     super(code, message, options);
     this.exitCode = exitCode;
     this.signal = signal;
+  }
+}
+
+/**
+ * A placed host (worker thread, pool thread or child process) sent
+ * something the main system does not accept: a frame of the wrong shape,
+ * types or size, or bytes that do not decode. The host is ended and every
+ * process it ran exits with this error; the runtime itself goes on.
+ *
+ * @example
+ * ```ts
+ * const reason = await system.exited(sandboxed);
+ * if (reason.kind === 'error' && reason.error instanceof HostProtocolError) console.log(reason.error.message);
+ * ```
+ */
+export class HostProtocolError extends RuntimeError {
+  constructor(message: string) {
+    super('ERR_HOST_PROTOCOL', `the host broke the protocol: ${message}`);
+  }
+}
+
+/**
+ * A `sandbox` was asked for but this machine cannot give one (no `bwrap`,
+ * no user namespaces, no `setpriv` to leave root): the spawn is refused
+ * rather than run with a weaker sandbox.
+ *
+ * @example
+ * ```ts
+ * try { system.spawn(tool, { placement: 'process', sandbox: {} }); }
+ * catch (e) { if (e instanceof SandboxUnavailableError) console.error(e.message); }
+ * ```
+ */
+export class SandboxUnavailableError extends RuntimeError {
+  constructor(reason: string) {
+    super('ERR_SANDBOX_UNAVAILABLE', `no sandbox on this machine: ${reason}`);
   }
 }
 

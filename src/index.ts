@@ -14,6 +14,7 @@ export type {
   Directive,
   DownMessage,
   ExitMessage,
+  GroupOptions,
   MonitorRef,
   Placement,
   Reply,
@@ -23,6 +24,7 @@ export type {
   Sandbox,
   ShutdownRule,
   SpawnOptions,
+  TimerDestination,
   TimerRef,
 } from './actor/index.js';
 export { defineActor, EscalatedError } from './actor/index.js';
@@ -45,12 +47,15 @@ export type {
 } from './cluster/index.js';
 export type { ErrorCode } from './errors.js';
 export {
+  AuditError,
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
   ClusterError,
+  ContainmentUnavailableError,
   DeniedError,
   FencedError,
+  HostProtocolError,
   InvalidArgumentError,
   InvalidChildSpecError,
   KeyTakenError,
@@ -64,11 +69,14 @@ export {
   PortExitError,
   ProcessExitedError,
   RuntimeError,
+  SandboxUnavailableError,
   StartFailedError,
   SupervisorError,
   SystemShutdownError,
 } from './errors.js';
+export type { HostView } from './isolation/index.js';
 export { HostExitedError, portable } from './isolation/index.js';
+export { BOUNDS } from './limits/index.js';
 export type {
   MailboxMetrics,
   MailboxOptions,
@@ -79,6 +87,7 @@ export type {
 export { Envelope } from './mailbox/index.js';
 export type { HealthOptions, HealthReport, LoopDelay } from './observe/index.js';
 export type {
+  Containment,
   FileActorOptions,
   FileEncoding,
   FileKind,
@@ -89,6 +98,8 @@ export type {
   PortOptions,
   PortOutput,
   PortState,
+  TreeMode,
+  TreeRequest,
 } from './os/index.js';
 export { fileActor, port } from './os/index.js';
 export type {
@@ -103,8 +114,22 @@ export type {
   ProcessStatus,
   ShutdownExit,
 } from './process/index.js';
-export { exitReason, formatExitReason, formatPid, isCleanExit } from './process/index.js';
-export type { GroupChange, KeyMode } from './registry/index.js';
+export {
+  exitReason,
+  formatExitReason,
+  formatPid,
+  isCleanExit,
+  toExitReason,
+} from './process/index.js';
+export type {
+  GroupChange,
+  GroupName,
+  GroupToken,
+  KeyMode,
+  Name,
+  ServiceKey,
+} from './registry/index.js';
+export { group, name, serviceKey } from './registry/index.js';
 export type {
   CircuitBreakerOptions,
   CircuitBreakerStats,
@@ -117,7 +142,9 @@ export type { PoolOptions, RoutingStrategy } from './routing/index.js';
 export { Pool } from './routing/index.js';
 export type { Clock, SchedulerOptions, SchedulerStats } from './scheduler/index.js';
 export type {
+  AuditCheckpoint,
   AuditLine,
+  AuditLogOptions,
   AuditRecord,
   AuditVerification,
   Decision,
@@ -125,13 +152,18 @@ export type {
   ExecPolicy,
   ExecRule,
   FsPolicy,
+  OptionRule,
+  RedactOption,
   SecurityContext,
   SecurityPolicy,
+  VerifyOptions,
 } from './security/index.js';
 export {
   AuditLog,
   loadPolicy,
   loadPolicyFile,
+  readAuditCheckpoint,
+  readAuditKey,
   verifyAuditLog,
   verifyAuditText,
 } from './security/index.js';
@@ -153,6 +185,7 @@ export type {
   SupervisorSpec,
 } from './supervisor/index.js';
 export {
+  childSpec,
   countChildren,
   deleteChild,
   dynamicSupervisor,
@@ -164,15 +197,20 @@ export {
   whichChildren,
 } from './supervisor/index.js';
 export type {
+  AskView,
   Groups,
   InspectOptions,
+  Introspection,
   ProcessInfo,
   ProcessTarget,
   Services,
   ShutdownOptions,
+  StaleView,
   StopOptions,
   SystemOptions,
   SystemStats,
+  TimerView,
   Topics,
+  TypedGroup,
 } from './system/index.js';
 export { ActorSystem, createSystem } from './system/index.js';

@@ -4,9 +4,9 @@ import {
   NoProcError,
   NotRepliableError,
 } from '../errors.js';
-import { formatPid } from '../process/index.js';
+import { BOUNDS } from '../limits/index.js';
+import { COPY_ON_SEND, DEAD, ENVELOPES, formatPid } from '../process/index.js';
 import type { ProcessExtras } from './extras.js';
-import { COPY_ON_SEND, DEAD, ENVELOPES } from './flags.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
@@ -31,8 +31,17 @@ export function askProcess(
   if ((p.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(p.pid)));
   if (runtime.current === p) return Promise.reject(new CallingSelfError(formatPid(p.pid)));
   let timeout = options?.timeout ?? runtime.askTimeout;
-  if (typeof timeout !== 'number' || !(timeout >= 0)) {
-    return Promise.reject(new InvalidArgumentError('timeout', 'must be a number >= 0 or Infinity'));
+  if (
+    typeof timeout !== 'number' ||
+    !(timeout >= 0) ||
+    (timeout > BOUNDS.ms && timeout !== Number.POSITIVE_INFINITY)
+  ) {
+    return Promise.reject(
+      new InvalidArgumentError(
+        'timeout',
+        `must be a number of ms from 0 to ${BOUNDS.ms} or Infinity`,
+      ),
+    );
   }
   const deadline = options?.deadline;
   if (deadline !== undefined) {
@@ -60,11 +69,17 @@ export function askProcess(
       const body = (copy ? p.copyForSend(request) : request) as object;
       const withReply = { ...body, reply: pending };
       const wantsEnvelope = options !== undefined || (p.flags & ENVELOPES) !== 0;
-      p.deliver(
-        withReply,
-        wantsEnvelope ? { ...options, correlationId: pending.correlationId } : undefined,
-        copy,
-      );
+      const sendOptions = wantsEnvelope
+        ? { ...options, correlationId: pending.correlationId }
+        : undefined;
+      if (options?.waitForRoom === true) {
+        // Room first, then the reply; a failure to queue fails the ask.
+        p.offerMessage(withReply, sendOptions, copy).catch((error: unknown) => {
+          if (pending.pending) pending.fail(error);
+        });
+      } else {
+        p.deliver(withReply, sendOptions, copy);
+      }
     } catch (error) {
       pending.fail(error);
     }

@@ -1,12 +1,26 @@
 import type { Topic } from '../broker/index.js';
 import type { Envelope } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
+import type { GroupName, Name, ServiceKey } from '../registry/index.js';
 import type { SecurityContext } from '../security/index.js';
+import type { DemonitorOptions, MonitorRef } from '../signals/index.js';
 import type { ActorDefinition } from './definition.js';
-import type { DemonitorOptions, MonitorRef } from './links.js';
 import type { ActorRef, Address } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
-import type { TimerRef } from './timer.js';
+import type { TimerDestination, TimerRef } from './timer.js';
+
+/**
+ * Where a process group lives: its scope (OTP `pg` scope).
+ *
+ * @example
+ * ```ts
+ * ctx.join('workers', { scope: 'cluster' });
+ * ```
+ */
+export interface GroupOptions {
+  /** A named scope, created on first use; default `'default'` (`system.groups`). */
+  readonly scope?: string;
+}
 
 /**
  * What a handler or hook can see and do. One context per process, valid for
@@ -42,10 +56,14 @@ export interface ActorContext<M, S = undefined> {
   readonly restarts: number;
   /** Aborted when this process stops or restarts, so async work can be abandoned. */
   readonly signal: AbortSignal;
-  /** Spawns a child: it is stopped before this process stops. */
+  /**
+   * Spawns a child: it is stopped before this process stops, with this
+   * process's reason when the two are linked. With `{ detached: true }`,
+   * Erlang's plain `spawn`: no parent tie, only links and monitors connect them.
+   */
   spawn<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): ActorRef<M2>;
   /** Stops this process after the current handler returns; `terminate` runs. Default reason `normal`. */
   stop(reason?: ExitReason): void;
@@ -56,15 +74,22 @@ export interface ActorContext<M, S = undefined> {
    */
   readonly security: SecurityContext;
   /** An address by registered name, resolved at each send (see `system.named`). */
+  named<T>(name: Name<T>): Address<T>;
+  /** Untyped: the caller states the message type (prefer a `name<T>()` token). */
   named<T>(name: string): Address<T>;
-  /** Joins process group `group` once more (OTP `pg:join`); left automatically on exit. */
-  join(group: string): void;
+  /**
+   * Joins process group `group` once more (OTP `pg:join`); left
+   * automatically on exit. A group's name is a string or any
+   * structured-cloneable key (`['shard', 3]`); `scope` picks a named scope
+   * (OTP `pg` scopes, default `'default'`, the one `system.groups` shows).
+   */
+  join(group: GroupName, options?: GroupOptions): void;
   /** Leaves `group` once; false when not a member (OTP `pg:leave`). */
-  leave(group: string): boolean;
+  leave(group: GroupName, options?: GroupOptions): boolean;
   /** Registers this process in `service` under `key` (Elixir `Registry.register`); removed on exit. */
-  registerService(service: string, key: string, value?: unknown): void;
+  registerService(service: string | ServiceKey<M>, key: string, value?: unknown): void;
   /** Removes this process's entries under `key`; false when it had none. */
-  unregisterService(service: string, key: string): boolean;
+  unregisterService(service: string | ServiceKey<unknown>, key: string): boolean;
   /** Subscribes this process to `topic` until it unsubscribes or exits. Include `T` in `M`. */
   subscribe<T extends M>(topic: Topic<T>): void;
   /** Ends this process's subscriptions to `topic`; returns how many. */
@@ -75,12 +100,12 @@ export interface ActorContext<M, S = undefined> {
    */
   spawnLink<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): ActorRef<M2>;
   /** Spawns a child and monitors it in one step (OTP `spawn_monitor/1`). */
   spawnMonitor<M2, S2, A2>(
     definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
+    options?: SpawnOptions<A2, NoInfer<M2>>,
   ): [ActorRef<M2>, MonitorRef];
   /**
    * Links this process to `target` (OTP `link/1`); links are symmetric and
@@ -94,7 +119,7 @@ export interface ActorContext<M, S = undefined> {
    * Monitors `target` (OTP `monitor/2`): one `DownMessage` arrives when it
    * exits, or at once with `noproc` if it is gone. A name is resolved once, now.
    */
-  monitor(target: ActorRef<never> | Pid | string): MonitorRef;
+  monitor(target: ActorRef<never> | Pid | string | Name<unknown>): MonitorRef;
   /**
    * Removes a monitor (OTP `demonitor/2`); returns true if it was still in
    * place. With `flush`, a DOWN for it already queued is removed too.
@@ -115,12 +140,20 @@ export interface ActorContext<M, S = undefined> {
    * target; any other reason ends a non-trapping target at once (no `terminate`).
    */
   exit(target: ActorRef<never> | Pid, reason: ExitReason): void;
-  /** Sends `message` to this process (or to `to`) after `delayMs`. Cancelled when this process ends. */
+  /**
+   * Sends `message` to this process (or to `to`) after `delayMs`. Cancelled
+   * when this process ends, or when `to` (a ref) ends. A name, or an address
+   * made by `named`, is looked up when the timer fires (OTP
+   * `erlang:send_after(T, Name, Msg)`): nobody holding it then makes the
+   * message a dead letter with reason `unregistered`.
+   */
   sendAfter(delayMs: number, message: M): TimerRef;
-  sendAfter<T>(delayMs: number, message: T, to: ActorRef<T>): TimerRef;
-  /** Sends `message` every `intervalMs` until cancelled or this process ends. */
+  sendAfter<T>(delayMs: number, message: T, to: TimerDestination<T>): TimerRef;
+  /** Sends `message` every `intervalMs` until cancelled or this process ends (or `to`, a ref). */
   sendInterval(intervalMs: number, message: M): TimerRef;
-  sendInterval<T>(intervalMs: number, message: T, to: ActorRef<T>): TimerRef;
+  sendInterval<T>(intervalMs: number, message: T, to: TimerDestination<T>): TimerRef;
   /** Cancels a timer; returns the ms it had left, or `false` if it had fired or was cancelled (OTP `cancel_timer`). */
   cancelTimer(timer: TimerRef): number | false;
+  /** The ms a timer has left, without cancelling it; `false` if it fired or was cancelled (OTP `read_timer`). */
+  readTimer(timer: TimerRef): number | false;
 }

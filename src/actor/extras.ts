@@ -2,7 +2,7 @@ import type { ExitReason } from '../process/index.js';
 import { exitReason } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import type { SecurityContext } from '../security/index.js';
-import type { Monitor } from './links.js';
+import type { Monitor } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
 import type { PendingAsk } from './reply.js';
 import type { MessageTimer } from './timer.js';
@@ -32,9 +32,9 @@ export class ProcessExtras {
   /** Linked processes (links are symmetric: each side lists the other). */
   links: Set<ActorProcess> | null = null;
   /** Monitors this process holds on others. */
-  monitors: Set<Monitor> | null = null;
+  monitors: Set<Monitor<ActorProcess>> | null = null;
   /** Monitors others hold on this process. */
-  watchers: Set<Monitor> | null = null;
+  watchers: Set<Monitor<ActorProcess>> | null = null;
   /** Its own security context, when it narrowed its parent's (see `ActorProcess.security`). */
   security: SecurityContext | undefined = undefined;
   /** The parent's pid in another system (a placed process's body), when it has no local parent. */

@@ -1,8 +1,7 @@
-import type { SupervisionEvent } from '../broker/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import type { NamedRef } from '../registry/index.js';
+import type { GroupName, NamedRef } from '../registry/index.js';
+import type { DeathQueue } from '../signals/index.js';
 import type { ActorDefinition } from './definition.js';
-import type { DeathQueue } from './exits.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
@@ -14,7 +13,7 @@ export type AnyDefinition = ActorDefinition<unknown, unknown, unknown>;
 /** What a process needs from its system beyond {@link Runtime}: spawning, timers, reporting. */
 export interface ProcessHost {
   /** Deaths caused by exit signals, worked off without recursion. */
-  readonly deaths: DeathQueue;
+  readonly deaths: DeathQueue<ActorProcess>;
   /** The live local process with this pid. */
   lookup(pid: Pid): ActorProcess | undefined;
   /** The live local process registered as `name`. */
@@ -28,9 +27,10 @@ export interface ProcessHost {
   released(process: ActorProcess, reason: ExitReason): void;
   /** Finds the local process behind a ref; throws `InvalidArgumentError` for a foreign ref. */
   resolveLocal(ref: ActorRef<unknown>): ActorProcess;
+  /** `to` is a process, or a registered name looked up when the timer fires. */
   startTimer(
     message: unknown,
-    to: ActorProcess,
+    to: ActorProcess | string,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,
@@ -44,15 +44,14 @@ export interface ProcessHost {
   reportRestart(pid: Pid, error: unknown, restarts: number): void;
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void;
   /** An address by name, resolved at each send. */
-  named(name: string): NamedRef<ActorProcess>;
-  joinGroup(p: ActorProcess, group: string): void;
-  leaveGroup(p: ActorProcess, group: string): boolean;
+  named(name: string, from?: ActorProcess): NamedRef<ActorProcess>;
+  /** Joins `group` in `scope` (default: the system's default scope). */
+  joinGroup(p: ActorProcess, group: GroupName, scope?: string): void;
+  leaveGroup(p: ActorProcess, group: GroupName, scope?: string): boolean;
   registerService(p: ActorProcess, service: string, key: string, value: unknown): void;
   unregisterService(p: ActorProcess, service: string, key: string): boolean;
   subscribeTopic(p: ActorProcess, topic: string): void;
   unsubscribeTopic(p: ActorProcess, topic: string): number;
-  /** A supervisor's report, built only when `events` is observed. */
-  reportSupervision(event: SupervisionEvent): void;
   /** Counts one restart by a supervisor, for `stats().restarts`. */
   countRestart(): void;
   reportHookFailure(pid: Pid, hook: 'terminate' | 'onError', error: unknown): void;

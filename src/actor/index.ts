@@ -1,8 +1,3 @@
-export type { ActorContext } from './context.js';
-export type { ActorDefinition, Directive } from './definition.js';
-export { defineActor, EscalatedError } from './definition.js';
-export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } from './exits.js';
-export { ProcessExtras } from './extras.js';
 export {
   BUSY,
   COPY_ON_SEND,
@@ -12,7 +7,27 @@ export {
   NO_LANES,
   REMOTE,
   TRAP_EXIT,
-} from './flags.js';
+} from '../process/index.js';
+export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from '../signals/index.js';
+export {
+  DeathQueue,
+  decideExitSignal,
+  demonitor,
+  dropMonitor,
+  isLinked,
+  isRuntimeMessage,
+  link,
+  Monitor,
+  monitor,
+  monitorOwner,
+  runtimeMessage,
+  signalExit,
+  unlink,
+} from '../signals/index.js';
+export type { ActorContext, GroupOptions } from './context.js';
+export type { ActorDefinition, Directive } from './definition.js';
+export { defineActor, EscalatedError } from './definition.js';
+export { ProcessExtras } from './extras.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
 export type { StopChildrenHook } from './lifecycle.js';
 export {
@@ -26,13 +41,13 @@ export {
   stopAndWait,
   stopWithin,
 } from './lifecycle.js';
-export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from './links.js';
-export { decideExitSignal, isRuntimeMessage, Monitor, runtimeMessage } from './links.js';
+export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
 export type { AskTarget, Current, Runtime } from './runtime.js';
+export { UNSAMPLED_COUNTDOWN } from './runtime.js';
 export { ENCODE_MESSAGE } from './send-checks.js';
 export type {
   HostedIdentity,
@@ -51,5 +66,5 @@ export {
 } from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
-export type { TimerRef } from './timer.js';
-export { MessageTimer } from './timer.js';
+export type { TimerDestination, TimerRef } from './timer.js';
+export { MessageTimer, NameDestination, timerTarget } from './timer.js';

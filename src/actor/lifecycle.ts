@@ -1,12 +1,20 @@
 import { NoProcError } from '../errors.js';
 import { Envelope, Mailbox } from '../mailbox/index.js';
 import type { ExitReason } from '../process/index.js';
-import { exitReason, formatPid, isCleanExit } from '../process/index.js';
+import {
+  BUSY,
+  DEAD,
+  exitReason,
+  formatPid,
+  isCleanExit,
+  NEEDS_INIT,
+  STOP_REQUESTED,
+  STOPPING,
+} from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
+import { isLinked, propagateExit, unlink } from '../signals/index.js';
 import { type Directive, EscalatedError } from './definition.js';
-import { propagateExit, unlink } from './exits.js';
-import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
 import type { ActorProcess } from './process.js';
 import { PendingAsk } from './reply.js';
 
@@ -205,7 +213,8 @@ function restartInPlace(p: ActorProcess, error: unknown): void {
     ext.abort = null;
   }
   cancelTimers(p);
-  stopChildren(p, () =>
+  // The process lives on, so even linked children stop with `shutdown`.
+  stopChildren(p, exitReason.shutdown(), () =>
     runTerminate(p, exitReason.error(error), () => {
       p.runtime.reportRestart(p.pid, error, ext.restarts);
       // Fresh state means fresh registrations: init makes them again.
@@ -266,7 +275,7 @@ export function beginStop(p: ActorProcess): void {
   p.flags = (p.flags & ~STOP_REQUESTED) | STOPPING;
   p.status = 'stopping';
   const reason = p.ext?.stopReason ?? exitReason.normal;
-  stopChildren(p, () => runTerminate(p, reason, (final) => finish(p, final)));
+  stopChildren(p, reason, () => runTerminate(p, reason, (final) => finish(p, final)));
 }
 
 /**
@@ -279,10 +288,16 @@ export const STOP_CHILDREN: unique symbol = Symbol('airssys.stopChildren');
 /** The shape of a {@link STOP_CHILDREN} hook. */
 export type StopChildrenHook = (p: ActorProcess) => Promise<void>;
 
-function stopChildren(p: ActorProcess, next: () => void): void {
+/**
+ * Stops `p`'s children before it exits or restarts. A child that is also
+ * linked to `p` stops with `reason` (`p`'s own, as its link would deliver
+ * it, OTP R2.3), unless that is `normal`, which a link does not propagate;
+ * other children stop with `shutdown`.
+ */
+function stopChildren(p: ActorProcess, reason: ExitReason, next: () => void): void {
   const custom = (p.def as { [STOP_CHILDREN]?: StopChildrenHook })[STOP_CHILDREN];
   if (custom === undefined || p.firstChild === null) {
-    stopRemainingChildren(p, next);
+    stopRemainingChildren(p, reason, next);
     return;
   }
   let stopping: Promise<void>;
@@ -293,11 +308,11 @@ function stopChildren(p: ActorProcess, next: () => void): void {
   }
   awaitStep(p, stopping, (ok, error) => {
     if (!ok) p.runtime.reportHookFailure(p.pid, 'terminate', error);
-    stopRemainingChildren(p, next);
+    stopRemainingChildren(p, reason, next);
   });
 }
 
-function stopRemainingChildren(p: ActorProcess, next: () => void): void {
+function stopRemainingChildren(p: ActorProcess, reason: ExitReason, next: () => void): void {
   if (p.firstChild === null) {
     next();
     return;
@@ -305,7 +320,8 @@ function stopRemainingChildren(p: ActorProcess, next: () => void): void {
   // One at a time, newest first, each subtree finished before the next
   // sibling starts stopping: OTP's reverse start order.
   const child = p.firstChild;
-  awaitStep(p, shutdown(child, exitReason.shutdown()), () => stopRemainingChildren(p, next));
+  const own = reason.kind !== 'normal' && isLinked(p, child) ? reason : exitReason.shutdown();
+  awaitStep(p, shutdown(child, own), () => stopRemainingChildren(p, reason, next));
 }
 
 /**
@@ -389,12 +405,15 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   p.flags = (p.flags | DEAD) & ~(STOP_REQUESTED | STOPPING);
   p.status = isCleanExit(reason) ? 'stopped' : 'failed';
   // No process outlives its parent: children still alive (a kill, a failed
-  // init) are killed first, newest first.
-  for (const child of p.children()) kill(child);
+  // init) end first, newest first: killed, or with `p`'s own reason when
+  // linked to it, as the link would deliver it (OTP R2.3, R3.3).
+  const linkedReason = reason.kind === 'normal' ? exitReason.killed : reason;
+  for (const child of p.children())
+    finish(child, isLinked(p, child) ? linkedReason : exitReason.killed);
   if (p.ext !== null || reason !== exitReason.normal) p.extras().exitReason = reason;
   const ext = p.ext;
   ext?.abort?.abort();
-  // Names and table entry go first, so a restart can re-register at once (OTP R1.4).
+  // Names and table entry go first, so a restart can re-register at once (semantics §4, OTP R1.4).
   runtime.released(p, reason);
   cancelTimers(p);
   if (ext !== null) {
@@ -420,7 +439,7 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   );
   p.leaveParent();
   p.state = undefined;
-  // After the name is released (R1.4): links and monitors see the exit.
+  // After the name is released (semantics §4 R1.4): links and monitors see the exit.
   propagateExit(p, reason);
   runtime.reportExit(p.pid, reason);
   const escalation = ext?.escalation;

@@ -1,8 +1,8 @@
 import { MailboxFullError } from '../errors.js';
 import { decideOverflow, Envelope, type Mailbox } from '../mailbox/index.js';
 import { formatPid, type Pid } from '../process/index.js';
+import { isRuntimeMessage } from '../signals/index.js';
 import { failPendingReply } from './lifecycle.js';
-import { isRuntimeMessage } from './links.js';
 import type { ActorProcess } from './process.js';
 
 /**
@@ -33,7 +33,8 @@ export function applyOverflow(
       return true;
     }
   }
-  if (decision === 'reject' || decision === 'wait') {
+  // 'wait' needs a sender that can wait (offer decides it before coming here).
+  if (decision === 'reject') {
     mb.rejected++;
     runtime.reportOverflow(p.pid, 'reject', mb.capacity);
     throw new MailboxFullError(formatPid(p.pid), mb.capacity);

@@ -1,29 +1,31 @@
-import type { Topic } from '../broker/index.js';
-import { topicName } from '../broker/index.js';
 import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
+import {
+  decideOverflow,
+  Envelope,
+  LANE_NORMAL,
+  LANE_SYSTEM,
+  laneOf,
+  Mailbox,
+} from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { exitReason, formatPid } from '../process/index.js';
-import type { Registration } from '../registry/index.js';
-import type { Runnable } from '../scheduler/index.js';
-import type { SecurityContext } from '../security/index.js';
-import { askProcess } from './ask.js';
-import type { ActorContext } from './context.js';
-import type { ActorDefinition } from './definition.js';
-import { demonitor, link, monitor, signalExit, unlink } from './exits.js';
-import { ProcessExtras } from './extras.js';
 import {
   BUSY,
   COPY_ON_SEND,
   DEAD,
   ENVELOPES,
+  exitReason,
+  formatPid,
   NEEDS_INIT,
   NO_LANES,
   STOP_REQUESTED,
   STOPPING,
-  TRAP_EXIT,
-} from './flags.js';
+} from '../process/index.js';
+import type { Registration } from '../registry/index.js';
+import type { Runnable } from '../scheduler/index.js';
+import { askProcess } from './ask.js';
+import type { ActorContext } from './context.js';
+import { ProcessExtras } from './extras.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
 import {
   awaitHandler,
@@ -31,34 +33,26 @@ import {
   failPendingReply,
   handleFailure,
   handleSignal,
-  requestStop,
   runInit,
 } from './lifecycle.js';
-import { type DemonitorOptions, Monitor, type MonitorRef } from './links.js';
+import { LocalRef } from './local-ref.js';
 import { applyOverflow } from './overflow.js';
-import type { ActorRef, Address, AskOptions } from './ref.js';
+import { ProcessContext } from './process-context.js';
+import type { ActorRef, AskOptions } from './ref.js';
 import type { PendingAsk } from './reply.js';
-import type { Runtime } from './runtime.js';
+import { type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
 import { checkSendOptions, copyMessage, ENCODE_MESSAGE } from './send-checks.js';
-import type { SpawnOptions } from './spawn-options.js';
-import {
-  deliverTimerMessage,
-  MessageTimer,
-  startProcessTimer,
-  type TimerHost,
-  type TimerRef,
-} from './timer.js';
+import { deliverTimerMessage, type MessageTimer, type TimerHost } from './timer.js';
 
 /**
- * One process: its record, its mailbox, the context its handlers see, and
- * its ref. Like an Erlang pid, the process itself is the handle users hold
- * (typed as `ActorRef<M>`), which saves an object per process; the types
- * show a ref only `pid`, `tell`, `offer` and `ask`. The record is small and
- * monomorphic; everything optional lives in {@link ProcessExtras},
- * allocated on first use.
+ * One process: its record, its mailbox and the context its handlers see.
+ * Users never hold it: they hold its {@link LocalRef} (a pid and a private
+ * way here), made on first use. The record is small and monomorphic;
+ * everything optional lives in {@link ProcessExtras}, allocated on first use.
  */
 export class ActorProcess
-  implements Runnable, ActorContext<unknown, unknown>, ActorRef<unknown>, TimerHost
+  extends ProcessContext
+  implements Runnable, ActorContext<unknown, unknown>, TimerHost
 {
   readonly runtime: Runtime & ProcessHost;
   readonly pid: Pid;
@@ -78,6 +72,8 @@ export class ActorProcess
   firstChild: ActorProcess | null = null;
   prevSibling: ActorProcess | null = null;
   nextSibling: ActorProcess | null = null;
+  /** Its ref, made on first use. */
+  #ref: LocalRef | null = null;
 
   constructor(
     runtime: Runtime & ProcessHost,
@@ -86,6 +82,7 @@ export class ActorProcess
     parent: ActorProcess | null,
     flags: number,
   ) {
+    super();
     this.runtime = runtime;
     this.pid = pid;
     this.def = def;
@@ -147,23 +144,23 @@ export class ActorProcess
 
   // ---- sending -------------------------------------------------------------
 
-  /** This process as a ref. */
+  /** Its ref: the address users hold. */
   get ref(): ActorRef<unknown> {
-    return this;
+    let ref = this.#ref;
+    if (ref === null) {
+      ref = new LocalRef(this);
+      this.#ref = ref;
+    }
+    return ref;
   }
 
-  /** `ActorRef.tell`: fire and forget. */
-  tell(message: unknown, options?: SendOptions): void {
-    this.deliver(message, options);
-  }
-
-  /** Refs print as their pid, never as the process's state. */
+  /** A process prints as its pid, never as its state (a context may be logged). */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `ActorRef${formatPid(this.pid)}`;
+    return `ActorProcess${formatPid(this.pid)}`;
   }
 
-  toString(): string {
-    return `ActorRef${formatPid(this.pid)}`;
+  override toString(): string {
+    return `ActorProcess${formatPid(this.pid)}`;
   }
 
   /** Queues `message` from the current process; the hot path of `tell`. */
@@ -199,18 +196,22 @@ export class ActorProcess
     mb.push(item, sender, lane);
     if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
     if (--runtime.sentLeft === 0) {
-      runtime.sentLeft = runtime.sampleEvery === 0 ? 2 ** 30 : runtime.sampleEvery;
+      runtime.sentLeft = runtime.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : runtime.sampleEvery;
       if (runtime.sampleEvery !== 0) runtime.reportSent(sender, this.pid, message);
     }
   }
 
-  /** Like `deliver`, but waits for room in a full backpressure mailbox. */
-  offer(message: unknown, options?: SendOptions): Promise<void> {
+  /**
+   * Like `deliver`, but a sender that may wait does (`ActorRef.offer`): the
+   * overflow policy (`decideOverflow` with `waiting`) says whether a full
+   * mailbox makes it wait for room; every other outcome is `deliver`'s.
+   */
+  offerMessage(message: unknown, options?: SendOptions, copied = false): Promise<void> {
     const mb = this.mailbox;
     if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
-    if (mb === null || mb.size < mb.capacity || mb.policy !== 'backpressure') {
+    if (mb === null || decideOverflow(mb.policy, mb.size, mb.capacity, true) !== 'wait') {
       try {
-        this.deliver(message, options);
+        this.deliver(message, options, copied);
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
@@ -223,7 +224,7 @@ export class ActorProcess
     const sender = current === null ? undefined : current.pid;
     let item: unknown;
     try {
-      item = this.#wrap(message, options, sender);
+      item = this.#wrap(message, options, sender, copied);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -235,7 +236,7 @@ export class ActorProcess
 
   /**
    * Appends a message the runtime itself produced (a trapped EXIT, a DOWN)
-   * at the end of the normal lane (R6.3). Such messages bypass the overflow
+   * at the end of the normal lane (semantics §11 R6.3). Such messages bypass the overflow
    * policy: a bounded mailbox never loses the news of an exit.
    */
   enqueueRuntimeMessage(message: unknown, sender: Pid | undefined): void {
@@ -248,7 +249,7 @@ export class ActorProcess
   }
 
   /** Request-reply: see {@link ActorRef.ask}. */
-  ask(request: unknown, options?: AskOptions): Promise<never> {
+  askMessage(request: unknown, options?: AskOptions): Promise<never> {
     return askProcess(this, request, options);
   }
 
@@ -261,6 +262,9 @@ export class ActorProcess
     if (ask.next !== null) ask.next.prev = ask.prev;
     ask.prev = null;
     ask.next = null;
+    // An ask settled while its request still waits for room is withdrawn, never delivered.
+    const mb = this.mailbox;
+    if (mb?.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask);
   }
 
   #wrap(
@@ -444,174 +448,12 @@ export class ActorProcess
   drop(r: Registration): void {
     this.ext?.registrations?.delete(r);
   }
+}
 
-  // ---- the context handlers see ---------------------------------------------
-
-  get self(): ActorRef<unknown> {
-    return this.ref;
-  }
-
-  get parent(): Pid | undefined {
-    return this.parentProcess?.pid ?? (this.ext?.parentPid as Pid | undefined);
-  }
-
-  /** Its security context: its own, or inherited from its parent, or the system's. */
-  get security(): SecurityContext {
-    return this.ext?.security ?? this.parentProcess?.security ?? this.runtime.security;
-  }
-
-  get lastMessageAt(): number | undefined {
-    return this.lastAt < 0 ? undefined : this.lastAt;
-  }
-
-  get restarts(): number {
-    return this.ext?.restarts ?? 0;
-  }
-
-  get signal(): AbortSignal {
-    const ext = this.extras();
-    if (ext.abort === null) {
-      ext.abort = new AbortController();
-      if ((this.flags & (DEAD | STOPPING | STOP_REQUESTED)) !== 0) ext.abort.abort();
-    }
-    return ext.abort.signal;
-  }
-
-  spawn<M2, S2, A2>(
-    definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
-  ): ActorRef<M2> {
-    if ((this.flags & DEAD) !== 0)
-      throw new NoProcError(formatPid(this.pid), 'an exited process cannot spawn');
-    return this.runtime.spawnProcess(definition as unknown as AnyDefinition, options, this)
-      .ref as ActorRef<M2>;
-  }
-
-  stop(reason?: ExitReason): void {
-    requestStop(this, reason);
-  }
-
-  named<T>(name: string): Address<T> {
-    return this.runtime.named(name) as unknown as Address<T>;
-  }
-
-  join(group: string): void {
-    this.runtime.joinGroup(this, group);
-  }
-
-  leave(group: string): boolean {
-    return this.runtime.leaveGroup(this, group);
-  }
-
-  registerService(service: string, key: string, value?: unknown): void {
-    this.runtime.registerService(this, service, key, value);
-  }
-
-  unregisterService(service: string, key: string): boolean {
-    return this.runtime.unregisterService(this, service, key);
-  }
-
-  subscribe<T>(topic: Topic<T>): void {
-    this.runtime.subscribeTopic(this, topicName(topic));
-  }
-
-  unsubscribe<T>(topic: Topic<T>): number {
-    return this.runtime.unsubscribeTopic(this, topicName(topic));
-  }
-
-  spawnLink<M2, S2, A2>(
-    definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
-  ): ActorRef<M2> {
-    const child = this.spawn(definition, options) as unknown as ActorProcess;
-    link(this, child, child.pid);
-    return child.ref as ActorRef<M2>;
-  }
-
-  spawnMonitor<M2, S2, A2>(
-    definition: ActorDefinition<M2, S2, A2>,
-    options?: SpawnOptions<A2>,
-  ): [ActorRef<M2>, MonitorRef] {
-    const child = this.spawn(definition, options) as unknown as ActorProcess;
-    return [
-      child.ref as ActorRef<M2>,
-      monitor(this.runtime, this, child, child.pid, undefined, null),
-    ];
-  }
-
-  link(target: ActorRef<never> | Pid): void {
-    if ((this.flags & DEAD) !== 0) return;
-    link(this, this.#target(target), this.#pidOf(target));
-  }
-
-  unlink(target: ActorRef<never> | Pid): void {
-    const other = this.#target(target);
-    if (other !== undefined) unlink(this, other);
-  }
-
-  monitor(target: ActorRef<never> | Pid | string): MonitorRef {
-    if ((this.flags & DEAD) !== 0) {
-      // A zombie's monitor is born inactive: nothing is registered, nothing fires.
-      const m = new Monitor(this.runtime.nextMessageId(), this, null, undefined, undefined, null);
-      m.active = false;
-      return m;
-    }
-    if (typeof target === 'string') {
-      const holder = this.runtime.whereisName(target);
-      return monitor(this.runtime, this, holder, holder?.pid, target, null);
-    }
-    return monitor(this.runtime, this, this.#target(target), this.#pidOf(target), undefined, null);
-  }
-
-  demonitor(ref: MonitorRef, options?: DemonitorOptions): boolean {
-    return ref instanceof Monitor && demonitor(this, ref, options?.flush === true);
-  }
-
-  trapExit(on: boolean): boolean {
-    const previous = (this.flags & TRAP_EXIT) !== 0;
-    if (on) this.flags |= TRAP_EXIT;
-    else this.flags &= ~TRAP_EXIT;
-    if (previous !== on && this.runtime.events.observed) {
-      this.runtime.events.emit({
-        type: 'trap-exit',
-        pid: this.pid,
-        on,
-        at: this.runtime.clock.now(),
-      });
-    }
-    return previous;
-  }
-
-  get trappingExits(): boolean {
-    return (this.flags & TRAP_EXIT) !== 0;
-  }
-
-  exit(target: ActorRef<never> | Pid, reason: ExitReason): void {
-    if ((this.flags & DEAD) !== 0) return;
-    const other = this.#target(target);
-    if (other !== undefined) signalExit(other, this, reason, false);
-  }
-
-  /** The local process behind a ref or pid; undefined when it is gone or unknown. */
-  #target(target: ActorRef<never> | Pid): ActorProcess | undefined {
-    if (typeof target === 'number') return this.runtime.lookup(target);
-    return this.runtime.resolveLocal(target as ActorRef<unknown>);
-  }
-
-  #pidOf(target: ActorRef<never> | Pid): Pid {
-    return typeof target === 'number' ? target : target.pid;
-  }
-
-  sendAfter(delayMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
-    return startProcessTimer(this, delayMs, message, to, 0);
-  }
-
-  sendInterval(intervalMs: number, message: unknown, to?: ActorRef<unknown>): TimerRef {
-    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
-    return startProcessTimer(this, intervalMs, message, to, intervalMs);
-  }
-
-  cancelTimer(timer: TimerRef): number | false {
-    return timer instanceof MessageTimer && timer.cancelIn(this.runtime.timers);
-  }
+/** The reply port a queued item (a request, or an envelope around one) carries, if any. */
+function replyPortOf(item: unknown): unknown {
+  const body = item instanceof Envelope ? item.message : item;
+  return body !== null && typeof body === 'object'
+    ? (body as { reply?: unknown }).reply
+    : undefined;
 }

@@ -8,6 +8,7 @@ import type { ReplyOf, RequestOf } from './reply.js';
  * @example
  * ```ts
  * await ref.ask({ type: 'get' }, { timeout: 250, priority: 'high' });
+ * await jobs.ask({ type: 'run', job }, { waitForRoom: true, timeout: 30_000 });
  * ```
  */
 export interface AskOptions extends SendOptions {
@@ -19,6 +20,14 @@ export interface AskOptions extends SendOptions {
    * chain of asks shares one budget. The earlier of this and `timeout` wins.
    */
   readonly deadline?: number;
+  /**
+   * When the target's mailbox is full and its policy is `backpressure`,
+   * wait for room (as `offer` does) and then for the reply, instead of
+   * rejecting at once with `MailboxFullError`. The timeout covers both
+   * waits; a request still waiting for room when it expires is withdrawn,
+   * never delivered. Other policies are unaffected. Default false.
+   */
+  readonly waitForRoom?: boolean;
 }
 
 /**
@@ -59,6 +68,11 @@ export interface Address<M> {
  * rejects any other message — and an `ask` returns exactly the reply type
  * the request's `reply` port declares. Refs are cheap, comparable by `pid`,
  * and stay valid after the process exits (sends then go to dead letters).
+ *
+ * A ref is an address and nothing more — a pid and the way to reach it: no
+ * property of it leads to the process or its state, at run time either.
+ * A ref of a process in this thread, in a worker or child process, or (later)
+ * on another node has exactly these members.
  *
  * Members are declared as properties so that `ActorRef<A | B>` can be used
  * where an `ActorRef<A>` is expected, but never the other way round.

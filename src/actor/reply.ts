@@ -72,11 +72,14 @@ export type ReplyOf<M, Q> =
  */
 export class PendingAsk extends TimerEntry implements Reply<unknown> {
   readonly correlationId: number;
+  /** The process that asked; undefined for an ask from outside any process. */
+  readonly caller: number | undefined;
   readonly #runtime: Runtime;
   readonly #resolve: (value: unknown) => void;
   readonly #reject: (error: unknown) => void;
   readonly #timeout: number;
-  target: AskTarget | null;
+  /** Private: a reply port travels in messages and must not lead to its target. */
+  #target: AskTarget | null;
   prev: PendingAsk | null = null;
   next: PendingAsk | null = null;
   #settled = false;
@@ -91,7 +94,8 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
     super();
     this.#runtime = runtime;
     this.correlationId = runtime.nextMessageId();
-    this.target = target;
+    this.caller = runtime.current?.pid;
+    this.#target = target;
     this.#timeout = timeout;
     this.#resolve = resolve;
     this.#reject = reject;
@@ -122,7 +126,7 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
 
   /** The ask timed out. */
   fire(): void {
-    const target = this.target;
+    const target = this.#target;
     if (!this.#settle()) return;
     this.#reject(
       new CallTimeoutError(target === null ? '?' : formatPid(target.pid), this.#timeout),
@@ -131,7 +135,7 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
 
   /** The target exited (or never existed) before answering. */
   abandon(reason: ExitReason): void {
-    const target = this.target;
+    const target = this.#target;
     if (!this.#settle()) return;
     const name = target === null ? '?' : formatPid(target.pid);
     this.#reject(
@@ -147,13 +151,20 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
     if (this.#settled) return false;
     this.#settled = true;
     this.#runtime.timers.cancel(this);
-    this.target?.forgetAsk(this);
-    this.target = null;
+    this.#target?.forgetAsk(this);
+    this.#target = null;
     return true;
   }
 
   #late(value: unknown): void {
     const current = this.#runtime.current;
-    this.#runtime.deadLetter(value, undefined, current?.pid, 'late-reply');
+    this.#runtime.deadLetter(
+      value,
+      undefined,
+      current?.pid,
+      'late-reply',
+      undefined,
+      this.correlationId,
+    );
   }
 }

@@ -4,6 +4,13 @@ import type { Clock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import type { AuditSink, SecurityContext } from '../security/index.js';
 import type { PendingAsk } from './reply.js';
 
+/**
+ * The sampling countdowns' start when message sampling is off: so far
+ * away that the per-message decrement reaches 0 (and is reloaded) once in
+ * about a billion messages, and the check costs the same on or off.
+ */
+export const UNSAMPLED_COUNTDOWN = 2 ** 30;
+
 /** A process that asks can be aimed at; it tracks them to fail them when it exits. */
 export interface AskTarget {
   readonly pid: Pid;
@@ -43,6 +50,14 @@ export interface Runtime {
   readonly sampleEvery: number;
   sentLeft: number;
   handledLeft: number;
+  /**
+   * Emits the event `build(at)` makes, with `at` the clock's time, when
+   * someone listens to `events`; when no one does, nothing is built and the
+   * clock is not read. The one way the runtime reports an event. (The
+   * builder is a closure that does not escape: V8 removes it once the
+   * caller is optimized, so an unobserved report costs a length check.)
+   */
+  report(build: (at: number) => SystemEvent): void;
   reportSent(from: Pid | undefined, to: Pid, message: unknown): void;
   reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean, at: number): void;
   /** Reloads a countdown that reached 0; true when the message is to be sampled. */
@@ -54,5 +69,6 @@ export interface Runtime {
     sender: Pid | undefined,
     reason: DeadLetterReason,
     address?: string,
+    correlationId?: number,
   ): void;
 }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { describeValue } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { laneOf } from '../mailbox/index.js';
 
@@ -43,7 +44,7 @@ export function checkSendOptions(options: SendOptions): void {
   if (priority !== undefined && laneOf(priority) === undefined) {
     throw new InvalidArgumentError(
       'priority',
-      `must be low, normal, high or critical, got ${String(priority)}`,
+      `must be low, normal, high or critical, got ${describeValue(priority)}`,
     );
   }
 }

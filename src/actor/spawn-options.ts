@@ -2,6 +2,8 @@ import { InvalidArgumentError } from '../errors.js';
 import type { MailboxOptions } from '../mailbox/index.js';
 import { checkMailboxOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
+import type { Name } from '../registry/index.js';
+import { nameOf } from '../registry/index.js';
 import type { SecurityPolicy } from '../security/index.js';
 import type { AnyDefinition } from './host.js';
 import type { ActorProcess } from './process.js';
@@ -19,9 +21,13 @@ import type { ActorProcess } from './process.js';
  * });
  * ```
  */
-export interface SpawnOptions<A = undefined> {
-  /** A unique name to register; released when the process ends. */
-  readonly name?: string;
+// biome-ignore lint/suspicious/noExplicitAny: options stored or passed on untyped accept any name token
+export interface SpawnOptions<A = undefined, M = any> {
+  /**
+   * A unique name to register; released when the process ends. A typed
+   * token (`name<M>('db')`) makes the compiler check the actor accepts `M`.
+   */
+  readonly name?: string | Name<M>;
   /** Arguments passed to `init` (and again on each restart). */
   readonly args?: A;
   /** Bounds and overflow policy; default unbounded. */
@@ -62,6 +68,15 @@ export interface SpawnOptions<A = undefined> {
    * may touch. Validated at spawn (`PolicyError` for a bad field).
    */
   readonly security?: SecurityPolicy;
+  /**
+   * Erlang's plain `spawn/1` from a handler: the new process has no parent
+   * tie. It is not stopped when its spawner stops and does not stop it in
+   * turn; only links and monitors connect the two (`ctx.spawnLink` with
+   * `detached` is OTP's `spawn_link`). It keeps its spawner's security
+   * policy. Default false: `ctx.spawn` makes a child of the spawner's tree.
+   * A supervised child cannot be detached.
+   */
+  readonly detached?: boolean;
 }
 
 /**
@@ -120,14 +135,23 @@ export interface ResourceLimits {
 }
 
 /**
- * Node's permission model for a child process: with a sandbox it may read
- * and write only the listed paths (plus the runtime's code and the actor's
- * module directory, which it must read) and start neither child processes
- * nor workers unless allowed.
+ * An OS-level sandbox for a child process host (semantics §20, §23): the
+ * host runs under `bwrap` in its own pid, network, IPC, UTS, cgroup and
+ * user namespaces and a new session, with every capability dropped, as an
+ * unprivileged uid (`runAs`, else the spawn's `security.exec.runAs`; when
+ * the runtime is root and neither is given, `nobody`, 65534:65534), with an environment of only `env` and the
+ * `inheritEnv` names, its stdout and stderr captured as `host-output`
+ * events, and dies with the runtime. It sees the file system read-only,
+ * with a fresh `/tmp`, `/run` and `/dev`; `allowFsWrite` paths are bound
+ * writable. Node's permission model is a second layer inside: the body
+ * reads and writes only the listed paths (plus the runtime's code and the
+ * actor's module directory, which it must read) and starts neither child
+ * processes nor workers unless allowed. Where the machine cannot give this
+ * sandbox, the spawn throws `SandboxUnavailableError`.
  *
  * @example
  * ```ts
- * system.spawn(tool, { placement: 'process', sandbox: { allowFsRead: ['/srv/data'] } });
+ * system.spawn(tool, { placement: 'process', sandbox: { allowFsRead: ['/srv/data'], env: { TZ: 'UTC' } } });
  * ```
  */
 export interface Sandbox {
@@ -135,6 +159,12 @@ export interface Sandbox {
   readonly allowFsWrite?: readonly string[];
   readonly allowChildProcess?: boolean;
   readonly allowWorker?: boolean;
+  /** The uid and gid the host runs as (root is refused; only a root runtime can pick another uid). */
+  readonly runAs?: { readonly uid: number; readonly gid: number };
+  /** The host's whole environment, besides `inheritEnv` (nothing else is inherited). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Names of the runtime's environment variables the host inherits. */
+  readonly inheritEnv?: readonly string[];
 }
 
 /**
@@ -163,14 +193,12 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options', 'spawn options must be an object');
   }
-  const { name, mailbox, priorityLanes, copyOnSend, envelopes, shutdown } = options;
+  const { name, mailbox, priorityLanes, copyOnSend, envelopes, shutdown, detached } = options;
   checkPlacement(options);
   if (shutdown !== undefined && !isShutdownRule(shutdown)) {
     throw new InvalidArgumentError('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
   }
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-    throw new InvalidArgumentError('name', 'must be a non-empty string');
-  }
+  if (name !== undefined) nameOf(name);
   if (mailbox !== undefined) {
     if (typeof mailbox !== 'object' || mailbox === null) {
       throw new InvalidArgumentError('mailbox', 'must be an object');
@@ -182,6 +210,7 @@ export function validateSpawnOptions(options: SpawnOptions<unknown> | undefined)
   checkBoolean('priorityLanes', priorityLanes);
   checkBoolean('copyOnSend', copyOnSend);
   checkBoolean('envelopes', envelopes);
+  checkBoolean('detached', detached);
 }
 
 function checkBoolean(option: string, value: unknown): void {

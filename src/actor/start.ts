@@ -1,6 +1,5 @@
 import type { ExitReason } from '../process/index.js';
-import { exitReason } from '../process/index.js';
-import { BUSY, DEAD, NEEDS_INIT, STOP_REQUESTED, STOPPING } from './flags.js';
+import { BUSY, DEAD, exitReason, NEEDS_INIT, STOP_REQUESTED, STOPPING } from '../process/index.js';
 import { beginStop, runInit, stopAndWait } from './lifecycle.js';
 import type { ActorProcess } from './process.js';
 
@@ -22,10 +21,10 @@ function outcomeOf(reason: ExitReason): StartOutcome {
 }
 
 /**
- * Runs `p`'s init now instead of waiting for the scheduler (OTP R8.1: a
+ * Runs `p`'s init now instead of waiting for the scheduler (semantics §13, OTP R8.1: a
  * start returns once init has finished). Synchronous when init is; a
  * process that failed or stopped in init has fully exited by the time the
- * outcome is known (R8.4).
+ * outcome is known (semantics §13 R8.4).
  */
 export function startNow(p: ActorProcess): StartOutcome | Promise<StartOutcome> {
   if ((p.flags & NEEDS_INIT) !== 0) runInit(p);

@@ -1,8 +1,10 @@
 import { InvalidArgumentError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
+import { isName, type Name, nameOf } from '../registry/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
-import { isRuntimeMessage } from './links.js';
+import { isRuntimeMessage } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
-import type { ActorRef } from './ref.js';
+import type { ActorRef, Address } from './ref.js';
 
 /**
  * A handle to a timer made by `sendAfter` or `sendInterval`.
@@ -18,8 +20,23 @@ export interface TimerRef {
   readonly active: boolean;
 }
 
+/**
+ * Where a timer sends: a ref (its process; the timer ends when it exits),
+ * or a registered name (a string, a `name<T>()` token, or an address made
+ * by `named`), looked up each time the timer fires (OTP
+ * `erlang:send_after(T, Name, Msg)`, R13.2).
+ *
+ * @example
+ * ```ts
+ * ctx.sendAfter(1_000, { type: 'flush' }, 'db'); // whoever holds 'db' in a second
+ * ```
+ */
+export type TimerDestination<T> = ActorRef<T> | Address<T> | Name<T> | string;
+
 /** Something a timer can deliver to and be tied to. */
 export interface TimerHost {
+  /** The process's pid; undefined for a destination given by name. */
+  readonly pid: number | undefined;
   /** Delivers a timer's message; false when the destination is gone. */
   deliverFromTimer(message: unknown): boolean;
   /** Tracks a timer so it is cancelled when this process ends. */
@@ -55,10 +72,30 @@ export class MessageTimer extends TimerEntry implements TimerRef {
     if (owner !== null && owner !== to) owner.trackTimer(this);
   }
 
+  /** The pid the message goes to; undefined when it goes to a name. */
+  get targetPid(): number | undefined {
+    return this.#to.pid;
+  }
+
+  /** The registered name the message goes to, looked up when it fires. */
+  get targetName(): string | undefined {
+    return this.#to instanceof NameDestination ? this.#to.name : undefined;
+  }
+
+  /** The pid of the process that set the timer; undefined for `system.sendAfter`. */
+  get ownerPid(): number | undefined {
+    return this.#owner?.pid;
+  }
+
   fire(): void {
     const delivered = this.#to.deliverFromTimer(this.#message);
     if (delivered && this.interval > 0) this.#rearm(this, this.interval);
     else this.release();
+  }
+
+  /** Milliseconds left in `queue` without cancelling (OTP `read_timer`), or `false`. */
+  readIn(queue: TimerQueue): number | false {
+    return queue.remaining(this);
   }
 
   /**
@@ -81,6 +118,58 @@ export class MessageTimer extends TimerEntry implements TimerRef {
 }
 
 /**
+ * A timer destination given by name: nothing is resolved until the timer
+ * fires, and no process's exit cancels it (OTP R13.2). A name nobody holds
+ * then makes the message a dead letter with reason `unregistered`.
+ */
+export class NameDestination implements TimerHost {
+  readonly pid = undefined;
+  readonly name: string;
+  readonly #lookup: (name: string) => ActorProcess | undefined;
+  readonly #undeliverable: (message: unknown, address: string) => void;
+
+  constructor(
+    name: string,
+    lookup: (name: string) => ActorProcess | undefined,
+    undeliverable: (message: unknown, address: string) => void,
+  ) {
+    this.name = name;
+    this.#lookup = lookup;
+    this.#undeliverable = undeliverable;
+  }
+
+  /** Always true: an interval to a name keeps going while nobody holds it. */
+  deliverFromTimer(message: unknown): boolean {
+    const holder = this.#lookup(this.name);
+    if (holder === undefined || !deliverTimerMessage(holder, message)) {
+      this.#undeliverable(message, `name:${this.name}`);
+    }
+    return true;
+  }
+
+  trackTimer(): void {}
+
+  untrackTimer(): void {}
+}
+
+/**
+ * The process or name a timer destination stands for; throws
+ * `InvalidArgumentError` for an empty name or a foreign ref.
+ */
+export function timerTarget(
+  runtime: ActorProcess['runtime'],
+  to: TimerDestination<unknown>,
+): ActorProcess | string {
+  if (typeof to === 'string') {
+    if (to.length === 0) throw new InvalidArgumentError('to', 'a name must be a non-empty string');
+    return to;
+  }
+  // A name token or a named address: a name, no pid.
+  if (isName(to)) return nameOf(to);
+  return runtime.resolveLocal(to as ActorRef<unknown>);
+}
+
+/**
  * Starts a timer owned by `p` that sends `message` to `to` (default `p`)
  * after `delayMs`, then every `interval` ms when it is above 0.
  */
@@ -88,15 +177,13 @@ export function startProcessTimer(
   p: ActorProcess,
   delayMs: number,
   message: unknown,
-  to: ActorRef<unknown> | undefined,
+  to: TimerDestination<unknown> | undefined,
   interval: number,
 ): TimerRef {
-  if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-    throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-  }
+  checkTimerDelay(delayMs, false);
   if (message === undefined)
     throw new InvalidArgumentError('message', 'undefined is not a message');
-  const dest = to === undefined ? p : p.runtime.resolveLocal(to);
+  const dest = to === undefined ? p : timerTarget(p.runtime, to);
   return p.runtime.startTimer(message, dest, p, delayMs, interval);
 }
 

@@ -13,6 +13,8 @@ import type { ExitReason, Pid } from '../process/index.js';
  *   given something that is not one of its requests);
  * - `unregistered`: sent to a name, service key, pool or topic with nobody
  *   behind it;
+ * - `not-granted`: a placed body addressed a pid it was never given a ref
+ *   to (semantics §23);
  * - `noconnection`: to a process on a node that is not up (declared down,
  *   gone, or without interest on NATS: no responders);
  * - `bad-frame`: a frame from a peer that does not decode (unknown version,
@@ -33,6 +35,8 @@ export type DeadLetterReason =
   | 'stopped'
   | 'sender-exited'
   | 'unexpected'
+  /** A placed body addressed a pid it was never given a ref to (semantics §23). */
+  | 'not-granted'
   | 'unregistered'
   | 'noconnection'
   | 'bad-frame'
@@ -58,6 +62,8 @@ export interface DeadLetter {
   readonly at: number;
   /** What was addressed when no pid was (`name:db`, `service:users/42`, `pool:resize`). */
   readonly address?: string;
+  /** For a `late-reply`: the correlation id of the ask it answered. */
+  readonly correlationId?: number;
 }
 
 /**
@@ -129,6 +135,21 @@ export type SystemEvent =
       readonly type: 'trap-exit';
       readonly pid: Pid;
       readonly on: boolean;
+      readonly at: number;
+    }
+  | {
+      /**
+       * What a sandboxed child process host wrote to its stdout or stderr,
+       * captured instead of inherited: at most 4 KiB per event, a bounded
+       * amount per host and stream, 256 KiB (`dropped` counts the bytes left out once
+       * it is spent; a last event with empty `text` reports the total when the host ends).
+       */
+      readonly type: 'host-output';
+      /** The placed process(es) the host runs (its stand-ins' pids). */
+      readonly pids: readonly Pid[];
+      readonly stream: 'stdout' | 'stderr';
+      readonly text: string;
+      readonly dropped: number;
       readonly at: number;
     }
   | SupervisionEvent

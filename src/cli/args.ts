@@ -39,16 +39,20 @@ export interface DemoCommand {
 }
 
 /**
- * Verify the hash chain of the audit log `file`.
+ * Verify the hash chain of the audit log `file`, with its key and
+ * checkpoint when given.
  *
  * @example
  * ```ts
- * parseCommandLine(['audit', 'verify', 'audit.jsonl']); // { kind: 'audit-verify', file: 'audit.jsonl' }
+ * parseCommandLine(['audit', 'verify', 'audit.jsonl', '--key-file', 'audit.key']);
+ * // { kind: 'audit-verify', file: 'audit.jsonl', keyFile: 'audit.key' }
  * ```
  */
 export interface AuditVerifyCommand {
   readonly kind: 'audit-verify';
   readonly file: string;
+  readonly keyFile?: string;
+  readonly checkpoint?: string;
 }
 
 /**
@@ -66,6 +70,7 @@ export type Command =
   | DemoCommand
   | AuditVerifyCommand
   | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
   | { readonly kind: 'usage-error'; readonly message: string };
 
 /**
@@ -78,7 +83,7 @@ export type Command =
  */
 export function helpText(): string {
   return `Usage: airssys-rt [demo] [options]
-       airssys-rt audit verify FILE
+       airssys-rt audit verify FILE [--key-file KEY] [--checkpoint CP]
 
 Runs the self-healing demo: a supervised pipeline (ingest -> parse -> enrich
 -> store) whose workers crash at random and whose enrichment service goes
@@ -89,9 +94,14 @@ restarts, retries, and jobs lost, which is always 0.
 Commands:
   demo                   run the demo (the default; what \`npm start\` runs)
   audit verify FILE      check the hash chain of an audit log (JSON lines):
-                         prints "ok: N lines" and exits 0 when it is intact,
-                         or "line N: reason" for the first line that was
-                         edited, removed, inserted or moved, and exits 1
+                         prints "ok: N lines ..." and exits 0 when it is
+                         intact, or "line N: reason" for the first line that
+                         was edited, removed, inserted or moved, and exits 1;
+                         says whether the chain is keyed (HMAC) or not
+    --key-file KEY       the log's HMAC key (default: $AIRSSYS_AUDIT_KEY_FILE);
+                         a keyed log cannot be verified without it (exit 2)
+    --checkpoint CP      a checkpoint file the log must reach (lines cut off
+                         its end are found)
   help                   show this help
 
 Options:
@@ -106,6 +116,7 @@ Options:
                          9465, or any free port when 9465 is taken)
   --no-observer          do not start the observer
   -h, --help             show this help
+  -v, --version          print the version of airssys-rt
 
 The enrichment service is down from 30% to 55% of the run (15 s at most).
 Ctrl-C stops the intake early; the demo still drains every job in flight and
@@ -115,7 +126,7 @@ Examples:
   npm start
   npx airssys-rt demo --duration 60 --crash-rate 0.2
   npx airssys-rt demo --seed 42 --no-observer
-  npx airssys-rt audit verify /var/log/airssys-audit.jsonl
+  npx airssys-rt audit verify /var/log/airssys-audit.jsonl --key-file /etc/airssys/audit.key
 `;
 }
 
@@ -198,13 +209,17 @@ function usageMessage(error: unknown): string {
   return message;
 }
 
-/** `audit verify FILE`: the arguments after `audit`. */
+/** `audit verify FILE [--key-file KEY] [--checkpoint CP]`: the arguments after `audit`. */
 function auditCommand(args: readonly string[]): Command {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
     strict: true,
-    options: { help: { type: 'boolean', short: 'h' } },
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      'key-file': { type: 'string' },
+      checkpoint: { type: 'string' },
+    },
   });
   if (values.help === true) return { kind: 'help' };
   const [sub, file, ...extra] = positionals;
@@ -217,7 +232,14 @@ function auditCommand(args: readonly string[]): Command {
   }
   if (file === undefined || file === '') throw new UsageError('audit verify needs a FILE');
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-  return { kind: 'audit-verify', file };
+  const keyFile = values['key-file'];
+  const checkpoint = values.checkpoint;
+  return {
+    kind: 'audit-verify',
+    file,
+    ...(keyFile === undefined ? {} : { keyFile }),
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+  };
 }
 
 /**
@@ -228,6 +250,7 @@ function auditCommand(args: readonly string[]): Command {
  * ```ts
  * parseCommandLine([]); // { kind: 'demo', flags: { durationMs: 20000, crashRate: 0.05, ... } }
  * parseCommandLine(['demo', '--help']); // { kind: 'help' }
+ * parseCommandLine(['--version']); // { kind: 'version' }
  * parseCommandLine(['--bogus']); // { kind: 'usage-error', message: "unknown option '--bogus'" }
  * parseCommandLine(['audit', 'verify', 'a.jsonl']); // { kind: 'audit-verify', file: 'a.jsonl' }
  * ```
@@ -247,8 +270,10 @@ export function parseCommandLine(args: readonly string[]): Command {
         port: { type: 'string' },
         'no-observer': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
+    if (values.version === true) return { kind: 'version' };
     const [command = 'demo', ...extra] = positionals;
     if (command !== 'demo' && command !== 'help') {
       throw new UsageError(`unknown command '${command}' (commands: demo, audit, help)`);

@@ -3,8 +3,8 @@
  * `airssys-rt` (and `npm start`): the self-healing demo. A supervised
  * pipeline whose workers crash at random and whose enrichment service goes
  * down for a while behind a circuit breaker; every accepted job is still
- * stored exactly once. `airssys-rt audit verify FILE` checks an audit
- * log's hash chain instead (see `./audit.ts`). See `airssys-rt --help`.
+ * stored exactly once. `airssys-rt audit verify FILE [--key-file KEY]`
+ * checks an audit log's hash chain instead (see `./audit.ts`). See `airssys-rt --help`.
  *
  * Exit codes: 0 when every job was accounted for (or the audit log is
  * intact), 1 when not (or the demo failed, or the log is broken), 2 for a
@@ -12,10 +12,31 @@
  *
  * @module
  */
+import { readFileSync } from 'node:fs';
 import { helpText, parseCommandLine } from './args.js';
 import { verifyAuditCommand } from './audit.js';
 import { runDemo } from './demo/index.js';
 import { consoleReporter, formatSummary } from './report.js';
+
+/**
+ * The version in airssys-rt's package.json: the first one named
+ * `airssys-rt` above this file (dist/cli/ when installed, build/src/cli/
+ * in the repository's tests).
+ */
+function packageVersion(): string {
+  for (let dir = new URL('./', import.meta.url); ; dir = new URL('../', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === 'airssys-rt' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here: look one folder up
+    }
+    if (dir.pathname === '/') return 'unknown';
+  }
+}
 
 /**
  * Runs the command line `args` (the arguments after the program name) and
@@ -33,12 +54,16 @@ async function main(args: readonly string[]): Promise<number> {
     process.stdout.write(helpText());
     return 0;
   }
+  if (command.kind === 'version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
   if (command.kind === 'usage-error') {
     process.stderr.write(`airssys-rt: ${command.message}\nTry 'airssys-rt --help'.\n`);
     return 2;
   }
   if (command.kind === 'audit-verify') {
-    return verifyAuditCommand(command.file, {
+    return verifyAuditCommand(command, {
       out: (text) => process.stdout.write(text),
       err: (text) => process.stderr.write(text),
     });

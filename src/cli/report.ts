@@ -147,11 +147,15 @@ export function formatSummary(s: DemoSummary): string {
   const lines = [
     '',
     `summary: ${seconds(s.elapsedMs)}${s.interrupted ? ' (interrupted by Ctrl-C)' : ''}, ` +
-      `${s.rate} jobs/s, crash rate ${s.crashRate}, seed ${s.seed} (replay: --seed ${s.seed})`,
+      `${s.rate} jobs/s, crash rate ${s.crashRate} per attempt, seed ${s.seed} (replay: --seed ${s.seed})`,
     row('jobs in', s.jobsIn),
     row('jobs done', s.jobsDone, 'acknowledged by the store'),
     row('jobs lost', s.jobsLost, s.jobsLost === 0 ? 'every accepted job is accounted for' : 'LOST'),
-    row('crashes', s.crashes, 'worker processes that died mid-job'),
+    row(
+      'crashes',
+      s.crashes,
+      `worker processes that died mid-job: each attempt at parse, enrich and store crashes with probability ${s.crashRate}, so about ${s.crashRate} × the attempts at those stages (retries add attempts)`,
+    ),
     row('restarts', s.restarts, 'by their supervisors'),
     row(
       'retries',
@@ -171,5 +175,9 @@ export function formatSummary(s: DemoSummary): string {
   } else {
     lines.push(`${s.jobsLost} jobs lost, ${s.stored} of ${s.jobsIn} stored: this is a bug.`);
   }
+  lines.push(
+    'status line: "in flight" = jobs accepted and not yet stored; "running" = accepting jobs,',
+    '"draining" = intake stopped, the jobs in flight being finished (retried until stored).',
+  );
   return lines.join('\n');
 }

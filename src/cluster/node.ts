@@ -302,7 +302,7 @@ export class ClusterNode implements SpawnSide {
 
   /** A working ref of a cluster pid (`{ node, id }`): local, remote, or gone. */
   refOf<M = unknown>(pid: WirePid): ActorRef<M> {
-    return this.#tableOrThrow().remote(pid.node, pid.id) as unknown as ActorRef<M>;
+    return this.#tableOrThrow().remote(pid.node, pid.id).ref as unknown as ActorRef<M>;
   }
 
   /** The cluster pid of a ref (this node's or another's). */

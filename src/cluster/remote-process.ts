@@ -74,7 +74,7 @@ export class RemoteProcess extends ActorProcess {
     this.side.tell(this, message, current);
   }
 
-  override offer(message: unknown, options?: SendOptions): Promise<void> {
+  override offerMessage(message: unknown, options?: SendOptions): Promise<void> {
     if (!this.alive) return Promise.reject(new NoProcError(`${this}`));
     try {
       this.deliver(message, options);

@@ -6,6 +6,7 @@ import {
   monitor,
   PendingAsk,
   ActorProcess as Process,
+  processOf,
   requestStop,
   signalExit,
   unlink,
@@ -251,7 +252,9 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
 
   // ---- WireRefs ------------------------------------------------------------
 
-  pidOf(value: object): WirePid | undefined {
+  pidOf(ref: object): WirePid | undefined {
+    // A ref is an address of its process (a process record passes as itself).
+    const value = processOf(ref) ?? ref;
     if (value instanceof RemoteProcess) {
       // An unbound stand-in travels as itself: what is sent to it here goes on once bound.
       return value.remoteId === 0
@@ -265,7 +268,7 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
   }
 
   refOf(pid: WirePid): unknown {
-    return this.remote(pid.node, pid.id);
+    return this.remote(pid.node, pid.id).ref;
   }
 
   replyOf(value: object): WireReply | undefined {

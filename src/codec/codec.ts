@@ -202,11 +202,23 @@ export function decode(value: unknown, codec: RefCodec): unknown {
 }
 
 function decodeError(mark: ErrorMark, codec: RefCodec): Error {
-  const error = new Error(mark.message);
-  const props = decode(mark.props, codec) as Record<string, unknown>;
-  Object.assign(error, props);
-  Object.defineProperty(error, 'name', { value: mark.name, writable: true, configurable: true });
-  if (mark.stack !== undefined) {
+  // What a host sends is checked, not trusted: only strings become the message, name and stack.
+  const error = new Error(typeof mark.message === 'string' ? mark.message : '');
+  const props = decode(mark.props, codec);
+  if (typeof props === 'object' && props !== null) {
+    // Defined, not assigned: a key `__proto__` stays a property and never re-parents the error.
+    for (const [key, value] of Object.entries(props)) {
+      Object.defineProperty(error, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+  }
+  const name = typeof mark.name === 'string' ? mark.name : 'Error';
+  Object.defineProperty(error, 'name', { value: name, writable: true, configurable: true });
+  if (typeof mark.stack === 'string') {
     Object.defineProperty(error, 'stack', {
       value: mark.stack,
       writable: true,

@@ -4,6 +4,7 @@ import {
   HOSTED_AS,
   type HostedIdentity,
   PendingAsk,
+  processOf,
   startNow,
 } from '../actor/index.js';
 import type { RefCodec } from '../codec/index.js';
@@ -100,22 +101,37 @@ export class WireReply implements Reply<unknown> {
   }
 }
 
+/**
+ * Where a host's own processes (those a body spawns that are not placed)
+ * start numbering: 2^30, far above any pid the main system will reach, so
+ * a host-local pid is never taken for a main one.
+ */
+const HOST_LOCAL_FIRST_PID = 2 ** 30;
+
 /** One host: its system, its bodies, and the frames it owes the main system. */
 export class Host implements RefCodec {
-  /** Its own processes are numbered from 2^30, far from the main system's pids. */
+  /** Its own processes are numbered from {@link HOST_LOCAL_FIRST_PID}. */
   readonly system = createSystem({
     name: 'host',
-    firstPid: 2 ** 30,
-    // What bodies attempt under their policies is recorded in the main system's log.
+    firstPid: HOST_LOCAL_FIRST_PID,
+    // What bodies attempt under their policies is recorded in the main system's log;
+    // an attempt waits for main to say its record is written (`written`) before it acts.
     audit: {
       record: (record) => {
         const seq = ++this.#audited;
-        this.#post({ op: 'audit', seq, record });
+        this.#post({ op: 'audit', seq, pid: this.#bodyOf(record.pid), record });
         return seq;
       },
+      written: (seq) =>
+        new Promise<void>((resolve, reject) => {
+          this.#unwritten.set(seq, { resolve, reject });
+        }),
     },
   });
   #audited = 0;
+  /** Records main has not acknowledged yet, whose attempts wait (see `written`). */
+  readonly #unwritten = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+
   readonly #channel: HostChannel;
   readonly #bodies = new Map<number, ActorProcess>();
   readonly #remotes = new Map<number, RemoteRef>();
@@ -127,7 +143,12 @@ export class Host implements RefCodec {
   /** Bodies whose module is loading, with the reason they were ended meanwhile, if they were. */
   readonly #spawning = new Map<number, ExitReason | undefined>();
   /** The host system's runtime, known from the first body: it says who is running. */
-  #runtime: { current: { readonly pid: Pid; readonly flags: number } | null } | undefined;
+  #runtime:
+    | {
+        current: { readonly pid: Pid; readonly flags: number } | null;
+        lookup(pid: Pid): ActorProcess | undefined;
+      }
+    | undefined;
   #out: ToMain[] = [];
   #flushing = false;
 
@@ -156,14 +177,15 @@ export class Host implements RefCodec {
         'a reply port of an ask made in a host cannot leave it',
       );
     }
-    if (!(value instanceof ActorProcess)) return undefined;
-    if (!this.#isBody(value)) {
+    const p = processOf(value);
+    if (p === undefined) return undefined;
+    if (!this.#isBody(p)) {
       throw new InvalidArgumentError(
         'message',
         `${value} lives only in this host (it is not a placed process) and cannot leave it`,
       );
     }
-    return value.pid;
+    return p.pid;
   }
 
   refOf(pid: number): unknown {
@@ -274,6 +296,9 @@ export class Host implements RefCodec {
         if (body !== undefined) this.system.kill(body.ref as ActorRef<never>);
         return;
       }
+      case 'audited':
+        this.#acknowledge(frame.seq, frame.ok, frame.reason);
+        return;
       case 'answer': {
         const pending = this.#asks.get(frame.id);
         if (pending === undefined) return;
@@ -309,7 +334,7 @@ export class Host implements RefCodec {
         security: frame.security,
       };
       const options = { [HOSTED_AS]: identity, ...(args === undefined ? {} : { args }) };
-      body = this.system.spawn(definition, options) as unknown as ActorProcess;
+      body = processOf(this.system.spawn(definition, options)) as ActorProcess;
     } catch (error) {
       this.#spawning.delete(frame.pid);
       this.#post({ op: 'exited', pid: frame.pid, reason: this.#wire(exitReason.error(error)) });
@@ -348,12 +373,33 @@ export class Host implements RefCodec {
           : (this.#bodies.get(frame.from) ?? { pid: frame.from as Pid, flags: 0 });
     }
     try {
-      body.tell(message);
+      body.deliver(message, undefined);
     } catch (error) {
       if (frame.reply !== undefined) (message as { reply: WireReply }).reply.fail(error);
     } finally {
       if (runtime !== undefined) runtime.current = previous;
     }
+  }
+
+  // ---- audit -----------------------------------------------------------------
+
+  /** Main's answer for record `seq`: the attempt waiting on it goes ahead, or is denied. */
+  #acknowledge(seq: number, ok: boolean, reason: string): void {
+    const waiter = this.#unwritten.get(seq);
+    if (waiter === undefined) return;
+    this.#unwritten.delete(seq);
+    if (ok) waiter.resolve();
+    else waiter.reject(new Error(reason));
+  }
+
+  /** The body a process of this host belongs to (itself, or the body that spawned it). */
+  #bodyOf(pid: number): number | undefined {
+    let p: ActorProcess | null | undefined = this.#runtime?.lookup(pid as Pid);
+    while (p !== null && p !== undefined) {
+      if (this.#isBody(p)) return p.pid;
+      p = p.parentProcess;
+    }
+    return this.#bodies.has(pid) ? pid : undefined;
   }
 
   // ---- reporting -----------------------------------------------------------

@@ -1,13 +1,16 @@
 import type { ActorProcess, StartOutcome } from '../actor/index.js';
-import { finish, PendingAsk, ActorProcess as Process } from '../actor/index.js';
+import { finish, monitorOwner, PendingAsk, processOf } from '../actor/index.js';
+import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
-import { NoProcError, RuntimeError } from '../errors.js';
+import { DeniedError, HostProtocolError, NoProcError, RuntimeError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
 import type { AuditSink } from '../security/index.js';
+import { AuditRelay, attributed } from './audit-relay.js';
+import { batchProblem, isWireInt } from './frames.js';
 import type { ModuleRef, ToMain, WireReason } from './protocol.js';
-import type { HostEnd, Transport } from './transport.js';
+import { type HostEnd, type Transport, WireFault } from './transport.js';
 
 /**
  * The main system's side of one host: the stand-ins of the bodies it
@@ -23,6 +26,22 @@ export interface MainSide {
   current: ActorProcess | null;
   /** Where bodies' audit records end up. */
   readonly audit: AuditSink | undefined;
+  /** Where a sandboxed host's captured output goes (`host-output`). */
+  readonly events: Stream<SystemEvent>;
+  readonly clock: { now(): number };
+  /**
+   * Where frames a body may not send end (`not-granted`, `noproc`), and
+   * answers to asks main no longer tracks (`late-reply`, with the ask's
+   * correlation id).
+   */
+  deadLetter(
+    message: unknown,
+    target: Pid | undefined,
+    sender: Pid | undefined,
+    reason: DeadLetterReason,
+    address?: undefined,
+    correlationId?: number,
+  ): void;
 }
 
 /** A host ended (crash, out of memory, kill): the reason every body it ran exits with. */
@@ -58,7 +77,53 @@ class GoneRef {
   }
 }
 
-/** One host as the main system sees it. */
+/** What a decode found: a ref to a pid the host was never given. */
+const NOT_GRANTED: unique symbol = Symbol('not granted');
+
+/**
+ * The reply port of an ask main no longer tracks (it was answered, timed
+ * out or failed, and swept from the ask table): it still crosses as a reply
+ * port, and any answer to it is a `late-reply` dead letter.
+ */
+class GoneReply {
+  readonly correlationId: number;
+  readonly #main: MainSide;
+  constructor(main: MainSide, correlationId: number) {
+    this.#main = main;
+    this.correlationId = correlationId;
+  }
+  get pending(): boolean {
+    return false;
+  }
+  /** Its asker stopped waiting long ago. */
+  get expiresAt(): number {
+    return 0;
+  }
+  remaining(): number {
+    return 0;
+  }
+  send(value: unknown): void {
+    lateReply(this.#main, value, this.correlationId);
+  }
+  fail(error: unknown): void {
+    lateReply(this.#main, error, this.correlationId);
+  }
+}
+
+function lateReply(main: MainSide, value: unknown, correlationId: number): void {
+  main.deadLetter(value, undefined, main.current?.pid, 'late-reply', undefined, correlationId);
+}
+
+/**
+ * One host as the main system sees it. A host may run untrusted code (a
+ * sandboxed child process), so nothing it sends is trusted: every batch is
+ * checked (`frames.ts`) before it is acted on, a body may address only the
+ * pids it was given (refs in its spawn arguments, messages, replies and
+ * exit reasons; its own stand-ins, their parents, the senders of what it
+ * received, and the processes its stand-ins are linked to or monitor) —
+ * anything else is a `not-granted` dead letter — and a malformed frame ends
+ * the host with `ERR_HOST_PROTOCOL`, never an exception in the runtime.
+ */
 export class HostLink implements RefCodec {
   readonly transport: Transport;
   readonly #main: MainSide;
@@ -69,22 +134,40 @@ export class HostLink implements RefCodec {
   /** Main's asks whose answers come from this host, by correlation id. */
   readonly #asks = new Map<number, PendingAsk>();
   #ended: HostEnd | undefined;
-  /** Host audit seq → main audit seq, for attempts whose outcome is still to come. */
-  readonly #auditSeqs = new Map<number, number>();
-  /** Every stand-in placed here that has not ended. */
-  readonly #placed = new Set<number>();
+  /** The reason the host's processes exited with, once it ended. */
+  #endReason: ExitReason | undefined;
+  /** Where the bodies' audit records go: the main log, rebuilt and renumbered. */
+  readonly #auditRelay: AuditRelay;
+  /** Every stand-in placed here that has not ended, with its label for the audit log. */
+  readonly #placed = new Map<number, string>();
+  /** Main pids whose refs were passed to this host: the ones its bodies may address. */
+  readonly #granted = new Set<number>();
+  #grantedAtSweep = 1_024;
+  /** Set while a host's value is decoded: whether it named a pid it was not given. */
+  #decodeDenied = false;
   /** The size of the ask table at which settled asks are swept out. */
   #asksAtSweep = 64;
   readonly #onIdle: (link: HostLink) => void;
 
   constructor(main: MainSide, transport: Transport, onIdle: (link: HostLink) => void) {
     this.#main = main;
+    this.#auditRelay = new AuditRelay(() => main.audit);
     this.transport = transport;
     this.#onIdle = onIdle;
-    transport.onFrames((frames) => {
-      for (const frame of frames) this.#receive(frame);
-    });
+    transport.onFrames((batch) => this.#receiveBatch(batch));
     transport.onEnd((end) => this.#hostEnded(end));
+  }
+
+  /** The pids of the stand-ins placed on this host. */
+  get placed(): number[] {
+    return [...this.#placed.keys()];
+  }
+
+  /** Main's asks still waiting for an answer from this host. */
+  get pendingAsks(): number {
+    let n = 0;
+    for (const ask of this.#asks.values()) if (ask.pending) n++;
+    return n;
   }
 
   /** How many stand-ins are placed on this host (started or not yet). */
@@ -97,7 +180,7 @@ export class HostLink implements RefCodec {
    * killed before its init ran — its body ends and the host learns it.
    */
   adopt(standIn: ActorProcess): void {
-    this.#placed.add(standIn.pid);
+    this.#placed.set(standIn.pid, standIn.def.label ?? 'placed');
     standIn.hold({ release: () => this.release(standIn) });
   }
 
@@ -107,15 +190,26 @@ export class HostLink implements RefCodec {
 
   // ---- RefCodec (main side) ------------------------------------------------
 
+  /** Encoding for the host: every ref that crosses is granted to it. */
   refPid(value: object): number | undefined {
-    return value instanceof Process || value instanceof GoneRef ? value.pid : undefined;
+    if (processOf(value) === undefined && !(value instanceof GoneRef)) return undefined;
+    const pid = (value as { pid: number }).pid;
+    this.#grant(pid);
+    return pid;
   }
 
+  /** Decoding what the host sent: a ref it was not given is marked, not made. */
   refOf(pid: number): unknown {
+    if (!isWireInt(pid)) throw new HostProtocolError('a ref without a valid pid');
+    if (!this.#mayAddress(pid)) {
+      this.#decodeDenied = true;
+      return new GoneRef(pid as Pid);
+    }
     return this.#main.lookup(pid as Pid)?.ref ?? new GoneRef(pid as Pid);
   }
 
   replyId(value: object): number | undefined {
+    if (value instanceof GoneReply) return value.correlationId;
     if (!(value instanceof PendingAsk)) return undefined;
     this.#remember(value);
     return value.correlationId;
@@ -134,7 +228,48 @@ export class HostLink implements RefCodec {
   }
 
   replyOf(id: number): unknown {
-    return this.#asks.get(id);
+    if (!isWireInt(id)) throw new HostProtocolError('a reply port without a valid id');
+    return this.#asks.get(id) ?? new GoneReply(this.#main, id);
+  }
+
+  // ---- grants ----------------------------------------------------------------
+
+  /**
+   * Grants `pid` to this host. Pids of processes that have exited are swept
+   * out once the set has doubled since the last sweep (pids are never
+   * reused, so a dead one can only ever be a dead letter anyway).
+   */
+  #grant(pid: number): void {
+    this.#granted.add(pid);
+    if (this.#granted.size < this.#grantedAtSweep) return;
+    for (const p of this.#granted)
+      if (this.#main.lookup(p as Pid)?.alive !== true) this.#granted.delete(p);
+    this.#grantedAtSweep = Math.max(1_024, this.#granted.size * 2);
+  }
+
+  /** Whether a body of this host may address `pid`. */
+  #mayAddress(pid: number): boolean {
+    if (this.#granted.has(pid) || this.#placed.has(pid)) return true;
+    // Its stand-ins' links and monitors (a link made by the other side names it to the body too).
+    for (const standIn of this.#standIns.values()) {
+      const ext = standIn.ext;
+      if (ext === null) continue;
+      if (ext.links !== null) for (const l of ext.links) if (l.pid === pid) return true;
+      if (ext.monitors !== null) for (const m of ext.monitors) if (m.targetPid === pid) return true;
+      if (ext.watchers !== null) {
+        for (const w of ext.watchers) if (monitorOwner(w)?.pid === pid) return true;
+      }
+    }
+    return false;
+  }
+
+  /** Decodes a value the host sent; `NOT_GRANTED` when it names a pid the host was not given. */
+  #decodeChecked(value: unknown): unknown {
+    this.#decodeDenied = false;
+    const decoded = decode(value, this);
+    if (!this.#decodeDenied) return decoded;
+    this.#decodeDenied = false;
+    return NOT_GRANTED;
   }
 
   // ---- what stand-ins do ---------------------------------------------------
@@ -142,14 +277,12 @@ export class HostLink implements RefCodec {
   /** Starts `module`'s actor as the body of `standIn`; resolves once its init has run. */
   start(standIn: ActorProcess, module: ModuleRef, args: unknown): Promise<StartOutcome> {
     if (this.#ended !== undefined) {
-      return Promise.resolve({
-        kind: 'failed',
-        reason: exitReason.error(new HostExitedError(this.#ended)),
-      });
+      return Promise.resolve({ kind: 'failed', reason: this.#reasonOfEnd() });
     }
     const marks = { found: false, subject: 'args' };
     const encoded = encode(args, this, marks);
     this.#standIns.set(standIn.pid, standIn);
+    if (standIn.parent !== undefined) this.#grant(standIn.parent);
     this.transport.ref(true);
     return new Promise((resolve) => {
       this.#starting.set(standIn.pid, resolve);
@@ -186,6 +319,8 @@ export class HostLink implements RefCodec {
     const marks = { found: encoded };
     if (!encoded) body = encode(body, this, marks);
     if (reply !== undefined) this.#remember(reply);
+    // The body sees who sent it (`ctx.sender`), so it may answer them.
+    if (sender !== undefined) this.#grant(sender);
     this.transport.post({
       op: 'send',
       to: standIn.pid,
@@ -222,7 +357,40 @@ export class HostLink implements RefCodec {
     if (this.#placed.size === 0) this.#onIdle(this);
   }
 
+  /** What a sandboxed host wrote to stdout or stderr, as a bounded `host-output` event. */
+  output(stream: 'stdout' | 'stderr', text: string, dropped: number): void {
+    const events = this.#main.events;
+    if (!events.observed) return;
+    const pids = [...this.#placed.keys()] as Pid[];
+    events.emit({ type: 'host-output', pids, stream, text, dropped, at: this.#main.clock.now() });
+  }
+
   // ---- frames from the host ------------------------------------------------
+
+  /** A batch as it arrived: checked whole before any of it is acted on. */
+  #receiveBatch(batch: unknown): void {
+    if (this.#ended !== undefined) return;
+    if (batch instanceof WireFault) {
+      this.#violated(batch.reason);
+      return;
+    }
+    const problem = batchProblem(batch);
+    if (problem !== undefined) {
+      this.#violated(problem);
+      return;
+    }
+    for (const frame of batch as readonly ToMain[]) {
+      if (this.#ended !== undefined) return;
+      try {
+        this.#receive(frame);
+      } catch (error) {
+        // A value main could not act on (a bad marker, a structure too deep): the host's fault.
+        this.#violated(
+          `a '${frame.op}' frame main could not act on (${error instanceof Error ? error.message : String(error)})`,
+        );
+      }
+    }
+  }
 
   #receive(frame: ToMain): void {
     switch (frame.op) {
@@ -233,36 +401,30 @@ export class HostLink implements RefCodec {
         this.#starting.delete(frame.pid);
         return;
       case 'exited': {
-        const reason = decode(frame.reason, this) as ExitReason;
-        const resolveStart = this.#starting.get(frame.pid);
-        this.#starting.delete(frame.pid);
         const standIn = this.#standIns.get(frame.pid);
+        const starting = this.#starting.get(frame.pid);
+        if (standIn === undefined && starting === undefined) return;
+        const decoded = this.#decodeChecked(frame.reason);
+        if (decoded === NOT_GRANTED) {
+          this.#violated('an exit reason naming a process the host was not given');
+          return;
+        }
+        const reason = decoded as ExitReason;
+        this.#starting.delete(frame.pid);
         this.#standIns.delete(frame.pid);
         // The body ended by itself: its stand-in ends with the same reason (links, monitors, supervisor).
         if (standIn !== undefined) finish(standIn, reason);
-        resolveStart?.(reason.kind === 'normal' ? { kind: 'ignored' } : { kind: 'failed', reason });
+        starting?.(reason.kind === 'normal' ? { kind: 'ignored' } : { kind: 'failed', reason });
         return;
       }
-      case 'audit': {
-        // The host numbers its records; an outcome's `of` is translated to the main log's seq.
-        const audit = this.#main.audit;
-        if (audit === undefined) return;
-        const of = frame.record.of === undefined ? undefined : this.#auditSeqs.get(frame.record.of);
-        if (frame.record.of !== undefined) this.#auditSeqs.delete(frame.record.of);
-        const seq = audit.record(of === undefined ? frame.record : { ...frame.record, of });
-        if (frame.record.decision === 'allow') this.#auditSeqs.set(frame.seq, seq);
+      case 'audit':
+        this.#audit(frame);
         return;
-      }
       case 'trap':
         this.#standIns.get(frame.pid)?.trapExit(frame.on);
         return;
       case 'send':
-        this.#asIf(frame.from, () => {
-          const target = this.#main.lookup(frame.to as Pid);
-          const message = frame.marked ? decode(frame.message, this) : frame.message;
-          if (target !== undefined) target.tell(message);
-          else (this.refOf(frame.to) as GoneRef).tell();
-        });
+        this.#send(frame);
         return;
       case 'ask':
         this.#answer(frame);
@@ -270,33 +432,119 @@ export class HostLink implements RefCodec {
       case 'reply': {
         const ask = this.#asks.get(frame.id);
         this.#asks.delete(frame.id);
-        const value = frame.marked ? decode(frame.value, this) : frame.value;
-        if (ask === undefined) return;
-        if (frame.ok) ask.send(value);
+        const value = frame.marked ? this.#decodeChecked(frame.value) : frame.value;
+        if (value === NOT_GRANTED) {
+          this.#main.deadLetter(frame.value, undefined, undefined, 'not-granted');
+          ask?.fail(
+            new DeniedError('reply', 'the answer named a process its body was never given'),
+          );
+        } else if (ask === undefined) {
+          // Swept out after it settled: the answer is late all the same.
+          lateReply(this.#main, value, frame.id);
+        } else if (frame.ok) ask.send(value);
         else ask.fail(value);
         return;
       }
     }
   }
 
-  #answer(frame: Extract<ToMain, { op: 'ask' }>): void {
+  /** The sender a frame claims, if it is a body of this host (a host cannot speak for others). */
+  #senderOf(from: number | undefined): Pid | undefined {
+    return from !== undefined && this.#standIns.has(from) ? (from as Pid) : undefined;
+  }
+
+  #send(frame: Extract<ToMain, { op: 'send' }>): void {
+    const sender = this.#senderOf(frame.from);
+    if (!this.#mayAddress(frame.to)) {
+      this.#main.deadLetter(frame.message, frame.to as Pid, sender, 'not-granted');
+      return;
+    }
+    const message = frame.marked ? this.#decodeChecked(frame.message) : frame.message;
+    if (message === NOT_GRANTED) {
+      this.#main.deadLetter(frame.message, frame.to as Pid, sender, 'not-granted');
+      return;
+    }
     const target = this.#main.lookup(frame.to as Pid);
+    if (target === undefined) {
+      this.#main.deadLetter(message, frame.to as Pid, sender, 'noproc');
+      return;
+    }
+    this.#asIf(frame.from, () => {
+      try {
+        target.deliver(message, undefined);
+      } catch {
+        // A full mailbox that rejects has dead-lettered it; a send is fire-and-forget.
+      }
+    });
+  }
+
+  #answer(frame: Extract<ToMain, { op: 'ask' }>): void {
     const post = (ok: boolean, value: unknown): void => {
+      if (this.#ended !== undefined) return;
       const marks = { found: false };
-      const encoded = encode(value, this, marks);
+      let encoded: unknown;
+      try {
+        encoded = encode(value, this, marks);
+      } catch (error) {
+        // An answer that cannot cross fails the ask instead of throwing in the runtime.
+        this.transport.post({
+          op: 'answer',
+          id: frame.id,
+          ok: false,
+          value: encode(error, this),
+          marked: true,
+        });
+        return;
+      }
       this.transport.post({ op: 'answer', id: frame.id, ok, value: encoded, marked: marks.found });
     };
+    const sender = this.#senderOf(frame.from);
+    const request = frame.marked ? this.#decodeChecked(frame.request) : frame.request;
+    const target = this.#main.lookup(frame.to as Pid);
+    if (!this.#mayAddress(frame.to) || request === NOT_GRANTED) {
+      // Answered like a pid that does not exist: the host learns nothing of what it was not given.
+      this.#main.deadLetter(frame.request, frame.to as Pid, sender, 'not-granted');
+      post(false, new NoProcError(formatPid(frame.to as Pid)));
+      return;
+    }
     if (target === undefined) {
       post(false, new NoProcError(formatPid(frame.to as Pid)));
       return;
     }
-    const request = frame.marked ? decode(frame.request, this) : frame.request;
     this.#asIf(frame.from, () => {
-      target.ask(request, { timeout: frame.timeout }).then(
+      target.askMessage(request, { timeout: frame.timeout }).then(
         (value: unknown) => post(true, value),
         (error: unknown) => post(false, error),
       );
     });
+  }
+
+  /**
+   * An attempt a body made under its policy: rebuilt from checked fields,
+   * written to the main log, and acknowledged — the host does nothing it
+   * asked for until then, and a record that could not be written denies it.
+   */
+  #audit(frame: Extract<ToMain, { op: 'audit' }>): void {
+    const who = attributed(this.#placed, frame.pid);
+    const { written, problem } = this.#auditRelay.write(frame.seq, frame.record, who);
+    if (problem !== undefined) {
+      written.catch(() => undefined);
+      this.#violated(`a malformed audit record (${problem})`);
+      return;
+    }
+    const ack = (ok: boolean, reason: string): void => {
+      if (this.#ended === undefined) {
+        this.transport.post({ op: 'audited', seq: frame.seq, ok, reason });
+      }
+    };
+    written.then(
+      () => ack(true, 'written'),
+      (error: unknown) =>
+        ack(
+          false,
+          `the audit log could not write it (${error instanceof Error ? error.message : String(error)})`,
+        ),
+    );
   }
 
   /** Runs `send` as if the body with main pid `from` were the running process (for `ctx.sender`). */
@@ -311,10 +559,27 @@ export class HostLink implements RefCodec {
     }
   }
 
+  /** The host broke the protocol: it is ended, and its processes exit with `ERR_HOST_PROTOCOL`. */
+  #violated(problem: string): void {
+    if (this.#ended !== undefined) return;
+    const error = new HostProtocolError(problem);
+    this.#end({ how: 'killed', code: null, signal: null, error }, exitReason.error(error));
+    this.transport.terminate();
+  }
+
+  #reasonOfEnd(): ExitReason {
+    return this.#endReason ?? exitReason.error(new HostExitedError(this.#ended as HostEnd));
+  }
+
   #hostEnded(end: HostEnd): void {
-    this.#ended = end;
+    if (this.#ended !== undefined) return;
     // The processes still here did not ask to stop: whatever the code, it is a crash for them.
-    const reason = exitReason.error(new HostExitedError(end));
+    this.#end(end, exitReason.error(new HostExitedError(end)));
+  }
+
+  #end(end: HostEnd, reason: ExitReason): void {
+    this.#ended = end;
+    this.#endReason = reason;
     const standIns = [...this.#standIns.values()];
     this.#standIns.clear();
     for (const [, resolve] of this.#starting) resolve({ kind: 'failed', reason });

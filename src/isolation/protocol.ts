@@ -54,7 +54,12 @@ export type ToHost =
       readonly ok: boolean;
       readonly value: unknown;
       readonly marked: boolean;
-    };
+    }
+  /**
+   * Main's acknowledgement of an audit record a host sent (by the host's
+   * `seq`): written (`ok`), or not, and then the attempt it records is denied.
+   */
+  | { readonly op: 'audited'; readonly seq: number; readonly ok: boolean; readonly reason: string };
 
 /** Host → main. */
 export type ToMain =
@@ -87,8 +92,17 @@ export type ToMain =
       readonly value: unknown;
       readonly marked: boolean;
     }
-  /** An operation a body attempted under its policy, for the main system's audit log. */
-  | { readonly op: 'audit'; readonly seq: number; readonly record: AuditRecord }
+  /**
+   * An operation a body (`pid`, or a process it spawned in the host)
+   * attempted under its policy, for the main system's audit log. Main
+   * rebuilds the line from validated fields and answers `audited`.
+   */
+  | {
+      readonly op: 'audit';
+      readonly seq: number;
+      readonly pid: number | undefined;
+      readonly record: AuditRecord;
+    }
   /** A hosted actor changed a flag that main mirrors on its stand-in. */
   | { readonly op: 'trap'; readonly pid: number; readonly on: boolean };
 

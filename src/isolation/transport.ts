@@ -1,8 +1,10 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResourceLimits, Sandbox } from '../actor/index.js';
-import type { ToHost, ToMain } from './protocol.js';
+import type { ToHost } from './protocol.js';
+import { FrameReader, MAX_BATCH_BYTES, writeBatch } from './wire.js';
 
 /**
  * The pipe to one host: a worker thread or a child process. Frames going
@@ -23,12 +25,24 @@ export interface HostEnd {
 /** A live pipe to a host. */
 export interface Transport {
   post(frame: ToHost): void;
-  onFrames(listener: (frames: readonly ToMain[]) => void): void;
+  /**
+   * Batches as they arrive: unchecked (the link checks them), or a
+   * `WireFault` when the host's bytes could not be read as a batch.
+   */
+  onFrames(listener: (batch: unknown) => void): void;
   onEnd(listener: (end: HostEnd) => void): void;
   /** Ends the host for good: a real kill, even of a host stuck in a loop. */
   terminate(): void;
   /** Whether the host keeps the main process alive (a host with no work should not). */
   ref(keep: boolean): void;
+}
+
+/** Bytes from a host that are not a batch: the link ends the host with `ERR_HOST_PROTOCOL`. */
+export class WireFault {
+  readonly reason: string;
+  constructor(reason: string) {
+    this.reason = reason;
+  }
 }
 
 /** Batches frames and flushes them once the current turn's work is done. */
@@ -55,7 +69,8 @@ class Outbox {
 }
 
 const WORKER_ENTRY = new URL('../hosting/worker-entry.js', import.meta.url);
-const PROCESS_ENTRY = fileURLToPath(new URL('../hosting/process-entry.js', import.meta.url));
+/** The host's entry script, for a process host's command line. */
+export const PROCESS_ENTRY = fileURLToPath(new URL('../hosting/process-entry.js', import.meta.url));
 
 /** Starts a worker thread host. */
 export function workerTransport(limits: ResourceLimits | undefined): Transport {
@@ -97,7 +112,7 @@ export function workerTransport(limits: ResourceLimits | undefined): Transport {
 }
 
 /** Node's permission flags for `sandbox` (`--permission` from Node 22, experimental on 20). */
-function permissionFlags(sandbox: Sandbox | undefined): string[] {
+export function permissionFlags(sandbox: Sandbox | undefined): string[] {
   if (sandbox === undefined) return [];
   const major = Number(process.versions.node.split('.')[0]);
   const flags = [major >= 22 ? '--permission' : '--experimental-permission'];
@@ -107,47 +122,116 @@ function permissionFlags(sandbox: Sandbox | undefined): string[] {
   for (const path of sandbox.allowFsWrite ?? []) flags.push(`--allow-fs-write=${path}`);
   if (sandbox.allowChildProcess === true) flags.push('--allow-child-process');
   if (sandbox.allowWorker === true) flags.push('--allow-worker');
+  // Node announces its permission model (experimental before Node 23) and each
+  // allow flag on stderr at every start: notices about the runtime's own
+  // choice of flags, not the body's output (semantics §20).
+  flags.push('--disable-warning=ExperimentalWarning', '--disable-warning=SecurityWarning');
   return flags;
 }
 
-/** Starts a child process host (advanced serialization keeps structured-clone semantics). */
-export function processTransport(
-  limits: { readonly maxOldGenerationSizeMb?: number } | undefined,
-  sandbox: Sandbox | undefined,
-): Transport {
-  const execArgv = [...permissionFlags(sandbox)];
-  if (limits?.maxOldGenerationSizeMb !== undefined) {
-    execArgv.push(`--max-old-space-size=${limits.maxOldGenerationSizeMb}`);
-  }
-  const child = fork(PROCESS_ENTRY, [], {
-    serialization: 'advanced',
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+/**
+ * How to start a child process host: the command, its environment, and
+ * whether its stdout and stderr are captured (a sandboxed host's are;
+ * others inherit the runtime's).
+ */
+export interface ProcessPlan {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly capture: boolean;
+}
+
+/** What a captured host wrote: a chunk of text, and the bytes dropped once its budget was spent. */
+export type OutputListener = (stream: 'stdout' | 'stderr', text: string, dropped: number) => void;
+
+/** Most bytes of one output event. */
+const OUTPUT_CHUNK = 4096;
+/** Most bytes of output forwarded per host and stream; the rest is counted, not kept. */
+const OUTPUT_BUDGET = 256 * 1024;
+
+/**
+ * Starts a child process host. Frames travel over a socket on the child's
+ * fd 3 in our own framing (`wire.ts`), not Node's IPC channel, so bytes a
+ * hostile child writes there can neither crash nor flood the runtime.
+ */
+export function processTransport(plan: ProcessPlan, onOutput: OutputListener): Transport {
+  const child = spawn(plan.file, plan.args, {
+    env: plan.env,
+    // An unsandboxed host's stderr passes through this process's
+    // `process.stderr`, where a worker thread's goes too: one place to watch
+    // (or capture) what hosts print. A sandboxed host's output is captured.
+    stdio: plan.capture
+      ? ['ignore', 'pipe', 'pipe', 'pipe']
+      : ['ignore', 'inherit', 'pipe', 'pipe'],
   });
+  const socket = child.stdio[3] as Socket;
   let ended = false;
   let killed = false;
   let lastError: Error | undefined;
   const endListeners: ((end: HostEnd) => void)[] = [];
-  child.on('error', (error) => {
-    lastError = error;
-  });
-  child.on('exit', (code, signal) => {
+  const frameListeners: ((batch: unknown) => void)[] = [];
+  const finish = (info: HostEnd): void => {
     if (ended) return;
     ended = true;
-    const info: HostEnd = {
+    for (const l of endListeners) l(info);
+  };
+  child.on('error', (error) => {
+    lastError = error;
+    // A child that could not be started at all never emits exit.
+    if (child.pid === undefined) finish({ how: 'crashed', code: null, signal: null, error });
+  });
+  child.on('exit', (code, signal) => {
+    finish({
       how: killed ? 'killed' : lastError === undefined ? 'exit' : 'crashed',
       code,
       signal,
       error: lastError,
-    };
-    for (const l of endListeners) l(info);
+    });
   });
+  const reader = new FrameReader(MAX_BATCH_BYTES);
+  socket.on('data', (chunk: Buffer) => {
+    const batches = reader.push(chunk);
+    if (typeof batches === 'string') {
+      const fault = new WireFault(batches);
+      for (const l of frameListeners) l(fault);
+      socket.destroy();
+      return;
+    }
+    for (const batch of batches) for (const l of frameListeners) l(batch);
+  });
+  socket.on('error', () => {
+    // The child went away; its exit event reports it.
+  });
+  if (plan.capture) {
+    const budget = { stdout: OUTPUT_BUDGET, stderr: OUTPUT_BUDGET };
+    const dropped = { stdout: 0, stderr: 0 };
+    const capture = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+      for (let at = 0; at < chunk.length; at += OUTPUT_CHUNK) {
+        const size = Math.min(OUTPUT_CHUNK, chunk.length - at);
+        const kept = Math.min(size, budget[stream]);
+        dropped[stream] += size - kept;
+        if (kept === 0) continue;
+        budget[stream] -= kept;
+        onOutput(stream, chunk.subarray(at, at + kept).toString('utf8'), dropped[stream]);
+      }
+    };
+    child.stdout?.on('data', capture('stdout'));
+    child.stderr?.on('data', capture('stderr'));
+    child.on('exit', () => {
+      for (const stream of ['stdout', 'stderr'] as const) {
+        if (dropped[stream] > 0) onOutput(stream, '', dropped[stream]);
+      }
+    });
+  } else {
+    child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+  }
   const outbox = new Outbox((frames) => {
-    if (!ended && child.connected) child.send(frames);
+    // Main's batches are trusted: the host reads up to 1 GiB per batch.
+    if (!ended && socket.writable) writeBatch(socket, frames, 2 ** 30);
   });
   return {
     post: (frame) => outbox.push(frame),
-    onFrames: (listener) => child.on('message', (frames) => listener(frames as ToMain[])),
+    onFrames: (listener) => frameListeners.push(listener),
     onEnd: (listener) => endListeners.push(listener),
     terminate: () => {
       if (ended) return;
@@ -155,12 +239,13 @@ export function processTransport(
       child.kill('SIGKILL');
     },
     ref: (keep) => {
+      const streams = [socket, child.stdout as Socket | null, child.stderr as Socket | null];
       if (keep) {
         child.ref();
-        child.channel?.ref();
+        for (const s of streams) s?.ref();
       } else {
         child.unref();
-        child.channel?.unref();
+        for (const s of streams) s?.unref();
       }
     },
   };

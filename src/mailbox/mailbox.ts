@@ -211,10 +211,12 @@ export class Mailbox {
     return removed;
   }
 
-  /** Puts back (message, sender) pairs taken out of the normal lane, in order. */
+  /**
+   * Puts back (message, sender) pairs taken out of the normal lane, in
+   * order. They are at most what the emptied ring held, so it never grows.
+   */
   #refill(kept: readonly unknown[]): void {
     for (let i = 0; i < kept.length; i += 2) {
-      if (this.#size > this.#mask) this.#grow();
       const j = ((this.#head + this.#size) & this.#mask) << 1;
       this.#buf[j] = kept[i];
       this.#buf[j + 1] = kept[i + 1];
@@ -270,6 +272,21 @@ export class Mailbox {
   /** Queues a sender that waits for room (backpressure). */
   wait(waiter: Waiter): void {
     this.#extra().waiters.push(waiter);
+  }
+
+  /**
+   * Takes back the first waiting sender whose message matches, without
+   * queueing it (an ask that timed out while waiting for room); its promise
+   * resolves. Returns whether one was found.
+   */
+  withdrawWaiter(matches: (message: unknown) => boolean): boolean {
+    const waiters = this.#x?.waiters;
+    if (waiters === undefined) return false;
+    const i = waiters.findIndex((w) => matches(w.message));
+    if (i < 0) return false;
+    const [w] = waiters.splice(i, 1);
+    w?.resolve();
+    return true;
   }
 
   /** Moves waiting senders in while there is room; resolves their promises. */

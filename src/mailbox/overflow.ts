@@ -1,3 +1,4 @@
+import { BOUNDS, describeValue } from '../limits/index.js';
 /**
  * What a bounded mailbox does with a message that arrives when it is full:
  * - `drop-newest`: the arriving message goes to dead letters;
@@ -61,11 +62,14 @@ export function checkMailboxOptions(options: MailboxOptions): string | undefined
   const { capacity, overflow } = options;
   if (capacity !== undefined) {
     const valid =
-      capacity === Number.POSITIVE_INFINITY || (Number.isInteger(capacity) && capacity >= 1);
-    if (!valid) return `capacity must be an integer >= 1 or Infinity, got ${String(capacity)}`;
+      capacity === Number.POSITIVE_INFINITY ||
+      (Number.isInteger(capacity) && capacity >= 1 && capacity <= BOUNDS.count);
+    if (!valid) {
+      return `capacity must be an integer from 1 to ${BOUNDS.count} or Infinity, got ${describeValue(capacity)}`;
+    }
   }
   if (overflow !== undefined && !POLICIES.includes(overflow)) {
-    return `overflow must be one of ${POLICIES.join(', ')}, got ${String(overflow)}`;
+    return `overflow must be one of ${POLICIES.join(', ')}, got ${describeValue(overflow)}`;
   }
   return undefined;
 }

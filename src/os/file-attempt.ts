@@ -43,7 +43,7 @@ export interface Attempter {
  * ```ts
  * const attempt = new Attempt(who, 'read', [path]);
  * if (!check.allowed) throw attempt.deny(check.reason);
- * attempt.allow(check.reason);
+ * await attempt.allow(check.reason);
  * attempt.ok('12 bytes');
  * ```
  */
@@ -87,8 +87,39 @@ export class Attempt {
     });
   }
 
-  /** Records the decision to go ahead (once). */
-  allow(reason: string): void {
+  /**
+   * Records the decision to go ahead (once); the operation acts only once
+   * the returned promise resolves, i.e. once the record is written (a
+   * host's sink forwards it to the main log, which acknowledges). Fails
+   * closed: a record that cannot be written denies the operation — at once
+   * (thrown) when the sink writes in `record`, or by the rejected promise.
+   */
+  allow(reason: string): Promise<void> {
+    if (this.#decided) return Promise.resolve();
+    this.#decided = true;
+    let written: Promise<void> | undefined;
+    try {
+      this.#seq = this.#record('allow', reason);
+      if (this.#seq !== undefined) written = this.#who.audit?.written?.(this.#seq);
+    } catch (error) {
+      throw this.#unwritten(error);
+    }
+    return written === undefined
+      ? Promise.resolve()
+      : written.catch((error: unknown) => {
+          throw this.#unwritten(error);
+        });
+  }
+
+  /** The denial of an operation whose record could not be written. */
+  #unwritten(error: unknown): DeniedError {
+    this.#closed = true;
+    const why = error instanceof Error ? error.message : String(error);
+    return new DeniedError(this.op, `its audit record could not be written: ${why}`);
+  }
+
+  /** Records the decision to go ahead after the fact (an operation that ended before `allow`). */
+  #decideLate(reason: string): void {
     if (this.#decided) return;
     this.#decided = true;
     this.#seq = this.#record('allow', reason);
@@ -123,7 +154,7 @@ export class Attempt {
 
   /** Records success; `summary` says what was done (`12 bytes`, `3 entries`). */
   ok(summary: string): void {
-    this.allow(this.pathReason);
+    this.#decideLate(this.pathReason);
     if (this.#closed) return;
     this.#closed = true;
     this.#record('outcome', summary, 'ok');
@@ -132,7 +163,7 @@ export class Attempt {
   /** Records an I/O error as the outcome, its `code` (`ENOENT`) as the outcome. */
   failed(error: unknown): void {
     if (this.#closed) return;
-    this.allow(this.pathReason);
+    this.#decideLate(this.pathReason);
     this.#closed = true;
     const code = (error as { code?: unknown } | null)?.code;
     this.#record(

@@ -1,10 +1,11 @@
-import { constants, type Stats } from 'node:fs';
-import { type FileHandle, open, readlink } from 'node:fs/promises';
+import { type BigIntStats, constants, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readlink } from 'node:fs/promises';
 
 /**
- * The file actor's low-level I/O: opening a resolved path without following
- * a symbolic link swapped in after the policy check, finding out where an
- * open descriptor really points, and reading no more than a limit.
+ * The file actor's low-level I/O: opening a path without following a
+ * symbolic link at its end, telling whether an open descriptor is what a
+ * path names (device and inode), and reading no more than a limit. The
+ * walk from a policy root is in `./file-walk.ts`.
  *
  * @module
  */
@@ -34,7 +35,7 @@ export type FileKind = 'file' | 'directory' | 'symlink' | 'other';
  * kindOf(await lstat('/etc/hostname')); // 'file'
  * ```
  */
-export function kindOf(stats: Stats): FileKind {
+export function kindOf(stats: Stats | BigIntStats): FileKind {
   if (stats.isFile()) return 'file';
   if (stats.isDirectory()) return 'directory';
   if (stats.isSymbolicLink()) return 'symlink';
@@ -81,8 +82,9 @@ export function openNoFollow(path: string, mode: 'read' | 'write' | 'append'): P
 
 /**
  * Where an open descriptor really points, when the platform says
- * (`/proc/self/fd` on Linux); undefined elsewhere. A file deleted since it
- * was opened reads as undefined too.
+ * (`/proc/self/fd` on Linux); undefined elsewhere, and for a file deleted
+ * since it was opened. Informational only: a name can end in " (deleted)"
+ * on its own, so a check uses `openedAt` (device and inode), never this.
  *
  * @example
  * ```ts
@@ -92,17 +94,18 @@ export function openNoFollow(path: string, mode: 'read' | 'write' | 'append'): P
 export async function openedPath(fh: FileHandle): Promise<string | undefined> {
   if (process.platform !== 'linux') return undefined;
   try {
-    const target = await readlink(`/proc/self/fd/${fh.fd}`);
-    return target.endsWith(' (deleted)') ? undefined : target;
+    const [target, stats] = await Promise.all([readlink(`/proc/self/fd/${fh.fd}`), fh.stat()]);
+    return stats.nlink === 0 ? undefined : target;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Whether `fh` was opened at `expected`, as far as the platform can tell: a
- * directory along the path swapped for a symbolic link between the policy
- * check and the open (which `O_NOFOLLOW` does not catch) shows up here.
+ * Whether `fh` is what `expected` names now: the same device and inode
+ * (`lstat`, so a symbolic link at `expected` is a difference), and not
+ * deleted. Anything that cannot be told — `expected` gone, a stat that
+ * fails — is a difference too: deny when unsure.
  *
  * @example
  * ```ts
@@ -110,8 +113,15 @@ export async function openedPath(fh: FileHandle): Promise<string | undefined> {
  * ```
  */
 export async function openedAt(fh: FileHandle, expected: string): Promise<boolean> {
-  const where = await openedPath(fh);
-  return where === undefined || where === expected;
+  try {
+    const [opened, named] = await Promise.all([
+      fh.stat({ bigint: true }),
+      lstat(expected, { bigint: true }),
+    ]);
+    return opened.dev === named.dev && opened.ino === named.ino && opened.nlink > 0n;
+  } catch {
+    return false;
+  }
 }
 
 /**

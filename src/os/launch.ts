@@ -1,15 +1,25 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ExecPlan } from '../security/index.js';
+import { type CgroupBase, findCgroupBase, TreeCgroup } from './cgroup.js';
+import {
+  chooseTree,
+  type TreeMode,
+  type TreeRequest,
+  unshareArgs,
+  unshareUnusable,
+} from './process-tree.js';
 
 /**
  * Building the command line a port runs: the program, wrapped (outermost
- * first) in `bwrap` (a namespace sandbox), `prlimit` (resource limits) and
- * `setpriv` (a drop of privileges), as the security plan says. The wrappers
- * are found in fixed system directories, never on the program's `PATH`, and
- * each of them `exec`s the next, so the process the port started stays the
- * leader of the program's process group. A plan that needs a wrapper the
- * machine lacks is refused rather than run unwrapped.
+ * first) in `/bin/sh` moving it into its cgroup, `unshare` (a pid
+ * namespace, when there is no cgroup), `bwrap` (a namespace sandbox),
+ * `prlimit` (resource limits) and `setpriv` (a drop of privileges and, in
+ * a root sandbox, of every capability), as the security plan says. The
+ * wrappers are found in fixed system directories, never on the program's
+ * `PATH`, and each of them `exec`s the next, so the process the port
+ * started stays the leader of the program's process group. A plan that
+ * needs a piece the machine lacks is refused rather than run weaker.
  *
  * @module
  */
@@ -31,6 +41,10 @@ export interface LaunchTools {
   readonly bwrap: string | undefined;
   readonly prlimit: string | undefined;
   readonly setpriv: string | undefined;
+  /** For a pid namespace without a sandbox (absent: none). */
+  readonly unshare?: string | undefined;
+  /** For moving a tree into its cgroup (absent: no cgroup). */
+  readonly sh?: string | undefined;
 }
 
 /**
@@ -55,7 +69,7 @@ export function findTool(name: string): string | undefined {
 }
 
 /**
- * Finds `bwrap`, `prlimit` and `setpriv`.
+ * Finds `bwrap`, `prlimit`, `setpriv`, `unshare` and `sh`.
  *
  * @example
  * ```ts
@@ -63,7 +77,50 @@ export function findTool(name: string): string | undefined {
  * ```
  */
 export function findTools(): LaunchTools {
-  return { bwrap: findTool('bwrap'), prlimit: findTool('prlimit'), setpriv: findTool('setpriv') };
+  return {
+    bwrap: findTool('bwrap'),
+    prlimit: findTool('prlimit'),
+    setpriv: findTool('setpriv'),
+    unshare: findTool('unshare'),
+    sh: findTool('sh'),
+  };
+}
+
+/** The limits that can apply to a whole tree (through its cgroup) rather than to each process. */
+export type TreeLimit = 'cpuSeconds' | 'memoryBytes' | 'processes';
+
+/**
+ * How a launched program is contained, as inspection and the audit log
+ * show it: `tree` says what ends all of its processes (see `TreeMode`);
+ * `limits` says, for each tree limit the plan sets, whether it bounds the
+ * whole tree (`tree`, through its cgroup) or each process (`process`,
+ * through `prlimit`); `sandbox` and `capabilities` say whether it runs in
+ * `bwrap` and whether it keeps the runtime's capabilities.
+ *
+ * @example
+ * ```ts
+ * const c: Containment = { tree: 'cgroup', limits: { cpuSeconds: 'tree' }, sandbox: 'none', capabilities: 'kept' };
+ * ```
+ */
+export interface Containment {
+  readonly tree: TreeMode;
+  readonly limits: Readonly<Partial<Record<TreeLimit, 'tree' | 'process'>>>;
+  readonly sandbox: 'bwrap' | 'none';
+  readonly capabilities: 'none' | 'kept';
+}
+
+/**
+ * One line for the audit log and error messages.
+ *
+ * @example
+ * ```ts
+ * describeContainment(launch.containment); // 'tree: cgroup; limits: cpuSeconds per tree; sandbox: bwrap, no capabilities'
+ * ```
+ */
+export function describeContainment(c: Containment): string {
+  const limits = Object.entries(c.limits).map(([k, v]) => `${k} per ${v}`);
+  const capabilities = c.capabilities === 'none' ? 'no' : "the runtime's";
+  return `tree: ${c.tree}; limits: ${limits.length === 0 ? 'none' : limits.join(', ')}; sandbox: ${c.sandbox}, ${capabilities} capabilities`;
 }
 
 /**
@@ -82,6 +139,10 @@ export interface Launch {
   readonly argv0: string;
   /** The wrappers used, outermost first (for the audit log). */
   readonly wrappers: readonly string[];
+  /** How the program's tree is contained. */
+  readonly containment: Containment;
+  /** The tree's cgroup (mode `cgroup`): remove it once the tree is gone, or if the launch is not used. */
+  readonly cgroup: TreeCgroup | undefined;
 }
 
 /**
@@ -90,7 +151,7 @@ export interface Launch {
  * @example
  * ```ts
  * const launch = buildLaunch(plan, argv, findTools());
- * if ('refused' in launch) throw new DeniedError('exec', launch.refused);
+ * if ('refused' in launch) throw new ContainmentUnavailableError(launch.refused);
  * ```
  */
 export interface LaunchRefusal {
@@ -123,76 +184,209 @@ function under(path: string, root: string): boolean {
   return path === root || path.startsWith(root + sep);
 }
 
+/** Where host Unix sockets are masked wholesale by a fresh tmpfs in the sandbox. */
+const MASKED_DIRS: readonly string[] = ['/tmp', '/run', '/var/run'];
+
+/** Most host sockets masked one by one (the rest of a huge list is left to the directory masks). */
+const MAX_SOCKETS = 512;
+
 /**
- * `bwrap` arguments for a sandbox: a read-only view of the whole file
- * system, fresh `/dev`, `/proc` and `/tmp`, no network unless allowed, its
- * own pid and IPC namespaces (everything in it dies with its first process),
- * the writable paths bound read-write, and the working directory and the
- * program visible even when they live under `/tmp`.
+ * The host's Unix sockets with a path, as this network namespace lists
+ * them (`/proc/net/unix`), resolved and still present as sockets.
  *
  * @example
  * ```ts
- * bwrapArgs(plan.sandbox, plan.cwd, plan.executable); // ['--unshare-net', '--ro-bind', '/', '/', ...]
+ * hostSockets(); // ['/run/postgresql/.s.PGSQL.5432', '/var/lib/app/ctl.sock']
+ * ```
+ */
+export function hostSockets(): string[] {
+  let table: string;
+  try {
+    table = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return [];
+  }
+  const found = new Set<string>();
+  for (const line of table.split('\n').slice(1)) {
+    const path = line.trim().split(/\s+/).slice(7).join(' ');
+    if (!path.startsWith('/')) continue; // unnamed, or abstract (@…: reachable only with the network)
+    try {
+      const real = realpathSync(path);
+      if (lstatSync(real).isSocket()) found.add(real);
+    } catch {
+      // gone, or not visible from here
+    }
+    if (found.size >= MAX_SOCKETS) break;
+  }
+  return [...found];
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How `bwrapArgs` builds a sandbox beyond the policy's `sandbox` section.
+ *
+ * @example
+ * ```ts
+ * const options: SandboxOptions = { root: true, runAs: false, sockets: hostSockets() };
+ * ```
+ */
+export interface SandboxOptions {
+  /**
+   * The runtime is root: every capability is dropped but those the inner
+   * `setpriv` needs to drop the bounding set (and to change user, with
+   * `runAs`); `setpriv` then drops the rest before the program runs.
+   */
+  readonly root?: boolean;
+  /** The program runs as another user (`runAs`). */
+  readonly runAs?: boolean;
+  /** Host Unix sockets to mask (bound over with `/dev/null`) unless under a writable path. */
+  readonly sockets?: readonly string[];
+}
+
+/**
+ * `bwrap` arguments for a sandbox: a read-only view of the whole file
+ * system, fresh `/dev`, `/proc`, `/tmp` and `/run` (so the host's Unix
+ * sockets there are out of reach, and others are masked one by one), no
+ * network unless allowed, its own pid, IPC, UTS and cgroup namespaces
+ * (everything in it dies with its first process), a new session, no
+ * capabilities, the writable paths bound read-write, and the working
+ * directory and the program visible even when they live under `/tmp`.
+ *
+ * @example
+ * ```ts
+ * bwrapArgs(plan.sandbox, plan.cwd, plan.executable); // ['--unshare-net', '--unshare-pid', ...]
  * ```
  */
 export function bwrapArgs(
   sandbox: NonNullable<ExecPlan['sandbox']>,
   cwd: string,
   executable: string,
+  options: SandboxOptions = {},
 ): string[] {
   const args: string[] = [];
   if (!sandbox.network) args.push('--unshare-net');
-  args.push('--unshare-pid', '--unshare-ipc', '--die-with-parent');
-  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
-  // Under the fresh /tmp, what the program needs from the real one is bound back.
+  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
+  args.push('--new-session', '--die-with-parent', '--cap-drop', 'ALL');
+  if (options.root === true) {
+    args.push('--cap-add', 'CAP_SETPCAP');
+    if (options.runAs === true) args.push('--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID');
+  }
+  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
+  const masked = MASKED_DIRS.filter(isDirectory);
+  for (const dir of masked) args.push('--tmpfs', dir);
+  const writable = (path: string): boolean => sandbox.writable.some((w) => under(path, w));
+  // Under the fresh /tmp and /run, what the program needs from the real ones is bound back.
+  const rebound: string[] = [];
   for (const path of [cwd, executable]) {
-    if (under(path, '/tmp') && !sandbox.writable.some((w) => under(path, w))) {
+    if (masked.some((d) => under(path, d)) && !writable(path)) {
       args.push('--ro-bind', path, path);
+      rebound.push(path);
     }
   }
   for (const path of sandbox.writable) args.push('--bind', path, path);
+  for (const socket of options.sockets ?? []) {
+    const visible = !masked.some((d) => under(socket, d)) || rebound.some((r) => under(socket, r));
+    if (visible && !writable(socket)) args.push('--ro-bind', '/dev/null', socket);
+  }
   args.push('--chdir', cwd);
   return args;
 }
 
 /**
- * The command line for an allowed plan: `[bwrap …] [prlimit … --]
- * [setpriv … --] program args`. Refused when the plan needs a tool the
- * machine lacks, or a drop of privileges the runtime cannot make (only root
- * can run a program as another user).
+ * How `buildLaunch` contains the program, beyond what the plan says.
  *
  * @example
  * ```ts
- * const launch = buildLaunch(plan, ['/usr/bin/sort', '-u'], findTools());
+ * const options: LaunchOptions = { containment: 'tree', label: 'sort' };
+ * ```
+ */
+export interface LaunchOptions {
+  /** The runtime's uid (default `process.getuid()`). */
+  readonly uid?: number | undefined;
+  /** How the tree must be contained (default `tree`: a cgroup, else a pid namespace, else refused). */
+  readonly containment?: TreeRequest;
+  /** A name for the tree's cgroup (letters, digits, `-`, `_`; others become `_`). */
+  readonly label?: string;
+  /** Where cgroups are made, or why they cannot be (default: found from /proc/self). */
+  readonly cgroupBase?: CgroupBase | string;
+  /** Host sockets to mask in a sandbox (default: `hostSockets()`). */
+  readonly sockets?: readonly string[];
+}
+
+/** The limits a tree's cgroup bounds, and how each of the plan's tree limits applies. */
+function limitScopes(
+  limits: ExecPlan['limits'],
+  mode: TreeMode,
+  cgroup: TreeCgroup | undefined,
+): Containment['limits'] {
+  const scopes: Partial<Record<TreeLimit, 'tree' | 'process'>> = {};
+  if (limits.cpuSeconds !== undefined) scopes.cpuSeconds = mode === 'cgroup' ? 'tree' : 'process';
+  if (limits.memoryBytes !== undefined) {
+    scopes.memoryBytes = cgroup?.limited.has('memory') === true ? 'tree' : 'process';
+  }
+  if (limits.processes !== undefined) {
+    scopes.processes = cgroup?.limited.has('pids') === true ? 'tree' : 'process';
+  }
+  return scopes;
+}
+
+/**
+ * The command line for an allowed plan: `[sh → cgroup] [unshare …] [bwrap
+ * …] [prlimit … --] [setpriv … --] program args`, and how it is contained.
+ * Refused when the plan needs a piece the machine lacks (a tool, a drop of
+ * privileges only root can make, a contained process tree); a `cgroup`
+ * made for the launch is removed again when the launch is refused.
+ *
+ * @example
+ * ```ts
+ * const launch = buildLaunch(plan, ['/usr/bin/sort', '-u'], findTools(), { label: 'sort' });
+ * if ('refused' in launch) throw new ContainmentUnavailableError(launch.refused);
  * ```
  */
 export function buildLaunch(
   plan: ExecPlan,
   argv: readonly string[],
   tools: LaunchTools,
-  uid: number | undefined = process.getuid?.(),
+  options: LaunchOptions = {},
 ): Launch | LaunchRefusal {
+  const uid = 'uid' in options ? options.uid : process.getuid?.();
+  const root = uid === 0;
   const [argv0 = plan.executable, ...rest] = argv;
   let command: string[] = [plan.executable, ...rest];
   const wrappers: string[] = [];
+  const privileges: string[] = [];
   if (plan.runAs !== undefined) {
-    if (tools.setpriv === undefined) {
-      return { refused: 'the policy drops privileges (runAs) but setpriv is not installed' };
-    }
     if (uid !== 0 && uid !== plan.runAs.uid) {
       return {
         refused: `the policy runs the program as uid ${plan.runAs.uid}, which needs root (the runtime runs as uid ${uid})`,
       };
     }
-    command = [
-      tools.setpriv,
-      `--reuid=${plan.runAs.uid}`,
-      `--regid=${plan.runAs.gid}`,
-      '--clear-groups',
-      '--no-new-privs',
-      '--',
-      ...command,
-    ];
+    privileges.push(`--reuid=${plan.runAs.uid}`, `--regid=${plan.runAs.gid}`, '--clear-groups');
+  }
+  if (plan.sandbox !== undefined && root) {
+    privileges.push('--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all');
+  }
+  if (privileges.length > 0) privileges.push('--no-new-privs');
+  // The program dies with the runtime (its parent; bwrap does this for a sandbox itself).
+  const orphanKill = tools.setpriv !== undefined && plan.sandbox === undefined;
+  if (orphanKill) privileges.push('--pdeathsig', 'KILL');
+  if (privileges.length > 0) {
+    if (tools.setpriv === undefined) {
+      return {
+        refused:
+          plan.runAs === undefined
+            ? 'a sandbox under a root runtime drops every capability with setpriv, which is not installed'
+            : 'the policy drops privileges (runAs) but setpriv is not installed',
+      };
+    }
+    command = [tools.setpriv, ...privileges, '--', ...command];
     wrappers.unshift('setpriv');
   }
   const flags = prlimitFlags(plan.limits);
@@ -207,34 +401,54 @@ export function buildLaunch(
     if (tools.bwrap === undefined) {
       return { refused: 'the policy requires a bwrap sandbox but bwrap is not installed' };
     }
-    command = [
-      tools.bwrap,
-      ...bwrapArgs(plan.sandbox, plan.cwd, plan.executable),
-      '--',
-      ...command,
-    ];
+    const sandbox = bwrapArgs(plan.sandbox, plan.cwd, plan.executable, {
+      root,
+      runAs: plan.runAs !== undefined,
+      sockets: options.sockets ?? hostSockets(),
+    });
+    command = [tools.bwrap, ...sandbox, '--', ...command];
     wrappers.unshift('bwrap');
   }
-  const [file, ...args] = command as [string, ...string[]];
-  return { file, args, argv0: wrappers.length === 0 ? argv0 : file, wrappers };
-}
-
-/**
- * Sends `signal` to every process in the process group `pgid`; false when
- * the group no longer exists.
- *
- * @example
- * ```ts
- * killGroup(child.pid, 'SIGTERM');
- * ```
- */
-export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
-  // -1 would signal every process the runtime may signal, 0 its own group, 1 init's.
-  if (!Number.isInteger(pgid) || pgid <= 1) return false;
-  try {
-    process.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
+  const request = options.containment ?? 'tree';
+  let base =
+    options.cgroupBase ??
+    (request === 'tree' || request === 'cgroup' ? findCgroupBase() : 'not asked for');
+  if (typeof base !== 'string' && tools.sh === undefined) base = '/bin/sh is not installed';
+  let cgroup: TreeCgroup | undefined;
+  if (typeof base !== 'string' && request !== 'pid-namespace' && request !== 'process-group') {
+    const label = (options.label ?? 'port').replace(/[^\w-]/g, '_').slice(0, 40);
+    const made = TreeCgroup.create(base, plan.limits, label);
+    if (typeof made === 'string') base = made;
+    else cgroup = made;
   }
+  const choice = chooseTree(request, {
+    cgroup: cgroup === undefined ? (typeof base === 'string' ? base : 'not used') : base,
+    sandboxed: plan.sandbox !== undefined,
+    unshare: () => unshareUnusable(tools.unshare, uid),
+  });
+  if ('refused' in choice) return { refused: choice.refused };
+  if (choice.unshare) {
+    // A shell is the namespace's first process and waits for the program, so
+    // the program is not pid 1 (which takes only the signals it handles).
+    if (tools.sh !== undefined) command = [tools.sh, '-c', '"$@"; exit $?', 'init', ...command];
+    command = [tools.unshare as string, ...unshareArgs(uid), '--', ...command];
+    wrappers.unshift('unshare');
+    if (orphanKill) {
+      // unshare, too, dies with the runtime, and its namespace with it.
+      command = [tools.setpriv as string, '--pdeathsig', 'KILL', '--', ...command];
+      wrappers.unshift('setpriv');
+    }
+  }
+  if (choice.mode === 'cgroup' && cgroup !== undefined) {
+    command = [tools.sh as string, ...cgroup.enterArgs(), ...command];
+    wrappers.unshift('sh');
+  }
+  const containment: Containment = {
+    tree: choice.mode,
+    limits: limitScopes(plan.limits, choice.mode, cgroup),
+    sandbox: plan.sandbox === undefined ? 'none' : 'bwrap',
+    capabilities: root && plan.sandbox === undefined && plan.runAs === undefined ? 'kept' : 'none',
+  };
+  const [file, ...args] = command as [string, ...string[]];
+  return { file, args, argv0: wrappers.length === 0 ? argv0 : file, wrappers, containment, cgroup };
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { ActorRef } from '../actor/index.js';
+import { processOf } from '../actor/index.js';
 import type { Pid } from '../process/index.js';
 import type { Clock } from '../scheduler/index.js';
 
@@ -60,11 +61,11 @@ const POLL_MS = 5;
 
 /** The owner's mailbox size, when it is a process of this thread (0 otherwise). */
 function load(owner: ActorRef<PortOutput>): number {
-  return (owner as { mailbox?: { size: number } | null }).mailbox?.size ?? 0;
+  return processOf(owner)?.mailbox?.size ?? 0;
 }
 
 function alive(owner: ActorRef<PortOutput>): boolean {
-  return (owner as { alive?: boolean }).alive !== false;
+  return processOf(owner)?.alive !== false;
 }
 
 /**

@@ -4,17 +4,30 @@ import { PortExitError } from '../errors.js';
 import { type ExitReason, exitReason, formatExitReason, type Pid } from '../process/index.js';
 import type { Clock } from '../scheduler/index.js';
 import type { ExecPlan } from '../security/index.js';
-import { killGroup, type Launch } from './launch.js';
+import type { Containment, Launch } from './launch.js';
 import { OutputPump, type PortOutput } from './port-output.js';
+import { ProcessTree } from './process-tree.js';
 
 /**
- * One run of a port's program: the OS process in a group of its own, its
- * pipes, its timers, and the rules for how it ends. Node calls back into
- * this object from outside the actor; once the run is done (the port has
- * finished or died) it tells nothing more and kills whatever is left.
+ * One run of a port's program: the OS process in a group of its own and a
+ * contained tree (see `ProcessTree`), its pipes, its timers, and the rules
+ * for how it ends. The run is over only when every process of the tree is
+ * gone: until then its timeout and its tree CPU limit stay armed. Node
+ * calls back into this object from outside the actor; once the run is done
+ * (the port has finished or died) it tells nothing more and kills whatever
+ * is left.
  *
  * @module
  */
+
+/** How often a tree whose first process exited is checked for the rest being gone, in ms. */
+const TREE_POLL_MS = 5;
+
+/** Longest wait for a released tree's cgroup to empty before leaving it be, in ms. */
+const RELEASE_WAIT_MS = 10_000;
+
+/** How often a tree's CPU time is read against its limit, in ms (at most; less for small limits). */
+const CPU_POLL_MS = 50;
 
 /**
  * What a run needs from its port.
@@ -57,17 +70,22 @@ export class PortRun {
   readonly #o: RunOptions;
   readonly #child: ChildProcess;
   readonly #pump: OutputPump;
+  readonly #tree: ProcessTree | undefined;
   readonly #started: Promise<void>;
   readonly #exitWaiters: (() => void)[] = [];
   #exited = false;
+  /** The first process has exited and every other process of the tree is gone too. */
+  #treeGone = false;
   #code: number | null = null;
   #signal: NodeJS.Signals | null = null;
   #done = false;
   #stopping = false;
-  #killed = false;
   #failure: PortExitError | undefined;
   #timeout: unknown;
   #grace: unknown;
+  /** OS-side waits (the tree dying, its CPU time) run on the host's timers, not the system clock. */
+  #treePoll: ReturnType<typeof setTimeout> | undefined;
+  #cpuPoll: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: RunOptions) {
     this.#o = options;
@@ -82,6 +100,11 @@ export class PortRun {
       windowsHide: true,
     });
     const child = this.#child;
+    this.#tree =
+      child.pid === undefined
+        ? undefined
+        : new ProcessTree(child.pid, launch.containment.tree, launch.cgroup, launch.wrappers);
+    if (child.pid === undefined) launch.cgroup?.remove();
     this.#pump = new OutputPump({
       owner: options.owner,
       port: options.port,
@@ -114,6 +137,7 @@ export class PortRun {
             );
           }, ms);
         }
+        this.#watchCpu();
         resolve();
       });
       child.once('error', (error) => {
@@ -148,6 +172,11 @@ export class PortRun {
   /** Bytes of output read so far. */
   get bytes(): number {
     return this.#pump.bytes;
+  }
+
+  /** How the program's tree is contained. */
+  get containment(): Containment {
+    return this.#o.launch.containment;
   }
 
   /** Resolves once the OS process exists; rejects with a `PortExitError` when it could not start. */
@@ -186,14 +215,14 @@ export class PortRun {
   async shutdown(reason: ExitReason): Promise<void> {
     if (this.#done) return;
     this.#stopping = true;
-    if (!this.#exited) {
-      const exited = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
-      killGroup(this.osPid, 'SIGTERM');
+    if (!this.#treeGone) {
+      const gone = new Promise<void>((resolve) => this.#exitWaiters.push(resolve));
+      if (!this.#exited) this.#tree?.signal('SIGTERM');
       this.#grace = this.#o.clock.setTimer(() => {
         this.#grace = undefined;
         this.#kill();
       }, this.#o.grace);
-      await exited;
+      await gone;
     }
     this.#finish(
       reason,
@@ -209,28 +238,79 @@ export class PortRun {
   release(): void {
     if (this.#done) return;
     this.#done = true;
-    if (!this.#exited) this.#kill();
+    if (!this.#treeGone) this.#kill();
     this.#clearTimers();
     this.#pump.stop();
     this.#child.stdin?.destroy();
     this.#o.outcome('killed with the port', 'the port ended before its program');
+    this.#disposeWhenGone();
   }
 
+  /** SIGKILLs the whole tree (again, if it was already killed: forks may have raced the first). */
   #kill(): void {
-    if (this.#killed || this.osPid < 0) return;
-    this.#killed = true;
-    killGroup(this.osPid, 'SIGKILL');
+    this.#tree?.kill(this.#exited);
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.#exited = true;
     this.#code = code;
     this.#signal = signal;
-    // Whatever the program left running in its group goes with it.
-    this.#kill();
+    // Whatever the program left running in its tree goes with it.
+    this.#tree?.kill(true);
+    this.#checkTree();
+  }
+
+  /**
+   * Once the first process has exited: the run goes on (its timeout and CPU
+   * limit armed) until every other process of the tree is gone too.
+   */
+  #checkTree(): void {
+    this.#treePoll = undefined;
+    if (this.#treeGone) return;
+    if (this.#tree !== undefined && !this.#tree.gone(this.#exited)) {
+      this.#tree.kill(true);
+      this.#treePoll = setTimeout(() => this.#checkTree(), TREE_POLL_MS);
+      return;
+    }
+    this.#treeGone = true;
+    this.#tree?.dispose();
     this.#clearTimers();
     for (const resolve of this.#exitWaiters.splice(0)) resolve();
     this.#maybeFinish();
+  }
+
+  /** A released run's cgroup is removed once its tree is gone (host timers: the port is gone). */
+  #disposeWhenGone(): void {
+    const tree = this.#tree;
+    if (tree === undefined) return;
+    const until = performance.now() + RELEASE_WAIT_MS;
+    const check = (): void => {
+      if (tree.gone(this.#exited) && tree.dispose()) return;
+      tree.kill(this.#exited);
+      if (performance.now() < until) setTimeout(check, TREE_POLL_MS).unref();
+    };
+    check();
+  }
+
+  /** Reads the tree's CPU time against the policy's `cpuSeconds`, when it bounds the tree. */
+  #watchCpu(): void {
+    const limit = this.#o.plan.limits.cpuSeconds;
+    if (limit === undefined || this.containment.limits.cpuSeconds !== 'tree') return;
+    const every = Math.max(5, Math.min(CPU_POLL_MS, (limit * 1000) / 20));
+    const poll = (): void => {
+      this.#cpuPoll = undefined;
+      if (this.#done || this.#treeGone || this.#failure !== undefined) return;
+      const used = this.#tree?.cpuSeconds() ?? 0;
+      if (used >= limit) {
+        this.#fail(
+          'ERR_PORT_CPU_LIMIT',
+          `${this.#o.plan.executable} and its children used ${used.toFixed(2)} s of CPU (limit ${limit} s) and were killed`,
+        );
+        return;
+      }
+      this.#cpuPoll = setTimeout(poll, every);
+    };
+    poll();
   }
 
   /**
@@ -238,7 +318,7 @@ export class PortRun {
    * has been told: by the limit it broke, else by its exit status.
    */
   #maybeFinish(): void {
-    if (!this.#exited || this.#done || this.#stopping || !this.#pump.finished) return;
+    if (!this.#treeGone || this.#done || this.#stopping || !this.#pump.finished) return;
     const failure = this.#failure;
     if (failure !== undefined) {
       const outcome = `${failure.code}; ${this.#status()}`;
@@ -262,11 +342,14 @@ export class PortRun {
    * Kills the program for breaking a limit and stops reading; the port ends
    * with `code` once it has exited and what was read has been told.
    */
-  #fail(code: 'ERR_PORT_TIMEOUT' | 'ERR_PORT_OUTPUT_LIMIT', message: string): void {
+  #fail(
+    code: 'ERR_PORT_TIMEOUT' | 'ERR_PORT_OUTPUT_LIMIT' | 'ERR_PORT_CPU_LIMIT',
+    message: string,
+  ): void {
     if (this.#done || this.#stopping || this.#failure !== undefined) return;
     this.#failure = new PortExitError(code, message, null, 'SIGKILL');
     this.#child.stdin?.destroy();
-    if (!this.#exited) this.#kill();
+    if (!this.#treeGone) this.#kill();
     this.#pump.halt();
     this.#maybeFinish();
   }
@@ -288,9 +371,14 @@ export class PortRun {
 
   #clearTimers(): void {
     const clock = this.#o.clock;
-    if (this.#timeout !== undefined) clock.clearTimer(this.#timeout);
-    if (this.#grace !== undefined) clock.clearTimer(this.#grace);
+    for (const timer of [this.#timeout, this.#grace]) {
+      if (timer !== undefined) clock.clearTimer(timer);
+    }
+    clearTimeout(this.#treePoll);
+    clearTimeout(this.#cpuPoll);
     this.#timeout = undefined;
     this.#grace = undefined;
+    this.#treePoll = undefined;
+    this.#cpuPoll = undefined;
   }
 }

@@ -1,8 +1,15 @@
-import type { ActorContext, ActorDefinition, ActorRef, DownMessage } from '../actor/index.js';
+import type {
+  ActorContext,
+  ActorDefinition,
+  ActorRef,
+  DownMessage,
+  Reply,
+} from '../actor/index.js';
 import { defineActor } from '../actor/index.js';
-import { DeniedError, InvalidArgumentError } from '../errors.js';
+import { ContainmentUnavailableError, DeniedError, InvalidArgumentError } from '../errors.js';
 import { exitReason, formatPid, type Pid } from '../process/index.js';
 import type { Clock } from '../scheduler/index.js';
+import { hostDelay } from '../scheduler/index.js';
 import type {
   AuditSink,
   Decision,
@@ -10,9 +17,10 @@ import type {
   ExecRequest,
   SecurityContext,
 } from '../security/index.js';
-import { buildLaunch, findTools } from './launch.js';
+import { buildLaunch, type Containment, describeContainment, findTools } from './launch.js';
 import type { PortOutput } from './port-output.js';
 import { PortRun } from './port-run.js';
+import type { TreeRequest } from './process-tree.js';
 
 /**
  * Port actors (Erlang ports): an actor that owns an operating-system
@@ -27,18 +35,21 @@ import { PortRun } from './port-run.js';
  */
 
 /**
- * What a port accepts: text for the program's stdin, and closing it (the
- * program sees end of input).
+ * What a port accepts: text for the program's stdin, closing it (the
+ * program sees end of input), and `info` (Erlang's `port_info/1`): the
+ * program's OS pid, executable, output so far and how it is contained.
  *
  * @example
  * ```ts
  * cat.tell({ type: 'write', data: 'hello\n' });
  * cat.tell({ type: 'close-stdin' });
+ * const { osPid, containment } = await cat.ask({ type: 'info' });
  * ```
  */
 export type PortCommand =
   | { readonly type: 'write'; readonly data: string }
-  | { readonly type: 'close-stdin' };
+  | { readonly type: 'close-stdin' }
+  | { readonly type: 'info'; readonly reply: Reply<PortState> };
 
 /**
  * What a port's owner receives (its exit arrives as an exit signal or a
@@ -84,10 +95,18 @@ export interface PortOptions {
   readonly grace?: number;
   /** A label for the port in inspection and in the audit log (default `port`). */
   readonly label?: string;
+  /**
+   * What must hold the program's whole process tree (see docs/semantics.md
+   * §21): `tree` (default) a cgroup v2 of its own, else a pid namespace,
+   * else the start is refused (`ERR_CONTAINMENT_UNAVAILABLE`); `cgroup` or
+   * `pid-namespace` exactly that or refused; `process-group` only the
+   * process group, which a program that calls `setsid` escapes.
+   */
+  readonly containment?: TreeRequest;
 }
 
 /**
- * The state of a running port, as its inspection shows it.
+ * The state of a running port, as its `info` answer shows it.
  *
  * @example
  * ```ts
@@ -103,6 +122,8 @@ export interface PortState {
   readonly executable: string;
   /** Bytes of output read so far. */
   readonly bytes: number;
+  /** How the program's tree is contained, and whether its limits bound the tree or each process. */
+  readonly containment: Containment;
 }
 
 /** The parts of the process behind `ctx` a port uses (present on in-thread processes). */
@@ -112,7 +133,8 @@ interface Internals {
     readonly clock?: Clock;
     deadLetter?(message: unknown, target: Pid, sender: Pid | undefined, reason: 'unexpected'): void;
   };
-  readonly parentProcess?: ActorRef<PortEvent> | null;
+  /** The parent process; its `ref` is the default owner. */
+  readonly parentProcess?: { readonly ref: ActorRef<PortEvent> } | null;
   hold?(registration: { release(): void }): void;
 }
 
@@ -127,13 +149,17 @@ function cut(text: string): string {
 function hostClock(): Clock {
   return {
     now: () => performance.now(),
-    setTimer: (callback, delayMs) => setTimeout(callback, delayMs),
+    setTimer: (callback, delayMs) => setTimeout(callback, hostDelay(delayMs)),
     clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   };
 }
 
 function checkOptions(options: PortOptions): void {
-  const { argv, command, env, mode, highWater, maxLine, grace } = options;
+  const { argv, command, env, mode, highWater, maxLine, grace, containment } = options;
+  const modes = ['tree', 'cgroup', 'pid-namespace', 'process-group'];
+  if (containment !== undefined && !modes.includes(containment)) {
+    throw new InvalidArgumentError('containment', `must be one of ${modes.join(', ')}`);
+  }
   if ((argv === undefined) === (command === undefined)) {
     throw new InvalidArgumentError('argv', 'give exactly one of argv and command');
   }
@@ -203,7 +229,7 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
     label,
     async init(ctx) {
       const internals = ctx as unknown as Internals;
-      const owner = options.owner ?? internals.parentProcess ?? undefined;
+      const owner = options.owner ?? internals.parentProcess?.ref;
       if (owner === undefined) {
         throw new InvalidArgumentError('owner', 'a port without a parent needs an owner');
       }
@@ -219,26 +245,38 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
       let decision: Decision =
         (options.command === undefined ? undefined : checkShell(security)) ??
         security.checkExec(request);
-      const tools = findTools();
       let launch: ReturnType<typeof buildLaunch> | undefined;
       if (decision.allowed) {
-        launch = buildLaunch(decision as ExecPlan, request.argv, tools);
+        launch = buildLaunch(decision as ExecPlan, request.argv, findTools(), {
+          containment: options.containment ?? 'tree',
+          label,
+        });
         if ('refused' in launch) decision = { allowed: false, reason: launch.refused };
       }
       const audit = internals.runtime?.audit;
-      const args = request.argv.map((a) => cut(security.redact(a)));
+      const args = security.redactArgs(request.argv).map(cut);
       const reason = cut(security.redact(decision.reason));
-      const seq = audit?.record({
-        actor: label,
-        pid: ctx.pid,
-        op: 'exec',
-        args,
-        decision: decision.allowed ? 'allow' : 'deny',
-        reason,
-      });
-      if (!decision.allowed || launch === undefined || 'refused' in launch) {
-        throw new DeniedError('exec', reason);
+      const contained =
+        launch === undefined || 'refused' in launch
+          ? ''
+          : `; ${describeContainment(launch.containment)}`;
+      let seq: number | undefined;
+      try {
+        seq = audit?.record({
+          actor: label,
+          pid: ctx.pid,
+          op: 'exec',
+          args,
+          decision: decision.allowed ? 'allow' : 'deny',
+          reason: reason + contained,
+        });
+      } catch (error) {
+        if (launch !== undefined && 'cgroup' in launch) launch.cgroup?.remove();
+        throw error;
       }
+      if (launch !== undefined && 'refused' in launch)
+        throw new ContainmentUnavailableError(reason);
+      if (!decision.allowed || launch === undefined) throw new DeniedError('exec', reason);
       const run = new PortRun({
         plan: decision as ExecPlan,
         launch,
@@ -286,6 +324,16 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
           return;
         case 'close-stdin':
           run.closeStdin();
+          return;
+        case 'info':
+          // Told rather than asked: nobody to answer, a dead letter below.
+          if (typeof (m.reply as Partial<Reply<PortState>> | undefined)?.send !== 'function') break;
+          m.reply.send({
+            osPid: run.osPid,
+            executable: run.executable,
+            bytes: run.bytes,
+            containment: run.containment,
+          });
           return;
         case 'DOWN':
           if (m.ref === run.ownerWatch) {

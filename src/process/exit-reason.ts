@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { InvalidArgumentError } from '../errors.js';
 
 /**
  * The process finished its work (OTP `normal`).
@@ -43,7 +44,7 @@ export interface KilledExit {
  * `kill` as an exit reason (OTP `kill`). Sent with `exit(pid, exitReason.kill)`
  * it cannot be trapped and the target ends with `killed`; a process that
  * ends *itself* with `kill` passes `kill` along its links, where it can be
- * trapped (OTP R3.3).
+ * trapped (semantics §11, OTP R3.3).
  *
  * @example
  * ```ts
@@ -143,8 +144,52 @@ export const exitReason = Object.freeze({
   },
 });
 
+const KINDS: ReadonlySet<string> = new Set([
+  'normal',
+  'shutdown',
+  'killed',
+  'kill',
+  'error',
+  'noproc',
+]);
+
 /**
- * Whether a reason is "clean" (OTP R1.2): `normal`, `shutdown` or
+ * Reads a reason a caller gave to `exit` or `stop`. OTP lets a reason be
+ * any term; here the strings `'normal'`, `'shutdown'` and `'kill'` mean
+ * those reasons, an {@link ExitReason} is itself, and any other value is an
+ * abnormal reason carrying it (`error`), so nothing is misread as clean.
+ * `null` and `undefined` are no reason at all: `InvalidArgumentError`.
+ *
+ * @example
+ * ```ts
+ * toExitReason('normal'); // exitReason.normal
+ * toExitReason(42); // exitReason.error(42)
+ * toExitReason({ kind: 'bogus' }); // exitReason.error({ kind: 'bogus' })
+ * ```
+ */
+export function toExitReason(value: unknown): ExitReason {
+  if (value === null || value === undefined) {
+    throw new InvalidArgumentError('reason', `an exit reason is required, got ${String(value)}`);
+  }
+  if (typeof value === 'string') {
+    if (value === 'normal') return NORMAL;
+    if (value === 'shutdown') return SHUTDOWN;
+    if (value === 'kill') return KILL;
+    return exitReason.error(value);
+  }
+  if (typeof value === 'object' && isExitReason(value)) return value;
+  return exitReason.error(value);
+}
+
+/** Whether an object has the shape of one of the {@link ExitReason} kinds. */
+function isExitReason(value: object): value is ExitReason {
+  const kind = (value as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !KINDS.has(kind)) return false;
+  return kind !== 'error' || 'error' in value;
+}
+
+/**
+ * Whether a reason is "clean" (semantics §1, OTP R1.2): `normal`, `shutdown` or
  * `{shutdown, _}`. Clean exits are not logged as crashes and do not restart
  * transient children.
  *

@@ -8,7 +8,19 @@ export type {
   NormalExit,
   ShutdownExit,
 } from './exit-reason.js';
-export { exitReason, formatExitReason, isCleanExit } from './exit-reason.js';
+export { exitReason, formatExitReason, isCleanExit, toExitReason } from './exit-reason.js';
+export {
+  BUSY,
+  COPY_ON_SEND,
+  DEAD,
+  ENVELOPES,
+  NEEDS_INIT,
+  NO_LANES,
+  REMOTE,
+  STOP_REQUESTED,
+  STOPPING,
+  TRAP_EXIT,
+} from './flags.js';
 export type { Pid } from './pid.js';
 export { formatPid, PidAllocator } from './pid.js';
 export type { ProcessStatus } from './status.js';

@@ -1,6 +1,6 @@
 /**
  * A process identifier: unique within a system and never reused while the
- * system lives (OTP R1.3). A plain number at run time, so it is free to copy
+ * system lives (semantics §1, OTP R1.3). A plain number at run time, so it is free to copy
  * across threads; the brand keeps it from mixing with other numbers.
  *
  * @example

@@ -1,3 +1,5 @@
+export type { GroupName } from './group-key.js';
+export { groupKey } from './group-key.js';
 export type { GroupChange } from './groups.js';
 export { GroupTable } from './groups.js';
 export type { Undeliverable } from './named-ref.js';
@@ -8,3 +10,5 @@ export type { Holder, Registration } from './registration.js';
 export { tellOne } from './registration.js';
 export type { KeyMode, ServiceEntry } from './services.js';
 export { ServiceRef, ServiceTable } from './services.js';
+export type { GroupToken, Name, ServiceKey } from './tokens.js';
+export { group, isName, name, nameOf, serviceKey, serviceOf } from './tokens.js';

@@ -12,7 +12,7 @@ export interface Nameable {
 /**
  * Registered names (OTP `register/2`, `whereis/1`): a name maps to at most
  * one live process and a process holds at most one name. Names are released
- * when their process exits, before its exit is reported (OTP R1.4).
+ * when their process exits, before its exit is reported (semantics §4, OTP R1.4).
  */
 export class NameTable<P extends Nameable> {
   readonly #byName = new Map<string, P>();

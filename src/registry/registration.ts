@@ -13,7 +13,7 @@ import type { Pid } from '../process/index.js';
 /**
  * Something a process holds that must be let go when it exits: a service
  * key, a group membership, a subscription. Released right after its name,
- * before links and monitors hear of the exit (OTP R1.4).
+ * before links and monitors hear of the exit (semantics §4, OTP R1.4).
  *
  * @example
  * ```ts
@@ -32,7 +32,7 @@ export interface Registration {
  *
  * @example
  * ```ts
- * function notify(h: Holder, text: string) { if (h.alive) h.tell({ type: 'note', text }); }
+ * function notify(h: Holder, text: string) { if (h.alive) h.deliver({ type: 'note', text }); }
  * ```
  */
 export interface Holder {
@@ -44,9 +44,12 @@ export interface Holder {
   hold(registration: Registration): void;
   /** Forgets a registration released early (unregister, leave, unsubscribe). */
   drop(registration: Registration): void;
-  tell(message: unknown, options?: SendOptions): void;
-  offer(message: unknown, options?: SendOptions): Promise<void>;
-  ask(
+  /** Queues a message (a ref's `tell`). */
+  deliver(message: unknown, options?: SendOptions): void;
+  /** A ref's `offer`. */
+  offerMessage(message: unknown, options?: SendOptions): Promise<void>;
+  /** A ref's `ask`. */
+  askMessage(
     request: unknown,
     options?: SendOptions & { timeout?: number; deadline?: number },
   ): Promise<unknown>;
@@ -63,14 +66,14 @@ export interface Holder {
  * for (const h of members) if (tellOne(h, message, options, deadLetter)) reached++;
  * ```
  */
-export function tellOne<P extends Pick<Holder, 'tell'>>(
+export function tellOne<P extends Pick<Holder, 'deliver'>>(
   holder: P,
   message: unknown,
   options: SendOptions | undefined,
   refused: (message: unknown, holder: P) => void,
 ): boolean {
   try {
-    holder.tell(message, options);
+    holder.deliver(message, options);
     return true;
   } catch (error) {
     if (!(error instanceof MailboxFullError)) throw error;

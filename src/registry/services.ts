@@ -219,7 +219,7 @@ export class ServiceRef<P extends Holder> {
       return;
     }
     if (entries.length === 1) {
-      (entries[0] as ServiceEntry<P>).holder.tell(message, options);
+      (entries[0] as ServiceEntry<P>).holder.deliver(message, options);
       return;
     }
     // A dispatch to many: one full mailbox refuses its copy, the rest still get theirs.
@@ -228,14 +228,14 @@ export class ServiceRef<P extends Holder> {
 
   offer(message: unknown, options?: SendOptions): Promise<void> {
     const first = this.#table.lookup(this.service, this.key)[0];
-    return first === undefined ? this.#noproc() : first.holder.offer(message, options);
+    return first === undefined ? this.#noproc() : first.holder.offerMessage(message, options);
   }
 
   ask(request: unknown, options?: SendOptions & { timeout?: number }): Promise<never> {
     const first = this.#table.lookup(this.service, this.key)[0];
     return first === undefined
       ? (this.#noproc() as Promise<never>)
-      : (first.holder.ask(request, options) as Promise<never>);
+      : (first.holder.askMessage(request, options) as Promise<never>);
   }
 
   #noproc(): Promise<void> {

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { BOUNDS, checkCount, checkDuration } from '../limits/index.js';
 import type { Clock } from '../scheduler/index.js';
 import { isClock, realClock } from '../scheduler/index.js';
 import type { BreakerLimits, CircuitState } from './breaker-policy.js';
@@ -76,11 +77,7 @@ export interface ResolvedBreakerOptions extends BreakerLimits {
 }
 
 function wholeCount(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(option, `must be an integer >= 1, got ${String(value)}`);
-  }
-  return value;
+  return checkCount(option, value, 1, BOUNDS.count, fallback);
 }
 
 function optionalFunction<F>(option: string, value: F | undefined): F | undefined {
@@ -110,17 +107,12 @@ export function resolveBreakerOptions(
     throw new InvalidArgumentError('name', 'must be a non-empty string');
   }
   const resetTimeout = o.resetTimeout ?? 10_000;
-  if (typeof resetTimeout !== 'number' || !Number.isFinite(resetTimeout) || resetTimeout < 0) {
-    throw new InvalidArgumentError(
-      'resetTimeout',
-      `must be a finite number of ms >= 0, got ${String(resetTimeout)}`,
-    );
-  }
+  checkDuration('resetTimeout', resetTimeout, 0, false);
   const callTimeout = o.callTimeout ?? Number.POSITIVE_INFINITY;
-  if (typeof callTimeout !== 'number' || Number.isNaN(callTimeout) || callTimeout <= 0) {
+  if (checkDuration('callTimeout', callTimeout, 0, true) === 0) {
     throw new InvalidArgumentError(
       'callTimeout',
-      `must be a number of ms > 0 (or Infinity), got ${String(callTimeout)}`,
+      'must be a number of ms > 0 (or Infinity), got 0',
     );
   }
   const clock = o.clock;

@@ -10,6 +10,7 @@ import type {
 } from '../actor/index.js';
 import { startNow } from '../actor/index.js';
 import { InvalidArgumentError, NoProcError, StartFailedError } from '../errors.js';
+import { BOUNDS, checkCount } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { exitReason, formatExitReason, formatPid } from '../process/index.js';
 import { tellOne, type Undeliverable } from '../registry/index.js';
@@ -64,6 +65,18 @@ export interface PoolOptions<M, A = undefined> {
   readonly random?: () => number;
   /** A label for inspection and dead letters; default `pool`. */
   readonly label?: string;
+  /**
+   * What a worker's crash costs its queue. By default (false) a handler
+   * that throws ends the worker (an `error` exit, as in OTP): the pool's
+   * supervisor starts a new worker with a new, empty mailbox, and the jobs
+   * queued to the crashed one are lost — dead letters, their asks failing
+   * with `ProcessExitedError`. With `keepMailbox: true` (Akka's restart) a
+   * worker whose handler throws is restarted in place — `init` again for
+   * fresh state, same pid, same mailbox — so only the job in hand is lost
+   * (its asker gets the error). A worker definition with its own `onError`
+   * keeps deciding for itself.
+   */
+  readonly keepMailbox?: boolean;
 }
 
 /**
@@ -135,7 +148,7 @@ export class Pool<M> implements Address<M> {
         ? undefined
         : this.#router.pick(state.children.list, state.children.version, message, options);
     if (w === undefined) this.#nowhere(message);
-    else w.tell(message, options);
+    else w.deliver(message, options);
   }
 
   offer(message: M, options?: SendOptions): Promise<void> {
@@ -143,11 +156,11 @@ export class Pool<M> implements Address<M> {
       const state = this.#state();
       const all = state === undefined ? [] : this.#router.all(state.children.list);
       if (all.length === 0) return this.#noproc();
-      return Promise.all(all.map((w) => w.offer(message, options))).then(() => undefined);
+      return Promise.all(all.map((w) => w.offerMessage(message, options))).then(() => undefined);
     }
     try {
       const w = this.#pickOne(message, options);
-      return w === undefined ? this.#noproc() : w.offer(message, options);
+      return w === undefined ? this.#noproc() : w.offerMessage(message, options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -159,13 +172,13 @@ export class Pool<M> implements Address<M> {
     if (this.#router.strategy === 'broadcast') {
       const all = state === undefined ? [] : this.#router.all(state.children.list);
       if (all.length === 0) return this.#noproc() as Promise<never>;
-      return firstReply(all.map((w) => w.ask(request, options)));
+      return firstReply(all.map((w) => w.askMessage(request, options)));
     }
     try {
       const w = this.#pickOne(request, options);
       return w === undefined
         ? (this.#noproc() as Promise<never>)
-        : (w.ask(request, options) as Promise<ReplyOf<M, Q>>);
+        : (w.askMessage(request, options) as Promise<ReplyOf<M, Q>>);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -254,9 +267,7 @@ function firstReply(asks: Promise<never>[]): Promise<never> {
 }
 
 function checkSize(size: unknown): asserts size is number {
-  if (!Number.isInteger(size) || (size as number) < 0) {
-    throw new InvalidArgumentError('size', 'must be an integer >= 0');
-  }
+  checkCount('size', size, 0, BOUNDS.poolSize);
 }
 
 /**
@@ -273,6 +284,9 @@ export async function startPool<M, A>(
     throw new InvalidArgumentError('options', 'pool options must be an object');
   }
   checkSize(options.size);
+  if (options.keepMailbox !== undefined && typeof options.keepMailbox !== 'boolean') {
+    throw new InvalidArgumentError('keepMailbox', 'must be a boolean');
+  }
   if (options.options?.name !== undefined) {
     throw new InvalidArgumentError('options.name', 'pool workers cannot share a registered name');
   }
@@ -284,9 +298,10 @@ export async function startPool<M, A>(
     options.random ?? Math.random,
     options.routingKey as ((message: unknown) => string | undefined) | undefined,
   );
+  const worker = options.keepMailbox === true ? restartingInPlace(actor) : actor;
   const spec = (slot: number): ChildSpec<unknown> => ({
     id: `w${slot}`,
-    actor: actor as ChildActor<unknown>,
+    actor: worker as ChildActor<unknown>,
     ...(options.options === undefined ? {} : { options: options.options }),
     ...(options.restart === undefined ? {} : { restart: options.restart }),
     ...(options.shutdown === undefined ? {} : { shutdown: options.shutdown }),
@@ -307,6 +322,18 @@ export async function startPool<M, A>(
     throw new StartFailedError(`pool ${label}`, reason, formatExitReason(reason));
   }
   return new Pool<M>(sup, router, spec, undeliverable, label);
+}
+
+/**
+ * `actor` with `restart` as the directive for a failed handler (Akka's
+ * default), unless it has its own error hook. The definition is inherited
+ * from, not copied, so everything else about it stays the same.
+ */
+function restartingInPlace<A>(actor: ChildActor<A>): ChildActor<A> {
+  if (actor.onError !== undefined) return actor;
+  const wrapped = Object.create(actor) as { onError: () => 'restart' };
+  wrapped.onError = () => 'restart';
+  return wrapped as unknown as ChildActor<A>;
 }
 
 /** A worker's full mailbox refused its copy of a broadcast: a dead letter, as for groups and topics. */

@@ -30,6 +30,20 @@ export interface Clock {
 const MAX_HOST_DELAY = 2 ** 31 - 1;
 
 /**
+ * A delay the host's `setTimeout` takes without a warning: within 0 and
+ * its maximum. A deadline already past gives 0 (Node 24 warns
+ * `TimeoutNegativeWarning` for a negative delay); NaN gives 0.
+ *
+ * @example
+ * ```ts
+ * setTimeout(fire, hostDelay(deadline - clock.now()));
+ * ```
+ */
+export function hostDelay(ms: number): number {
+  return ms > 0 ? Math.min(MAX_HOST_DELAY, ms) : 0;
+}
+
+/**
  * The real clock: `performance.now()` and `setTimeout`.
  *
  * @example
@@ -41,7 +55,7 @@ const MAX_HOST_DELAY = 2 ** 31 - 1;
 export function realClock(): Clock {
   return {
     now: () => performance.now(),
-    setTimer: (callback, delayMs) => setTimeout(callback, Math.min(MAX_HOST_DELAY, delayMs)),
+    setTimer: (callback, delayMs) => setTimeout(callback, hostDelay(delayMs)),
     clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
     keepAlive: (handle, keepAlive) => {
       const timeout = handle as NodeJS.Timeout;

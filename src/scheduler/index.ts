@@ -1,5 +1,5 @@
 export type { Clock } from './clock.js';
-export { isClock, realClock } from './clock.js';
+export { hostDelay, isClock, realClock } from './clock.js';
 export type { Runnable } from './run-queue.js';
 export type { LongTurnReporter, SchedulerOptions, SchedulerStats } from './scheduler.js';
 export { Scheduler } from './scheduler.js';

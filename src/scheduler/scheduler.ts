@@ -62,7 +62,9 @@ const PRECISE_TURNS = 4096;
  * bounded by a batch, each round bounded by a budget and a time slice, then a
  * `setImmediate` so timers and I/O run. The first round after idleness starts
  * from a microtask, so an `ask` from outside is answered without waiting for
- * an event-loop turn.
+ * an event-loop turn; rounds chained that way (a client awaiting asks in a
+ * loop) share one budget and time slice, after which the next round waits
+ * for `setImmediate` too, so timers keep firing under any load.
  */
 export class Scheduler {
   readonly budget: number;
@@ -79,11 +81,29 @@ export class Scheduler {
   #handled = 0;
   #longestRound = 0;
   #idleWaiters: (() => void)[] = [];
+  /**
+   * Clock reading at the first round of the current run of rounds with no
+   * event-loop turn between them (a client awaiting asks in a loop drives
+   * rounds from microtasks only), or -1 when the event loop has turned since.
+   */
+  #chainStart = -1;
+  /** Messages handled in the current chain of rounds. */
+  #chainHandled = 0;
+  /** The chain used up its budget: the next round waits for `setImmediate`. */
+  #yieldNext = false;
   /** Processes of the turns since the last clock read. */
   readonly #suspects: (Runnable | undefined)[] = new Array(SAMPLE).fill(undefined);
   /** Turns left to time one by one (after an ambiguous long interval). */
   #precise = 0;
-  readonly #drainBound = (): void => this.#drain();
+  /** A round woken from a microtask: it may be one of a chain that never lets the loop turn. */
+  readonly #drainBound = (): void => this.#drain(true);
+  /** A round woken by `setImmediate`: the event loop has turned, so a new chain begins. */
+  readonly #drainAfterTurn = (): void => {
+    this.#loopTurned();
+    this.#drain(false);
+  };
+  /** Runs once the event loop has turned: timers and I/O had their chance. */
+  readonly #loopTurnedBound = (): void => this.#loopTurned();
 
   constructor(clock: Clock, options: SchedulerOptions, onLongTurn: LongTurnReporter) {
     this.#clock = clock;
@@ -101,7 +121,8 @@ export class Scheduler {
     this.#runq.push(p);
     if (!this.#armed && !this.#draining) {
       this.#armed = true;
-      queueMicrotask(this.#drainBound);
+      if (this.#yieldNext) setImmediate(this.#drainAfterTurn);
+      else queueMicrotask(this.#drainBound);
     }
   }
 
@@ -137,7 +158,12 @@ export class Scheduler {
     };
   }
 
-  #drain(): void {
+  #loopTurned(): void {
+    this.#chainStart = -1;
+    this.#yieldNext = false;
+  }
+
+  #drain(fromMicrotask: boolean): void {
     this.#armed = false;
     if (this.#draining) return;
     this.#draining = true;
@@ -146,6 +172,14 @@ export class Scheduler {
     const batch = this.batch;
     const suspects = this.#suspects;
     const start = clock.now();
+    if (fromMicrotask && this.#chainStart < 0) {
+      // The first round woken from a microtask since the event loop turned:
+      // note when, and learn from a macrotask when the loop turns again. A
+      // busy scheduler's rounds come from setImmediate and are no chain.
+      this.#chainStart = start;
+      this.#chainHandled = 0;
+      setImmediate(this.#loopTurnedBound);
+    }
     let before = start;
     let budget = this.budget;
     let handled = 0;
@@ -184,10 +218,19 @@ export class Scheduler {
       const took = before - start;
       if (took > this.#longestRound) this.#longestRound = took;
       suspects.fill(undefined);
+      // Rounds woken by microtasks (a client awaiting asks in a loop) never
+      // let the event loop turn by themselves: once the chain has used a
+      // round's budget or time slice, the next round waits for setImmediate.
+      if (fromMicrotask) {
+        this.#chainHandled += handled;
+        if (this.#chainHandled >= this.budget || before - this.#chainStart >= this.sliceMs) {
+          this.#yieldNext = true;
+        }
+      }
     }
     if (runq.size > 0) {
       this.#armed = true;
-      setImmediate(this.#drainBound);
+      setImmediate(this.#drainAfterTurn);
     } else {
       this.#notifyIfIdle();
     }

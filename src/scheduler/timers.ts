@@ -97,6 +97,11 @@ export class TimerQueue {
     return Math.max(0, entry.deadline - this.#clock.now());
   }
 
+  /** The queued entries, in no particular order: a copy, for inspection. */
+  entries(): TimerEntry[] {
+    return [...this.#heap];
+  }
+
   /** Cancels every timer and the host timer. */
   clear(): void {
     for (const entry of this.#heap) entry.slot = -1;
@@ -127,7 +132,7 @@ export class TimerQueue {
     if (head === undefined) return;
     if (this.#host !== undefined) this.#clock.clearTimer(this.#host);
     this.#hostDeadline = head.deadline;
-    this.#host = this.#clock.setTimer(this.#tick, head.deadline - this.#clock.now());
+    this.#host = this.#clock.setTimer(this.#tick, Math.max(0, head.deadline - this.#clock.now()));
     this.#hostHeld = true;
   }
 

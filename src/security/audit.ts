@@ -1,11 +1,26 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { AuditError } from '../errors.js';
+import {
+  type AuditCheckpoint,
+  chainHash,
+  GENESIS,
+  lockLog,
+  MAC,
+  readAuditCheckpoint,
+  readAuditKey,
+  readLogEnd,
+  readTail,
+  splitLine,
+  writeAuditCheckpoint,
+} from './audit-file.js';
 
 /**
  * The activity (audit) log: one JSON line per operation attempted —
  * allowed or denied — and per outcome, each line carrying the hash of the
  * one before, so a line removed, inserted or edited breaks the chain at
- * that line (`verifyAuditLog`).
+ * that line (`verifyAuditLog`). Given a key, the chain is HMAC-SHA-256
+ * under it: without the key no one can rewrite the log and re-chain it.
  *
  * @module
  */
@@ -34,7 +49,8 @@ export interface AuditRecord {
 
 /**
  * Where audit records go: an `AuditLog`, or (inside a host) a forwarder to
- * the main system's log. Returns the record's `seq`.
+ * the main system's log. Returns the record's `seq`; throws when the
+ * record cannot be written (the operation is then denied).
  *
  * @example
  * ```ts
@@ -43,72 +59,263 @@ export interface AuditRecord {
  */
 export interface AuditSink {
   record(record: AuditRecord): number;
+  /**
+   * Resolves once record `seq` is written where it is kept, rejects when it
+   * could not be. A sink that writes in `record` itself (and throws there
+   * when it cannot) need not have it; a host's sink, which forwards records
+   * to the main system's log, does, and an attempt waits on it before it acts.
+   */
+  written?(seq: number): Promise<void>;
 }
 
-/** A line as written: the record plus its place in the chain. */
+/** A line as written: the record plus its place in the chain (`mac` on a keyed line). */
 export interface AuditLine extends AuditRecord {
   readonly seq: number;
   readonly time: string;
+  readonly mac?: typeof MAC;
   readonly prev: string;
   readonly hash: string;
 }
 
-const GENESIS = '0'.repeat(64);
-
-function hashOf(prev: string, body: string): string {
-  return createHash('sha256').update(prev).update('\n').update(body).digest('hex');
+/**
+ * Options of `AuditLog`. The key is `key`, else the contents of `keyFile`,
+ * else of the file named by `AIRSSYS_AUDIT_KEY_FILE` in `env` (default
+ * `process.env`; pass `{}` to ignore the environment); without one the
+ * chain is plain SHA-256. `checkpoint` names a file that keeps the last
+ * line's `seq` and `hash`, so lines cut off the end show.
+ *
+ * @example
+ * ```ts
+ * const options: AuditLogOptions = { file: 'audit.jsonl', keyFile: '/etc/airssys/audit.key' };
+ * ```
+ */
+export interface AuditLogOptions {
+  readonly file?: string;
+  readonly keep?: number;
+  readonly key?: Uint8Array;
+  readonly keyFile?: string;
+  readonly checkpoint?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
+
+const DECISIONS = new Set(['allow', 'deny', 'outcome']);
+
+/** Why `r` is not a record, or undefined (a host's record is untrusted data). */
+function badField(r: AuditRecord): string | undefined {
+  if (typeof r !== 'object' || r === null) return 'record';
+  if (typeof r.actor !== 'string') return 'actor';
+  if (!Number.isSafeInteger(r.pid)) return 'pid';
+  if (typeof r.op !== 'string') return 'op';
+  if (!Array.isArray(r.args) || !r.args.every((a) => typeof a === 'string')) return 'args';
+  if (!DECISIONS.has(r.decision)) return 'decision';
+  if (typeof r.reason !== 'string') return 'reason';
+  if (r.outcome !== undefined && typeof r.outcome !== 'string') return 'outcome';
+  if (r.of !== undefined && !Number.isSafeInteger(r.of)) return 'of';
+  return undefined;
+}
+
+function keyOf(options: AuditLogOptions): Uint8Array | undefined {
+  if (options.key !== undefined) {
+    if (options.key.length < 16) {
+      throw new AuditError('ERR_AUDIT', 'the audit key must be at least 16 bytes');
+    }
+    return options.key;
+  }
+  if (options.keyFile !== undefined) return readAuditKey(options.keyFile);
+  const fromEnv = (options.env ?? process.env).AIRSSYS_AUDIT_KEY_FILE;
+  return fromEnv === undefined || fromEnv === '' ? undefined : readAuditKey(fromEnv);
+}
+
+/** Longest torn fragment kept in a `recovered` line. */
+const MAX_FRAGMENT = 1024;
 
 /**
  * An append-only audit log, in memory and, when given a file, appended to
  * it as JSON lines (written at once, synchronously, so a crash loses nothing
- * that was recorded).
+ * that was recorded). One writer per file: the log holds `FILE.lock` until
+ * `close()`. A torn last line (a crash or a full disk mid-write) is cut off
+ * on open and kept, as evidence, in a `recovered` line. A record that
+ * cannot be written throws `AuditError` and leaves the file and the chain
+ * as they were.
  *
  * @example
  * ```ts
- * const audit = new AuditLog({ file: '/var/log/airssys-audit.jsonl' });
+ * const audit = new AuditLog({ file: '/var/log/airssys-audit.jsonl', keyFile: '/etc/airssys/audit.key' });
  * const system = createSystem({ audit });
  * ```
  */
 export class AuditLog implements AuditSink {
+  readonly #file: string | undefined;
   readonly #fd: number | undefined;
+  readonly #checkpointFd: number | undefined;
+  readonly #lock: { release(): void } | undefined;
+  readonly #key: Uint8Array | undefined;
   readonly #keep: number;
   readonly #recent: AuditLine[] = [];
   #prev = GENESIS;
   #seq = 0;
+  /** Bytes of the file that belong to the chain: a failed write is cut back to this. */
+  #size = 0;
+  #closed = false;
 
-  constructor(options: { readonly file?: string; readonly keep?: number } = {}) {
-    this.#fd = options.file === undefined ? undefined : openSync(options.file, 'a');
+  constructor(options: AuditLogOptions = {}) {
     this.#keep = options.keep ?? 1_000;
-    if (options.file !== undefined) {
-      // Continue an existing chain rather than start a second one in the same file.
-      const last = readFileSync(options.file, 'utf8').trimEnd().split('\n').pop();
-      if (last !== undefined && last.length > 0) {
-        const line = JSON.parse(last) as AuditLine;
-        this.#prev = line.hash;
-        this.#seq = line.seq;
+    this.#key = keyOf(options);
+    this.#file = options.file;
+    if (options.file === undefined) return;
+    this.#lock = lockLog(options.file);
+    try {
+      this.#fd = openSync(options.file, 'a', 0o600);
+      const end = readLogEnd(readTail(options.file), options.file);
+      this.#continue(end.last, options.file);
+      this.#size = end.intact;
+      if (options.checkpoint !== undefined) {
+        this.#checkpointFd = this.#openCheckpoint(options.checkpoint, options.file);
       }
+      if (end.torn !== undefined) {
+        ftruncateSync(this.#fd, end.intact);
+        this.#recordTorn(end.torn);
+      }
+    } catch (error) {
+      this.close();
+      throw error;
     }
   }
 
-  /** Appends one line; returns its `seq`. */
+  /** Continues the chain of an existing last line, if its kind (keyed or not) and key match. */
+  #continue(last: ReturnType<typeof readLogEnd>['last'], file: string): void {
+    if (last === undefined) return;
+    const keyed = last.fields.mac === MAC;
+    if (keyed !== (this.#key !== undefined)) {
+      throw new AuditError(
+        'ERR_AUDIT',
+        keyed
+          ? `${file} is a keyed log: open it with its key`
+          : `${file} is an unkeyed log: a keyed chain starts in a new file`,
+      );
+    }
+    const prev = last.fields.prev;
+    if (typeof prev !== 'string' || chainHash(this.#key, prev, last.body) !== last.hash) {
+      throw new AuditError(
+        'ERR_AUDIT',
+        keyed
+          ? `the key does not match the last line of ${file}`
+          : `the last line of ${file} does not match its hash: verify the log and start a new one`,
+      );
+    }
+    this.#prev = last.hash;
+    this.#seq = Number(last.fields.seq);
+  }
+
+  /** Opens the checkpoint, refusing a log that ends before the checkpoint's line. */
+  #openCheckpoint(path: string, file: string): number {
+    const cp = readAuditCheckpoint(path);
+    if (
+      cp !== undefined &&
+      (cp.seq > this.#seq || (cp.seq === this.#seq && cp.hash !== this.#prev))
+    ) {
+      throw new AuditError(
+        'ERR_AUDIT',
+        `${file} ends at seq ${this.#seq} but its checkpoint ${path} records seq ${cp.seq}: lines were cut off its end`,
+      );
+    }
+    const fd = openSync(path, 'w', 0o600);
+    writeAuditCheckpoint(fd, { seq: this.#seq, hash: this.#prev });
+    return fd;
+  }
+
+  #recordTorn(torn: Buffer): void {
+    const text = torn.toString('utf8');
+    const fragment =
+      text.length <= MAX_FRAGMENT ? text : `${text.slice(0, MAX_FRAGMENT)}… (${text.length} chars)`;
+    const digest = createHash('sha256').update(torn).digest('hex');
+    this.record({
+      actor: 'audit',
+      pid: 0,
+      op: 'recovered',
+      args: [fragment],
+      decision: 'outcome',
+      reason: `a torn last line (${torn.length} bytes, sha256 ${digest}) was cut off when the log was opened`,
+      outcome: 'recovered',
+    });
+  }
+
+  /** Whether the log is keyed (HMAC-SHA-256). */
+  get keyed(): boolean {
+    return this.#key !== undefined;
+  }
+
+  /**
+   * Appends one line; returns its `seq`. `seq`, `time` and `prev` are the
+   * log's own: keys of the same names in `record` are ignored. Throws
+   * `AuditError` (`ERR_AUDIT`) for a malformed record, a closed log, or a
+   * write that fails (the file is cut back, the chain does not move).
+   */
   record(record: AuditRecord): number {
+    const bad = badField(record);
+    if (bad !== undefined) throw new AuditError('ERR_AUDIT', `not an audit record: bad ${bad}`);
+    if (this.#closed) throw new AuditError('ERR_AUDIT', 'the audit log is closed');
     const seq = this.#seq + 1;
-    const body = JSON.stringify({
+    // Built in the line's own key order, so a line from `recent()` stringifies to what was written.
+    const head: { -readonly [K in keyof AuditLine]?: AuditLine[K] } = {
       seq,
       time: new Date().toISOString(),
-      ...record,
-      prev: this.#prev,
-    });
-    const hash = hashOf(this.#prev, body);
-    const line = `${body.slice(0, -1)},"hash":"${hash}"}`;
-    // The chain moves on only once the line is written: a failed write does not break it.
-    if (this.#fd !== undefined) writeSync(this.#fd, `${line}\n`);
+      actor: record.actor,
+      pid: record.pid,
+      op: record.op,
+      args: [...record.args],
+      decision: record.decision,
+      reason: record.reason,
+    };
+    if (record.outcome !== undefined) head.outcome = record.outcome;
+    if (record.of !== undefined) head.of = record.of;
+    if (this.#key !== undefined) head.mac = MAC;
+    head.prev = this.#prev;
+    const body = JSON.stringify(head);
+    head.hash = chainHash(this.#key, this.#prev, body);
+    const line = head as AuditLine;
+    if (this.#fd !== undefined) this.#append(`${body.slice(0, -1)},"hash":"${line.hash}"}\n`);
     this.#seq = seq;
-    this.#prev = hash;
-    this.#recent.push(JSON.parse(line) as AuditLine);
+    this.#prev = line.hash;
+    if (this.#checkpointFd !== undefined) this.#checkpoint();
+    this.#recent.push(line);
     if (this.#recent.length > this.#keep) this.#recent.shift();
     return seq;
+  }
+
+  #append(text: string): void {
+    const fd = this.#fd as number;
+    const length = Buffer.byteLength(text);
+    try {
+      let written = writeSync(fd, text);
+      if (written < length) {
+        const bytes = Buffer.from(text);
+        while (written < length) written += writeSync(fd, bytes, written);
+      }
+    } catch (error) {
+      // A part of a line would break the chain for every line after it: cut it back.
+      try {
+        ftruncateSync(fd, this.#size);
+      } catch {
+        // The next write's failure will say so again; the chain state has not moved.
+      }
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new AuditError('ERR_AUDIT', `cannot write the audit log ${this.#file} (${code})`, {
+        cause: error,
+      });
+    }
+    this.#size += length;
+  }
+
+  #checkpoint(): void {
+    try {
+      writeAuditCheckpoint(this.#checkpointFd as number, { seq: this.#seq, hash: this.#prev });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'error';
+      throw new AuditError('ERR_AUDIT', `cannot write the audit checkpoint (${code})`, {
+        cause: error,
+      });
+    }
   }
 
   /** The most recent lines (see `keep`), oldest first. */
@@ -116,44 +323,94 @@ export class AuditLog implements AuditSink {
     return [...this.#recent];
   }
 
-  /** Closes the file, if any. */
+  /** Closes the file and the checkpoint, if any, and releases the lock. Idempotent. */
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const fd of [this.#fd, this.#checkpointFd]) {
+      if (fd === undefined) continue;
+      try {
+        closeSync(fd);
+      } catch {
+        // Already closed.
+      }
+    }
+    this.#lock?.release();
   }
 }
 
 /**
- * The result of verifying a log: intact, or the first line that breaks the
- * chain and why.
+ * The result of verifying a log: intact (`keyed` when its HMAC chain was
+ * checked with the key, and the checkpoint's `seq` when one was checked), or the first line
+ * that breaks it and why. `needsKey` marks a keyed log checked without its
+ * key: it is neither intact nor broken as far as this check can tell.
  *
  * @example
  * ```ts
- * const r = verifyAuditText(text);
+ * const r = verifyAuditText(text, { key });
  * if (!r.ok) console.error(`line ${r.line}: ${r.reason}`);
  * ```
  */
 export type AuditVerification =
-  | { readonly ok: true; readonly lines: number }
-  | { readonly ok: false; readonly line: number; readonly reason: string };
+  | {
+      readonly ok: true;
+      readonly lines: number;
+      /** Present when every line's HMAC was checked with the key; absent for an unkeyed chain. */
+      readonly keyed?: true;
+      readonly checkpoint?: number;
+    }
+  | {
+      readonly ok: false;
+      readonly line: number;
+      readonly reason: string;
+      readonly needsKey?: true;
+    };
 
-/** Verifies the hash chain of a log's text (1-based line numbers). */
-export function verifyAuditText(text: string): AuditVerification {
+/**
+ * What to verify a log with: its key (every line must then be keyed), and
+ * a checkpoint its end must reach.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyOptions = { key: readAuditKey('audit.key'), checkpoint: readAuditCheckpoint('audit.cp') };
+ * ```
+ */
+export interface VerifyOptions {
+  readonly key?: Uint8Array | undefined;
+  readonly checkpoint?: AuditCheckpoint | undefined;
+}
+
+/** Verifies the chain of a log's text (1-based line numbers). */
+export function verifyAuditText(text: string, options: VerifyOptions = {}): AuditVerification {
+  const { key, checkpoint } = options;
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   let prev = GENESIS;
   let seq: number | undefined;
+  let atCheckpoint: string | undefined;
   for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] as string;
     const n = i + 1;
-    const cut = raw.lastIndexOf(',"hash":"');
-    if (cut < 0 || !raw.endsWith('"}')) return { ok: false, line: n, reason: 'not an audit line' };
-    const body = `${raw.slice(0, cut)}}`;
-    const hash = raw.slice(cut + 9, -2);
-    let parsed: Partial<AuditLine>;
-    try {
-      parsed = JSON.parse(body) as Partial<AuditLine>;
-    } catch {
-      return { ok: false, line: n, reason: 'not valid JSON' };
+    const line = splitLine(lines[i] as string);
+    if (line === undefined) return { ok: false, line: n, reason: 'not an audit line' };
+    const parsed = line.fields;
+    if (parsed.mac !== undefined && parsed.mac !== MAC) {
+      return { ok: false, line: n, reason: `unknown mac ${JSON.stringify(parsed.mac)}` };
+    }
+    if (key === undefined && parsed.mac === MAC) {
+      return {
+        ok: false,
+        line: n,
+        reason: 'the log is keyed (HMAC-SHA-256): verify it with its key (--key-file)',
+        needsKey: true,
+      };
+    }
+    if (key !== undefined && parsed.mac !== MAC) {
+      return {
+        ok: false,
+        line: n,
+        reason:
+          'the line is not keyed (plain SHA-256): anyone who can write the file could have written it',
+      };
     }
     if (i === 0 && parsed.prev !== GENESIS && typeof parsed.seq === 'number' && parsed.seq > 1) {
       return { ok: false, line: n, reason: 'the log does not start at the beginning of its chain' };
@@ -164,21 +421,47 @@ export function verifyAuditText(text: string): AuditVerification {
         line: n,
         reason: 'its prev is not the hash of the line before (a line was removed or inserted)',
       };
-    if (hashOf(prev, body) !== hash)
+    if (chainHash(key, prev, line.body) !== line.hash)
       return {
         ok: false,
         line: n,
-        reason: 'its hash does not match its content (the line was edited)',
+        reason:
+          key === undefined
+            ? 'its hash does not match its content (the line was edited)'
+            : 'its HMAC does not match its content under the key (edited, or another key)',
       };
-    if (seq !== undefined && parsed.seq !== seq + 1)
+    if (!Number.isSafeInteger(parsed.seq) || (seq !== undefined && parsed.seq !== seq + 1))
       return { ok: false, line: n, reason: 'its seq does not follow the line before' };
-    seq = parsed.seq;
-    prev = hash;
+    seq = parsed.seq as number;
+    prev = line.hash;
+    if (checkpoint !== undefined && seq === checkpoint.seq) atCheckpoint = line.hash;
   }
-  return { ok: true, lines: lines.length };
+  if (checkpoint !== undefined) {
+    if (atCheckpoint === undefined) {
+      return {
+        ok: false,
+        line: lines.length + 1,
+        reason: `the log ends at seq ${seq ?? 0} but its checkpoint records seq ${checkpoint.seq}: lines were cut off its end`,
+      };
+    }
+    if (atCheckpoint !== checkpoint.hash) {
+      return {
+        ok: false,
+        line: lines.findIndex((l) => l.startsWith(`{"seq":${checkpoint.seq},`)) + 1,
+        reason: `the line with the checkpoint's seq ${checkpoint.seq} has another hash (the log was rewritten)`,
+      };
+    }
+    return {
+      ok: true,
+      lines: lines.length,
+      ...(key === undefined ? {} : { keyed: true as const }),
+      checkpoint: checkpoint.seq,
+    };
+  }
+  return { ok: true, lines: lines.length, ...(key === undefined ? {} : { keyed: true as const }) };
 }
 
-/** Verifies an audit log file. */
-export function verifyAuditLog(file: string): AuditVerification {
-  return verifyAuditText(readFileSync(file, 'utf8'));
+/** Verifies an audit log file (see `verifyAuditText`). */
+export function verifyAuditLog(file: string, options: VerifyOptions = {}): AuditVerification {
+  return verifyAuditText(readFileSync(file, 'utf8'), options);
 }

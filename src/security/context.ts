@@ -1,13 +1,17 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, delimiter, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import type { ExecLimits, SecurityPolicy } from './policy.js';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { CompiledRule, redactOptionValues } from './argv.js';
+import { type Pins, pinsOf } from './pins.js';
+import type { ExecLimits, RedactOption, SecurityPolicy } from './policy.js';
+import { covers, type PinnedRoot } from './roots.js';
 
 /**
  * A security context: the chain of policies from the system's down to an
  * actor's own. An operation is allowed only when every policy in the chain
  * allows it, so a child's context can narrow its parent's but never widen
  * it. Checks resolve paths first (`..`, symbolic links), so what is checked
- * is what would be touched.
+ * is what would be touched; the policies' roots are resolved and pinned
+ * once, when the context is built.
  *
  * @module
  */
@@ -42,7 +46,33 @@ export interface ExecPlan extends Decision {
   readonly sandbox: { readonly network: boolean; readonly writable: readonly string[] } | undefined;
 }
 
+/**
+ * The answer to a path check: the decision, the resolved path, and the
+ * pinned roots that cover it (every policy's; empty when denied) — a file
+ * operation walks from them.
+ *
+ * @example
+ * ```ts
+ * const d = context.checkPath('write', '/srv/out/a.txt');
+ * if (d.allowed) console.log(d.resolved, d.roots.map((r) => r.path));
+ * ```
+ */
+export interface PathDecision extends Decision {
+  readonly resolved: string;
+  readonly roots: readonly PinnedRoot[];
+}
+
 const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+/** Longest text redaction runs over; the rest is cut first (matching time stays bounded). */
+const MAX_REDACT = 1024;
+
+/** `text` within MAX_REDACT characters, a cut one ending in `… (N chars)`. */
+function capped(text: string): string {
+  if (text.length <= MAX_REDACT) return text;
+  const suffix = `… (${text.length} chars)`;
+  return `${text.slice(0, MAX_REDACT - suffix.length)}${suffix}`;
+}
 
 /** Longest path checked (Linux's PATH_MAX); a longer one is denied unresolved. */
 const MAX_PATH = 4096;
@@ -69,13 +99,6 @@ export function resolveReal(path: string): string {
   }
 }
 
-function within(path: string, roots: readonly string[]): boolean {
-  return roots.some((root) => {
-    const r = resolveReal(root);
-    return path === r || path.startsWith(r.endsWith(sep) ? r : r + sep);
-  });
-}
-
 /** `path` with its directories resolved (symbolic links, `..`) but its last name kept. */
 function keepName(path: string): string {
   return join(resolveReal(dirname(path)), basename(path));
@@ -99,45 +122,77 @@ function minimum(a: number | undefined, b: number | undefined): number | undefin
   return Math.min(a, b);
 }
 
-/** A chain of validated policies (see `loadPolicy`). */
+/**
+ * A chain of validated policies (see `loadPolicy`), their roots pinned
+ * (real path, device, inode) and their patterns compiled when the context
+ * is built. A root missing then covers nothing.
+ */
 export class SecurityContext {
   readonly policies: readonly SecurityPolicy[];
+  readonly #pins: readonly Pins[];
   readonly #redact: readonly RegExp[];
+  readonly #redactOptions: readonly RedactOption[];
 
-  constructor(policies: readonly SecurityPolicy[]) {
+  /** `inherited`: a context whose policies begin this one's; its pins are kept, not redone. */
+  constructor(policies: readonly SecurityPolicy[], inherited?: SecurityContext) {
     this.policies = Object.freeze([...policies]);
-    this.#redact = policies.flatMap((p) => (p.redact ?? []).map((r) => new RegExp(r, 'g')));
+    const kept = inherited === undefined ? [] : inherited.#pins;
+    this.#pins = policies.map((p, i) =>
+      i < kept.length && inherited?.policies[i] === p ? (kept[i] as Pins) : pinsOf(p),
+    );
+    const rules = policies.flatMap((p) => p.redact ?? []);
+    this.#redact = rules.flatMap((r) => (typeof r === 'string' ? [new RegExp(r, 'gu')] : []));
+    this.#redactOptions = rules.filter((r): r is RedactOption => typeof r !== 'string');
   }
 
   /** This context narrowed by `policy`: everything must now satisfy both. */
   narrow(policy: SecurityPolicy): SecurityContext {
-    return new SecurityContext([...this.policies, policy]);
+    return new SecurityContext([...this.policies, policy], this);
   }
 
-  /** Whether `op` on `path` is allowed, after resolving it. */
-  checkPath(op: 'read' | 'write', path: string): Decision & { readonly resolved: string } {
+  /**
+   * Whether `op` on `path` is allowed, after resolving it, and the pinned
+   * roots that cover it. A denial's reason names `path` as given, never
+   * what it resolved to (that may be a place the caller must not learn).
+   */
+  checkPath(op: 'read' | 'write', path: string): PathDecision {
     if (typeof path !== 'string' || path.length === 0 || path.includes('\0')) {
-      return { ...deny('the path is empty or contains a NUL byte'), resolved: String(path) };
+      return {
+        ...deny('the path is empty or contains a NUL byte'),
+        resolved: String(path),
+        roots: [],
+      };
     }
     if (path.length > MAX_PATH) {
       // Refused before resolving: walking up a huge path costs time and stack.
-      return { ...deny(`the path is longer than ${MAX_PATH} characters`), resolved: path };
+      return {
+        ...deny(`the path is longer than ${MAX_PATH} characters`),
+        resolved: path,
+        roots: [],
+      };
     }
     const resolved = resolveReal(path);
     if (this.policies.length === 0) {
-      return { ...deny(`no policy allows ${op} access (deny by default)`), resolved };
+      return { ...deny(`no policy allows ${op} access (deny by default)`), resolved, roots: [] };
     }
-    for (const [i, p] of this.policies.entries()) {
-      const roots =
-        op === 'read' ? [...(p.fs?.read ?? []), ...(p.fs?.write ?? [])] : (p.fs?.write ?? []);
-      if (!within(resolved, roots)) {
+    const roots: PinnedRoot[] = [];
+    for (const [i, pins] of this.#pins.entries()) {
+      let found = false;
+      for (const root of pins[op]) {
+        if (covers(root, resolved)) {
+          roots.push(root);
+          found = true;
+        }
+      }
+      if (!found) {
         return {
-          ...deny(`${op} of ${resolved} is outside policy ${i}'s fs.${op} roots`),
+          ...deny(`${op} of ${path} is outside policy ${i}'s fs.${op} roots`),
           resolved,
+          roots: [],
         };
       }
     }
-    return { allowed: true, reason: `${op} allowed under the fs.${op} roots`, resolved };
+    return { allowed: true, reason: `${op} allowed under the fs.${op} roots`, resolved, roots };
   }
 
   /** The smallest read or write size any policy allows (Infinity when none says). */
@@ -168,23 +223,24 @@ export class SecurityContext {
       if (exec === undefined) return deny(`policy ${i} allows no execution (no exec section)`);
       const rule = exec.allow.find((r) => keepName(r.path) === executable);
       if (rule === undefined) return deny(`${executable} is not in policy ${i}'s exec.allow`);
-      if (args.length > (rule.maxArgs ?? (rule.args === undefined ? 0 : 64))) {
+      const pins = this.#pins[i] as Pins;
+      const compiled = pins.rules.get(rule) ?? new CompiledRule(rule);
+      if (args.length > compiled.maxArgs) {
         return deny(`${args.length} arguments exceed policy ${i}'s limit for ${executable}`);
       }
-      const patterns = (rule.args ?? []).map((a) => new RegExp(`^(?:${a})$`, 'u'));
-      for (const arg of args) {
-        if (arg.includes('\0') || !patterns.some((re) => re.test(arg))) {
-          // The argument itself stays out of the reason: it may hold a secret.
-          const n = args.indexOf(arg) + 1;
-          return deny(`argument ${n} matches none of policy ${i}'s patterns`);
-        }
-      }
+      // The arguments themselves stay out of the reason: they may hold a secret.
+      const problem = compiled.problem(args, `policy ${i}'s`);
+      if (problem !== undefined) return deny(problem);
       for (const key of Object.keys(request.env)) {
         if (!(exec.env ?? []).includes(key)) {
           return deny(`environment variable ${key} is not in policy ${i}'s exec.env`);
         }
       }
-      if (exec.cwd === undefined ? request.cwd !== undefined : !within(cwd, exec.cwd)) {
+      if (
+        pins.cwd === undefined
+          ? request.cwd !== undefined
+          : !pins.cwd.some((root) => covers(root, cwd))
+      ) {
         return deny(`working directory ${cwd} is not allowed by policy ${i}'s exec.cwd`);
       }
       const l = exec.limits ?? {};
@@ -227,11 +283,26 @@ export class SecurityContext {
     };
   }
 
-  /** `text` with every redaction rule's matches replaced by `[redacted]`. */
+  /**
+   * `text` cut to 1024 characters (ending in `… (N chars)`), then with every
+   * redaction pattern's matches replaced by `[redacted]`. Cut first, so
+   * matching time stays bounded whatever the text.
+   */
   redact(text: string): string {
-    let out = text;
+    let out = capped(text);
     for (const re of this.#redact) out = out.replace(re, '[redacted]');
     return out;
+  }
+
+  /**
+   * An argv as the audit log should see it: the values of redacted options
+   * hidden (`--password hunter2` → `--password [redacted]`), then each
+   * argument through `redact`.
+   */
+  redactArgs(argv: readonly string[]): string[] {
+    const hidden =
+      this.#redactOptions.length === 0 ? argv : redactOptionValues(argv, this.#redactOptions);
+    return hidden.map((a) => this.redact(a));
   }
 }
 

@@ -1,7 +1,25 @@
-export type { AuditLine, AuditRecord, AuditSink, AuditVerification } from './audit.js';
+export type {
+  AuditLine,
+  AuditLogOptions,
+  AuditRecord,
+  AuditSink,
+  AuditVerification,
+  VerifyOptions,
+} from './audit.js';
 export { AuditLog, verifyAuditLog, verifyAuditText } from './audit.js';
-export type { Decision, ExecPlan, ExecRequest } from './context.js';
+export type { AuditCheckpoint } from './audit-file.js';
+export { readAuditCheckpoint, readAuditKey } from './audit-file.js';
+export type { Decision, ExecPlan, ExecRequest, PathDecision } from './context.js';
 export { DENY_ALL, resolveReal, SecurityContext } from './context.js';
-export type { ExecLimits, ExecPolicy, ExecRule, FsPolicy, SecurityPolicy } from './policy.js';
+export type {
+  ExecLimits,
+  ExecPolicy,
+  ExecRule,
+  FsPolicy,
+  OptionRule,
+  RedactOption,
+  SecurityPolicy,
+} from './policy.js';
 export { loadPolicy } from './policy.js';
 export { loadPolicyFile } from './policy-file.js';
+export type { PinnedRoot } from './roots.js';

@@ -1,5 +1,8 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { PolicyError } from '../errors.js';
+import { backtrackingProblem } from './pattern-safety.js';
+import { attachPins, isLoaded } from './pins.js';
 
 /**
  * Security policies as plain data: what an actor may execute and which
@@ -12,18 +15,61 @@ import { PolicyError } from '../errors.js';
  */
 
 /**
- * One executable an actor may run: by its resolved absolute path, with
- * every argument matching one of `args` (regular expressions, matched
- * against the whole argument; absent: no arguments at all).
+ * One option a program may be given, under all its names (`-o` and
+ * `--output` are one option). With `value` (a pattern) the option takes a
+ * value, whichever way it is written — `-o FILE`, `-oFILE`, `--output FILE`,
+ * `--output=FILE` — and the value must match it; without, it is a flag and
+ * takes none.
  *
  * @example
  * ```ts
- * const rule: ExecRule = { path: '/usr/bin/cat', args: ['^[\\w./-]+$'], maxArgs: 4 };
+ * const output: OptionRule = { names: ['-o', '--output'], value: '[\\w.-]+' }; // no '/': stays in the cwd
+ * ```
+ */
+export interface OptionRule {
+  readonly names: readonly string[];
+  readonly value?: string;
+  /**
+   * The value is optional (`--color[=WHEN]`): it is only ever attached
+   * (`--color=always`, `-cVALUE`), never taken from the next argument,
+   * which stays an operand — as getopt reads it.
+   */
+  readonly optional?: boolean;
+}
+
+/**
+ * One executable an actor may run, by its resolved absolute path, and the
+ * arguments it may be given, in one of two forms:
+ *
+ * - **structured** (`options`, `operands`): the arguments are read the way
+ *   the program's getopt reads them — options (`-r`, clusters such as `-rn`,
+ *   `--name`, `--name=value`, an option's value in the next argument),
+ *   `--` ending them, the rest operands. Every option must be listed and
+ *   every operand must match one of `operands` (absent: no operands), so an
+ *   option cannot pass as an operand (`-o/any/path` is `-o` with a value).
+ * - **patterns** (`args`): every argument must match one of the patterns,
+ *   whatever it is. Simpler, but a pattern that admits a leading `-` admits
+ *   options too.
+ *
+ * Patterns are regular expressions matched against a whole argument (at
+ * most 4096 characters; a longer one is denied unmatched). Without either
+ * form no arguments are allowed. `maxArgs` caps the count (default 64 when
+ * arguments are allowed).
+ *
+ * @example
+ * ```ts
+ * const sort: ExecRule = {
+ *   path: '/usr/bin/sort',
+ *   options: [{ names: ['-r', '--reverse'] }, { names: ['-o', '--output'], value: '[\\w.][\\w.-]*' }],
+ *   operands: ['[\\w.][\\w.-]*'],
+ * };
  * ```
  */
 export interface ExecRule {
   readonly path: string;
   readonly args?: readonly string[];
+  readonly options?: readonly OptionRule[];
+  readonly operands?: readonly string[];
   readonly maxArgs?: number;
 }
 
@@ -73,7 +119,10 @@ export interface ExecPolicy {
 
 /**
  * Which paths an actor may read and write (each root and everything under
- * it, after resolving `..` and symbolic links), and how much at once.
+ * it, after resolving `..` and symbolic links), and how much at once. Roots
+ * are resolved and pinned (device and inode) when the policy loads: a
+ * root that does not exist then is a `PolicyError`, unless `create` asks
+ * for missing roots to be created (as directories, mode 0700).
  *
  * @example
  * ```ts
@@ -85,26 +134,47 @@ export interface FsPolicy {
   readonly write?: readonly string[];
   readonly maxReadBytes?: number;
   readonly maxWriteBytes?: number;
+  readonly create?: boolean;
+}
+
+/**
+ * A redaction rule that hides the value given to an option: the argument
+ * after `--password`, and the value in `--password=hunter2` (or, for a
+ * one-letter option `-p`, in `-phunter2`).
+ *
+ * @example
+ * ```ts
+ * const rule: RedactOption = { option: '--password' };
+ * ```
+ */
+export interface RedactOption {
+  readonly option: string;
 }
 
 /**
  * A security policy. Deny by default; `redact` lists regular expressions
- * whose matches are replaced by `[redacted]` in the audit log.
+ * (compiled with the `u` flag) whose matches are replaced by `[redacted]`
+ * in the audit log, and options whose values are.
  *
  * @example
  * ```ts
  * const policy: SecurityPolicy = {
  *   exec: { allow: [{ path: '/usr/bin/cat' }] },
  *   fs: { read: ['/srv/data'] },
- *   redact: ['(?<=--password=).*'],
+ *   redact: ['\\p{Nd}{12,}', { option: '--password' }],
  * };
  * ```
  */
 export interface SecurityPolicy {
   readonly exec?: ExecPolicy;
   readonly fs?: FsPolicy;
-  readonly redact?: readonly string[];
+  readonly redact?: readonly (string | RedactOption)[];
 }
+
+/** Longest pattern source accepted. */
+const MAX_PATTERN = 1024;
+/** Keys that name an object's prototype machinery: never a policy field. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 type Shape = { readonly [key: string]: (value: unknown, at: string) => void };
 
@@ -117,7 +187,10 @@ function object(value: unknown, at: string, shape: Shape): void {
     fail(at, 'must be an object');
   }
   for (const key of Object.keys(value)) {
-    const check = shape[key];
+    if (PROTOTYPE_KEYS.has(key)) {
+      fail(at === '' ? key : `${at}.${key}`, 'is a prototype key, never a policy field');
+    }
+    const check = Object.hasOwn(shape, key) ? shape[key] : undefined;
     if (check === undefined) {
       fail(
         at === '' ? key : `${at}.${key}`,
@@ -143,15 +216,69 @@ const absolutePaths = (value: unknown, at: string): void => {
     if (typeof p !== 'string' || !isAbsolute(p)) fail(`${at}[${i}]`, 'must be an absolute path');
   });
 };
+/**
+ * One pattern: a string that compiles on its own with `flags` (so it cannot
+ * close the group it is wrapped in, as `safe)|(?:.*` would), is not too
+ * long, and cannot backtrack catastrophically.
+ */
+const pattern = (p: unknown, at: string, flags: string): void => {
+  if (typeof p !== 'string') fail(at, 'must be a string');
+  if (p.length > MAX_PATTERN) fail(at, `is longer than ${MAX_PATTERN} characters`);
+  try {
+    new RegExp(p, flags);
+  } catch (error) {
+    fail(at, `is not a regular expression on its own: ${(error as Error).message}`);
+  }
+  const problem = backtrackingProblem(p);
+  if (problem !== undefined) fail(at, problem);
+};
 const patterns = (value: unknown, at: string): void => {
   if (!Array.isArray(value)) fail(at, 'must be an array of regular expressions');
   value.forEach((p, i) => {
-    if (typeof p !== 'string') fail(`${at}[${i}]`, 'must be a string');
-    try {
-      // Compiled exactly as the checks compile them (anchored, unicode).
-      new RegExp(`^(?:${p})$`, 'u');
-    } catch (error) {
-      fail(`${at}[${i}]`, `is not a regular expression: ${(error as Error).message}`);
+    pattern(p, `${at}[${i}]`, 'u');
+  });
+};
+const OPTION_NAME = /^(?:-[A-Za-z0-9]|--[A-Za-z0-9][A-Za-z0-9_-]*)$/;
+const optionName = (n: unknown, at: string): void => {
+  if (typeof n !== 'string' || !OPTION_NAME.test(n)) {
+    fail(at, "must be an option name such as '-o' or '--output'");
+  }
+};
+const options = (value: unknown, at: string): void => {
+  if (!Array.isArray(value)) fail(at, 'must be an array of options');
+  const seen = new Set<string>();
+  value.forEach((o, i) => {
+    object(o, `${at}[${i}]`, {
+      names: (v, a) => {
+        if (!Array.isArray(v) || v.length === 0) fail(a, 'must be a non-empty array of names');
+        v.forEach((n, j) => {
+          optionName(n, `${a}[${j}]`);
+          if (seen.has(n as string)) fail(`${a}[${j}]`, `${n as string} is listed twice`);
+          seen.add(n as string);
+        });
+      },
+      value: (v, a) => pattern(v, a, 'u'),
+      optional: flag,
+    });
+    if ((o as { names?: unknown }).names === undefined) fail(`${at}[${i}].names`, 'is required');
+    const rule = o as OptionRule;
+    if (rule.optional === true && rule.value === undefined) {
+      fail(`${at}[${i}].optional`, 'needs a value pattern');
+    }
+  });
+};
+const redactions = (value: unknown, at: string): void => {
+  if (!Array.isArray(value)) fail(at, 'must be an array of regular expressions or options');
+  value.forEach((r, i) => {
+    // Compiled exactly as redaction compiles them: global and unicode.
+    if (typeof r === 'string') pattern(r, `${at}[${i}]`, 'gu');
+    else if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+      fail(`${at}[${i}]`, "must be a string (a pattern) or { option: '--name' }");
+    } else {
+      object(r, `${at}[${i}]`, { option: optionName });
+      if ((r as { option?: unknown }).option === undefined) {
+        fail(`${at}[${i}].option`, 'is required');
+      }
     }
   });
 };
@@ -164,14 +291,21 @@ const names = (value: unknown, at: string): void => {
   });
 };
 
-const execRule = (value: unknown, at: string): void =>
+const execRule = (value: unknown, at: string): void => {
   object(value, at, {
     path: (v, a) => {
       if (typeof v !== 'string' || !isAbsolute(v)) fail(a, 'must be an absolute path');
     },
     args: patterns,
+    options,
+    operands: patterns,
     maxArgs: count,
   });
+  const rule = value as ExecRule;
+  if (rule.args !== undefined && (rule.options !== undefined || rule.operands !== undefined)) {
+    fail(`${at}.args`, 'cannot be combined with options and operands (use one form)');
+  }
+};
 
 const SHAPE: Shape = {
   exec: (value, at) => {
@@ -204,23 +338,55 @@ const SHAPE: Shape = {
       write: absolutePaths,
       maxReadBytes: count,
       maxWriteBytes: count,
+      create: flag,
     }),
-  redact: patterns,
+  redact: redactions,
 };
+
+/** Every fs root exists, or is created when the policy asks; else a PolicyError naming it. */
+function ensureRoots(fs: FsPolicy | undefined): void {
+  for (const access of ['read', 'write'] as const) {
+    (fs?.[access] ?? []).forEach((root, i) => {
+      if (existsSync(root)) return;
+      if (fs?.create !== true) {
+        fail(
+          `fs.${access}[${i}]`,
+          `${root} does not exist (set fs.create to create missing roots)`,
+        );
+      }
+      try {
+        mkdirSync(root, { recursive: true, mode: 0o700 });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'error';
+        fail(`fs.${access}[${i}]`, `${root} does not exist and cannot be created (${code})`);
+      }
+    });
+  }
+}
 
 /**
  * Validates a policy and returns it frozen; throws `PolicyError` naming the
  * first bad field (an unknown key is reported as one, so a typo cannot
- * loosen or silently skip a rule).
+ * loosen or silently skip a rule; so is a prototype key such as
+ * `__proto__`). Patterns must compile on their own and be free of
+ * catastrophic backtracking; fs roots must exist (or `fs.create` creates
+ * them), and are pinned (real path, device, inode) as the policy loads. A
+ * policy `loadPolicy` returned is returned as it is.
  *
  * @example
  * ```ts
  * loadPolicy({ exec: { alow: [] } }); // throws PolicyError: exec.alow: unknown key
+ * loadPolicy({ exec: { allow: [{ path: '/bin/echo', args: ['(\\w+\\.?)+'] }] } }); // PolicyError: can take exponential time
  * ```
  */
 export function loadPolicy(policy: unknown): SecurityPolicy {
+  // Loaded already (frozen, pinned): a constant policy given at every spawn is checked once.
+  if (isLoaded(policy)) return policy;
   object(policy, '', SHAPE);
-  return deepFreeze(structuredClone(policy) as SecurityPolicy);
+  const loaded = structuredClone(policy) as SecurityPolicy;
+  ensureRoots(loaded.fs);
+  attachPins(loaded);
+  return deepFreeze(loaded);
 }
 
 function deepFreeze<T>(value: T): T {

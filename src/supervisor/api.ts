@@ -1,4 +1,5 @@
 import type { ActorRef } from '../actor/index.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { Pid } from '../process/index.js';
 import type { ChildCounts, ChildInfo } from './children.js';
 import type { SupervisorRef } from './protocol.js';
@@ -7,13 +8,21 @@ import type { ChildSpec, DynamicChildSpec, ResolvedChildSpec } from './spec.js';
 /**
  * The supervisor API (OTP `supervisor:start_child/2` and friends). Each
  * call is a request the supervisor serves between restarts, with no client
- * timeout (R10.14); a supervisor that is gone rejects with `NoProcError`,
+ * timeout (semantics §13 R10.14); a supervisor that is gone rejects with `NoProcError`,
  * and refusals reject with `SupervisorError` (stable codes).
  *
  * @module
  */
 
 const NO_TIMEOUT = { timeout: Number.POSITIVE_INFINITY } as const;
+
+/** Sends a request to `sup` with no client timeout; what is not a ref rejects with `InvalidArgumentError`. */
+function call(sup: SupervisorRef, request: Parameters<SupervisorRef['ask']>[0]): Promise<never> {
+  if (typeof (sup as { ask?: unknown } | null | undefined)?.ask !== 'function') {
+    return Promise.reject(new InvalidArgumentError('sup', 'must be a supervisor ref'));
+  }
+  return sup.ask(request, NO_TIMEOUT) as Promise<never>;
+}
 
 /**
  * Adds a child and starts it; it goes last in start order. Resolves with
@@ -27,21 +36,25 @@ const NO_TIMEOUT = { timeout: Number.POSITIVE_INFINITY } as const;
  * const db = await startChild<DbMsg>(sup, { id: 'db', actor: dbActor });
  * ```
  */
-export function startChild<M = unknown, A = unknown>(
+export function startChild<M, A = unknown>(
   sup: SupervisorRef,
-  spec: ChildSpec<A> | DynamicChildSpec<A>,
+  spec: ChildSpec<A, M> | DynamicChildSpec<A, M>,
 ): Promise<ActorRef<M> | undefined> {
-  return sup.ask(
-    { type: 'sup:start-child', spec: spec as ChildSpec<unknown> },
-    NO_TIMEOUT,
-  ) as Promise<ActorRef<M> | undefined>;
+  return call(sup, { type: 'sup:start-child', spec: spec as ChildSpec<unknown> }) as Promise<
+    ActorRef<M> | undefined
+  >;
 }
 
 /**
  * Stops a child by its shutdown rule, without restarting it (OTP
- * `terminate_child/2`): by id, or by ref or pid (dynamic supervisors). The
- * spec is kept unless the child is temporary or dynamic. Rejects with
- * `ERR_CHILD_NOT_FOUND`; a pid that is already gone resolves.
+ * `terminate_child/2`). A supervisor takes its child's id, a dynamic
+ * supervisor its ref or pid, as OTP's static and `simple_one_for_one`
+ * supervisors do. The spec is kept unless the child is temporary or
+ * dynamic. Rejects with `ERR_CHILD_NOT_FOUND` for an unknown id, for a ref
+ * or pid given to a supervisor (OTP `{error, not_found}`) and for a live
+ * process that is not a dynamic supervisor's child, and with
+ * `ERR_SUPERVISOR_TAKES_PIDS` for an id given to a dynamic supervisor (OTP
+ * `{error, simple_one_for_one}`); a pid that is already gone resolves.
  *
  * @example
  * ```ts
@@ -53,13 +66,14 @@ export function terminateChild(
   child: string | Pid | ActorRef<never>,
 ): Promise<void> {
   const target = typeof child === 'object' ? child.pid : child;
-  return sup.ask({ type: 'sup:terminate-child', child: target }, NO_TIMEOUT);
+  return call(sup, { type: 'sup:terminate-child', child: target });
 }
 
 /**
  * Starts a stopped child again from its spec (OTP `restart_child/2`); not
  * counted against intensity. Rejects with `ERR_CHILD_RUNNING`,
- * `ERR_CHILD_RESTARTING`, `ERR_CHILD_NOT_FOUND` or `StartFailedError`.
+ * `ERR_CHILD_RESTARTING`, `ERR_CHILD_NOT_FOUND`, `StartFailedError`, or
+ * `ERR_SUPERVISOR_TAKES_PIDS` on a dynamic supervisor.
  *
  * @example
  * ```ts
@@ -71,12 +85,13 @@ export function restartChild<M = unknown>(
   sup: SupervisorRef,
   id: string,
 ): Promise<ActorRef<M> | undefined> {
-  return sup.ask({ type: 'sup:restart-child', id }, NO_TIMEOUT) as Promise<ActorRef<M> | undefined>;
+  return call(sup, { type: 'sup:restart-child', id }) as Promise<ActorRef<M> | undefined>;
 }
 
 /**
  * Forgets a stopped child's spec (OTP `delete_child/2`). Rejects with
- * `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING` or `ERR_CHILD_NOT_FOUND`.
+ * `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING`, `ERR_CHILD_NOT_FOUND`, or
+ * `ERR_SUPERVISOR_TAKES_PIDS` on a dynamic supervisor.
  *
  * @example
  * ```ts
@@ -85,7 +100,7 @@ export function restartChild<M = unknown>(
  * ```
  */
 export function deleteChild(sup: SupervisorRef, id: string): Promise<void> {
-  return sup.ask({ type: 'sup:delete-child', id }, NO_TIMEOUT);
+  return call(sup, { type: 'sup:delete-child', id });
 }
 
 /**
@@ -97,7 +112,7 @@ export function deleteChild(sup: SupervisorRef, id: string): Promise<void> {
  * ```
  */
 export function whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
-  return sup.ask({ type: 'sup:which-children' }, NO_TIMEOUT);
+  return call(sup, { type: 'sup:which-children' });
 }
 
 /**
@@ -109,7 +124,7 @@ export function whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
  * ```
  */
 export function countChildren(sup: SupervisorRef): Promise<ChildCounts> {
-  return sup.ask({ type: 'sup:count-children' }, NO_TIMEOUT);
+  return call(sup, { type: 'sup:count-children' });
 }
 
 /**
@@ -122,5 +137,5 @@ export function countChildren(sup: SupervisorRef): Promise<ChildCounts> {
  * ```
  */
 export function getChildSpec(sup: SupervisorRef, id: string): Promise<ResolvedChildSpec> {
-  return sup.ask({ type: 'sup:get-child-spec', id }, NO_TIMEOUT);
+  return call(sup, { type: 'sup:get-child-spec', id });
 }

@@ -1,16 +1,17 @@
 import type { ActorContext, ActorDefinition, ActorProcess } from '../actor/index.js';
 import { STOP_CHILDREN } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
+import { BOUNDS } from '../limits/index.js';
 import { Child } from './children.js';
 import type { SupervisorMessage } from './protocol.js';
 import { handleRequest, unexpected } from './requests.js';
 import {
+  afterStep,
   onExit,
   onRetry,
   SupervisorState,
   startInitial,
   stopAllChildren,
-  then,
 } from './restarts.js';
 import type { ChildSpec, ResolvedChildSpec, ResolvedFlags, SupervisorFlags } from './spec.js';
 import { resolveChildSpecs, resolveFlags, SUPERVISOR_DEFINITION } from './spec.js';
@@ -74,12 +75,12 @@ function supervisorDefinition(
   const definition = {
     label,
     init(ctx: ActorContext<SupervisorMessage, SupervisorState>) {
-      ctx.trapExit(true); // R4.4: a supervisor always traps exits
+      ctx.trapExit(true); // semantics §11 R4.4: a supervisor always traps exits
       const sup = ctx as unknown as ActorProcess;
       const state = new SupervisorState(flags, dynamic, maxChildren, random ?? Math.random);
       for (const s of specs) state.children.add(new Child(s));
-      return then(startInitial(sup, state, 0), () => {
-        // R10.4: an ignored temporary child is not kept.
+      return afterStep(startInitial(sup, state, 0), () => {
+        // semantics §13 R10.4: an ignored temporary child is not kept.
         for (const c of [...state.children.list]) {
           if (c.process === null && c.spec.restart === 'temporary') state.children.remove(c);
         }
@@ -90,7 +91,7 @@ function supervisorDefinition(
       const sup = ctx as unknown as ActorProcess;
       const state = ctx.state;
       if (msg === null || typeof msg !== 'object') {
-        unexpected(sup, msg); // R10.13: logged and ignored, never a crash
+        unexpected(sup, msg); // semantics §9 R10.13: logged and ignored, never a crash
         return;
       }
       switch (msg.type) {
@@ -149,8 +150,12 @@ export function dynamicSupervisor(
     ...(spec.period === undefined ? {} : { period: spec.period }),
   });
   const max = spec.maxChildren ?? Number.POSITIVE_INFINITY;
-  if (typeof max !== 'number' || !(max >= 0) || (Number.isFinite(max) && !Number.isInteger(max))) {
-    throw new InvalidArgumentError('maxChildren', 'must be an integer >= 0 or Infinity');
+  const finite = Number.isInteger(max) && max >= 0 && max <= BOUNDS.count;
+  if (!finite && max !== Number.POSITIVE_INFINITY) {
+    throw new InvalidArgumentError(
+      'maxChildren',
+      `must be an integer from 0 to ${BOUNDS.count} or Infinity`,
+    );
   }
   return supervisorDefinition(
     spec.label ?? 'dynamic-supervisor',

@@ -31,4 +31,4 @@ export type {
   Strategy,
   SupervisorFlags,
 } from './spec.js';
-export { resolveChildSpec, resolveChildSpecs, resolveFlags } from './spec.js';
+export { childSpec, resolveChildSpec, resolveChildSpecs, resolveFlags } from './spec.js';

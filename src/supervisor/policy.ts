@@ -12,7 +12,7 @@ import type { AutoShutdown, BackoffOptions, RestartType, Strategy } from './spec
  */
 
 /**
- * What a child's own exit means for its spec (OTP `do_restart/3`, R10.5):
+ * What a child's own exit means for its spec (OTP `do_restart/3`, semantics §13 R10.5):
  * `restart` it, `keep` the spec without a process, or `delete` the spec.
  *
  * @example
@@ -32,7 +32,7 @@ export function restartDecision(
 /**
  * Which children (by start index) a restart of child `index` of `count`
  * stops, in the order to stop them (reverse start order), and which it
- * starts again, in start order (OTP R10.7). The caller skips children that
+ * starts again, in start order (semantics §13, OTP R10.7). The caller skips children that
  * are not running, and temporary ones are not started again.
  *
  * @example
@@ -55,7 +55,7 @@ export function planRestart(
 }
 
 /**
- * Restart intensity (OTP `add_restart/3`, R10.8): at most `intensity`
+ * Restart intensity (OTP `add_restart/3`, semantics §13 R10.8): at most `intensity`
  * restarts within any `period` ms. The window keeps only the times that can
  * still matter, at most `intensity + 1` of them, so each check costs O(1)
  * amortized however long the supervisor runs or however often it restarts.
@@ -89,6 +89,15 @@ export class RestartWindow {
   get count(): number {
     return this.#times.length - this.#head;
   }
+
+  /**
+   * Restart times held in memory, expired ones not yet compacted away
+   * included: at most about twice the window plus a small constant, however
+   * long the supervisor runs. For memory estimates (and the test of that bound).
+   */
+  get retained(): number {
+    return this.#times.length;
+  }
 }
 
 /**
@@ -112,7 +121,7 @@ export function backoffDelay(
 
 /**
  * Whether a significant child's exit that caused no restart shuts the
- * supervisor down (OTP R10.16): always with `any-significant`; with
+ * supervisor down (semantics §13, OTP R10.16): always with `any-significant`; with
  * `all-significant` only when no other significant child is still active.
  *
  * @example

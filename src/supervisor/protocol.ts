@@ -38,7 +38,7 @@ export type SupervisorRequest =
 
 /**
  * A retry the supervisor sends itself: after a failed restart (counted
- * against intensity, OTP R10.10) or when a backoff delay ends (not counted).
+ * against intensity, semantics §13, OTP R10.10) or when a backoff delay ends (not counted).
  */
 export interface RetryMessage {
   readonly type: 'sup:retry';

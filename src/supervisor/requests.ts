@@ -10,11 +10,11 @@ import type { ExitReason, Pid } from '../process/index.js';
 import { formatExitReason } from '../process/index.js';
 import { Child, type ChildCounts, type ChildInfo } from './children.js';
 import type { SupervisorRequest } from './protocol.js';
-import { launch, type SupervisorState, stopChild, then } from './restarts.js';
+import { afterStep, launch, type SupervisorState, stopChild } from './restarts.js';
 import { type ResolvedChildSpec, resolveChildSpec } from './spec.js';
 
 /**
- * The supervisor API, served inside the supervisor (OTP R10.14): every
+ * The supervisor API, served inside the supervisor (semantics §13, OTP R10.14): every
  * request runs to completion before the next message, so a request never
  * sees a half-done restart. Refusals are typed errors with stable codes.
  */
@@ -40,7 +40,7 @@ export function handleRequest(
       // A new child goes last in start order, so it is stopped first.
       const child = new Child(spec);
       state.children.add(child);
-      return then(launch(sup, state, child), (outcome) => {
+      return afterStep(launch(sup, state, child), (outcome) => {
         if (outcome.kind === 'started') {
           msg.reply.send((child.process as ActorProcess).ref);
           return;
@@ -54,11 +54,20 @@ export function handleRequest(
     }
     case 'sup:terminate-child': {
       const target = msg.child;
-      const child =
-        typeof target === 'string' ? state.children.byId(target) : state.children.byPid(target);
+      // OTP: a static supervisor terminates by id (a pid is not found), a
+      // simple_one_for_one one by pid (an id is `{error, simple_one_for_one}`).
+      if (state.dynamic && typeof target === 'string') {
+        msg.reply.fail(takesPids());
+        return;
+      }
+      const child = !state.dynamic
+        ? typeof target === 'string'
+          ? state.children.byId(target)
+          : undefined
+        : state.children.byPid(target as Pid);
       if (child === undefined) {
-        // A pid that is gone is simply not running: ok (OTP R10.15).
-        if (typeof target === 'number' && sup.runtime.lookup(target as Pid) === undefined) {
+        // A pid that is gone is simply not running: ok (semantics §13, OTP R10.15).
+        if (state.dynamic && sup.runtime.lookup(target as Pid) === undefined) {
           msg.reply.send();
         } else msg.reply.fail(notFound(target));
         return;
@@ -77,7 +86,7 @@ export function handleRequest(
       const child = existing(state, msg.id, msg.reply);
       if (child === undefined) return;
       child.generation++;
-      return then(launch(sup, state, child), (outcome) => {
+      return afterStep(launch(sup, state, child), (outcome) => {
         if (outcome.kind === 'failed') msg.reply.fail(startError(child, outcome.reason));
         else msg.reply.send(child.process?.ref);
       });
@@ -131,7 +140,7 @@ export function handleRequest(
 }
 
 /**
- * A message the supervisor does not understand (OTP R10.13: logged and
+ * A message the supervisor does not understand (semantics §9, OTP R10.13: logged and
  * ignored): a dead letter with reason `unexpected`, never a crash. An ask
  * among them fails at once instead of waiting for its timeout.
  */
@@ -175,7 +184,7 @@ function existing(
   reply: { fail(error: unknown): void },
 ): Child | undefined {
   if (state.dynamic) {
-    reply.fail(new InvalidArgumentError('id', 'a dynamic supervisor has no child ids'));
+    reply.fail(takesPids());
     return undefined;
   }
   const child = state.children.byId(id);
@@ -190,6 +199,14 @@ function existing(
     );
   } else return child;
   return undefined;
+}
+
+/** OTP `{error, simple_one_for_one}`: a dynamic supervisor's children have pids, no ids. */
+function takesPids(): SupervisorError {
+  return new SupervisorError(
+    'ERR_SUPERVISOR_TAKES_PIDS',
+    'a dynamic supervisor names its children by ref or pid, not by id',
+  );
 }
 
 function notFound(target: string | number): SupervisorError {

@@ -1,6 +1,5 @@
 import type { ActorProcess, AnyDefinition, ExitMessage, StartOutcome } from '../actor/index.js';
 import { link, runtimeMessage, shutdown, startNow, unlink } from '../actor/index.js';
-import type { SupervisionEvent } from '../broker/index.js';
 import { exitReason, type Pid } from '../process/index.js';
 import { type Child, ChildTable } from './children.js';
 import {
@@ -44,20 +43,22 @@ export class SupervisorState {
 
 type Step = void | Promise<void>;
 
-/** Runs `next` after `value`, synchronously when `value` is not a promise. */
-export function then<T, U>(value: T | Promise<T>, next: (v: T) => U | Promise<U>): U | Promise<U> {
+/**
+ * Runs `next` after `value`, synchronously when `value` is not a promise.
+ * (Not named `then`: a module exporting `then` is a thenable, and
+ * `await import()` of it would call it.)
+ */
+export function afterStep<T, U>(
+  value: T | Promise<T>,
+  next: (v: T) => U | Promise<U>,
+): U | Promise<U> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
-/** Emits a supervision event; callers build it only when someone listens. */
-function report(sup: ActorProcess, event: SupervisionEvent): void {
-  sup.runtime.reportSupervision(event);
-}
-
 /**
- * Starts `child` as a linked child process and waits for its init (R10.3,
- * R8.1). On failure nothing is kept: the link is gone and the process's
- * EXIT is flushed from the supervisor's mailbox (R8.4).
+ * Starts `child` as a linked child process and waits for its init (semantics §13 R10.3,
+ * semantics §13 R8.1). On failure nothing is kept: the link is gone and the process's
+ * EXIT is flushed from the supervisor's mailbox (semantics §13 R8.4).
  */
 export function launch(
   sup: ActorProcess,
@@ -89,15 +90,13 @@ function settle(
   if (outcome.kind === 'started') {
     const at = sup.runtime.clock.now();
     state.children.running(child, p, at);
-    if (sup.runtime.events.observed) {
-      report(sup, {
-        type: 'child-started',
-        supervisor: sup.pid,
-        id: child.reportedId,
-        pid: p.pid,
-        at,
-      });
-    }
+    sup.runtime.report(() => ({
+      type: 'child-started',
+      supervisor: sup.pid,
+      id: child.reportedId,
+      pid: p.pid,
+      at,
+    }));
     return outcome;
   }
   unlink(sup, p);
@@ -110,23 +109,20 @@ function settle(
 
 function failed(sup: ActorProcess, child: Child, outcome: StartOutcome): StartOutcome {
   if (outcome.kind === 'failed') {
-    if (sup.runtime.events.observed) {
-      const at = sup.runtime.clock.now();
-      report(sup, {
-        type: 'child-start-failed',
-        supervisor: sup.pid,
-        id: child.reportedId,
-        reason: outcome.reason,
-        at,
-      });
-    }
+    sup.runtime.report((at) => ({
+      type: 'child-start-failed',
+      supervisor: sup.pid,
+      id: child.reportedId,
+      reason: outcome.reason,
+      at,
+    }));
   }
   return outcome;
 }
 
 /**
- * Stops a running child by its shutdown rule (R10.11), as the supervisor's
- * own decision: no restart and no auto-shutdown follow (R10.6).
+ * Stops a running child by its shutdown rule (semantics §13 R10.11), as the supervisor's
+ * own decision: no restart and no auto-shutdown follow (semantics §13 R10.6).
  */
 export function stopChild(
   sup: ActorProcess,
@@ -138,9 +134,8 @@ export function stopChild(
   if (p === null) return undefined;
   if (child.spec.restart === 'temporary') state.children.remove(child);
   return shutdown(p, exitReason.shutdown()).then((reason) => {
-    if (sup.alive && sup.runtime.events.observed) {
-      const at = sup.runtime.clock.now();
-      report(sup, {
+    if (sup.alive) {
+      sup.runtime.report((at) => ({
         type: 'child-exited',
         supervisor: sup.pid,
         id: child.reportedId,
@@ -148,7 +143,7 @@ export function stopChild(
         reason,
         action: 'shutdown',
         at,
-      });
+      }));
     }
   });
 }
@@ -176,26 +171,25 @@ export async function stopAllChildren(sup: ActorProcess): Promise<void> {
   for (const child of list) await stopChild(sup, state, child, 'stopped');
 }
 
-/** A child exited by itself: apply R10.5 and the strategy. */
+/** A child exited by itself: apply semantics §13 R10.5 and the strategy. */
 export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessage): Step {
   if (msg.from === undefined) return;
   const child = state.children.byPid(msg.from);
-  if (child === undefined) return; // R10.13: not one of ours
+  if (child === undefined) return; // semantics §9 R10.13: not one of ours
   const reason = msg.reason;
   const action = restartDecision(child.spec.restart, reason);
   state.children.detach(child, action === 'restart' ? 'restarting' : 'stopped');
   const at = sup.runtime.clock.now();
-  if (sup.runtime.events.observed) {
-    report(sup, {
-      type: 'child-exited',
-      supervisor: sup.pid,
-      id: child.reportedId,
-      pid: msg.from,
-      reason,
-      action,
-      at,
-    });
-  }
+  const from = msg.from as Pid;
+  sup.runtime.report(() => ({
+    type: 'child-exited',
+    supervisor: sup.pid,
+    id: child.reportedId,
+    pid: from,
+    reason,
+    action,
+    at,
+  }));
   // A dynamic supervisor keeps no stopped children (Elixir DynamicSupervisor).
   if (action === 'delete' || (action === 'keep' && state.dynamic)) state.children.remove(child);
   if (action !== 'restart') {
@@ -206,7 +200,7 @@ export function onExit(sup: ActorProcess, state: SupervisorState, msg: ExitMessa
   if (backoff !== undefined) {
     // A crash after a healthy run starts the backoff sequence over.
     if (at - child.startedAt >= backoff.resetAfterMs) child.attempts = 0;
-    return then(stopBystanders(sup, state, child), () => retryLater(sup, state, child));
+    return afterStep(stopBystanders(sup, state, child), () => retryLater(sup, state, child));
   }
   if (!state.window.record(at)) return giveUp(sup, child, 'intensity');
   return restartFrom(sup, state, child);
@@ -219,32 +213,26 @@ function autoShutdown(sup: ActorProcess, state: SupervisorState, child: Child): 
     if (c.spec.significant && (c.process !== null || c.status === 'restarting')) others++;
   }
   if (!shouldAutoShutdown(state.flags.autoShutdown, others)) return;
-  if (sup.runtime.events.observed) {
-    const at = sup.runtime.clock.now();
-    report(sup, {
-      type: 'supervisor-shutdown',
-      supervisor: sup.pid,
-      cause: 'significant',
-      id: child.reportedId,
-      at,
-    });
-  }
+  sup.runtime.report((at) => ({
+    type: 'supervisor-shutdown',
+    supervisor: sup.pid,
+    cause: 'significant',
+    id: child.reportedId,
+    at,
+  }));
   sup.stop(exitReason.shutdown());
 }
 
-/** Intensity exceeded (R10.8) or backoff exhausted: stop every child, exit `shutdown`. */
+/** Intensity exceeded (semantics §13 R10.8) or backoff exhausted: stop every child, exit `shutdown`. */
 function giveUp(sup: ActorProcess, child: Child, cause: 'intensity' | 'backoff'): void {
   if (!sup.alive) return;
-  if (sup.runtime.events.observed) {
-    const at = sup.runtime.clock.now();
-    report(sup, {
-      type: 'supervisor-shutdown',
-      supervisor: sup.pid,
-      cause,
-      id: child.reportedId,
-      at,
-    });
-  }
+  sup.runtime.report((at) => ({
+    type: 'supervisor-shutdown',
+    supervisor: sup.pid,
+    cause,
+    id: child.reportedId,
+    at,
+  }));
   sup.stop(exitReason.shutdown());
 }
 
@@ -262,17 +250,16 @@ function stopBystanders(sup: ActorProcess, state: SupervisorState, child: Child)
   return others.length === 0 ? undefined : stopInOrder(sup, state, others);
 }
 
-/** Restarts `child` and, per strategy, its siblings (R10.7). */
+/** Restarts `child` and, per strategy, its siblings (semantics §13 R10.7), as `planRestart` plans it. */
 export function restartFrom(sup: ActorProcess, state: SupervisorState, child: Child): Step {
-  if (state.dynamic || state.flags.strategy === 'one-for-one') return restartOne(sup, state, child);
-  return then(stopBystanders(sup, state, child), () => {
+  const strategy = state.dynamic ? 'one-for-one' : state.flags.strategy;
+  if (strategy === 'one-for-one') return restartOne(sup, state, child);
+  return afterStep(stopBystanders(sup, state, child), () => {
     if (!sup.alive) return;
-    const strategy = state.dynamic ? 'one-for-one' : state.flags.strategy;
-    if (strategy === 'one-for-one') return startInOrder(sup, state, [child], 0, []);
+    // Planned again after the stops: a temporary bystander that stopped has left the list.
     const list = state.children.list;
-    const from = strategy === 'one-for-all' ? 0 : child.index;
-    const group = list
-      .slice(from)
+    const group = planRestart(strategy, child.index, list.length)
+      .start.map((i) => list[i] as Child)
       .filter((c) => c.process === null && c.spec.restart !== 'temporary');
     return startInOrder(sup, state, group, 0, []);
   });
@@ -335,22 +322,20 @@ function restarted(
     return;
   }
   sup.runtime.countRestart();
-  if (sup.runtime.events.observed) {
-    const at = sup.runtime.clock.now();
-    report(sup, {
-      type: 'child-restarted',
-      supervisor: sup.pid,
-      id: child.reportedId,
-      pid: child.process.pid,
-      previous,
-      at,
-    });
-  }
+  const pid = child.process.pid;
+  sup.runtime.report((at) => ({
+    type: 'child-restarted',
+    supervisor: sup.pid,
+    id: child.reportedId,
+    pid,
+    previous,
+    at,
+  }));
   started?.push(child);
 }
 
 /**
- * A restart failed at `group[i]` (R10.10): mark the rest restarting and
+ * A restart failed at `group[i]` (semantics §13 R10.10): mark the rest restarting and
  * retry behind the mailbox, counted against intensity. one-for-all first
  * stops the children this round started and retries the whole group;
  * rest-for-one and one-for-one resume at the child that failed.
@@ -367,7 +352,7 @@ function failRound(
   // The retry is keyed on the child that failed (OTP try_again); for
   // one-for-all, restartFrom restarts the whole group from it anyway.
   const failed = group[i] as Child;
-  return then(whole ? stopInOrder(sup, state, started.reverse()) : undefined, () => {
+  return afterStep(whole ? stopInOrder(sup, state, started.reverse()) : undefined, () => {
     if (!sup.alive) return;
     for (let j = i; j < group.length; j++) (group[j] as Child).status = 'restarting';
     // A child with backoff waits out its next delay instead (the dependency is still down).
@@ -417,7 +402,7 @@ export function onRetry(sup: ActorProcess, state: SupervisorState, msg: RetryMes
   return restartFrom(sup, state, child);
 }
 
-/** Starts the initial children in order; on a failure, rolls back and exits (R10.4). */
+/** Starts the initial children in order; on a failure, rolls back and exits (semantics §13 R10.4). */
 export function startInitial(sup: ActorProcess, state: SupervisorState, i: number): Step {
   const list = state.children.list;
   for (; i < list.length; i++) {
@@ -435,16 +420,13 @@ export function startInitial(sup: ActorProcess, state: SupervisorState, i: numbe
 function initialOutcome(sup: ActorProcess, child: Child, outcome: StartOutcome): boolean {
   if (!sup.alive) return false;
   if (outcome.kind !== 'failed') return true;
-  if (sup.runtime.events.observed) {
-    const at = sup.runtime.clock.now();
-    report(sup, {
-      type: 'supervisor-shutdown',
-      supervisor: sup.pid,
-      cause: 'start-failed',
-      id: child.reportedId,
-      at,
-    });
-  }
+  sup.runtime.report((at) => ({
+    type: 'supervisor-shutdown',
+    supervisor: sup.pid,
+    cause: 'start-failed',
+    id: child.reportedId,
+    at,
+  }));
   sup.stop(exitReason.shutdown({ failedToStartChild: child.spec.id, reason: outcome.reason }));
   return false;
 }

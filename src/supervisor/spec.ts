@@ -1,6 +1,7 @@
 import type { ActorDefinition, ShutdownRule, SpawnOptions } from '../actor/index.js';
 import { isShutdownRule, validateSpawnOptions } from '../actor/index.js';
 import { InvalidArgumentError, InvalidChildSpecError } from '../errors.js';
+import { BOUNDS } from '../limits/index.js';
 
 /**
  * Child specs and supervisor flags: their shapes, their defaults, and the
@@ -11,7 +12,7 @@ import { InvalidArgumentError, InvalidChildSpecError } from '../errors.js';
  */
 
 /**
- * When a child is restarted (OTP R10.5): `permanent` always, `transient`
+ * When a child is restarted (semantics §13, OTP R10.5): `permanent` always, `transient`
  * only after an abnormal exit, `temporary` never (and its spec is dropped).
  *
  * @example
@@ -22,7 +23,7 @@ import { InvalidArgumentError, InvalidChildSpecError } from '../errors.js';
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 
 /**
- * Which children a crash takes down and restarts (OTP R10.7).
+ * Which children a crash takes down and restarts (semantics §13, OTP R10.7).
  *
  * @example
  * ```ts
@@ -33,7 +34,7 @@ export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 
 /**
  * When a supervisor shuts itself down because significant children ended
- * (OTP `auto_shutdown`, R10.16).
+ * (OTP `auto_shutdown`, semantics §13 R10.16).
  *
  * @example
  * ```ts
@@ -78,10 +79,10 @@ export interface BackoffOptions {
  * ```
  */
 // biome-ignore lint/suspicious/noExplicitAny: message and state types are erased in a spec; refs carry them again
-export type ChildActor<A> = ActorDefinition<any, any, A>;
+export type ChildActor<A, M = any> = ActorDefinition<M, any, A>;
 
 /**
- * One child of a supervisor (OTP child spec, R10.2).
+ * One child of a supervisor (OTP child spec, semantics §13 R10.2).
  *
  * @example
  * ```ts
@@ -94,13 +95,17 @@ export type ChildActor<A> = ActorDefinition<any, any, A>;
  * };
  * ```
  */
-export interface ChildSpec<A = unknown> {
+// biome-ignore lint/suspicious/noExplicitAny: a list of children holds specs of many message types
+export interface ChildSpec<A = unknown, M = any> {
   /** Unique within its supervisor. */
   readonly id: string;
   /** What the child runs. Started linked to the supervisor, synchronously (init completes first). */
-  readonly actor: ChildActor<A>;
-  /** Spawn options (name, args, mailbox, ...); `shutdown` comes from the spec. */
-  readonly options?: SpawnOptions<A>;
+  readonly actor: ChildActor<A, M>;
+  /**
+   * Spawn options (name, args, mailbox, ...); `shutdown` comes from the spec.
+   * A typed `name<M>()` token is checked against the actor by {@link childSpec}.
+   */
+  readonly options?: SpawnOptions<A, NoInfer<M>>;
   /** Default `permanent`. */
   readonly restart?: RestartType;
   /** Default 5000 ms for a worker, `infinity` for a supervisor. */
@@ -121,7 +126,23 @@ export interface ChildSpec<A = unknown> {
  * await startChild(pool, { actor: worker, restart: 'transient' });
  * ```
  */
-export type DynamicChildSpec<A = unknown> = Omit<ChildSpec<A>, 'id'>;
+// biome-ignore lint/suspicious/noExplicitAny: see ChildSpec
+export type DynamicChildSpec<A = unknown, M = any> = Omit<ChildSpec<A, M>, 'id'>;
+
+/**
+ * A child spec checked as one: the compiler infers the actor's message type
+ * and checks a typed name in its options against it (a spec written inline
+ * in a `children` list is not checked, since the list holds many types).
+ *
+ * @example
+ * ```ts
+ * const counterName = name<CounterMsg>('counter');
+ * supervisor({ children: [childSpec({ id: 'c', actor: counter, options: { name: counterName } })] });
+ * ```
+ */
+export function childSpec<A, M>(spec: ChildSpec<A, M>): ChildSpec<A, M> {
+  return spec;
+}
 
 /** A child spec with every default filled in (OTP `get_childspec`). */
 export interface ResolvedChildSpec {
@@ -136,7 +157,7 @@ export interface ResolvedChildSpec {
 }
 
 /**
- * How a supervisor restarts (OTP supervisor flags, R10.1). Defaults:
+ * How a supervisor restarts (OTP supervisor flags, semantics §13 R10.1). Defaults:
  * `one-for-one`, 3 restarts in 5000 ms (Elixir's; OTP's is 1 in 5 s),
  * auto-shutdown `never`.
  *
@@ -166,25 +187,32 @@ const STRATEGIES: readonly string[] = ['one-for-one', 'one-for-all', 'rest-for-o
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary'];
 const AUTO_SHUTDOWNS: readonly string[] = ['never', 'any-significant', 'all-significant'];
 
+/** `value`, or `fallback` when it was not given (`undefined`); `null` is kept, to be refused. */
+function given<T, D>(value: T | undefined, fallback: D): T | D {
+  return value === undefined ? fallback : value;
+}
+
 /** Validates flags and fills in defaults; throws `InvalidArgumentError` naming the flag. */
 export function resolveFlags(flags: SupervisorFlags | undefined): ResolvedFlags {
-  const f = flags ?? {};
+  // Only `undefined` means "not given": `null` is a value, and an invalid one.
+  const f = flags === undefined ? {} : flags;
   if (typeof f !== 'object' || f === null) {
     throw new InvalidArgumentError('flags', 'supervisor flags must be an object');
   }
-  const strategy = f.strategy ?? 'one-for-one';
+  const strategy = given(f.strategy, 'one-for-one');
   if (!STRATEGIES.includes(strategy)) {
     throw new InvalidArgumentError('strategy', `must be one of ${STRATEGIES.join(', ')}`);
   }
-  const intensity = f.intensity ?? 3;
-  if (!Number.isInteger(intensity) || intensity < 0) {
-    throw new InvalidArgumentError('intensity', 'must be an integer >= 0');
+  const intensity = given(f.intensity, 3);
+  if (!Number.isInteger(intensity) || intensity < 0 || intensity > BOUNDS.count) {
+    throw new InvalidArgumentError('intensity', `must be an integer from 0 to ${BOUNDS.count}`);
   }
-  const period = f.period ?? 5_000;
-  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) {
-    throw new InvalidArgumentError('period', 'must be a number of ms > 0');
+  const period = given(f.period, 5_000);
+  // Number.isFinite is false for anything that is not a number.
+  if (!Number.isFinite(period) || period <= 0 || period > BOUNDS.ms) {
+    throw new InvalidArgumentError('period', `must be a number of ms > 0, at most ${BOUNDS.ms}`);
   }
-  const autoShutdown = f.autoShutdown ?? 'never';
+  const autoShutdown = given(f.autoShutdown, 'never');
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) {
     throw new InvalidArgumentError('autoShutdown', `must be one of ${AUTO_SHUTDOWNS.join(', ')}`);
   }
@@ -196,7 +224,7 @@ export const SUPERVISOR_DEFINITION: unique symbol = Symbol('airssys.supervisor')
 
 /**
  * Validates one child spec and fills in its defaults; throws
- * `InvalidChildSpecError` naming the field (OTP R10.2's errors).
+ * `InvalidChildSpecError` naming the field (semantics §13, OTP R10.2's errors).
  */
 export function resolveChildSpec(
   raw: unknown,
@@ -224,15 +252,16 @@ export function resolveChildSpec(
   } catch (error) {
     fail('options', error instanceof Error ? error.message : String(error));
   }
-  const restart = spec.restart ?? 'permanent';
+  if (spec.options?.detached === true) fail('options', 'a supervised child cannot be detached');
+  const restart = given(spec.restart, 'permanent');
   if (!RESTARTS.includes(restart)) fail('restart', `must be one of ${RESTARTS.join(', ')}`);
   const isSupervisor =
     (actor as unknown as Record<symbol, unknown>)[SUPERVISOR_DEFINITION] === true;
-  const type = spec.type ?? (isSupervisor ? 'supervisor' : 'worker');
+  const type = given(spec.type, isSupervisor ? 'supervisor' : 'worker');
   if (type !== 'worker' && type !== 'supervisor') fail('type', "must be 'worker' or 'supervisor'");
-  const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : 5_000);
+  const shutdown = given(spec.shutdown, type === 'supervisor' ? 'infinity' : 5_000);
   if (!isShutdownRule(shutdown)) fail('shutdown', "must be ms >= 0, 'brutalKill' or 'infinity'");
-  const significant = spec.significant ?? false;
+  const significant = given(spec.significant, false);
   if (typeof significant !== 'boolean') fail('significant', 'must be a boolean');
   if (significant && restart === 'permanent') {
     fail('significant', 'a permanent child cannot be significant (bad combination)');
@@ -258,14 +287,16 @@ function resolveBackoff(
 ): Required<BackoffOptions> {
   if (typeof b !== 'object' || b === null) fail('backoff', 'must be an object');
   const { minMs, maxMs, factor = 2, jitter = 0.2, maxRestarts = Number.POSITIVE_INFINITY } = b;
-  const positive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  const positive = (v: unknown): boolean => Number.isFinite(v) && (v as number) >= 0;
   if (!positive(minMs)) fail('backoff.minMs', 'must be a number of ms >= 0');
   if (!positive(maxMs) || maxMs < minMs) fail('backoff.maxMs', 'must be a number of ms >= minMs');
-  if (typeof factor !== 'number' || !(factor >= 1)) fail('backoff.factor', 'must be >= 1');
+  if (!Number.isFinite(factor) || factor < 1) {
+    fail('backoff.factor', 'must be a finite number >= 1');
+  }
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     fail('backoff.jitter', 'must be between 0 and 1');
   }
-  const resetAfterMs = b.resetAfterMs ?? maxMs;
+  const resetAfterMs = given(b.resetAfterMs, maxMs);
   if (!positive(resetAfterMs)) fail('backoff.resetAfterMs', 'must be a number of ms >= 0');
   if (typeof maxRestarts !== 'number' || !(maxRestarts >= 1)) {
     fail('backoff.maxRestarts', 'must be a number >= 1');

@@ -16,18 +16,16 @@ import {
   type HostedIdentity,
   MAKE_PROCESS,
   MessageTimer,
+  NameDestination,
   NEEDS_INIT,
   NO_LANES,
   type ProcessMaker,
+  processOf,
   releaseRegistrations,
+  UNSAMPLED_COUNTDOWN,
   validateSpawnOptions,
 } from '../actor/index.js';
-import type {
-  DeadLetter,
-  DeadLetterReason,
-  SupervisionEvent,
-  SystemEvent,
-} from '../broker/index.js';
+import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
 import { Stream, TopicTable } from '../broker/index.js';
 import type { ClusterNode } from '../cluster/index.js';
 import { encode, type RefCodec } from '../codec/index.js';
@@ -37,11 +35,18 @@ import {
   NoProcError,
   SystemShutdownError,
 } from '../errors.js';
-import { moduleOf, Placements, standInDefinition } from '../isolation/index.js';
+import { type HostView, moduleOf, Placements, standInDefinition } from '../isolation/index.js';
 import { Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
-import { GroupTable, NamedRef, NameTable, ServiceTable } from '../registry/index.js';
+import {
+  type GroupName,
+  GroupTable,
+  NamedRef,
+  NameTable,
+  nameOf,
+  ServiceTable,
+} from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import {
@@ -69,7 +74,9 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly askTimeout: number;
   readonly deaths = new DeathQueue(finish);
   readonly services = new ServiceTable<ActorProcess>();
+  /** The default process-group scope (`system.groups`). */
   readonly groups = new GroupTable<ActorProcess>((message, p) => this.#refused(message, p));
+  readonly #scopes = new Map<string, GroupTable<ActorProcess>>([['default', this.groups]]);
   readonly topics = new TopicTable<ActorProcess>((message, p) => this.#refused(message, p));
   /** Where a send to a name, key, pool or topic with nobody behind it goes. */
   readonly undeliverable = (message: unknown, address: string): void =>
@@ -78,8 +85,8 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly security: SecurityContext;
   readonly audit: AuditSink | undefined;
   sampleEvery = 0;
-  sentLeft = 2 ** 30;
-  handledLeft = 2 ** 30;
+  sentLeft = UNSAMPLED_COUNTDOWN;
+  handledLeft = UNSAMPLED_COUNTDOWN;
   /** The message sampling rate each active inspector asked for. */
   readonly inspectors = new Set<{ readonly rate: number }>();
   /** 'running' until shutdown starts; spawning is refused once 'closed'. */
@@ -87,13 +94,15 @@ export class SystemCore implements Runtime, ProcessHost {
   /** The shutdown in progress or done, so a second call returns the same promise. */
   shutdown: Promise<void> | null = null;
   deadLetterCount = 0;
+  /** Sends attempted by processes that had exited (dead letters `sender-exited`). */
+  senderExitedCount = 0;
   restartCount = 0;
   readonly #recent: DeadLetter[] = [];
   readonly #pids: PidAllocator;
   #placements: Placements | undefined;
-  #messageId = 0;
   /** The cluster node when the system joined one (`createSystem({ cluster })`). */
   cluster: ClusterNode | undefined;
+  #messageId = 0;
 
   constructor(
     options: ResolvedOptions,
@@ -145,27 +154,34 @@ export class SystemCore implements Runtime, ProcessHost {
       return this.#place(def, options, parent);
     }
     let flags = def.init === undefined ? 0 : NEEDS_INIT;
+    const name = options?.name === undefined ? undefined : nameOf(options.name);
     if (options !== undefined) {
       if (options.copyOnSend === true) flags |= COPY_ON_SEND;
       if (options.envelopes === true) flags |= ENVELOPES;
       if (options.priorityLanes === false) flags |= NO_LANES;
-      if (options.name !== undefined) {
+      if (name !== undefined) {
         // Checked before the process exists, so a taken name spawns nothing.
-        const holder = this.names.whereis(options.name);
-        if (holder !== undefined) throw new NameTakenError(options.name, formatPid(holder.pid));
+        const holder = this.names.whereis(name);
+        if (holder !== undefined) throw new NameTakenError(name, formatPid(holder.pid));
       }
     }
+    // A detached process (Erlang's plain spawn) has no parent tie, but it
+    // runs under its spawner's policy: detaching never widens what it may do.
+    const tree = options?.detached === true ? null : parent;
+    const inherited = parent?.security ?? this.security;
     const own =
       options?.security === undefined
-        ? undefined
-        : (parent?.security ?? this.security).narrow(loadPolicy(options.security));
+        ? tree !== parent && inherited !== this.security
+          ? inherited
+          : undefined
+        : inherited.narrow(loadPolicy(options.security));
     const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
     const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
     const make = (options as { [MAKE_PROCESS]?: ProcessMaker } | undefined)?.[MAKE_PROCESS];
     const p: ActorProcess =
       make === undefined
-        ? new ActorProcess(this, pid, def, parent, flags)
-        : make(this, pid, def, parent, flags);
+        ? new ActorProcess(this, pid, def, tree, flags)
+        : make(this, pid, def, tree, flags);
     if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
     if (own !== undefined) p.extras().security = own;
     else if (hosted !== undefined && hosted.security.length > 0) {
@@ -177,13 +193,11 @@ export class SystemCore implements Runtime, ProcessHost {
       if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
       if (options.args !== undefined) p.extras().args = options.args;
       if (options.shutdown !== undefined) p.extras().shutdown = options.shutdown;
-      if (options.name !== undefined) this.names.register(options.name, p);
+      if (name !== undefined) this.names.register(name, p);
     }
     this.table.add(p);
-    if (parent !== null) parent.adopt(p);
-    if (this.events.observed) {
-      this.events.emit({ type: 'spawned', pid: p.pid, parent: parent?.pid, at: this.clock.now() });
-    }
+    if (tree !== null) tree.adopt(p);
+    this.report((at) => ({ type: 'spawned', pid: p.pid, parent: tree?.pid, at }));
     if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
     return p;
   }
@@ -192,6 +206,11 @@ export class SystemCore implements Runtime, ProcessHost {
   get placements(): Placements {
     this.#placements ??= new Placements(this, this.options.poolThreads);
     return this.#placements;
+  }
+
+  /** The hosts running now (none before the first placement). */
+  hosts(): HostView[] {
+    return this.#placements?.hosts() ?? [];
   }
 
   /** Ends every host; their processes have stopped by now (system shutdown). */
@@ -214,8 +233,9 @@ export class SystemCore implements Runtime, ProcessHost {
     }
     const { placement: _p, resourceLimits: _l, sandbox: _s, ...local } = options;
     if (local.name !== undefined) {
-      const holder = this.names.whereis(local.name);
-      if (holder !== undefined) throw new NameTakenError(local.name, formatPid(holder.pid));
+      const name = nameOf(local.name);
+      const holder = this.names.whereis(name);
+      if (holder !== undefined) throw new NameTakenError(name, formatPid(holder.pid));
     }
     // Arguments that cannot cross are refused now, like a message at `tell`.
     encode(local.args, PLAIN_REFS, { found: false, subject: 'args' });
@@ -243,7 +263,8 @@ export class SystemCore implements Runtime, ProcessHost {
 
   /** The process behind a ref or pid of this system (a ref stays valid after exit). */
   process(target: unknown): ActorProcess | undefined {
-    if (target instanceof ActorProcess) return target.runtime === this ? target : undefined;
+    const p = processOf(target);
+    if (p !== undefined) return p.runtime === this ? p : undefined;
     if (typeof target === 'number') return this.table.get(target as Pid);
     throw new InvalidArgumentError('target', 'must be a ref or a pid');
   }
@@ -266,16 +287,51 @@ export class SystemCore implements Runtime, ProcessHost {
     return this.names.whereis(name);
   }
 
-  named(name: string): NamedRef<ActorProcess> {
-    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable);
+  named(name: string, from?: ActorProcess): NamedRef<ActorProcess> {
+    const sender =
+      from === undefined
+        ? undefined
+        : {
+            get alive() {
+              return from.alive;
+            },
+            pid: from.pid,
+            exited: (message: unknown, address: string) =>
+              this.deadLetter(message, undefined, from.pid, 'sender-exited', address),
+          };
+    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender);
   }
 
-  joinGroup(p: ActorProcess, group: string): void {
-    this.groups.join(group, p);
+  /**
+   * The process groups of `scope` (OTP `pg` scope), created on first use;
+   * scopes are independent: a group in one is unrelated to the same name in another.
+   */
+  groupScope(scope: string): GroupTable<ActorProcess> {
+    let table = this.#scopes.get(scope);
+    if (table === undefined) {
+      if (typeof scope !== 'string' || scope.length === 0 || scope.length > 256) {
+        throw new InvalidArgumentError(
+          'scope',
+          'must be a non-empty string of at most 256 characters',
+        );
+      }
+      table = new GroupTable<ActorProcess>((message, p) => this.#refused(message, p), scope);
+      this.#scopes.set(scope, table);
+    }
+    return table;
   }
 
-  leaveGroup(p: ActorProcess, group: string): boolean {
-    return this.groups.leave(group, p);
+  /** The names of the scopes in use, `default` first. */
+  groupScopes(): string[] {
+    return [...this.#scopes.keys()];
+  }
+
+  joinGroup(p: ActorProcess, group: GroupName, scope = 'default'): void {
+    this.groupScope(scope).join(group, p);
+  }
+
+  leaveGroup(p: ActorProcess, group: GroupName, scope = 'default'): boolean {
+    return this.groupScope(scope).leave(group, p);
   }
 
   registerService(p: ActorProcess, service: string, key: string, value: unknown): void {
@@ -300,7 +356,8 @@ export class SystemCore implements Runtime, ProcessHost {
   }
 
   resolveLocal(ref: ActorRef<unknown>): ActorProcess {
-    if (ref instanceof ActorProcess && ref.runtime === this) return ref;
+    const p = processOf(ref);
+    if (p !== undefined && p.runtime === this) return p;
     throw new InvalidArgumentError('ref', 'must be a ref made by this system');
   }
 
@@ -308,17 +365,22 @@ export class SystemCore implements Runtime, ProcessHost {
 
   startTimer(
     message: unknown,
-    to: ActorProcess,
+    to: ActorProcess | string,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,
   ): TimerRef {
-    const timer = new MessageTimer(message, to, owner, interval, (t, ms) =>
+    const dest =
+      typeof to === 'string'
+        ? new NameDestination(to, (name) => this.names.whereis(name), this.undeliverable)
+        : to;
+    const timer = new MessageTimer(message, dest, owner, interval, (t, ms) =>
       this.timers.schedule(t, ms),
     );
-    if (!to.alive || (owner !== null && !owner.alive)) {
+    const gone = typeof to !== 'string' && !to.alive;
+    if (gone || (owner !== null && !owner.alive)) {
       timer.release();
-      if (!to.alive) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
+      if (gone) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
       return timer;
     }
     this.timers.schedule(timer, delayMs);
@@ -333,15 +395,18 @@ export class SystemCore implements Runtime, ProcessHost {
     sender: Pid | undefined,
     reason: DeadLetterReason,
     address?: string,
+    correlationId?: number,
   ): void {
     this.deadLetterCount++;
+    if (reason === 'sender-exited') this.senderExitedCount++;
     const keep = this.options.deadLetterBuffer;
     if (keep === 0 && !this.deadLetters.observed && !this.events.observed) return;
     const at = this.clock.now();
-    const letter: DeadLetter =
+    let letter: DeadLetter =
       address === undefined
         ? { message, target, sender, reason, at }
         : { message, target, sender, reason, at, address };
+    if (correlationId !== undefined) letter = { ...letter, correlationId };
     if (keep > 0) {
       if (this.#recent.length >= keep) this.#recent.shift();
       this.#recent.push(letter);
@@ -359,43 +424,32 @@ export class SystemCore implements Runtime, ProcessHost {
     decision: 'drop-newest' | 'drop-oldest' | 'reject',
     capacity: number,
   ): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'mailbox-overflow', pid, decision, capacity, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'mailbox-overflow', pid, decision, capacity, at }));
   }
 
   reportExit(pid: Pid, reason: ExitReason): void {
-    if (this.events.observed)
-      this.events.emit({ type: 'exited', pid, reason, at: this.clock.now() });
+    this.report((at) => ({ type: 'exited', pid, reason, at }));
   }
 
   reportRestart(pid: Pid, error: unknown, restarts: number): void {
     this.restartCount++;
-    if (this.events.observed) {
-      this.events.emit({ type: 'restarted', pid, error, restarts, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'restarted', pid, error, restarts, at }));
   }
 
   reportEscalation(pid: Pid, parent: Pid | undefined, error: unknown): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'escalated', pid, parent, error, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'escalated', pid, parent, error, at }));
   }
 
   reportSent(from: Pid | undefined, to: Pid, message: unknown): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'message-sent', from, to, message, at: this.clock.now() });
-    }
+    this.report((at) => ({ type: 'message-sent', from, to, message, at }));
   }
 
   reportHandled(pid: Pid, message: unknown, durationMs: number, failed: boolean, at: number): void {
-    if (this.events.observed) {
-      this.events.emit({ type: 'message-handled', pid, message, durationMs, failed, at });
-    }
+    this.report(() => ({ type: 'message-handled', pid, message, durationMs, failed, at }));
   }
 
   sampleDue(): boolean {
-    this.handledLeft = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    this.handledLeft = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     return this.sampleEvery !== 0;
   }
 
@@ -404,13 +458,13 @@ export class SystemCore implements Runtime, ProcessHost {
     let rate = 0;
     for (const i of this.inspectors) rate = Math.max(rate, i.rate);
     this.sampleEvery = rate === 0 ? 0 : Math.max(1, Math.round(1 / rate));
-    const start = this.sampleEvery === 0 ? 2 ** 30 : this.sampleEvery;
+    const start = this.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : this.sampleEvery;
     this.sentLeft = start;
     this.handledLeft = start;
   }
 
-  reportSupervision(event: SupervisionEvent): void {
-    this.events.emit(event);
+  report(build: (at: number) => SystemEvent): void {
+    if (this.events.observed) this.events.emit(build(this.clock.now()));
   }
 
   countRestart(): void {
@@ -443,7 +497,7 @@ export class SystemCore implements Runtime, ProcessHost {
 
 /** Checks what can cross a boundary, refs included, without encoding for a host. */
 const PLAIN_REFS: RefCodec = {
-  refPid: (value) => (value instanceof ActorProcess ? value.pid : undefined),
+  refPid: (value) => processOf(value)?.pid,
   refOf: (pid) => pid,
   replyId: () => undefined,
   replyOf: (id) => id,

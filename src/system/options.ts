@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Listener, SystemEvent } from '../broker/index.js';
 import type { ClusterOptions } from '../cluster/index.js';
 import { InvalidArgumentError } from '../errors.js';
+import { BOUNDS, checkCount, checkDuration } from '../limits/index.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
 import { isClock } from '../scheduler/index.js';
 import type { AuditSink, SecurityPolicy } from '../security/index.js';
@@ -73,31 +74,12 @@ export interface ResolvedOptions {
   readonly scheduler: Required<SchedulerOptions>;
 }
 
-function positiveInteger(option: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(option, `must be an integer >= 1, got ${String(value)}`);
-  }
-  return value;
+function positiveInteger(option: string, value: unknown, fallback: number, max = BOUNDS.count) {
+  return checkCount(option, value, 1, max, fallback);
 }
 
-/** A number of ms >= 0 (or Infinity when allowed), `fallback` when undefined; throws naming `option`. */
-export function duration(
-  option: string,
-  value: unknown,
-  fallback: number,
-  allowInfinity: boolean,
-): number {
-  if (value === undefined) return fallback;
-  const ok =
-    typeof value === 'number' &&
-    value >= 0 &&
-    (Number.isFinite(value) || (allowInfinity && value === Number.POSITIVE_INFINITY));
-  if (!ok) {
-    throw new InvalidArgumentError(option, `must be a number of ms >= 0, got ${String(value)}`);
-  }
-  return value;
-}
+/** A number of ms (or Infinity when allowed), `fallback` when undefined; throws naming `option`. */
+export const duration = checkDuration;
 
 /** Validates options and applies defaults; throws `InvalidArgumentError` naming the bad option. */
 export function resolveOptions(options: SystemOptions | undefined): ResolvedOptions {
@@ -123,7 +105,12 @@ export function resolveOptions(options: SystemOptions | undefined): ResolvedOpti
     deadLetterBuffer:
       o.deadLetterBuffer === 0 ? 0 : positiveInteger('deadLetterBuffer', o.deadLetterBuffer, 100),
     firstPid: positiveInteger('firstPid', o.firstPid, 1),
-    poolThreads: positiveInteger('poolThreads', o.poolThreads, Math.max(1, availableParallelism())),
+    poolThreads: positiveInteger(
+      'poolThreads',
+      o.poolThreads,
+      Math.max(1, availableParallelism()),
+      BOUNDS.threads,
+    ),
     scheduler: {
       budget: positiveInteger('scheduler.budget', s.budget, 16_384),
       batch: positiveInteger('scheduler.batch', s.batch, 64),

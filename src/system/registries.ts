@@ -4,8 +4,8 @@ import { topicName } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
-import type { GroupChange, KeyMode } from '../registry/index.js';
-import { ServiceRef } from '../registry/index.js';
+import type { GroupChange, GroupName, GroupToken, KeyMode, ServiceKey } from '../registry/index.js';
+import { ServiceRef, serviceOf } from '../registry/index.js';
 import type { SystemCore } from './core.js';
 
 /** A ref or a pid of a live process. */
@@ -17,9 +17,10 @@ type Target = ActorRef<never> | Pid;
  *
  * @example
  * ```ts
- * system.services.define('sessions', { keys: 'unique' });
- * system.services.register('sessions', 'user-1', session);
- * await system.services.ref<SessionMsg>('sessions', 'user-1').ask({ type: 'state' });
+ * const sessions = serviceKey<SessionMsg>('sessions');
+ * system.services.define(sessions, { keys: 'unique' });
+ * system.services.register(sessions, 'user-1', session);
+ * await system.services.ref(sessions, 'user-1').ask({ type: 'state' });
  * ```
  */
 export class Services {
@@ -30,87 +31,149 @@ export class Services {
   }
 
   /** Creates a service with `unique` or `duplicate` keys (idempotent for the same mode). */
-  define(service: string, options: { readonly keys: KeyMode }): void {
-    this.#core.services.define(service, options?.keys);
+  define(service: string | ServiceKey<unknown>, options: { readonly keys: KeyMode }): void {
+    this.#core.services.define(serviceOf(service), options?.keys);
   }
 
-  /** Registers `target` under `key`; throws `KeyTakenError` for a taken unique key. */
-  register(service: string, key: string, target: Target, value?: unknown): void {
-    this.#core.services.register(service, key, this.#core.live(target), value);
+  /**
+   * Registers `target` under `key`; throws `KeyTakenError` for a taken
+   * unique key. With a typed service key the target must accept its type.
+   */
+  register<M>(service: ServiceKey<M>, key: string, target: ActorRef<M>, value?: unknown): void;
+  register(service: string, key: string, target: Target, value?: unknown): void;
+  register(
+    service: string | ServiceKey<unknown>,
+    key: string,
+    target: Target,
+    value?: unknown,
+  ): void {
+    this.#core.services.register(serviceOf(service), key, this.#core.live(target), value);
   }
 
   /** Removes `target`'s entries under `key`; false when it had none. */
-  unregister(service: string, key: string, target: Target): boolean {
+  unregister(service: string | ServiceKey<unknown>, key: string, target: Target): boolean {
     const p = this.#core.process(target);
-    return p !== undefined && this.#core.services.unregister(service, key, p);
+    return p !== undefined && this.#core.services.unregister(serviceOf(service), key, p);
   }
 
   /** Who is registered under `key`, oldest first, with the values they gave. */
+  lookup<M>(
+    service: ServiceKey<M>,
+    key: string,
+  ): { readonly ref: ActorRef<M>; readonly value: unknown }[];
+  /** Untyped: the caller states the message type (prefer a `serviceKey<M>()`). */
   lookup<M = unknown>(
     service: string,
     key: string,
+  ): { readonly ref: ActorRef<M>; readonly value: unknown }[];
+  lookup<M>(
+    service: string | ServiceKey<M>,
+    key: string,
   ): { readonly ref: ActorRef<M>; readonly value: unknown }[] {
     return this.#core.services
-      .lookup(service, key)
+      .lookup(serviceOf(service), key)
       .map((e) => ({ ref: e.holder.ref as ActorRef<M>, value: e.value }));
   }
 
   /** The keys `target` holds in `service`. */
-  keys(service: string, target: Target): string[] {
+  keys(service: string | ServiceKey<unknown>, target: Target): string[] {
     const p = this.#core.process(target);
-    return p === undefined ? [] : this.#core.services.keysOf(service, p);
+    return p === undefined ? [] : this.#core.services.keysOf(serviceOf(service), p);
   }
 
   /** How many entries `service` holds. */
-  count(service: string): number {
-    return this.#core.services.count(service);
+  count(service: string | ServiceKey<unknown>): number {
+    return this.#core.services.count(serviceOf(service));
   }
 
-  /** An address by service and key, resolved at each send. */
-  ref<M>(service: string, key: string): Address<M> {
+  /**
+   * An address by service and key, resolved at each send. With a typed
+   * service key it has the key's type; with a string the caller states it.
+   */
+  ref<M>(service: ServiceKey<M>, key: string): Address<M>;
+  /** Untyped: the caller states the message type (prefer a `serviceKey<M>()`). */
+  ref<M>(service: string, key: string): Address<M>;
+  ref<M>(service: string | ServiceKey<M>, key: string): Address<M> {
     const core = this.#core;
-    const ref = new ServiceRef(core.services, service, key, core.undeliverable, (message, p) =>
-      core.deadLetter(message, p.pid, core.current?.pid, 'dropped-newest'),
+    const ref = new ServiceRef(
+      core.services,
+      serviceOf(service),
+      key,
+      core.undeliverable,
+      (message, p) => core.deadLetter(message, p.pid, core.current?.pid, 'dropped-newest'),
     );
     return ref as unknown as Address<M>;
   }
 }
 
 /**
- * Process groups of one system (Erlang `pg`, one scope per system).
+ * Process groups of one system (Erlang `pg`) in one scope: `system.groups`
+ * is the scope `'default'`, and `system.groups.scope(name)` any other
+ * (OTP `pg` scopes: the same group name in two scopes is two groups). A
+ * group's name is a string or any structured-cloneable key.
  *
  * @example
  * ```ts
  * system.groups.join('workers', w1);
  * system.groups.broadcast('workers', { type: 'reload' });
+ * system.groups.scope('shards').join(['shard', 3], w1);
  * ```
  */
 export class Groups {
   readonly #core: SystemCore;
+  readonly #table: SystemCore['groups'];
+  #scopes: Map<string, Groups> | undefined;
 
-  constructor(core: SystemCore) {
+  constructor(core: SystemCore, table: SystemCore['groups'] = core.groups) {
     this.#core = core;
+    this.#table = table;
+  }
+
+  /** This scope's name (`'default'` for `system.groups`). */
+  get name(): string {
+    return this.#table.scope;
+  }
+
+  /**
+   * The groups of scope `name`, created on first use (OTP `pg:start_link(Scope)`
+   * is implicit). Throws `InvalidArgumentError` for an empty name.
+   */
+  scope(name: string): Groups {
+    const table = this.#core.groupScope(name);
+    if (table === this.#table) return this;
+    this.#scopes ??= new Map();
+    let groups = this.#scopes.get(name);
+    if (groups === undefined) {
+      groups = new Groups(this.#core, table);
+      this.#scopes.set(name, groups);
+    }
+    return groups;
+  }
+
+  /** The names of the scopes in use, `'default'` first. */
+  scopes(): string[] {
+    return this.#core.groupScopes();
   }
 
   /** `target` joins `group` once more. */
-  join(group: string, target: Target): void {
-    this.#core.groups.join(group, this.#core.live(target));
+  join(group: GroupName, target: Target): void {
+    this.#table.join(group, this.#core.live(target));
   }
 
   /** `target` leaves `group` once; false when it was not a member. */
-  leave(group: string, target: Target): boolean {
+  leave(group: GroupName, target: Target): boolean {
     const p = this.#core.process(target);
-    return p !== undefined && this.#core.groups.leave(group, p);
+    return p !== undefined && this.#table.leave(group, p);
   }
 
   /** The members' pids, once per join. */
-  members(group: string): Pid[] {
-    return this.#core.groups.members(group);
+  members(group: GroupName): Pid[] {
+    return this.#table.members(group);
   }
 
-  /** The groups that have members. */
-  whichGroups(): string[] {
-    return this.#core.groups.whichGroups();
+  /** The names of the groups that have members, as first joined. */
+  whichGroups(): GroupName[] {
+    return this.#table.whichGroups();
   }
 
   /**
@@ -118,10 +181,10 @@ export class Groups {
    * undefined) until `stop`; returns the members at the time of the call.
    */
   watch(
-    group: string | undefined,
+    group: GroupName | undefined,
     listener: (change: GroupChange) => void,
   ): { readonly members: Pid[]; stop(): void } {
-    const { watch, members } = this.#core.groups.watch(group, listener);
+    const { watch, members } = this.#table.watch(group, listener);
     return { members, stop: () => watch.release() };
   }
 
@@ -132,17 +195,62 @@ export class Groups {
    */
   watchFrom(
     subscriber: ActorRef<GroupChange>,
-    group: string | undefined,
+    group: GroupName | undefined,
   ): { readonly members: Pid[]; stop(): void } {
     const p = this.#core.live(subscriber);
-    const { watch, members } = this.#core.groups.watch(group, (change) => deliver(p, change), p);
+    const { watch, members } = this.#table.watch(group, (change) => deliver(p, change), p);
     return { members, stop: () => watch.release() };
   }
 
   /** Sends `message` to every member (once each); returns how many it reached. */
-  broadcast(group: string, message: unknown, options?: SendOptions): number {
-    return this.#core.groups.broadcast(group, message, options);
+  broadcast(group: GroupName, message: unknown, options?: SendOptions): number {
+    return this.#table.broadcast(group, message, options);
   }
+
+  /**
+   * The group of a typed token, with the member and message types checked:
+   * only a ref that accepts `M` may join, only an `M` may be broadcast.
+   *
+   * @example
+   * ```ts
+   * const room = system.groups.typed(group<ChatMsg>('lobby'));
+   * room.join(member);
+   * room.broadcast({ type: 'say', text: 'hi' });
+   * ```
+   */
+  typed<M>(token: GroupToken<M>): TypedGroup<M> {
+    const name = (token as { group?: unknown } | null)?.group;
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new InvalidArgumentError('group', 'must be a token made by group(name)');
+    }
+    return {
+      group: name,
+      join: (member) => this.join(name, member),
+      leave: (member) => this.leave(name, member),
+      members: () => this.members(name),
+      broadcast: (message, options) => this.broadcast(name, message, options),
+    };
+  }
+}
+
+/**
+ * One process group seen through a typed token (`system.groups.typed`).
+ *
+ * @example
+ * ```ts
+ * const room: TypedGroup<ChatMsg> = system.groups.typed(group<ChatMsg>('lobby'));
+ * ```
+ */
+export interface TypedGroup<M> {
+  readonly group: string;
+  /** `member` joins once more; it must accept `M`. */
+  join(member: ActorRef<M>): void;
+  /** `member` leaves once; false when it was not a member. */
+  leave(member: ActorRef<M>): boolean;
+  /** The members' pids, once per join. */
+  members(): Pid[];
+  /** Sends `message` to every member once; returns how many it reached. */
+  broadcast(message: M, options?: SendOptions): number;
 }
 
 /**
@@ -212,7 +320,7 @@ export function deliver(p: ActorProcess, message: unknown): void {
   // exiting: its own exit is exactly what a watcher must hear of).
   runtime.current = null;
   try {
-    p.tell(message);
+    p.deliver(message, undefined);
   } catch {
     runtime.deadLetter(message, p.pid, undefined, 'dropped-newest');
   } finally {

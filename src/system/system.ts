@@ -4,15 +4,27 @@ import type {
   Address,
   AnyDefinition,
   SpawnOptions,
+  TimerDestination,
   TimerRef,
 } from '../actor/index.js';
-import { kill, MessageTimer, monitor, signalExit, startNow, stopWithin } from '../actor/index.js';
+import {
+  dropMonitor,
+  kill,
+  MessageTimer,
+  monitor,
+  signalExit,
+  startNow,
+  stopWithin,
+  timerTarget,
+} from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { ClusterNode, type ClusterOptions } from '../cluster/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
+import { checkTimerDelay } from '../limits/index.js';
 import { HealthMonitor, type HealthOptions, type HealthReport } from '../observe/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { exitReason, formatExitReason, formatPid } from '../process/index.js';
+import { exitReason, formatExitReason, formatPid, toExitReason } from '../process/index.js';
+import { type Name, nameOf } from '../registry/index.js';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
@@ -24,6 +36,7 @@ import type { ChildActor } from '../supervisor/index.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
 import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
+import { type Introspection, introspect, removeStale } from './introspect.js';
 import { duration, resolveOptions, type SystemOptions } from './options.js';
 import { Groups, Services, Topics } from './registries.js';
 import { shutdownSystem } from './shutdown.js';
@@ -139,7 +152,10 @@ export class ActorSystem {
    * runs before the first message.
    * Throws `InvalidArgumentError` for bad options, `NameTakenError` for a taken name.
    */
-  spawn<M, S, A>(definition: ActorDefinition<M, S, A>, options?: SpawnOptions<A>): ActorRef<M> {
+  spawn<M, S, A>(
+    definition: ActorDefinition<M, S, A>,
+    options?: SpawnOptions<A, NoInfer<M>>,
+  ): ActorRef<M> {
     const p = this.#core.spawnProcess(
       definition as unknown as AnyDefinition,
       options as SpawnOptions<unknown> | undefined,
@@ -155,7 +171,7 @@ export class ActorSystem {
    */
   async start<M, S, A>(
     definition: ActorDefinition<M, S, A>,
-    options?: SpawnOptions<A>,
+    options?: SpawnOptions<A, NoInfer<M>>,
   ): Promise<ActorRef<M>> {
     const p = this.#core.spawnProcess(
       definition as unknown as AnyDefinition,
@@ -176,40 +192,79 @@ export class ActorSystem {
    * message. The target is dead when this returns, if it is going to die.
    */
   exit(target: ProcessTarget, reason: ExitReason): void {
+    const read = toExitReason(reason);
     const p = this.#process(target);
-    if (p !== undefined) signalExit(p, undefined, reason, false);
+    if (p !== undefined) signalExit(p, undefined, read, false);
   }
 
   /**
    * Resolves with the target's exit reason once it exits, or with `noproc`
-   * at once if it is not alive: a monitor held outside any process.
+   * at once if it is not alive: a monitor held outside any process. When
+   * `signal` aborts first, the monitor is removed and the promise rejects
+   * with the signal's reason.
    */
-  exited(target: ProcessTarget): Promise<ExitReason> {
+  exited(target: ProcessTarget, options?: { readonly signal?: AbortSignal }): Promise<ExitReason> {
     const p = this.#process(target);
-    return new Promise((resolve) => {
-      monitor(
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(new InvalidArgumentError('signal', 'must be an AbortSignal'));
+    }
+    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        dropMonitor(m);
+        reject(signal?.reason);
+      };
+      const m = monitor(
         this.#core,
         null,
         p,
         typeof target === 'number' ? target : target.pid,
         undefined,
-        resolve,
+        (reason) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(reason);
+        },
       );
+      if (m.active) signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * What the rest of the API does not show, built now by one walk over the
+   * processes and timers: registered names, message timers (target, time
+   * left), pending asks per caller and system-wide, hosts with their
+   * processes and pending asks, what exited processes left behind, and the
+   * sends attempted by exited processes. For tests and leak hunts, not for
+   * a hot path.
+   */
+  introspect(): Introspection {
+    return introspect(this.#core);
+  }
+
+  /**
+   * Removes monitors held by processes that have exited and links to
+   * processes that have exited (each a leak: the runtime removes both at
+   * exit); returns how many of each it removed.
+   */
+  removeStale(): { monitors: number; links: number } {
+    return removeStale(this.#core);
   }
 
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */
   stop(target: ProcessTarget, options?: StopOptions): Promise<void> {
     const p = this.#process(target);
     let timeout: number;
+    let reason: ExitReason = exitReason.normal;
     try {
       // A NaN or negative timeout would corrupt the timer heap's order.
       timeout = duration('timeout', options?.timeout, this.#core.options.shutdownTimeout, true);
+      if (options?.reason !== undefined) reason = toExitReason(options.reason);
     } catch (error) {
       return Promise.reject(error);
     }
     if (p === undefined) return Promise.resolve();
-    return stopWithin(p, options?.reason ?? exitReason.normal, timeout).then(() => undefined);
+    return stopWithin(p, reason, timeout).then(() => undefined);
   }
 
   /** Kills a process at once: no `terminate`; its exit reason is `killed`. */
@@ -239,16 +294,27 @@ export class ActorSystem {
     return this.#core.table.pids();
   }
 
-  /** Registers `name` for a live process (OTP `register/2`). Throws `NameTakenError`. */
-  register(name: string, target: ProcessTarget): void {
+  /**
+   * Registers `name` for a live process (OTP `register/2`). Throws
+   * `NameTakenError`. With a typed token the target's ref must accept its type.
+   *
+   * @example
+   * ```ts
+   * const db = name<DbMsg>('db');
+   * system.register(db, dbRef);
+   * ```
+   */
+  register<M>(name: Name<M>, target: ActorRef<M>): void;
+  register(name: string, target: ProcessTarget): void;
+  register(name: string | Name<unknown>, target: ProcessTarget): void {
     const p = this.#process(target);
     if (p === undefined) throw new InvalidArgumentError('target', 'no such process');
-    this.#core.names.register(name, p);
+    this.#core.names.register(nameOf(name), p);
   }
 
   /** Removes a name; returns false if it was not registered. */
-  unregister(name: string): boolean {
-    return this.#core.names.unregister(name);
+  unregister(name: string | Name<unknown>): boolean {
+    return this.#core.names.unregister(nameOf(name));
   }
 
   /**
@@ -256,8 +322,11 @@ export class ActorSystem {
    * whoever holds the name now (across restarts). Nobody holding it: `tell`
    * is a dead letter with reason `unregistered`, `ask` rejects `NoProcError`.
    */
-  named<M>(name: string): Address<M> & { readonly name: string } {
-    return this.#core.named(name) as unknown as Address<M> & { readonly name: string };
+  named<M>(name: Name<M>): Address<M> & { readonly name: string };
+  /** Untyped: the caller states the message type (prefer a `name<M>()` token). */
+  named<M>(name: string): Address<M> & { readonly name: string };
+  named<M>(name: string | Name<M>): Address<M> & { readonly name: string } {
+    return this.#core.named(nameOf(name)) as unknown as Address<M> & { readonly name: string };
   }
 
   /** Keyed registries (Elixir `Registry`): service + key → processes. */
@@ -319,25 +388,54 @@ export class ActorSystem {
     return addInspector(this.#core, listener, options);
   }
 
-  /** The ref holding `name`, or undefined (OTP `whereis/1`). The caller states the message type. */
-  whereis<M = unknown>(name: string): ActorRef<M> | undefined {
-    return this.#core.names.whereis(name)?.ref as ActorRef<M> | undefined;
+  /**
+   * The ref holding `name`, or undefined (OTP `whereis/1`). With a typed
+   * token the ref has its type; with a string the caller states it, unchecked.
+   *
+   * @example
+   * ```ts
+   * const ref = system.whereis(counterName); // ActorRef<CounterMsg> | undefined
+   * ```
+   */
+  whereis<M>(name: Name<M>): ActorRef<M> | undefined;
+  whereis<M = unknown>(name: string): ActorRef<M> | undefined;
+  whereis<M>(name: string | Name<M>): ActorRef<M> | undefined {
+    return this.#core.names.whereis(nameOf(name))?.ref as ActorRef<M> | undefined;
   }
 
-  /** Sends `message` to `to` after `delayMs`; cancelled if `to` exits first (OTP `send_after/3`). */
-  sendAfter<M>(delayMs: number, to: ActorRef<M>, message: M): TimerRef {
+  /**
+   * Sends `message` to `to` after `delayMs` (OTP `send_after/3`): cancelled
+   * if `to`, a ref, exits first; a name (or an address made by `named`) is
+   * looked up when the timer fires, and nobody holding it then makes the
+   * message a dead letter with reason `unregistered`.
+   */
+  sendAfter<M>(delayMs: number, to: TimerDestination<M>, message: M): TimerRef {
     return this.#timer(delayMs, to, message, 0);
   }
 
-  /** Sends `message` to `to` every `intervalMs` until cancelled or `to` exits. */
-  sendInterval<M>(intervalMs: number, to: ActorRef<M>, message: M): TimerRef {
-    if (!(intervalMs > 0)) throw new InvalidArgumentError('intervalMs', 'must be a number > 0');
+  /** Sends `message` to `to` every `intervalMs` until cancelled or `to` (a ref) exits. */
+  sendInterval<M>(intervalMs: number, to: TimerDestination<M>, message: M): TimerRef {
+    checkTimerDelay(intervalMs, true);
     return this.#timer(intervalMs, to, message, intervalMs);
   }
 
   /** Cancels a timer; returns the ms it had left, or false (OTP `cancel_timer/1`). */
   cancelTimer(timer: TimerRef): number | false {
     return timer instanceof MessageTimer && timer.cancelIn(this.#core.timers);
+  }
+
+  /**
+   * The ms a timer has left, without cancelling it; false if it fired or was
+   * cancelled (OTP `read_timer/1`).
+   *
+   * @example
+   * ```ts
+   * const t = system.sendAfter(1_000, worker, { type: 'tick' });
+   * system.readTimer(t); // 1000 (or a little less)
+   * ```
+   */
+  readTimer(timer: TimerRef): number | false {
+    return timer instanceof MessageTimer && timer.readIn(this.#core.timers);
   }
 
   /** The most recent dead letters (see `deadLetterBuffer`). */
@@ -429,13 +527,11 @@ export class ActorSystem {
     return core.shutdown;
   }
 
-  #timer<M>(delayMs: number, to: ActorRef<M>, message: M, interval: number): TimerRef {
-    if (typeof delayMs !== 'number' || !(delayMs >= 0)) {
-      throw new InvalidArgumentError('delayMs', 'must be a number >= 0');
-    }
+  #timer<M>(delayMs: number, to: TimerDestination<M>, message: M, interval: number): TimerRef {
+    checkTimerDelay(delayMs, false);
     if (message === undefined)
       throw new InvalidArgumentError('message', 'undefined is not a message');
-    const dest = this.#core.resolveLocal(to as ActorRef<unknown>);
+    const dest = timerTarget(this.#core, to as TimerDestination<unknown>);
     return this.#core.startTimer(message, dest, null, delayMs, interval);
   }
 

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createSystem, defineActor, supervisor } from '../../src/index.js';
 import { startObserver } from '../../src/observer/index.js';
+import { LIMITS } from '../support/guard.js';
 
 function findChromium(): string | undefined {
   const fromEnv = process.env.CHROMIUM_PATH;
@@ -34,7 +35,11 @@ const skip =
 if (skip !== false) console.log(`observer browser test skipped: ${skip}`);
 
 /** Polls `check` (in Node, against the live page) until it holds. */
-async function until(check: () => Promise<boolean>, what: string, ms = 15_000): Promise<void> {
+async function until(
+  check: () => Promise<boolean>,
+  what: string,
+  ms: number = LIMITS.wait,
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
@@ -89,7 +94,7 @@ describe('observer in Chromium', { skip }, () => {
   }
 
   it('shows the tree and table of real processes and a restart live', {
-    timeout: 60_000,
+    timeout: LIMITS.test,
   }, async () => {
     const system = createSystem({ name: 'browser-demo' });
     await system.start(
@@ -203,7 +208,7 @@ describe('observer in Chromium', { skip }, () => {
   });
 
   it('passes the token on and kills a process from the detail panel when control is on', {
-    timeout: 60_000,
+    timeout: LIMITS.test,
   }, async () => {
     const system = createSystem({ name: 'control-demo' });
     const victim = system.spawn(worker, { name: 'victim' });

@@ -120,16 +120,25 @@ describe('conformance §1.11: dynamic supervisor', () => {
     await assert.rejects(terminateChild(sup, stranger), code('ERR_CHILD_NOT_FOUND'));
     assert.equal(s.system.isAlive(stranger), true);
     await terminateChild(sup, a.pid); // gone: ok
-    await assert.rejects(terminateChild(sup, 'some-id'), code('ERR_CHILD_NOT_FOUND'));
     await s.system.shutdown();
   });
 
-  it('R10.15 restartChild and deleteChild are refused: dynamic children have no ids', async () => {
+  it('R10.15 terminateChild with an id on a dynamic supervisor rejects with ERR_SUPERVISOR_TAKES_PIDS (OTP simple_one_for_one), distinct from not found', async () => {
+    const s = setup();
+    const log: string[] = [];
+    const { sup, add } = await start(log, s);
+    const a = await add('a');
+    await assert.rejects(terminateChild(sup, 'some-id'), code('ERR_SUPERVISOR_TAKES_PIDS'));
+    assert.equal(s.system.isAlive(a), true, 'no child was touched');
+    await s.system.shutdown();
+  });
+
+  it('R10.15 restartChild and deleteChild on a dynamic supervisor reject with ERR_SUPERVISOR_TAKES_PIDS: dynamic children have no ids', async () => {
     const s = setup();
     const log: string[] = [];
     const { sup } = await start(log, s);
-    await assert.rejects(restartChild(sup, 'x'), InvalidArgumentError);
-    await assert.rejects(deleteChild(sup, 'x'), InvalidArgumentError);
+    await assert.rejects(restartChild(sup, 'x'), code('ERR_SUPERVISOR_TAKES_PIDS'));
+    await assert.rejects(deleteChild(sup, 'x'), code('ERR_SUPERVISOR_TAKES_PIDS'));
     await s.system.shutdown();
   });
 

@@ -275,3 +275,159 @@ describe('conformance §1.2: links and exit signals', () => {
     await system.shutdown();
   });
 });
+
+describe('conformance §1.2: plain spawn and the reason linked peers see', () => {
+  failOnUnhandledRejections();
+
+  /** A spawner whose commands spawn probes (kept in `spawned`) from its own context. */
+  async function spawner(s: ReturnType<typeof setup>, options: { trap?: boolean } = {}) {
+    const parent = await s.probe(options);
+    const spawned: { pid: Pid; inbox: ReturnType<typeof probeActor>['inbox'] }[] = [];
+    const spawn = (
+      how: 'spawn' | 'spawnLink' | 'spawnMonitor',
+      opts: { detached?: boolean; trap?: boolean } = {},
+    ) => {
+      const parts = probeActor({ trap: opts.trap === true });
+      parent.run((ctx) => {
+        const options = opts.detached === true ? { detached: true } : undefined;
+        const ref =
+          how === 'spawnMonitor'
+            ? ctx.spawnMonitor(parts.def, options)[0]
+            : ctx[how](parts.def, options);
+        spawned.push({ pid: ref.pid, inbox: parts.inbox });
+      });
+      return parts;
+    };
+    return { parent, spawned, spawn };
+  }
+
+  it('a detached process (plain spawn) outlives its spawner, whether the spawner stops or crashes', async () => {
+    const s = setup();
+    const { system } = s;
+    const a = await spawner(s);
+    const b = await spawner(s);
+    a.spawn('spawn', { detached: true });
+    b.spawn('spawnMonitor', { detached: true });
+    await system.idle();
+    const [fromA, fromB] = [a.spawned[0]?.pid as Pid, b.spawned[0]?.pid as Pid];
+    await system.stop(a.parent.ref);
+    b.parent.run(crash(new Error('b')));
+    await system.idle();
+    assert.deepEqual(s.exitsOf(fromA), [], 'alive after its spawner stopped');
+    assert.deepEqual(s.exitsOf(fromB), [], 'alive after its spawner crashed');
+    assert.equal(system.isAlive(fromA), true);
+    assert.equal(system.isAlive(fromB), true);
+    await system.shutdown();
+  });
+
+  it('a detached process has no parent; a spawned one keeps its spawner as parent', async () => {
+    const s = setup();
+    const parents: (Pid | undefined)[] = [];
+    const child = defineActor<'who'>({
+      handle(_m, ctx) {
+        parents.push(ctx.parent);
+      },
+    });
+    const p = await s.probe();
+    p.run((ctx) => {
+      ctx.spawn(child).tell('who');
+      ctx.spawn(child, { detached: true }).tell('who');
+    });
+    await s.system.idle();
+    assert.deepEqual(parents, [p.pid, undefined]);
+    await s.system.shutdown();
+  });
+
+  it('R2.3 a linked child of a process that crashes ends with its real reason, not shutdown; its terminate sees that reason', async () => {
+    const s = setup();
+    const a = await spawner(s);
+    const linked = a.spawn('spawnLink');
+    const plain = a.spawn('spawn');
+    await s.system.idle();
+    const boom = new Error('boom');
+    a.parent.run(crash(boom));
+    await s.system.idle();
+    const [linkedPid, plainPid] = a.spawned.map((c) => c.pid) as [Pid, Pid];
+    assert.deepEqual(s.exitsOf(a.parent), [exitReason.error(boom)]);
+    assert.deepEqual(s.exitsOf(linkedPid), [exitReason.error(boom)]);
+    assert.deepEqual(linked.terminated, [exitReason.error(boom)]);
+    assert.deepEqual(
+      s.exitsOf(plainPid),
+      [exitReason.shutdown()],
+      'an unlinked child stops with shutdown',
+    );
+    assert.deepEqual(plain.terminated, [exitReason.shutdown()]);
+    await s.system.shutdown();
+  });
+
+  it('R2.3 a linked child of a process ended by an exit signal ends with that reason; an unlinked one is killed', async () => {
+    const s = setup();
+    const a = await spawner(s);
+    a.spawn('spawnLink');
+    a.spawn('spawn');
+    await s.system.idle();
+    const reason = exitReason.error('lost');
+    s.system.exit(a.parent.ref, reason);
+    const [linkedPid, plainPid] = a.spawned.map((c) => c.pid) as [Pid, Pid];
+    assert.deepEqual(s.exitsOf(linkedPid), [reason]);
+    assert.deepEqual(s.exitsOf(plainPid), [exitReason.killed]);
+    await s.system.shutdown();
+  });
+
+  it("R2.3 the peers linked to a linked child see its spawner's real reason, not shutdown", async () => {
+    const s = setup();
+    const a = await spawner(s);
+    a.spawn('spawnLink');
+    const watcher = await s.probe({ trap: true });
+    await s.system.idle();
+    const childPid = a.spawned[0]?.pid as Pid;
+    watcher.run((ctx) => ctx.link(childPid));
+    await s.system.idle();
+    const boom = new Error('boom');
+    a.parent.run(crash(boom));
+    await s.system.idle();
+    assert.deepEqual(exitsIn(watcher.inbox), [[childPid, exitReason.error(boom)]]);
+    await s.system.shutdown();
+  });
+
+  it('R2.3 a detached process linked to its spawner (OTP spawn_link) gets its real reason: it dies with it, or, trapping, receives the EXIT and lives on', async () => {
+    const s = setup();
+    const a = await spawner(s);
+    a.spawn('spawnLink', { detached: true });
+    const trapper = a.spawn('spawnLink', { detached: true, trap: true });
+    await s.system.idle();
+    const [dies, traps] = a.spawned.map((c) => c.pid) as [Pid, Pid];
+    const boom = new Error('boom');
+    a.parent.run(crash(boom));
+    await s.system.idle();
+    assert.deepEqual(s.exitsOf(dies), [exitReason.error(boom)]);
+    assert.deepEqual(s.exitsOf(traps), []);
+    assert.deepEqual(exitsIn(trapper.inbox), [[a.parent.pid, exitReason.error(boom)]]);
+    await s.system.shutdown();
+  });
+
+  it("a detached process runs under its spawner's security policy", async () => {
+    const s = setup();
+    const seen: unknown[] = [];
+    const child = defineActor<'who'>({
+      handle(_m, ctx) {
+        seen.push(ctx.security.policies);
+      },
+    });
+    const narrow = s.system.spawn(
+      defineActor<'go'>({
+        handle(_m, ctx) {
+          seen.push(ctx.security.policies);
+          ctx.spawn(child, { detached: true }).tell('who');
+        },
+      }),
+      { security: { fs: { read: ['/tmp'] } } },
+    );
+    narrow.tell('go');
+    await s.system.idle();
+    assert.equal(seen.length, 2);
+    assert.deepEqual(seen[1], seen[0]);
+    assert.equal((seen[1] as unknown[]).length, 1, "the spawner's narrowing applies to it");
+    await s.system.shutdown();
+  });
+});

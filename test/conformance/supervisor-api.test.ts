@@ -154,11 +154,13 @@ describe('conformance §1.10: the supervisor API', () => {
     await system.shutdown();
   });
 
-  it('R10.14 terminateChild by ref stops that child', async () => {
-    const { system, sup, child, exits } = await withChildren();
+  it("R10.14 terminateChild on a supervisor takes an id: its child's ref or pid is not found (OTP not_found) and the child is left alone", async () => {
+    const { system, sup, child } = await withChildren();
     const a = await child(sup, 'a');
-    await terminateChild(sup, a);
-    assert.deepEqual(exits.get(a.pid), exitReason.shutdown());
+    await assert.rejects(terminateChild(sup, a), code('ERR_CHILD_NOT_FOUND'));
+    await assert.rejects(terminateChild(sup, a.pid), code('ERR_CHILD_NOT_FOUND'));
+    assert.equal(system.isAlive(a), true);
+    assert.equal((await child(sup, 'a')).pid, a.pid, 'still the same, running child');
     await system.shutdown();
   });
 

@@ -1,14 +1,14 @@
 /**
- * otp-rules.md §1.13: timers (R13.1–R13.6). Timers take refs, not names, so
- * R13.2's by-name case does not apply. By design (docs/semantics.md §8) a
- * timer is also cancelled when the process that created it ends, which OTP
- * does not do for a one-shot timer aimed at another process (S113).
+ * otp-rules.md §1.13: timers (R13.1–R13.6), aimed at refs or at names. By
+ * design (docs/semantics.md §8) a timer is also cancelled when the process
+ * that created it ends, which OTP does not do for a one-shot timer aimed at
+ * another process (S113).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineActor, exitReason, type TimerRef } from '../../src/index.js';
+import { defineActor, exitReason, name, type TimerRef } from '../../src/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
-import { note, setup, texts } from './harness.js';
+import { note, type ProbeMsg, setup, texts } from './harness.js';
 
 describe('conformance §1.13: timers', () => {
   failOnUnhandledRejections();
@@ -204,6 +204,97 @@ describe('conformance §1.13: timers', () => {
     assert.deepEqual(texts(doomed.inbox), []);
     assert.equal(system.stats().timers, 0);
     assert.equal(clock.pending, 0, 'no host timer left behind');
+    await system.shutdown();
+  });
+
+  it('R13.2 a timer aimed at a name resolves the name when it fires, not when it is set', async () => {
+    const { clock, system, probe } = setup();
+    const first = await probe({ name: 'svc' });
+    const owner = await probe();
+    owner.run((ctx) => {
+      ctx.sendAfter(100, note('by name'), 'svc');
+      ctx.sendAfter(100, note('by address'), ctx.named('svc'));
+      ctx.sendAfter(100, note('by token'), name<ProbeMsg>('svc'));
+    });
+    await system.idle();
+    const outside = system.sendAfter(100, 'svc', note('from outside'));
+    await system.stop(first.ref);
+    const second = await probe({ name: 'svc' });
+    await clock.advanceAndSettle(100, system);
+    assert.deepEqual(texts(first.inbox), [], 'the holder when the timer was set gets nothing');
+    assert.deepEqual(texts(second.inbox), ['by name', 'by address', 'by token', 'from outside']);
+    assert.equal(system.readTimer(outside), false);
+    await system.shutdown();
+  });
+
+  it('R13.2 a timer aimed at a name is not cancelled when its holder exits, and a name nobody holds when it fires makes a dead letter', async () => {
+    const { clock, system, probe, letters } = setup();
+    const holder = await probe({ name: 'svc' });
+    const timer = system.sendAfter(50, 'svc', note('late'));
+    await system.stop(holder.ref);
+    assert.equal(system.readTimer(timer), 50, 'still pending after its holder exited');
+    await clock.advanceAndSettle(50, system);
+    assert.deepEqual(
+      letters.map((d) => [d.reason, d.address, (d.message as { text?: string }).text]),
+      [['unregistered', 'name:svc', 'late']],
+    );
+    await system.shutdown();
+  });
+
+  it('R13.2 an interval aimed at a name reaches whoever holds it at each tick', async () => {
+    const { clock, system, probe } = setup();
+    const a = await probe({ name: 'svc' });
+    const timer = system.sendInterval(10, 'svc', note('tick'));
+    await clock.advanceAndSettle(10, system);
+    await system.stop(a.ref);
+    const b = await probe({ name: 'svc' });
+    await clock.advanceAndSettle(10, system);
+    assert.deepEqual([texts(a.inbox), texts(b.inbox)], [['tick'], ['tick']]);
+    assert.equal(system.cancelTimer(timer), 10);
+    await system.shutdown();
+  });
+
+  it('R13.3 readTimer returns the ms left without cancelling; false once fired or cancelled', async () => {
+    const { clock, system, probe } = setup();
+    const p = await probe();
+    let timer: TimerRef | undefined;
+    const read: (number | false)[] = [];
+    p.run((ctx) => {
+      timer = ctx.sendAfter(100, note('due'));
+    });
+    await system.idle();
+    await clock.advanceAndSettle(30, system);
+    p.run((ctx) => {
+      read.push(ctx.readTimer(timer as TimerRef));
+      read.push(ctx.readTimer(timer as TimerRef));
+    });
+    await system.idle();
+    await clock.advanceAndSettle(70, system);
+    p.run((ctx) => {
+      read.push(ctx.readTimer(timer as TimerRef));
+    });
+    await system.idle();
+    assert.deepEqual(read, [70, 70, false]);
+    assert.deepEqual(texts(p.inbox), ['due'], 'reading did not cancel it');
+    const cancelled = system.sendAfter(40, p.ref, note('never'));
+    assert.equal(system.cancelTimer(cancelled), 40);
+    assert.equal(system.readTimer(cancelled), false);
+    await system.shutdown();
+  });
+
+  it('a timer a process aimed at a name is still cancelled when that process ends (no timer outlives its creator, §8)', async () => {
+    const { clock, system, probe } = setup();
+    const holder = await probe({ name: 'svc' });
+    const owner = await probe();
+    let timer: TimerRef | undefined;
+    owner.run((ctx) => {
+      timer = ctx.sendAfter(100, note('orphan'), 'svc');
+    });
+    await system.idle();
+    await system.stop(owner.ref);
+    assert.equal(system.readTimer(timer as TimerRef), false);
+    await clock.advanceAndSettle(100, system);
+    assert.deepEqual(texts(holder.inbox), []);
     await system.shutdown();
   });
 });

@@ -13,7 +13,7 @@ import {
   type SystemEvent,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
-import { failOnUnhandledRejections, turn } from '../support/guard.js';
+import { captureWarnings, failOnUnhandledRejections, turn } from '../support/guard.js';
 
 function setup() {
   const clock = new ManualClock();
@@ -466,11 +466,7 @@ describe('bad outcomes of handlers and hooks', () => {
 
   it('a listener that throws does not affect the runtime', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const warnings: string[] = [];
-    const onWarning = (w: Error): void => {
-      warnings.push(w.message);
-    };
-    process.on('warning', onWarning);
+    const warnings = captureWarnings();
     try {
       system.events.subscribe(() => {
         throw new Error('listener broke');
@@ -481,9 +477,12 @@ describe('bad outcomes of handlers and hooks', () => {
       assert.equal(await ref.ask({}), 1);
       await system.shutdown();
       await turn();
-      assert.ok(warnings.some((w) => w.includes('listener broke')));
+      assert.match(
+        warnings.text(),
+        /AirssysWarning: a system event listener threw: Error: listener broke/,
+      );
     } finally {
-      process.off('warning', onWarning);
+      warnings.restore();
     }
   });
 });

@@ -4,6 +4,7 @@ import {
   createSystem,
   type DeadLetter,
   defineActor,
+  exitReason,
   MailboxFullError,
   type MailboxOptions,
   type Priority,
@@ -351,6 +352,87 @@ describe('bounded mailboxes', () => {
     await system.idle();
     assert.equal(handled.length, 10_000);
     assert.deepEqual(letters, []);
+    await system.shutdown();
+  });
+});
+
+describe('mailboxes at exit and under drop-oldest', () => {
+  failOnUnhandledRejections();
+
+  it('messages waiting in every priority lane become dead letters with reason stopped when the process exits', async () => {
+    const { system, letters } = setup();
+    const handled: string[] = [];
+    const busy = deferred<void>();
+    const slow = system.spawn(
+      defineActor<string>({
+        async handle(msg) {
+          handled.push(msg);
+          if (msg === 'first') await busy.promise;
+        },
+      }),
+    );
+    slow.tell('first');
+    await turn(); // 'first' is being handled, and waits
+    slow.tell('c', { priority: 'critical' });
+    slow.tell('h', { priority: 'high' });
+    slow.tell('n');
+    slow.tell('l', { priority: 'low' });
+    system.kill(slow);
+    busy.resolve();
+    await system.idle();
+    assert.deepEqual(handled, ['first']);
+    assert.deepEqual(
+      letters
+        .filter((d) => d.target === slow.pid)
+        .map((d) => [d.message, d.reason])
+        .sort(),
+      [
+        ['c', 'stopped'],
+        ['h', 'stopped'],
+        ['l', 'stopped'],
+        ['n', 'stopped'],
+      ],
+    );
+    await system.shutdown();
+  });
+
+  it('drop-oldest keeps an EXIT at the head of a full mailbox and evicts the oldest other message', async () => {
+    const { system, letters } = setup();
+    const handled: unknown[] = [];
+    const gate = deferred<void>();
+    const trapper = system.spawn(
+      defineActor<string | { type: 'EXIT' }>({
+        init(ctx) {
+          ctx.trapExit(true);
+        },
+        async handle(msg) {
+          handled.push(typeof msg === 'string' ? msg : msg.type);
+          if (msg === 'block') await gate.promise;
+        },
+      }),
+      { mailbox: { capacity: 2, overflow: 'drop-oldest' } },
+    );
+    trapper.tell('block');
+    await turn(); // 'block' is being handled, and waits
+    const linked = system.spawn(
+      defineActor<'go'>({
+        handle(_m, ctx) {
+          ctx.link(trapper);
+          ctx.stop(exitReason.error('gone'));
+        },
+      }),
+    );
+    linked.tell('go');
+    await turn(); // the EXIT is now queued in trapper's mailbox, behind nothing
+    trapper.tell('a');
+    trapper.tell('b'); // full: the EXIT is protected, so 'a' goes
+    gate.resolve();
+    await system.idle();
+    assert.deepEqual(handled, ['block', 'EXIT', 'b']);
+    assert.deepEqual(
+      letters.filter((d) => d.reason === 'dropped-oldest').map((d) => d.message),
+      ['a'],
+    );
     await system.shutdown();
   });
 });

@@ -11,6 +11,7 @@ import {
   defineActor,
   supervisor,
 } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 
 export type WorkerMsg = 'crash' | 'ping';
 export const worker = defineActor<WorkerMsg>({
@@ -47,7 +48,11 @@ export async function get(
 }
 
 /** Polls `check` until it holds, or fails after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 3000) {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  ms: number = LIMITS.wait,
+) {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);

@@ -20,7 +20,7 @@ import {
   supervisor,
   whichChildren,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { captureStderr, failOnUnhandledRejections } from '../support/guard.js';
 import { type EchoMsg, type EchoReply, echo } from './actors.js';
 import {
   PLACEMENTS,
@@ -31,6 +31,7 @@ import {
   sleep,
   TIMEOUT,
   until,
+  WAIT,
   within,
 } from './helpers.js';
 import { slowEcho } from './slow-actors.js';
@@ -45,11 +46,11 @@ function newSystem(poolThreads = 2): ActorSystem {
 
 afterEach(async () => {
   for (const s of systems.splice(0)) {
-    await within(s.shutdown({ timeout: 1_000 }), 5_000, 'shutdown');
+    await within(s.shutdown({ timeout: 1_000 }), WAIT, 'shutdown');
   }
 });
 
-const echoOf = (ref: ActorRef<EchoMsg>, text = 'ping', timeout = 5_000): Promise<EchoReply> =>
+const echoOf = (ref: ActorRef<EchoMsg>, text = 'ping', timeout = WAIT): Promise<EchoReply> =>
   ref.ask({ type: 'echo', text }, { timeout }) as Promise<EchoReply>;
 
 /** The error of an `error` reason, as a record. */
@@ -70,16 +71,18 @@ async function children(sup: SupervisorRef): Promise<Map<string, ActorRef<EchoMs
 function restarts(events: SystemEvent[], count: number): Promise<void> {
   return until(
     () => events.filter((e) => e.type === 'child-restarted').length >= count,
-    10_000,
+    WAIT,
     `${count} restarts`,
   );
 }
 
-describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => {
+describe('isolation: failures across the boundary', () => {
   failOnUnhandledRejections();
 
   for (const placement of ['worker', 'process'] as const) {
-    it(`kill a ${placement} body stuck in while(true): the supervisor restarts it`, async () => {
+    it(`kill a ${placement} body stuck in while(true): the supervisor restarts it`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const system = newSystem();
       const events = recordEvents(system, ['child-restarted']);
       const sup = await system.start(
@@ -110,13 +113,15 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
       assert.equal(second.self, after);
       if (placement === 'process') {
         assert.notEqual(second.where.processId, first.where.processId, 'a new child process');
-        await until(() => !processAlive(first.where.processId), 5_000, 'the old child is gone');
+        await until(() => !processAlive(first.where.processId), WAIT, 'the old child is gone');
       } else {
         assert.notEqual(second.where.threadId, first.where.threadId, 'a new worker thread');
       }
     });
 
-    it(`a ${placement} body stuck in while(true) is killed at its shutdown timeout`, async () => {
+    it(`a ${placement} body stuck in while(true) is killed at its shutdown timeout`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const system = newSystem();
       const p = probe(system);
       const ref = system.spawn(echo, { placement, args: { reportTo: p.ref as never } });
@@ -128,10 +133,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
         (e: unknown) => e instanceof CallTimeoutError,
       );
       const exited = system.exited(ref);
-      const t0 = Date.now();
       await system.stop(ref, { timeout: 200 });
+      // The body spins for ever: only the kill at the shutdown timeout can end it.
       assert.deepEqual(await exited, exitReason.killed);
-      assert.ok(Date.now() - t0 < 2_000, 'ended by the timeout, not by the body');
       assert.equal(
         p.seen.some((s) => s.message.type === 'terminated'),
         false,
@@ -140,7 +144,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     });
   }
 
-  it('a pool body killed between handlers ends in its thread and is restarted', async () => {
+  it('a pool body killed between handlers ends in its thread and is restarted', {
+    timeout: TIMEOUT,
+  }, async () => {
     const system = newSystem(1);
     const events = recordEvents(system, ['child-restarted']);
     const sup = await system.start(
@@ -165,7 +171,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     assert.equal((await echoOf(b)).self, b, 'the sibling on that thread is untouched');
   });
 
-  it('a placed process ends with its main parent, and a supervisor stops a trapping body gracefully', async () => {
+  it('a placed process ends with its main parent, and a supervisor stops a trapping body gracefully', {
+    timeout: TIMEOUT,
+  }, async () => {
     const system = newSystem();
     const p = probe(system);
     const placed: ActorRef<EchoMsg>[] = [];
@@ -179,7 +187,7 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
       }),
     );
     parent.tell({ type: 'go' });
-    await until(() => placed.length === 3, 5_000, 'spawned');
+    await until(() => placed.length === 3, WAIT, 'spawned');
     const where = await Promise.all(placed.map((r) => echoOf(r)));
     const exits = placed.map((r) => system.exited(r));
     system.kill(parent);
@@ -189,7 +197,7 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
       exitReason.killed,
     ]);
     const child = where[1]?.where.processId ?? 0;
-    await until(() => !processAlive(child), 5_000, 'the child process is gone');
+    await until(() => !processAlive(child), WAIT, 'the child process is gone');
 
     const sup = await system.start(
       supervisor({
@@ -208,14 +216,16 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     assert.equal(kids.length, 3);
     await until(
       () => p.seen.filter((s) => s.message.type === 'terminated').length === 3,
-      5_000,
+      WAIT,
       'every body ran terminate',
     );
     const terminated = p.seen.filter((s) => s.message.type === 'terminated');
     for (const t of terminated) assert.deepEqual(t.message.reason, exitReason.shutdown());
   });
 
-  it('a pool body killed while its host is still importing its module does not run on as an orphan', async () => {
+  it('a pool body killed while its host is still importing its module does not run on as an orphan', {
+    timeout: TIMEOUT,
+  }, async () => {
     const system = newSystem(1);
     const p = probe(system);
     await echoOf(system.spawn(echo, { placement: 'pool' })); // a warm pool thread
@@ -224,7 +234,12 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     const exited = system.exited(ref);
     system.kill(ref);
     assert.deepEqual(await exited, exitReason.killed);
-    await sleep(600);
+    // The one pool thread handles frames in order: once a body spawned after
+    // the kill answers, the host has imported the module and dealt with the
+    // killed spawn, so a body started for it would have reported by now.
+    const later = system.spawn(slowEcho, { placement: 'pool' });
+    assert.equal((await echoOf(later, 'after')).text, 'after');
+    await system.idle();
     assert.deepEqual(
       p.seen.map((s) => s.message.type),
       [],
@@ -232,7 +247,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     );
   });
 
-  it('a worker that hits its memory limit exits with ERR_HOST_EXITED', async () => {
+  it('a worker that hits its memory limit exits with ERR_HOST_EXITED', {
+    timeout: TIMEOUT,
+  }, async () => {
     const system = newSystem();
     const hog = system.spawn(echo, {
       placement: 'worker',
@@ -251,7 +268,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     assert.equal((await echoOf(system.spawn(echo, { placement: 'worker' }))).text, 'ping');
   });
 
-  it('a child process that hits its memory limit exits with ERR_HOST_EXITED', async () => {
+  it('a child process that hits its memory limit exits with ERR_HOST_EXITED; its out-of-memory report reaches stderr', {
+    timeout: TIMEOUT,
+  }, async () => {
     const system = newSystem();
     const hog = system.spawn(echo, {
       placement: 'process',
@@ -259,18 +278,27 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     });
     await echoOf(hog);
     const exited = system.exited(hog);
-    hog.tell({ type: 'hog' });
-    const error = errorOf(await exited);
-    assert.equal(error.code, 'ERR_HOST_EXITED');
-    assert.equal(error.how, 'exit');
-    assert.ok(
-      error.exitCode !== 0,
-      `an abnormal exit: ${String(error.message)} (code ${String(error.exitCode)})`,
-    );
+    const stderr = captureStderr();
+    try {
+      hog.tell({ type: 'hog' });
+      const error = errorOf(await exited);
+      assert.equal(error.code, 'ERR_HOST_EXITED');
+      assert.equal(error.how, 'exit');
+      assert.ok(
+        error.exitCode !== 0,
+        `an abnormal exit: ${String(error.message)} (code ${String(error.exitCode)})`,
+      );
+      // The child's stderr passes through this process: V8's report is there, not lost.
+      await until(() => /heap out of memory/.test(stderr.text()), WAIT, 'the OOM report');
+    } finally {
+      stderr.restore();
+    }
   });
 
   for (const placement of PLACEMENTS) {
-    it(`a ${placement} host that exits (process.exit(3)) fires links and monitors`, async () => {
+    it(`a ${placement} host that exits (process.exit(3)) fires links and monitors`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const system = newSystem();
       const body = system.spawn(echo, { placement });
       await echoOf(body);
@@ -305,7 +333,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
   }
 
   for (const placement of PLACEMENTS) {
-    it(`what a ${placement} body sent before it crashed arrives before its DOWN and EXIT`, async () => {
+    it(`what a ${placement} body sent before it crashed arrives before its DOWN and EXIT`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const system = newSystem();
       const body = system.spawn(echo, { placement });
       await echoOf(body);
@@ -325,7 +355,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     });
   }
 
-  it('a child process killed from outside (SIGKILL) fires links with ERR_HOST_EXITED', async () => {
+  it('a child process killed from outside (SIGKILL) fires links with ERR_HOST_EXITED', {
+    timeout: TIMEOUT,
+  }, async () => {
     const system = newSystem();
     const body = system.spawn(echo, { placement: 'process' });
     const { processId } = (await echoOf(body)).where;
@@ -340,7 +372,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
   });
 
   for (const how of ['exit', 'crashed'] as const) {
-    it(`a pool thread that dies (${how}) ends every body it hosted; the supervisor restarts them on a replacement`, async () => {
+    it(`a pool thread that dies (${how}) ends every body it hosted; the supervisor restarts them on a replacement`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const system = newSystem(2);
       const events = recordEvents(system, ['child-restarted']);
       const ids = ['a', 'b', 'c', 'd'];
@@ -386,7 +420,7 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
     });
   }
 
-  it('a burst of pool spawns is spread over the pool threads', async () => {
+  it('a burst of pool spawns is spread over the pool threads', { timeout: TIMEOUT }, async () => {
     const system = newSystem(2);
     const refs = Array.from({ length: 6 }, () => system.spawn(echo, { placement: 'pool' }));
     const threads = await Promise.all(refs.map(async (r) => (await echoOf(r)).where.threadId));
@@ -397,7 +431,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
 
   for (const placement of PLACEMENTS) {
     describe(`trapping exits in a ${placement} body`, () => {
-      it('a linked main process that crashes reaches the body as an EXIT message', async () => {
+      it('a linked main process that crashes reaches the body as an EXIT message', {
+        timeout: TIMEOUT,
+      }, async () => {
         const system = newSystem();
         const p = probe(system);
         const body = system.spawn(echo, {
@@ -429,7 +465,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
         assert.deepEqual(await exited, exitReason.killed, 'kill cannot be trapped');
       });
 
-      it('without trapping, a linked main crash ends the body with the same reason', async () => {
+      it('without trapping, a linked main crash ends the body with the same reason', {
+        timeout: TIMEOUT,
+      }, async () => {
         const system = newSystem();
         const body = system.spawn(echo, { placement });
         await echoOf(body);
@@ -443,7 +481,9 @@ describe('isolation: failures across the boundary', { timeout: TIMEOUT }, () => 
   }
 
   for (const placement of PLACEMENTS) {
-    it(`a ${placement} body cannot link to a main process, nor send a ref that lives only in its host`, async () => {
+    it(`a ${placement} body cannot link to a main process, nor send a ref that lives only in its host`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const system = newSystem();
       const p = probe(system);
       const linker = system.spawn(echo, { placement });

@@ -7,12 +7,19 @@
 import { readFileSync } from 'node:fs';
 import type { ActorRef, ActorSystem, Pid, SystemEvent } from '../../src/index.js';
 import { defineActor } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 
 export type OffMain = 'worker' | 'process' | 'pool';
 export const PLACEMENTS: readonly OffMain[] = ['worker', 'process', 'pool'];
 
-/** A generous per-test limit: real threads and processes start in tens of ms. */
-export const TIMEOUT = 15_000;
+/**
+ * The limit of one test: real threads and processes start in tens of ms on
+ * an idle machine and in seconds on a busy one; the limit only guards a hang.
+ */
+export const TIMEOUT: number = LIMITS.test;
+
+/** The limit of one wait for an event (a start, a message, an exit). */
+export const WAIT: number = LIMITS.wait;
 
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -101,7 +108,7 @@ export function probe(system: ActorSystem, options: { trap?: boolean } = {}): Pr
     next(match, what) {
       const found = seen.find((s) => match(s.message));
       if (found !== undefined) return Promise.resolve(found);
-      return within(new Promise<Seen>((resolve) => waiters.push({ match, resolve })), 10_000, what);
+      return within(new Promise<Seen>((resolve) => waiters.push({ match, resolve })), WAIT, what);
     },
   };
 }

@@ -21,7 +21,7 @@ import {
 } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { type EchoMsg, type EchoReply, echo, misnamed, notPortable } from './actors.js';
-import { PLACEMENTS, probe, rec, TIMEOUT, within } from './helpers.js';
+import { PLACEMENTS, probe, rec, TIMEOUT, WAIT, within } from './helpers.js';
 
 let system: ActorSystem;
 
@@ -30,18 +30,20 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
-  await within(system.shutdown({ timeout: 1_000 }), 5_000, 'shutdown');
+  await within(system.shutdown({ timeout: 1_000 }), WAIT, 'shutdown');
 });
 
 const ask = (ref: ActorRef<EchoMsg>, text: string): Promise<EchoReply> =>
   ref.ask({ type: 'echo', text }) as Promise<EchoReply>;
 
-describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () => {
+describe('isolation: messaging across the boundary', () => {
   failOnUnhandledRejections();
 
   for (const placement of PLACEMENTS) {
     describe(`placement ${placement}`, () => {
-      it('tell and ask round trip; the body runs off the main thread', async () => {
+      it('tell and ask round trip; the body runs off the main thread', {
+        timeout: TIMEOUT,
+      }, async () => {
         const ref = system.spawn(echo, { placement, args: { tag: placement } });
         const r = await ask(ref, 'hi');
         assert.equal(r.text, 'hi');
@@ -63,7 +65,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         );
       });
 
-      it('refs cross both ways: a body tells a main ref, main passes refs in messages', async () => {
+      it('refs cross both ways: a body tells a main ref, main passes refs in messages', {
+        timeout: TIMEOUT,
+      }, async () => {
         const p = probe(system);
         const ref = system.spawn(echo, { placement });
         ref.tell({ type: 'fwd', to: p.ref, text: 'hello' });
@@ -73,7 +77,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         assert.equal(sender, ref.pid, 'ctx.sender is the pid of the body that sent');
       });
 
-      it('a ref to a body in another host reaches it through main', async () => {
+      it('a ref to a body in another host reaches it through main', {
+        timeout: TIMEOUT,
+      }, async () => {
         const p = probe(system);
         const other = placement === 'process' ? 'worker' : 'process';
         const a = system.spawn(echo, { placement });
@@ -86,7 +92,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         );
       });
 
-      it('a body asks a main process and answers with the answer; the asker is the body', async () => {
+      it('a body asks a main process and answers with the answer; the asker is the body', {
+        timeout: TIMEOUT,
+      }, async () => {
         const p = probe(system);
         const ref = system.spawn(echo, { placement });
         const answer = await ref.ask({
@@ -97,7 +105,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         assert.deepEqual(answer, { answer: 're:ping', asker: ref.pid });
       });
 
-      it('a reply port crosses as a reply port: main delegates an ask to a body, a body to another body', async () => {
+      it('a reply port crosses as a reply port: main delegates an ask to a body, a body to another body', {
+        timeout: TIMEOUT,
+      }, async () => {
         const body = system.spawn(echo, { placement });
         const delegator = system.spawn(
           defineActor<{ type: 'delegate'; value: unknown; reply: Reply<unknown> }>({
@@ -113,7 +123,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         assert.deepEqual(await body.ask({ type: 'relay', to: other, value: { v: 42 } }), { v: 42 });
       });
 
-      it('messages are copied: structured-clone types survive, identity does not', async () => {
+      it('messages are copied: structured-clone types survive, identity does not', {
+        timeout: TIMEOUT,
+      }, async () => {
         const ref = system.spawn(echo, { placement });
         const value = {
           map: new Map<string, unknown>([['self', ref]]),
@@ -140,7 +152,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         );
       });
 
-      it('a message that cannot be copied is rejected at tell with ERR_INVALID_ARG naming the path', async () => {
+      it('a message that cannot be copied is rejected at tell with ERR_INVALID_ARG naming the path', {
+        timeout: TIMEOUT,
+      }, async () => {
         const ref = system.spawn(echo, { placement });
         const cases: [unknown, string, string][] = [
           [{ type: 'x', nested: { cb: () => 1 } }, 'a function', 'nested.cb'],
@@ -168,7 +182,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         assert.equal((await ask(ref, 'still here')).text, 'still here');
       });
 
-      it('a body that sends what cannot be copied crashes with ERR_INVALID_ARG', async () => {
+      it('a body that sends what cannot be copied crashes with ERR_INVALID_ARG', {
+        timeout: TIMEOUT,
+      }, async () => {
         const p = probe(system);
         const ref = system.spawn(echo, { placement });
         const exited = system.exited(ref);
@@ -181,7 +197,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         assert.equal(p.seen.length, 0);
       });
 
-      it('errors keep their code: in exit reasons, failed asks and crashes during an ask', async () => {
+      it('errors keep their code: in exit reasons, failed asks and crashes during an ask', {
+        timeout: TIMEOUT,
+      }, async () => {
         const ref = system.spawn(echo, { placement });
         await assert.rejects(ref.ask({ type: 'refuse', code: 'E_REFUSED' }), (e: unknown) => {
           const error = rec(e);
@@ -212,7 +230,7 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         assert.equal((await lateExit).kind, 'error');
       });
 
-      it('an init that throws fails the start with its code', async () => {
+      it('an init that throws fails the start with its code', { timeout: TIMEOUT }, async () => {
         await assert.rejects(
           system.start(echo, { placement, args: { failInit: 'E_INIT' } }),
           (e: unknown) =>
@@ -222,7 +240,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         );
       });
 
-      it('a definition its module does not export fails the start with ERR_INVALID_ARG', async () => {
+      it('a definition its module does not export fails the start with ERR_INVALID_ARG', {
+        timeout: TIMEOUT,
+      }, async () => {
         await assert.rejects(
           system.start(misnamed, { placement }),
           (e: unknown) =>
@@ -232,7 +252,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         );
       });
 
-      it('names work across the boundary: whereis, named refs, release at exit', async () => {
+      it('names work across the boundary: whereis, named refs, release at exit', {
+        timeout: TIMEOUT,
+      }, async () => {
         const ref = system.spawn(echo, { placement, name: 'svc', args: { tag: 'named' } });
         assert.equal(system.whereis('svc'), ref);
         const r = (await system
@@ -251,7 +273,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
         assert.equal((await ask(again, 'again')).self, again);
       });
 
-      it("a graceful stop runs the body's terminate with the reason", async () => {
+      it("a graceful stop runs the body's terminate with the reason", {
+        timeout: TIMEOUT,
+      }, async () => {
         const p = probe(system);
         const ref = system.spawn(echo, { placement, args: { reportTo: p.ref as never } });
         await p.next((m) => m.type === 'started', 'started');
@@ -269,7 +293,9 @@ describe('isolation: messaging across the boundary', { timeout: TIMEOUT }, () =>
     });
   }
 
-  it('a definition that is not portable cannot be placed off the main thread', () => {
+  it('a definition that is not portable cannot be placed off the main thread', {
+    timeout: TIMEOUT,
+  }, () => {
     for (const placement of PLACEMENTS) {
       assert.throws(
         () => system.spawn(notPortable, { placement }),

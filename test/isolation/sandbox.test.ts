@@ -8,7 +8,7 @@
  * back to the asker with its properties.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,17 +16,20 @@ import { fileURLToPath } from 'node:url';
 import { type ActorRef, createSystem } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { type EchoMsg, echo } from './actors.js';
-import { rec, TIMEOUT, within } from './helpers.js';
+import { rec, TIMEOUT, WAIT, within } from './helpers.js';
 
 const allowed = mkdtempSync(join(tmpdir(), 'airssys-allowed-'));
 const forbidden = mkdtempSync(join(tmpdir(), 'airssys-forbidden-'));
 writeFileSync(join(allowed, 'in.txt'), 'inside');
 writeFileSync(join(forbidden, 'out.txt'), 'outside!');
+// The sandboxed host runs as an unprivileged uid (nobody, under a root runtime): the
+// directory it may use must be open to it, as any directory shared with another user.
+chmodSync(allowed, 0o777);
 
 const system = createSystem();
 
 after(async () => {
-  await within(system.shutdown({ timeout: 1_000 }), 5_000, 'shutdown');
+  await within(system.shutdown({ timeout: 1_000 }), WAIT, 'shutdown');
   rmSync(allowed, { recursive: true, force: true });
   rmSync(forbidden, { recursive: true, force: true });
 });
@@ -40,10 +43,12 @@ const denied = (permission: string, resource?: string) => (e: unknown) => {
   return true;
 };
 
-describe('isolation: sandboxed child processes', { timeout: TIMEOUT }, () => {
+describe('isolation: sandboxed child processes', () => {
   failOnUnhandledRejections();
 
-  it('a body reads and writes only what its sandbox allows, and starts no process', async () => {
+  it('a body reads and writes only what its sandbox allows, and starts no process', {
+    timeout: TIMEOUT,
+  }, async () => {
     const ref = system.spawn(echo, {
       placement: 'process',
       sandbox: { allowFsRead: [allowed], allowFsWrite: [allowed] },
@@ -67,7 +72,9 @@ describe('isolation: sandboxed child processes', { timeout: TIMEOUT }, () => {
     assert.equal(system.isAlive(ref), true);
   });
 
-  it('allowChildProcess lets it start processes; without a sandbox nothing is refused', async () => {
+  it('allowChildProcess lets it start processes; without a sandbox nothing is refused', {
+    timeout: TIMEOUT,
+  }, async () => {
     const exec = system.spawn(echo, {
       placement: 'process',
       sandbox: { allowChildProcess: true },

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { processAlive, TIMEOUT, until } from './helpers.js';
+import { processAlive, TIMEOUT, until, WAIT } from './helpers.js';
 
 const PROGRAM = fileURLToPath(new URL('./fixture-program.js', import.meta.url));
 
@@ -27,7 +27,7 @@ function run(mode: string): Promise<Run> {
     const child = execFile(
       process.execPath,
       [PROGRAM, mode],
-      { timeout: 5_000, killSignal: 'SIGKILL' },
+      { timeout: WAIT, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         resolve({
           code: error === null ? 0 : (child.exitCode ?? null),
@@ -41,7 +41,7 @@ function run(mode: string): Promise<Run> {
   });
 }
 
-describe('isolation: no host outlives its system', { timeout: TIMEOUT, concurrency: true }, () => {
+describe('isolation: no host outlives its system', { concurrency: true }, () => {
   const cases: [string, string, number][] = [
     ['shutdown', 'after system.shutdown()', 2],
     ['kill', 'after killing every placed process', 2],
@@ -49,16 +49,18 @@ describe('isolation: no host outlives its system', { timeout: TIMEOUT, concurren
     ['kill-at-once', 'after killing placed processes before they started', 0],
   ];
   for (const [mode, what, placedChildren] of cases) {
-    it(`${what}, the program exits by itself and its children are gone`, async () => {
+    it(`${what}, the program exits by itself and its children are gone`, {
+      timeout: TIMEOUT,
+    }, async () => {
       const r = await run(mode);
       assert.deepEqual(
-        { code: r.code, signal: r.signal, done: r.stdout.includes('done') },
-        { code: 0, signal: null, done: true },
-        `the program exited by itself (${r.ms} ms); stdout: ${r.stdout}; stderr: ${r.stderr}`,
+        { code: r.code, signal: r.signal, done: r.stdout.includes('done'), stderr: r.stderr },
+        { code: 0, signal: null, done: true, stderr: '' },
+        `the program exited by itself, printing nothing on stderr (${r.ms} ms); stdout: ${r.stdout}; stderr: ${r.stderr}`,
       );
       const { children } = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as { children: number[] };
       assert.equal(children.length, placedChildren, 'child processes placed');
-      await until(() => children.every((pid) => !processAlive(pid)), 3_000, 'children gone');
+      await until(() => children.every((pid) => !processAlive(pid)), WAIT, 'children gone');
     });
   }
 });

@@ -15,7 +15,7 @@ import {
   type Reply,
   type SecurityPolicy,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import {
   bwrapUnusable,
   errorOf,
@@ -30,6 +30,15 @@ const CAT = { path: '/usr/bin/cat', args: ['[\\w./-]+'], maxArgs: 4 };
 const SH = { path: '/bin/sh', args: ['-c', '.*'], maxArgs: 2 };
 
 /** The runtime still works: a fresh actor answers an ask. */
+/**
+ * A uid for a fork bomb of this test process only (root runs it as that
+ * uid so RLIMIT_NPROC applies): the limit counts every process of a uid
+ * machine-wide, and the shared `nobody` is used by other runs at once.
+ */
+function bomberUid(): number {
+  return 200_000 + (process.pid % 100_000);
+}
+
 async function alive(system: ActorSystem): Promise<void> {
   const echo = system.spawn(
     defineActor<{ n: number; reply: Reply<number> }>({ handle: (m) => m.reply.send(m.n + 1) }),
@@ -231,7 +240,10 @@ describe('port attacks', () => {
 
   it('a fork bomb under a processes limit is contained: the port ends, its group is gone, the runtime lives', async () => {
     const root = process.getuid?.() === 0;
-    const nobody = 65534;
+    // RLIMIT_NPROC counts every process of a uid machine-wide: a uid of this
+    // test run's own, not the shared `nobody`, so concurrent runs elsewhere on
+    // the machine neither use up its limit nor show in its counts.
+    const nobody = bomberUid();
     const limit = 16;
     const system = createSystem({
       security: {
@@ -245,7 +257,7 @@ describe('port attacks', () => {
       },
     });
     const bomb = await owned(system, { command: 'echo $$; b() { b | b & }; b; exec sleep 100' });
-    await waitFor(() => bomb.out.length >= 1, 5_000, 'the leader pid');
+    await waitFor(() => bomb.out.length >= 1, LIMITS.wait, 'the leader pid');
     const pgid = Number(bomb.data()[0]);
     let peak = 0;
     const sample = setInterval(() => {
@@ -255,15 +267,16 @@ describe('port attacks', () => {
     clearInterval(sample);
     assert.equal(reason.kind, 'error'); // the timeout, or the shell dying of the bomb
     assert.ok(!system.isAlive(bomb.port));
-    if (root) assert.ok(peak <= limit + 1, `${peak} processes ran as nobody (limit ${limit})`);
+    if (root) assert.ok(peak <= limit + 1, `${peak} processes ran as ${nobody} (limit ${limit})`);
     // The limit bit: forks were refused.
     assert.match(bomb.data('stderr').join('\n'), /fork/i);
-    await waitFor(() => groupMembers(pgid).length === 0, 3_000, 'the bomb group to be gone');
+    await waitFor(() => groupMembers(pgid).length === 0, LIMITS.wait, 'the bomb group to be gone');
     await alive(system);
     await system.shutdown();
   });
 
   it('in a bwrap sandbox a fork bomb is contained by its pid namespace too', async (t) => {
+    const bomber = bomberUid();
     const why = bwrapUnusable();
     if (why !== undefined) {
       console.log(`skipping the bwrap fork bomb test: ${why}`);
@@ -277,14 +290,18 @@ describe('port attacks', () => {
           shell: true,
           sandbox: {},
           limits: { processes: 16, timeoutMs: 1_000 },
-          ...(process.getuid?.() === 0 ? { runAs: { uid: 65534, gid: 65534 } } : {}),
+          ...(process.getuid?.() === 0 ? { runAs: { uid: bomber, gid: bomber } } : {}),
         },
       },
     });
     const bomb = await owned(system, { command: 'b() { b | b & }; b; exec sleep 100' });
     assert.equal((await bomb.exited()).kind, 'error');
     if (process.getuid?.() === 0) {
-      await waitFor(() => processesOf(65534) === 0, 3_000, 'no process left running as nobody');
+      await waitFor(
+        () => processesOf(bomber) === 0,
+        LIMITS.wait,
+        `no process left running as ${bomber}`,
+      );
     }
     await alive(system);
     await system.shutdown();

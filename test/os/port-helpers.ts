@@ -14,7 +14,7 @@ import {
   port,
   type SpawnOptions,
 } from '../../src/index.js';
-import { deferred } from '../support/guard.js';
+import { deferred, LIMITS } from '../support/guard.js';
 
 /** Shared helpers of the port tests: temp dirs, an owner that collects output, OS process checks. */
 
@@ -25,7 +25,11 @@ export function tempDir(): { dir: string; remove: () => void } {
 }
 
 /** Polls `check` every 10 ms until it holds, or fails after `ms`. */
-export async function waitFor(check: () => boolean, ms = 5_000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean,
+  ms: number = LIMITS.wait,
+  what = 'condition',
+): Promise<void> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

@@ -62,6 +62,12 @@ export async function negativeCases(): Promise<void> {
   const system = createSystem();
   const ref = system.spawn(counter);
 
+  // A ref is an address: the process's state and controls are not on it.
+  // @ts-expect-error: no state on a ref
+  void ref.state;
+  // @ts-expect-error: no stop on a ref (stop through the system or a message)
+  ref.stop();
+
   // A message the actor does not accept does not compile.
   // @ts-expect-error: 'dec' is not a CounterMsg
   ref.tell({ type: 'dec', by: 1 });

@@ -22,6 +22,7 @@ import {
   supervisor,
 } from '../../index.js';
 import { type Observer, startObserver } from '../../observer/index.js';
+import { hostDelay } from '../../scheduler/index.js';
 import type { ManualClock } from '../../testing/index.js';
 import { type LedgerArgs, type LedgerMsg, type LedgerStats, ledger } from './ledger.js';
 import {
@@ -146,7 +147,7 @@ function sleeper(system: ActorSystem, clock: ManualClock | undefined, signal?: A
         signal?.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const timer = setTimeout(done, hostDelay(ms));
       signal?.addEventListener('abort', done, { once: true });
     });
 }

@@ -40,7 +40,7 @@ import {
   terminateChild,
   whichChildren,
 } from '../../../src/index.js';
-import { failOnUnhandledRejections } from '../../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../../support/guard.js';
 import {
   type ChildArgs,
   type ChildMsg,
@@ -60,7 +60,7 @@ export type SuitePlacement = 'main' | 'worker';
  */
 export async function until(
   predicate: () => boolean,
-  timeoutMs = 5_000,
+  timeoutMs: number = LIMITS.wait,
   what = 'a condition',
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -171,7 +171,7 @@ function setup(placement: SuitePlacement) {
   const hear = (kind: RecordKind, count: number, detail?: string): Promise<void> =>
     until(
       () => heard(kind, detail).length >= count,
-      5_000,
+      LIMITS.wait,
       `${count} '${kind}${detail === undefined ? '' : `:${detail}`}' reports (have ${JSON.stringify(log)})`,
     );
 

@@ -41,17 +41,17 @@ export class FakeHolder implements Holder {
     this.held.delete(registration);
   }
 
-  tell(message: unknown, options?: SendOptions): void {
+  deliver(message: unknown, options?: SendOptions): void {
     if (this.refuse !== undefined) throw this.refuse;
     this.told.push({ message, options });
   }
 
-  offer(message: unknown): Promise<void> {
+  offerMessage(message: unknown): Promise<void> {
     this.offered.push(message);
     return Promise.resolve();
   }
 
-  ask(request: unknown, options?: unknown): Promise<unknown> {
+  askMessage(request: unknown, options?: unknown): Promise<unknown> {
     this.asked.push({ request, options });
     return Promise.resolve(this.answer);
   }

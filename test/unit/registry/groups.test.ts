@@ -109,15 +109,86 @@ describe('GroupTable: join, leave, members, whichGroups', () => {
     assert.deepEqual(groups.whichGroups(), ['g']);
   });
 
-  it('only live processes join, and groups are non-empty strings', () => {
+  it('only live processes join; a group name is a non-empty string or a structured-cloneable key', () => {
     const { groups } = setup();
     const a = new FakeHolder(1);
     assert.throws(() => groups.join('', a), invalidArg('group'));
-    assert.throws(() => groups.join(5 as unknown as string, a), invalidArg('group'));
+    assert.throws(() => groups.join(undefined as unknown as string, a), invalidArg('group'));
+    assert.throws(() => groups.join(() => 1, a), invalidArg('group'));
+    assert.throws(() => groups.join(Symbol('s') as unknown as string, a), invalidArg('group'));
+    assert.throws(() => groups.join(new (class Point {})(), a), invalidArg('group'));
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    assert.throws(() => groups.join(cyclic, a), invalidArg('group'));
+    assert.throws(() => groups.join('x'.repeat(5_000), a), invalidArg('group'));
     assert.throws(() => groups.leave('', a), invalidArg('group'));
+    assert.deepEqual(groups.whichGroups(), [], 'a refused join creates no group');
     a.exit();
     assert.throws(() => groups.join('g', a), NoProcError);
     assert.deepEqual(groups.whichGroups(), []);
+  });
+
+  it('R12.1 groups are arbitrary terms: structurally equal keys are one group, different ones (1 and "1") are not', () => {
+    const { groups } = setup();
+    const a = new FakeHolder(1);
+    const b = new FakeHolder(2);
+    groups.join(['shard', 1], a);
+    groups.join(['shard', 1], b);
+    groups.join({ x: 1, y: [2n, null] }, a);
+    groups.join(1, a);
+    groups.join('1', b);
+    groups.join(new Map([[1, 'a']]), a);
+    groups.join(new Set([2, 1]), a);
+    groups.join(new Date(5), b);
+    groups.join(new Uint8Array([1, 2]), b);
+    groups.join('\0s1', a);
+    assert.deepEqual(sorted(groups.members(['shard', 1])), [1, 2]);
+    assert.deepEqual(groups.members({ y: [2n, null], x: 1 }), [1], 'key order does not matter');
+    assert.deepEqual(groups.members(1), [1]);
+    assert.deepEqual(groups.members('1'), [2]);
+    assert.deepEqual(groups.members(-0), [], '0 and -0 are one key, distinct from 1');
+    assert.deepEqual(groups.members(new Map([[1, 'a']])), [1]);
+    assert.deepEqual(groups.members(new Set([1, 2])), [1], 'a set is unordered');
+    assert.deepEqual(groups.members(new Date(5)), [2]);
+    assert.deepEqual(groups.members(new Uint8Array([1, 2])), [2]);
+    assert.deepEqual(
+      groups.members(new Uint16Array([1, 2])),
+      [],
+      'the view type is part of the key',
+    );
+    assert.deepEqual(groups.members('\0s1'), [1], 'a string starting with NUL is still a string');
+    assert.deepEqual(groups.members(['shard', 2]), []);
+    assert.equal(groups.whichGroups().length, 9);
+    assert.equal(groups.leave(['shard', 1], a), true);
+    assert.deepEqual(groups.members(['shard', 1]), [2]);
+  });
+
+  it("R12.1 a group keeps its name as first joined, frozen: changing the caller's key changes nothing", () => {
+    const { groups } = setup();
+    const a = new FakeHolder(1);
+    const key = { region: 'eu', ids: [1] };
+    groups.join(key, a);
+    key.ids.push(2);
+    assert.deepEqual(groups.whichGroups(), [{ region: 'eu', ids: [1] }]);
+    const kept = groups.whichGroups()[0] as { ids: number[] };
+    assert.ok(Object.isFrozen(kept) && Object.isFrozen(kept.ids));
+    assert.deepEqual(groups.members({ region: 'eu', ids: [1] }), [1]);
+  });
+
+  it('R12.1 scopes are independent: the same group name in two tables is two groups, and changes say their scope', () => {
+    const a = new FakeHolder(1);
+    const seen: GroupChange[] = [];
+    const one = new GroupTable<FakeHolder>(() => {}, 'one');
+    const two = new GroupTable<FakeHolder>(() => {}, 'two');
+    one.watch('g', (c) => seen.push(c));
+    two.watch('g', (c) => seen.push(c));
+    one.join('g', a);
+    assert.deepEqual(one.members('g'), [1]);
+    assert.deepEqual(two.members('g'), []);
+    assert.deepEqual(
+      seen.map((c) => [c.scope, c.event]),
+      [['one', 'join']],
+    );
   });
 
   it('property: members and whichGroups match a model of joins, leaves and exits', () => {
@@ -183,8 +254,8 @@ describe('GroupTable: watching (pg:monitor, R12.5)', () => {
     groups.join('other', b);
     groups.leave('g', a);
     assert.deepEqual(seen, [
-      { type: 'GROUP', event: 'join', group: 'g', pids: [2] },
-      { type: 'GROUP', event: 'leave', group: 'g', pids: [1] },
+      { type: 'GROUP', event: 'join', group: 'g', scope: 'default', pids: [2] },
+      { type: 'GROUP', event: 'leave', group: 'g', scope: 'default', pids: [1] },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSystem, defineActor, type SystemEvent } from '../../../src/index.js';
+import { createSystem, defineActor, type Reply, type SystemEvent } from '../../../src/index.js';
 import { ManualClock } from '../../../src/testing/index.js';
 import { failOnUnhandledRejections } from '../../support/guard.js';
 
@@ -67,6 +67,80 @@ describe('Scheduler', () => {
       `the first round handled ${seenByImmediate} > budget ${budget}`,
     );
     assert.ok(system.stats().scheduler.rounds >= total / budget);
+    await system.shutdown();
+  });
+
+  it('never starves the event loop: a real timer fires while a client outside any process awaits asks in a loop', async () => {
+    const system = createSystem();
+    const echo = system.spawn(
+      defineActor<{ type: 'get'; reply: Reply<number> }>({
+        handle(msg) {
+          msg.reply.send(1);
+        },
+      }),
+    );
+    let fired = false;
+    setTimeout(() => {
+      fired = true;
+    }, 1);
+    // Without yielding, every round of this loop starts from a microtask and
+    // the timer never fires: the cap only ends a loop that would be endless.
+    let asks = 0;
+    while (!fired && asks < 5_000_000) {
+      await echo.ask({ type: 'get' });
+      asks++;
+    }
+    assert.ok(fired, `the timer fired while the loop ran (${asks} asks)`);
+    await system.shutdown();
+  });
+
+  it("never starves the event loop: an ask's own timeout fires while another client awaits asks in a loop", async () => {
+    const system = createSystem();
+    type Req = { type: 'get'; reply: Reply<number> } | { type: 'hold'; reply: Reply<number> };
+    const server = system.spawn(
+      defineActor<Req>({
+        handle(msg) {
+          if (msg.type === 'get') msg.reply.send(1);
+        },
+      }),
+    );
+    let timedOut = false;
+    server.ask({ type: 'hold' }, { timeout: 50 }).catch((e: { code?: string }) => {
+      timedOut = e.code === 'ERR_CALL_TIMEOUT';
+    });
+    let asks = 0;
+    while (!timedOut && asks < 5_000_000) {
+      await server.ask({ type: 'get' });
+      asks++;
+    }
+    assert.ok(timedOut, `the held ask timed out while the loop ran (${asks} asks)`);
+    await system.shutdown();
+  });
+
+  it('chained microtask rounds share one budget: under a ManualClock the loop yields after budget messages', async () => {
+    const budget = 50;
+    const system = createSystem({ clock: new ManualClock(), scheduler: { budget } });
+    const echo = system.spawn(
+      defineActor<{ type: 'get'; reply: Reply<number> }>({
+        handle(msg) {
+          msg.reply.send(1);
+        },
+      }),
+    );
+    await system.idle();
+    let asksWhenImmediateRan = -1;
+    let asks = 0;
+    setImmediate(() => {
+      asksWhenImmediateRan = asks;
+    });
+    while (asksWhenImmediateRan < 0 && asks < 100_000) {
+      await echo.ask({ type: 'get' });
+      asks++;
+    }
+    assert.ok(
+      asksWhenImmediateRan > 0 && asksWhenImmediateRan <= budget + 1,
+      `the immediate ran after ${asksWhenImmediateRan} asks, within one budget of ${budget}`,
+    );
     await system.shutdown();
   });
 

@@ -1,9 +1,16 @@
 import { NoProcError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import { exitReason, formatPid } from '../process/index.js';
-import { DEAD, REMOTE, TRAP_EXIT } from './flags.js';
-import { decideExitSignal, type ExitMessage, Monitor, runtimeMessage } from './links.js';
-import type { ActorProcess } from './process.js';
+import { DEAD, exitReason, formatPid, REMOTE, TRAP_EXIT } from '../process/index.js';
+import {
+  clearMonitorTarget,
+  decideExitSignal,
+  type ExitMessage,
+  Monitor,
+  monitorOwner,
+  monitorTarget,
+  runtimeMessage,
+} from './links.js';
+import type { Signalable } from './signalable.js';
 
 /**
  * Links, monitors and exit signals between processes, carried out.
@@ -17,13 +24,13 @@ import type { ActorProcess } from './process.js';
  * cause more deaths; they queue here and the outermost call works them off,
  * so a chain of 100,000 links costs no stack.
  */
-export class DeathQueue {
-  readonly #queue: { p: ActorProcess; reason: ExitReason }[] = [];
-  readonly #finish: (p: ActorProcess, reason: ExitReason) => void;
+export class DeathQueue<P> {
+  readonly #queue: { p: P; reason: ExitReason }[] = [];
+  readonly #finish: (p: P, reason: ExitReason) => void;
   #running = false;
 
   /** `finish` carries out one death (lifecycle's `finish`). */
-  constructor(finish: (p: ActorProcess, reason: ExitReason) => void) {
+  constructor(finish: (p: P, reason: ExitReason) => void) {
     this.#finish = finish;
   }
 
@@ -32,18 +39,18 @@ export class DeathQueue {
    * explicit exit promises its target is dead when the call returns. Safe
    * to nest: an exit that already happened is a no-op.
    */
-  now(p: ActorProcess, reason: ExitReason): void {
+  now(p: P, reason: ExitReason): void {
     this.#finish(p, reason);
   }
 
   /** Ends `p` with `reason` now, or as soon as the death being carried out is done. */
-  add(p: ActorProcess, reason: ExitReason): void {
+  add(p: P, reason: ExitReason): void {
     this.#queue.push({ p, reason });
     if (this.#running) return;
     this.#running = true;
     try {
       for (let i = 0; i < this.#queue.length; i++) {
-        const next = this.#queue[i] as { p: ActorProcess; reason: ExitReason };
+        const next = this.#queue[i] as { p: P; reason: ExitReason };
         this.#finish(next.p, next.reason);
       }
     } finally {
@@ -54,9 +61,9 @@ export class DeathQueue {
 }
 
 /** Delivers an exit signal from `from` (undefined: outside any process) to `target`. */
-export function signalExit(
-  target: ActorProcess,
-  from: ActorProcess | undefined,
+export function signalExit<P extends Signalable<P>>(
+  target: P,
+  from: P | undefined,
   reason: ExitReason,
   linked: boolean,
 ): void {
@@ -100,11 +107,11 @@ export function signalExit(
 /**
  * Links `p` and `other` (OTP `link/1`). Linking to yourself or twice does
  * nothing. Linking to a process that is gone throws `NoProcError`, unless
- * `p` traps exits: then it receives `EXIT` with `noproc` (R2.4).
+ * `p` traps exits: then it receives `EXIT` with `noproc` (semantics §11 R2.4).
  */
-export function link(
-  p: ActorProcess,
-  other: ActorProcess | undefined,
+export function link<P extends Signalable<P>>(
+  p: P,
+  other: P | undefined,
   pid: Pid,
   notify = true,
 ): void {
@@ -129,14 +136,14 @@ export function link(
 }
 
 /** Removes the link between `p` and `other`, if any (OTP `unlink/1`); queued EXITs stay. */
-export function unlink(p: ActorProcess, other: ActorProcess, notify = true): void {
+export function unlink<P extends Signalable<P>>(p: P, other: P, notify = true): void {
   const had = p.ext?.links?.delete(other) === true;
   other.ext?.links?.delete(p);
   if (had && notify && (other.flags & REMOTE) !== 0) other.linkChanged(p, false);
 }
 
 /** Whether `p` and `other` are linked. */
-export function isLinked(p: ActorProcess, other: ActorProcess): boolean {
+export function isLinked<P extends Signalable<P>>(p: P, other: P): boolean {
   return p.ext?.links?.has(other) ?? false;
 }
 
@@ -144,14 +151,14 @@ export function isLinked(p: ActorProcess, other: ActorProcess): boolean {
  * Creates a monitor held by `owner` (a process) or by `notify` (a callback)
  * on `target`. A target that is gone gives an immediate DOWN with `noproc`.
  */
-export function monitor(
-  runtime: ActorProcess['runtime'],
-  owner: ActorProcess | null,
-  target: ActorProcess | undefined,
+export function monitor<P extends Signalable<P>>(
+  runtime: P['runtime'],
+  owner: P | null,
+  target: P | undefined,
   targetPid: Pid | undefined,
   name: string | undefined,
   notify: ((reason: ExitReason) => void) | null,
-): Monitor {
+): Monitor<P> {
   const alive = target !== undefined && (target.flags & DEAD) === 0;
   const m = new Monitor(
     runtime.nextMessageId(),
@@ -181,10 +188,15 @@ export function monitor(
  * place, false if it had fired or was removed before. With `flush`, a DOWN
  * for it that is already queued is removed too.
  */
-export function demonitor(owner: ActorProcess, m: Monitor, flush: boolean): boolean {
-  const wasActive = m.active && m.owner === owner;
+export function demonitor<P extends Signalable<P>>(
+  owner: P,
+  m: Monitor<P>,
+  flush: boolean,
+): boolean {
+  const owns = monitorOwner(m) === owner;
+  const wasActive = m.active && owns;
   if (wasActive) detach(m);
-  if (flush && m.owner === owner) {
+  if (flush && owns) {
     owner.mailbox?.removeWhere(
       (msg) => (msg as { type?: unknown }).type === 'DOWN' && (msg as { ref?: unknown }).ref === m,
     );
@@ -192,21 +204,32 @@ export function demonitor(owner: ActorProcess, m: Monitor, flush: boolean): bool
   return wasActive;
 }
 
-function detach(m: Monitor): void {
-  m.active = false;
-  m.target?.ext?.watchers?.delete(m);
-  m.owner?.ext?.monitors?.delete(m);
-  m.target = null;
+/**
+ * Removes a monitor whoever holds it: a `system.exited` monitor given up,
+ * or one left behind by an owner that exited (`system.removeStale`). True
+ * if it was in place.
+ */
+export function dropMonitor<P extends Signalable<P>>(m: Monitor<P>): boolean {
+  if (!m.active) return false;
+  detach(m);
+  return true;
 }
 
-function fire(m: Monitor, reason: ExitReason): void {
+function detach<P extends Signalable<P>>(m: Monitor<P>): void {
   m.active = false;
-  m.target = null;
+  monitorTarget(m)?.ext?.watchers?.delete(m);
+  monitorOwner(m)?.ext?.monitors?.delete(m);
+  clearMonitorTarget(m);
+}
+
+function fire<P extends Signalable<P>>(m: Monitor<P>, reason: ExitReason): void {
+  m.active = false;
+  clearMonitorTarget(m);
   if (m.notify !== null) {
     m.notify(reason);
     return;
   }
-  const owner = m.owner;
+  const owner = monitorOwner(m);
   if (owner === null) return;
   owner.ext?.monitors?.delete(m);
   owner.enqueueRuntimeMessage(m.down(reason), m.targetPid);
@@ -215,9 +238,9 @@ function fire(m: Monitor, reason: ExitReason): void {
 /**
  * The exit of `p`, as others see it: every link gets an exit signal with
  * the link flag and `reason`, every monitor fires once, and monitors `p`
- * held are removed silently (R5.4). Runs after `p`'s name is released.
+ * held are removed silently (semantics §12 R5.4). Runs after `p`'s name is released.
  */
-export function propagateExit(p: ActorProcess, reason: ExitReason): void {
+export function propagateExit<P extends Signalable<P>>(p: P, reason: ExitReason): void {
   const ext = p.ext;
   if (ext === null) return;
   const owned = ext.monitors;

@@ -1,5 +1,4 @@
 import type { ExitReason, Pid } from '../process/index.js';
-import type { ActorProcess } from './process.js';
 
 /**
  * The vocabulary of links and monitors: the messages a trapping or
@@ -76,36 +75,68 @@ export interface DemonitorOptions {
   readonly flush?: boolean;
 }
 
+/** The runtime's access to a monitor's private ends; set once by {@link Monitor}'s static block. */
+let ends: {
+  owner(m: Monitor<unknown>): unknown;
+  target(m: Monitor<unknown>): unknown;
+  clearTarget(m: Monitor<unknown>): void;
+};
+
+/** The process that receives `m`'s DOWN; null when it notifies a callback. */
+export function monitorOwner<P>(m: Monitor<P>): P | null {
+  return ends.owner(m) as P | null;
+}
+
+/** The process `m` watches; null once fired or removed, or when there was none. */
+export function monitorTarget<P>(m: Monitor<P>): P | null {
+  return ends.target(m) as P | null;
+}
+
+/** Lets go of `m`'s target (it fired or was removed). */
+export function clearMonitorTarget<P>(m: Monitor<P>): void {
+  ends.clearTarget(m);
+}
+
 /**
  * One monitor: kept by its owner (to remove it when the owner exits) and by
  * its target (to fire it when the target exits). `notify` replaces the
  * DOWN message for monitors held outside any process (`system.exited`).
+ * It is also the `MonitorRef` users hold and the `ref` of a DOWN message,
+ * so its two processes are private fields: a monitor never leads to a process.
  */
-export class Monitor implements MonitorRef {
+export class Monitor<P = unknown> implements MonitorRef {
   readonly id: number;
   readonly targetPid: Pid | undefined;
   readonly name: string | undefined;
   readonly notify: ((reason: ExitReason) => void) | null;
-  /** The process that receives the DOWN; null when `notify` is used. */
-  readonly owner: ActorProcess | null;
-  /** The monitored process; null once fired or removed, or when there was none. */
-  target: ActorProcess | null;
+  readonly #owner: P | null;
+  #target: P | null;
   active = true;
 
   constructor(
     id: number,
-    owner: ActorProcess | null,
-    target: ActorProcess | null,
+    owner: P | null,
+    target: P | null,
     targetPid: Pid | undefined,
     name: string | undefined,
     notify: ((reason: ExitReason) => void) | null,
   ) {
     this.id = id;
-    this.owner = owner;
-    this.target = target;
+    this.#owner = owner;
+    this.#target = target;
     this.targetPid = targetPid;
     this.name = name;
     this.notify = notify;
+  }
+
+  static {
+    ends = {
+      owner: (m) => m.#owner,
+      target: (m) => m.#target,
+      clearTarget: (m) => {
+        m.#target = null;
+      },
+    };
   }
 
   /** The DOWN message this monitor produces. */
@@ -151,7 +182,7 @@ export function isRuntimeMessage(message: unknown): boolean {
  * - `killed`: an explicit `kill` (no link flag): the receiver ends with
  *   `killed`, trapping or not;
  * - `stop`: a trapping receiver gets an exit from its parent: it stops
- *   gracefully with that reason (`terminate` runs, as gen_server does, R9.9);
+ *   gracefully with that reason (`terminate` runs, as gen_server does, semantics §11 R9.9);
  * - `message`: any other signal to a trapping receiver becomes an
  *   {@link ExitMessage} at the end of its mailbox;
  * - `drop`: `normal` from another process does nothing;

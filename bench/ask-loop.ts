@@ -1,0 +1,107 @@
+/**
+ * Timers under an ask loop: a client outside any process awaits asks to an
+ * idle actor back to back for `n` ms, while a chain of `setTimeout(1)`
+ * timers records how late each one fires. A scheduler that only ever
+ * wakes from microtasks never lets the event loop turn during such a loop,
+ * so the first timer fires only when the loop ends; airssys's rounds
+ * chained from microtasks share one budget and time slice, then yield.
+ *
+ * Prints `RESULT {"worstTimerDelayMs": …, "timersFired": …, "asksPerSec": …}`.
+ */
+import type { Reply } from '../src/index.js';
+import { createSystem, defineActor } from '../src/index.js';
+import { BaseRuntime } from './baseline.js';
+import { childOptions, emit, now, runMain } from './common.js';
+
+const DEFAULT_MS = 1_000;
+/** The delay each timer asks for. */
+const TIMER_MS = 1;
+
+type GetMsg = { readonly type: 'get'; readonly reply: Reply<number> };
+
+const server = defineActor<GetMsg, number>({
+  label: 'ask server',
+  init: () => 42,
+  handle(msg, ctx) {
+    msg.reply.send(ctx.state);
+  },
+});
+
+/** Lateness of a chain of timers, each re-armed when the previous one fires. */
+class TimerProbe {
+  worstMs = 0;
+  fired = 0;
+  #due = 0;
+  #stopped = false;
+  #last: (() => void) | undefined;
+
+  start(): void {
+    this.#arm();
+  }
+
+  /** Stops re-arming; resolves when the pending timer has fired (so its lateness counts). */
+  stop(): Promise<void> {
+    this.#stopped = true;
+    return new Promise((resolve) => {
+      this.#last = resolve;
+    });
+  }
+
+  #arm(): void {
+    this.#due = now() + TIMER_MS;
+    setTimeout(() => this.#fire(), TIMER_MS);
+  }
+
+  #fire(): void {
+    const late = now() - this.#due;
+    if (late > this.worstMs) this.worstMs = late;
+    this.fired++;
+    if (this.#stopped) this.#last?.();
+    else this.#arm();
+  }
+}
+
+/** Asks with `call` back to back for `ms` ms; returns asks per second and the timers' lateness. */
+async function loop(ms: number, call: () => Promise<number>): Promise<Record<string, number>> {
+  const probe = new TimerProbe();
+  probe.start();
+  const t0 = now();
+  let asks = 0;
+  while (now() - t0 < ms) {
+    for (let i = 0; i < 64; i++) {
+      if ((await call()) !== 42) throw new Error('wrong answer');
+    }
+    asks += 64;
+  }
+  const elapsed = now() - t0;
+  await probe.stop();
+  return {
+    worstTimerDelayMs: probe.worstMs,
+    timersFired: probe.fired,
+    asksPerSec: (asks / elapsed) * 1000,
+  };
+}
+
+async function airssys(ms: number): Promise<Record<string, number>> {
+  const system = createSystem();
+  const ref = system.spawn(server);
+  await system.idle();
+  const result = await loop(ms, () => ref.ask({ type: 'get' }));
+  await system.shutdown();
+  return result;
+}
+
+type BaseMsg = { readonly reply: (value: number) => void };
+
+async function baseline(ms: number): Promise<Record<string, number>> {
+  const rt = new BaseRuntime();
+  const ref = rt.spawn<BaseMsg, number>((msg, self) => msg.reply(self.state), 42);
+  const make = (reply: (value: number) => void): BaseMsg => ({ reply });
+  return loop(ms, () => rt.ask<BaseMsg, number>(ref, make));
+}
+
+runMain(async () => {
+  const options = childOptions();
+  const ms = options.n ?? DEFAULT_MS;
+  emit(await (options.impl === 'airssys' ? airssys(ms) : baseline(ms)));
+});

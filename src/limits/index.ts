@@ -1,0 +1,1 @@
+export { BOUNDS, checkCount, checkDuration, checkTimerDelay, describeValue } from './limits.js';

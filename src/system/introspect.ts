@@ -1,0 +1,201 @@
+import {
+  type ActorProcess,
+  dropMonitor,
+  MessageTimer,
+  type Monitor,
+  monitorOwner,
+  PendingAsk,
+  unlink,
+} from '../actor/index.js';
+import type { HostView } from '../isolation/index.js';
+import type { Pid } from '../process/index.js';
+import type { SystemCore } from './core.js';
+
+/**
+ * What a tester (or a leak hunt) needs to see that the rest of the API
+ * does not show: names, timers, pending asks, hosts, and what dead
+ * processes left behind. `system.introspect()` builds it on demand by
+ * walking the process table and the timer heap once (O(processes +
+ * timers)); nothing is tracked for it on the hot path.
+ *
+ * @example
+ * ```ts
+ * const view = system.introspect();
+ * assert.equal(view.asks.total, 0, 'no ask left waiting');
+ * assert.deepEqual(view.stale, { monitors: [], links: [], exitedWaiters: [] });
+ * ```
+ */
+export interface Introspection {
+  /** Registered names and their holders, by name. */
+  readonly names: readonly { readonly name: string; readonly pid: Pid }[];
+  /** Message timers (`sendAfter`, `sendInterval`) waiting to fire, soonest first. */
+  readonly timers: readonly TimerView[];
+  /** Other runtime timers queued (supervisor backoffs, breaker resets, stop timeouts). */
+  readonly internalTimers: number;
+  /** Asks waiting for an answer. */
+  readonly asks: {
+    readonly total: number;
+    /** Per caller (`undefined`: from outside any process), most first. */
+    readonly byCaller: readonly { readonly caller: Pid | undefined; readonly count: number }[];
+    readonly pending: readonly AskView[];
+  };
+  /** Worker threads, child processes and pool threads running now. */
+  readonly hosts: readonly HostView[];
+  /** What exited processes and outside callers hold on live processes. */
+  readonly stale: StaleView;
+  /** Sends attempted by processes that had already exited (dead letters `sender-exited`). */
+  readonly senderExitedSends: number;
+}
+
+/**
+ * One message timer.
+ *
+ * @example
+ * ```ts
+ * const mine = system.introspect().timers.filter((t) => t.owner === ref.pid);
+ * ```
+ */
+export interface TimerView {
+  /** The process it goes to; undefined for a timer aimed at a name. */
+  readonly target: Pid | undefined;
+  /** The name it goes to, looked up when it fires (`sendAfter(ms, msg, 'db')`). */
+  readonly targetName?: string;
+  /** The process that set it; undefined for `system.sendAfter`. */
+  readonly owner: Pid | undefined;
+  readonly leftMs: number;
+  /** The period of a `sendInterval`; 0 for a one-shot timer. */
+  readonly intervalMs: number;
+}
+
+/**
+ * One pending ask.
+ *
+ * @example
+ * ```ts
+ * const stuck = system.introspect().asks.pending.filter((a) => a.leftMs === Infinity);
+ * ```
+ */
+export interface AskView {
+  readonly correlationId: number;
+  readonly caller: Pid | undefined;
+  readonly target: Pid;
+  /** Ms until it times out (`Infinity` when it waits for ever). */
+  readonly leftMs: number;
+}
+
+/**
+ * What should not be there: `system.removeStale()` removes the first two.
+ *
+ * @example
+ * ```ts
+ * const { monitors, links } = system.introspect().stale;
+ * if (monitors.length + links.length > 0) console.warn('leak', system.removeStale());
+ * ```
+ */
+export interface StaleView {
+  /** Monitors on a live process whose owner has exited. */
+  readonly monitors: readonly { readonly id: number; readonly owner: Pid; readonly target: Pid }[];
+  /** Links from a live process to one that has exited. */
+  readonly links: readonly { readonly from: Pid; readonly to: Pid }[];
+  /**
+   * `system.exited` promises still waiting, per target: not a leak by
+   * themselves, but each holds an entry on its target until it exits or
+   * its `signal` aborts.
+   */
+  readonly exitedWaiters: readonly { readonly target: Pid; readonly count: number }[];
+}
+
+/** Builds the view of `core` now. */
+export function introspect(core: SystemCore): Introspection {
+  const now = core.clock.now();
+  const names: { name: string; pid: Pid }[] = [];
+  const pending: AskView[] = [];
+  const monitors: { id: number; owner: Pid; target: Pid }[] = [];
+  const links: { from: Pid; to: Pid }[] = [];
+  const exitedWaiters: { target: Pid; count: number }[] = [];
+  for (const p of core.table.values()) {
+    const ext = p.ext;
+    if (ext === null) continue;
+    if (ext.name !== undefined) names.push({ name: ext.name, pid: p.pid });
+    for (let a = ext.asks; a !== null; a = a.next) {
+      const leftMs = a.expiresAt === Number.POSITIVE_INFINITY ? a.expiresAt : a.remaining();
+      pending.push({
+        correlationId: a.correlationId,
+        caller: a.caller as Pid,
+        target: p.pid,
+        leftMs,
+      });
+    }
+    let outside = 0;
+    for (const m of ext.watchers ?? []) {
+      const owner = monitorOwner(m);
+      if (owner === null) outside++;
+      else if (!owner.alive) monitors.push({ id: m.id, owner: owner.pid, target: p.pid });
+    }
+    if (outside > 0) exitedWaiters.push({ target: p.pid, count: outside });
+    for (const other of ext.links ?? []) {
+      if (!other.alive) links.push({ from: p.pid, to: other.pid });
+    }
+  }
+  names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const timers: TimerView[] = [];
+  let internalTimers = 0;
+  for (const entry of core.timers.entries()) {
+    if (entry instanceof MessageTimer) {
+      const targetName = entry.targetName;
+      timers.push({
+        target: entry.targetPid as Pid | undefined,
+        ...(targetName === undefined ? {} : { targetName }),
+        owner: entry.ownerPid as Pid | undefined,
+        leftMs: Math.max(0, entry.deadline - now),
+        intervalMs: entry.interval,
+      });
+    } else if (!(entry instanceof PendingAsk)) {
+      internalTimers++;
+    }
+  }
+  timers.sort((a, b) => a.leftMs - b.leftMs);
+  const byCaller = new Map<Pid | undefined, number>();
+  for (const a of pending) byCaller.set(a.caller, (byCaller.get(a.caller) ?? 0) + 1);
+  return {
+    names,
+    timers,
+    internalTimers,
+    asks: {
+      total: pending.length,
+      byCaller: [...byCaller]
+        .map(([caller, count]) => ({ caller, count }))
+        .sort((a, b) => b.count - a.count),
+      pending,
+    },
+    hosts: core.hosts(),
+    stale: { monitors, links, exitedWaiters },
+    senderExitedSends: core.senderExitedCount,
+  };
+}
+
+/**
+ * Removes monitors whose owner has exited and links to processes that
+ * have exited from every live process; returns how many of each. The
+ * runtime removes both when a process exits, so anything found is a leak.
+ */
+export function removeStale(core: SystemCore): { monitors: number; links: number } {
+  let monitors = 0;
+  let links = 0;
+  for (const p of core.table.values()) {
+    const ext = p.ext;
+    if (ext === null) continue;
+    const dead: Monitor<ActorProcess>[] = [];
+    for (const m of ext.watchers ?? []) {
+      const owner = monitorOwner(m);
+      if (owner !== null && !owner.alive) dead.push(m);
+    }
+    for (const m of dead) if (dropMonitor(m)) monitors++;
+    for (const other of [...(ext.links ?? [])]) {
+      if (other.alive) continue;
+      unlink(p, other);
+      links++;
+    }
+  }
+  return { monitors, links };
+}
