@@ -152,7 +152,8 @@ export class ClusterNode implements SpawnSide {
     this.#table = table;
     try {
       await transport.start();
-      this.#js = jetstream(nc, { timeout: this.options.joinTimeout });
+      // Bounded, so KV calls fail rather than hang; never shorter than 5 s (a busy server is not a dead one).
+      this.#js = jetstream(nc, { timeout: Math.max(5_000, this.options.joinTimeout) });
       const kv = await new Kvm(this.#js).create(`${root}-${cluster}-members`, {
         history: 1,
         replicas: this.options.replicas,
