@@ -6,12 +6,17 @@
  * the baseline and to Erlang taken within each round (the machine is noisy;
  * same-round ratios are steadier than absolute figures), and the goals.
  *
+ * The 1-minute load average is recorded at the start of every round; when
+ * it is above --max-load (default: 2 × the CPU count) the harness adds a
+ * round, up to --extra-rounds more (default 2), so a loaded round weighs
+ * less in the medians.
+ *
  * Usage: node --expose-gc build/bench/run.js [--rounds N] [--only NAME[,NAME]]
- *          [--node PATH] [--no-erlang] [--out FILE.json]
+ *          [--node PATH] [--no-erlang] [--out FILE.json] [--max-load L] [--extra-rounds N]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,6 +37,8 @@ interface Options {
   readonly node: string;
   readonly erlang: boolean;
   readonly out: string | undefined;
+  readonly maxLoad: number;
+  readonly extraRounds: number;
 }
 
 function parseOptions(): Options {
@@ -42,6 +49,8 @@ function parseOptions(): Options {
       node: { type: 'string', default: process.execPath },
       'no-erlang': { type: 'boolean', default: false },
       out: { type: 'string' },
+      'max-load': { type: 'string' },
+      'extra-rounds': { type: 'string', default: '2' },
     },
   });
   const rounds = Number(values.rounds);
@@ -49,7 +58,14 @@ function parseOptions(): Options {
   const only = (values.only ?? []).flatMap((s) => s.split(',')).filter((s) => s.length > 0);
   const node = values.node ?? process.execPath;
   if (!existsSync(node)) throw new Error(`--node: no such file ${node}`);
-  return { rounds, only, node, erlang: values['no-erlang'] !== true, out: values.out };
+  const maxLoad = Number(values['max-load'] ?? 2 * cpus().length);
+  const extraRounds = Number(values['extra-rounds']);
+  if (!(maxLoad > 0)) throw new Error('--max-load must be > 0');
+  if (!(Number.isInteger(extraRounds) && extraRounds >= 0)) {
+    throw new Error('--extra-rounds must be >= 0');
+  }
+  const erlang = values['no-erlang'] !== true;
+  return { rounds, only, node, erlang, out: values.out, maxLoad, extraRounds };
 }
 
 /** Benchmarks selected by --only: exact names or name prefixes ("spawn" → both spawns). */
@@ -168,7 +184,13 @@ function main(): void {
   const results = new Map<string, RoundResult[]>(benches.map((b) => [b.name, []]));
   const errors: string[] = [];
 
-  for (let r = 0; r < options.rounds; r++) {
+  const loads: number[] = [];
+  let planned = options.rounds;
+  for (let r = 0; r < planned; r++) {
+    const load = loadavg()[0] ?? 0;
+    loads.push(load);
+    if (load > options.maxLoad && planned < options.rounds + options.extraRounds) planned++;
+    process.stderr.write(`round ${r + 1}: load average ${load.toFixed(2)}\n`);
     for (const bench of benches) {
       const round: RoundResult = {};
       for (const system of rotation(r)) {
@@ -189,7 +211,8 @@ function main(): void {
     `node: ${nodeVersion} (${options.node})`,
     `erlang: ${'skip' in erl ? `skipped (${erl.skip})` : `${erl.version}, erl +S 1`}`,
     `cpu: ${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
-    `rounds: ${options.rounds}; cells are median [min–max]; ratios are medians of same-round ratios`,
+    `rounds: ${planned} (${planned - options.rounds} added for load > ${options.maxLoad}); cells are median [min–max]; ratios are medians of same-round ratios`,
+    `load average (1 min) at each round's start: ${loads.map((l) => l.toFixed(2)).join(', ')} on ${cpus().length} CPUs`,
   ];
   console.log(header.map((l) => `- ${l}`).join('\n'));
   console.log('');

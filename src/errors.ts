@@ -36,6 +36,7 @@ export type ErrorCode =
   | 'ERR_KEY_TAKEN'
   | 'ERR_HOST_EXITED'
   | 'ERR_HOST_PROTOCOL'
+  | 'ERR_HOST_LIMIT'
   | 'ERR_SANDBOX_UNAVAILABLE'
   | 'ERR_POLICY'
   | 'ERR_DENIED'
@@ -486,6 +487,30 @@ export class PortExitError extends RuntimeError {
 export class HostProtocolError extends RuntimeError {
   constructor(message: string) {
     super('ERR_HOST_PROTOCOL', `the host broke the protocol: ${message}`);
+  }
+}
+
+/**
+ * A placed body's host already has as many asks waiting on the main system,
+ * or audit records waiting for main's acknowledgement, as a host may
+ * (semantics §23): the ask is refused (the attempt whose record it would
+ * be is denied) rather than main's tables growing without bound. A host
+ * that goes past the bound anyway (untrusted code writing frames itself)
+ * is ended with `ERR_HOST_PROTOCOL`.
+ *
+ * @example
+ * ```ts
+ * try { await mainRef.ask({ type: 'get' }, { timeout: Infinity }); }
+ * catch (e) { if (e instanceof HostLimitError) backOff(); }
+ * ```
+ */
+export class HostLimitError extends RuntimeError {
+  /** The bound that was reached. */
+  readonly limit: number;
+
+  constructor(what: string, limit: number) {
+    super('ERR_HOST_LIMIT', `this host already has ${limit} ${what} waiting on the main system`);
+    this.limit = limit;
   }
 }
 

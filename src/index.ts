@@ -55,6 +55,7 @@ export {
   ContainmentUnavailableError,
   DeniedError,
   FencedError,
+  HostLimitError,
   HostProtocolError,
   InvalidArgumentError,
   InvalidChildSpecError,

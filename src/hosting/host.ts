@@ -9,12 +9,13 @@ import {
 } from '../actor/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
-import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.js';
+import { CallTimeoutError, HostLimitError, InvalidArgumentError, NoProcError } from '../errors.js';
 import type { ToHost, ToMain, WireReason } from '../isolation/index.js';
-import { importDefinition } from '../isolation/index.js';
+import { importDefinition, MAX_HOST_ASKS, MAX_HOST_AUDITS } from '../isolation/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import { loadPinnedPolicy } from '../security/index.js';
 import { createSystem } from '../system/index.js';
 
 /**
@@ -118,7 +119,12 @@ export class Host implements RefCodec {
     // an attempt waits for main to say its record is written (`written`) before it acts.
     audit: {
       record: (record) => {
+        // Bounded as main bounds it: past the bound the attempt is denied here (fail closed).
+        if (this.#awaitingAck.size >= MAX_HOST_AUDITS) {
+          throw new HostLimitError('audit records', MAX_HOST_AUDITS);
+        }
         const seq = ++this.#audited;
+        this.#awaitingAck.add(seq);
         this.#post({ op: 'audit', seq, pid: this.#bodyOf(record.pid), record });
         return seq;
       },
@@ -129,15 +135,26 @@ export class Host implements RefCodec {
     },
   });
   #audited = 0;
+  /** Every record sent that main has not acknowledged yet (at most `MAX_HOST_AUDITS`). */
+  readonly #awaitingAck = new Set<number>();
   /** Records main has not acknowledged yet, whose attempts wait (see `written`). */
   readonly #unwritten = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
   readonly #channel: HostChannel;
   readonly #bodies = new Map<number, ActorProcess>();
   readonly #remotes = new Map<number, RemoteRef>();
+  /**
+   * Asks made of main, until main answers — a timed-out one stays (settled)
+   * until then, so this counts what main counts (at most `MAX_HOST_ASKS`).
+   */
   readonly #asks = new Map<
     number,
-    { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: unknown }
+    {
+      resolve: (v: unknown) => void;
+      reject: (e: unknown) => void;
+      timer: unknown;
+      settled: boolean;
+    }
   >();
   #nextAsk = 0;
   /** Bodies whose module is loading, with the reason they were ended meanwhile, if they were. */
@@ -226,6 +243,9 @@ export class Host implements RefCodec {
       );
     }
     const timeout = options?.timeout ?? 5_000;
+    if (this.#asks.size >= MAX_HOST_ASKS) {
+      return Promise.reject(new HostLimitError('asks', MAX_HOST_ASKS));
+    }
     let marks: { found: boolean };
     let encoded: unknown;
     try {
@@ -242,10 +262,11 @@ export class Host implements RefCodec {
         timeout === Number.POSITIVE_INFINITY
           ? undefined
           : clock.setTimer(() => {
-              this.#asks.delete(id);
+              const pending = this.#asks.get(id);
+              if (pending !== undefined) pending.settled = true;
               reject(new CallTimeoutError(`<0.${to}>`, timeout));
             }, timeout);
-      this.#asks.set(id, { resolve, reject, timer });
+      this.#asks.set(id, { resolve, reject, timer, settled: false });
       this.#post({ op: 'ask', id, to, from, request: encoded, marked: marks.found, timeout });
     });
   }
@@ -303,6 +324,7 @@ export class Host implements RefCodec {
         const pending = this.#asks.get(frame.id);
         if (pending === undefined) return;
         this.#asks.delete(frame.id);
+        if (pending.settled) return; // timed out here already
         if (pending.timer !== undefined) this.system.clock.clearTimer(pending.timer);
         const value = frame.marked ? decode(frame.value, this) : frame.value;
         if (frame.ok) pending.resolve(value);
@@ -331,7 +353,7 @@ export class Host implements RefCodec {
       const identity: HostedIdentity = {
         pid: frame.pid,
         parent: frame.parent,
-        security: frame.security,
+        security: frame.security.map((s) => loadPinnedPolicy(s.policy, s.roots)),
       };
       const options = { [HOSTED_AS]: identity, ...(args === undefined ? {} : { args }) };
       body = processOf(this.system.spawn(definition, options)) as ActorProcess;
@@ -385,11 +407,16 @@ export class Host implements RefCodec {
 
   /** Main's answer for record `seq`: the attempt waiting on it goes ahead, or is denied. */
   #acknowledge(seq: number, ok: boolean, reason: string): void {
+    this.#awaitingAck.delete(seq);
     const waiter = this.#unwritten.get(seq);
     if (waiter === undefined) return;
     this.#unwritten.delete(seq);
     if (ok) waiter.resolve();
-    else waiter.reject(new Error(reason));
+    // `reason` is the code main's log failed with (ENOSPC): the attempt's denial names it.
+    else
+      waiter.reject(
+        Object.assign(new Error(`the audit record was not written (${reason})`), { code: reason }),
+      );
   }
 
   /** The body a process of this host belongs to (itself, or the body that spawned it). */

@@ -1,15 +1,25 @@
 import type { ActorProcess, StartOutcome } from '../actor/index.js';
-import { finish, monitorOwner, PendingAsk, processOf } from '../actor/index.js';
+import { finish, PendingAsk, processOf } from '../actor/index.js';
 import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
-import { DeniedError, HostProtocolError, NoProcError, RuntimeError } from '../errors.js';
+import { DeniedError, HostProtocolError, NoProcError } from '../errors.js';
+import { unrecordedCode } from '../os/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
-import type { AuditSink } from '../security/index.js';
+import { type AuditSink, rootsOf } from '../security/index.js';
+import { AskTable, GoneRef, GoneReply, lateReply } from './ask-table.js';
 import { AuditRelay, attributed } from './audit-relay.js';
 import { batchProblem, isWireInt } from './frames.js';
-import type { ModuleRef, ToMain, WireReason } from './protocol.js';
+import { Grants } from './grants.js';
+import { HostExitedError } from './host-exit.js';
+import {
+  MAX_HOST_ASKS,
+  MAX_HOST_AUDITS,
+  type ModuleRef,
+  type ToMain,
+  type WireReason,
+} from './protocol.js';
 import { type HostEnd, type Transport, WireFault } from './transport.js';
 
 /**
@@ -44,75 +54,8 @@ export interface MainSide {
   ): void;
 }
 
-/** A host ended (crash, out of memory, kill): the reason every body it ran exits with. */
-export class HostExitedError extends RuntimeError {
-  readonly how: HostEnd['how'];
-  readonly exitCode: number | null;
-
-  constructor(end: HostEnd) {
-    super('ERR_HOST_EXITED', `the host ${describeEnd(end)}`);
-    this.how = end.how;
-    this.exitCode = end.code;
-  }
-}
-
-function describeEnd(end: HostEnd): string {
-  if (end.how === 'killed') return 'was terminated';
-  if (end.how === 'crashed') return `crashed: ${end.error?.message ?? 'unknown error'}`;
-  return end.signal === null ? `exited with code ${end.code}` : `was killed by ${end.signal}`;
-}
-
-/** An address of a pid that is gone: sends are dead letters, asks reject. */
-class GoneRef {
-  readonly pid: Pid;
-  constructor(pid: Pid) {
-    this.pid = pid;
-  }
-  tell(): void {}
-  offer(): Promise<void> {
-    return Promise.reject(new NoProcError(formatPid(this.pid)));
-  }
-  ask(): Promise<never> {
-    return Promise.reject(new NoProcError(formatPid(this.pid)));
-  }
-}
-
 /** What a decode found: a ref to a pid the host was never given. */
 const NOT_GRANTED: unique symbol = Symbol('not granted');
-
-/**
- * The reply port of an ask main no longer tracks (it was answered, timed
- * out or failed, and swept from the ask table): it still crosses as a reply
- * port, and any answer to it is a `late-reply` dead letter.
- */
-class GoneReply {
-  readonly correlationId: number;
-  readonly #main: MainSide;
-  constructor(main: MainSide, correlationId: number) {
-    this.#main = main;
-    this.correlationId = correlationId;
-  }
-  get pending(): boolean {
-    return false;
-  }
-  /** Its asker stopped waiting long ago. */
-  get expiresAt(): number {
-    return 0;
-  }
-  remaining(): number {
-    return 0;
-  }
-  send(value: unknown): void {
-    lateReply(this.#main, value, this.correlationId);
-  }
-  fail(error: unknown): void {
-    lateReply(this.#main, error, this.correlationId);
-  }
-}
-
-function lateReply(main: MainSide, value: unknown, correlationId: number): void {
-  main.deadLetter(value, undefined, main.current?.pid, 'late-reply', undefined, correlationId);
-}
 
 /**
  * One host as the main system sees it. A host may run untrusted code (a
@@ -132,7 +75,7 @@ export class HostLink implements RefCodec {
   /** Starts waiting for `started` or `exited`. */
   readonly #starting = new Map<number, (outcome: StartOutcome) => void>();
   /** Main's asks whose answers come from this host, by correlation id. */
-  readonly #asks = new Map<number, PendingAsk>();
+  readonly #asks = new AskTable();
   #ended: HostEnd | undefined;
   /** The reason the host's processes exited with, once it ended. */
   #endReason: ExitReason | undefined;
@@ -141,17 +84,19 @@ export class HostLink implements RefCodec {
   /** Every stand-in placed here that has not ended, with its label for the audit log. */
   readonly #placed = new Map<number, string>();
   /** Main pids whose refs were passed to this host: the ones its bodies may address. */
-  readonly #granted = new Set<number>();
-  #grantedAtSweep = 1_024;
+  readonly #grants: Grants;
   /** Set while a host's value is decoded: whether it named a pid it was not given. */
   #decodeDenied = false;
-  /** The size of the ask table at which settled asks are swept out. */
-  #asksAtSweep = 64;
   readonly #onIdle: (link: HostLink) => void;
+  /** The host's asks main is answering (bounded: `MAX_HOST_ASKS`). */
+  #asksWaiting = 0;
+  /** The host's audit records main has not acknowledged yet (bounded: `MAX_HOST_AUDITS`). */
+  #auditsWaiting = 0;
 
   constructor(main: MainSide, transport: Transport, onIdle: (link: HostLink) => void) {
     this.#main = main;
     this.#auditRelay = new AuditRelay(() => main.audit);
+    this.#grants = new Grants((pid) => main.lookup(pid));
     this.transport = transport;
     this.#onIdle = onIdle;
     transport.onFrames((batch) => this.#receiveBatch(batch));
@@ -165,9 +110,7 @@ export class HostLink implements RefCodec {
 
   /** Main's asks still waiting for an answer from this host. */
   get pendingAsks(): number {
-    let n = 0;
-    for (const ask of this.#asks.values()) if (ask.pending) n++;
-    return n;
+    return this.#asks.pending;
   }
 
   /** How many stand-ins are placed on this host (started or not yet). */
@@ -211,20 +154,8 @@ export class HostLink implements RefCodec {
   replyId(value: object): number | undefined {
     if (value instanceof GoneReply) return value.correlationId;
     if (!(value instanceof PendingAsk)) return undefined;
-    this.#remember(value);
+    this.#asks.remember(value);
     return value.correlationId;
-  }
-
-  /**
-   * Keeps an ask until its answer comes back. Asks that settle otherwise
-   * (timed out, or their port was dropped in the host) are swept out once
-   * the table has doubled since the last sweep, so it never grows unbounded.
-   */
-  #remember(ask: PendingAsk): void {
-    this.#asks.set(ask.correlationId, ask);
-    if (this.#asks.size < this.#asksAtSweep) return;
-    for (const [id, pending] of this.#asks) if (!pending.pending) this.#asks.delete(id);
-    this.#asksAtSweep = Math.max(64, this.#asks.size * 2);
   }
 
   replyOf(id: number): unknown {
@@ -234,33 +165,13 @@ export class HostLink implements RefCodec {
 
   // ---- grants ----------------------------------------------------------------
 
-  /**
-   * Grants `pid` to this host. Pids of processes that have exited are swept
-   * out once the set has doubled since the last sweep (pids are never
-   * reused, so a dead one can only ever be a dead letter anyway).
-   */
   #grant(pid: number): void {
-    this.#granted.add(pid);
-    if (this.#granted.size < this.#grantedAtSweep) return;
-    for (const p of this.#granted)
-      if (this.#main.lookup(p as Pid)?.alive !== true) this.#granted.delete(p);
-    this.#grantedAtSweep = Math.max(1_024, this.#granted.size * 2);
+    this.#grants.grant(pid);
   }
 
   /** Whether a body of this host may address `pid`. */
   #mayAddress(pid: number): boolean {
-    if (this.#granted.has(pid) || this.#placed.has(pid)) return true;
-    // Its stand-ins' links and monitors (a link made by the other side names it to the body too).
-    for (const standIn of this.#standIns.values()) {
-      const ext = standIn.ext;
-      if (ext === null) continue;
-      if (ext.links !== null) for (const l of ext.links) if (l.pid === pid) return true;
-      if (ext.monitors !== null) for (const m of ext.monitors) if (m.targetPid === pid) return true;
-      if (ext.watchers !== null) {
-        for (const w of ext.watchers) if (monitorOwner(w)?.pid === pid) return true;
-      }
-    }
-    return false;
+    return this.#grants.mayAddress(pid, this.#placed, this.#standIns.values());
   }
 
   /** Decodes a value the host sent; `NOT_GRANTED` when it names a pid the host was not given. */
@@ -290,7 +201,7 @@ export class HostLink implements RefCodec {
         op: 'spawn',
         pid: standIn.pid,
         parent: standIn.parent,
-        security: standIn.security.policies,
+        security: standIn.security.policies.map((policy) => ({ policy, roots: rootsOf(policy) })),
         module,
         args: encoded,
         marked: marks.found,
@@ -318,7 +229,7 @@ export class HostLink implements RefCodec {
     }
     const marks = { found: encoded };
     if (!encoded) body = encode(body, this, marks);
-    if (reply !== undefined) this.#remember(reply);
+    if (reply !== undefined) this.#asks.remember(reply);
     // The body sees who sent it (`ctx.sender`), so it may answer them.
     if (sender !== undefined) this.#grant(sender);
     this.transport.post({
@@ -430,8 +341,7 @@ export class HostLink implements RefCodec {
         this.#answer(frame);
         return;
       case 'reply': {
-        const ask = this.#asks.get(frame.id);
-        this.#asks.delete(frame.id);
+        const ask = this.#asks.take(frame.id);
         const value = frame.marked ? this.#decodeChecked(frame.value) : frame.value;
         if (value === NOT_GRANTED) {
           this.#main.deadLetter(frame.value, undefined, undefined, 'not-granted');
@@ -479,7 +389,17 @@ export class HostLink implements RefCodec {
   }
 
   #answer(frame: Extract<ToMain, { op: 'ask' }>): void {
+    if (this.#asksWaiting >= MAX_HOST_ASKS) {
+      // The host refuses more itself (HostLimitError): one that sends them wrote its own frames.
+      this.#violated(`more than ${MAX_HOST_ASKS} asks waiting on main at once`);
+      return;
+    }
+    this.#asksWaiting++;
+    let answered = false;
     const post = (ok: boolean, value: unknown): void => {
+      if (answered) return;
+      answered = true;
+      this.#asksWaiting--;
       if (this.#ended !== undefined) return;
       const marks = { found: false };
       let encoded: unknown;
@@ -525,6 +445,11 @@ export class HostLink implements RefCodec {
    * asked for until then, and a record that could not be written denies it.
    */
   #audit(frame: Extract<ToMain, { op: 'audit' }>): void {
+    if (this.#auditsWaiting >= MAX_HOST_AUDITS) {
+      // The host refuses more itself (the attempt is denied): a flood is its own frames.
+      this.#violated(`more than ${MAX_HOST_AUDITS} audit records awaiting acknowledgement`);
+      return;
+    }
     const who = attributed(this.#placed, frame.pid);
     const { written, problem } = this.#auditRelay.write(frame.seq, frame.record, who);
     if (problem !== undefined) {
@@ -532,18 +457,17 @@ export class HostLink implements RefCodec {
       this.#violated(`a malformed audit record (${problem})`);
       return;
     }
+    this.#auditsWaiting++;
     const ack = (ok: boolean, reason: string): void => {
+      this.#auditsWaiting--;
       if (this.#ended === undefined) {
         this.transport.post({ op: 'audited', seq: frame.seq, ok, reason });
       }
     };
+    // The host learns the error's code only (ENOSPC), never the log's path.
     written.then(
       () => ack(true, 'written'),
-      (error: unknown) =>
-        ack(
-          false,
-          `the audit log could not write it (${error instanceof Error ? error.message : String(error)})`,
-        ),
+      (error: unknown) => ack(false, unrecordedCode(error)),
     );
   }
 
@@ -585,8 +509,7 @@ export class HostLink implements RefCodec {
     for (const [, resolve] of this.#starting) resolve({ kind: 'failed', reason });
     this.#starting.clear();
     for (const s of standIns) finish(s, reason);
-    for (const ask of this.#asks.values()) ask.abandon(reason);
-    this.#asks.clear();
+    this.#asks.abandonAll(reason);
     this.#onIdle(this);
   }
 }

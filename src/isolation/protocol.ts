@@ -1,4 +1,4 @@
-import type { AuditRecord, SecurityPolicy } from '../security/index.js';
+import type { AuditRecord, PinnedRoots, SecurityPolicy } from '../security/index.js';
 
 /**
  * The wire protocol between a system and a host (a worker thread or a
@@ -21,6 +21,32 @@ export interface ModuleRef {
 /** An exit reason on the wire (an `error` reason's error is codec-encoded). */
 export type WireReason = { readonly kind: string; readonly [key: string]: unknown };
 
+/**
+ * Most asks a host's bodies may have waiting on the main system at once
+ * (asked, not yet answered — a timed-out one counts until main's answer
+ * comes). The host refuses more with `HostLimitError`; main ends a host
+ * that sends more anyway with `ERR_HOST_PROTOCOL`.
+ *
+ * @example
+ * ```ts
+ * if (inFlight >= MAX_HOST_ASKS) throw new HostLimitError('asks', MAX_HOST_ASKS);
+ * ```
+ */
+export const MAX_HOST_ASKS = 65_536;
+
+/**
+ * Most audit records a host may have sent and main not yet acknowledged
+ * (`audited`). The host refuses more (the attempt is denied); main ends a
+ * host that sends more anyway with `ERR_HOST_PROTOCOL`. So a flood of
+ * records costs main at most this many writes before the host is ended.
+ *
+ * @example
+ * ```ts
+ * if (unacknowledged >= MAX_HOST_AUDITS) throw new HostLimitError('audit records', MAX_HOST_AUDITS);
+ * ```
+ */
+export const MAX_HOST_AUDITS = 4_096;
+
 /** Main → host. */
 export type ToHost =
   | {
@@ -28,8 +54,15 @@ export type ToHost =
       readonly pid: number;
       /** The stand-in's parent, which the body reports as `ctx.parent`. */
       readonly parent: number | undefined;
-      /** The stand-in's security policies: the body runs under the same context. */
-      readonly security: readonly SecurityPolicy[];
+      /**
+       * The stand-in's security policies, each with its roots as main
+       * pinned them: the body runs under the same context, checked against
+       * main's pins (the host never pins again).
+       */
+      readonly security: readonly {
+        readonly policy: SecurityPolicy;
+        readonly roots: PinnedRoots;
+      }[];
       readonly module: ModuleRef;
       readonly args: unknown;
       readonly marked: boolean;
@@ -57,7 +90,8 @@ export type ToHost =
     }
   /**
    * Main's acknowledgement of an audit record a host sent (by the host's
-   * `seq`): written (`ok`), or not, and then the attempt it records is denied.
+   * `seq`): written (`ok`), or not, and then the attempt it records is
+   * denied; `reason` is then the code the log failed with (`ENOSPC`).
    */
   | { readonly op: 'audited'; readonly seq: number; readonly ok: boolean; readonly reason: string };
 

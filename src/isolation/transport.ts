@@ -111,15 +111,31 @@ export function workerTransport(limits: ResourceLimits | undefined): Transport {
   };
 }
 
-/** Node's permission flags for `sandbox` (`--permission` from Node 22, experimental on 20). */
+/**
+ * Where the file actor's race-free walk opens names relative to a
+ * directory descriptor (`src/os/file-walk.ts`; Node has no `openat`).
+ */
+const DESCRIPTORS = '/proc/self/fd';
+
+/**
+ * Node's permission flags for `sandbox` (`--permission` from Node 22,
+ * experimental on 20) — the second layer under bwrap (semantics §20). A
+ * path the host may write it may also read, and `/proc/self/fd` is granted
+ * as far as the host may touch files: a file operation walks from the
+ * pinned root's descriptor and compares device and inode before it acts,
+ * which needs both; without them every policy check in a sandboxed host
+ * would be refused. Writes stay where bwrap binds the host writable.
+ */
 export function permissionFlags(sandbox: Sandbox | undefined): string[] {
   if (sandbox === undefined) return [];
   const major = Number(process.versions.node.split('.')[0]);
   const flags = [major >= 22 ? '--permission' : '--experimental-permission'];
   // The host must read its own code and the modules it imports.
-  const reads = [...(sandbox.allowFsRead ?? [])];
-  for (const path of reads) flags.push(`--allow-fs-read=${path}`);
-  for (const path of sandbox.allowFsWrite ?? []) flags.push(`--allow-fs-write=${path}`);
+  const writes = sandbox.allowFsWrite ?? [];
+  const reads = [...(sandbox.allowFsRead ?? []), ...writes, DESCRIPTORS];
+  for (const path of new Set(reads)) flags.push(`--allow-fs-read=${path}`);
+  for (const path of writes) flags.push(`--allow-fs-write=${path}`);
+  if (writes.length > 0) flags.push(`--allow-fs-write=${DESCRIPTORS}`);
   if (sandbox.allowChildProcess === true) flags.push('--allow-child-process');
   if (sandbox.allowWorker === true) flags.push('--allow-worker');
   // Node announces its permission model (experimental before Node 23) and each

@@ -1,6 +1,6 @@
 import { LANE_COUNT, LANE_NORMAL, LANE_SYSTEM } from './envelope.js';
 import type { MailboxOptions, OverflowPolicy } from './overflow.js';
-import { doubledPairs, PairRing } from './ring.js';
+import { PairRing, SEGMENT_SLOTS, SMALL_SEGMENT_SLOTS } from './ring.js';
 
 /**
  * Counters of one mailbox, as returned by `system.info(pid).mailbox`.
@@ -57,11 +57,19 @@ class MailboxExtra {
  * metadata was attached.
  */
 export class Mailbox {
-  // The normal lane, inline: the ring every message takes unless it has a priority.
-  #buf: unknown[] = new Array(8);
-  #head = 0;
+  // The normal lane, inline: a chain of segments, each an array of
+  // (message, sender) pairs whose last slot links the next segment. A new
+  // mailbox starts with a small segment; each later one doubles the last up
+  // to a fixed size (no copying on growth), and a drained full-size one is
+  // kept as a spare for the tail (no allocation in a steady
+  // producer/consumer flow). When the lane empties only its last segment
+  // stays (at most SEGMENT_SLOTS), so memory shrinks after a burst.
+  #hseg: unknown[] = new Array(SMALL_SEGMENT_SLOTS + 1);
+  #hi = 0;
+  #tseg: unknown[] = this.#hseg;
+  #ti = 0;
+  #spare: unknown[] | null = null;
   #size = 0;
-  #mask = 3;
   /** Entries in lanes other than normal, signals included. */
   #other = 0;
   #x: MailboxExtra | null = null;
@@ -113,9 +121,16 @@ export class Mailbox {
     return this.#other === 0 ? this.#size : this.#size + this.#other - (this.#x?.signals ?? 0);
   }
 
-  /** Entries its rings (every lane) hold before growing; rings never shrink. For memory estimates. */
+  /**
+   * Entries its segments and rings (every lane) hold before growing, the
+   * spare segment included. For memory estimates.
+   */
   get slots(): number {
-    let n = this.#mask + 1;
+    let n = this.#spare === null ? 0 : SEGMENT_SLOTS >> 1;
+    for (let seg = this.#hseg; ; seg = seg[seg.length - 1] as unknown[]) {
+      n += (seg.length - 1) >> 1;
+      if (seg === this.#tseg) break;
+    }
     const lanes = this.#x?.lanes;
     if (lanes !== undefined) for (const ring of lanes) n += ring?.capacity ?? 0;
     return n;
@@ -134,11 +149,7 @@ export class Mailbox {
   /** Appends a user message to `lane`; the caller has already applied overflow policy. */
   push(message: unknown, sender: unknown, lane: number): void {
     if (lane === LANE_NORMAL) {
-      if (this.#size > this.#mask) this.#grow();
-      const i = ((this.#head + this.#size) & this.#mask) << 1;
-      this.#buf[i] = message;
-      this.#buf[i + 1] = sender;
-      this.#size++;
+      this.#pushNormal(message, sender);
     } else {
       this.#lane(lane).push(message, sender);
       this.#other++;
@@ -179,18 +190,48 @@ export class Mailbox {
     return this.#takeNormal();
   }
 
+  /** Appends to the normal lane's tail segment, linking a new one when it is full. */
+  #pushNormal(message: unknown, sender: unknown): void {
+    let seg = this.#tseg;
+    let i = this.#ti;
+    if (i === seg.length - 1) {
+      // Each new segment doubles the last, up to SEGMENT_SLOTS: a short queue stays small.
+      const next = this.#spare ?? new Array(Math.min(i * 2, SEGMENT_SLOTS) + 1);
+      this.#spare = null;
+      seg[i] = next;
+      this.#tseg = seg = next;
+      i = 0;
+    }
+    seg[i] = message;
+    seg[i + 1] = sender;
+    this.#ti = i + 2;
+    this.#size++;
+  }
+
   /** Removes the head of the normal lane into `taken*`; false when that lane is empty. */
   #takeNormal(): boolean {
     if (this.#size === 0) return false;
-    const i = this.#head << 1;
-    const buf = this.#buf;
-    this.takenMessage = buf[i];
-    this.takenSender = buf[i + 1];
+    const seg = this.#hseg;
+    const i = this.#hi;
+    this.takenMessage = seg[i];
+    this.takenSender = seg[i + 1];
     this.takenLane = LANE_NORMAL;
-    buf[i] = undefined;
-    buf[i + 1] = undefined;
-    this.#head = (this.#head + 1) & this.#mask;
-    this.#size--;
+    seg[i] = undefined;
+    seg[i + 1] = undefined;
+    if (--this.#size === 0) {
+      // Empty: only this segment stays (the rest of a burst's chain is
+      // already gone), reused from its start; the spare goes too.
+      this.#spare = null;
+      this.#hi = this.#ti = 0;
+    } else if (i + 2 === seg.length - 1) {
+      // The head segment is used up: move to the next, keep this one as the spare.
+      this.#hseg = seg[i + 2] as unknown[];
+      seg[i + 2] = undefined;
+      if (seg.length === SEGMENT_SLOTS + 1) this.#spare = seg;
+      this.#hi = 0;
+    } else {
+      this.#hi = i + 2;
+    }
     return true;
   }
 
@@ -213,15 +254,10 @@ export class Mailbox {
 
   /**
    * Puts back (message, sender) pairs taken out of the normal lane, in
-   * order. They are at most what the emptied ring held, so it never grows.
+   * order. The lane was emptied first, so this only chains segments again.
    */
   #refill(kept: readonly unknown[]): void {
-    for (let i = 0; i < kept.length; i += 2) {
-      const j = ((this.#head + this.#size) & this.#mask) << 1;
-      this.#buf[j] = kept[i];
-      this.#buf[j + 1] = kept[i + 1];
-      this.#size++;
-    }
+    for (let i = 0; i < kept.length; i += 2) this.#pushNormal(kept[i], kept[i + 1]);
   }
 
   /** Removes the oldest message of the lowest non-empty lane into `taken*`; false if none. */
@@ -229,7 +265,7 @@ export class Mailbox {
     for (let i = LANE_COUNT - 1; i > LANE_SYSTEM; i--) {
       if (i === LANE_NORMAL) {
         if (this.#size === 0) continue;
-        if (keep === undefined || !keep(this.#buf[this.#head << 1])) return this.#takeNormal();
+        if (keep === undefined || !keep(this.#hseg[this.#hi])) return this.#takeNormal();
         if (this.#evictFirstNormal(keep)) return true;
         continue;
       }
@@ -354,12 +390,6 @@ export class Mailbox {
       lanes[i] = ring;
     }
     return ring;
-  }
-
-  #grow(): void {
-    this.#buf = doubledPairs(this.#buf, this.#head, this.#size, this.#mask);
-    this.#head = 0;
-    this.#mask = this.#mask * 2 + 1;
   }
 }
 

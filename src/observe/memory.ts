@@ -8,7 +8,7 @@ import type { ActorProcess } from '../actor/index.js';
 export const MEMORY_COSTS = Object.freeze({
   /** The process record of an idle actor (no mailbox, no extras): bench's 176 B. */
   record: 176,
-  /** A mailbox object and its ring's array header, without the slots. */
+  /** A mailbox object and its first segment's array header, without the slots. */
   mailbox: 224,
   /** One ring slot: a (message, sender) pair of pointers. */
   slot: 16,
@@ -24,8 +24,9 @@ export const MEMORY_COSTS = Object.freeze({
 
 /**
  * An estimate, in bytes, of the memory the runtime holds for `p`: its
- * record, its mailbox (sized by ring capacity, which grows to the largest
- * queue seen and never shrinks, not by what is queued now), its extras
+ * record, its mailbox (sized by the room its segments hold, which grows
+ * with the queue and shrinks to one segment when the queue empties, not by
+ * what is queued now), its extras
  * record, and the links, monitors, timers, pending asks and registrations
  * it holds. It excludes everything the user owns: the state object, the
  * queued messages themselves, closures, the definition. It is an estimate

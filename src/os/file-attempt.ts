@@ -1,5 +1,6 @@
 import { DeniedError, InvalidArgumentError } from '../errors.js';
 import type { AuditSink, SecurityContext } from '../security/index.js';
+import { unrecorded } from './unrecorded.js';
 
 /**
  * One file operation as the audit log sees it: its decision line (allow or
@@ -111,11 +112,10 @@ export class Attempt {
         });
   }
 
-  /** The denial of an operation whose record could not be written. */
+  /** The denial of an operation whose record could not be written (its code only, never the log's path). */
   #unwritten(error: unknown): DeniedError {
     this.#closed = true;
-    const why = error instanceof Error ? error.message : String(error);
-    return new DeniedError(this.op, `its audit record could not be written: ${why}`);
+    return unrecorded(this.op, error);
   }
 
   /** Records the decision to go ahead after the fact (an operation that ended before `allow`). */

@@ -2,7 +2,7 @@ import { constants, existsSync } from 'node:fs';
 import { type FileHandle, lstat, opendir, rmdir, unlink } from 'node:fs/promises';
 import type { ActorContext, ActorDefinition, ActorProcess, Reply } from '../actor/index.js';
 import { defineActor } from '../actor/index.js';
-import { AuditError, DeniedError, InvalidArgumentError } from '../errors.js';
+import { AuditError, InvalidArgumentError } from '../errors.js';
 import { Attempt, type Attempter } from './file-attempt.js';
 import { type FileKind, ioError, kindOf, openedAt, readBounded } from './file-io.js';
 import {
@@ -14,6 +14,7 @@ import {
   removeCreated,
   type Target,
 } from './file-walk.js';
+import { unrecorded } from './unrecorded.js';
 
 /**
  * File operations as messages: a file actor reads, writes, appends, lists,
@@ -348,18 +349,6 @@ async function remove(req: Valid, attempt: Attempt, who: Attempter): Promise<und
 }
 
 const RUN = { read, write, append: write, list, stat, remove } as const;
-
-/**
- * Fail closed: an operation whose audit record cannot be written was not
- * done (records are written before the operation acts) and is denied. The
- * reason keeps the system error's code, never the log's path.
- */
-function unrecorded(op: string, error: AuditError): DeniedError {
-  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? error.code;
-  return Object.assign(new DeniedError(op, `its audit record cannot be written (${code})`), {
-    cause: error,
-  });
-}
 
 /** Serves one message; never throws, so nothing a request carries stops the actor. */
 async function serve(

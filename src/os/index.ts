@@ -42,3 +42,4 @@ export {
   unshareArgs,
   unshareUnusable,
 } from './process-tree.js';
+export { unrecorded, unrecordedCode } from './unrecorded.js';

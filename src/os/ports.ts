@@ -21,6 +21,7 @@ import { buildLaunch, type Containment, describeContainment, findTools } from '.
 import type { PortOutput } from './port-output.js';
 import { PortRun } from './port-run.js';
 import type { TreeRequest } from './process-tree.js';
+import { unrecorded } from './unrecorded.js';
 
 /**
  * Port actors (Erlang ports): an actor that owns an operating-system
@@ -270,13 +271,21 @@ export function port(options: PortOptions): ActorDefinition<PortCommand, PortSta
           decision: decision.allowed ? 'allow' : 'deny',
           reason: reason + contained,
         });
+        // In a host the record goes to main's log: nothing starts before main says it is written.
+        if (decision.allowed && seq !== undefined) await audit?.written?.(seq);
       } catch (error) {
         if (launch !== undefined && 'cgroup' in launch) launch.cgroup?.remove();
-        throw error;
+        // Fail closed, as a file operation does: not recorded, not started.
+        throw unrecorded('exec', error);
       }
       if (launch !== undefined && 'refused' in launch)
         throw new ContainmentUnavailableError(reason);
       if (!decision.allowed || launch === undefined) throw new DeniedError('exec', reason);
+      if (ctx.signal.aborted) {
+        // Stopped while main wrote the record: the program never starts.
+        if ('cgroup' in launch) launch.cgroup?.remove();
+        throw new DeniedError('exec', 'the port was stopped before its program started');
+      }
       const run = new PortRun({
         plan: decision as ExecPlan,
         launch,

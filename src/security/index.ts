@@ -11,6 +11,8 @@ export type { AuditCheckpoint } from './audit-file.js';
 export { readAuditCheckpoint, readAuditKey } from './audit-file.js';
 export type { Decision, ExecPlan, ExecRequest, PathDecision } from './context.js';
 export { DENY_ALL, resolveReal, SecurityContext } from './context.js';
+export type { PinnedRoots } from './pins.js';
+export { rootsOf } from './pins.js';
 export type {
   ExecLimits,
   ExecPolicy,
@@ -20,6 +22,6 @@ export type {
   RedactOption,
   SecurityPolicy,
 } from './policy.js';
-export { loadPolicy } from './policy.js';
+export { loadPinnedPolicy, loadPolicy } from './policy.js';
 export { loadPolicyFile } from './policy-file.js';
 export type { PinnedRoot } from './roots.js';

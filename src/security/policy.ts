@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { PolicyError } from '../errors.js';
 import { backtrackingProblem } from './pattern-safety.js';
-import { attachPins, isLoaded } from './pins.js';
+import { attachPins, attachRoots, isLoaded, type PinnedRoots } from './pins.js';
+import type { PinnedRoot } from './roots.js';
 
 /**
  * Security policies as plain data: what an actor may execute and which
@@ -386,6 +387,57 @@ export function loadPolicy(policy: unknown): SecurityPolicy {
   const loaded = structuredClone(policy) as SecurityPolicy;
   ensureRoots(loaded.fs);
   attachPins(loaded);
+  return deepFreeze(loaded);
+}
+
+const pinnedRoot = (value: unknown, at: string): void => {
+  const r = value as Partial<PinnedRoot> | null;
+  if (
+    typeof r !== 'object' ||
+    r === null ||
+    typeof r.path !== 'string' ||
+    !isAbsolute(r.path) ||
+    typeof r.dev !== 'bigint' ||
+    typeof r.ino !== 'bigint'
+  ) {
+    fail(at, 'must be a pinned root { path, dev, ino }');
+  }
+};
+const pinnedRoots = (value: unknown, at: string): void => {
+  if (!Array.isArray(value)) fail(at, 'must be an array of pinned roots');
+  value.forEach((r, i) => {
+    pinnedRoot(r, `${at}[${i}]`);
+  });
+};
+
+/**
+ * A policy loaded with roots pinned elsewhere: what a host does with the
+ * policy of a body it runs. The policy is validated as `loadPolicy` does,
+ * but its roots are not looked up again — `roots` are those the main
+ * system pinned when it loaded the policy (`rootsOf`), so a host never
+ * touches the filesystem to load a policy (Node's permission model in a
+ * sandboxed host forbids it), and a root swapped after main pinned it is
+ * caught at the next operation (device and inode differ) instead of being
+ * pinned anew. Throws `PolicyError` for a bad policy or bad roots.
+ *
+ * @example
+ * ```ts
+ * const policy = loadPinnedPolicy(frame.policy, frame.roots); // in the host
+ * ```
+ */
+export function loadPinnedPolicy(policy: unknown, roots: unknown): SecurityPolicy {
+  object(policy, '', SHAPE);
+  object(roots, 'roots', {
+    read: pinnedRoots,
+    write: pinnedRoots,
+    cwd: pinnedRoots,
+  });
+  const given = roots as PinnedRoots;
+  if (given.read === undefined || given.write === undefined) {
+    fail('roots', 'needs read and write');
+  }
+  const loaded = structuredClone(policy) as SecurityPolicy;
+  attachRoots(loaded, structuredClone(given));
   return deepFreeze(loaded);
 }
 

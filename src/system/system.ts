@@ -33,6 +33,7 @@ import {
 import { type Pool, type PoolOptions, startPool } from '../routing/index.js';
 import type { Clock, SchedulerStats } from '../scheduler/index.js';
 import type { ChildActor } from '../supervisor/index.js';
+import { backlogOf, waitForBacklog } from './backlog.js';
 import { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo } from './info.js';
 import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
@@ -281,6 +282,41 @@ export class ActorSystem {
   /** The process's status; for a ref it stays readable after exit, for a forgotten pid it is undefined. */
   status(target: ProcessTarget): ProcessStatus | undefined {
     return this.#process(target)?.status;
+  }
+
+  /**
+   * Messages queued for a local process now (its high-water signal for
+   * senders): 0 for an idle, exited or unknown one. A producer that sends
+   * in one synchronous loop cannot be preempted, so it checks this and
+   * yields with {@link ActorSystem.drained} when the target falls behind;
+   * memory then stays bounded by the high-water mark instead of growing
+   * with the burst (see `bench/RESULTS.md`, burst).
+   *
+   * @example
+   * ```ts
+   * for (const chunk of chunks) {
+   *   ref.tell({ type: 'chunk', chunk });
+   *   if (system.backlog(ref) > 10_000) await system.drained(ref, 1_000);
+   * }
+   * ```
+   */
+  backlog(target: ProcessTarget): number {
+    return backlogOf(this.#process(target));
+  }
+
+  /**
+   * Resolves once a local process's queue holds at most `below` messages
+   * (default 0), or once it is no longer alive: the place a producer loop
+   * yields (see {@link ActorSystem.backlog}). Rejects with
+   * `InvalidArgumentError` for a `below` that is not a whole number ≥ 0.
+   *
+   * @example
+   * ```ts
+   * if (system.backlog(ref) > 10_000) await system.drained(ref, 1_000);
+   * ```
+   */
+  drained(target: ProcessTarget, below = 0): Promise<void> {
+    return waitForBacklog(() => this.#process(target), below);
   }
 
   /** A snapshot of a live process, or undefined. */

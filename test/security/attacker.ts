@@ -6,7 +6,7 @@
  * channel (fd 3 in a child process, the parent port in a worker). Each
  * request answers what the attempt achieved, so the tests assert on it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { connect } from 'node:net';
 import { parentPort } from 'node:worker_threads';
@@ -46,6 +46,34 @@ export type AttackMsg =
    * attacker wrote it, not decoded on its way in).
    */
   | { readonly type: 'frames'; readonly batches: readonly unknown[]; readonly reply: Reply<true> }
+  /**
+   * Writes `count` well-formed frames of one kind straight onto the host's
+   * channel, bypassing the host's own bounds: audit records, or asks of
+   * `to` (a main ref it was given) that never time out.
+   */
+  | {
+      readonly type: 'flood';
+      readonly kind: 'audit' | 'ask';
+      readonly count: number;
+      readonly to?: { readonly pid: number };
+      readonly reply: Reply<true>;
+    }
+  /**
+   * Asks `to` (a main ref) `count` times through the host, as a body may,
+   * never timing out; answers the code of the first ask refused at once.
+   */
+  | {
+      readonly type: 'greedy';
+      readonly count: number;
+      readonly to: { ask(request: object, options: object): Promise<unknown> };
+      readonly reply: Reply<string>;
+    }
+  /** Runs `/bin/sh -c script` (needs `allowChildProcess`); answers its status and output. */
+  | {
+      readonly type: 'sh';
+      readonly script: string;
+      readonly reply: Reply<{ status: number | null; stdout: string; stderr: string }>;
+    }
   /** Writes bytes that are not a batch onto the host's channel. */
   | { readonly type: 'garbage'; readonly reply: Reply<true> }
   /** Writes through a file actor of its own, under its policy (a placed file write). */
@@ -100,7 +128,15 @@ function writeRaw(batch: unknown, raw?: Buffer): void {
     parentPort.postMessage(raw === undefined ? batch : 'not a batch');
     return;
   }
-  writeSync(3, raw ?? frameBytes(batch));
+  // The socket is non-blocking: a big write goes out in parts, retried until all of it has.
+  const bytes = raw ?? frameBytes(batch);
+  for (let off = 0; off < bytes.length; ) {
+    try {
+      off += writeSync(3, bytes, off);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'EAGAIN') throw error;
+    }
+  }
 }
 
 function tryConnect(port: number): Promise<string> {
@@ -166,6 +202,57 @@ export const attacker = portable(
             }
             msg.reply.send(true);
             return;
+          case 'flood': {
+            const frames: unknown[] = [];
+            for (let i = 0; i < msg.count; i++) {
+              frames.push(
+                msg.kind === 'audit'
+                  ? {
+                      op: 'audit',
+                      seq: 1_000_000 + i,
+                      pid: ctx.pid,
+                      record: { op: 'read', args: ['/a'], decision: 'deny', reason: 'flood' },
+                    }
+                  : {
+                      op: 'ask',
+                      id: 1_000_000 + i,
+                      to: msg.to?.pid ?? 1,
+                      from: ctx.pid,
+                      request: { type: 'hold' },
+                      marked: false,
+                      timeout: Number.POSITIVE_INFINITY,
+                    },
+              );
+            }
+            // In slices, as a host would batch them (each under the main's batch size).
+            for (let i = 0; i < frames.length; i += 8_192) writeRaw(frames.slice(i, i + 8_192));
+            msg.reply.send(true);
+            return;
+          }
+          case 'greedy': {
+            let refused = 'none';
+            for (let i = 0; i < msg.count && refused === 'none'; i++) {
+              msg.to.ask({ type: 'hold' }, { timeout: Number.POSITIVE_INFINITY }).catch((error) => {
+                if (refused === 'none') refused = codeOf(error);
+              });
+              // A refusal rejects at once: seen after a microtask.
+              await Promise.resolve();
+            }
+            msg.reply.send(refused);
+            return;
+          }
+          case 'sh': {
+            const run = spawnSync('/bin/sh', ['-c', msg.script], {
+              encoding: 'utf8',
+              timeout: 10_000,
+            });
+            msg.reply.send({
+              status: run.status,
+              stdout: run.stdout ?? '',
+              stderr: run.stderr ?? '',
+            });
+            return;
+          }
           case 'garbage': {
             const bytes = Buffer.alloc(12);
             bytes.writeUInt32BE(8, 0);

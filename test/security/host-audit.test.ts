@@ -20,6 +20,7 @@ import {
   fileActor,
   verifyAuditText,
 } from '../../src/index.js';
+import { AuditRelay } from '../../src/isolation/audit-relay.js';
 import type { AuditSink } from '../../src/security/index.js';
 import { within } from '../isolation/helpers.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
@@ -198,11 +199,66 @@ describe('security: an attempt fails closed when its record cannot be written (s
         disk.full = true;
         await assert.rejects(write(`${name}-full.txt`), (e: unknown) => {
           assert.equal((e as { code?: string }).code, 'ERR_DENIED');
-          assert.match((e as Error).message, /audit record could not be written.*ENOSPC/);
+          assert.match((e as Error).message, /audit record cannot be written \(ENOSPC\)/);
           return true;
         });
         assert.equal(existsSync(join(dir, `${name}-full.txt`)), false, 'nothing was written');
         disk.full = false;
+        await assertRuntimeAnswers(system);
+      } finally {
+        await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      }
+    });
+  }
+});
+
+/** A main log that fails every way a sink can: in `record`, or in `written` (thrown or rejected). */
+class BrokenLog implements AuditSink {
+  constructor(readonly how: 'record throws' | 'written throws' | 'written rejects') {}
+  record(): number {
+    if (this.how === 'record throws') throw new Error('EIO: the log is gone');
+    return 1;
+  }
+  written(): Promise<void> {
+    if (this.how === 'written throws') throw new Error('EIO: the log is gone');
+    return Promise.reject(
+      Object.assign(new Error('EIO: /var/log/secret/audit.jsonl'), { code: 'EIO' }),
+    );
+  }
+}
+
+describe('security: a main log that fails never throws in main (semantics §23)', {
+  timeout: 60_000,
+}, () => {
+  failOnUnhandledRejections();
+
+  for (const how of ['record throws', 'written throws', 'written rejects'] as const) {
+    it(`AuditRelay: a log whose ${how} answers a rejected write, never an exception`, async () => {
+      const relay = new AuditRelay(() => new BrokenLog(how));
+      const record = { op: 'write', args: ['/a'], decision: 'allow', reason: 'r' };
+      const { written, problem } = relay.write(1, record, { actor: 'body', pid: 12 });
+      assert.equal(problem, undefined);
+      await assert.rejects(written, /EIO/);
+    });
+
+    it(`${placed}: records a body writes itself while main's log ${how} are refused; host and runtime run on`, async () => {
+      const system = createSystem({ audit: new BrokenLog(how) });
+      try {
+        const ref = spawnAttacker(system, placed);
+        const record = { op: 'write', args: ['/a'], decision: 'allow', reason: 'r' };
+        const frames = [1, 2, 3].map((seq) => ({ op: 'audit', seq, pid: ref.pid, record }));
+        assert.equal(await ref.ask({ type: 'frames', batches: [frames] }), true);
+        assert.equal(await ref.ask({ type: 'ping' }), 'pong', 'the host was not ended');
+        // A body's own write is denied with the log's error code only, never the log's path.
+        const writer = spawnAttacker(system, placed, { fs: { write: [dir] } });
+        const file = join(dir, `broken-${how.replace(' ', '-')}.txt`);
+        await assert.rejects(writer.ask({ type: 'write', path: file, data: 'x' }), (e: unknown) => {
+          assert.equal((e as { code?: string }).code, 'ERR_DENIED');
+          assert.match((e as Error).message, /audit record cannot be written \((EIO|ERR_AUDIT)\)/);
+          assert.doesNotMatch((e as Error).message, /secret/);
+          return true;
+        });
+        assert.equal(existsSync(file), false, 'nothing was written');
         await assertRuntimeAnswers(system);
       } finally {
         await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');

@@ -89,6 +89,10 @@ export async function positiveCases(): Promise<void> {
       ctx.registerService(sessions, 'u2');
     },
   });
+  // Timers aimed at a typed name.
+  system.sendAfter(10, counterName, { type: 'inc' });
+  system.cancelTimer(system.sendInterval(10, counterName, { type: 'inc' }));
+
   // Groups by typed token.
   const chatter = system.spawn(chat);
   system.groups.typed(room).join(chatter);
@@ -126,6 +130,8 @@ export async function negativeCases(): Promise<void> {
   system.services.ref(sessions, 'u1').tell({ type: 'say', text: 'hi' });
   // @ts-expect-error: registering a ref that does not accept the key's type
   system.services.register(sessions, 'u1', chatRef);
+  // @ts-expect-error: a timer message the named actor does not accept
+  system.sendAfter(10, counterName, { type: 'say', text: 'hi' });
   // @ts-expect-error: a counter cannot join a group of ChatMsg
   system.groups.typed(room).join(system.spawn(counter));
   // @ts-expect-error: a broadcast of the wrong type

@@ -291,7 +291,7 @@ describe('Mailbox: clear hands over every lane', () => {
 });
 
 describe('Mailbox and PairRing: room for memory estimates', () => {
-  it('slots always covers what is queued, in every lane, and never shrinks', () => {
+  it('slots always covers what is queued, in every lane; a drained normal lane keeps one segment', () => {
     const mb = new Mailbox();
     const empty = mb.slots;
     assert.ok(empty >= 1);
@@ -299,12 +299,16 @@ describe('Mailbox and PairRing: room for memory estimates', () => {
     for (let i = 0; i < 40; i++) {
       mb.push(i, undefined, i % 3 === 0 ? HIGH : LANE_NORMAL);
       assert.ok(mb.slots >= mb.size, `slots ${mb.slots} >= size ${mb.size}`);
-      assert.ok(mb.slots >= seen, 'never shrinks');
+      assert.ok(mb.slots >= seen, 'pushing never shrinks it');
       seen = mb.slots;
     }
     assert.ok(mb.slots > empty, 'grew');
     takeAll(mb);
-    assert.equal(mb.slots, seen, 'taking does not shrink it');
+    assert.ok(
+      mb.slots < seen,
+      `taking everything lets earlier segments go (${mb.slots} < ${seen})`,
+    );
+    assert.ok(mb.slots >= empty, 'but never below a new mailbox');
     const withLane = new Mailbox();
     const before = withLane.slots;
     withLane.push('l', undefined, LOW);

@@ -243,3 +243,41 @@ describe('Mailbox options and counters', () => {
     assert.equal(mb.hasWaiters, false);
   });
 });
+
+describe('Mailbox segments (normal lane)', () => {
+  it('keeps FIFO order and senders across many full-size segments while draining and refilling', () => {
+    const mb = new Mailbox();
+    let next = 0;
+    let expected = 0;
+    // Deep enough to chain several 2,048-entry segments; takes interleave so drained
+    // segments come back as the spare while the tail is still growing.
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 7000; i++) mb.push(next, `s${next++}`, LANE_NORMAL);
+      for (let i = 0; i < 4000; i++) {
+        assert.equal(mb.take(), true);
+        assert.equal(mb.takenMessage, expected);
+        assert.equal(mb.takenSender, `s${expected++}`);
+      }
+    }
+    while (mb.take()) {
+      assert.equal(mb.takenMessage, expected);
+      assert.equal(mb.takenSender, `s${expected++}`);
+    }
+    assert.equal(expected, next);
+    assert.equal(mb.size, 0);
+  });
+
+  it('lets a burst’s memory go once drained: only one segment of at most 2,048 entries stays', () => {
+    const mb = new Mailbox();
+    assert.equal(mb.slots, 4, 'a new mailbox starts with a 4-entry segment');
+    for (let i = 0; i < 100_000; i++) mb.push(i, undefined, LANE_NORMAL);
+    assert.ok(mb.slots >= 100_000, `holding 100k entries needs room for them (${mb.slots})`);
+    while (mb.take());
+    assert.ok(mb.slots <= 2048, `after draining, ${mb.slots} entries of room stay`);
+    for (let i = 0; i < 10; i++) mb.push(i, undefined, LANE_NORMAL);
+    assert.deepEqual(
+      takeAll(mb).map(([m]) => m),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
+  });
+});
