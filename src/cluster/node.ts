@@ -1,7 +1,6 @@
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
-import { type KV, Kvm } from '@nats-io/kv';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { KV, Kvm } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import type { ActorProcess, ActorRef, AnyDefinition } from '../actor/index.js';
 import { link, monitor } from '../actor/index.js';
 import { Stream } from '../broker/index.js';
@@ -108,6 +107,7 @@ export class ClusterNode implements SpawnSide {
   #fenced: FencedError | undefined;
   #closing: Promise<void> | undefined;
   #audit: NodeJS.Timeout | undefined;
+  #kvm: typeof Kvm | undefined;
 
   constructor(host: NodeHost, options: ClusterOptions, shutdown: () => Promise<void>) {
     this.options = resolveClusterOptions(options);
@@ -123,6 +123,13 @@ export class ClusterNode implements SpawnSide {
 
   async #start(): Promise<void> {
     const given = this.#given;
+    // Loaded on join, so a system that never joins a cluster never loads the NATS client.
+    const [{ connect }, { jetstream }, kvModule] = await Promise.all([
+      import('@nats-io/transport-node'),
+      import('@nats-io/jetstream'),
+      import('@nats-io/kv'),
+    ]);
+    this.#kvm = kvModule.Kvm;
     const nc =
       given.connection ??
       (await connect({
@@ -154,7 +161,7 @@ export class ClusterNode implements SpawnSide {
       await transport.start();
       // Bounded, so KV calls fail rather than hang; never shorter than 5 s (a busy server is not a dead one).
       this.#js = jetstream(nc, { timeout: Math.max(5_000, this.options.joinTimeout) });
-      const kv = await new Kvm(this.#js).create(`${root}-${cluster}-members`, {
+      const kv = await new kvModule.Kvm(this.#js).create(`${root}-${cluster}-members`, {
         history: 1,
         replicas: this.options.replicas,
       });
@@ -207,7 +214,12 @@ export class ClusterNode implements SpawnSide {
   /** Opens (or makes) a KV bucket of this cluster, `<root>-<cluster>-<name>`. */
   bucket(name: string): Promise<KV> {
     const { root, cluster, replicas } = this.options;
-    return new Kvm(this.jetstream).create(`${root}-${cluster}-${name}`, { history: 1, replicas });
+    const Bucket = this.#kvm;
+    if (Bucket === undefined) throw new ClusterError(`node ${this.id} has not joined yet`);
+    return new Bucket(this.jetstream).create(`${root}-${cluster}-${name}`, {
+      history: 1,
+      replicas,
+    });
   }
 
   /** The up peers (node ids, not this one). */
