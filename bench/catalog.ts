@@ -273,6 +273,36 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 300,
   },
   {
+    name: 'cluster',
+    title:
+      'two nodes over one nats-server: remote tell (200k) and ask (5k); baseline = raw NATS pub/sub and request-reply',
+    script: 'cluster.js',
+    n: 200_000,
+    erlang: { skip: 'Erlang distribution is measured by cluster-kv (two erl -sname nodes)' },
+    metrics: [
+      {
+        key: 'tellPerSec',
+        label: 'remote tell msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+        goal: { kind: 'min', value: 180_000, note: 'Erlang distribution one-way, issue 14' },
+      },
+      {
+        key: 'askP50Us',
+        label: 'remote ask p50 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'askP99Us',
+        label: 'remote ask p99 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 180,
+  },
+  {
     name: 'ask',
     title: 'ask, idle actor (100k calls)',
     script: 'ask.js',

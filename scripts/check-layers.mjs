@@ -16,6 +16,7 @@ export const LAYERS = [
   ['actor'],
   ['supervisor', 'resilience', 'os'],
   ['routing', 'observe', 'isolation'],
+  ['cluster'],
   ['system'],
   ['hosting', 'observer', 'otel', 'testing'],
   ['cli'],

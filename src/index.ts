@@ -38,14 +38,23 @@ export type {
   Topic,
 } from './broker/index.js';
 export { topic } from './broker/index.js';
+export type {
+  ClusterEvent,
+  ClusterNode,
+  ClusterOptions,
+  NodeDownMessage,
+  WirePid,
+} from './cluster/index.js';
 export type { ErrorCode } from './errors.js';
 export {
   AuditError,
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  ClusterError,
   ContainmentUnavailableError,
   DeniedError,
+  FencedError,
   HostLimitError,
   HostProtocolError,
   InvalidArgumentError,
@@ -53,8 +62,10 @@ export {
   KeyTakenError,
   MailboxFullError,
   NameTakenError,
+  NoConnectionError,
   NoProcError,
   NotRepliableError,
+  PayloadTooLargeError,
   PolicyError,
   PortExitError,
   ProcessExitedError,
@@ -97,6 +108,7 @@ export type {
   ExitReason,
   KillExit,
   KilledExit,
+  NoConnectionExit,
   NoProcExit,
   NormalExit,
   Pid,

@@ -5,6 +5,7 @@ export {
   ENVELOPES,
   NEEDS_INIT,
   NO_LANES,
+  REMOTE,
   TRAP_EXIT,
 } from '../process/index.js';
 export type { DemonitorOptions, DownMessage, ExitMessage, MonitorRef } from '../signals/index.js';
@@ -45,7 +46,7 @@ export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
-export type { AskTarget, Runtime } from './runtime.js';
+export type { AskTarget, Current, Runtime } from './runtime.js';
 export { UNSAMPLED_COUNTDOWN } from './runtime.js';
 export { ENCODE_MESSAGE } from './send-checks.js';
 export type {
@@ -56,7 +57,13 @@ export type {
   ShutdownRule,
   SpawnOptions,
 } from './spawn-options.js';
-export { HOSTED_AS, isShutdownRule, validateSpawnOptions } from './spawn-options.js';
+export {
+  HOSTED_AS,
+  isShutdownRule,
+  MAKE_PROCESS,
+  type ProcessMaker,
+  validateSpawnOptions,
+} from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
 export type { TimerDestination, TimerRef } from './timer.js';

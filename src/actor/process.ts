@@ -8,12 +8,13 @@ import {
   laneOf,
   Mailbox,
 } from '../mailbox/index.js';
-import type { Pid, ProcessStatus } from '../process/index.js';
+import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import {
   BUSY,
   COPY_ON_SEND,
   DEAD,
   ENVELOPES,
+  exitReason,
   formatPid,
   NEEDS_INIT,
   NO_LANES,
@@ -410,6 +411,19 @@ export class ActorProcess
     } else {
       this.status = 'waiting';
     }
+  }
+
+  // ---- a process of another node (see the cluster's RemoteProcess) ----------
+
+  /** An exit signal to a process of another node: passed on to its node. Local processes never get here. */
+  forwardExit(_from: ActorProcess | undefined, _reason: ExitReason, _linked: boolean): void {}
+
+  /** A local process linked to (or unlinked from) a process of another node: its node is told. */
+  linkChanged(_other: ActorProcess, _linked: boolean): void {}
+
+  /** The reason a monitor or link on this process, once it is gone, reports. */
+  goneReason(): ExitReason {
+    return exitReason.noproc;
   }
 
   // ---- timers --------------------------------------------------------------

@@ -15,6 +15,11 @@ import type { ExitReason, Pid } from '../process/index.js';
  *   behind it;
  * - `not-granted`: a placed body addressed a pid it was never given a ref
  *   to (semantics §23);
+ * - `noconnection`: to a process on a node that is not up (declared down,
+ *   gone, or without interest on NATS: no responders);
+ * - `bad-frame`: a frame from a peer that does not decode (unknown version,
+ *   tag or shape) — dropped, never a crash;
+ * - `fenced`: from or to a node incarnation that was declared down;
  *
  * @example
  * ```ts
@@ -32,7 +37,10 @@ export type DeadLetterReason =
   | 'unexpected'
   /** A placed body addressed a pid it was never given a ref to (semantics §23). */
   | 'not-granted'
-  | 'unregistered';
+  | 'unregistered'
+  | 'noconnection'
+  | 'bad-frame'
+  | 'fenced';
 
 /**
  * One message that was not handled.

@@ -1,6 +1,6 @@
 import { NoProcError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import { DEAD, exitReason, formatPid, TRAP_EXIT } from '../process/index.js';
+import { DEAD, exitReason, formatPid, REMOTE, TRAP_EXIT } from '../process/index.js';
 import {
   clearMonitorTarget,
   decideExitSignal,
@@ -68,6 +68,11 @@ export function signalExit<P extends Signalable<P>>(
   linked: boolean,
 ): void {
   if ((target.flags & DEAD) !== 0) return;
+  if ((target.flags & REMOTE) !== 0) {
+    // A process of another node: its node decides (a link's death reaches it by its own monitor).
+    target.forwardExit(from, reason, linked);
+    return;
+  }
   const decision = decideExitSignal(
     reason,
     linked,
@@ -104,14 +109,19 @@ export function signalExit<P extends Signalable<P>>(
  * nothing. Linking to a process that is gone throws `NoProcError`, unless
  * `p` traps exits: then it receives `EXIT` with `noproc` (semantics §11 R2.4).
  */
-export function link<P extends Signalable<P>>(p: P, other: P | undefined, pid: Pid): void {
+export function link<P extends Signalable<P>>(
+  p: P,
+  other: P | undefined,
+  pid: Pid,
+  notify = true,
+): void {
   if (other === p) return;
   if (other === undefined || (other.flags & DEAD) !== 0) {
     if ((p.flags & TRAP_EXIT) === 0) throw new NoProcError(formatPid(pid), 'cannot link to it');
     const message: ExitMessage = runtimeMessage({
       type: 'EXIT',
       from: pid,
-      reason: exitReason.noproc,
+      reason: other === undefined ? exitReason.noproc : other.goneReason(),
     });
     p.enqueueRuntimeMessage(message, pid);
     return;
@@ -122,12 +132,14 @@ export function link<P extends Signalable<P>>(p: P, other: P | undefined, pid: P
   theirs.links ??= new Set();
   mine.links.add(other);
   theirs.links.add(p);
+  if (notify && (other.flags & REMOTE) !== 0) other.linkChanged(p, true);
 }
 
 /** Removes the link between `p` and `other`, if any (OTP `unlink/1`); queued EXITs stay. */
-export function unlink<P extends Signalable<P>>(p: P, other: P): void {
-  p.ext?.links?.delete(other);
+export function unlink<P extends Signalable<P>>(p: P, other: P, notify = true): void {
+  const had = p.ext?.links?.delete(other) === true;
   other.ext?.links?.delete(p);
+  if (had && notify && (other.flags & REMOTE) !== 0) other.linkChanged(p, false);
 }
 
 /** Whether `p` and `other` are linked. */
@@ -157,7 +169,7 @@ export function monitor<P extends Signalable<P>>(
     notify,
   );
   if (!alive) {
-    fire(m, exitReason.noproc);
+    fire(m, target === undefined ? exitReason.noproc : target.goneReason());
     return m;
   }
   const t = target.extras();

@@ -27,6 +27,12 @@ export interface Signalable<P extends Signalable<P>> {
   readonly mailbox: { removeWhere(matches: (message: unknown) => boolean): number } | null;
   stop(reason?: ExitReason): void;
   enqueueRuntimeMessage(message: unknown, sender: Pid | undefined): void;
+  /** An exit signal to a process of another node (flag REMOTE): passed on to its node. */
+  forwardExit(from: P | undefined, reason: ExitReason, linked: boolean): void;
+  /** A local process linked to (or unlinked from) a process of another node: its node is told. */
+  linkChanged(other: P, linked: boolean): void;
+  /** The reason a monitor or link reports once this process is gone (`noproc`, or `noconnection` for another node's). */
+  goneReason(): ExitReason;
 }
 
 /** A process's links and monitors. */

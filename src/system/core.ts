@@ -14,10 +14,12 @@ import {
   finish,
   HOSTED_AS,
   type HostedIdentity,
+  MAKE_PROCESS,
   MessageTimer,
   NameDestination,
   NEEDS_INIT,
   NO_LANES,
+  type ProcessMaker,
   processOf,
   releaseRegistrations,
   UNSAMPLED_COUNTDOWN,
@@ -25,6 +27,7 @@ import {
 } from '../actor/index.js';
 import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
 import { Stream, TopicTable } from '../broker/index.js';
+import type { ClusterNode } from '../cluster/index.js';
 import { encode, type RefCodec } from '../codec/index.js';
 import {
   InvalidArgumentError,
@@ -97,6 +100,8 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly #recent: DeadLetter[] = [];
   readonly #pids: PidAllocator;
   #placements: Placements | undefined;
+  /** The cluster node when the system joined one (`createSystem({ cluster })`). */
+  cluster: ClusterNode | undefined;
   #messageId = 0;
 
   constructor(
@@ -139,6 +144,12 @@ export class SystemCore implements Runtime, ProcessHost {
       );
     }
     validateSpawnOptions(options);
+    if (options?.node !== undefined) {
+      if (this.cluster === undefined) {
+        throw new InvalidArgumentError('node', 'needs a system that joined a cluster');
+      }
+      return this.cluster.spawnOn(def, options, parent);
+    }
     if (options?.placement !== undefined && options.placement !== 'main') {
       return this.#place(def, options, parent);
     }
@@ -166,7 +177,11 @@ export class SystemCore implements Runtime, ProcessHost {
         : inherited.narrow(loadPolicy(options.security));
     const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
     const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
-    const p = new ActorProcess(this, pid, def, tree, flags);
+    const make = (options as { [MAKE_PROCESS]?: ProcessMaker } | undefined)?.[MAKE_PROCESS];
+    const p: ActorProcess =
+      make === undefined
+        ? new ActorProcess(this, pid, def, tree, flags)
+        : make(this, pid, def, tree, flags);
     if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
     if (own !== undefined) p.extras().security = own;
     else if (hosted !== undefined && hosted.security.length > 0) {

@@ -1,0 +1,383 @@
+import { jetstream } from '@nats-io/jetstream';
+import { type KV, Kvm, type KvWatchEntry, KvWatchInclude } from '@nats-io/kv';
+import type { NatsConnection, Status } from '@nats-io/nats-core';
+
+/**
+ * A local mirror of a JetStream KV bucket, fed by a watch: the watched cache
+ * behind the cluster registry's `whereis` and the process groups' members.
+ *
+ * Watch hygiene (the nats.deno#688 class of bugs, where a watch silently
+ * stops after a server restart): the watch is rebuilt from a fresh snapshot
+ * after every reconnect and whenever it ends, and a periodic reconcile
+ * compares the stream's last revision and subject count with what the watch
+ * delivered, rebuilding when they drift (a stalled watch is caught within two
+ * reconcile intervals). A rebuild fills a new map and swaps it in when its
+ * snapshot is complete, so readers never see a half-built mirror.
+ *
+ * @module
+ */
+
+/** One key as the mirror holds it: its last revision, and its value unless deleted. */
+export interface MirrorSlot {
+  readonly revision: number;
+  /** The value, or undefined for a delete or purge (a tombstone keeps the revision). */
+  readonly value: Uint8Array | undefined;
+}
+
+/** A change the mirror applied, as its listener hears it. */
+export interface MirrorChange {
+  readonly key: string;
+  readonly before: Uint8Array | undefined;
+  readonly after: Uint8Array | undefined;
+}
+
+/**
+ * Whether `incoming` replaces `current`: only a newer revision does, so a
+ * late or repeated watch event never undoes a newer write or delete.
+ */
+export function supersedes(current: MirrorSlot | undefined, incoming: MirrorSlot): boolean {
+  return current === undefined || incoming.revision > current.revision;
+}
+
+/** What the reconcile found; `behindAt` carries over to the next one. */
+export interface ReconcileVerdict {
+  readonly action: 'ok' | 'rebuild';
+  readonly why?: string;
+  /** The watched revision when the mirror was first seen behind the stream. */
+  readonly behindAt?: number;
+}
+
+/**
+ * The reconcile decision. `seen` is the highest revision the watch
+ * delivered, `size` the keys (tombstones included) the mirror holds,
+ * `stream` the bucket stream's state, `behindAt` the previous verdict's.
+ */
+export function reconcileVerdict(
+  seen: number,
+  size: number,
+  stream: { readonly lastSeq: number; readonly subjects: number | undefined },
+  behindAt: number | undefined,
+): ReconcileVerdict {
+  if (stream.lastSeq < seen)
+    return { action: 'rebuild', why: 'the stream went back (recreated or lost data)' };
+  if (stream.lastSeq > seen) {
+    // Behind once is normal (events in flight); behind twice without progress is a stalled watch.
+    if (behindAt !== undefined && behindAt === seen) {
+      return {
+        action: 'rebuild',
+        why: `the watch stalled at revision ${seen} of ${stream.lastSeq}`,
+      };
+    }
+    return { action: 'ok', behindAt: seen };
+  }
+  if (stream.subjects !== undefined && stream.subjects !== size) {
+    return { action: 'rebuild', why: `${size} keys mirrored, the stream holds ${stream.subjects}` };
+  }
+  return { action: 'ok' };
+}
+
+/** Whether two values hold the same bytes (undefined for deleted). */
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Options of {@link KvMirror.open}. */
+export interface KvMirrorOptions {
+  /** How often to reconcile with the stream; 0 turns the timer off (call `reconcile()`). Default 2000 ms. */
+  readonly reconcileIntervalMs?: number;
+  /** Hears every applied change (after it is applied), including those a rebuild reveals. */
+  readonly onChange?: (change: MirrorChange) => void;
+  /** Hears why the mirror rebuilt its watch (for diagnostics and tests). */
+  readonly onRebuild?: (why: string) => void;
+}
+
+const RETRY_FIRST_MS = 50;
+const RETRY_MAX_MS = 2_000;
+
+/**
+ * The mirror of one bucket.
+ *
+ * @example
+ * ```ts
+ * const mirror = await KvMirror.open(nc, kv, { onChange: (c) => console.log(c.key) });
+ * mirror.get('k')?.value;
+ * await mirror.close();
+ * ```
+ */
+export class KvMirror {
+  readonly #nc: NatsConnection;
+  readonly #kv: KV;
+  readonly #options: KvMirrorOptions;
+  #slots = new Map<string, MirrorSlot>();
+  /** The map a rebuild is filling, and the writes noted meanwhile go to both. */
+  #building: Map<string, MirrorSlot> | undefined;
+  #seen = 0;
+  #generation = 0;
+  #behindAt: number | undefined;
+  #closed = false;
+  #iterator: { stop(): void } | undefined;
+  #statuses: { stop?: () => void } | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #retryMs = RETRY_FIRST_MS;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #ready: { resolve: () => void; reject: (e: unknown) => void } | undefined;
+  #rebuilds = 0;
+  #reconciling = false;
+  #buildingTicks = 0;
+
+  private constructor(nc: NatsConnection, kv: KV, options: KvMirrorOptions) {
+    this.#nc = nc;
+    this.#kv = kv;
+    this.#options = options;
+  }
+
+  /**
+   * Opens the mirror and resolves once the first snapshot is in. Rejects
+   * (and stops) if the first snapshot fails; later failures are retried in
+   * the background while readers keep the last good view.
+   */
+  static async open(nc: NatsConnection, kv: KV, options: KvMirrorOptions = {}): Promise<KvMirror> {
+    const mirror = new KvMirror(nc, kv, options);
+    const first = new Promise<void>((resolve, reject) => {
+      mirror.#ready = { resolve, reject };
+    });
+    mirror.#watchStatus();
+    mirror.#rebuild('open', false);
+    try {
+      await first;
+    } catch (error) {
+      await mirror.close();
+      throw error;
+    }
+    const interval = options.reconcileIntervalMs ?? 2_000;
+    if (interval > 0) {
+      mirror.#timer = setInterval(() => void mirror.reconcile().catch(() => undefined), interval);
+      mirror.#timer.unref();
+    }
+    return mirror;
+  }
+
+  /** The slot of `key`, tombstones included. */
+  slot(key: string): MirrorSlot | undefined {
+    return this.#slots.get(key);
+  }
+
+  /** The live value of `key`. */
+  get(key: string): Uint8Array | undefined {
+    return this.#slots.get(key)?.value;
+  }
+
+  /** Every live key and value. */
+  *entries(): IterableIterator<[string, MirrorSlot & { value: Uint8Array }]> {
+    for (const [key, slot] of this.#slots) {
+      if (slot.value !== undefined) yield [key, slot as MirrorSlot & { value: Uint8Array }];
+    }
+  }
+
+  /** How many times the watch was rebuilt after it was opened. */
+  get rebuilds(): number {
+    return this.#rebuilds;
+  }
+
+  /** The highest revision the watch delivered. */
+  get seen(): number {
+    return this.#seen;
+  }
+
+  /**
+   * Records a write this node made and the server acknowledged (read your
+   * writes: the mirror shows it before the watch delivers it).
+   */
+  noteWrite(key: string, revision: number, value: Uint8Array | undefined): void {
+    this.#apply(key, { revision, value }, true);
+  }
+
+  /**
+   * Checks the mirror against the stream (one request) and rebuilds the
+   * watch if it drifted. Returns what it decided.
+   */
+  async reconcile(): Promise<ReconcileVerdict> {
+    if (this.#closed || this.#reconciling) return { action: 'ok' };
+    if (this.#building !== undefined) {
+      // A snapshot that never completes (its last message vanished meanwhile) is started again.
+      if (++this.#buildingTicks < 3) return { action: 'ok' };
+      this.#rebuild('the snapshot did not complete', true);
+      return { action: 'rebuild', why: 'the snapshot did not complete' };
+    }
+    this.#reconciling = true;
+    let status: Awaited<ReturnType<KV['status']>>;
+    try {
+      status = await this.#kv.status();
+    } finally {
+      this.#reconciling = false;
+    }
+    const state = status.streamInfo.state as { last_seq: number; num_subjects?: number };
+    const verdict = reconcileVerdict(
+      this.#seen,
+      this.#slots.size,
+      { lastSeq: state.last_seq, subjects: state.num_subjects },
+      this.#behindAt,
+    );
+    this.#behindAt = verdict.behindAt;
+    if (verdict.action === 'rebuild' && this.#building === undefined) {
+      this.#rebuild(verdict.why ?? 'drift', true);
+    }
+    return verdict;
+  }
+
+  /** Rebuilds the watch from a fresh snapshot now. */
+  rebuild(why = 'asked'): void {
+    this.#rebuild(why, true);
+  }
+
+  /** Stops the watch and the timers. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    clearTimeout(this.#retryTimer);
+    this.#iterator?.stop();
+    this.#statuses?.stop?.();
+    this.#ready?.reject(new Error('mirror closed'));
+  }
+
+  /** Rebuilds after every reconnect: the watch's consumer may not have survived the server. */
+  #watchStatus(): void {
+    const statuses = this.#nc.status() as AsyncIterable<Status> & { stop?: () => void };
+    this.#statuses = statuses;
+    void (async () => {
+      for await (const status of statuses) {
+        if (this.#closed) return;
+        if (status.type === 'reconnect') this.#rebuild('reconnected', true);
+      }
+    })().catch(() => undefined);
+  }
+
+  #rebuild(why: string, counted: boolean): void {
+    if (this.#closed) return;
+    if (counted) {
+      this.#rebuilds++;
+      this.#options.onRebuild?.(why);
+    }
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#iterator?.stop();
+    this.#iterator = undefined;
+    const generation = ++this.#generation;
+    this.#building = new Map();
+    this.#buildingTicks = 0;
+    this.#behindAt = undefined;
+    void this.#run(generation).catch((error: unknown) => this.#failed(generation, error));
+  }
+
+  async #run(generation: number): Promise<void> {
+    const status = await this.#kv.status();
+    if (generation !== this.#generation) return;
+    const snapshotEnd = status.streamInfo.state.last_seq;
+    const iterator = await this.#kv.watch({ include: KvWatchInclude.LastValue });
+    if (generation !== this.#generation || this.#closed) {
+      iterator.stop();
+      return;
+    }
+    this.#iterator = iterator;
+    let seen = 0;
+    if (snapshotEnd === 0 || status.streamInfo.state.messages === 0) this.#swap(generation, 0);
+    for await (const entry of iterator) {
+      if (generation !== this.#generation) return;
+      seen = Math.max(seen, entry.revision);
+      this.#applyEntry(entry);
+      if (this.#building !== undefined && (entry.isUpdate || entry.revision >= snapshotEnd)) {
+        this.#swap(generation, seen);
+      } else if (this.#building === undefined) {
+        this.#seen = Math.max(this.#seen, seen);
+      }
+    }
+    // The iterator ended without being stopped by a rebuild: the consumer is gone.
+    if (generation === this.#generation && !this.#closed) {
+      throw new Error('the watch ended');
+    }
+  }
+
+  #failed(generation: number, error: unknown): void {
+    if (generation !== this.#generation || this.#closed) return;
+    if (this.#ready !== undefined) {
+      const ready = this.#ready;
+      this.#ready = undefined;
+      ready.reject(error);
+      return;
+    }
+    const delay = this.#retryMs;
+    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    this.#retryTimer = setTimeout(
+      () => this.#rebuild(`retry after: ${String(error)}`, false),
+      delay,
+    );
+    this.#retryTimer.unref();
+  }
+
+  /** The snapshot is complete: the built map becomes the mirror, and its differences are changes. */
+  #swap(generation: number, seen: number): void {
+    const built = this.#building;
+    if (built === undefined || generation !== this.#generation) return;
+    const before = this.#slots;
+    this.#slots = built;
+    this.#building = undefined;
+    this.#seen = seen;
+    this.#retryMs = RETRY_FIRST_MS;
+    const onChange = this.#options.onChange;
+    if (onChange !== undefined) {
+      const keys = new Set([...before.keys(), ...built.keys()]);
+      for (const key of keys) {
+        const was = before.get(key)?.value;
+        const is = built.get(key)?.value;
+        if (!sameBytes(was, is)) onChange({ key, before: was, after: is });
+      }
+    }
+    const ready = this.#ready;
+    this.#ready = undefined;
+    ready?.resolve();
+  }
+
+  #applyEntry(entry: KvWatchEntry): void {
+    const value = entry.operation === 'PUT' ? entry.value : undefined;
+    this.#apply(entry.key, { revision: entry.revision, value }, false);
+  }
+
+  #apply(key: string, slot: MirrorSlot, local: boolean): void {
+    const building = this.#building;
+    if (building !== undefined && supersedes(building.get(key), slot)) building.set(key, slot);
+    // While a snapshot builds, the watch's entries wait for the swap; this node's own writes do not.
+    if (building !== undefined && !local) return;
+    const current = this.#slots.get(key);
+    if (!supersedes(current, slot)) return;
+    this.#slots.set(key, slot);
+    const before = current?.value;
+    if (!sameBytes(before, slot.value))
+      this.#options.onChange?.({ key, before, after: slot.value });
+  }
+}
+
+/**
+ * Creates the bucket (history 1) or binds to it when it exists with another
+ * configuration. `replicas` defaults to 3 on a clustered server, else 1.
+ */
+export async function ensureBucket(
+  nc: NatsConnection,
+  bucket: string,
+  options: { readonly replicas?: number; readonly timeoutMs?: number } = {},
+): Promise<KV> {
+  const replicas = options.replicas ?? (nc.info?.cluster !== undefined ? 3 : 1);
+  const kvm = new Kvm(jetstream(nc, { timeout: options.timeoutMs ?? 5_000 }));
+  try {
+    return await kvm.create(bucket, { history: 1, replicas });
+  } catch (error) {
+    try {
+      return await kvm.open(bucket);
+    } catch {
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+
+/**
+ * What the cluster registry and the cluster process groups need from the
+ * node they run on — and nothing more. The node (membership, transport,
+ * process table) implements it; tests implement it over a plain actor system.
+ *
+ * @module
+ */
+
+/**
+ * A process anywhere in the cluster, as it travels: the node id
+ * (`<name>_<incarnation>`, never reused) and the process's local id there.
+ * Two are the same process when both fields are equal.
+ *
+ * @example
+ * ```ts
+ * const pid: ClusterPid = { node: 'web-1_01hx3c9', id: 42 };
+ * ```
+ */
+export interface ClusterPid {
+  readonly node: string;
+  readonly id: number;
+}
+
+/**
+ * The node-side services the registry and groups use.
+ *
+ * @example
+ * ```ts
+ * const port: ClusterNodePort = {
+ *   nodeId: 'a_1', connection: nc,
+ *   isNodeGone: (node) => membership.isGone(node),
+ *   onNodeGone: (listener) => membership.on('nodedown', listener),
+ *   isAlive: (id) => processes.has(id),
+ *   onExit: (id, listener) => processes.onExit(id, listener),
+ * };
+ * ```
+ */
+export interface ClusterNodePort {
+  /** This node's id, `<name>_<incarnation>`. */
+  readonly nodeId: string;
+  /** The node's NATS connection (JetStream and KV are reached through it). */
+  readonly connection: NatsConnection;
+  /**
+   * Whether `node` is known to be gone: declared down, left, or an
+   * incarnation that is not a member. An unknown node that may still be
+   * joining is not gone.
+   */
+  isNodeGone(node: string): boolean;
+  /** Calls `listener` each time a node is declared down or leaves; returns the unsubscribe. */
+  onNodeGone(listener: (node: string) => void): () => void;
+  /** Whether the local process with this id is alive. */
+  isAlive(id: number): boolean;
+  /**
+   * Calls `listener` once when the local process `id` exits (at once if it
+   * already has); returns the cancel.
+   */
+  onExit(id: number, listener: () => void): () => void;
+}
+
+/** `pid:<node>/<id>`, the log form of a cluster pid. */
+export function formatClusterPid(pid: ClusterPid): string {
+  return `pid:${pid.node}/${pid.id}`;
+}
+
+/** Whether `value` has the shape of a {@link ClusterPid} (a peer's bytes are not trusted). */
+export function isClusterPid(value: unknown): value is ClusterPid {
+  if (typeof value !== 'object' || value === null) return false;
+  const { node, id } = value as { node?: unknown; id?: unknown };
+  return (
+    typeof node === 'string' &&
+    /^[A-Za-z0-9_-]{1,200}$/.test(node) &&
+    typeof id === 'number' &&
+    Number.isSafeInteger(id) &&
+    id > 0
+  );
+}

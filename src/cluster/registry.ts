@@ -1,0 +1,406 @@
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { InvalidArgumentError, NoProcError } from '../errors.js';
+import {
+  ClusterNameTakenError,
+  ClusterUnavailableError,
+  isRevisionConflict,
+  withinDeadline,
+} from './registry-errors.js';
+import { ensureBucket, KvMirror } from './registry-mirror.js';
+import {
+  type ClusterNodePort,
+  type ClusterPid,
+  formatClusterPid,
+  isClusterPid,
+} from './registry-port.js';
+
+/**
+ * The cluster-wide name registry (Erlang `global`, on a JetStream KV bucket
+ * instead of locks): first writer wins through the bucket's compare-and-set,
+ * `whereis` reads a watched local mirror (this node's own writes at once,
+ * other nodes' within the propagation bound), `whereisStrict` asks the
+ * stream leader. Names are released when their process exits and when their
+ * node is gone; every store operation has a deadline and fails with
+ * `ERR_CLUSTER_UNAVAILABLE` instead of hanging.
+ *
+ * @module
+ */
+
+/** Options of {@link ClusterRegistry.open}. */
+export interface ClusterRegistryOptions {
+  /** The KV bucket, e.g. `<cluster>_names`. */
+  readonly bucket: string;
+  /** Bucket replicas when this node creates it; default 3 on a clustered server, else 1. */
+  readonly replicas?: number;
+  /** Deadline of every store operation (register, unregister, strict read, release). Default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** How often the mirror is reconciled and failed releases retried. Default 2000 ms; 0 = never (tests call `reconcile()`). */
+  readonly reconcileIntervalMs?: number;
+}
+
+/** Hears a name's holder change in this node's mirror: the new holder, or undefined when released. */
+export type NameListener = (name: string, owner: ClusterPid | undefined) => void;
+
+interface Held {
+  readonly pid: ClusterPid;
+  readonly revision: number;
+  readonly cancel: () => void;
+}
+
+const MAX_NAME_LENGTH = 1024;
+const REGISTER_ATTEMPTS = 5;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The bucket key of `name`: `n.` and the name's UTF-8 in base64url (KV keys allow few characters). */
+export function nameKey(name: string): string {
+  return `n.${Buffer.from(name, 'utf8').toString('base64url')}`;
+}
+
+/** The name a bucket key stands for, or undefined for a key that is not a name. */
+export function keyName(key: string): string | undefined {
+  if (!key.startsWith('n.')) return undefined;
+  const name = Buffer.from(key.slice(2), 'base64url').toString('utf8');
+  return nameKey(name) === key ? name : undefined;
+}
+
+/** The stored value of a registration: the owner and when it registered. */
+export function encodeOwner(pid: ClusterPid, at: number): Uint8Array {
+  return encoder.encode(JSON.stringify({ node: pid.node, id: pid.id, at }));
+}
+
+/** The owner a stored value names, or undefined for bytes that are not one (a peer is not trusted). */
+export function decodeOwner(bytes: Uint8Array | undefined): ClusterPid | undefined {
+  if (bytes === undefined || bytes.length > 4096) return undefined;
+  try {
+    const value: unknown = JSON.parse(decoder.decode(bytes));
+    return isClusterPid(value) ? { node: value.node, id: value.id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function samePid(a: ClusterPid, b: ClusterPid): boolean {
+  return a.node === b.node && a.id === b.id;
+}
+
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+    throw new InvalidArgumentError(
+      'name',
+      `must be a string of 1 to ${MAX_NAME_LENGTH} characters`,
+    );
+  }
+}
+
+/**
+ * One node's view of the cluster registry.
+ *
+ * @example
+ * ```ts
+ * const registry = await ClusterRegistry.open(port, { bucket: 'shop_names' });
+ * await registry.register('cart-service', { node: port.nodeId, id: ref.pid });
+ * registry.whereis('cart-service'); // { node: 'a_01hx...', id: 7 }, on every node
+ * ```
+ */
+export class ClusterRegistry {
+  readonly #port: ClusterNodePort;
+  readonly #kv: KV;
+  readonly #jsm: JetStreamManager;
+  readonly #mirror: KvMirror;
+  readonly #stream: string;
+  readonly #bucket: string;
+  readonly #timeoutMs: number;
+  /** Names this node registered and holds, by name. */
+  readonly #held = new Map<string, Held>();
+  /** Releases that could not reach the store yet: name → the revision to delete. */
+  readonly #pendingRelease = new Map<string, number>();
+  readonly #stopNodeWatch: () => void;
+  readonly #listeners: Set<NameListener>;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(
+    port: ClusterNodePort,
+    kv: KV,
+    jsm: JetStreamManager,
+    mirror: KvMirror,
+    listeners: Set<NameListener>,
+    options: ClusterRegistryOptions,
+  ) {
+    this.#port = port;
+    this.#listeners = listeners;
+    this.#kv = kv;
+    this.#jsm = jsm;
+    this.#mirror = mirror;
+    this.#bucket = options.bucket;
+    this.#stream = `KV_${options.bucket}`;
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#stopNodeWatch = port.onNodeGone((node) => void this.#releaseNode(node));
+    const interval = options.reconcileIntervalMs ?? 2_000;
+    if (interval > 0) {
+      this.#timer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Opens (creating if needed) the bucket and its mirror; resolves once the
+   * mirror holds the bucket's snapshot. Rejects with `ERR_CLUSTER_UNAVAILABLE`
+   * when the store cannot be reached within the deadline.
+   */
+  static async open(
+    port: ClusterNodePort,
+    options: ClusterRegistryOptions,
+  ): Promise<ClusterRegistry> {
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const what = `open the registry bucket ${options.bucket}`;
+    const kv = await withinDeadline(
+      what,
+      timeoutMs,
+      ensureBucket(port.connection, options.bucket, options),
+    );
+    const jsm = await withinDeadline(
+      what,
+      timeoutMs,
+      jetstreamManager(port.connection, { timeout: timeoutMs }),
+    );
+    const listeners = new Set<NameListener>();
+    const mirror = await withinDeadline(
+      what,
+      timeoutMs * 2,
+      KvMirror.open(port.connection, kv, {
+        reconcileIntervalMs: 0,
+        onChange: (change) => {
+          const name = keyName(change.key);
+          if (name === undefined) return;
+          const owner = decodeOwner(change.after);
+          for (const listener of [...listeners]) listener(name, owner);
+        },
+      }),
+    );
+    return new ClusterRegistry(port, kv, jsm, mirror, listeners, options);
+  }
+
+  /**
+   * Registers `name` for the local process `pid` (OTP `global:register_name`).
+   * The first writer wins: a name held by another live process rejects with
+   * {@link ClusterNameTakenError} naming the owner; a name held by a process
+   * of a gone node, or a dead local one, is taken over. Registering a name
+   * the same process already holds succeeds (so a retry after a timeout is
+   * safe). Rejects `ERR_CLUSTER_UNAVAILABLE` when the store is out of reach.
+   */
+  async register(name: string, pid: ClusterPid): Promise<void> {
+    checkName(name);
+    if (!isClusterPid(pid) || pid.node !== this.#port.nodeId) {
+      throw new InvalidArgumentError('pid', 'must be a process of this node');
+    }
+    if (!this.#port.isAlive(pid.id)) throw new NoProcError(formatClusterPid(pid));
+    const key = nameKey(name);
+    const value = encodeOwner(pid, Date.now());
+    const what = `register ${JSON.stringify(name)}`;
+    for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
+      try {
+        const revision = await withinDeadline(what, this.#timeoutMs, this.#kv.create(key, value));
+        this.#hold(name, key, pid, revision, value);
+        return;
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+      const current = await this.#strictEntry(key, what);
+      if (current === undefined) continue;
+      const owner = decodeOwner(current.value);
+      if (owner !== undefined && samePid(owner, pid)) {
+        this.#hold(name, key, pid, current.revision, current.value);
+        return;
+      }
+      if (owner !== undefined && !this.#isGone(owner)) throw new ClusterNameTakenError(name, owner);
+      try {
+        const revision = await withinDeadline(
+          what,
+          this.#timeoutMs,
+          this.#kv.update(key, value, current.revision),
+        );
+        this.#hold(name, key, pid, revision, value);
+        return;
+      } catch (error) {
+        if (!isRevisionConflict(error)) throw error;
+      }
+    }
+    throw new ClusterUnavailableError(
+      what,
+      new Error(`the name kept changing over ${REGISTER_ATTEMPTS} attempts`),
+    );
+  }
+
+  /**
+   * Releases `name` if this node holds it (OTP `global:unregister_name`);
+   * false when it does not. The delete is a compare-and-set, so a name that
+   * meanwhile moved to another owner is left alone.
+   */
+  async unregister(name: string): Promise<boolean> {
+    checkName(name);
+    const held = this.#held.get(name);
+    if (held === undefined) return false;
+    this.#held.delete(name);
+    held.cancel();
+    await this.#release(name, held.revision, true);
+    return true;
+  }
+
+  /**
+   * The process holding `name`, from the watched mirror (OTP
+   * `global:whereis_name`): this node's own registrations at once, other
+   * nodes' within the propagation bound. A holder that is known dead (a
+   * local process that exited, a process of a gone node) reads as undefined.
+   */
+  whereis(name: string): ClusterPid | undefined {
+    const owner = decodeOwner(this.#mirror.get(nameKey(name)));
+    return owner === undefined || this.#isGone(owner) ? undefined : owner;
+  }
+
+  /**
+   * The process holding `name`, read from the bucket's stream leader (read
+   * after any write the cluster acknowledged). Rejects `ERR_CLUSTER_UNAVAILABLE`
+   * when the store is out of reach.
+   */
+  async whereisStrict(name: string): Promise<ClusterPid | undefined> {
+    checkName(name);
+    const entry = await this.#strictEntry(nameKey(name), `whereis ${JSON.stringify(name)}`);
+    const owner = decodeOwner(entry?.value);
+    return owner === undefined || this.#isGone(owner) ? undefined : owner;
+  }
+
+  /** Every registered name in the mirror whose holder is not known dead (OTP `global:registered_names`). */
+  registered(): string[] {
+    const names: string[] = [];
+    for (const [key, slot] of this.#mirror.entries()) {
+      const name = keyName(key);
+      const owner = decodeOwner(slot.value);
+      if (name !== undefined && owner !== undefined && !this.#isGone(owner)) names.push(name);
+    }
+    return names;
+  }
+
+  /**
+   * Calls `listener` for every change of a name's holder this node's mirror
+   * applies (its own writes at once, others' as the watch delivers them);
+   * returns the unsubscribe.
+   *
+   * @example
+   * ```ts
+   * const stop = registry.watch((name, owner) => console.log(name, owner ?? 'released'));
+   * ```
+   */
+  watch(listener: NameListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** How many times the mirror's watch was rebuilt (reconnects, stalls, drift). */
+  get rebuilds(): number {
+    return this.#mirror.rebuilds;
+  }
+
+  /**
+   * One reconcile pass: checks the mirror against the stream, retries
+   * releases that could not reach the store, releases names of gone nodes
+   * and of dead local processes, and adopts this node's names it lost track
+   * of (a register whose answer timed out but that took effect).
+   */
+  async reconcile(): Promise<void> {
+    if (this.#closed) return;
+    await this.#mirror.reconcile();
+    for (const [name, revision] of [...this.#pendingRelease])
+      await this.#release(name, revision, false);
+    for (const [key, slot] of [...this.#mirror.entries()]) {
+      const name = keyName(key);
+      const owner = decodeOwner(slot.value);
+      if (name === undefined || owner === undefined) continue;
+      if (owner.node === this.#port.nodeId && this.#port.isAlive(owner.id)) {
+        if (this.#held.get(name)?.revision !== slot.revision)
+          this.#hold(name, key, owner, slot.revision, slot.value);
+      } else if (this.#isGone(owner) && !this.#pendingRelease.has(name)) {
+        await this.#release(name, slot.revision, false);
+      }
+    }
+  }
+
+  /** Stops the watch and the timer; names stay registered (their processes release them). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#stopNodeWatch();
+    for (const held of this.#held.values()) held.cancel();
+    this.#held.clear();
+    await this.#mirror.close();
+  }
+
+  #isGone(pid: ClusterPid): boolean {
+    return pid.node === this.#port.nodeId
+      ? !this.#port.isAlive(pid.id)
+      : this.#port.isNodeGone(pid.node);
+  }
+
+  #hold(name: string, key: string, pid: ClusterPid, revision: number, value: Uint8Array): void {
+    this.#mirror.noteWrite(key, revision, value);
+    this.#pendingRelease.delete(name);
+    this.#held.get(name)?.cancel();
+    const held: Held = {
+      pid,
+      revision,
+      cancel: this.#port.onExit(pid.id, () => {
+        if (this.#held.get(name) !== held) return;
+        this.#held.delete(name);
+        void this.#release(name, revision, false);
+      }),
+    };
+    // onExit may have fired at once (the process already exited) and released the name.
+    if (this.#port.isAlive(pid.id)) this.#held.set(name, held);
+  }
+
+  /** Deletes `name` if it is still at `revision`; an unreachable store is retried by reconcile. */
+  async #release(name: string, revision: number, report: boolean): Promise<void> {
+    const key = nameKey(name);
+    const what = `release ${JSON.stringify(name)}`;
+    try {
+      await withinDeadline(what, this.#timeoutMs, this.#kv.delete(key, { previousSeq: revision }));
+      this.#pendingRelease.delete(name);
+      this.#mirror.noteWrite(key, revision, undefined);
+    } catch (error) {
+      if (isRevisionConflict(error)) {
+        this.#pendingRelease.delete(name);
+        return;
+      }
+      if (!this.#closed) this.#pendingRelease.set(name, revision);
+      if (report) throw error;
+    }
+  }
+
+  /** Releases every name a gone node held (any node may: the deletes are compare-and-set). */
+  async #releaseNode(node: string): Promise<void> {
+    for (const [key, slot] of [...this.#mirror.entries()]) {
+      const name = keyName(key);
+      if (name !== undefined && decodeOwner(slot.value)?.node === node)
+        await this.#release(name, slot.revision, false);
+    }
+  }
+
+  /** The key's current entry from the stream leader (not a follower's direct get). */
+  async #strictEntry(
+    key: string,
+    what: string,
+  ): Promise<{ revision: number; value: Uint8Array } | undefined> {
+    const message = await withinDeadline(
+      what,
+      this.#timeoutMs,
+      this.#jsm.streams.getMessage(this.#stream, { last_by_subj: `$KV.${this.#bucket}.${key}` }),
+    );
+    if (message === null) return undefined;
+    const operation = message.header?.get('KV-Operation') || undefined;
+    if (operation === 'DEL' || operation === 'PURGE') return undefined;
+    return { revision: message.seq, value: message.data };
+  }
+}

@@ -1,0 +1,297 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import {
+  type ActorRef,
+  type ActorSystem,
+  type ClusterNode,
+  type DownMessage,
+  defineActor,
+  type RuntimeError,
+} from '../../src/index.js';
+import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
+import type { EchoMsg } from './actors.js';
+import { FAST, Inbox, nextEvent, startNode, untilUp } from './node-helpers.js';
+import { ChildNode } from './node-runner.js';
+
+/**
+ * docs/semantics.md §24, the fault matrix of distribution.md §4.13: runtime
+ * nodes as child processes (real SIGKILL/SIGSTOP), a blackholing proxy for
+ * partitions, one and three servers.
+ */
+
+const why = natsUnavailable();
+if (why !== undefined) console.log(`skipping the cluster fault tests: ${why}`);
+
+type Node = ActorSystem & { cluster: ClusterNode };
+
+/** A watcher on `system` that monitors `target` and passes its DOWN to the inbox. */
+function watch(system: ActorSystem, target: ActorRef<never>, inbox: Inbox<DownMessage>): void {
+  system.spawn(
+    defineActor<DownMessage>({
+      init(ctx) {
+        ctx.monitor(target);
+      },
+      handle(msg) {
+        inbox.push(msg);
+      },
+    }),
+  );
+}
+
+/** Asks until an answer comes (each failure is a fast no-responders or a lost message); the limit guards a hang. */
+async function askUntilAnswered(echo: ActorRef<EchoMsg>, value: unknown): Promise<unknown> {
+  const until = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await echo.ask({ type: 'echo', value }, { timeout: 1_000 });
+    } catch (error) {
+      if (Date.now() > until) throw error;
+    }
+  }
+}
+
+const children: ChildNode[] = [];
+async function child(
+  nats: NatsTestCluster,
+  name: string,
+  servers?: string | string[],
+): Promise<ChildNode> {
+  const node = await ChildNode.start({
+    servers: servers ?? nats.urls,
+    name,
+    connectOptions: {
+      ...APP_USER,
+      ...(servers === undefined ? {} : { ignoreClusterUpdates: true }),
+    },
+    ...FAST,
+  });
+  children.push(node);
+  return node;
+}
+
+describe('cluster faults (one server)', { skip: why }, () => {
+  let nats: NatsTestCluster;
+  let observer: Node;
+  before(async () => {
+    nats = await NatsTestCluster.start();
+    observer = await startNode(nats, 'observer');
+  });
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map((c) => c.stop()));
+  });
+  after(async () => {
+    await observer?.shutdown();
+    await nats?.stop();
+  });
+
+  it('a killed node: DOWN noconnection on watchers, pending asks fail with ERR_NOCONNECTION, nodedown', async () => {
+    const victim = await child(nats, 'victim');
+    await untilUp(observer.cluster, victim.id);
+    const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
+    assert.equal(await echo.ask({ type: 'whoami' }), victim.id);
+    const downs = new Inbox<DownMessage>();
+    watch(observer, echo as ActorRef<never>, downs);
+    await echo.ask({ type: 'whoami' });
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === victim.id,
+    );
+    victim.signal('SIGSTOP');
+    // An ask the victim will never answer: it must fail at the verdict, not at its timeout.
+    const pendingHung = echo
+      .ask({ type: 'whoami' }, { timeout: 600_000 })
+      .catch((e: RuntimeError) => e);
+    victim.signal('SIGKILL');
+    const started = Date.now();
+    const event = await nodedown;
+    assert.equal(event.type === 'nodedown' && event.reason, 'down');
+    const down = await downs.next();
+    assert.equal(down.reason.kind, 'noconnection');
+    assert.equal(((await pendingHung) as RuntimeError).code, 'ERR_NOCONNECTION');
+    console.log(
+      `# kill → noconnection after ${Date.now() - started} ms (acceptable pause ${FAST.acceptablePause} ms)`,
+    );
+  });
+
+  it('a node paused past the acceptable pause is declared down; resumed, it is told and ends with ERR_FENCED', async () => {
+    const victim = await child(nats, 'paused');
+    await untilUp(observer.cluster, victim.id);
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === victim.id,
+    );
+    victim.signal('SIGSTOP');
+    await nodedown;
+    victim.signal('SIGCONT');
+    const ended = await victim.next((r) => r.type === 'ended');
+    assert.equal(ended.type === 'ended' && ended.fenced, 'ERR_FENCED');
+    assert.equal(await victim.exited, 3);
+    assert.equal(observer.cluster.isUp(victim.id), false, 'the old incarnation never comes back');
+  });
+
+  it('a partitioned node is declared down, and fences itself on its side', async () => {
+    const proxy = await nats.proxy(0);
+    const victim = await child(nats, 'cut', proxy.url);
+    await untilUp(observer.cluster, victim.id);
+    const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
+    const downs = new Inbox<DownMessage>();
+    watch(observer, echo as ActorRef<never>, downs);
+    await echo.ask({ type: 'whoami' });
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === victim.id,
+    );
+    proxy.partition();
+    await nodedown;
+    assert.equal((await downs.next()).reason.kind, 'noconnection');
+    const ended = await victim.next((r) => r.type === 'ended');
+    assert.equal(ended.type === 'ended' && ended.fenced, 'ERR_FENCED');
+    proxy.heal();
+    assert.equal(await victim.exited, 3);
+  });
+
+  it('a pause shorter than the acceptable pause declares nothing and loses nothing', async () => {
+    const victim = await child(nats, 'blip');
+    await untilUp(observer.cluster, victim.id);
+    const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
+    let verdicts = 0;
+    const off = observer.cluster.events.subscribe((e) => {
+      if (e.type === 'nodedown') verdicts++;
+    });
+    victim.signal('SIGSTOP');
+    const answers = [1, 2, 3].map((n) => echo.ask({ type: 'echo', value: n }, { timeout: 60_000 }));
+    // Resumed within the pause: the asks queued meanwhile are answered, in order.
+    setTimeout(() => victim.signal('SIGCONT'), FAST.acceptablePause / 3);
+    assert.deepEqual(await Promise.all(answers), [1, 2, 3]);
+    off();
+    assert.equal(verdicts, 0);
+    assert.ok(observer.cluster.isUp(victim.id));
+  });
+
+  it('a graceful shutdown leaves: peers see nodedown left and the real exit reasons', async () => {
+    const leaver = await child(nats, 'leaver');
+    await untilUp(observer.cluster, leaver.id);
+    const echo = observer.cluster.refOf<EchoMsg>(leaver.echo);
+    const downs = new Inbox<DownMessage>();
+    watch(observer, echo as ActorRef<never>, downs);
+    await echo.ask({ type: 'whoami' });
+    const left = nextEvent(observer.cluster, (e) => e.type === 'nodedown' && e.node === leaver.id);
+    leaver.shutdown();
+    assert.equal((await downs.next()).reason.kind, 'shutdown');
+    const event = await left;
+    assert.equal(event.type === 'nodedown' && event.reason, 'left');
+    assert.equal(await leaver.exited, 0);
+  });
+
+  it('a server restart: the member-table watch resumes (a leave after it is still seen)', async () => {
+    await nats.restart(0);
+    await nats.waitForJetStream();
+    const late = await child(nats, 'after-restart');
+    await untilUp(observer.cluster, late.id);
+    // `left` is known only from the watch (the record's delete), so it proves the watch is back.
+    const left = nextEvent(observer.cluster, (e) => e.type === 'nodedown' && e.node === late.id);
+    late.shutdown();
+    const event = await left;
+    assert.equal(event.type === 'nodedown' && event.reason, 'left');
+  });
+
+  it('rolling every node: each restart is a new incarnation; the view converges on the new ones', async () => {
+    let nodes = await Promise.all(['r1', 'r2', 'r3'].map((n) => child(nats, n)));
+    for (const n of nodes) await untilUp(observer.cluster, n.id);
+    for (let i = 0; i < nodes.length; i++) {
+      const old = nodes[i] as ChildNode;
+      const left = nextEvent(observer.cluster, (e) => e.type === 'nodedown' && e.node === old.id);
+      old.shutdown();
+      await left;
+      const fresh = await child(nats, `r${i + 1}`);
+      assert.notEqual(fresh.id, old.id);
+      await untilUp(observer.cluster, fresh.id);
+      nodes = nodes.map((n, j) => (j === i ? fresh : n));
+    }
+    assert.deepEqual(
+      observer.cluster
+        .nodes()
+        .filter((n) => n.startsWith('r'))
+        .sort(),
+      nodes.map((n) => n.id).sort(),
+    );
+    for (const n of nodes) {
+      assert.equal(await observer.cluster.refOf<EchoMsg>(n.echo).ask({ type: 'whoami' }), n.id);
+    }
+  });
+});
+
+describe('cluster faults (three servers)', { skip: why }, () => {
+  let nats: NatsTestCluster;
+  let observer: Node;
+  before(async () => {
+    nats = await NatsTestCluster.start({ size: 3 });
+    observer = await startNode(nats, 'observer3', { replicas: 3 });
+  });
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map((c) => c.stop()));
+  });
+  after(async () => {
+    await observer?.shutdown();
+    await nats?.stop();
+  });
+
+  it('killing one server: clients fail over, no membership change, traffic goes on', async () => {
+    const victim = await ChildNode.start({
+      servers: nats.urls,
+      name: 'steady',
+      connectOptions: APP_USER,
+      replicas: 3,
+      ...FAST,
+    });
+    children.push(victim);
+    await untilUp(observer.cluster, victim.id);
+    let changes = 0;
+    const off = observer.cluster.events.subscribe((e) => {
+      if (e.type === 'nodedown') changes++;
+    });
+    const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
+    await nats.kill(0);
+    // Keep talking across several acceptable pauses: answers keep coming (an ask
+    // during the failover itself may fail fast: at most once), nobody is declared down.
+    const until = Date.now() + FAST.acceptablePause * 4;
+    let n = 0;
+    while (Date.now() < until) assert.equal(await askUntilAnswered(echo, n), n++);
+    off();
+    assert.equal(changes, 0);
+    assert.ok(observer.cluster.isUp(victim.id));
+    await nats.restart(0);
+    await nats.waitForJetStream();
+  });
+
+  it('killing two of three servers: no verdict without a JetStream majority; the verdict comes once it is back', async () => {
+    const victim = await ChildNode.start({
+      servers: nats.urls,
+      name: 'minority',
+      connectOptions: APP_USER,
+      replicas: 3,
+      ...FAST,
+    });
+    children.push(victim);
+    await untilUp(observer.cluster, victim.id);
+    await Promise.all([nats.kill(1), nats.kill(2)]);
+    const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
+    // Core NATS still carries actor traffic on the surviving server, once both
+    // clients are back on it (until then an ask fails fast: no responders).
+    assert.equal(await askUntilAnswered(echo, 'still'), 'still');
+    const unreachable = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'unreachable' && e.node === victim.id,
+    );
+    victim.signal('SIGKILL');
+    await unreachable;
+    // Unreachable is local: without a KV majority nobody writes the verdict.
+    assert.ok(observer.cluster.isUp(victim.id), 'still a member: no verdict without a majority');
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === victim.id,
+    );
+    await Promise.all([nats.restart(1), nats.restart(2)]);
+    await nodedown;
+  });
+});

@@ -1,0 +1,114 @@
+import {
+  type ActorSystem,
+  type ClusterEvent,
+  type ClusterNode,
+  type ClusterOptions,
+  createSystem,
+  type DeadLetter,
+} from '../../src/index.js';
+import { APP_USER, type NatsTestCluster } from '../support/nats/index.js';
+
+/**
+ * In-process cluster nodes for the tests, with fast timings, and waits on
+ * cluster events (never sleeps). The limit only guards a hang.
+ */
+
+export const LIMIT_MS = 20_000;
+
+/** Fast timings for tests (the defaults are 1 s / 3 s). */
+export const FAST = {
+  heartbeatInterval: 100,
+  acceptablePause: 600,
+  fenceAfter: 2_000,
+  joinTimeout: 2_000,
+} as const;
+
+/** A system joined to `nats` as node `name`; resolves once it is up. */
+export async function startNode(
+  nats: NatsTestCluster,
+  name: string,
+  extra: Partial<ClusterOptions> = {},
+): Promise<ActorSystem & { cluster: ClusterNode }> {
+  const system = createSystem({
+    cluster: { servers: nats.urls, name, connectOptions: APP_USER, ...FAST, ...extra },
+  });
+  await system.cluster?.ready;
+  return system as ActorSystem & { cluster: ClusterNode };
+}
+
+/** Resolves with the first cluster event of `system` that `match` accepts. */
+export function nextEvent(
+  node: ClusterNode,
+  match: (event: ClusterEvent) => boolean,
+  limitMs = LIMIT_MS,
+): Promise<ClusterEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching cluster event within ${limitMs} ms`));
+    }, limitMs);
+    const off = node.events.subscribe((event) => {
+      if (!match(event)) return;
+      clearTimeout(timer);
+      off();
+      resolve(event);
+    });
+  });
+}
+
+/** Resolves once `node` sees `peer` up (at once when it already does). */
+export async function untilUp(node: ClusterNode, peer: string): Promise<void> {
+  const up = nextEvent(node, (e) => e.type === 'nodeup' && e.node === peer);
+  if (node.isUp(peer)) {
+    up.catch(() => {});
+    return;
+  }
+  await up;
+}
+
+/** Resolves with the first dead letter of `system` that `match` accepts. */
+export function nextDeadLetter(
+  system: ActorSystem,
+  match: (letter: DeadLetter) => boolean,
+  limitMs = LIMIT_MS,
+): Promise<DeadLetter> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching dead letter within ${limitMs} ms`));
+    }, limitMs);
+    const off = system.deadLetters.subscribe((letter) => {
+      if (!match(letter)) return;
+      clearTimeout(timer);
+      off();
+      resolve(letter);
+    });
+  });
+}
+
+/** A mailbox for the test: a promise per expected message. */
+export class Inbox<T> {
+  readonly #items: T[] = [];
+  readonly #waiters: ((item: T) => void)[] = [];
+
+  push = (item: T): void => {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) waiter(item);
+    else this.#items.push(item);
+  };
+
+  next(limitMs = LIMIT_MS): Promise<T> {
+    const item = this.#items.shift();
+    if (item !== undefined) return Promise.resolve(item);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`nothing arrived within ${limitMs} ms`)),
+        limitMs,
+      );
+      this.#waiters.push((value) => {
+        clearTimeout(timer);
+        resolve(value);
+      });
+    });
+  }
+}

@@ -1,0 +1,306 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Kvm } from '@nats-io/kv';
+import {
+  ClusterRegistry,
+  type ClusterRegistryOptions,
+  encodeOwner,
+  nameKey,
+} from '../../src/cluster/registry.js';
+import {
+  ClusterNameTakenError,
+  ClusterUnavailableError,
+} from '../../src/cluster/registry-errors.js';
+import type { ClusterPid } from '../../src/cluster/registry-port.js';
+import { exitReason } from '../../src/index.js';
+import { failOnUnhandledRejections } from '../support/guard.js';
+import { NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
+import { TestMembership, type TestNode, testNode } from './test-node.js';
+
+/** docs/semantics.md §24, "Cluster registry", against a real nats-server. */
+
+const why = natsUnavailable();
+if (why !== undefined) console.log(`skipping the cluster registry tests: ${why}`);
+
+/** Resolves when `registry`'s mirror shows `name` held by `owner` (undefined: released). */
+function nameSeen(
+  registry: ClusterRegistry,
+  name: string,
+  owner: ClusterPid | undefined,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const same = (o: ClusterPid | undefined): boolean =>
+      o?.node === owner?.node && o?.id === owner?.id;
+    if (same(registry.whereis(name))) return resolve();
+    const stop = registry.watch(() => {
+      if (!same(registry.whereis(name))) return;
+      stop();
+      resolve();
+    });
+  });
+}
+
+interface Node extends TestNode {
+  readonly registry: ClusterRegistry;
+}
+
+async function startNodes(
+  nats: NatsTestCluster,
+  membership: TestMembership,
+  names: string[],
+  options: ClusterRegistryOptions,
+): Promise<Node[]> {
+  const nodes: Node[] = [];
+  for (const name of names) {
+    const node = await testNode(nats, name, membership);
+    nodes.push({ ...node, registry: await ClusterRegistry.open(node.port, options) });
+  }
+  return nodes;
+}
+
+async function stopNodes(nodes: Node[]): Promise<void> {
+  for (const n of nodes) {
+    await n.registry.close();
+    await n.system.shutdown();
+  }
+}
+
+describe('cluster registry (one server)', { skip: why }, () => {
+  failOnUnhandledRejections();
+  let nats: NatsTestCluster;
+  let membership: TestMembership;
+  let a: Node;
+  let b: Node;
+  let c: Node;
+  before(async () => {
+    nats = await NatsTestCluster.start();
+    membership = new TestMembership();
+    [a, b, c] = (await startNodes(nats, membership, ['a', 'b', 'c'], {
+      bucket: 'test_names',
+      reconcileIntervalMs: 0,
+    })) as [Node, Node, Node];
+  });
+  after(async () => {
+    await stopNodes([a, b, c]);
+    await nats.stop();
+  });
+
+  it('the first writer wins; a second gets ERR_NAME_TAKEN naming the owner', async () => {
+    const p = a.spawn().pid;
+    const q = b.spawn().pid;
+    await a.registry.register('first', p);
+    const error = await b.registry.register('first', q).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ClusterNameTakenError);
+    assert.equal(error.code, 'ERR_NAME_TAKEN');
+    assert.deepEqual(error.owner, p);
+    assert.match(error.message, new RegExp(a.id));
+  });
+
+  it('of concurrent registrations of one name from three nodes exactly one wins', async () => {
+    const pids = [a.spawn().pid, b.spawn().pid, c.spawn().pid];
+    const outcomes = await Promise.allSettled(
+      [a, b, c].map((n, i) => n.registry.register('race', pids[i] as ClusterPid)),
+    );
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    assert.equal(won.length, 1);
+    const winner = pids[outcomes.findIndex((o) => o.status === 'fulfilled')];
+    for (const o of outcomes) {
+      if (o.status === 'rejected')
+        assert.deepEqual((o.reason as ClusterNameTakenError).owner, winner);
+    }
+    assert.deepEqual(await c.registry.whereisStrict('race'), winner);
+  });
+
+  it('whereis reads your writes on the registering node and reaches every other node', async () => {
+    const p = a.spawn().pid;
+    await a.registry.register('ryw', p);
+    assert.deepEqual(a.registry.whereis('ryw'), p);
+    await nameSeen(b.registry, 'ryw', p);
+    await nameSeen(c.registry, 'ryw', p);
+    assert.deepEqual(await b.registry.whereisStrict('ryw'), p);
+    assert.ok(b.registry.registered().includes('ryw'));
+  });
+
+  it('a name is released when its process exits, on every node', async () => {
+    const { ref, pid } = a.spawn();
+    await a.registry.register('exits', pid);
+    await nameSeen(b.registry, 'exits', pid);
+    a.system.exit(ref, exitReason.kill);
+    // The exit is visible on the registering node at once, before the store is told.
+    assert.equal(a.registry.whereis('exits'), undefined);
+    await nameSeen(b.registry, 'exits', undefined);
+    assert.equal(await c.registry.whereisStrict('exits'), undefined);
+    const q = c.spawn().pid;
+    await c.registry.register('exits', q);
+    await nameSeen(a.registry, 'exits', q);
+  });
+
+  it('unregister releases only a name this node holds', async () => {
+    const p = a.spawn().pid;
+    await a.registry.register('unreg', p);
+    assert.equal(await b.registry.unregister('unreg'), false);
+    assert.equal(await a.registry.unregister('unreg'), true);
+    assert.equal(a.registry.whereis('unreg'), undefined);
+    assert.equal(await b.registry.whereisStrict('unreg'), undefined);
+    assert.equal(await a.registry.unregister('unreg'), false);
+  });
+
+  it('registering a name the same process holds again succeeds (a retry is safe)', async () => {
+    const p = a.spawn().pid;
+    await a.registry.register('again', p);
+    await a.registry.register('again', p);
+    assert.deepEqual(await b.registry.whereisStrict('again'), p);
+  });
+
+  it('refuses a process of another node, a dead process and a bad name', async () => {
+    const { ref, pid } = a.spawn();
+    await assert.rejects(b.registry.register('x', pid), { code: 'ERR_INVALID_ARG' });
+    a.system.exit(ref, exitReason.kill);
+    await a.system.exited(ref);
+    await assert.rejects(a.registry.register('x', pid), { code: 'ERR_NOPROC' });
+    await assert.rejects(a.registry.register('', a.spawn().pid), { code: 'ERR_INVALID_ARG' });
+  });
+
+  it('names of a node declared gone disappear at once and are deleted from the store', async () => {
+    const d = (
+      await startNodes(nats, membership, ['d'], { bucket: 'test_names', reconcileIntervalMs: 0 })
+    )[0] as Node;
+    const p = d.spawn().pid;
+    await d.registry.register('on-d', p);
+    await nameSeen(b.registry, 'on-d', p);
+    membership.declareGone(d.id);
+    assert.equal(b.registry.whereis('on-d'), undefined);
+    await waitUntil(
+      async () => (await c.registry.whereisStrict('on-d')) === undefined,
+      'the store to drop on-d',
+    );
+    await stopNodes([d]);
+    const q = b.spawn().pid;
+    await b.registry.register('on-d', q);
+    assert.deepEqual(await a.registry.whereisStrict('on-d'), q);
+  });
+
+  it('a name held by a gone node is taken over even before its keys are purged', async () => {
+    const e = (
+      await startNodes(nats, membership, ['e'], { bucket: 'test_names', reconcileIntervalMs: 0 })
+    )[0] as Node;
+    const p = e.spawn().pid;
+    await e.registry.register('takeover', p);
+    await stopNodes([e]);
+    // Nobody heard the verdict (no listener purged), but the membership says e is gone.
+    membership.gone.add(e.id);
+    const q = a.spawn().pid;
+    await a.registry.register('takeover', q);
+    assert.deepEqual(await b.registry.whereisStrict('takeover'), q);
+  });
+
+  it('a value a peer wrote that is not an owner reads as no owner and never crashes the mirror', async () => {
+    const kv = await new Kvm(a.connection).open('test_names');
+    await kv.put('n.Z2FyYmFnZQ', 'not json {');
+    await kv.put('not-a-name', '{}');
+    await waitUntil(
+      () => b.registry.whereis('garbage') === undefined,
+      'the garbage to be mirrored',
+    );
+    const p = b.spawn().pid;
+    await b.registry.register('garbage', p);
+    await nameSeen(c.registry, 'garbage', p);
+  });
+
+  it('the watch survives a server restart: changes after it still arrive', async () => {
+    const before = b.registry.rebuilds;
+    await nats.restart(0);
+    await nats.waitForJetStream();
+    const p = a.spawn().pid;
+    await waitUntil(
+      () =>
+        a.registry.register('after-restart', p).then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof ClusterUnavailableError) return false;
+            throw e;
+          },
+        ),
+      'a register after the restart',
+    );
+    await nameSeen(b.registry, 'after-restart', p);
+    assert.ok(b.registry.rebuilds > before, 'the watch was rebuilt after the reconnect');
+  });
+
+  it('reconcile releases names of dead local processes and adopts untracked ones', async () => {
+    // A register whose answer was lost but that took effect: the store names a live process of a.
+    const { ref, pid } = a.spawn();
+    const kv = await new Kvm(a.connection).open('test_names');
+    await kv.create(nameKey('adopt'), encodeOwner(pid, Date.now()));
+    await nameSeen(a.registry, 'adopt', pid);
+    await a.registry.reconcile();
+    // Adopted: its exit now releases it, as if a had registered it.
+    a.system.exit(ref, exitReason.kill);
+    await nameSeen(b.registry, 'adopt', undefined);
+    // A dead process's name whose release never ran is released by the next reconcile.
+    const dead = a.spawn();
+    await kv.create(nameKey('orphan'), encodeOwner(dead.pid, Date.now()));
+    a.system.exit(dead.ref, exitReason.kill);
+    await a.system.exited(dead.ref);
+    await nameSeen(a.registry, 'orphan', undefined);
+    // Another node cannot tell the process is dead: the store still names it.
+    assert.deepEqual(await c.registry.whereisStrict('orphan'), dead.pid);
+    await a.registry.reconcile();
+    assert.equal(await c.registry.whereisStrict('orphan'), undefined);
+  });
+});
+
+describe('cluster registry (three servers)', { skip: why }, () => {
+  failOnUnhandledRejections();
+  let nats: NatsTestCluster;
+  let nodes: Node[];
+  before(async () => {
+    nats = await NatsTestCluster.start({ size: 3 });
+    nodes = await startNodes(nats, new TestMembership(), ['a', 'b'], {
+      bucket: 'r3_names',
+      replicas: 3,
+      timeoutMs: 1_500,
+      reconcileIntervalMs: 0,
+    });
+  });
+  after(async () => {
+    await stopNodes(nodes);
+    await nats.stop();
+  });
+
+  it('with two of three servers down register fails with ERR_CLUSTER_UNAVAILABLE, and works again after', async () => {
+    const [a, b] = nodes as [Node, Node];
+    const p = a.spawn().pid;
+    await a.registry.register('quorum-1', p);
+    await nats.kill(1);
+    await nats.kill(2);
+    const error = await a.registry.register('quorum-2', a.spawn().pid).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ClusterUnavailableError, String(error));
+    assert.equal(error.code, 'ERR_CLUSTER_UNAVAILABLE');
+    await assert.rejects(b.registry.whereisStrict('quorum-1'), { code: 'ERR_CLUSTER_UNAVAILABLE' });
+    // The mirror still answers from its last view.
+    assert.deepEqual(b.registry.whereis('quorum-1'), p);
+    await nats.restart(1);
+    await nats.restart(2);
+    await nats.waitForJetStream();
+    const q = a.spawn().pid;
+    await waitUntil(
+      () =>
+        a.registry.register('quorum-3', q).then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof ClusterUnavailableError) return false;
+            throw e;
+          },
+        ),
+      'a register once the quorum is back',
+    );
+    await nameSeen(b.registry, 'quorum-3', q);
+  });
+});

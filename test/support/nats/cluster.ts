@@ -1,0 +1,236 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { ConnectionOptions, NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { freePorts, natsServerBinary, setprivBinary } from './ports.js';
+import { TcpProxy } from './proxy.js';
+import { APP_USER, type Launcher, NatsServer, READY_LIMIT_MS, SYS_USER } from './server.js';
+
+/**
+ * `NatsTestCluster`: one `nats-server` with JetStream, or a three-server
+ * JetStream cluster, on free loopback ports, each server with its own temp
+ * store. It tracks every server, client connection and proxy it made and
+ * tears all of them down in {@link NatsTestCluster.stop}; a server also dies
+ * with the test process (parent-death signal), so nothing is orphaned.
+ */
+
+/** Options of {@link NatsTestCluster.start}. */
+export interface NatsTestClusterOptions {
+  /** How many servers: 1 (a single JetStream server) or more (a routed JetStream cluster). Default 1. */
+  readonly size?: number;
+}
+
+/** Options for a client made by the harness: any client option, plus which server to dial. */
+export type TestConnectOptions = Partial<ConnectionOptions> & {
+  /** Only this server (index), instead of every server of the cluster. */
+  readonly server?: number;
+};
+
+const CLOSE_LIMIT_MS = 5_000;
+
+/**
+ * Servers for one test file.
+ *
+ * @example
+ * ```ts
+ * const nats = await NatsTestCluster.start({ size: 3 });
+ * after(() => nats.stop());
+ * const nc = await nats.connect();
+ * await nats.kill(0);            // SIGKILL server s1; the cluster keeps JetStream
+ * await nats.restart(0);
+ * await nats.waitForJetStream();
+ * ```
+ */
+export class NatsTestCluster {
+  readonly servers: readonly NatsServer[];
+  readonly #dir: string;
+  readonly #connections = new Set<NatsConnection>();
+  readonly #proxies = new Set<TcpProxy>();
+  #stopped = false;
+
+  private constructor(servers: NatsServer[], dir: string) {
+    this.servers = servers;
+    this.#dir = dir;
+  }
+
+  /** Starts the servers and resolves once every one answers JetStream requests. */
+  static async start(options: NatsTestClusterOptions = {}): Promise<NatsTestCluster> {
+    const binary = natsServerBinary();
+    if (binary === undefined) throw new Error('nats-server is not installed');
+    const launcher: Launcher = { binary, setpriv: setprivBinary() };
+    const size = options.size ?? 1;
+    const dir = mkdtempSync(join(tmpdir(), 'airssys-nats-'));
+    const ports = await freePorts(size * 2);
+    const clientPorts = ports.slice(0, size);
+    const routePorts = ports.slice(size);
+    const servers = clientPorts.map(
+      (port, i) =>
+        new NatsServer(
+          {
+            name: `s${i + 1}`,
+            port,
+            dir: join(dir, `s${i + 1}`),
+            ...(size > 1
+              ? { cluster: { name: 'c1', port: routePorts[i] ?? 0, routes: routePorts } }
+              : {}),
+          },
+          launcher,
+        ),
+    );
+    const cluster = new NatsTestCluster(servers, dir);
+    try {
+      await Promise.all(servers.map((s) => s.start()));
+      await cluster.waitForJetStream();
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** Client URLs of every server (running or not), in order. */
+  get urls(): string[] {
+    return this.servers.map((s) => s.url);
+  }
+
+  /** The server at `index`, or a clear error. */
+  server(index: number): NatsServer {
+    const server = this.servers[index];
+    if (server === undefined) throw new Error(`no server ${index}`);
+    return server;
+  }
+
+  /**
+   * A client of the APP account (JetStream enabled), closed by {@link stop}.
+   * Reconnects forever, 100 ms apart, unless `options` say otherwise.
+   */
+  async connect(options: TestConnectOptions = {}): Promise<NatsConnection> {
+    const { server, ...rest } = options;
+    return this.#track(
+      await connect({
+        servers: server === undefined ? this.urls : this.server(server).url,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 100,
+        ...APP_USER,
+        ...rest,
+      }),
+    );
+  }
+
+  /** A client of the system account (advisories, `$SYS.REQ.*`), closed by {@link stop}. */
+  async connectSystem(options: TestConnectOptions = {}): Promise<NatsConnection> {
+    return this.connect({ ...SYS_USER, ...options });
+  }
+
+  /** A proxy in front of server `index` (see {@link TcpProxy}), closed by {@link stop}. */
+  async proxy(index: number): Promise<TcpProxy> {
+    const proxy = await TcpProxy.start(this.server(index).spec.port);
+    this.#proxies.add(proxy);
+    return proxy;
+  }
+
+  /**
+   * A client that reaches the cluster only through `proxy` (cluster URL
+   * gossip ignored, so it cannot bypass it), closed by {@link stop}.
+   */
+  async connectThrough(
+    proxy: TcpProxy,
+    options: Partial<ConnectionOptions> = {},
+  ): Promise<NatsConnection> {
+    return this.connect({ ...options, servers: proxy.url, ignoreClusterUpdates: true });
+  }
+
+  /** Sends `signal` (SIGKILL by default) to server `index` and waits for it to exit. */
+  kill(index: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return this.server(index).kill(signal);
+  }
+
+  /** SIGSTOP server `index`. */
+  pause(index: number): void {
+    this.server(index).pause();
+  }
+
+  /** SIGCONT server `index`. */
+  resume(index: number): void {
+    this.server(index).resume();
+  }
+
+  /**
+   * Kills server `index` (if running) and starts it again on the same ports
+   * and store; resolves when it is ready for clients. JetStream may need
+   * longer (a quorum): see {@link waitForJetStream}.
+   */
+  restart(index: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    return this.server(index).restart(signal);
+  }
+
+  /**
+   * Resolves when every running server answers a JetStream account request
+   * (a meta leader exists and this account can use it). Retries every
+   * 100 ms within a generous limit that only guards a hang.
+   */
+  async waitForJetStream(limitMs = READY_LIMIT_MS): Promise<void> {
+    const until = Date.now() + limitMs;
+    for (const server of this.servers.filter((s) => s.running)) {
+      const nc = await connect({ servers: server.url, ...APP_USER, maxReconnectAttempts: 0 });
+      try {
+        let last: unknown;
+        for (;;) {
+          try {
+            const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+            await jsm.getAccountInfo();
+            break;
+          } catch (error) {
+            last = error;
+          }
+          if (Date.now() > until) {
+            throw new Error(
+              `JetStream not ready on ${server.spec.name} within ${limitMs} ms: ${String(last)}\n${server.logTail()}`,
+            );
+          }
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      } finally {
+        await nc.close();
+      }
+    }
+  }
+
+  /** Closes every tracked client and proxy, kills every server, removes the stores. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const closing = [...this.#connections].map((nc) => closeWithin(nc, CLOSE_LIMIT_MS));
+    await Promise.all(closing);
+    this.#connections.clear();
+    await Promise.all([...this.#proxies].map((p) => p.close()));
+    this.#proxies.clear();
+    await Promise.all(this.servers.map((s) => s.kill('SIGKILL')));
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+
+  #track(nc: NatsConnection): NatsConnection {
+    if (this.#stopped) {
+      void nc.close();
+      throw new Error('the cluster is stopped');
+    }
+    this.#connections.add(nc);
+    void nc.closed().then(() => this.#connections.delete(nc));
+    return nc;
+  }
+}
+
+/** Closes `nc`, giving up on a graceful drain after `ms` (its server may be dead or paused). */
+async function closeWithin(nc: NatsConnection, ms: number): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    nc.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
