@@ -14,7 +14,12 @@ import {
 import type { ClusterPid } from '../../src/cluster/registry-port.js';
 import { exitReason } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
-import { NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
+import {
+  NatsTestCluster,
+  natsUnavailable,
+  READY_LIMIT_MS,
+  waitUntil,
+} from '../support/nats/index.js';
 import { TestMembership, type TestNode, testNode } from './test-node.js';
 
 /** docs/semantics.md §24, "Cluster registry", against a real nats-server. */
@@ -28,13 +33,18 @@ function nameSeen(
   name: string,
   owner: ClusterPid | undefined,
 ): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const same = (o: ClusterPid | undefined): boolean =>
       o?.node === owner?.node && o?.id === owner?.id;
     if (same(registry.whereis(name))) return resolve();
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`${name} did not become ${JSON.stringify(owner)}`));
+    }, READY_LIMIT_MS);
     const stop = registry.watch(() => {
       if (!same(registry.whereis(name))) return;
       stop();
+      clearTimeout(timer);
       resolve();
     });
   });
