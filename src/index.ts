@@ -36,19 +36,30 @@ export type {
   Topic,
 } from './broker/index.js';
 export { topic } from './broker/index.js';
+export type {
+  ClusterEvent,
+  ClusterNode,
+  ClusterOptions,
+  NodeDownMessage,
+  WirePid,
+} from './cluster/index.js';
 export type { ErrorCode } from './errors.js';
 export {
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  ClusterError,
   DeniedError,
+  FencedError,
   InvalidArgumentError,
   InvalidChildSpecError,
   KeyTakenError,
   MailboxFullError,
   NameTakenError,
+  NoConnectionError,
   NoProcError,
   NotRepliableError,
+  PayloadTooLargeError,
   PolicyError,
   PortExitError,
   ProcessExitedError,
@@ -85,6 +96,7 @@ export type {
   ExitReason,
   KillExit,
   KilledExit,
+  NoConnectionExit,
   NoProcExit,
   NormalExit,
   Pid,

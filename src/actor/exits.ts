@@ -1,7 +1,7 @@
 import { NoProcError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, formatPid } from '../process/index.js';
-import { DEAD, TRAP_EXIT } from './flags.js';
+import { DEAD, REMOTE, TRAP_EXIT } from './flags.js';
 import { decideExitSignal, type ExitMessage, Monitor, runtimeMessage } from './links.js';
 import type { ActorProcess } from './process.js';
 
@@ -61,6 +61,11 @@ export function signalExit(
   linked: boolean,
 ): void {
   if ((target.flags & DEAD) !== 0) return;
+  if ((target.flags & REMOTE) !== 0) {
+    // A process of another node: its node decides (a link's death reaches it by its own monitor).
+    target.forwardExit(from, reason, linked);
+    return;
+  }
   const decision = decideExitSignal(
     reason,
     linked,
@@ -97,14 +102,19 @@ export function signalExit(
  * nothing. Linking to a process that is gone throws `NoProcError`, unless
  * `p` traps exits: then it receives `EXIT` with `noproc` (R2.4).
  */
-export function link(p: ActorProcess, other: ActorProcess | undefined, pid: Pid): void {
+export function link(
+  p: ActorProcess,
+  other: ActorProcess | undefined,
+  pid: Pid,
+  notify = true,
+): void {
   if (other === p) return;
   if (other === undefined || (other.flags & DEAD) !== 0) {
     if ((p.flags & TRAP_EXIT) === 0) throw new NoProcError(formatPid(pid), 'cannot link to it');
     const message: ExitMessage = runtimeMessage({
       type: 'EXIT',
       from: pid,
-      reason: exitReason.noproc,
+      reason: other === undefined ? exitReason.noproc : other.goneReason(),
     });
     p.enqueueRuntimeMessage(message, pid);
     return;
@@ -115,12 +125,14 @@ export function link(p: ActorProcess, other: ActorProcess | undefined, pid: Pid)
   theirs.links ??= new Set();
   mine.links.add(other);
   theirs.links.add(p);
+  if (notify && (other.flags & REMOTE) !== 0) other.linkChanged(p, true);
 }
 
 /** Removes the link between `p` and `other`, if any (OTP `unlink/1`); queued EXITs stay. */
-export function unlink(p: ActorProcess, other: ActorProcess): void {
-  p.ext?.links?.delete(other);
+export function unlink(p: ActorProcess, other: ActorProcess, notify = true): void {
+  const had = p.ext?.links?.delete(other) === true;
   other.ext?.links?.delete(p);
+  if (had && notify && (other.flags & REMOTE) !== 0) other.linkChanged(p, false);
 }
 
 /** Whether `p` and `other` are linked. */
@@ -150,7 +162,7 @@ export function monitor(
     notify,
   );
   if (!alive) {
-    fire(m, exitReason.noproc);
+    fire(m, target === undefined ? exitReason.noproc : target.goneReason());
     return m;
   }
   const t = target.extras();

@@ -8,3 +8,4 @@ export const COPY_ON_SEND = 32;
 export const ENVELOPES = 64;
 export const NO_LANES = 128;
 export const TRAP_EXIT = 256; // exit signals arrive as messages (OTP trap_exit)
+export const REMOTE = 512; // a process of another node: its links and exit signals go to its node

@@ -3,7 +3,16 @@ export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
 export { DeathQueue, demonitor, isLinked, link, monitor, signalExit, unlink } from './exits.js';
 export { ProcessExtras } from './extras.js';
-export { BUSY, COPY_ON_SEND, DEAD, ENVELOPES, NEEDS_INIT, NO_LANES, TRAP_EXIT } from './flags.js';
+export {
+  BUSY,
+  COPY_ON_SEND,
+  DEAD,
+  ENVELOPES,
+  NEEDS_INIT,
+  NO_LANES,
+  REMOTE,
+  TRAP_EXIT,
+} from './flags.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
 export type { StopChildrenHook } from './lifecycle.js';
 export {
@@ -23,7 +32,7 @@ export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
-export type { AskTarget, Runtime } from './runtime.js';
+export type { AskTarget, Current, Runtime } from './runtime.js';
 export { ENCODE_MESSAGE } from './send-checks.js';
 export type {
   HostedIdentity,
@@ -33,7 +42,13 @@ export type {
   ShutdownRule,
   SpawnOptions,
 } from './spawn-options.js';
-export { HOSTED_AS, isShutdownRule, validateSpawnOptions } from './spawn-options.js';
+export {
+  HOSTED_AS,
+  isShutdownRule,
+  MAKE_PROCESS,
+  type ProcessMaker,
+  validateSpawnOptions,
+} from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
 export type { TimerRef } from './timer.js';

@@ -4,7 +4,7 @@ import { CallTimeoutError, InvalidArgumentError, NoProcError } from '../errors.j
 import type { SendOptions } from '../mailbox/index.js';
 import { Envelope, LANE_NORMAL, LANE_SYSTEM, laneOf, Mailbox } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
-import { formatPid } from '../process/index.js';
+import { exitReason, formatPid } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import type { SecurityContext } from '../security/index.js';
@@ -397,6 +397,19 @@ export class ActorProcess
     } else {
       this.status = 'waiting';
     }
+  }
+
+  // ---- a process of another node (see the cluster's RemoteProcess) ----------
+
+  /** An exit signal to a process of another node: passed on to its node. Local processes never get here. */
+  forwardExit(_from: ActorProcess | undefined, _reason: ExitReason, _linked: boolean): void {}
+
+  /** A local process linked to (or unlinked from) a process of another node: its node is told. */
+  linkChanged(_other: ActorProcess, _linked: boolean): void {}
+
+  /** The reason a monitor or link on this process, once it is gone, reports. */
+  goneReason(): ExitReason {
+    return exitReason.noproc;
   }
 
   // ---- timers --------------------------------------------------------------

@@ -1,4 +1,4 @@
-import { CallTimeoutError, NoProcError, ProcessExitedError } from '../errors.js';
+import { CallTimeoutError, NoConnectionError, NoProcError, ProcessExitedError } from '../errors.js';
 import type { ExitReason } from '../process/index.js';
 import { formatExitReason, formatPid } from '../process/index.js';
 import { TimerEntry } from '../scheduler/index.js';
@@ -137,7 +137,9 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
     this.#reject(
       reason.kind === 'noproc'
         ? new NoProcError(name)
-        : new ProcessExitedError(name, reason, formatExitReason(reason)),
+        : reason.kind === 'noconnection'
+          ? new NoConnectionError(name, reason.node)
+          : new ProcessExitedError(name, reason, formatExitReason(reason)),
     );
   }
 

@@ -1,7 +1,10 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { MailboxOptions } from '../mailbox/index.js';
 import { checkMailboxOptions } from '../mailbox/index.js';
+import type { Pid } from '../process/index.js';
 import type { SecurityPolicy } from '../security/index.js';
+import type { AnyDefinition } from './host.js';
+import type { ActorProcess } from './process.js';
 
 /**
  * How to spawn one process.
@@ -47,6 +50,13 @@ export interface SpawnOptions<A = undefined> {
   /** Node's permission model for a `process`: what it may read, write and start. */
   readonly sandbox?: Sandbox;
   /**
+   * The cluster node to run it on (a node id, or a node's name when one
+   * node of that name is up). The definition must be made `portable`; the
+   * process here is its stand-in (links, monitors, supervision), the body
+   * runs there. Needs a system that joined a cluster.
+   */
+  readonly node?: string;
+  /**
    * A security policy narrowing the one it inherits (its parent's, or the
    * system's): what it and its children may execute and which files they
    * may touch. Validated at spawn (`PolicyError` for a bad field).
@@ -60,6 +70,21 @@ export interface SpawnOptions<A = undefined> {
  * both sides. Not part of the public options.
  */
 export const HOSTED_AS: unique symbol = Symbol('airssys.hostedAs');
+
+/**
+ * Internal: the cluster makes the process record of a remote pid (a
+ * subclass whose sends go to its node). Not part of the public options.
+ */
+export const MAKE_PROCESS: unique symbol = Symbol('airssys.makeProcess');
+
+/** Makes the record of a process (see {@link MAKE_PROCESS}). */
+export type ProcessMaker = (
+  runtime: ActorProcess['runtime'],
+  pid: Pid,
+  def: AnyDefinition,
+  parent: ActorProcess | null,
+  flags: number,
+) => ActorProcess;
 
 /** The identity a host gives a body (see {@link HOSTED_AS}). */
 export interface HostedIdentity {
@@ -184,5 +209,14 @@ function checkPlacement(options: SpawnOptions<unknown>): void {
   }
   if (sandbox !== undefined && placement !== 'process') {
     throw new InvalidArgumentError('sandbox', "needs placement 'process'");
+  }
+  const node = options.node;
+  if (node !== undefined) {
+    if (typeof node !== 'string' || !/^[a-zA-Z0-9_-]+$/.test(node)) {
+      throw new InvalidArgumentError('node', 'must be a node id or name');
+    }
+    if (placement !== undefined && placement !== 'main') {
+      throw new InvalidArgumentError('node', 'cannot be combined with a placement');
+    }
   }
 }

@@ -13,6 +13,11 @@ import type { ExitReason, Pid } from '../process/index.js';
  *   given something that is not one of its requests);
  * - `unregistered`: sent to a name, service key, pool or topic with nobody
  *   behind it;
+ * - `noconnection`: to a process on a node that is not up (declared down,
+ *   gone, or without interest on NATS: no responders);
+ * - `bad-frame`: a frame from a peer that does not decode (unknown version,
+ *   tag or shape) — dropped, never a crash;
+ * - `fenced`: from or to a node incarnation that was declared down;
  *
  * @example
  * ```ts
@@ -28,7 +33,10 @@ export type DeadLetterReason =
   | 'stopped'
   | 'sender-exited'
   | 'unexpected'
-  | 'unregistered';
+  | 'unregistered'
+  | 'noconnection'
+  | 'bad-frame'
+  | 'fenced';
 
 /**
  * One message that was not handled.

@@ -86,7 +86,29 @@ export interface NoProcExit {
  * if (!isCleanExit(reason)) console.error('crashed', formatExitReason(reason));
  * ```
  */
-export type ExitReason = NormalExit | ShutdownExit | KilledExit | KillExit | ErrorExit | NoProcExit;
+/**
+ * The process is on a node this node lost: the node was declared down, or
+ * the pid names a node incarnation that is no longer up (Erlang
+ * `noconnection`). `node` is the node id.
+ *
+ * @example
+ * ```ts
+ * if (msg.type === 'DOWN' && msg.reason.kind === 'noconnection') failover(msg.reason.node);
+ * ```
+ */
+export interface NoConnectionExit {
+  readonly kind: 'noconnection';
+  readonly node: string;
+}
+
+export type ExitReason =
+  | NormalExit
+  | ShutdownExit
+  | KilledExit
+  | KillExit
+  | ErrorExit
+  | NoProcExit
+  | NoConnectionExit;
 
 const NORMAL: NormalExit = Object.freeze({ kind: 'normal' });
 const SHUTDOWN: ShutdownExit = Object.freeze({ kind: 'shutdown' });
@@ -110,6 +132,10 @@ export const exitReason = Object.freeze({
   /** `shutdown`, or `{shutdown, detail}` when a detail is given. */
   shutdown(detail?: unknown): ShutdownExit {
     return detail === undefined ? SHUTDOWN : Object.freeze({ kind: 'shutdown', detail });
+  },
+  /** The process's node was lost (see {@link NoConnectionExit}). */
+  noconnection(node: string): NoConnectionExit {
+    return Object.freeze({ kind: 'noconnection', node });
   },
   /** A crash carrying the thrown value. */
   error(error: unknown): ErrorExit {
@@ -146,6 +172,8 @@ export function formatExitReason(reason: ExitReason): string {
       return `error: ${describeThrown(reason.error)}`;
     case 'shutdown':
       return reason.detail === undefined ? 'shutdown' : `shutdown: ${String(reason.detail)}`;
+    case 'noconnection':
+      return `noconnection: ${reason.node}`;
     default:
       return reason.kind;
   }

@@ -3,6 +3,7 @@ export type {
   ExitReason,
   KillExit,
   KilledExit,
+  NoConnectionExit,
   NoProcExit,
   NormalExit,
   ShutdownExit,

@@ -14,9 +14,11 @@ import {
   finish,
   HOSTED_AS,
   type HostedIdentity,
+  MAKE_PROCESS,
   MessageTimer,
   NEEDS_INIT,
   NO_LANES,
+  type ProcessMaker,
   releaseRegistrations,
   validateSpawnOptions,
 } from '../actor/index.js';
@@ -27,6 +29,7 @@ import type {
   SystemEvent,
 } from '../broker/index.js';
 import { Stream, TopicTable } from '../broker/index.js';
+import type { ClusterNode } from '../cluster/index.js';
 import { encode, type RefCodec } from '../codec/index.js';
 import {
   InvalidArgumentError,
@@ -89,6 +92,8 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly #pids: PidAllocator;
   #placements: Placements | undefined;
   #messageId = 0;
+  /** The cluster node when the system joined one (`createSystem({ cluster })`). */
+  cluster: ClusterNode | undefined;
 
   constructor(
     options: ResolvedOptions,
@@ -130,6 +135,12 @@ export class SystemCore implements Runtime, ProcessHost {
       );
     }
     validateSpawnOptions(options);
+    if (options?.node !== undefined) {
+      if (this.cluster === undefined) {
+        throw new InvalidArgumentError('node', 'needs a system that joined a cluster');
+      }
+      return this.cluster.spawnOn(def, options, parent);
+    }
     if (options?.placement !== undefined && options.placement !== 'main') {
       return this.#place(def, options, parent);
     }
@@ -150,7 +161,11 @@ export class SystemCore implements Runtime, ProcessHost {
         : (parent?.security ?? this.security).narrow(loadPolicy(options.security));
     const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
     const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
-    const p = new ActorProcess(this, pid, def, parent, flags);
+    const make = (options as { [MAKE_PROCESS]?: ProcessMaker } | undefined)?.[MAKE_PROCESS];
+    const p: ActorProcess =
+      make === undefined
+        ? new ActorProcess(this, pid, def, parent, flags)
+        : make(this, pid, def, parent, flags);
     if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
     if (own !== undefined) p.extras().security = own;
     else if (hosted !== undefined && hosted.security.length > 0) {

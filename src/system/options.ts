@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Listener, SystemEvent } from '../broker/index.js';
+import type { ClusterOptions } from '../cluster/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
 import { isClock } from '../scheduler/index.js';
@@ -45,6 +46,13 @@ export interface SystemOptions {
   readonly security?: SecurityPolicy;
   /** Where operations under security policies are recorded (an `AuditLog`). */
   readonly audit?: AuditSink;
+  /**
+   * Join a cluster over NATS: the system becomes a node (see
+   * `system.cluster`; await `system.cluster.ready` before relying on it).
+   * Its pids can then be sent to other nodes, and `spawn(def, { node })`
+   * runs a portable definition on another node.
+   */
+  readonly cluster?: ClusterOptions;
   /**
    * An inspector attached from the start, so even the first spawn is seen
    * (see `system.inspect`): a listener, or a listener with its options.

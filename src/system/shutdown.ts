@@ -1,7 +1,12 @@
 import type { ActorProcess } from '../actor/index.js';
-import { BUSY, finish, stopWithin } from '../actor/index.js';
+import { BUSY, finish, REMOTE, stopWithin } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
 import type { SystemCore } from './core.js';
+
+/** A process of another node this system only refers to (not one it spawned there). */
+function isRemoteView(p: ActorProcess): boolean {
+  return (p.flags & REMOTE) !== 0 && p.def.init === undefined;
+}
 
 /** Whether `p` can stop synchronously: nothing in flight, no children, no `terminate`. */
 function trivial(p: ActorProcess): boolean {
@@ -25,7 +30,10 @@ export async function shutdownSystem(
   core.phase = 'closed';
   const reason = exitReason.shutdown();
   // The table is in pid order, which is spawn order; walk it newest first.
-  const roots = [...core.table.values()].filter((p) => p.parentProcess === null).reverse();
+  // Records of other nodes' processes are not this system's to stop: the cluster's close ends them.
+  const roots = [...core.table.values()]
+    .filter((p) => p.parentProcess === null && !isRemoteView(p))
+    .reverse();
   for (const p of roots) {
     if (!p.alive) continue;
     if (trivial(p)) {
@@ -36,8 +44,14 @@ export async function shutdownSystem(
     await stopWithin(p, reason, timeout);
   }
   // Anything left (trivial stops scheduled above, or processes spawned meanwhile).
-  await Promise.all([...core.table.values()].map((p) => stopWithin(p, reason, timeout)));
+  await Promise.all(
+    [...core.table.values()]
+      .filter((p) => !isRemoteView(p))
+      .map((p) => stopWithin(p, reason, timeout)),
+  );
   await core.scheduler.idle();
+  // After every process stopped, so their DOWNs reached other nodes first.
+  await core.cluster?.close();
   core.closeHosts();
   core.timers.clear();
 }

@@ -8,6 +8,7 @@ import type {
 } from '../actor/index.js';
 import { kill, MessageTimer, monitor, signalExit, startNow, stopWithin } from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
+import { ClusterNode, type ClusterOptions } from '../cluster/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
 import { HealthMonitor, type HealthOptions, type HealthReport } from '../observe/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
@@ -383,6 +384,27 @@ export class ActorSystem {
     return this.#core.scheduler.idle();
   }
 
+  /**
+   * This system's node when it joined a cluster (`createSystem({ cluster })`),
+   * else undefined. Await `ready` before sending to other nodes.
+   *
+   * @example
+   * ```ts
+   * const system = createSystem({ cluster: { servers: 'nats://127.0.0.1:4222', name: 'a' } });
+   * await system.cluster?.ready;
+   * system.cluster?.events.subscribe((e) => console.log(e.type, e.node));
+   * ```
+   */
+  get cluster(): ClusterNode | undefined {
+    return this.#core.cluster;
+  }
+
+  /** @internal Makes this system a cluster node (createSystem's `cluster` option). */
+  joinCluster(options: ClusterOptions): void {
+    const core = this.#core;
+    core.cluster = new ClusterNode(core, options, () => this.shutdown());
+  }
+
   /** Whether `shutdown` has begun. */
   get isShutDown(): boolean {
     return this.#core.phase !== 'running';
@@ -438,6 +460,7 @@ export function createSystem(options?: SystemOptions): ActorSystem {
   const system = new ActorSystem(
     new SystemCore(resolved, options?.clock, options?.security, options?.audit),
   );
+  if (options?.cluster !== undefined) system.joinCluster(options.cluster);
   const inspect = options?.inspect;
   if (inspect !== undefined) {
     if (typeof inspect === 'function') system.inspect(inspect);

@@ -1,0 +1,124 @@
+import { WireError } from './wire-value.js';
+
+/**
+ * The cluster's wire format. One NATS message carries a batch of frames
+ * from one node to another: two header bytes — the codec (1 = JSON with
+ * markers) and the envelope version (1) — then the JSON of
+ * `{"f": fromNode, "b": [frame, ...]}`. A frame is a JSON array whose
+ * first element is its op. Anything else — another codec or version, an
+ * unknown op, a wrong shape — is refused by `decodeBatch`/`checkFrame` and
+ * becomes a dead letter with reason `bad-frame`.
+ *
+ * @module
+ */
+
+export const CODEC_JSON = 1;
+export const WIRE_VERSION = 1;
+
+/** Frame ops. Numbers, so a batch stays small. */
+export const OP = Object.freeze({
+  /** `[1, to, from, marked, message]`: a message to pid `to` (from 0 = no sender). */
+  tell: 1,
+  /** `[2, replyId, ok, marked, value]`: the answer to an ask. */
+  reply: 2,
+  /** `[3, id...]`: watch these pids; answer `down` when each ends (at once when gone). */
+  monitor: 3,
+  /** `[4, id, marked, reason]`: pid `id` of the sender ended with `reason`. */
+  down: 4,
+  /** `[5, from, to]`: `from` (on the sender) linked to `to` (here). */
+  link: 5,
+  /** `[6, from, to]`: the link is gone. */
+  unlink: 6,
+  /** `[7, from, to, marked, reason]`: an explicit exit signal (`ctx.exit`). */
+  exit: 7,
+  /** `[8, reqId, url, exportName, marked, args]`: spawn a portable definition here. */
+  spawn: 8,
+  /** `[9, reqId, 1, id]` or `[9, reqId, 0, marked, error]`: the spawn's outcome. */
+  spawned: 9,
+  /** `[10, id, marked, reason]`: stop pid `id` gracefully (its supervisor's stand-in stops). */
+  stop: 10,
+  /** `[11, id]`: kill pid `id` (its stand-in was killed). */
+  kill: 11,
+});
+
+const HEADER = 2;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes of the batch `{"f":from,"b":[frames...]}`, each frame already JSON text. */
+export function encodeBatch(from: string, frames: readonly string[]): Uint8Array {
+  const text = `{"f":${JSON.stringify(from)},"b":[${frames.join(',')}]}`;
+  const body = encoder.encode(text);
+  const out = new Uint8Array(body.length + HEADER);
+  out[0] = CODEC_JSON;
+  out[1] = WIRE_VERSION;
+  out.set(body, HEADER);
+  return out;
+}
+
+/** The bytes a batch adds around its frames, for size checks. */
+export function batchOverhead(from: string): number {
+  return HEADER + from.length + 16;
+}
+
+/** A decoded batch: who sent it and its frames (each still to be checked). */
+export interface Batch {
+  readonly from: string;
+  readonly frames: readonly unknown[];
+}
+
+/** Decodes a batch; throws `WireError` for another codec or version or a bad shape. */
+export function decodeBatch(data: Uint8Array): Batch {
+  if (data.length < HEADER) throw new WireError('shorter than its header');
+  if (data[0] !== CODEC_JSON) throw new WireError(`unknown codec ${data[0]}`);
+  if (data[1] !== WIRE_VERSION) throw new WireError(`unknown version ${data[1]}`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decoder.decode(data.subarray(HEADER)));
+  } catch (error) {
+    throw new WireError(`not JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new WireError('not an object');
+  const { f, b } = parsed as { f?: unknown; b?: unknown };
+  if (typeof f !== 'string' || !Array.isArray(b)) throw new WireError('missing sender or frames');
+  return { from: f, frames: b };
+}
+
+const ARITY: Record<number, number> = {
+  [OP.tell]: 5,
+  [OP.reply]: 5,
+  [OP.down]: 4,
+  [OP.link]: 3,
+  [OP.unlink]: 3,
+  [OP.exit]: 5,
+  [OP.spawn]: 6,
+  [OP.stop]: 4,
+  [OP.kill]: 2,
+};
+
+/** Checks a frame's op and arity and that its ids are integers; throws `WireError`. */
+export function checkFrame(frame: unknown): readonly unknown[] {
+  if (!Array.isArray(frame) || frame.length === 0) throw new WireError('frame is not a list');
+  const op = frame[0];
+  if (op === OP.monitor) {
+    for (let i = 1; i < frame.length; i++) checkId(frame[i]);
+    return frame;
+  }
+  if (op === OP.spawned) {
+    if (frame.length !== 4 && frame.length !== 5) throw new WireError('bad spawned frame');
+    checkId(frame[1]);
+    return frame;
+  }
+  const arity = typeof op === 'number' ? ARITY[op] : undefined;
+  if (arity === undefined) throw new WireError(`unknown op ${JSON.stringify(op)}`);
+  if (frame.length !== arity) throw new WireError(`op ${op} needs ${arity} fields`);
+  checkId(frame[1]);
+  if (op === OP.link || op === OP.unlink || op === OP.exit || op === OP.tell) checkId(frame[2]);
+  return frame;
+}
+
+function checkId(v: unknown): void {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    throw new WireError('an id must be an integer >= 0');
+  }
+}

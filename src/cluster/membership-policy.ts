@@ -1,0 +1,97 @@
+/**
+ * The membership decisions, as plain functions over plain data: when a
+ * peer is unreachable, when this node is cut off, how a suspicion is
+ * recorded and when suspicions make a verdict.
+ *
+ * @module
+ */
+
+/** A member's record in the KV member table (key = node id). */
+export interface MemberRecord {
+  readonly name: string;
+  readonly status: 'joining' | 'up' | 'down';
+  /** Who suspected it, when (clock ms since the epoch). */
+  readonly suspects: readonly { readonly by: string; readonly at: number }[];
+  /** The node that wrote the `down` verdict. */
+  readonly downBy?: string;
+  readonly at: number;
+}
+
+/** What one liveness check concludes. */
+export interface LivenessVerdict {
+  /** This node's loop was stalled (a pause, SIGSTOP): judge nobody this time. */
+  readonly stalled: boolean;
+  /** Peers silent past the acceptable pause. */
+  readonly unreachable: readonly string[];
+  /** This node has not heard its own heartbeat past the fence time: cut off. */
+  readonly cutOff: boolean;
+}
+
+/**
+ * Judges liveness at `now`. A check that comes far later than planned
+ * means this node itself was paused: silence it measured is its own, so it
+ * judges no peer (they are given a fresh start by the caller) — a paused
+ * node must not declare healthy peers down when it resumes.
+ */
+export function judgeLiveness(
+  now: number,
+  lastCheck: number,
+  interval: number,
+  acceptablePause: number,
+  fenceAfter: number,
+  ownLastSeen: number,
+  peers: ReadonlyMap<string, number>,
+): LivenessVerdict {
+  const stalled = now - lastCheck > Math.max(interval * 3, acceptablePause / 2);
+  const cutOff = now - ownLastSeen > fenceAfter;
+  if (stalled) return { stalled, unreachable: [], cutOff };
+  const unreachable: string[] = [];
+  for (const [id, lastSeen] of peers) if (now - lastSeen > acceptablePause) unreachable.push(id);
+  return { stalled, unreachable, cutOff };
+}
+
+/** How many suspicions within the window make a verdict: `min(2, upCount - 1)`, at least 1. */
+export function votesNeeded(upCount: number): number {
+  return Math.max(1, Math.min(2, upCount - 1));
+}
+
+/**
+ * The record after `by` suspects the member at `now`: its suspicion is
+ * added (older ones outside `window` dropped) and, with enough of them, the
+ * status becomes `down` with `downBy`. Returns undefined when there is
+ * nothing to write (already down, or this suspicion is already recorded).
+ */
+export function suspect(
+  record: MemberRecord,
+  by: string,
+  now: number,
+  window: number,
+  upCount: number,
+): MemberRecord | undefined {
+  if (record.status === 'down') return undefined;
+  const recent = record.suspects.filter((s) => now - s.at <= window && s.by !== by);
+  const suspects = [...recent, { by, at: now }];
+  if (suspects.length >= votesNeeded(upCount)) {
+    return { ...record, status: 'down', suspects, downBy: by, at: now };
+  }
+  return { ...record, suspects, at: now };
+}
+
+/** Parses a member record from KV bytes; undefined when it is not one. */
+export function parseMember(text: string): MemberRecord | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<MemberRecord>;
+    if (
+      typeof v !== 'object' ||
+      v === null ||
+      typeof v.name !== 'string' ||
+      (v.status !== 'joining' && v.status !== 'up' && v.status !== 'down') ||
+      !Array.isArray(v.suspects)
+    ) {
+      return undefined;
+    }
+    return v as MemberRecord;
+  } catch {
+    return undefined;
+  }
+}

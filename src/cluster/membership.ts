@@ -1,0 +1,377 @@
+import type { KV } from '@nats-io/kv';
+import type { Msg } from '@nats-io/nats-core';
+import { judgeLiveness, type MemberRecord, parseMember, suspect } from './membership-policy.js';
+import type { ResolvedClusterOptions } from './options.js';
+import type { NodeTransport } from './transport.js';
+
+/**
+ * Who is in the cluster, and who is not any more. The member table is a
+ * JetStream KV bucket (key = node id): a node writes itself `joining`,
+ * shakes hands with every member (`hello`), then writes itself `up`.
+ * Liveness is heartbeats over core NATS; a peer silent past the acceptable
+ * pause is *unreachable* (local, reversible) and this node records its
+ * suspicion in the peer's record with compare-and-set; enough suspicions
+ * make the verdict `down`, which every node applies from its watch. Only a
+ * node that reaches a JetStream majority can write, so a minority side of
+ * a partition declares nobody down. A declared-down node stays down: its
+ * heartbeats and frames are answered with `fence`, and it ends its system.
+ *
+ * @module
+ */
+
+/** What membership reports to its node. */
+export interface MembershipEvents {
+  up(node: string): void;
+  down(node: string, reason: 'down' | 'left'): void;
+  unreachable(node: string): void;
+  reachable(node: string): void;
+  fenced(why: string): void;
+}
+
+interface Peer {
+  lastSeen: number;
+  reachable: boolean;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function json(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+/** The member table and the failure detector of one node. */
+export class Membership {
+  readonly #self: string;
+  readonly #name: string;
+  readonly #kv: KV;
+  readonly #transport: NodeTransport;
+  readonly #options: ResolvedClusterOptions;
+  readonly #events: MembershipEvents;
+  /** Peers that answered a hello: the up members as this node sees them. */
+  readonly #view = new Map<string, Peer>();
+  /** Members in the table that never answered: suspected if they stay silent. */
+  readonly #candidates = new Map<string, number>();
+  /** Node ids declared down or gone: never up again. */
+  readonly #gone = new Set<string>();
+  readonly #hellos = new Set<string>();
+  readonly #voting = new Set<string>();
+  #ownLastSeen = Date.now();
+  #lastCheck = Date.now();
+  #timers: NodeJS.Timeout[] = [];
+  #watch: { stop(): void } | undefined;
+  #state: 'new' | 'up' | 'leaving' | 'stopped' = 'new';
+  #seq = 0;
+
+  constructor(
+    self: string,
+    name: string,
+    kv: KV,
+    transport: NodeTransport,
+    options: ResolvedClusterOptions,
+    events: MembershipEvents,
+  ) {
+    this.#self = self;
+    this.#name = name;
+    this.#kv = kv;
+    this.#transport = transport;
+    this.#options = options;
+    this.#events = events;
+  }
+
+  /** The up peers (not this node). */
+  get peers(): string[] {
+    return [...this.#view.keys()];
+  }
+
+  isUp(node: string): boolean {
+    return node === this.#self ? this.#state === 'up' : this.#view.has(node);
+  }
+
+  isGone(node: string): boolean {
+    return this.#gone.has(node);
+  }
+
+  isReachable(node: string): boolean {
+    return this.#view.get(node)?.reachable ?? false;
+  }
+
+  #record(status: MemberRecord['status']): Uint8Array {
+    return json({ name: this.#name, status, suspects: [], at: Date.now() } satisfies MemberRecord);
+  }
+
+  /** Joins: record, handshake with every member, then `up`. Rejects when KV is unavailable. */
+  async join(): Promise<void> {
+    const revision = await this.#kv.create(this.#self, this.#record('joining'));
+    const members = await this.#members();
+    await Promise.all(
+      members
+        .filter(([id, r]) => id !== this.#self && r.status !== 'down')
+        .map(([id]) => this.#hello(id, true)),
+    );
+    await this.#kv.update(this.#self, this.#record('up'), revision);
+    this.#state = 'up';
+    this.#ownLastSeen = Date.now();
+    this.#lastCheck = Date.now();
+    const { heartbeatInterval } = this.#options;
+    this.#timers.push(setInterval(() => this.#beat(), heartbeatInterval).unref());
+    this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
+    this.#beat();
+    void this.#watchTable();
+  }
+
+  async #members(): Promise<[string, MemberRecord][]> {
+    const out: [string, MemberRecord][] = [];
+    const keys = await this.#kv.keys();
+    const ids: string[] = [];
+    for await (const key of keys) ids.push(key);
+    for (const id of ids) {
+      const entry = await this.#kv.get(id);
+      if (entry === null || entry.operation !== 'PUT') continue;
+      const record = parseMember(entry.string());
+      if (record !== undefined) out.push([id, record]);
+    }
+    return out;
+  }
+
+  /** Shakes hands with `node`; on success it is up. A silent member becomes a candidate. */
+  async #hello(node: string, joining: boolean): Promise<void> {
+    if (this.#hellos.has(node) || this.#gone.has(node) || this.#view.has(node)) return;
+    this.#hellos.add(node);
+    const deadline = Date.now() + this.#options.joinTimeout;
+    try {
+      while (Date.now() < deadline && this.#state !== 'stopped') {
+        try {
+          const reply = await this.#transport.request(
+            node,
+            'hello',
+            json({ id: this.#self }),
+            Math.max(50, deadline - Date.now()),
+          );
+          const answer = JSON.parse(decoder.decode(reply.data)) as { id?: unknown; down?: unknown };
+          if (answer.down === true) {
+            this.fence(`${node} says this node was declared down`);
+            return;
+          }
+          if (answer.id === node) this.#add(node);
+          return;
+        } catch {
+          // No responders yet (interest still propagating) or a timeout: retry until the deadline.
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      if (joining && !this.#view.has(node)) this.#candidates.set(node, Date.now());
+    } finally {
+      this.#hellos.delete(node);
+    }
+  }
+
+  #add(node: string): void {
+    if (node === this.#self || this.#view.has(node) || this.#gone.has(node)) return;
+    this.#candidates.delete(node);
+    this.#view.set(node, { lastSeen: Date.now(), reachable: true });
+    this.#events.up(node);
+  }
+
+  /** A `hello` request from another node. */
+  onHello(msg: Msg): void {
+    let id: unknown;
+    try {
+      id = (JSON.parse(decoder.decode(msg.data)) as { id?: unknown }).id;
+    } catch {
+      return;
+    }
+    if (typeof id !== 'string') return;
+    if (this.#gone.has(id)) {
+      msg.respond(json({ down: true }));
+      return;
+    }
+    if (this.#state !== 'up' && this.#state !== 'new') return;
+    this.#add(id);
+    msg.respond(json({ id: this.#self }));
+  }
+
+  /** A heartbeat (this node's own, echoed by the server, proves it is connected). */
+  onHeartbeat(node: string): void {
+    const now = Date.now();
+    if (node === this.#self) {
+      this.#ownLastSeen = now;
+      return;
+    }
+    if (this.#gone.has(node)) {
+      this.#transport.notify(node, 'fence', json({ by: this.#self }));
+      return;
+    }
+    const peer = this.#view.get(node);
+    if (peer === undefined) {
+      if (this.#state === 'up') void this.#hello(node, false);
+      return;
+    }
+    peer.lastSeen = now;
+    if (!peer.reachable) {
+      peer.reachable = true;
+      this.#events.reachable(node);
+    }
+  }
+
+  #beat(): void {
+    this.#transport.heartbeat(json({ seq: ++this.#seq, at: Date.now() }));
+  }
+
+  #check(): void {
+    if (this.#state !== 'up') return;
+    const now = Date.now();
+    const seen = new Map<string, number>();
+    for (const [id, peer] of this.#view) seen.set(id, peer.lastSeen);
+    for (const [id, since] of this.#candidates) seen.set(id, since);
+    const { heartbeatInterval, acceptablePause, fenceAfter } = this.#options;
+    const verdict = judgeLiveness(
+      now,
+      this.#lastCheck,
+      heartbeatInterval,
+      acceptablePause,
+      fenceAfter,
+      this.#ownLastSeen,
+      seen,
+    );
+    this.#lastCheck = now;
+    if (verdict.cutOff) {
+      this.fence(`cut off from NATS for more than ${fenceAfter} ms`);
+      return;
+    }
+    if (verdict.stalled) {
+      // The silence was this node's own: give everyone a fresh start.
+      for (const peer of this.#view.values()) peer.lastSeen = now;
+      return;
+    }
+    for (const id of verdict.unreachable) {
+      const peer = this.#view.get(id);
+      if (peer?.reachable === true) {
+        peer.reachable = false;
+        this.#events.unreachable(id);
+      }
+      void this.#vote(id);
+    }
+  }
+
+  /** Records this node's suspicion of `node` with compare-and-set; with enough, the verdict. */
+  async #vote(node: string): Promise<void> {
+    if (this.#voting.has(node) || this.#gone.has(node)) return;
+    this.#voting.add(node);
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const entry = await this.#kv.get(node);
+        if (entry === null || entry.operation !== 'PUT') {
+          this.#nodeGone(node, 'left');
+          return;
+        }
+        const record = parseMember(entry.string());
+        if (record === undefined) return;
+        if (record.status === 'down') {
+          this.#nodeGone(node, 'down');
+          return;
+        }
+        const upCount = this.#view.size + 1;
+        const next = suspect(
+          record,
+          this.#self,
+          Date.now(),
+          this.#options.acceptablePause * 3,
+          upCount,
+        );
+        if (next === undefined) return;
+        try {
+          await this.#kv.update(node, json(next), entry.revision);
+          if (next.status === 'down') this.#nodeGone(node, 'down');
+          return;
+        } catch {
+          // Another node wrote first (or KV is unreachable): read again.
+        }
+      }
+    } catch {
+      // KV unavailable: no verdict from here (a minority cannot declare anyone down).
+    } finally {
+      this.#voting.delete(node);
+    }
+  }
+
+  async #watchTable(): Promise<void> {
+    while (this.#state === 'up') {
+      try {
+        const iterator = await this.#kv.watch();
+        this.#watch = iterator;
+        for await (const entry of iterator) this.#onEntry(entry.key, entry.operation, entry);
+      } catch {
+        // The watch broke (a server restart): make a new one.
+      }
+      if (this.#state !== 'up') return;
+      await new Promise((r) => setTimeout(r, this.#options.heartbeatInterval).unref());
+    }
+  }
+
+  #onEntry(key: string, operation: string, entry: { string(): string }): void {
+    if (operation !== 'PUT') {
+      if (key === this.#self) {
+        if (this.#state === 'up') this.fence('removed from the member table');
+      } else this.#nodeGone(key, 'left');
+      return;
+    }
+    const record = parseMember(entry.string());
+    if (record === undefined) return;
+    if (record.status === 'down') {
+      if (key === this.#self) this.fence(`declared down by ${record.downBy ?? 'the cluster'}`);
+      else this.#nodeGone(key, 'down');
+      return;
+    }
+    if (record.status === 'up' && key !== this.#self && !this.#view.has(key)) {
+      void this.#hello(key, true);
+    }
+  }
+
+  #nodeGone(node: string, reason: 'down' | 'left'): void {
+    if (node === this.#self || this.#gone.has(node)) return;
+    this.#gone.add(node);
+    this.#view.delete(node);
+    this.#candidates.delete(node);
+    this.#events.down(node, reason);
+  }
+
+  /** This node learned it was declared down, or was cut off: it ends, never to serve again. */
+  fence(why: string): void {
+    if (this.#state === 'stopped') return;
+    this.stop();
+    this.#events.fenced(why);
+  }
+
+  /** A node told this one it is down (`fence`): check, then end. */
+  onFenceNotice(): void {
+    if (this.#state === 'up') this.fence('the cluster declared this node down');
+  }
+
+  /** Leaves gracefully: removes its record so peers see `nodedown` with reason `left`. */
+  async leave(): Promise<void> {
+    if (this.#state !== 'up') {
+      this.stop();
+      return;
+    }
+    this.#state = 'leaving';
+    this.#stopTimers();
+    try {
+      await this.#kv.delete(this.#self);
+    } catch {
+      // KV unavailable: peers will find this node silent and declare it down.
+    }
+    this.stop();
+  }
+
+  #stopTimers(): void {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+  }
+
+  stop(): void {
+    this.#state = 'stopped';
+    this.#stopTimers();
+    this.#watch?.stop();
+  }
+}

@@ -1,0 +1,129 @@
+import type { AnyDefinition, Current } from '../actor/index.js';
+import { ActorProcess, isRuntimeMessage, REMOTE } from '../actor/index.js';
+import { InvalidArgumentError, NoProcError } from '../errors.js';
+import type { SendOptions } from '../mailbox/index.js';
+import type { ExitReason, Pid } from '../process/index.js';
+import { exitReason } from '../process/index.js';
+
+/**
+ * The local record of a process on another node. It is what a remote pid
+ * decodes to: a ref whose `tell`, `offer` and `ask` encode the message
+ * and queue it for that node at once (so a sender's messages and its exit
+ * leave in the order they happened), and a process local links and
+ * monitors attach to. It ends exactly when the remote process does, with
+ * its reason (the node sends `down`), or with `noconnection` when its node
+ * is declared down — so DOWN, EXIT, pending asks and supervisors all work
+ * as for a local process. A spawn on another node has one as its stand-in.
+ *
+ * @module
+ */
+
+/** What a remote process needs of its node. */
+export interface RemoteSide {
+  /** Encodes `message` and queues it for `to`'s node; throws at send what cannot go. */
+  tell(to: RemoteProcess, message: unknown, sender: Current | null): void;
+  /** An explicit exit signal (`ctx.exit`) from a local process to `to`. */
+  exit(to: RemoteProcess, from: ActorProcess | undefined, reason: ExitReason): void;
+  /** A local process linked to or unlinked from `to`. */
+  linkChanged(to: RemoteProcess, other: ActorProcess, linked: boolean): void;
+  /** Whether `node` is up as far as this node knows. */
+  isUp(node: string): boolean;
+}
+
+/** A process of another node, as seen here. */
+export class RemoteProcess extends ActorProcess {
+  readonly side: RemoteSide;
+  /** The node id. */
+  node: string;
+  /** Its pid there; 0 while a remote spawn has not answered yet. */
+  remoteId: number;
+  /** Messages sent before a remote spawn answered, in order. */
+  held: { message: unknown; sender: Current | null }[] | null = null;
+
+  constructor(
+    runtime: ActorProcess['runtime'],
+    pid: Pid,
+    def: AnyDefinition,
+    parent: ActorProcess | null,
+    flags: number,
+    side: RemoteSide,
+    node: string,
+    remoteId: number,
+  ) {
+    super(runtime, pid, def, parent, flags | REMOTE);
+    this.side = side;
+    this.node = node;
+    this.remoteId = remoteId;
+  }
+
+  override deliver(message: unknown, _options: SendOptions | undefined, _copied = false): void {
+    if (message === undefined) {
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    }
+    const current = this.runtime.current;
+    if (!this.alive) {
+      const reason = this.side.isUp(this.node) ? 'noproc' : 'noconnection';
+      this.runtime.deadLetter(message, this.pid, current?.pid, reason);
+      return;
+    }
+    if (this.remoteId === 0) {
+      this.held ??= [];
+      this.held.push({ message, sender: current });
+      return;
+    }
+    this.side.tell(this, message, current);
+  }
+
+  override offer(message: unknown, options?: SendOptions): Promise<void> {
+    if (!this.alive) return Promise.reject(new NoProcError(`${this}`));
+    try {
+      this.deliver(message, options);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  override forwardExit(from: ActorProcess | undefined, reason: ExitReason, linked: boolean): void {
+    // A linked local process died: the remote node learns it from its own
+    // monitor of that process, with the same reason — sending it here too
+    // would deliver the EXIT twice.
+    if (linked) return;
+    this.side.exit(this, from, reason);
+  }
+
+  override linkChanged(other: ActorProcess, linked: boolean): void {
+    this.side.linkChanged(this, other, linked);
+  }
+
+  /** Sends what was held while a remote spawn was pending. */
+  release(): void {
+    const held = this.held;
+    this.held = null;
+    if (held === null) return;
+    for (const { message, sender } of held) this.side.tell(this, message, sender);
+  }
+
+  override goneReason(): ExitReason {
+    return this.side.isUp(this.node) ? exitReason.noproc : exitReason.noconnection(this.node);
+  }
+
+  override toString(): string {
+    return `ActorRef<${this.node}.${this.remoteId}>`;
+  }
+}
+
+/**
+ * The definition of a remote process's record. It never handles user
+ * messages (sends bypass its mailbox); anything that lands there is a
+ * runtime message it has no use for.
+ */
+export const REMOTE_DEFINITION: AnyDefinition = Object.freeze({
+  label: 'remote',
+  handle(message: unknown, ctx: { self: unknown }) {
+    const p = ctx as unknown as ActorProcess;
+    if (!isRuntimeMessage(message)) {
+      p.runtime.deadLetter(message, p.pid, undefined, 'unexpected');
+    }
+  },
+}) as unknown as AnyDefinition;

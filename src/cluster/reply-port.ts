@@ -1,0 +1,62 @@
+import type { Reply } from '../actor/index.js';
+import type { WireReply } from './wire-value.js';
+
+/**
+ * The reply port of an ask made on another node, as a handler here sees
+ * it: `send` and `fail` go straight back to the asking node (whichever
+ * node the port was passed on to), once; a later answer is a dead letter
+ * `late-reply`. Passed on in a message, it travels as itself.
+ *
+ * @module
+ */
+
+/** How a remote reply port answers. */
+export interface PortSide {
+  answer(to: WireReply, ok: boolean, value: unknown): void;
+  late(value: unknown): void;
+  now(): number;
+}
+
+/** A reply port whose asker is on another node. */
+export class RemoteReplyPort implements Reply<unknown> {
+  readonly wire: WireReply;
+  readonly #side: PortSide;
+  readonly expiresAt: number;
+  #settled = false;
+
+  constructor(side: PortSide, wire: WireReply) {
+    this.#side = side;
+    this.wire = wire;
+    this.expiresAt =
+      wire.expiresAt === null ? Number.POSITIVE_INFINITY : side.now() + wire.expiresAt;
+  }
+
+  get correlationId(): number {
+    return this.wire.id;
+  }
+
+  get pending(): boolean {
+    return !this.#settled && this.remaining() > 0;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.expiresAt - this.#side.now());
+  }
+
+  send(value: unknown): void {
+    this.#settle(true, value);
+  }
+
+  fail(error: unknown): void {
+    this.#settle(false, error);
+  }
+
+  #settle(ok: boolean, value: unknown): void {
+    if (this.#settled) {
+      this.#side.late(value);
+      return;
+    }
+    this.#settled = true;
+    this.#side.answer(this.wire, ok, value);
+  }
+}

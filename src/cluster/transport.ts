@@ -1,0 +1,192 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { PayloadTooLargeError } from '../errors.js';
+import { batchOverhead, encodeBatch } from './frames.js';
+
+/**
+ * A node's use of NATS: one wildcard subscription for everything addressed
+ * to it (`P.n.<node>.>`: frame batches, no-responder notices, system
+ * requests), one for heartbeats (`P.hb.*`), and an outbox per peer that
+ * gathers the frames of one turn into one publish, in order. `P` is
+ * `<root>.<cluster>`.
+ *
+ * Every batch is published with reply subject `P.n.<self>.nr.<peer>`: when
+ * nothing subscribes to the peer's wildcard (its process is gone), the
+ * server answers there with a 503 status, so the loss is known at once.
+ *
+ * @module
+ */
+
+/** What the transport hands to its node. */
+export interface TransportEvents {
+  batch(data: Uint8Array): void;
+  noResponders(node: string): void;
+  heartbeat(node: string, data: Uint8Array): void;
+  /** A system request (`hello`, `fence`, `audit`): answer with `msg.respond`. */
+  system(op: string, msg: Msg): void;
+  /** A publish failed (connection closed): the frames of a batch are lost. */
+  lost(node: string, frames: readonly string[]): void;
+}
+
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+class Outbox {
+  frames: string[] = [];
+  bytes = 0;
+}
+
+/** The NATS side of one node. */
+export class NodeTransport {
+  readonly nc: NatsConnection;
+  readonly prefix: string;
+  readonly self: string;
+  readonly #events: TransportEvents;
+  readonly #outboxes = new Map<string, Outbox>();
+  readonly #dirty: Outbox[] = [];
+  readonly #dirtyNodes: string[] = [];
+  #flushScheduled = false;
+  #subs: Subscription[] = [];
+  #closed = false;
+  readonly #flush = (): void => this.flush();
+
+  constructor(nc: NatsConnection, prefix: string, self: string, events: TransportEvents) {
+    this.nc = nc;
+    this.prefix = prefix;
+    this.self = self;
+    this.#events = events;
+  }
+
+  /** The server's `max_payload`: no publish may be larger. */
+  get maxPayload(): number {
+    return this.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+  }
+
+  /** The subject of `op` on `node`. */
+  subject(node: string, op: string): string {
+    return `${this.prefix}.n.${node}.${op}`;
+  }
+
+  /** Subscribes and waits until the server has the interest. */
+  async start(): Promise<void> {
+    const own = `${this.prefix}.n.${this.self}.`;
+    this.#subs.push(
+      this.nc.subscribe(`${own}>`, {
+        callback: (error, msg) => {
+          if (error !== null) return;
+          this.#receive(msg.subject.slice(own.length), msg);
+        },
+      }),
+    );
+    const hb = `${this.prefix}.hb.`;
+    this.#subs.push(
+      this.nc.subscribe(`${hb}*`, {
+        callback: (error, msg) => {
+          if (error !== null) return;
+          this.#events.heartbeat(msg.subject.slice(hb.length), msg.data);
+        },
+      }),
+    );
+    await this.nc.flush();
+  }
+
+  #receive(rest: string, msg: Msg): void {
+    if (rest === 'm') {
+      this.#events.batch(msg.data);
+    } else if (rest.startsWith('nr.')) {
+      if (msg.headers?.code === 503) this.#events.noResponders(rest.slice(3));
+    } else if (rest.startsWith('s.')) {
+      this.#events.system(rest.slice(2), msg);
+    }
+  }
+
+  /**
+   * Queues one frame (JSON text) for `node`; it leaves with the rest of this
+   * turn's frames. Throws `PayloadTooLargeError` when it could never fit.
+   */
+  send(node: string, frame: string): void {
+    const limit = this.maxPayload - batchOverhead(this.self);
+    // A char is at most 3 UTF-8 bytes: count exactly only when it could matter.
+    const size = frame.length * 3 > limit ? Buffer.byteLength(frame) : frame.length;
+    if (size > limit) throw new PayloadTooLargeError(size, this.maxPayload);
+    let box = this.#outboxes.get(node);
+    if (box === undefined) {
+      box = new Outbox();
+      this.#outboxes.set(node, box);
+    }
+    if (box.bytes + size + 1 > limit && box.frames.length > 0) this.#publish(node, box);
+    if (box.frames.length === 0) {
+      this.#dirty.push(box);
+      this.#dirtyNodes.push(node);
+    }
+    box.frames.push(frame);
+    box.bytes += size + 1;
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** Publishes every queued frame now. */
+  flush(): void {
+    this.#flushScheduled = false;
+    const boxes = this.#dirty;
+    const nodes = this.#dirtyNodes;
+    for (let i = 0; i < boxes.length; i++) {
+      const box = boxes[i] as Outbox;
+      if (box.frames.length > 0) this.#publish(nodes[i] as string, box);
+    }
+    boxes.length = 0;
+    nodes.length = 0;
+  }
+
+  #publish(node: string, box: Outbox): void {
+    const frames = box.frames;
+    box.frames = [];
+    box.bytes = 0;
+    if (this.#closed) {
+      this.#events.lost(node, frames);
+      return;
+    }
+    try {
+      this.nc.publish(this.subject(node, 'm'), encodeBatch(this.self, frames), {
+        reply: this.subject(this.self, `nr.${node}`),
+      });
+    } catch {
+      this.#events.lost(node, frames);
+    }
+  }
+
+  /** Publishes this node's heartbeat. */
+  heartbeat(data: Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.nc.publish(`${this.prefix}.hb.${this.self}`, data);
+    } catch {
+      // A closed connection: the fence timer deals with being cut off.
+    }
+  }
+
+  /** A system request to `node` (the join handshake). */
+  request(node: string, op: string, data: Uint8Array, timeout: number): Promise<Msg> {
+    return this.nc.request(this.subject(node, `s.${op}`), data, { timeout });
+  }
+
+  /** A one-way system message to `node` (`fence`). */
+  notify(node: string, op: string, data: Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.nc.publish(this.subject(node, `s.${op}`), data);
+    } catch {
+      // Nothing to tell a node we cannot reach.
+    }
+  }
+
+  /** Flushes, then drops the subscriptions; later sends are lost frames. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    for (const sub of this.#subs) sub.unsubscribe();
+    this.#subs = [];
+    this.#outboxes.clear();
+  }
+}
