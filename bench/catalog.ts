@@ -609,4 +609,39 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     ],
     timeoutSec: 120,
   },
+  {
+    name: 'remote',
+    // baseline = raw NATS with the runtime's client; erlang = distribution between two erl nodes.
+    title: 'remote: 2 OS processes, local nats-server (200k one-way, 20k round trips, 20k calls)',
+    script: 'remote.js',
+    n: 200_000,
+    erlang: { module: 'remote' },
+    metrics: [
+      {
+        key: 'onewayPerSec',
+        label: 'one-way 128 B (tell / publish / !): msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'pingpongPerSec',
+        label: 'ping-pong, sequential: round trips/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'callP50Us',
+        label: 'call (ask / nc.request / gen_server:call) p50 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'callP99Us',
+        label: 'call p99 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 300,
+  },
 ];
