@@ -303,6 +303,11 @@ export class KvMirror {
 
   #failed(generation: number, error: unknown): void {
     if (generation !== this.#generation || this.#closed) return;
+    // The connection is closed for good (its node shut down): nothing to retry.
+    if (this.#nc.isClosed()) {
+      void this.close();
+      return;
+    }
     if (this.#ready !== undefined) {
       const ready = this.#ready;
       this.#ready = undefined;
