@@ -37,11 +37,24 @@ export type {
 } from './broker/index.js';
 export { topic } from './broker/index.js';
 export type {
+  BroadcastResult,
   ClusterEvent,
+  ClusterGroupChange,
+  ClusterGroupsOptions,
   ClusterNode,
   ClusterOptions,
+  ClusterPid,
+  ClusterRegistryOptions,
   NodeDownMessage,
   WirePid,
+} from './cluster/index.js';
+export {
+  ClusterGroups,
+  ClusterNameTakenError,
+  ClusterRegistry,
+  ClusterUnavailableError,
+  openClusterGroups,
+  openClusterRegistry,
 } from './cluster/index.js';
 export type { ErrorCode } from './errors.js';
 export {
