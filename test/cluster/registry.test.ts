@@ -290,12 +290,35 @@ describe('cluster registry (three servers)', { skip: why }, () => {
       bucket: 'r3_names',
       replicas: 3,
       timeoutMs: 1_500,
-      reconcileIntervalMs: 0,
+      // A killed server can take a watch's consumer with it while the client stays connected
+      // elsewhere (no reconnect): the periodic reconcile is what catches that.
+      reconcileIntervalMs: 200,
     });
   });
   after(async () => {
     await stopNodes(nodes);
     await nats.stop();
+  });
+
+  it('with one of three servers killed, registrations go on and reach the other node', async () => {
+    const [a, b] = nodes as [Node, Node];
+    await nats.kill(0);
+    const p = a.spawn().pid;
+    // The bucket's stream leader may have been on the killed server: retry through the election.
+    await waitUntil(
+      () =>
+        a.registry.register('one-down', p).then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof ClusterUnavailableError) return false;
+            throw e;
+          },
+        ),
+      'a register with one server down',
+    );
+    await nameSeen(b.registry, 'one-down', p);
+    await nats.restart(0);
+    await nats.waitForJetStream();
   });
 
   it('with two of three servers down register fails with ERR_CLUSTER_UNAVAILABLE, and works again after', async () => {
