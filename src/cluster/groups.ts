@@ -171,6 +171,7 @@ export class ClusterGroups {
         throw error;
       }
     }
+    void port.connection.closed().then(() => groups.close());
     const interval = options.reconcileIntervalMs ?? 2_000;
     if (interval > 0) {
       groups.#reconcileTimer = setInterval(
@@ -343,6 +344,11 @@ export class ClusterGroups {
     }
     for (const group of this.#local.keys()) if (!seen.has(group)) this.#dirty.add(group);
     if (this.#dirty.size > 0) await this.flush();
+  }
+
+  /** Whether this groups is closed (by `close()`, or because its node's connection closed). */
+  get isClosed(): boolean {
+    return this.#closed;
   }
 
   /** How many times the mirror's watch was rebuilt. */

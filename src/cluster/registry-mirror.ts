@@ -145,6 +145,9 @@ export class KvMirror {
       mirror.#ready = { resolve, reject };
     });
     mirror.#watchStatus();
+    // A watch left running on a closed connection makes the client's consumer throw from a timer
+    // (its missed-heartbeat reset resubscribes on the closed connection): stop with the connection.
+    void nc.closed().then(() => mirror.close());
     mirror.#rebuild('open', false);
     try {
       await first;

@@ -105,6 +105,12 @@ describe('cluster registry and groups on cluster nodes', { skip: why }, () => {
     await waitUntil(() => a.registry.whereis('on-b') !== undefined, 'a to see on-b');
     await waitUntil(() => a.groups.members('leaving').length === 1, 'a to see the member');
     await b.system.shutdown();
+    // Left open, they close with the node's connection (a watch left running would make the
+    // client throw from a timer once its heartbeats stop).
+    await waitUntil(
+      () => b.registry.isClosed && b.groups.isClosed,
+      "b's registry and groups to close",
+    );
     await waitUntil(() => a.registry.whereis('on-b') === undefined, 'on-b to be released on a');
     assert.deepEqual(a.groups.members('leaving'), []);
     await waitUntil(
