@@ -299,6 +299,12 @@ export class Membership {
     while (this.#state === 'up') {
       try {
         const iterator = await this.#kv.watch();
+        // Stopped while the watch was being made: a watch left running on a closing connection
+        // makes the client throw from a timer and keeps the process alive.
+        if (this.#state !== 'up') {
+          iterator.stop();
+          return;
+        }
         this.#watch = iterator;
         for await (const entry of iterator) this.#onEntry(entry.key, entry.operation, entry);
       } catch {
