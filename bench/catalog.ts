@@ -644,4 +644,25 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     ],
     timeoutSec: 300,
   },
+  {
+    name: 'registry',
+    // baseline = raw KV create + a KV watch on another connection; erlang = global:register_name
+    // with a peer node connected (it returns once every node knows the name).
+    title: 'cluster registry: 2k names, register → visible on another node',
+    script: 'registry.js',
+    n: 2_000,
+    erlang: { module: 'registry' },
+    metrics: [
+      { key: 'registerP50Us', label: 'register p50 ↓', unit: 'us', higherIsBetter: false },
+      { key: 'registerP99Us', label: 'register p99 ↓', unit: 'us', higherIsBetter: false },
+      {
+        key: 'seenP50Us',
+        label: 'seen by the other node p50 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      { key: 'seenP99Us', label: 'seen p99 ↓', unit: 'us', higherIsBetter: false },
+    ],
+    timeoutSec: 300,
+  },
 ];
