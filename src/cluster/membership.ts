@@ -77,6 +77,13 @@ export class Membership {
     this.#transport = transport;
     this.#options = options;
     this.#events = events;
+    // However the connection ends, the member-table watch ends with it: a watch left running on
+    // a closed connection makes the client's consumer throw from a timer, forever.
+    void transport.nc.closed().then(() => {
+      this.#state = 'stopped';
+      this.#stopTimers();
+      this.#watch?.stop();
+    });
   }
 
   /** The up peers (not this node). */
