@@ -48,14 +48,6 @@ export type {
   NodeDownMessage,
   WirePid,
 } from './cluster/index.js';
-export {
-  ClusterGroups,
-  ClusterNameTakenError,
-  ClusterRegistry,
-  ClusterUnavailableError,
-  openClusterGroups,
-  openClusterRegistry,
-} from './cluster/index.js';
 export type { ErrorCode } from './errors.js';
 export {
   CallingSelfError,
