@@ -852,4 +852,60 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     ],
     timeoutSec: 120,
   },
+  {
+    name: 'remote',
+    // baseline = raw NATS with the runtime's client; erlang = distribution between two erl nodes.
+    title: 'remote: 2 OS processes, local nats-server (200k one-way, 20k round trips, 20k calls)',
+    script: 'remote.js',
+    n: 200_000,
+    erlang: { module: 'remote' },
+    metrics: [
+      {
+        key: 'onewayPerSec',
+        label: 'one-way 128 B (tell / publish / !): msgs/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'pingpongPerSec',
+        label: 'ping-pong, sequential: round trips/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'callP50Us',
+        label: 'call (ask / nc.request / gen_server:call) p50 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      {
+        key: 'callP99Us',
+        label: 'call p99 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 300,
+  },
+  {
+    name: 'registry',
+    // baseline = raw KV create + a KV watch on another connection; erlang = global:register_name
+    // with a peer node connected (it returns once every node knows the name).
+    title: 'cluster registry: 2k names, register → visible on another node',
+    script: 'registry.js',
+    n: 2_000,
+    erlang: { module: 'registry' },
+    metrics: [
+      { key: 'registerP50Us', label: 'register p50 ↓', unit: 'us', higherIsBetter: false },
+      { key: 'registerP99Us', label: 'register p99 ↓', unit: 'us', higherIsBetter: false },
+      {
+        key: 'seenP50Us',
+        label: 'seen by the other node p50 ↓',
+        unit: 'us',
+        higherIsBetter: false,
+      },
+      { key: 'seenP99Us', label: 'seen p99 ↓', unit: 'us', higherIsBetter: false },
+    ],
+    timeoutSec: 300,
+  },
 ];

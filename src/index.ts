@@ -39,9 +39,14 @@ export type {
 } from './broker/index.js';
 export { topic } from './broker/index.js';
 export type {
+  BroadcastResult,
   ClusterEvent,
+  ClusterGroupChange,
+  ClusterGroupsOptions,
   ClusterNode,
   ClusterOptions,
+  ClusterPid,
+  ClusterRegistryOptions,
   NodeDownMessage,
   WirePid,
 } from './cluster/index.js';

@@ -77,6 +77,13 @@ export class Membership {
     this.#transport = transport;
     this.#options = options;
     this.#events = events;
+    // However the connection ends, the member-table watch ends with it: a watch left running on
+    // a closed connection makes the client's consumer throw from a timer, forever.
+    void transport.nc.closed().then(() => {
+      this.#state = 'stopped';
+      this.#stopTimers();
+      this.#watch?.stop();
+    });
   }
 
   /** The up peers (not this node). */
@@ -301,6 +308,12 @@ export class Membership {
     while (this.#state === 'up') {
       try {
         const iterator = await this.#kv.watch();
+        // Stopped while the watch was being made: a watch left running on a closing connection
+        // makes the client throw from a timer and keeps the process alive.
+        if (this.#state !== 'up') {
+          iterator.stop();
+          return;
+        }
         this.#watch = iterator;
         for await (const entry of iterator) this.#onEntry(entry.key, entry.operation, entry);
       } catch {

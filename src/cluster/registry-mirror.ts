@@ -145,6 +145,9 @@ export class KvMirror {
       mirror.#ready = { resolve, reject };
     });
     mirror.#watchStatus();
+    // A watch left running on a closed connection makes the client's consumer throw from a timer
+    // (its missed-heartbeat reset resubscribes on the closed connection): stop with the connection.
+    void nc.closed().then(() => mirror.close());
     mirror.#rebuild('open', false);
     try {
       await first;
@@ -303,6 +306,11 @@ export class KvMirror {
 
   #failed(generation: number, error: unknown): void {
     if (generation !== this.#generation || this.#closed) return;
+    // The connection is closed for good (its node shut down): nothing to retry.
+    if (this.#nc.isClosed()) {
+      void this.close();
+      return;
+    }
     if (this.#ready !== undefined) {
       const ready = this.#ready;
       this.#ready = undefined;

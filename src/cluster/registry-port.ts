@@ -76,3 +76,27 @@ export function isClusterPid(value: unknown): value is ClusterPid {
     id > 0
   );
 }
+
+/**
+ * What cluster process groups need of their node besides
+ * {@link ClusterNodePort}: local delivery and one message to another node.
+ *
+ * @example
+ * ```ts
+ * const port: GroupsNodePort = {
+ *   ...nodePort,
+ *   tellLocal: (id, message) => system.isAlive(id) && (system.tell(id, message), true),
+ *   sendGroup: (node, group, message) => transport.system(node, 'pgsend', { group, message }),
+ * };
+ * ```
+ */
+export interface GroupsNodePort extends ClusterNodePort {
+  /** Delivers `message` to the local process `id`; false when it did not (the node records the dead letter). */
+  tellLocal(id: number, message: unknown): boolean;
+  /**
+   * Sends one group broadcast to `node` (at most once, in order with this
+   * node's other messages to it); that node's groups deliver it to their
+   * local members of `group` ({@link ClusterGroups.deliverLocal}).
+   */
+  sendGroup(node: string, group: string, message: unknown): void;
+}

@@ -143,6 +143,8 @@ export class ClusterRegistry {
       this.#timer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
       this.#timer.unref();
     }
+    // The node's connection closed (its system shut down): nothing more can be done here.
+    void port.connection.closed().then(() => this.close());
   }
 
   /**
@@ -296,6 +298,11 @@ export class ClusterRegistry {
   watch(listener: NameListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Whether this registry is closed (by `close()`, or because its node's connection closed). */
+  get isClosed(): boolean {
+    return this.#closed;
   }
 
   /** How many times the mirror's watch was rebuilt (reconnects, stalls, drift). */

@@ -14,7 +14,7 @@ import { FAST, Inbox, nextEvent, startNode, untilUp } from './node-helpers.js';
 import { ChildNode } from './node-runner.js';
 
 /**
- * docs/semantics.md §24, the fault matrix of distribution.md §4.13: runtime
+ * docs/semantics.md §25, the fault matrix of distribution.md §4.13: runtime
  * nodes as child processes (real SIGKILL/SIGSTOP), a blackholing proxy for
  * partitions, one and three servers.
  */

@@ -16,7 +16,7 @@ import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { type EchoMsg, echo, reporter, sequenceChecker } from './actors.js';
 import { Inbox, nextDeadLetter, nextEvent, startNode, untilUp } from './node-helpers.js';
 
-/** docs/semantics.md §24: nodes, location-transparent pids, remote links and monitors (in-process nodes, one server). */
+/** docs/semantics.md §25: nodes, location-transparent pids, remote links and monitors (in-process nodes, one server). */
 
 const why = natsUnavailable();
 if (why !== undefined) console.log(`skipping the cluster node tests: ${why}`);

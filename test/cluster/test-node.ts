@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { ClusterNodePort, ClusterPid } from '../../src/cluster/registry-port.js';
+import type { ClusterPid, GroupsNodePort } from '../../src/cluster/registry-port.js';
 import {
+  type ActorDefinition,
   type ActorRef,
   type ActorSystem,
   createSystem,
@@ -38,9 +39,16 @@ export interface TestNode {
   readonly id: string;
   readonly system: ActorSystem;
   readonly connection: NatsConnection;
-  readonly port: ClusterNodePort;
+  readonly port: GroupsNodePort;
+  /** Group broadcasts this node sent to other nodes, one entry per message. */
+  readonly sentGroups: { node: string; group: string }[];
+  /** Where a broadcast from another node is delivered (set when the node has groups). */
+  onGroupMessage: ((group: string, message: unknown) => void) | undefined;
   /** Spawns an idle process and returns its ref and cluster pid. */
-  spawn(): { ref: ActorRef<unknown>; pid: ClusterPid };
+  spawn(definition?: ActorDefinition<unknown, unknown, unknown>): {
+    ref: ActorRef<unknown>;
+    pid: ClusterPid;
+  };
 }
 
 const idle = defineActor<unknown>({ handle() {} });
@@ -55,7 +63,8 @@ export async function testNode(
   const id = `${name}_${Math.random().toString(36).slice(2, 10)}`;
   const nc = connection ?? (await nats.connect({ name: id }));
   const system = createSystem();
-  const port: ClusterNodePort = {
+  const sentGroups: { node: string; group: string }[] = [];
+  const port: GroupsNodePort = {
     nodeId: id,
     connection: nc,
     isNodeGone: (node) => membership.gone.has(node),
@@ -70,15 +79,37 @@ export async function testNode(
         cancelled = true;
       };
     },
+    tellLocal: (pid, message) => {
+      const ref = refs.get(pid);
+      if (ref === undefined || !system.isAlive(ref)) return false;
+      ref.tell(message);
+      return true;
+    },
+    sendGroup: (node, group, message) => {
+      sentGroups.push({ node, group });
+      nc.publish(`test.pg.${node}`, JSON.stringify({ group, message }));
+    },
   };
-  return {
+  const refs = new Map<number, ActorRef<unknown>>();
+  const node: TestNode = {
     id,
     system,
     connection: nc,
     port,
-    spawn() {
-      const ref = system.spawn(idle);
+    sentGroups,
+    onGroupMessage: undefined,
+    spawn(definition = idle) {
+      const ref = system.spawn(definition);
+      refs.set(ref.pid, ref);
       return { ref, pid: { node: id, id: ref.pid } };
     },
   };
+  nc.subscribe(`test.pg.${id}`, {
+    callback: (_error, msg) => {
+      const { group, message } = msg.json<{ group: string; message: unknown }>();
+      node.onGroupMessage?.(group, message);
+    },
+  });
+  await nc.flush();
+  return node;
 }

@@ -1,0 +1,95 @@
+import type { ClusterPid } from './registry-port.js';
+
+/**
+ * How a node's members of one group are stored: keys
+ * `g.<b64url(group)>.<node>.<chunk>`, each holding up to
+ * {@link CHUNK_SIZE} `[localId, joins]` pairs, so one node's entry never
+ * nears the server's payload limit however many members it has. Only the
+ * node itself writes its keys, so writes never conflict. Pure functions.
+ *
+ * @module
+ */
+
+/** Distinct members per chunk key (a chunk stays well under 1 MiB). */
+export const CHUNK_SIZE = 4096;
+
+/** What one key of the groups bucket stands for. */
+export interface GroupKey {
+  readonly group: string;
+  readonly node: string;
+  readonly chunk: number;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const NODE = /^[A-Za-z0-9_-]{1,200}$/;
+
+/** The bucket key of one chunk of `node`'s members of `group`. */
+export function groupKey(group: string, node: string, chunk: number): string {
+  return `g.${Buffer.from(group, 'utf8').toString('base64url')}.${node}.${chunk}`;
+}
+
+/** The group, node and chunk a key stands for; undefined for a key that is not one. */
+export function parseGroupKey(key: string): GroupKey | undefined {
+  const parts = key.split('.');
+  if (parts.length !== 4 || parts[0] !== 'g') return undefined;
+  const [, encoded = '', node = '', chunkText = ''] = parts;
+  const group = Buffer.from(encoded, 'base64url').toString('utf8');
+  const chunk = Number(chunkText);
+  if (group.length === 0 || !NODE.test(node) || !Number.isSafeInteger(chunk) || chunk < 0)
+    return undefined;
+  return groupKey(group, node, chunk) === key ? { group, node, chunk } : undefined;
+}
+
+/** Splits a node's members of a group (id → joins) into chunk values, in id order. */
+export function encodeChunks(members: ReadonlyMap<number, number>): Uint8Array[] {
+  const pairs = [...members].filter(([, joins]) => joins > 0).sort((x, y) => x[0] - y[0]);
+  const chunks: Uint8Array[] = [];
+  for (let i = 0; i < pairs.length; i += CHUNK_SIZE) {
+    chunks.push(encoder.encode(JSON.stringify(pairs.slice(i, i + CHUNK_SIZE))));
+  }
+  return chunks;
+}
+
+/** The `[localId, joins]` pairs of a chunk value; empty for bytes that are not one (a peer is not trusted). */
+export function decodeChunk(bytes: Uint8Array | undefined): [number, number][] {
+  if (bytes === undefined || bytes.length > 1024 * 1024) return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(value)) return [];
+  const out: [number, number][] = [];
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) continue;
+    const [id, joins] = pair as unknown[];
+    if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) continue;
+    if (typeof joins !== 'number' || !Number.isSafeInteger(joins) || joins <= 0 || joins > 1e6)
+      continue;
+    out.push([id, joins]);
+  }
+  return out;
+}
+
+/**
+ * The joins and leaves that turn `before` into `after` (both `[id, joins]`
+ * lists of one node): each pid repeated once per join or leave, as `pg`
+ * watchers hear them.
+ */
+export function membershipDelta(
+  node: string,
+  before: readonly [number, number][],
+  after: readonly [number, number][],
+): { joined: ClusterPid[]; left: ClusterPid[] } {
+  const counts = new Map<number, number>();
+  for (const [id, joins] of after) counts.set(id, (counts.get(id) ?? 0) + joins);
+  for (const [id, joins] of before) counts.set(id, (counts.get(id) ?? 0) - joins);
+  const joined: ClusterPid[] = [];
+  const left: ClusterPid[] = [];
+  for (const [id, change] of counts) {
+    for (let i = 0; i < Math.abs(change); i++) (change > 0 ? joined : left).push({ node, id });
+  }
+  return { joined, left };
+}

@@ -1,0 +1,562 @@
+import type { KV } from '@nats-io/kv';
+import { InvalidArgumentError, NoProcError } from '../errors.js';
+import {
+  decodeChunk,
+  encodeChunks,
+  groupKey,
+  membershipDelta,
+  parseGroupKey,
+} from './groups-entries.js';
+import { withinDeadline } from './registry-errors.js';
+import { ensureBucket, KvMirror, type MirrorChange, sameBytes } from './registry-mirror.js';
+import {
+  type ClusterPid,
+  formatClusterPid,
+  type GroupsNodePort,
+  isClusterPid,
+} from './registry-port.js';
+
+/**
+ * Process groups across the cluster with Erlang `pg` semantics: any process
+ * joins any group (several times, leaving as often), membership is
+ * eventually consistent without locks, a node's own joins and leaves show
+ * on that node at once and on the others after a batched write to the KV
+ * bucket and its watch, members of a gone node drop out at once, and a
+ * broadcast costs one message per hosting node.
+ *
+ * @module
+ */
+
+/** Options of {@link ClusterGroups.open}. */
+export interface ClusterGroupsOptions {
+  /** The KV bucket, e.g. `<cluster>_pg`. */
+  readonly bucket: string;
+  /** Bucket replicas when this node creates it; default 3 on a clustered server, else 1. */
+  readonly replicas?: number;
+  /** Joins and leaves within this window go out as one write per group. Default 50 ms. */
+  readonly flushIntervalMs?: number;
+  /** Deadline of every store operation. Default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** How often the mirror and this node's entries are reconciled. Default 2000 ms; 0 = never. */
+  readonly reconcileIntervalMs?: number;
+  /**
+   * The local id of this node's relay, the process that receives other
+   * nodes' broadcasts ({@link ClusterGroups.relayOf}); published as key
+   * `r.<node>` when given.
+   */
+  readonly relayId?: number;
+}
+
+/** The bucket key under which `node` publishes its broadcast relay. */
+export function relayKey(node: string): string {
+  return `r.${node}`;
+}
+
+/** The node a relay key names, or undefined. */
+function relayNode(key: string): string | undefined {
+  const node = key.startsWith('r.') ? key.slice(2) : '';
+  return /^[A-Za-z0-9_-]{1,200}$/.test(node) ? node : undefined;
+}
+
+/**
+ * A membership change as watchers hear it (OTP `pg:monitor_scope`
+ * `{Ref, join | leave, Group, Pids}`), for local and remote members alike.
+ *
+ * @example
+ * ```ts
+ * groups.watch((c) => console.log(c.event, c.group, c.pids.length));
+ * ```
+ */
+export interface ClusterGroupChange {
+  readonly type: 'GROUP';
+  readonly event: 'join' | 'leave';
+  readonly group: string;
+  readonly pids: readonly ClusterPid[];
+}
+
+/** What a broadcast reached: local members delivered, and other nodes sent one message each. */
+export interface BroadcastResult {
+  readonly local: number;
+  readonly nodes: number;
+}
+
+type Chunks = Map<number, [number, number][]>;
+
+const RETRY_MAX_MS = 2_000;
+
+function checkGroup(group: unknown): asserts group is string {
+  if (typeof group !== 'string' || group.length === 0 || group.length > 1024) {
+    throw new InvalidArgumentError('group', 'must be a string of 1 to 1024 characters');
+  }
+}
+
+/**
+ * One node's view of the cluster's process groups.
+ *
+ * @example
+ * ```ts
+ * const groups = await ClusterGroups.open(port, { bucket: 'shop_pg' });
+ * groups.join('workers', { node: port.nodeId, id: ref.pid });
+ * groups.members('workers');        // this node's at once, others' within the flush + watch delay
+ * groups.broadcast('workers', job); // one message per node hosting members
+ * ```
+ */
+export class ClusterGroups {
+  readonly #port: GroupsNodePort;
+  readonly #kv: KV;
+  readonly #timeoutMs: number;
+  readonly #flushMs: number;
+  #mirror!: KvMirror;
+  /** This node's members: group → local id → joins. */
+  readonly #local = new Map<string, Map<number, number>>();
+  /** The exit hook of each local member, and its groups. */
+  readonly #hooks = new Map<number, { cancel: () => void; groups: Set<string> }>();
+  /** Other nodes' members, from the mirror: group → node → chunk → pairs. */
+  readonly #remote = new Map<string, Map<string, Chunks>>();
+  /** Groups whose entries must be written, and how many chunks each last wrote. */
+  readonly #dirty = new Set<string>();
+  readonly #written = new Map<string, number>();
+  readonly #listeners = new Set<(change: ClusterGroupChange) => void>();
+  readonly #stopNodeWatch: () => void;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #retryMs: number;
+  readonly #relayId: number | undefined;
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(port: GroupsNodePort, kv: KV, options: ClusterGroupsOptions) {
+    this.#port = port;
+    this.#kv = kv;
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#flushMs = options.flushIntervalMs ?? 50;
+    this.#retryMs = this.#flushMs;
+    this.#relayId = options.relayId;
+    this.#stopNodeWatch = port.onNodeGone((node) => this.#nodeGone(node));
+  }
+
+  /**
+   * Opens (creating if needed) the bucket and its mirror; resolves once the
+   * mirror holds the bucket's snapshot. Rejects `ERR_CLUSTER_UNAVAILABLE`
+   * when the store cannot be reached within the deadline.
+   */
+  static async open(port: GroupsNodePort, options: ClusterGroupsOptions): Promise<ClusterGroups> {
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    const what = `open the groups bucket ${options.bucket}`;
+    const kv = await withinDeadline(
+      what,
+      timeoutMs,
+      ensureBucket(port.connection, options.bucket, options),
+    );
+    const groups = new ClusterGroups(port, kv, options);
+    try {
+      groups.#mirror = await withinDeadline(
+        what,
+        timeoutMs * 2,
+        KvMirror.open(port.connection, kv, {
+          reconcileIntervalMs: 0,
+          onChange: (change) => groups.#mirrored(change),
+        }),
+      );
+    } catch (error) {
+      groups.#stopNodeWatch();
+      throw error;
+    }
+    if (options.relayId !== undefined) {
+      try {
+        await groups.#publishRelay();
+      } catch (error) {
+        await groups.#mirror.close();
+        groups.#stopNodeWatch();
+        throw error;
+      }
+    }
+    void port.connection.closed().then(() => groups.close());
+    const interval = options.reconcileIntervalMs ?? 2_000;
+    if (interval > 0) {
+      groups.#reconcileTimer = setInterval(
+        () => void groups.reconcile().catch(() => undefined),
+        interval,
+      );
+      groups.#reconcileTimer.unref();
+    }
+    return groups;
+  }
+
+  /** The local process `pid` joins `group` once more (OTP `pg:join/3`); seen here at once. */
+  join(group: string, pid: ClusterPid): void {
+    checkGroup(group);
+    this.#checkLocal(pid);
+    if (!this.#port.isAlive(pid.id)) throw new NoProcError(formatClusterPid(pid));
+    let members = this.#local.get(group);
+    if (members === undefined) {
+      members = new Map();
+      this.#local.set(group, members);
+    }
+    members.set(pid.id, (members.get(pid.id) ?? 0) + 1);
+    let hook = this.#hooks.get(pid.id);
+    if (hook === undefined) {
+      const groups = new Set<string>();
+      hook = { groups, cancel: this.#port.onExit(pid.id, () => this.#exited(pid.id)) };
+      this.#hooks.set(pid.id, hook);
+    }
+    hook.groups.add(group);
+    this.#changed(group);
+    this.#emit({ type: 'GROUP', event: 'join', group, pids: [pid] });
+  }
+
+  /** The local process `pid` leaves `group` once (OTP `pg:leave/3`); false when it was not a member. */
+  leave(group: string, pid: ClusterPid): boolean {
+    checkGroup(group);
+    this.#checkLocal(pid);
+    const members = this.#local.get(group);
+    const joins = members?.get(pid.id);
+    if (members === undefined || joins === undefined) return false;
+    if (joins > 1) members.set(pid.id, joins - 1);
+    else this.#drop(group, pid.id);
+    this.#changed(group);
+    this.#emit({ type: 'GROUP', event: 'leave', group, pids: [pid] });
+    return true;
+  }
+
+  /** Every member, once per join, on nodes that are not gone (OTP `pg:get_members/2`). */
+  members(group: string): ClusterPid[] {
+    const out = this.localMembers(group);
+    for (const [node, chunks] of this.#remote.get(group) ?? []) {
+      if (this.#port.isNodeGone(node)) continue;
+      for (const pairs of chunks.values()) {
+        for (const [id, joins] of pairs) for (let i = 0; i < joins; i++) out.push({ node, id });
+      }
+    }
+    return out;
+  }
+
+  /** This node's members, once per join (OTP `pg:get_local_members/2`). */
+  localMembers(group: string): ClusterPid[] {
+    const out: ClusterPid[] = [];
+    const node = this.#port.nodeId;
+    for (const [id, joins] of this.#local.get(group) ?? []) {
+      for (let i = 0; i < joins; i++) out.push({ node, id });
+    }
+    return out;
+  }
+
+  /** Groups with at least one member on a node that is not gone (OTP `pg:which_groups/1`). */
+  whichGroups(): string[] {
+    const groups = new Set(this.#local.keys());
+    for (const [group, nodes] of this.#remote) {
+      for (const node of nodes.keys()) if (!this.#port.isNodeGone(node)) groups.add(group);
+    }
+    return [...groups];
+  }
+
+  /**
+   * Sends `message` to every member process of `group` once: directly to
+   * this node's members, and one message to each other node hosting
+   * members, which delivers it to its own (traffic grows with hosting
+   * nodes, not members). At most once, like every remote send.
+   */
+  broadcast(group: string, message: unknown): BroadcastResult {
+    checkGroup(group);
+    let nodes = 0;
+    for (const [node, chunks] of this.#remote.get(group) ?? []) {
+      if (this.#port.isNodeGone(node) || chunks.size === 0) continue;
+      this.#port.sendGroup(node, group, message);
+      nodes++;
+    }
+    return { local: this.deliverLocal(group, message), nodes };
+  }
+
+  /** Delivers a broadcast that reached this node to its local members of `group`; returns how many. */
+  deliverLocal(group: string, message: unknown): number {
+    let reached = 0;
+    for (const id of [...(this.#local.get(group)?.keys() ?? [])]) {
+      if (this.#port.tellLocal(id, message)) reached++;
+    }
+    return reached;
+  }
+
+  /** The local id of `node`'s broadcast relay, as it published it; undefined if it did not. */
+  relayOf(node: string): number | undefined {
+    const bytes = this.#mirror.get(relayKey(node));
+    if (bytes === undefined || bytes.length > 32) return undefined;
+    const id = Number(new TextDecoder().decode(bytes));
+    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+  }
+
+  /** Calls `listener` for every join and leave, local or remote; returns the unsubscribe. */
+  watch(listener: (change: ClusterGroupChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Writes this node's pending joins and leaves now. Rejects
+   * `ERR_CLUSTER_UNAVAILABLE` if the store cannot be reached (they stay
+   * pending and are retried).
+   */
+  async flush(): Promise<void> {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    while (this.#flushing !== undefined) await this.#flushing.catch(() => undefined);
+    const run = this.#write();
+    this.#flushing = run;
+    try {
+      await run;
+      this.#retryMs = this.#flushMs;
+      // Changes made while this flush ran go out in the next window.
+      if (this.#dirty.size > 0 && this.#flushTimer === undefined) this.#schedule(this.#flushMs);
+    } catch (error) {
+      this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+      this.#schedule(this.#retryMs);
+      throw error;
+    } finally {
+      this.#flushing = undefined;
+    }
+  }
+
+  /**
+   * One reconcile pass: checks the mirror against the stream, rewrites this
+   * node's entries where the store disagrees (a server that lost them),
+   * deletes entries of gone nodes, and flushes.
+   */
+  async reconcile(): Promise<void> {
+    if (this.#closed) return;
+    await this.#mirror.reconcile();
+    const self = this.#port.nodeId;
+    const seen = new Set<string>();
+    if (this.#relayId !== undefined && this.relayOf(self) !== this.#relayId)
+      await this.#publishRelay();
+    for (const [key, slot] of [...this.#mirror.entries()]) {
+      const relayOwner = relayNode(key);
+      if (relayOwner !== undefined && relayOwner !== self && this.#port.isNodeGone(relayOwner)) {
+        await this.#deleteGone(key, slot.revision);
+      }
+      const parsed = parseGroupKey(key);
+      if (parsed === undefined) continue;
+      if (parsed.node === self) {
+        seen.add(parsed.group);
+        const expected = encodeChunks(this.#local.get(parsed.group) ?? new Map())[parsed.chunk];
+        if (!sameBytes(expected, slot.value)) this.#dirty.add(parsed.group);
+      } else if (this.#port.isNodeGone(parsed.node)) {
+        await this.#deleteGone(key, slot.revision);
+      }
+    }
+    for (const group of this.#local.keys()) if (!seen.has(group)) this.#dirty.add(group);
+    if (this.#dirty.size > 0) await this.flush();
+  }
+
+  /** Whether this groups is closed (by `close()`, or because its node's connection closed). */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** How many times the mirror's watch was rebuilt. */
+  get rebuilds(): number {
+    return this.#mirror.rebuilds;
+  }
+
+  /**
+   * Stops the timers and the watch. With `leave` (a graceful leave) this
+   * node's entries are deleted first, within the deadline.
+   */
+  async close(options: { readonly leave?: boolean } = {}): Promise<void> {
+    if (this.#closed) return;
+    if (options.leave === true) {
+      for (const [group, members] of this.#local) {
+        members.clear();
+        this.#dirty.add(group);
+      }
+      await this.flush().catch(() => undefined);
+      if (this.#relayId !== undefined) {
+        await withinDeadline(
+          'leave',
+          this.#timeoutMs,
+          this.#kv.delete(relayKey(this.#port.nodeId)),
+        ).catch(() => undefined);
+      }
+    }
+    this.#closed = true;
+    clearTimeout(this.#flushTimer);
+    clearInterval(this.#reconcileTimer);
+    this.#stopNodeWatch();
+    for (const hook of this.#hooks.values()) hook.cancel();
+    this.#hooks.clear();
+    await this.#mirror.close();
+  }
+
+  async #publishRelay(): Promise<void> {
+    const key = relayKey(this.#port.nodeId);
+    const value = new TextEncoder().encode(String(this.#relayId));
+    const revision = await withinDeadline(
+      'publish the broadcast relay',
+      this.#timeoutMs,
+      this.#kv.put(key, value),
+    );
+    this.#mirror.noteWrite(key, revision, value);
+  }
+
+  #checkLocal(pid: ClusterPid): void {
+    if (!isClusterPid(pid) || pid.node !== this.#port.nodeId) {
+      throw new InvalidArgumentError('pid', 'must be a process of this node');
+    }
+  }
+
+  /** Removes every join of local `id` from `group`. */
+  #drop(group: string, id: number): void {
+    const members = this.#local.get(group);
+    members?.delete(id);
+    if (members?.size === 0) this.#local.delete(group);
+    const hook = this.#hooks.get(id);
+    hook?.groups.delete(group);
+    if (hook !== undefined && hook.groups.size === 0) {
+      hook.cancel();
+      this.#hooks.delete(id);
+    }
+  }
+
+  /** A local member exited: it leaves every group at once. */
+  #exited(id: number): void {
+    const hook = this.#hooks.get(id);
+    if (hook === undefined) return;
+    for (const group of [...hook.groups]) {
+      const joins = this.#local.get(group)?.get(id) ?? 0;
+      this.#drop(group, id);
+      this.#changed(group);
+      const pid = { node: this.#port.nodeId, id };
+      this.#emit({
+        type: 'GROUP',
+        event: 'leave',
+        group,
+        pids: new Array<ClusterPid>(joins).fill(pid),
+      });
+    }
+  }
+
+  #changed(group: string): void {
+    this.#dirty.add(group);
+    if (this.#flushTimer === undefined && this.#flushing === undefined)
+      this.#schedule(this.#flushMs);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#closed) return;
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = setTimeout(() => {
+      this.#flushTimer = undefined;
+      void this.flush().catch(() => undefined);
+    }, ms);
+    this.#flushTimer.unref();
+  }
+
+  /** Writes every dirty group's chunks, deleting chunks it no longer needs. */
+  async #write(): Promise<void> {
+    const self = this.#port.nodeId;
+    for (const group of [...this.#dirty]) {
+      this.#dirty.delete(group);
+      const chunks = encodeChunks(this.#local.get(group) ?? new Map());
+      const before = this.#written.get(group) ?? this.#ownChunksInMirror(group);
+      try {
+        for (const [i, value] of chunks.entries()) {
+          const key = groupKey(group, self, i);
+          if (sameBytes(this.#mirror.get(key), value)) continue;
+          const revision = await withinDeadline(
+            `join/leave ${JSON.stringify(group)}`,
+            this.#timeoutMs,
+            this.#kv.put(key, value),
+          );
+          this.#mirror.noteWrite(key, revision, value);
+        }
+        for (let i = chunks.length; i < before; i++) {
+          const key = groupKey(group, self, i);
+          await withinDeadline(
+            `leave ${JSON.stringify(group)}`,
+            this.#timeoutMs,
+            this.#kv.delete(key),
+          );
+        }
+      } catch (error) {
+        this.#dirty.add(group);
+        throw error;
+      }
+      if (chunks.length === 0) this.#written.delete(group);
+      else this.#written.set(group, chunks.length);
+    }
+  }
+
+  #ownChunksInMirror(group: string): number {
+    let count = 0;
+    while (this.#mirror.get(groupKey(group, this.#port.nodeId, count)) !== undefined) count++;
+    return count;
+  }
+
+  /** A change of another node's entry reached the mirror: update the index and tell watchers. */
+  #mirrored(change: MirrorChange): void {
+    const parsed = parseGroupKey(change.key);
+    if (parsed === undefined || parsed.node === this.#port.nodeId) return;
+    const { group, node, chunk } = parsed;
+    const after = decodeChunk(change.after);
+    let nodes = this.#remote.get(group);
+    if (nodes === undefined) {
+      nodes = new Map();
+      this.#remote.set(group, nodes);
+    }
+    let chunks = nodes.get(node);
+    if (chunks === undefined) {
+      chunks = new Map();
+      nodes.set(node, chunks);
+    }
+    const before = chunks.get(chunk) ?? [];
+    if (after.length > 0) chunks.set(chunk, after);
+    else chunks.delete(chunk);
+    if (chunks.size === 0) nodes.delete(node);
+    if (nodes.size === 0) this.#remote.delete(group);
+    // A gone node's members were reported as leaving when it went.
+    if (this.#port.isNodeGone(node)) return;
+    const { joined, left } = membershipDelta(node, before, after);
+    if (joined.length > 0) this.#emit({ type: 'GROUP', event: 'join', group, pids: joined });
+    if (left.length > 0) this.#emit({ type: 'GROUP', event: 'leave', group, pids: left });
+  }
+
+  /** A node is gone: its members leave at once (watchers hear it), and its entries are deleted. */
+  #nodeGone(node: string): void {
+    for (const [group, nodes] of this.#remote) {
+      const chunks = nodes.get(node);
+      if (chunks === undefined) continue;
+      const pairs = [...chunks.values()].flat();
+      const { left } = membershipDelta(node, pairs, []);
+      if (left.length > 0) this.#emit({ type: 'GROUP', event: 'leave', group, pids: left });
+    }
+    void (async () => {
+      for (const [key, slot] of [...this.#mirror.entries()]) {
+        if (parseGroupKey(key)?.node === node || relayNode(key) === node) {
+          await this.#deleteGone(key, slot.revision);
+        }
+      }
+    })().catch(() => undefined);
+  }
+
+  /** Deletes a gone node's entry if it is still at `revision` (any node may; the first wins). */
+  async #deleteGone(key: string, revision: number): Promise<void> {
+    try {
+      await withinDeadline(
+        'purge a gone node',
+        this.#timeoutMs,
+        this.#kv.delete(key, { previousSeq: revision }),
+      );
+    } catch {
+      // Another node deleted it first (a revision conflict), or the store is away: the next
+      // reconcile tries again.
+    }
+  }
+
+  #emit(change: ClusterGroupChange): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(change);
+      } catch {
+        // A watcher that throws never stops a join, leave or exit (as for local groups).
+      }
+    }
+  }
+}
