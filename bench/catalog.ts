@@ -255,6 +255,24 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 300,
   },
   {
+    name: 'skynet-messages',
+    title: 'skynet driven by messages (1M leaves; children spawned in handle)',
+    script: 'skynet-messages.js',
+    n: 1_000_000,
+    erlang: { module: 'skynet_msg' },
+    metrics: [
+      { key: 'totalMs', label: 'total time ↓', unit: 'ms', higherIsBetter: false },
+      {
+        key: 'leftAlive',
+        label: 'actors left alive after ↓',
+        unit: 'count',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 0, note: 'every actor stops itself after replying' },
+      },
+    ],
+    timeoutSec: 300,
+  },
+  {
     name: 'ask',
     title: 'ask, idle actor (100k calls)',
     script: 'ask.js',
@@ -336,6 +354,18 @@ export const BENCHMARKS: readonly BenchSpec[] = [
       { key: 'msgsPerSec', label: 'msgs/s during storm ↑', unit: 'rate', higherIsBetter: true },
     ],
     timeoutSec: 120,
+  },
+  {
+    name: 'restart-tell',
+    title: "restart from the crashing tell to the replacement's init (1 child, 20k crashes)",
+    script: 'restart-tell.js',
+    n: 20_000,
+    erlang: { module: 'restart_tell' },
+    metrics: [
+      { key: 'p50Us', label: 'p50, tell → new init ↓', unit: 'us', higherIsBetter: false },
+      { key: 'p99Us', label: 'p99, tell → new init ↓', unit: 'us', higherIsBetter: false },
+    ],
+    timeoutSec: 180,
   },
   {
     name: 'restart',
@@ -529,6 +559,45 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         label: "placement 'process', ask round trip p99 ↓",
         unit: 'us',
         higherIsBetter: false,
+      },
+    ],
+    timeoutSec: 180,
+  },
+  {
+    name: 'transfer',
+    title:
+      "zero-copy: 1 MiB and 16 MiB payloads one way to a 'worker' actor, copied vs moved (256 MiB each)",
+    script: 'transfer.js',
+    n: 256,
+    erlang: {
+      skip: 'none: one BEAM shares a heap for large binaries; baseline = bare postMessage',
+    },
+    metrics: [
+      { key: 'copy1MiBPerSec', label: '1 MiB copied: MiB/s ↑', unit: 'rate', higherIsBetter: true },
+      { key: 'move1MiBPerSec', label: '1 MiB moved: MiB/s ↑', unit: 'rate', higherIsBetter: true },
+      {
+        key: 'move1MiBRatio',
+        label: '1 MiB: moved ÷ copied ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
+      },
+      {
+        key: 'copy16MiBPerSec',
+        label: '16 MiB copied: MiB/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'move16MiBPerSec',
+        label: '16 MiB moved: MiB/s ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'move16MiBRatio',
+        label: '16 MiB: moved ÷ copied ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
       },
     ],
     timeoutSec: 180,

@@ -85,3 +85,21 @@ export const trapezoid = portable(
     },
   }),
 );
+
+/** Takes byte payloads; `total` answers the bytes taken so far (ordered behind them). */
+export type SinkMsg =
+  | { readonly type: 'bytes'; readonly data: Uint8Array }
+  | { readonly type: 'total'; readonly reply: Reply<number> };
+
+export const sink = portable(
+  import.meta.url,
+  'sink',
+  defineActor<SinkMsg, number>({
+    label: 'sink',
+    init: () => 0,
+    handle(msg, ctx) {
+      if (msg.type === 'bytes') ctx.state += msg.data.byteLength;
+      else msg.reply.send(ctx.state);
+    },
+  }),
+);

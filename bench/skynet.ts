@@ -12,18 +12,12 @@
  */
 import type { ActorDefinition, ActorRef } from '../src/index.js';
 import { createSystem, defineActor } from '../src/index.js';
-import { type BaseActor, BaseRuntime } from './baseline.js';
 import { childOptions, emit, now, runMain, warmThenRun, within } from './common.js';
+import { skynetBaseline as baseline, expected, type SkyRun } from './skynet-baseline.js';
 
 const DEFAULT_LEAVES = 1_000_000;
 /** How long to wait for the system to become idle once the sum is in. */
 const IDLE_WAIT_MS = 10_000;
-
-interface SkyRun {
-  readonly ms: number;
-  /** Skynet actors still alive after the run (all should have stopped). */
-  readonly leftAlive: number;
-}
 
 interface SkyArgs {
   readonly num: number;
@@ -60,11 +54,6 @@ const skynet: ActorDefinition<number, SkyState, SkyArgs> = defineActor<number, S
   },
 });
 
-/** The expected sum 0 + 1 + … + (leaves − 1). */
-function expected(leaves: number): number {
-  return (leaves * (leaves - 1)) / 2;
-}
-
 /** `leaves` must be a power of 10. Returns the elapsed ms. */
 async function airssys(leaves: number): Promise<SkyRun> {
   const system = createSystem();
@@ -93,51 +82,6 @@ async function airssys(leaves: number): Promise<SkyRun> {
   }
   if (settled) await system.shutdown();
   return { ms: elapsed, leftAlive };
-}
-
-/**
- * The baseline has no init: an actor's first message is its number, and
- * its state (parent, subtree size) is set at spawn.
- */
-interface BaseSky {
-  readonly parent: BaseActor<number, BaseSky>;
-  readonly size: number;
-  sum: number;
-  pending: number;
-}
-type BaseNode = BaseActor<number, BaseSky>;
-
-async function baseline(leaves: number): Promise<SkyRun> {
-  const rt = new BaseRuntime();
-  let resolveSum: (sum: number) => void = () => {};
-  const result = new Promise<number>((resolve) => {
-    resolveSum = resolve;
-  });
-  const handle = (n: number, self: BaseNode): void => {
-    const s = self.state;
-    if (s.pending < 0) {
-      // First message: this node's number.
-      if (s.size === 1) {
-        s.parent.tell(n);
-        return;
-      }
-      const step = s.size / 10;
-      for (let i = 0; i < 10; i++) {
-        rt.spawn(handle, { parent: self, size: step, sum: 0, pending: -1 }).tell(n + i * step);
-      }
-      s.pending = 10;
-      return;
-    }
-    s.sum += n;
-    if (--s.pending === 0) s.parent.tell(s.sum);
-  };
-  const collector = rt.spawn<number, BaseSky>((sum) => resolveSum(sum), {} as BaseSky);
-  const t0 = now();
-  rt.spawn(handle, { parent: collector, size: leaves, sum: 0, pending: -1 }).tell(0);
-  const sum = await result;
-  const elapsed = now() - t0;
-  if (sum !== expected(leaves)) throw new Error(`sum ${sum}, expected ${expected(leaves)}`);
-  return { ms: elapsed, leftAlive: 0 };
 }
 
 runMain(async () => {

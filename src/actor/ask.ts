@@ -10,6 +10,7 @@ import type { ProcessExtras } from './extras.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
 import { PendingAsk } from './reply.js';
+import { transferListOf } from './send-checks.js';
 
 /**
  * Request-reply (see `ActorRef.ask`): a reply port joins the request, the
@@ -66,11 +67,15 @@ export function askProcess(
     try {
       // The request is copied before the reply port joins it: a port must stay itself.
       const copy = (p.flags & COPY_ON_SEND) !== 0;
-      const body = (copy ? p.copyForSend(request) : request) as object;
+      const transfer =
+        options?.transfer === undefined ? undefined : transferListOf(options.transfer);
+      const body = (copy ? p.copyForSend(request, transfer) : request) as object;
       const withReply = { ...body, reply: pending };
       const wantsEnvelope = options !== undefined || (p.flags & ENVELOPES) !== 0;
       const sendOptions = wantsEnvelope
-        ? { ...options, correlationId: pending.correlationId }
+        ? transfer === undefined
+          ? { ...options, correlationId: pending.correlationId }
+          : { ...options, correlationId: pending.correlationId, transfer }
         : undefined;
       if (options?.waitForRoom === true) {
         // Room first, then the reply; a failure to queue fails the ask.

@@ -40,7 +40,7 @@ import { ProcessContext } from './process-context.js';
 import type { ActorRef, AskOptions } from './ref.js';
 import type { PendingAsk } from './reply.js';
 import { type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
-import { checkSendOptions, copyMessage, ENCODE_MESSAGE } from './send-checks.js';
+import { checkSendOptions, copyMessage, ENCODE_MESSAGE, transferListOf } from './send-checks.js';
 import { deliverTimerMessage, type MessageTimer, type TimerHost } from './timer.js';
 
 /**
@@ -274,18 +274,28 @@ export class ActorProcess
   ): unknown {
     const runtime = this.runtime;
     let body = message;
-    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = this.copyForSend(message);
-    if (options === undefined && (this.flags & ENVELOPES) === 0) return body;
     if (options !== undefined) checkSendOptions(options);
-    return new Envelope(runtime.nextMessageId(), body, sender, runtime.clock.now(), options);
+    // A caller that copied the message (an ask) checked its transfer list already.
+    const transfer =
+      options?.transfer === undefined || copied
+        ? (options?.transfer as ArrayBuffer[] | undefined)
+        : transferListOf(options.transfer);
+    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = this.copyForSend(message, transfer);
+    if (options === undefined && (this.flags & ENVELOPES) === 0) return body;
+    const checked = transfer === undefined ? options : { ...options, transfer };
+    return new Envelope(runtime.nextMessageId(), body, sender, runtime.clock.now(), checked);
   }
 
-  /** The copy `copyOnSend` makes: the definition's own encoding, or a structured clone. */
-  copyForSend(message: unknown): unknown {
+  /**
+   * The copy `copyOnSend` makes: the definition's own encoding (the buffers
+   * in `transfer` then move when the message leaves the thread), or a
+   * structured clone that moves them at once.
+   */
+  copyForSend(message: unknown, transfer?: readonly ArrayBuffer[]): unknown {
     const encodeMessage = (this.def as { [ENCODE_MESSAGE]?: (m: unknown) => unknown })[
       ENCODE_MESSAGE
     ];
-    return encodeMessage === undefined ? copyMessage(message) : encodeMessage(message);
+    return encodeMessage === undefined ? copyMessage(message, transfer) : encodeMessage(message);
   }
 
   #laneOf(item: unknown): number {

@@ -10,16 +10,73 @@ import { laneOf } from '../mailbox/index.js';
  */
 export const ENCODE_MESSAGE: unique symbol = Symbol('airssys.encodeMessage');
 
-/** Deep-copies a message for `copyOnSend`; throws `InvalidArgumentError` when it cannot be copied. */
-export function copyMessage(message: unknown): unknown {
+/**
+ * Deep-copies a message for `copyOnSend`, moving the buffers in `transfer`
+ * instead of copying them; throws `InvalidArgumentError` when it cannot be copied.
+ */
+export function copyMessage(message: unknown, transfer?: readonly ArrayBuffer[]): unknown {
   try {
-    return structuredClone(message);
+    return transfer === undefined
+      ? structuredClone(message)
+      : structuredClone(message, { transfer: transfer as ArrayBuffer[] });
   } catch (error) {
     throw new InvalidArgumentError(
       'message',
       `cannot be copied (copyOnSend): ${error instanceof Error ? error.message : String(error)}`,
     );
   }
+}
+
+/** Whether `buffer` was detached (moved away): no view can be made on it. */
+function isDetached(buffer: ArrayBuffer): boolean {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Checks a `transfer` send option and reduces it to its distinct
+ * `ArrayBuffer`s (a typed array or `DataView` stands for its whole buffer).
+ * Throws `InvalidArgumentError` for anything else: not an array, an item
+ * that is no buffer, a `SharedArrayBuffer` (shared, never moved) or a
+ * buffer already detached.
+ *
+ * @example
+ * ```ts
+ * transferListOf([bytes, bytes.buffer]); // [bytes.buffer]
+ * ```
+ */
+export function transferListOf(transfer: unknown): ArrayBuffer[] {
+  if (!Array.isArray(transfer)) {
+    throw new InvalidArgumentError('transfer', 'must be an array of ArrayBuffers or typed arrays');
+  }
+  const buffers = new Set<ArrayBuffer>();
+  for (const item of transfer as unknown[]) {
+    const buffer = ArrayBuffer.isView(item) ? item.buffer : item;
+    if (typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer) {
+      throw new InvalidArgumentError(
+        'transfer',
+        'a SharedArrayBuffer is shared, not moved: send it in the message without listing it',
+      );
+    }
+    if (!(buffer instanceof ArrayBuffer)) {
+      throw new InvalidArgumentError(
+        'transfer',
+        `items must be ArrayBuffers or typed arrays, got ${describeValue(item)}`,
+      );
+    }
+    if (isDetached(buffer)) {
+      throw new InvalidArgumentError(
+        'transfer',
+        'a buffer in the list was already moved (detached)',
+      );
+    }
+    buffers.add(buffer);
+  }
+  return [...buffers];
 }
 
 /** Throws `InvalidArgumentError` naming the first invalid send option. */

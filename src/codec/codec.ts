@@ -24,6 +24,11 @@ export interface RefCodec {
   replyId(value: object): number | undefined;
   /** A live reply port for a wire id. */
   replyOf(id: number): unknown;
+  /**
+   * False when what is encoded goes to another OS process, where a
+   * `SharedArrayBuffer` cannot be shared (it is then refused at send).
+   */
+  readonly sharesMemory?: boolean;
 }
 
 interface RefMark {
@@ -126,6 +131,9 @@ function encodeValue(
     for (const v of object) out.add(encodeValue(v, codec, marks, `${path}<item>`, depth + 1));
     return out;
   }
+  if (codec.sharesMemory === false && isShared(object)) {
+    refuse('shared memory (a SharedArrayBuffer), which a child process cannot share', path, marks);
+  }
   if (
     object instanceof Date ||
     object instanceof RegExp ||
@@ -146,6 +154,13 @@ function encodeValue(
     if (out !== undefined) out[key] = coded;
   }
   return out ?? object;
+}
+
+/** Whether `object` is a `SharedArrayBuffer` or a view on one. */
+function isShared(object: object): boolean {
+  if (typeof SharedArrayBuffer !== 'function') return false;
+  const buffer = ArrayBuffer.isView(object) ? object.buffer : object;
+  return buffer instanceof SharedArrayBuffer;
 }
 
 function encodeError(

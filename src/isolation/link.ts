@@ -103,6 +103,11 @@ export class HostLink implements RefCodec {
     transport.onEnd((end) => this.#hostEnded(end));
   }
 
+  /** Whether the host shares this process's memory (a `SharedArrayBuffer` can cross). */
+  get sharesMemory(): boolean {
+    return this.transport.sharesMemory;
+  }
+
   /** The pids of the stand-ins placed on this host. */
   get placed(): number[] {
     return [...this.#placed.keys()];
@@ -216,6 +221,7 @@ export class HostLink implements RefCodec {
     message: unknown,
     sender: Pid | undefined,
     encoded: boolean,
+    transfer?: readonly ArrayBuffer[],
   ): void {
     let body = message;
     let reply: PendingAsk | undefined;
@@ -232,15 +238,18 @@ export class HostLink implements RefCodec {
     if (reply !== undefined) this.#asks.remember(reply);
     // The body sees who sent it (`ctx.sender`), so it may answer them.
     if (sender !== undefined) this.#grant(sender);
-    this.transport.post({
-      op: 'send',
-      to: standIn.pid,
-      from: sender,
-      message: body,
-      marked: true,
-      reply: reply?.correlationId,
-      replyExpiresAt: reply?.expiresAt,
-    });
+    this.transport.post(
+      {
+        op: 'send',
+        to: standIn.pid,
+        from: sender,
+        message: body,
+        marked: true,
+        reply: reply?.correlationId,
+        replyExpiresAt: reply?.expiresAt,
+      },
+      transfer,
+    );
   }
 
   /** Asks the body to stop gracefully (its `terminate` runs). */

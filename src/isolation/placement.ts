@@ -3,7 +3,7 @@ import type { SpawnOptions } from '../actor/index.js';
 import { InvalidArgumentError, SandboxUnavailableError } from '../errors.js';
 import { HostLink, type MainSide } from './link.js';
 import type { ModuleRef } from './protocol.js';
-import { checkSandbox, SandboxProbe, sandboxCommand } from './sandbox.js';
+import { checkSandbox, rootLayout, SandboxProbe, sandboxCommand } from './sandbox.js';
 import {
   type OutputListener,
   PROCESS_ENTRY,
@@ -108,7 +108,13 @@ export class Placements {
     if (heap !== undefined) nodeArgs.push(`--max-old-space-size=${heap}`);
     const command = sandboxCommand(
       effective,
-      { node: process.execPath, nodeArgs, entry: PROCESS_ENTRY, reads },
+      {
+        node: process.execPath,
+        nodeArgs,
+        entry: PROCESS_ENTRY,
+        reads,
+        root: rootLayout(process.execPath, reads),
+      },
       this.#probe.tools,
       process.getuid?.(),
     );

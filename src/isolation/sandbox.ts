@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { isAbsolute, sep } from 'node:path';
+import { existsSync, lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, sep } from 'node:path';
 import type { Sandbox } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { findTools, type LaunchTools } from '../os/index.js';
@@ -12,8 +13,17 @@ import { findTools, type LaunchTools } from '../os/index.js';
  *              --inh-caps=-all --bounding-set=-all --]   (only when the runtime is root)
  *     bwrap --unshare-user --unshare-pid --unshare-net --unshare-ipc
  *           --unshare-uts --unshare-cgroup --new-session --die-with-parent
- *           --cap-drop ALL --ro-bind / / --dev /dev --proc /proc
- *           --tmpfs /tmp --tmpfs /run [binds] --chdir / -- node [flags] entry
+ *           --cap-drop ALL --tmpfs / --ro-bind /usr /usr [/bin, /lib... as on
+ *           the machine] --dev /dev --proc /proc --tmpfs /tmp --tmpfs /run
+ *           [code, allowFsRead read-only; allowFsWrite read-write]
+ *           --remount-ro / --chdir / -- node [flags] entry
+ *
+ * The root is empty: only the system's programs and libraries (`/usr` and
+ * the top-level `/bin`, `/sbin`, `/lib*` links or directories), the Node
+ * binary, the runtime's code, the body's module directory, the
+ * `package.json` beside each, and the sandbox's own paths are mounted.
+ * The runtime's working directory, `/etc`, `/home`, `/root`, `/var` and
+ * every other path are absent (semantics §23).
  *
  * A root runtime first becomes the unprivileged uid (`setpriv`), so the
  * user namespace `bwrap` then makes maps nothing but that uid: no
@@ -48,8 +58,74 @@ export interface SandboxedNode {
   readonly nodeArgs: readonly string[];
   /** The host's entry script. */
   readonly entry: string;
-  /** Paths the host must read (its code, the actor's module): bound in when under /tmp or /run. */
+  /** Directories the host must read (its code, the actor's module): bound in read-only. */
   readonly reads: readonly string[];
+  /** The machine's root as the sandbox shows it: see `rootLayout`. */
+  readonly root: RootLayout;
+}
+
+/**
+ * What of the machine's root a sandboxed host sees besides its own paths:
+ * the system directories bound read-only, the top-level links kept as
+ * links (`/bin -> usr/bin` on merged-/usr systems), and single files bound
+ * read-only (the Node binary when it lives outside them, `package.json`
+ * files so Node knows a module's type).
+ *
+ * @example
+ * ```ts
+ * const root: RootLayout = { dirs: ['/usr'], links: [['/bin', 'usr/bin']], files: [] };
+ * ```
+ */
+export interface RootLayout {
+  readonly dirs: readonly string[];
+  readonly links: readonly (readonly [path: string, target: string])[];
+  readonly files: readonly string[];
+}
+
+/** Paths the sandbox makes fresh: a path asked for under them is bound back in. */
+const FRESH = ['/tmp', '/run'];
+/** The sandbox's own: a path asked for under them is served by them, never the machine's. */
+const OWN = ['/dev', '/proc'];
+
+/** The top-level system paths a program and its shared libraries live under. */
+const SYSTEM_PATHS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/**
+ * This machine's `RootLayout` for a host run by `node` whose code is in
+ * `codeDirs`: reads the file system once (which system paths exist, and
+ * which are links), so `sandboxCommand` stays a pure function of it.
+ *
+ * @example
+ * ```ts
+ * const root = rootLayout(process.execPath, ['/app/dist/']);
+ * // { dirs: ['/usr'], links: [['/bin', 'usr/bin'], ...], files: ['/app/package.json'] }
+ * ```
+ */
+export function rootLayout(node: string, codeDirs: readonly string[]): RootLayout {
+  const dirs: string[] = [];
+  const links: (readonly [string, string])[] = [];
+  for (const path of SYSTEM_PATHS) {
+    const stat = lstatSync(path, { throwIfNoEntry: false });
+    if (stat?.isSymbolicLink()) links.push([path, readlinkSync(path)]);
+    else if (stat?.isDirectory()) dirs.push(path);
+  }
+  const files: string[] = [];
+  const binary = realpathSync(node);
+  if (!dirs.some((d) => under(binary, d))) files.push(binary);
+  for (const dir of codeDirs) {
+    const manifest = nearestPackageJson(dir);
+    if (manifest !== undefined && !files.includes(manifest)) files.push(manifest);
+  }
+  return { dirs, links, files };
+}
+
+/** The `package.json` Node consults for a module in `dir` (its type), if any. */
+function nearestPackageJson(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const candidate = join(d, 'package.json');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(d) === d) return undefined;
+  }
 }
 
 /**
@@ -129,16 +205,14 @@ function under(path: string, root: string): boolean {
   return path === root || path.startsWith(root + sep);
 }
 
-/** Paths hidden by the fresh /tmp and /run unless bound back in. */
-const FRESH = ['/tmp', '/run', '/var/run'];
-
 /**
  * The command for a sandboxed host, or the reason there is none on this
  * machine.
  *
  * @example
  * ```ts
- * const cmd = sandboxCommand(sandbox, { node: process.execPath, nodeArgs: [], entry, reads: [] }, findTools(), 0);
+ * const host = { node: process.execPath, nodeArgs: [], entry, reads: [dir], root: rootLayout(process.execPath, [dir]) };
+ * const cmd = sandboxCommand(sandbox, host, findTools(), 0);
  * if (typeof cmd === 'string') throw new SandboxUnavailableError(cmd);
  * ```
  */
@@ -173,27 +247,33 @@ export function sandboxCommand(
     '--die-with-parent',
     '--cap-drop',
     'ALL',
-    '--ro-bind',
-    '/',
-    '/',
-    '--dev',
-    '/dev',
-    '--proc',
-    '/proc',
+    // An empty root: only what is bound below exists for the host.
     '--tmpfs',
-    '/tmp',
-    '--tmpfs',
-    '/run',
+    '/',
   ];
-  const writes = sandbox.allowFsWrite ?? [];
-  const reads = [...host.reads, ...(sandbox.allowFsRead ?? [])];
-  for (const path of reads) {
-    if (FRESH.some((f) => under(path, f)) && !writes.some((w) => under(path, w))) {
-      bwrap.push('--ro-bind-try', path, path);
-    }
-  }
-  for (const path of writes) bwrap.push('--bind-try', path, path);
-  bwrap.push('--chdir', '/', '--', host.node, ...host.nodeArgs, host.entry);
+  for (const dir of host.root.dirs) bwrap.push('--ro-bind', dir, dir);
+  for (const [path, target] of host.root.links) bwrap.push('--symlink', target, path);
+  for (const path of host.root.files) bwrap.push('--ro-bind-try', path, path);
+  // Reads before writes, so a writable path inside a readable one stays writable.
+  const binds: [string, string][] = [
+    ...[...host.reads, ...(sandbox.allowFsRead ?? [])].map((p): [string, string] => [
+      '--ro-bind-try',
+      p,
+    ]),
+    ...(sandbox.allowFsWrite ?? []).map((p): [string, string] => ['--bind-try', p]),
+  ];
+  const bind = (keep: (path: string) => boolean): void => {
+    for (const [flag, path] of binds) if (keep(path)) bwrap.push(flag, path, path);
+  };
+  // The sandbox's own /dev, /proc, /tmp and /run go over whatever the binds
+  // brought (a bind of `/` must not show the machine's /proc); a path asked
+  // for under the fresh /tmp or /run is bound back in after them.
+  bind((path) => !FRESH.some((f) => under(path, f)));
+  bwrap.push('--dev', '/dev', '--proc', '/proc');
+  for (const dir of FRESH) bwrap.push('--tmpfs', dir);
+  bind((path) => FRESH.some((f) => under(path, f)) && !OWN.some((o) => under(path, o)));
+  // The empty root itself takes no writes (the fresh /tmp does).
+  bwrap.push('--remount-ro', '/', '--chdir', '/', '--', host.node, ...host.nodeArgs, host.entry);
   const command = root
     ? [
         tools.setpriv as string,
@@ -250,7 +330,7 @@ export class SandboxProbe {
   #try(): string | undefined {
     const command = sandboxCommand(
       {},
-      { node: '/bin/true', nodeArgs: [], entry: '', reads: [] },
+      { node: '/bin/true', nodeArgs: [], entry: '', reads: [], root: rootLayout('/bin/true', []) },
       this.#tools,
       process.getuid?.(),
     );

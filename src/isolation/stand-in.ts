@@ -34,7 +34,8 @@ export function standInDefinition(
     handle(message: unknown, ctx: ActorContext<unknown, unknown>) {
       const p = ctx as unknown as ActorProcess;
       // EXIT and DOWN messages are made by the runtime, not encoded at send.
-      link.forward(p, message, ctx.sender, !isRuntimeMessage(message));
+      // Buffers the sender listed in `transfer` move with it (semantics §7).
+      link.forward(p, message, ctx.sender, !isRuntimeMessage(message), ctx.envelope?.transfer);
     },
     terminate(reason: Parameters<HostLink['stop']>[1], ctx: ActorContext<unknown, unknown>) {
       // A graceful stop reaches the body, whose terminate runs; the stand-in

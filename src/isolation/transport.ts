@@ -24,7 +24,14 @@ export interface HostEnd {
 
 /** A live pipe to a host. */
 export interface Transport {
-  post(frame: ToHost): void;
+  /**
+   * Queues a frame. Buffers in `transfer` move to a worker thread (zero
+   * copy); to a child process they are copied, then detached all the same,
+   * so a sender sees one rule wherever the actor is placed.
+   */
+  post(frame: ToHost, transfer?: readonly ArrayBuffer[]): void;
+  /** Whether the host shares this process's memory (a thread) or not (a child process). */
+  readonly sharesMemory: boolean;
   /**
    * Batches as they arrive: unchecked (the link checks them), or a
    * `WireFault` when the host's bytes could not be read as a batch.
@@ -45,27 +52,54 @@ export class WireFault {
   }
 }
 
-/** Batches frames and flushes them once the current turn's work is done. */
+/** Whether `buffer` was detached (moved away) since it was queued. */
+function isDetached(buffer: ArrayBuffer): boolean {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Batches frames, with the buffers they move, and flushes them once the
+ * current turn's work is done.
+ */
 class Outbox {
   #frames: ToHost[] = [];
+  #transfer: Set<ArrayBuffer> | null = null;
   #scheduled = false;
-  readonly #flush: (frames: ToHost[]) => void;
+  readonly #flush: (frames: ToHost[], transfer: ArrayBuffer[]) => void;
 
-  constructor(flush: (frames: ToHost[]) => void) {
+  constructor(flush: (frames: ToHost[], transfer: ArrayBuffer[]) => void) {
     this.#flush = flush;
   }
 
-  push(frame: ToHost): void {
+  push(frame: ToHost, transfer: readonly ArrayBuffer[] | undefined): void {
     this.#frames.push(frame);
+    if (transfer !== undefined && transfer.length > 0) {
+      this.#transfer ??= new Set();
+      for (const buffer of transfer) this.#transfer.add(buffer);
+    }
     if (this.#scheduled) return;
     this.#scheduled = true;
     setImmediate(() => {
       this.#scheduled = false;
       const frames = this.#frames;
+      const listed = this.#transfer;
       this.#frames = [];
-      this.#flush(frames);
+      this.#transfer = null;
+      // A buffer the sender moved elsewhere meanwhile cannot move twice.
+      const moving = listed === null ? [] : [...listed].filter((b) => !isDetached(b));
+      this.#flush(frames, moving);
     });
   }
+}
+
+/** Detaches buffers whose bytes were copied (the sender gave them up). */
+function detach(buffers: ArrayBuffer[]): void {
+  if (buffers.length > 0) structuredClone(null, { transfer: buffers });
 }
 
 const WORKER_ENTRY = new URL('../hosting/worker-entry.js', import.meta.url);
@@ -95,11 +129,13 @@ export function workerTransport(limits: ResourceLimits | undefined): Transport {
       error: lastError,
     });
   });
-  const outbox = new Outbox((frames) => {
-    if (!ended) worker.postMessage(frames);
+  const outbox = new Outbox((frames, transfer) => {
+    if (!ended) worker.postMessage(frames, transfer);
+    else detach(transfer);
   });
   return {
-    post: (frame) => outbox.push(frame),
+    post: (frame, transfer) => outbox.push(frame, transfer),
+    sharesMemory: true,
     onFrames: (listener) => worker.on('message', listener),
     onEnd: (listener) => endListeners.push(listener),
     terminate: () => {
@@ -251,12 +287,15 @@ export function processTransport(plan: ProcessPlan, onOutput: OutputListener): T
   } else {
     child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   }
-  const outbox = new Outbox((frames) => {
+  const outbox = new Outbox((frames, transfer) => {
     // Main's batches are trusted: the host reads up to 1 GiB per batch.
+    // Moved buffers are serialized (copied) like the rest, then detached.
     if (!ended && socket.writable) writeBatch(socket, frames, 2 ** 30);
+    detach(transfer);
   });
   return {
-    post: (frame) => outbox.push(frame),
+    post: (frame, transfer) => outbox.push(frame, transfer),
+    sharesMemory: false,
     onFrames: (listener) => frameListeners.push(listener),
     onEnd: (listener) => endListeners.push(listener),
     terminate: () => {

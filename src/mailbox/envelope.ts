@@ -59,6 +59,16 @@ export interface SendOptions {
    * (`traceparent`) injected by `airssys-rt/otel`.
    */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Buffers to move, not copy, to an actor in a worker thread or pool thread:
+   * `ArrayBuffer`s, or typed arrays and `DataView`s (their whole buffer
+   * moves). The sender loses access: each buffer is detached once the
+   * message leaves this thread. To a child process the bytes are copied
+   * (a socket cannot move memory) and the buffers still detached; in the
+   * same thread the message passes by reference and nothing is detached
+   * (semantics §7). A `SharedArrayBuffer` is never listed: it is shared.
+   */
+  readonly transfer?: readonly (ArrayBuffer | ArrayBufferView)[];
 }
 
 /**
@@ -94,6 +104,8 @@ export class Envelope<M = unknown> {
   readonly routingKey: string | undefined;
   /** Headers, when given (trace context and the like). */
   readonly headers: Readonly<Record<string, string>> | undefined;
+  /** Buffers the sender moves with the message (checked, one per buffer), when given. */
+  readonly transfer: readonly ArrayBuffer[] | undefined;
 
   constructor(
     id: number,
@@ -114,5 +126,7 @@ export class Envelope<M = unknown> {
     this.replyTo = options?.replyTo;
     this.routingKey = options?.routingKey;
     this.headers = options?.headers;
+    // Checked and reduced to distinct ArrayBuffers by the sender (send-checks).
+    this.transfer = options?.transfer as readonly ArrayBuffer[] | undefined;
   }
 }

@@ -90,6 +90,8 @@ export type AttackMsg =
       readonly bytes: number;
       readonly reply: Reply<true>;
     }
+  /** Reads a file with `fs` in the body itself; answers its text or the error code. */
+  | { readonly type: 'read'; readonly path: string; readonly reply: Reply<string> }
   | { readonly type: 'ping'; readonly reply: Reply<'pong'> };
 
 function codeOf(error: unknown): string {
@@ -244,7 +246,7 @@ export const attacker = portable(
           case 'sh': {
             const run = spawnSync('/bin/sh', ['-c', msg.script], {
               encoding: 'utf8',
-              timeout: 10_000,
+              timeout: 60_000,
             });
             msg.reply.send({
               status: run.status,
@@ -271,6 +273,13 @@ export const attacker = portable(
             process.stdout.write(msg.text.repeat(Math.ceil(msg.bytes / msg.text.length)));
             process.stderr.write('a line on stderr\n');
             msg.reply.send(true);
+            return;
+          case 'read':
+            try {
+              msg.reply.send(readFileSync(msg.path, 'utf8'));
+            } catch (error) {
+              msg.reply.send(codeOf(error));
+            }
             return;
           case 'ping':
             msg.reply.send('pong');

@@ -135,7 +135,7 @@ describe('security: records from a host are rebuilt in main (semantics §23)', {
       await system.stop(ref);
       await assertRuntimeAnswers(system);
     } finally {
-      await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
     }
   });
 
@@ -168,7 +168,7 @@ describe('security: records from a host are rebuilt in main (semantics §23)', {
       verified(log);
       await assertRuntimeAnswers(system);
     } finally {
-      await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
     }
   });
 });
@@ -206,7 +206,7 @@ describe('security: an attempt fails closed when its record cannot be written (s
         disk.full = false;
         await assertRuntimeAnswers(system);
       } finally {
-        await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+        await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
       }
     });
   }
@@ -261,7 +261,7 @@ describe('security: a main log that fails never throws in main (semantics §23)'
         assert.equal(existsSync(file), false, 'nothing was written');
         await assertRuntimeAnswers(system);
       } finally {
-        await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+        await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
       }
     });
   }

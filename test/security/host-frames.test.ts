@@ -29,7 +29,7 @@ import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, exitCode, NO_SANDBOX } from './host-helpers.js';
 
 const system = createSystem({ poolThreads: 1 });
-after(() => within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown'));
+after(() => within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown'));
 
 type Where = 'sandboxed process' | 'process' | 'worker' | 'pool';
 const WHERE: readonly Where[] = ['sandboxed process', 'process', 'worker', 'pool'];
@@ -125,7 +125,7 @@ describe('security: odd values in what a host sends are data, never code (semant
   it('an exit reason whose error carries __proto__ and non-string fields stays a plain Error', async () => {
     const ref = place(NO_SANDBOX === undefined ? 'sandboxed process' : 'process');
     assert.equal(await ref.ask({ type: 'ping' }), 'pong');
-    const exited = within(system.exited(ref), 15_000, 'the forged exit arrives');
+    const exited = within(system.exited(ref), 60_000, 'the forged exit arrives');
     const reason = `{"kind":"error","error":{"$$airssys":"error","name":{"toString":1},"message":"forged","stack":7,"props":{"__proto__":{"toString":"x"},"code":"ERR_FORGED"}}}`;
     const batch = `[{"op":"exited","pid":${ref.pid},"reason":${reason}}]`;
     await ref.ask({ type: 'frames', batches: [batch] }).catch(() => undefined);
@@ -192,7 +192,7 @@ describe('security: a body addresses only the pids it was given (semantics §23)
         await ref.ask({ type: 'frames', batches: forged });
         await until(
           () => letters.filter((d) => d.reason === 'not-granted').length === 2,
-          10_000,
+          60_000,
           'two not-granted letters',
         );
         assert.ok(letters.every((d) => d.reason !== 'not-granted' || d.target === secret.ref.pid));
@@ -244,7 +244,7 @@ describe('security: a body addresses only the pids it was given (semantics §23)
       await ref.ask({ type: 'frames', batches: [[ask]] });
       await until(
         () => letters.some((d) => d.reason === 'not-granted' && d.target === files.pid),
-        10_000,
+        60_000,
         'refused',
       );
       assert.equal(await ref.ask({ type: 'ping' }), 'pong');
@@ -253,7 +253,7 @@ describe('security: a body addresses only the pids it was given (semantics §23)
       await assertRuntimeAnswers(local);
     } finally {
       off();
-      await within(local.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(local.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
       rmSync(dir, { recursive: true, force: true });
     }
   });
@@ -290,7 +290,7 @@ describe('security: a body addresses only the pids it was given (semantics §23)
       assert.equal(hello.sender, undefined, 'a sender the host cannot speak for is dropped');
       await until(
         () => letters.some((d) => d.reason === 'not-granted'),
-        10_000,
+        60_000,
         'the smuggled ref is refused',
       );
       assert.equal(

@@ -28,12 +28,12 @@ export async function assertRuntimeAnswers(system: ActorSystem): Promise<void> {
   const ref = system.spawn(
     defineActor<PingMsg>({ handle: (msg) => msg.reply.send('pong') }),
   ) as ActorRef<PingMsg>;
-  assert.equal(await within(ref.ask({ type: 'ping' }), 10_000, 'main answers'), 'pong');
+  assert.equal(await within(ref.ask({ type: 'ping' }), 60_000, 'main answers'), 'pong');
   await system.stop(ref);
 }
 
 /** The `code` of the error a process exited with (undefined for a clean exit). */
 export async function exitCode(system: ActorSystem, ref: ActorRef<never>): Promise<unknown> {
-  const reason = await within(system.exited(ref), 15_000, 'the placed process exits');
+  const reason = await within(system.exited(ref), 60_000, 'the placed process exits');
   return reason.kind === 'error' ? (reason.error as { code?: unknown }).code : reason.kind;
 }

@@ -69,7 +69,7 @@ describe("security: placed bodies are checked against main's pins (semantics §2
         assert.equal(existsSync(join(root, 'after.txt')), false, 'nothing was written');
         await assertRuntimeAnswers(system);
       } finally {
-        await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+        await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
       }
     });
   }

@@ -94,7 +94,7 @@ describe('security: a port starts only once its record is written (semantics §2
           const start = (name: string): Promise<string> =>
             within(
               ref.ask({ type: 'start', argv: ['/usr/bin/touch', join(dir, name)] }),
-              30_000,
+              60_000,
               'the port ends',
             );
           const name = `${where.replace(' ', '-')}-${how}`;
@@ -109,7 +109,7 @@ describe('security: a port starts only once its record is written (semantics §2
           assert.ok(execs.length >= 2, 'the run with room was recorded, its allow and its outcome');
           await assertRuntimeAnswers(system);
         } finally {
-          await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+          await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
         }
       });
     }

@@ -83,7 +83,7 @@ describe('a setsid daemon cannot outlive its port', () => {
       // trap before the echo, so the program must be seen past it, not only the daemon.
       await waitFor(
         () => daemons(mark).length > 0 && p.data().includes('started'),
-        10_000,
+        60_000,
         'the daemon to start and the program to say so',
       );
       const info = (await p.port.ask({ type: 'info' })) as PortState;
@@ -105,7 +105,7 @@ describe('a setsid daemon cannot outlive its port', () => {
         argv: ['/bin/sh', '-c', `${daemon(mark, false)}; exec sleep 3000`],
         containment: mode.containment,
       });
-      await waitFor(() => daemons(mark).length > 0, 10_000, 'the daemon to start');
+      await waitFor(() => daemons(mark).length > 0, 60_000, 'the daemon to start');
       assert.equal(errorOf(await p.exited()).code, 'ERR_PORT_TIMEOUT');
       assert.deepEqual(running(mark), [], 'the daemon outlived the timeout');
       await answers(system);
@@ -221,7 +221,7 @@ describe('a setsid daemon cannot outlive its port', () => {
     const system = shellSystem();
     const p = await owned(system, { argv: ['/bin/sh', '-c', 'exec sleep 3000'] });
     p.port.tell({ type: 'info' } as never);
-    await waitFor(() => system.recentDeadLetters().length > 0, 10_000, 'the dead letter');
+    await waitFor(() => system.recentDeadLetters().length > 0, 60_000, 'the dead letter');
     assert.equal(system.recentDeadLetters().at(-1)?.reason, 'unexpected');
     const info = (await p.port.ask({ type: 'info' })) as PortState;
     assert.ok(info.osPid > 1);
@@ -253,7 +253,7 @@ describe('a port program does not outlive a killed runtime', () => {
       out += d.toString();
     });
     const running = () => out.includes('ready') && daemons(mark).length >= 2;
-    await waitFor(running, 20_000, 'the attack to run');
+    await waitFor(running, 60_000, 'the attack to run');
     const exited = new Promise((resolve) => runtime.once('exit', resolve));
     runtime.kill('SIGKILL');
     await exited;
@@ -263,7 +263,7 @@ describe('a port program does not outlive a killed runtime', () => {
   /** Kills what the test left behind (by its marker) and removes the dead runtime's cgroups. */
   async function cleanUp(mark: string, runtimePid: number | undefined): Promise<void> {
     for (const pid of daemons(mark)) process.kill(pid, 'SIGKILL');
-    await waitFor(() => daemons(mark).length === 0, 10_000, 'the leftovers to die');
+    await waitFor(() => daemons(mark).length === 0, 60_000, 'the leftovers to die');
     const base = findCgroupBase();
     if (runtimePid === undefined || typeof base === 'string') return;
     for (const name of readdirSync(base.path)) {
@@ -271,7 +271,7 @@ describe('a port program does not outlive a killed runtime', () => {
       const dir = join(base.path, name);
       await waitFor(
         () => readFileSync(join(dir, 'cgroup.procs'), 'utf8') === '',
-        10_000,
+        60_000,
         'an empty cgroup',
       );
       rmdirSync(dir);
@@ -286,7 +286,7 @@ describe('a port program does not outlive a killed runtime', () => {
       try {
         pid = await killRuntimeDuring(mark, mode.containment, mode.sandbox);
         const dead = () => daemons(mark).length === 0;
-        await waitFor(dead, 10_000, 'the program and its daemon to die');
+        await waitFor(dead, 60_000, 'the program and its daemon to die');
       } finally {
         await cleanUp(mark, pid);
       }
@@ -300,7 +300,7 @@ describe('a port program does not outlive a killed runtime', () => {
     try {
       pid = await killRuntimeDuring(mark, 'cgroup', false);
       // The program's own loop is the one whose parent was the runtime; the daemon's parent was init.
-      await waitFor(() => daemons(mark).length <= 1, 10_000, 'the program to die');
+      await waitFor(() => daemons(mark).length <= 1, 60_000, 'the program to die');
     } finally {
       // Documented: what left the program's session keeps running in its cgroup.
       await cleanUp(mark, pid);

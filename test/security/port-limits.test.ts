@@ -102,7 +102,7 @@ describe('port limits bound the whole tree', () => {
     const p = await owned(system, { argv: ['/bin/sh', '-c', script] });
     const info = (await p.port.ask({ type: 'info' })) as PortState;
     assert.equal(info.containment.limits.processes, 'tree');
-    await waitFor(() => p.data().includes('forked'), 30_000, 'the fork loop to end');
+    await waitFor(() => p.data().includes('forked'), 60_000, 'the fork loop to end');
     assert.ok(running(mark).length <= 8, `${running(mark).length} processes under a limit of 8`);
     assert.match(p.data('stderr').join('\n'), /fork|resource/i);
     await system.stop(p.port);

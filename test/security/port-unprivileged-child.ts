@@ -58,7 +58,7 @@ try {
   });
   exit.catch(() => {});
   await Promise.race([ready, exit]);
-  const until = Date.now() + 10_000;
+  const until = Date.now() + 60_000;
   while (daemons(mark).length === 0 && Date.now() < until)
     await new Promise((r) => setTimeout(r, 10));
   report.daemonsBefore = daemons(mark).length;

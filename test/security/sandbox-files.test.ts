@@ -2,9 +2,12 @@
  * Semantics §23: what a sandboxed body can do to the machine's files by
  * itself, past the runtime's policy checks and past Node's permission
  * model (a shell it starts with `allowChildProcess` answers to the OS
- * sandbox alone). It writes nowhere but `allowFsWrite`: everything else is
- * mounted read-only. What it can read is what its uid can: under a root
- * runtime it is `nobody`, so a file only root may read stays closed.
+ * sandbox alone). It writes nowhere but `allowFsWrite`: what else it sees
+ * (its `allowFsRead`, the system's programs, its code) is mounted
+ * read-only, and so is its otherwise empty root. Of what it sees it reads
+ * what its uid can: under a root runtime it is `nobody`, so a file only
+ * root may read stays closed even inside `allowFsRead`. (What it cannot
+ * see at all: `sandbox-reads.test.ts`.)
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +39,8 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
     try {
       const ref = system.spawn(attacker, {
         placement: 'process',
-        sandbox: { allowChildProcess: true, allowFsWrite: [inside] },
+        // `outside` is visible (readable), so the OS's refusal to write it is what is tried.
+        sandbox: { allowChildProcess: true, allowFsRead: [outside], allowFsWrite: [inside] },
       }) as ActorRef<AttackMsg>;
       const ok = await ref.ask({ type: 'sh', script: `echo x > ${inside}/a && echo done` });
       assert.equal(
@@ -49,13 +53,16 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
       assert.notEqual(refused.status, 0);
       assert.match(refused.stderr, /Read-only file system/);
       assert.equal(existsSync(join(outside, 'b')), false, 'nothing was written outside');
+      const root = await ref.ask({ type: 'sh', script: 'echo x > /planted' });
+      assert.notEqual(root.status, 0);
+      assert.match(root.stderr, /Read-only file system/, 'nor into its own empty root');
       await assertRuntimeAnswers(system);
     } finally {
-      await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
     }
   });
 
-  it('under a root runtime the body is nobody: a file only root may read stays closed to it', async (t) => {
+  it('under a root runtime the body is nobody: a file only root may read stays closed to it, even in allowFsRead', async (t) => {
     if (skipWithoutSandbox(t)) return;
     if (process.getuid?.() !== 0) {
       const why =
@@ -70,7 +77,7 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
     try {
       const ref = system.spawn(attacker, {
         placement: 'process',
-        sandbox: { allowChildProcess: true },
+        sandbox: { allowChildProcess: true, allowFsRead: [base] },
       }) as ActorRef<AttackMsg>;
       const read = await ref.ask({ type: 'sh', script: `cat ${secret}` });
       assert.notEqual(read.status, 0);
@@ -78,7 +85,7 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
       assert.doesNotMatch(read.stdout, /audit key/);
       await assertRuntimeAnswers(system);
     } finally {
-      await within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown');
+      await within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown');
     }
   });
 });

@@ -23,7 +23,7 @@ import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, skipWithoutSandbox } from './host-helpers.js';
 
 const system = createSystem();
-after(() => within(system.shutdown({ timeout: 1_000 }), 10_000, 'shutdown'));
+after(() => within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown'));
 
 function sandboxed(sandbox: Record<string, unknown> = {}): ActorRef<AttackMsg> {
   return system.spawn(attacker, {
@@ -160,13 +160,13 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     assert.equal(await ref.ask({ type: 'daemon', tag }), true);
     await until(
       () => processesRunning(['/bin/sleep', tag]).length === 1,
-      10_000,
+      60_000,
       'the daemon runs',
     );
     await system.stop(ref);
     await until(
       () => processesRunning(['/bin/sleep', tag]).length === 0,
-      10_000,
+      60_000,
       'the daemon is gone',
     );
     await assertRuntimeAnswers(system);
@@ -187,14 +187,14 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
           });
           runtime.on('exit', (code) => reject(new Error(`the runtime exited early (${code})`)));
         }),
-        30_000,
+        60_000,
         'the runtime placed its body',
       );
       assert.equal(processesRunning(['/bin/sleep', tag]).length, 1, 'the daemon runs');
       runtime.kill('SIGKILL');
       await until(
         () => processesRunning(['/bin/sleep', tag]).length === 0,
-        10_000,
+        60_000,
         'the daemon died with the runtime',
       );
     } finally {
@@ -217,11 +217,11 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
       await ref.ask({ type: 'print', text: 'x', bytes: 1024 * 1024 });
       await until(
         () => events.some((e) => e.stream === 'stderr' && e.text.includes('a line on stderr')),
-        10_000,
+        60_000,
         'stderr event',
       );
       await system.stop(ref);
-      await until(() => events.some((e) => e.dropped > 0), 10_000, 'the drop is reported');
+      await until(() => events.some((e) => e.dropped > 0), 60_000, 'the drop is reported');
       const stdout = events.filter((e) => e.stream === 'stdout');
       assert.ok(stdout.length > 0 && stdout.every((e) => /^x*$/.test(e.text)));
       assert.ok(
@@ -245,7 +245,13 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
 
 describe('security: a sandbox the machine cannot give is refused, never weakened (semantics §23)', () => {
   const tools = { bwrap: undefined, prlimit: undefined, setpriv: '/usr/bin/setpriv' };
-  const host = { node: process.execPath, nodeArgs: [], entry: '/x.js', reads: [] };
+  const host = {
+    node: process.execPath,
+    nodeArgs: [],
+    entry: '/x.js',
+    reads: [],
+    root: { dirs: [], links: [], files: [] },
+  };
 
   it('without bwrap there is no sandbox command, and the probe says why', () => {
     assert.match(String(sandboxCommand({}, host, tools, 0)), /bwrap/);

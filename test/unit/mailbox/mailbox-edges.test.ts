@@ -394,3 +394,53 @@ describe('Mailbox and PairRing: growth and defaults', () => {
     assert.equal(mb.isEmpty, true);
   });
 });
+
+describe('Mailbox: withdrawing a waiting sender', () => {
+  const waiter = (message: string, log: string[]) => ({
+    message,
+    sender: undefined,
+    lane: LANE_NORMAL,
+    resolve: () => log.push(`resolved ${message}`),
+    reject: () => log.push(`rejected ${message}`),
+  });
+
+  it('takes back the first matching waiter without queueing it, resolves it, and keeps the others in order', () => {
+    const mb = new Mailbox({ capacity: 1, overflow: 'backpressure' });
+    mb.push('full', undefined, LANE_NORMAL);
+    const log: string[] = [];
+    mb.wait(waiter('a', log));
+    mb.wait(waiter('b', log));
+    mb.wait(waiter('b', log));
+    assert.equal(
+      mb.withdrawWaiter((m) => m === 'b'),
+      true,
+    );
+    assert.deepEqual(log, ['resolved b']);
+    assert.equal(mb.size, 1, 'nothing was queued');
+    mb.take();
+    mb.admitWaiters();
+    assert.deepEqual(log, ['resolved b', 'resolved a']);
+    mb.take();
+    mb.admitWaiters();
+    assert.deepEqual(log, ['resolved b', 'resolved a', 'resolved b'], 'the second b still waited');
+    assert.equal(mb.hasWaiters, false);
+  });
+
+  it('returns false and changes nothing when no waiter matches, or none waits', () => {
+    const plain = new Mailbox();
+    assert.equal(
+      plain.withdrawWaiter(() => true),
+      false,
+    );
+    const mb = new Mailbox({ capacity: 1, overflow: 'backpressure' });
+    mb.push('full', undefined, LANE_NORMAL);
+    const log: string[] = [];
+    mb.wait(waiter('a', log));
+    assert.equal(
+      mb.withdrawWaiter((m) => m === 'z'),
+      false,
+    );
+    assert.deepEqual(log, []);
+    assert.equal(mb.hasWaiters, true);
+  });
+});

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { InvalidArgumentError, InvalidChildSpecError } from '../../../src/errors.js';
 import { defineActor } from '../../../src/index.js';
 import {
+  childSpec,
   RestartWindow,
   resolveChildSpec,
   resolveChildSpecs,
@@ -276,5 +277,13 @@ describe('supervisor validation: each refusal says what is expected', () => {
         expected,
       );
     }
+  });
+});
+
+describe('childSpec', () => {
+  it('returns the spec it is given, unchanged (it only checks types)', () => {
+    const spec = { id: 'c', actor, restart: 'transient' as const };
+    assert.equal(childSpec(spec), spec);
+    assert.deepEqual(childSpec(spec), { id: 'c', actor, restart: 'transient' });
   });
 });
