@@ -38,7 +38,11 @@ export async function attemptReads(
   for (const path of paths) {
     fs.push(await ref.ask({ type: 'read', path }));
     cat.push(await ref.ask({ type: 'sh', script: `cat '${path}'` }));
-    const run = await ref.ask({ type: 'sh', script: `'${node}' -e '${READ_JS}' '${path}'` });
+    // Node 24 passes its permission flags on to child Node processes through
+    // NODE_OPTIONS; clearing it makes this node really unflagged, so only the
+    // OS sandbox stands between it and the file.
+    const script = `NODE_OPTIONS= '${node}' -e '${READ_JS}' '${path}'`;
+    const run = await ref.ask({ type: 'sh', script });
     viaNode.push(run.stdout || `status ${run.status}: ${run.stderr}`);
   }
   const root = await ref.ask({ type: 'sh', script: 'ls -A /' });
