@@ -22,6 +22,13 @@ export const LAYERS = [
   ['cli'],
 ];
 
+/**
+ * What src/index.ts may import from a folder: its front door, or a package
+ * entry of its own (cluster/directory.js, the `airssys-rt/cluster` entry,
+ * which the system must not load).
+ */
+const PUBLIC_DOORS = new Set(['index.js', 'directory.js']);
+
 /** Applications on top: they use the package as a user does, through src/index.ts too. */
 const APPLICATIONS = new Set(['cli']);
 
@@ -59,7 +66,7 @@ for (const file of files) {
     if (folder === undefined) {
       // src/index.ts and src/errors.ts: errors.ts imports nothing of the runtime.
       if (file === 'errors.ts') problems.push(`${where}: errors.ts must import nothing from src/`);
-      else if (tfolder !== undefined && tparts.slice(1).join('/') !== 'index.js') {
+      else if (tfolder !== undefined && !PUBLIC_DOORS.has(tparts.slice(1).join('/'))) {
         problems.push(`${where}: ${file} imports ${target}, not the folder's front door`);
       }
       return;

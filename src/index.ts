@@ -49,7 +49,7 @@ export type {
   ClusterRegistryOptions,
   NodeDownMessage,
   WirePid,
-} from './cluster/index.js';
+} from './cluster/directory.js';
 export type { ErrorCode } from './errors.js';
 export {
   AuditError,
