@@ -243,9 +243,6 @@ describe('cluster faults (three servers)', { skip: why }, () => {
       connectOptions: APP_USER,
       replicas: 3,
       ...FAST,
-      // Joining writes to an R3 table on a fresh three-server cluster: on a busy
-      // machine that can take longer than FAST's 2 s. A limit, not a speed check.
-      joinTimeout: 10_000,
     });
     children.push(victim);
     await untilUp(observer.cluster, victim.id);
@@ -279,9 +276,6 @@ describe('cluster faults (three servers)', { skip: why }, () => {
       connectOptions: APP_USER,
       replicas: 3,
       ...FAST,
-      // Joining writes to an R3 table on a fresh three-server cluster: on a busy
-      // machine that can take longer than FAST's 2 s. A limit, not a speed check.
-      joinTimeout: 10_000,
     });
     children.push(victim);
     await untilUp(observer.cluster, victim.id);
