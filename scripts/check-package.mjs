@@ -1,9 +1,9 @@
 // `npm run check:package`: what a release would publish, checked the way a
 // user meets it. Packs the package (prepack builds dist/), checks the file
 // list, runs @arethetypeswrong/cli on the tarball for the ESM-only profile,
-// installs the tarball into a new project offline (from npm's cache, as a
-// user's machine would after any install of its dependencies), type-checks
-// and runs a small program against it, and runs `airssys-rt --version`.
+// installs the tarball into a new project offline (from npm's cache, which
+// `npm ci` here has just filled), type-checks and runs a small program
+// against it, and runs `airssys-rt --version`.
 // Prints one "ok: ..." line per step; exits 1 at the first failure.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,28 @@ function run(command, args, cwd) {
 function fail(message) {
   console.error(`check-package: ${message}`);
   process.exit(1);
+}
+
+/**
+ * The new project's lockfile: the packed package (its dependencies and bin as
+ * its manifest declares them), then every entry of this repository's lockfile
+ * that is not a development dependency, which is what the package brings in.
+ */
+function appLock(manifest, spec) {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const packages = {
+    '': { name: 'airssys-app', dependencies: { [manifest.name]: spec } },
+    [`node_modules/${manifest.name}`]: {
+      version: manifest.version,
+      resolved: spec,
+      dependencies: manifest.dependencies,
+      bin: manifest.bin,
+    },
+  };
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    if (path !== '' && entry.dev !== true) packages[path] = entry;
+  }
+  return { name: 'airssys-app', lockfileVersion: 3, requires: true, packages };
 }
 
 try {
@@ -57,15 +79,30 @@ try {
   }
   console.log('ok: @arethetypeswrong/cli, profile esm-only');
 
-  // 3. A new project installs the tarball offline.
+  // 3. A new project installs the tarball offline. `npm ci` caches the
+  // dependencies' tarballs but not the registry metadata a plain
+  // `npm install <tarball>` resolves versions with, so the project gets a
+  // lockfile: the tarball, and the runtime dependencies pinned as this
+  // repository's lockfile pins them (package.json pins them exactly too).
   const app = join(work, 'app');
   mkdirSync(app);
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const spec = `file:../${packed.filename}`;
   writeFileSync(
     join(app, 'package.json'),
-    JSON.stringify({ name: 'airssys-app', private: true, type: 'module' }, null, 2),
+    JSON.stringify(
+      {
+        name: 'airssys-app',
+        private: true,
+        type: 'module',
+        dependencies: { [manifest.name]: spec },
+      },
+      null,
+      2,
+    ),
   );
-  const install = ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'];
-  run(npm, [...install, tarball], app);
+  writeFileSync(join(app, 'package-lock.json'), JSON.stringify(appLock(manifest, spec), null, 2));
+  run(npm, ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
   console.log('ok: installed from the tarball, offline');
 
   // 4. A small program type-checks against the shipped types and runs.
