@@ -36,8 +36,10 @@ const echo = system.spawn(defineActor({
 console.log(await echo.ask({ type: 'ping' }, { timeout: ${askTimeout} }));
 `;
 
-describe('timers and the life of the program', { timeout: HANG * 2, concurrency: true }, () => {
-  it('a program does not exit while a sendAfter is pending, even after an answered ask cancelled its timeout', async () => {
+describe('timers and the life of the program', { concurrency: true }, () => {
+  it('a program does not exit while a sendAfter is pending, even after an answered ask cancelled its timeout', {
+    timeout: HANG * 2,
+  }, async () => {
     // Due after the cancelled ask's timeout would have been: the idle host
     // timer armed for that timeout must hold the program open again.
     const r = await run(
@@ -50,7 +52,9 @@ describe('timers and the life of the program', { timeout: HANG * 2, concurrency:
     );
   });
 
-  it('a program whose asks were all answered exits by itself: a cancelled ask timeout does not keep it alive', async () => {
+  it('a program whose asks were all answered exits by itself: a cancelled ask timeout does not keep it alive', {
+    timeout: HANG * 2,
+  }, async () => {
     const r = await run(echo(120_000));
     assert.deepEqual(
       { code: r.code, stdout: r.stdout.trim() },

@@ -23,7 +23,7 @@ import {
 import { AuditRelay } from '../../src/isolation/audit-relay.js';
 import type { AuditSink } from '../../src/security/index.js';
 import { within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, exitCode, NO_SANDBOX } from './host-helpers.js';
 
@@ -73,12 +73,12 @@ function spawnAttacker(
   }) as ActorRef<AttackMsg>;
 }
 
-describe('security: records from a host are rebuilt in main (semantics §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: records from a host are rebuilt in main (semantics §23)', () => {
   failOnUnhandledRejections();
 
-  it(`${placed}: a forged record is attributed to the body’s stand-in and numbered by main`, async () => {
+  it(`${placed}: a forged record is attributed to the body’s stand-in and numbered by main`, {
+    timeout: LIMITS.test,
+  }, async () => {
     const log = new AuditLog();
     const system = createSystem({ audit: log });
     try {
@@ -139,7 +139,9 @@ describe('security: records from a host are rebuilt in main (semantics §23)', {
     }
   });
 
-  it(`${placed}: a record with a BigInt or an object where a string belongs ends the host, not main`, async () => {
+  it(`${placed}: a record with a BigInt or an object where a string belongs ends the host, not main`, {
+    timeout: LIMITS.test,
+  }, async () => {
     const log = new AuditLog();
     const system = createSystem({ audit: log });
     try {
@@ -173,13 +175,13 @@ describe('security: records from a host are rebuilt in main (semantics §23)', {
   });
 });
 
-describe('security: an attempt fails closed when its record cannot be written (semantics §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: an attempt fails closed when its record cannot be written (semantics §23)', () => {
   failOnUnhandledRejections();
 
   for (const where of [placed, 'worker', 'main'] as const) {
-    it(`${where}: a file write under a full disk is denied and does not happen`, async () => {
+    it(`${where}: a file write under a full disk is denied and does not happen`, {
+      timeout: LIMITS.test,
+    }, async () => {
       const disk = new FullDisk();
       const system = createSystem({ audit: disk });
       const security = { fs: { write: [dir] } };
@@ -227,13 +229,13 @@ class BrokenLog implements AuditSink {
   }
 }
 
-describe('security: a main log that fails never throws in main (semantics §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: a main log that fails never throws in main (semantics §23)', () => {
   failOnUnhandledRejections();
 
   for (const how of ['record throws', 'written throws', 'written rejects'] as const) {
-    it(`AuditRelay: a log whose ${how} answers a rejected write, never an exception`, async () => {
+    it(`AuditRelay: a log whose ${how} answers a rejected write, never an exception`, {
+      timeout: LIMITS.test,
+    }, async () => {
       const relay = new AuditRelay(() => new BrokenLog(how));
       const record = { op: 'write', args: ['/a'], decision: 'allow', reason: 'r' };
       const { written, problem } = relay.write(1, record, { actor: 'body', pid: 12 });
@@ -241,7 +243,9 @@ describe('security: a main log that fails never throws in main (semantics §23)'
       await assert.rejects(written, /EIO/);
     });
 
-    it(`${placed}: records a body writes itself while main's log ${how} are refused; host and runtime run on`, async () => {
+    it(`${placed}: records a body writes itself while main's log ${how} are refused; host and runtime run on`, {
+      timeout: LIMITS.test,
+    }, async () => {
       const system = createSystem({ audit: new BrokenLog(how) });
       try {
         const ref = spawnAttacker(system, placed);

@@ -12,7 +12,7 @@ import { describe, it } from 'node:test';
 import { type ActorRef, AuditLog, createSystem, defineActor, type Reply } from '../../src/index.js';
 import { MAX_HOST_ASKS, MAX_HOST_AUDITS } from '../../src/isolation/index.js';
 import { within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, exitCode, NO_SANDBOX } from './host-helpers.js';
 
@@ -43,12 +43,12 @@ const holder = defineActor<
   },
 });
 
-describe('security: what a host can make main hold is bounded (semantics §23)', {
-  timeout: 120_000,
-}, () => {
+describe('security: what a host can make main hold is bounded (semantics §23)', () => {
   failOnUnhandledRejections();
 
-  it(`${placed}: a body that keeps asking past MAX_HOST_ASKS is refused with ERR_HOST_LIMIT by its own host, which runs on`, async () => {
+  it(`${placed}: a body that keeps asking past MAX_HOST_ASKS is refused with ERR_HOST_LIMIT by its own host, which runs on`, {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem({});
     try {
       const held = system.spawn(holder);
@@ -70,7 +70,9 @@ describe('security: what a host can make main hold is bounded (semantics §23)',
   });
 
   for (const where of [placed, 'worker'] as const) {
-    it(`${where}: a flood of audit records past MAX_HOST_AUDITS ends the host with ERR_HOST_PROTOCOL; main wrote at most the bound`, async () => {
+    it(`${where}: a flood of audit records past MAX_HOST_AUDITS ends the host with ERR_HOST_PROTOCOL; main wrote at most the bound`, {
+      timeout: LIMITS.test,
+    }, async () => {
       const log = new AuditLog();
       const system = createSystem({ audit: log });
       try {
@@ -90,7 +92,9 @@ describe('security: what a host can make main hold is bounded (semantics §23)',
       }
     });
 
-    it(`${where}: a flood of asks that never time out past MAX_HOST_ASKS ends the host with ERR_HOST_PROTOCOL`, async () => {
+    it(`${where}: a flood of asks that never time out past MAX_HOST_ASKS ends the host with ERR_HOST_PROTOCOL`, {
+      timeout: LIMITS.test,
+    }, async () => {
       const system = createSystem({});
       try {
         const held = system.spawn(holder);

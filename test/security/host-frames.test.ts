@@ -24,7 +24,7 @@ import {
 import { FrameReader, frameBytes } from '../../src/isolation/index.js';
 import { type EchoMsg, echo, type Question } from '../isolation/actors.js';
 import { probe, until, within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, exitCode, NO_SANDBOX } from './host-helpers.js';
 
@@ -71,13 +71,13 @@ function deadLetters(): { letters: DeadLetter[]; off: () => void } {
   return { letters, off };
 }
 
-describe('security: malformed frames end the host with ERR_HOST_PROTOCOL (semantics §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: malformed frames end the host with ERR_HOST_PROTOCOL (semantics §23)', () => {
   failOnUnhandledRejections();
 
   for (const where of WHERE) {
-    it(`${where}: bytes or a message that are not a batch end the host, not the runtime`, async (t) => {
+    it(`${where}: bytes or a message that are not a batch end the host, not the runtime`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(where, t)) return;
       const ref = place(where);
       assert.equal(await ref.ask({ type: 'ping' }), 'pong');
@@ -87,7 +87,9 @@ describe('security: malformed frames end the host with ERR_HOST_PROTOCOL (semant
       await assertRuntimeAnswers(system);
     });
 
-    it(`${where}: a frame of the wrong shape ends the host, not the runtime`, async (t) => {
+    it(`${where}: a frame of the wrong shape ends the host, not the runtime`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(where, t)) return;
       const ref = place(where);
       const ended = exitCode(system, ref as ActorRef<never>);
@@ -100,7 +102,9 @@ describe('security: malformed frames end the host with ERR_HOST_PROTOCOL (semant
     });
   }
 
-  it('an unknown op, a huge id or a BigInt pid end the host too', async () => {
+  it('an unknown op, a huge id or a BigInt pid end the host too', {
+    timeout: LIMITS.test,
+  }, async () => {
     for (const frame of [
       { op: 'exec', command: 'sh' },
       { op: 'reply', id: 2 ** 60, ok: true, value: 1, marked: false },
@@ -156,13 +160,13 @@ describe('security: a main answer that cannot cross fails the body’s ask (sema
   });
 });
 
-describe('security: a body addresses only the pids it was given (semantics §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: a body addresses only the pids it was given (semantics §23)', () => {
   failOnUnhandledRejections();
 
   for (const where of WHERE) {
-    it(`${where}: sends and asks to a pid it was never given are not-granted dead letters`, async (t) => {
+    it(`${where}: sends and asks to a pid it was never given are not-granted dead letters`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(where, t)) return;
       const secret = secretKeeper();
       const { letters, off } = deadLetters();
@@ -210,7 +214,9 @@ describe('security: a body addresses only the pids it was given (semantics §23)
     });
   }
 
-  it('a body cannot read a secret through a main-side file actor it was never given', async () => {
+  it('a body cannot read a secret through a main-side file actor it was never given', {
+    timeout: LIMITS.test,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airssys-secret-'));
     writeFileSync(join(dir, 'secret.txt'), 'the launch codes');
     const audit = new AuditLog();
@@ -258,7 +264,9 @@ describe('security: a body addresses only the pids it was given (semantics §23)
     }
   });
 
-  it('a ref passed to the body grants that pid and no other; a forged sender is not believed', async () => {
+  it('a ref passed to the body grants that pid and no other; a forged sender is not believed', {
+    timeout: LIMITS.test,
+  }, async () => {
     const secret = secretKeeper();
     const friend = probe(system);
     const { letters, off } = deadLetters();
@@ -305,7 +313,9 @@ describe('security: a body addresses only the pids it was given (semantics §23)
     }
   });
 
-  it('a body may still address a process linked to its stand-in', async () => {
+  it('a body may still address a process linked to its stand-in', {
+    timeout: LIMITS.test,
+  }, async () => {
     const friend = probe(system);
     const ref = place('worker');
     // `friend` links to the body: the link names it to the body, which may now signal it.

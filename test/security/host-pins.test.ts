@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type ActorRef, createSystem, fileActor, loadPolicy } from '../../src/index.js';
 import { within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, NO_SANDBOX } from './host-helpers.js';
 
@@ -30,13 +30,13 @@ const WHERE = [
 if (NO_SANDBOX !== undefined)
   console.log(`no sandbox on this machine (${NO_SANDBOX}): no sandboxed variant`);
 
-describe("security: placed bodies are checked against main's pins (semantics §22)", {
-  timeout: 60_000,
-}, () => {
+describe("security: placed bodies are checked against main's pins (semantics §22)", () => {
   failOnUnhandledRejections();
 
   for (const where of WHERE) {
-    it(`${where}: a root swapped after the policy loaded is refused, not pinned again`, async () => {
+    it(`${where}: a root swapped after the policy loaded is refused, not pinned again`, {
+      timeout: LIMITS.test,
+    }, async () => {
       const root = join(dir, where.replace(' ', '-'));
       mkdirSync(root, { mode: 0o777 });
       chmodSync(root, 0o777);

@@ -19,7 +19,7 @@ import {
 } from '../../src/index.js';
 import type { AuditSink } from '../../src/security/index.js';
 import { within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { assertRuntimeAnswers, NO_SANDBOX } from './host-helpers.js';
 import { type StarterMsg, starter } from './port-starter.js';
 
@@ -79,14 +79,14 @@ if (NO_SANDBOX !== undefined)
     `no sandbox on this machine (${NO_SANDBOX}): ports start in main, a worker and a plain process`,
   );
 
-describe('security: a port starts only once its record is written (semantics §22, §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: a port starts only once its record is written (semantics §22, §23)', () => {
   failOnUnhandledRejections();
 
   for (const where of WHERE) {
     for (const how of ['throws', 'rejects'] as const) {
-      it(`${where}: a port whose record cannot be written (${how}) exits ERR_DENIED and its program never runs`, async () => {
+      it(`${where}: a port whose record cannot be written (${how}) exits ERR_DENIED and its program never runs`, {
+        timeout: LIMITS.test,
+      }, async () => {
         const disk = new FullDisk();
         const system = createSystem({ audit: disk });
         try {

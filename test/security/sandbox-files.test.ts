@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { type ActorRef, createSystem } from '../../src/index.js';
 import { within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, skipWithoutSandbox } from './host-helpers.js';
 
@@ -24,12 +24,12 @@ const base = mkdtempSync(join(process.cwd(), 'build', 'sandbox-files-'));
 chmodSync(base, 0o777);
 after(() => rmSync(base, { recursive: true, force: true }));
 
-describe('security: a sandboxed body writes only where it may, as the OS sees it (semantics §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: a sandboxed body writes only where it may, as the OS sees it (semantics §23)', () => {
   failOnUnhandledRejections();
 
-  it('a shell the body starts cannot write outside allowFsWrite, even to a world-writable directory', async (t) => {
+  it('a shell the body starts cannot write outside allowFsWrite, even to a world-writable directory', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     const inside = mkdtempSync(join(base, 'in-'));
     const outside = mkdtempSync(join(base, 'out-'));
@@ -62,7 +62,9 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
     }
   });
 
-  it('under a root runtime the body is nobody: a file only root may read stays closed to it, even in allowFsRead', async (t) => {
+  it('under a root runtime the body is nobody: a file only root may read stays closed to it, even in allowFsRead', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     if (process.getuid?.() !== 0) {
       const why =

@@ -18,7 +18,7 @@ import { type ActorRef, createSystem } from '../../src/index.js';
 import { sandboxCommand } from '../../src/isolation/sandbox.js';
 import { findTools } from '../../src/os/index.js';
 import { within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, skipWithoutSandbox } from './host-helpers.js';
 import { attemptReads, type ReadReport } from './sandbox-reads-attack.js';
@@ -90,12 +90,12 @@ function assertContained(report: ReadReport, cwd: string): void {
   }
 }
 
-describe('security: a sandboxed body sees only its own files (semantics §20, §23)', {
-  timeout: 120_000,
-}, () => {
+describe('security: a sandboxed body sees only its own files (semantics §20, §23)', () => {
   failOnUnhandledRejections();
 
-  it('the command mounts an empty root and only what is named; the sandbox’s own /proc and /tmp go over any bind', () => {
+  it('the command mounts an empty root and only what is named; the sandbox’s own /proc and /tmp go over any bind', {
+    timeout: LIMITS.test,
+  }, () => {
     const tools = { bwrap: '/usr/bin/bwrap', prlimit: undefined, setpriv: '/usr/bin/setpriv' };
     const host = {
       node: '/usr/bin/node',
@@ -129,7 +129,9 @@ describe('security: a sandboxed body sees only its own files (semantics §20, §
     assert.ok(at('--remount-ro', '/') > at('--bind-try', '/data', '/data'));
   });
 
-  it('a secret outside allowFsRead and a file in the runtime’s cwd are absent to fs, cat and an unflagged node', async (t) => {
+  it('a secret outside allowFsRead and a file in the runtime’s cwd are absent to fs, cat and an unflagged node', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     const system = createSystem();
     try {
@@ -152,7 +154,9 @@ describe('security: a sandboxed body sees only its own files (semantics §20, §
     }
   });
 
-  it('under a runtime that is not root (the body runs as its user) the same files stay absent', (t) => {
+  it('under a runtime that is not root (the body runs as its user) the same files stay absent', {
+    timeout: LIMITS.test,
+  }, (t) => {
     if (skipWithoutSandbox(t)) return;
     const setpriv = findTools().setpriv;
     const why =

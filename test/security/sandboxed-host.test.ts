@@ -18,7 +18,7 @@ import {
 import { Placements } from '../../src/isolation/index.js';
 import { SandboxProbe, sandboxCommand } from '../../src/isolation/sandbox.js';
 import { until, within } from '../isolation/helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, skipWithoutSandbox } from './host-helpers.js';
 
@@ -47,12 +47,12 @@ function processesRunning(argv: readonly string[]): number[] {
   return found;
 }
 
-describe('security: a sandboxed process placement is an OS-level sandbox (semantics §23)', {
-  timeout: 60_000,
-}, () => {
+describe('security: a sandboxed process placement is an OS-level sandbox (semantics §23)', () => {
   failOnUnhandledRejections();
 
-  it('the body runs in its own pid, network, IPC, UTS, cgroup and user namespaces and session, unprivileged, with no capabilities', async (t) => {
+  it('the body runs in its own pid, network, IPC, UTS, cgroup and user namespaces and session, unprivileged, with no capabilities', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     const ref = sandboxed();
     const me = await ref.ask({ type: 'whoami' });
@@ -75,7 +75,9 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     await assertRuntimeAnswers(system);
   });
 
-  it('the body runs as the sandbox’s runAs, else as its policy’s exec.runAs', async (t) => {
+  it('the body runs as the sandbox’s runAs, else as its policy’s exec.runAs', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     if (process.getuid?.() !== 0) {
       console.log('skipped: only a root runtime can run a host as another uid');
@@ -97,7 +99,9 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     await assertRuntimeAnswers(system);
   });
 
-  it('the body cannot signal the runtime nor reach its inspector or any loopback port', async (t) => {
+  it('the body cannot signal the runtime nor reach its inspector or any loopback port', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     let signalled = 0;
     const onSignal = (): void => {
@@ -132,7 +136,9 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     }
   });
 
-  it('the body sees only the environment it was given, not the runtime’s secrets', async (t) => {
+  it('the body sees only the environment it was given, not the runtime’s secrets', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     process.env.AIRSSYS_TEST_SECRET = 'hunter2';
     process.env.AIRSSYS_TEST_SHARED = 'shared';
@@ -153,7 +159,9 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     }
   });
 
-  it('a daemon the body starts (setsid) does not outlive its stop', async (t) => {
+  it('a daemon the body starts (setsid) does not outlive its stop', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     const ref = sandboxed({ allowChildProcess: true });
     const tag = `3131.${process.pid}${Date.now() % 1000}`;
@@ -172,7 +180,9 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     await assertRuntimeAnswers(system);
   });
 
-  it('a runtime killed outright takes its sandboxed hosts and their daemons with it', async (t) => {
+  it('a runtime killed outright takes its sandboxed hosts and their daemons with it', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     const tag = `3132.${process.pid}${Date.now() % 1000}`;
     const program = fileURLToPath(new URL('./fixture-runtime.js', import.meta.url));
@@ -203,7 +213,9 @@ describe('security: a sandboxed process placement is an OS-level sandbox (semant
     await assertRuntimeAnswers(system);
   });
 
-  it('its stdout and stderr are captured as bounded host-output events, not inherited', async (t) => {
+  it('its stdout and stderr are captured as bounded host-output events, not inherited', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipWithoutSandbox(t)) return;
     const events: Extract<SystemEvent, { type: 'host-output' }>[] = [];
     const off = system.events.subscribe(
