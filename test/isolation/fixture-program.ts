@@ -17,7 +17,11 @@ import { type ActorRef, CallTimeoutError, createSystem, type Placement } from '.
 import { type EchoMsg, type EchoReply, echo } from './actors.js';
 
 const mode = process.argv[2];
-const system = createSystem({ poolThreads: 2 });
+// The first asks wait for six hosts to start (four such programs run at once
+// in the test): seconds on a busy machine, so the default 5 s ask timeout
+// would be a speed check. 50 s only guards a hang, inside the test's 60 s
+// limit on the program, so a hang still shows as this program's error.
+const system = createSystem({ poolThreads: 2, askTimeout: 50_000 });
 if (mode === 'bad-args') {
   const reasons: string[] = [];
   for (const placement of ['worker', 'process', 'pool'] as const) {
