@@ -98,6 +98,11 @@ export class OutputPump {
     return this.#bytes;
   }
 
+  /** True when every stream has closed: everything the program wrote has been read. */
+  get drained(): boolean {
+    return this.#open === 0;
+  }
+
   /** True when every stream has closed and everything received has been told. */
   get finished(): boolean {
     return this.#open === 0 && this.#pending.length === 0;

@@ -26,6 +26,9 @@ const TREE_POLL_MS = 5;
 /** Longest wait for a released tree's cgroup to empty before leaving it be, in ms. */
 const RELEASE_WAIT_MS = 10_000;
 
+/** Longest wait, once a stopped tree is gone, for its pipes to be read to their end, in ms. */
+const DRAIN_WAIT_MS = 1_000;
+
 /** How often a tree's CPU time is read against its limit, in ms (at most; less for small limits). */
 const CPU_POLL_MS = 50;
 
@@ -73,6 +76,7 @@ export class PortRun {
   readonly #tree: ProcessTree | undefined;
   readonly #started: Promise<void>;
   readonly #exitWaiters: (() => void)[] = [];
+  readonly #drainWaiters: (() => void)[] = [];
   #exited = false;
   /** The first process has exited and every other process of the tree is gone too. */
   #treeGone = false;
@@ -224,6 +228,7 @@ export class PortRun {
       }, this.#o.grace);
       await gone;
     }
+    await this.#drained(); // the tree can be seen gone before the last of its output is read
     this.#finish(
       reason,
       `stopped (${formatExitReason(reason)}); ${this.#status()}`,
@@ -244,6 +249,15 @@ export class PortRun {
     this.#child.stdin?.destroy();
     this.#o.outcome('killed with the port', 'the port ended before its program');
     this.#disposeWhenGone();
+  }
+
+  /** Once the pipes are read to their end (a process out of the tree may hold them: a bound, then an I/O turn). */
+  #drained(): Promise<void> {
+    if (this.#pump.drained) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => setImmediate(resolve), DRAIN_WAIT_MS);
+      this.#drainWaiters.push(() => resolve(clearTimeout(timer)));
+    });
   }
 
   /** SIGKILLs the whole tree (again, if it was already killed: forks may have raced the first). */
@@ -314,10 +328,12 @@ export class PortRun {
   }
 
   /**
-   * Ends the port once the program has exited and everything read from it
-   * has been told: by the limit it broke, else by its exit status.
+   * Wakes a stop waiting for the pipes to drain. Ends the port once the program
+   * has exited and everything read from it has been told: by the limit it broke,
+   * else by its exit status.
    */
   #maybeFinish(): void {
+    if (this.#pump.drained) for (const resolve of this.#drainWaiters.splice(0)) resolve();
     if (!this.#treeGone || this.#done || this.#stopping || !this.#pump.finished) return;
     const failure = this.#failure;
     if (failure !== undefined) {
