@@ -1,7 +1,9 @@
 // `npm run test:busy`: the test suite next to a CPU hog. Starts one busy-loop
 // process per core (BUSY_HOGS overrides the count), runs the suite as
 // `npm test` does, and stops the hogs however the run ends. A suite that
-// passes here does not depend on the machine being idle.
+// passes here does not depend on the machine being idle. Everything runs on
+// the Node.js that runs this script (process.execPath): the hogs, the runner,
+// each test file and the processes the tests start.
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 
@@ -22,7 +24,9 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
-console.log(`test:busy: ${count} busy-loop process(es) running; load average ${load()}`);
+console.log(
+  `test:busy: Node.js ${process.version}, ${count} busy-loop process(es) running; load average ${load()}`,
+);
 const tests = spawn(process.execPath, ['scripts/run-tests.mjs', root], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => tests.kill(signal));
 tests.on('close', (code) => {
