@@ -294,6 +294,18 @@ async function drive(
       await sleep(SAMPLE_MS / 5);
       stats = await ref.ask({ type: 'stats' });
     }
+    // The jobs may all be done (retried after timeouts) before the verdict on the killed
+    // node: wait for it, and for its slots to be placed again, so the summary can show both.
+    while (
+      !Number.isNaN(killedAt) &&
+      (downAfter === undefined || cluster?.isUp(f.victim.id) === true) &&
+      clock.now() < drainUntil
+    ) {
+      await sleep(SAMPLE_MS / 5);
+    }
+    while (downAfter !== undefined && f.moved() === 0 && clock.now() < drainUntil) {
+      await sleep(SAMPLE_MS / 5);
+    }
     return {
       nodes: o.nodes,
       seed: o.seed,
