@@ -15,6 +15,9 @@
  * at that moment. Where the baseline's speedup is low too, the other cores
  * were busy (read `load1`, the 1-minute load average at the start).
  *
+ * Every worker process (both impls) runs in its own session (`detached`),
+ * as separately deployed nodes do; see `startPeer`.
+ *
  * The nats-server (test/support/nats, free loopback port) and the worker
  * processes are started here. Prints
  * `RESULT {"oneMs", "twoMs", "speedup", "load1"}`.
@@ -31,7 +34,7 @@ import { type ChunkMsg, integrate, trapezoid } from './isolation-actors.js';
 
 const DEFAULT_PIECES = 10_000_000;
 const CHUNKS = 200;
-const REPS = 3;
+const REPS = 5;
 const LEFT = 1;
 const RIGHT = 5;
 const GROUP = 'crunch';
@@ -89,6 +92,10 @@ async function startPeer(impl: string, url: string, index: number): Promise<Chil
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--impl', impl], {
     env: { ...process.env, [PEER_ENV]: JSON.stringify({ url, index }) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Its own session, as a node deployed as its own service has: where the kernel
+    // groups CPU time by session (autogroup), the processes of one session share
+    // one slice, and a second worker there gets no more CPU than the first had.
+    detached: true,
   });
   await new Promise<void>((resolve, reject) => {
     const onMessage = (m: unknown): void => {
