@@ -14,7 +14,14 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type ActorSystem, createSystem } from '../../index.js';
 
-/** The environment variable that carries a worker node's {@link WorkerNodeSpec}. */
+/**
+ * The environment variable that carries a worker node's {@link WorkerNodeSpec}.
+ *
+ * @example
+ * ```ts
+ * fork(program, [], { env: { ...process.env, [WORKER_NODE_ENV]: JSON.stringify(spec) } });
+ * ```
+ */
 export const WORKER_NODE_ENV = 'AIRSSYS_DEMO_NODE';
 
 /**
@@ -23,7 +30,7 @@ export const WORKER_NODE_ENV = 'AIRSSYS_DEMO_NODE';
  *
  * @example
  * ```ts
- * const spec: WorkerNodeSpec = { servers: url, name: 'worker-1', heartbeatInterval: 250, acceptablePause: 1_500 };
+ * const spec: WorkerNodeSpec = { servers: url, name: 'worker-1', ...TIMINGS };
  * ```
  */
 export interface WorkerNodeSpec {
@@ -57,9 +64,26 @@ export function workerNodeSpec(raw: string | undefined): WorkerNodeSpec {
   return spec as WorkerNodeSpec;
 }
 
-/** Heartbeats twice a second; a node silent for 3 s (the default pause) is declared down. */
+/**
+ * The demo cluster's timings, the same on every node: heartbeats twice a
+ * second; a node silent for 3 s (the default acceptable pause) is declared down.
+ *
+ * @example
+ * ```ts
+ * createSystem({ cluster: { servers, name: 'main', ...TIMINGS } });
+ * ```
+ */
 export const TIMINGS = { heartbeatInterval: 500, acceptablePause: 3_000 } as const;
-/** A worker node process and its node id once it is up. */
+
+/**
+ * A worker node process and its node id once it is up.
+ *
+ * @example
+ * ```ts
+ * const node: WorkerNode = await startWorkerNode(server.url, 'worker-1');
+ * node.child.kill('SIGKILL');
+ * ```
+ */
 export interface WorkerNode {
   readonly name: string;
   readonly child: ChildProcess;
@@ -67,7 +91,15 @@ export interface WorkerNode {
   readonly exited: Promise<void>;
 }
 
-/** Forks worker node `name`; resolves once it says it is up. */
+/**
+ * Forks worker node `name` (this module as its program); resolves once it
+ * says it is up, rejects if it exits first.
+ *
+ * @example
+ * ```ts
+ * const workers = await Promise.all(['worker-1', 'worker-2'].map((n) => startWorkerNode(url, n)));
+ * ```
+ */
 export async function startWorkerNode(servers: string, name: string): Promise<WorkerNode> {
   const spec: WorkerNodeSpec = { servers, name, ...TIMINGS };
   const child = fork(fileURLToPath(import.meta.url), [], {
@@ -85,7 +117,14 @@ export async function startWorkerNode(servers: string, name: string): Promise<Wo
   return { name, child, id, exited };
 }
 
-/** Resolves once every one of `ids` is up as seen from `system`'s node. */
+/**
+ * Resolves once every one of `ids` is up as seen from `system`'s node.
+ *
+ * @example
+ * ```ts
+ * await allUp(system, workers.map((w) => w.id));
+ * ```
+ */
 export async function allUp(system: ActorSystem, ids: readonly string[]): Promise<void> {
   const cluster = system.cluster;
   if (cluster === undefined) return;
