@@ -86,6 +86,8 @@ export class LocalNatsServer {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const server = new LocalNatsServer(`nats://127.0.0.1:${port}`, child, storeDir);
+    // A demo that quits at once (a second Ctrl-C) must not leave its server behind.
+    process.once('exit', server.#onExit);
     try {
       await new Promise<void>((resolve, reject) => {
         let log = '';
@@ -113,13 +115,17 @@ export class LocalNatsServer {
       await server.stop();
       throw error;
     }
-    // Its log is not the demo's output; keep reading it so the pipe never fills.
-    child.stderr?.resume();
     return server;
   }
 
+  readonly #onExit = (): void => {
+    this.#child.kill('SIGKILL');
+    rmSync(this.#storeDir, { recursive: true, force: true });
+  };
+
   /** Stops the server (SIGTERM, then SIGKILL after 5 s) and removes its store. */
   async stop(): Promise<void> {
+    process.off('exit', this.#onExit);
     if (this.#child.exitCode === null && this.#child.signalCode === null) {
       this.#child.kill('SIGTERM');
       const late = setTimeout(() => this.#child.kill('SIGKILL'), 5_000);
