@@ -4,6 +4,7 @@ import { InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import type { NodeAddress } from './wire-address.js';
 
 /**
  * The local record of a process on another node. It is what a remote pid
@@ -39,6 +40,12 @@ export class RemoteProcess extends ActorProcess {
   remoteId: number;
   /** Messages sent before a remote spawn answered, in order. */
   held: { message: unknown; sender: Current | null }[] | null = null;
+  /**
+   * Set when this record stands for an address of its node (a name, a
+   * service key, a pool) rather than a process: sends go to the address,
+   * which the node resolves at receipt.
+   */
+  address: NodeAddress | undefined = undefined;
 
   constructor(
     runtime: ActorProcess['runtime'],
@@ -66,7 +73,7 @@ export class RemoteProcess extends ActorProcess {
       this.runtime.deadLetter(message, this.pid, current?.pid, reason);
       return;
     }
-    if (this.remoteId === 0) {
+    if (this.remoteId === 0 && this.address === undefined) {
       this.held ??= [];
       this.held.push({ message, sender: current });
       return;
