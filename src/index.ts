@@ -15,6 +15,7 @@ export type {
   DownMessage,
   ExitMessage,
   GroupOptions,
+  HolderAddress,
   MonitorRef,
   Placement,
   Reply,

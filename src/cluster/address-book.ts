@@ -10,6 +10,7 @@ import {
   type GroupDirectory,
   type NameDirectory,
   RemoteAddress,
+  UnboundAddress,
 } from './cluster-addresses.js';
 import type { RemoteProcess } from './remote-process.js';
 import { RemoteReplyPort } from './reply-port.js';
@@ -89,7 +90,7 @@ export class AddressBook implements AddressSide {
   /** The wire form of an address that is not a ref, or undefined. */
   addressOf(value: object): WireAddress | undefined {
     const self = this.#host.self;
-    if (value instanceof RemoteAddress) return value.wire;
+    if (value instanceof RemoteAddress || value instanceof UnboundAddress) return value.wire;
     if (value instanceof GlobalAddress || value instanceof GroupAddress) return value.wire;
     if (value instanceof NamedRef) return { k: 'n', node: self, name: value.name };
     if (value instanceof ServiceRef) {
@@ -118,8 +119,7 @@ export class AddressBook implements AddressSide {
           ) as unknown as Address<unknown>;
         }
         return (
-          this.local(address) ??
-          (new RemoteAddress(address, this.#host.recordFor(address)) as unknown as Address<unknown>)
+          this.local(address) ?? (new UnboundAddress(address, this) as unknown as Address<unknown>)
         );
     }
   }

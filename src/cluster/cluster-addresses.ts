@@ -98,6 +98,48 @@ export class RemoteAddress {
 }
 
 /**
+ * An address of this node that nothing is behind any more (a pool whose
+ * supervisor ended, a service no longer defined), as a peer sent it back:
+ * `tell` is a dead letter `unregistered`, `offer` and `ask` reject with
+ * `ERR_NOPROC`. It travels on as what it names.
+ *
+ * @example
+ * ```ts
+ * String(address); // 'Address(pool:7@a_1x)'
+ * ```
+ */
+export class UnboundAddress {
+  readonly wire: NodeAddress;
+  readonly #side: AddressSide;
+
+  constructor(wire: NodeAddress, side: AddressSide) {
+    this.wire = wire;
+    this.#side = side;
+  }
+
+  get address(): string {
+    return describeAddress(this.wire);
+  }
+
+  tell(message: unknown, _options?: SendOptions): void {
+    checkMessage(message);
+    this.#side.unregistered(message, this.address);
+  }
+
+  offer(_message: unknown, _options?: SendOptions): Promise<void> {
+    return Promise.reject(new NoProcError(this.address, `nothing is behind ${this.address}`));
+  }
+
+  ask(_request: unknown, _options?: AskOptions): Promise<never> {
+    return Promise.reject(new NoProcError(this.address, `nothing is behind ${this.address}`));
+  }
+
+  toString(): string {
+    return `Address(${this.address})`;
+  }
+}
+
+/**
  * A name of the cluster registry (Erlang `{global, Name}`), resolved
  * through this node's registry mirror at every send. Nothing holding it (or
  * no registry open on this node): `tell` is a dead letter `unregistered`

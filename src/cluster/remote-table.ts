@@ -184,8 +184,8 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     if (known !== undefined) return known;
     const p = this.make(address.node, 0, REMOTE_DEFINITION, undefined, null);
     p.address = address;
-    if (this.#members.isGone(address.node) || address.node === this.self) {
-      // A gone node's address reaches nothing (and one of this node that nothing is behind: a pool gone).
+    if (this.#members.isGone(address.node)) {
+      // A gone node's address reaches nothing: sends are dead letters `noconnection`.
       finish(p, p.goneReason());
       return p;
     }

@@ -216,6 +216,23 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
         .ask({ type: 'go' }, { timeout: LIMIT_MS });
       assert.equal(got, label);
     }
+    // A pool that has ended reaches nothing: the ask made through it fails with the coded error.
+    const poolOnB = await a.system
+      .spawn(
+        defineActor<{ type: 'go'; reply: Reply<string> }>({
+          async handle(msg) {
+            await a.system.stop(pool.supervisor);
+            msg.reply.send(
+              await remote.ask(
+                { type: 'use', to: pool as unknown as Address<Msg> },
+                { timeout: LIMIT_MS },
+              ),
+            );
+          },
+        }),
+      )
+      .ask({ type: 'go' }, { timeout: LIMIT_MS });
+    assert.equal(poolOnB, 'failed:ERR_NOPROC');
     // A remote address sent back to its own node is the local address again.
     const echoBack = await new Promise<unknown>((resolve) => {
       const sink = a.system.spawn(defineActor<{ to: unknown }>({ handle: (m) => resolve(m.to) }));
