@@ -57,6 +57,7 @@ export {
   CallingSelfError,
   CallTimeoutError,
   CircuitOpenError,
+  ClusterAuthError,
   ClusterError,
   ContainmentUnavailableError,
   DeniedError,

@@ -10,7 +10,13 @@ import type {
 } from '../actor/index.js';
 import { link, monitor } from '../actor/index.js';
 import { Stream } from '../broker/index.js';
-import { ClusterError, FencedError, InvalidArgumentError, NoConnectionError } from '../errors.js';
+import {
+  ClusterAuthError,
+  ClusterError,
+  FencedError,
+  InvalidArgumentError,
+  NoConnectionError,
+} from '../errors.js';
 import { importDefinition, moduleOf } from '../isolation/index.js';
 import type { Pid } from '../process/index.js';
 import { type GroupToken, type Name, nameOf } from '../registry/index.js';
@@ -92,6 +98,24 @@ async function drainWithin(nc: NatsConnection, ms: number): Promise<void> {
   if (outcome === 'late') await nc.close().catch(() => {});
 }
 
+const REFUSALS = new Set([
+  'AuthorizationError',
+  'UserAuthenticationExpiredError',
+  'PermissionViolationError',
+]);
+
+/** Why the server did not let node `id` connect: refused credentials, or the connection itself. */
+function joinRefused(id: string, error: unknown): Error {
+  const name = (error as { name?: unknown } | null)?.name;
+  const message = (error as Error | null)?.message ?? String(error);
+  if (typeof name === 'string' && REFUSALS.has(name)) {
+    return new ClusterAuthError(`the NATS server refused node ${id}: ${message}`, {
+      cause: error,
+    });
+  }
+  return new ClusterError(`node ${id} could not connect: ${message}`, { cause: error });
+}
+
 /** A system's membership of a cluster. Made by `createSystem({ cluster })`. */
 export class ClusterNode implements SpawnSide {
   /** This node's id: its name and an incarnation never reused. */
@@ -138,18 +162,23 @@ export class ClusterNode implements SpawnSide {
       import('@nats-io/kv'),
     ]);
     this.#kvm = kvModule.Kvm;
-    const nc =
-      given.connection ??
-      (await connect({
-        servers: given.servers as string | string[],
-        name: this.id,
-        // Ping often enough that a dead link is noticed well within the fence time.
-        pingInterval: Math.max(500, Math.floor(this.options.fenceAfter / 2)),
-        maxPingOut: 2,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        ...given.connectOptions,
-      }));
+    let nc: NatsConnection;
+    try {
+      nc =
+        given.connection ??
+        (await connect({
+          servers: given.servers as string | string[],
+          name: this.id,
+          // Ping often enough that a dead link is noticed well within the fence time.
+          pingInterval: Math.max(500, Math.floor(this.options.fenceAfter / 2)),
+          maxPingOut: 2,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          ...given.connectOptions,
+        }));
+    } catch (error) {
+      throw joinRefused(this.id, error);
+    }
     this.#nc = nc;
     const { root, cluster } = this.options;
     const transport = new NodeTransport(nc, `${root}.${cluster}`, this.id, {
