@@ -329,7 +329,7 @@ describe('a name held for a process of a node that dies (child process)', { skip
     await nats?.stop();
   });
 
-  it('is released when its node is declared down, and a monitor of the name fires noconnection', async () => {
+  it('is released when its node is declared down; a monitor of the name fires noconnection, and a { name, node } address of it is noconnection', async () => {
     await a.registry.register('on-child', child.echo);
     assert.deepEqual(a.registry.whereis('on-child'), child.echo);
     const downs = new Inbox<DownMessage>();
@@ -341,9 +341,15 @@ describe('a name held for a process of a node that dies (child process)', { skip
         handle: (msg) => downs.push(msg),
       }),
     );
+    // A local name of that node, as an address made while it was up.
+    const there = a.system.cluster.named<Msg>('anything', child.id);
     child.signal('SIGKILL');
     const down = await downs.next();
     assert.equal(down.reason.kind, 'noconnection');
+    await assert.rejects(there.ask({ type: 'get' }), { code: 'ERR_NOCONNECTION' });
+    const letter = nextDeadLetter(a.system, (d) => d.reason === 'noconnection');
+    there.tell({ type: 'note', text: 'too late' });
+    assert.deepEqual((await letter).message, { type: 'note', text: 'too late' });
     await waitUntil(() => a.registry.whereis('on-child') === undefined, 'on-child to be released');
     await waitUntil(
       async () => (await a.registry.whereisStrict('on-child')) === undefined,
