@@ -392,13 +392,20 @@ export class ClusterRegistry {
   }
 
   /**
-   * A name's holder changed in the mirror: when it is a process of this
-   * node, this node watches it (its node tells when it ends) — or releases
-   * the name at once when the process is already gone.
+   * A name's holder changed in the mirror: a hold of an older revision is
+   * dropped; when the holder is a process of this node, this node watches
+   * it (its node tells when it ends) — or releases the name at once when the
+   * process is already gone.
    */
   #adopt(name: string, key: string): void {
     if (this.#closed) return;
     const slot = this.#mirror.slot(key);
+    const held = this.#held.get(name);
+    if (held !== undefined && held.revision !== slot?.revision) {
+      // Released or taken over elsewhere: this node no longer holds it.
+      held.cancel();
+      this.#held.delete(name);
+    }
     const owner = decodeOwner(slot?.value);
     if (slot === undefined || slot.value === undefined || owner === undefined) return;
     if (owner.node !== this.#port.nodeId || this.#held.get(name)?.revision === slot.revision)
