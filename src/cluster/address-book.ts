@@ -47,6 +47,8 @@ export interface BookHost {
   refAt(pid: WirePid): ActorRef<unknown>;
   /** The record that sends to an address of another node. */
   recordFor(address: NodeAddress): RemoteProcess;
+  /** A ref that ends when the holder of local name `name` on `node` now does (for monitors). */
+  holderOf(node: string, name: string): ActorRef<unknown>;
 }
 
 /** The addresses of one node. */
@@ -113,10 +115,12 @@ export class AddressBook implements AddressSide {
         return this.group(address.group) as unknown as Address<unknown>;
       default:
         if (address.node !== this.#host.self) {
-          return new RemoteAddress(
-            address,
-            this.#host.recordFor(address),
-          ) as unknown as Address<unknown>;
+          const remote = new RemoteAddress(address, this.#host.recordFor(address));
+          if (address.k === 'n') {
+            const { node, name } = address;
+            remote.watchHolder(() => this.#host.holderOf(node, name) as ActorRef<never>);
+          }
+          return remote as unknown as Address<unknown>;
         }
         return (
           this.local(address) ?? (new UnboundAddress(address, this) as unknown as Address<unknown>)

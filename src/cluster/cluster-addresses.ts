@@ -80,6 +80,15 @@ export class RemoteAddress {
     return describeAddress(this.wire);
   }
 
+  /**
+   * Makes a name's address monitorable (Erlang `monitor(process, {Name,
+   * Node})`): `holder` gives a ref that ends when whoever holds the name
+   * there now does. Only a name has a holder to watch.
+   */
+  watchHolder(holder: () => ActorRef<never>): void {
+    (this as unknown as Record<symbol, unknown>)[CURRENT_HOLDER] = holder;
+  }
+
   tell(message: unknown, options?: SendOptions): void {
     this.#record.deliver(message, options);
   }

@@ -46,6 +46,10 @@ export const OP = Object.freeze({
   address: 12,
   /** `[13, group, from, marked, message]`: a group broadcast for the receiving node's members. */
   group: 13,
+  /** `[14, reqId, name]`: which process holds the local name `name` here (a monitor of `{ name, node }`)? */
+  whereis: 14,
+  /** `[15, reqId, id]`: the answer; id 0 when nobody holds it. */
+  holder: 15,
 });
 
 const HEADER = 2;
@@ -103,6 +107,8 @@ const ARITY: Record<number, number> = {
   [OP.kill]: 2,
   [OP.address]: 5,
   [OP.group]: 5,
+  [OP.whereis]: 3,
+  [OP.holder]: 3,
 };
 
 /** Checks a frame's op and arity and that its ids are integers; throws `WireError`. */
@@ -128,6 +134,10 @@ export function checkFrame(frame: unknown): readonly unknown[] {
     return frame;
   }
   checkId(frame[1]);
+  if (op === OP.whereis && (typeof frame[2] !== 'string' || frame[2].length === 0)) {
+    throw new WireError('a name is a non-empty string');
+  }
+  if (op === OP.holder) checkId(frame[2]);
   if (op === OP.link || op === OP.unlink || op === OP.exit || op === OP.tell) checkId(frame[2]);
   return frame;
 }

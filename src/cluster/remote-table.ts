@@ -89,6 +89,8 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
   readonly #byNode = new Map<string, Set<RemoteProcess>>();
   /** Records of other nodes' addresses (names, service keys, pools), by their wire form. */
   readonly #addressed = new Map<string, RemoteProcess>();
+  /** Records that wait for a node to say who holds a name (monitors of `{ name, node }`). */
+  readonly #resolving = new Map<number, RemoteProcess>();
   /** Names, services, pools, cluster names and groups on the wire. */
   readonly book: AddressBook;
   /** Asks whose answers come from other nodes, by correlation id. */
@@ -117,6 +119,7 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
       serviceAddress: (service, key) => host.serviceAddress(service, key),
       refAt: (pid) => this.remote(pid.node, pid.id).ref as ActorRef<unknown>,
       recordFor: (address) => this.addressRecord(address),
+      holderOf: (node, name) => this.holderOf(node, name).ref as ActorRef<unknown>,
     });
   }
 
@@ -203,6 +206,57 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
       },
     });
     return p;
+  }
+
+  /**
+   * A record that ends when the process holding local name `name` on
+   * `node` now does, with its reason (at once `noproc` when nobody holds it,
+   * `noconnection` when the node goes): what a monitor of `{ name, node }`
+   * watches (Erlang `monitor(process, {Name, Node})`).
+   */
+  holderOf(node: string, name: string): RemoteProcess {
+    const p = this.make(node, 0, REMOTE_DEFINITION, undefined, null);
+    if (this.#members.isGone(node)) {
+      finish(p, p.goneReason());
+      return p;
+    }
+    this.#resolving.set(p.pid, p);
+    let set = this.#byNode.get(node);
+    if (set === undefined) {
+      set = new Set();
+      this.#byNode.set(node, set);
+    }
+    set.add(p);
+    p.hold({
+      release: () => {
+        this.#resolving.delete(p.pid);
+        this.#byNode.get(node)?.delete(p);
+      },
+    });
+    this.#send(node, [OP.whereis, p.pid, name]);
+    return p;
+  }
+
+  /** A node answered who holds a name: the waiting record follows that process (or ends `noproc`). */
+  #holderAnswered(from: string, reqId: number, id: number): void {
+    const p = this.#resolving.get(reqId);
+    if (p === undefined || p.node !== from || !p.alive) return;
+    this.#resolving.delete(reqId);
+    if (id === 0) {
+      finish(p, exitReason.noproc);
+      return;
+    }
+    const holder = this.remote(from, id);
+    monitor(
+      this.#host as unknown as ActorProcess['runtime'],
+      null,
+      holder,
+      holder.pid,
+      undefined,
+      (reason) => {
+        if (p.alive) finish(p, reason);
+      },
+    );
   }
 
   /** The record of a pid that is gone: sends are dead letters, monitors fire at once. */
@@ -452,6 +506,14 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
         if (target !== undefined) finish(target, exitReason.killed);
         return;
       }
+      case OP.whereis: {
+        const holder = this.#host.whereisName(frame[2] as string);
+        this.#sendQuietly(from, [OP.holder, frame[1], holder?.alive ? holder.pid : 0], undefined);
+        return;
+      }
+      case OP.holder:
+        this.#holderAnswered(from, frame[1] as number, frame[2] as number);
+        return;
       case OP.address:
       case OP.group: {
         const message = frame[3] === 1 ? fromWire(frame[4], this) : frame[4];

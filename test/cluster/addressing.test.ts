@@ -190,6 +190,29 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     assert.equal((await letter).address, 'name:none');
   });
 
+  it('a { name, node } address can be monitored: DOWN with its holder’s reason, noproc when nobody holds it', async () => {
+    const watched = b.system.spawn(labelled('b-watched', b.notes), { name: 'watched' });
+    const downs = new Inbox<DownMessage>();
+    const there = a.system.cluster.named<Msg>('watched', b.system.cluster.id);
+    const nobody = a.system.cluster.named<Msg>('nobody-here', b.system.cluster.id);
+    a.system.spawn(
+      defineActor<DownMessage>({
+        init(ctx) {
+          ctx.monitor(nobody as never);
+          ctx.monitor(there as never);
+        },
+        handle: (msg) => downs.push(msg),
+      }),
+    );
+    assert.equal((await downs.next()).reason.kind, 'noproc');
+    // The holder answers the ask once the monitor is in place there (its node watches it).
+    assert.equal(await there.ask({ type: 'get' }, { timeout: LIMIT_MS }), 'b-watched');
+    b.system.exit(watched, new Error('gone') as never);
+    const down = await downs.next();
+    assert.equal(down.reason.kind, 'error');
+    assert.equal((down.reason as { error?: Error }).error?.message, 'gone');
+  });
+
   it('names, service keys and pools travel inside messages and arrive as working addresses', async () => {
     const onB = b.system.spawn(labelled('b-user', b.notes));
     a.system.spawn(labelled('a-named', a.notes), { name: 'on-a' });
