@@ -45,7 +45,7 @@ describe('addresses on the cluster wire', () => {
     for (const value of bad) assert.throws(() => checkAddress(value), WireError);
   });
 
-  it('address and group frames are checked for shape like every frame', () => {
+  it('address, group, whereis and holder frames are checked for shape like every frame', () => {
     assert.deepEqual(checkFrame([OP.address, { k: 'G', name: 'x' }, 0, 0, 'm']), [
       OP.address,
       { k: 'G', name: 'x' },
@@ -57,5 +57,9 @@ describe('addresses on the cluster wire', () => {
     assert.throws(() => checkFrame([OP.group, 5, 0, 0, 'm']), WireError);
     assert.throws(() => checkFrame([OP.group, 'g', -1, 0, 'm']), WireError);
     assert.throws(() => checkFrame([OP.address, { k: 'G', name: 'x' }, 0, 0]), WireError);
+    assert.deepEqual(checkFrame([OP.whereis, 4, 'db']), [OP.whereis, 4, 'db']);
+    assert.deepEqual(checkFrame([OP.holder, 4, 0]), [OP.holder, 4, 0]);
+    assert.throws(() => checkFrame([OP.whereis, 4, '']), WireError);
+    assert.throws(() => checkFrame([OP.holder, 4, 'x']), WireError);
   });
 });
