@@ -187,6 +187,7 @@ export type {
   ResolvedChildSpec,
   RestartType,
   Strategy,
+  SupervisorAddress,
   SupervisorFlags,
   SupervisorMessage,
   SupervisorRef,

@@ -10,11 +10,16 @@ import {
   type ActorSystem,
   type Address,
   type ClusterNode,
+  countChildren,
   createSystem,
   type DownMessage,
   defineActor,
   type Reply,
   type RuntimeError,
+  type SupervisorMessage,
+  supervisor,
+  terminateChild,
+  whichChildren,
 } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
@@ -264,6 +269,29 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
         .tell({ to: b.system.cluster.named('on-a', a.system.cluster.id) });
     });
     assert.equal(String(echoBack), 'NamedRef(on-a)');
+  });
+
+  it('the supervisor API takes a supervisor’s cluster name or { name, node } address', async () => {
+    const sup = await b.system.start(
+      supervisor({
+        children: [
+          { id: 'w1', actor: labelled('sup-w1', b.notes) },
+          { id: 'w2', actor: labelled('sup-w2', b.notes) },
+        ],
+      }),
+      { name: 'orders-sup' },
+    );
+    await b.registry.register('orders-sup', b.system.cluster.pidOf(sup));
+    await waitUntil(() => a.registry.whereis('orders-sup') !== undefined, 'a to see orders-sup');
+    const byName = a.system.cluster.global<SupervisorMessage>('orders-sup');
+    const children = await whichChildren(byName);
+    assert.deepEqual(children.map((c) => c.id).sort(), ['w1', 'w2']);
+    // The children's refs arrive as working refs.
+    const w1 = children.find((c) => c.id === 'w1')?.ref as ActorRef<Msg>;
+    assert.equal(await w1.ask({ type: 'get' }, { timeout: LIMIT_MS }), 'sup-w1');
+    const onB = a.system.cluster.named<SupervisorMessage>('orders-sup', b.system.cluster.id);
+    await terminateChild(onB, 'w2');
+    assert.equal((await countChildren(byName)).active, 1);
   });
 
   it('a cluster group is an address: tell reaches every member, ask asks one', async () => {
