@@ -60,7 +60,14 @@ export async function openClusterRegistry(
 ): Promise<ClusterRegistry> {
   const node = await joinedNode(system);
   const { root, cluster, replicas } = node.options;
-  return ClusterRegistry.open(node, { replicas, bucket: `${root}-${cluster}-names`, ...options });
+  const registry = await ClusterRegistry.open(node, {
+    replicas,
+    bucket: `${root}-${cluster}-names`,
+    ...options,
+  });
+  // Its watch ends before the node's connection drains (a watch made during a drain leaks a timer).
+  node.beforeClose(() => registry.close());
+  return registry;
 }
 
 /** What a relay receives: one broadcast for its node's members of `group`. */
@@ -145,5 +152,7 @@ export async function openClusterGroups(
   }
   const opened = groups;
   void system.exited(relay).then(() => opened.close());
+  // Its watch ends before the node's connection drains (a watch made during a drain leaks a timer).
+  node.beforeClose(() => opened.close());
   return opened;
 }
