@@ -360,6 +360,15 @@ export class Membership {
     }
   }
 
+  /**
+   * Makes the member-table watch again, from a fresh snapshot (after a
+   * reconnect: its consumer may not have survived the server, and the
+   * client's own recovery waits for two missed 5 s heartbeats first).
+   */
+  rewatch(): void {
+    if (this.#state === 'up') this.#watch?.stop();
+  }
+
   #onEntry(key: string, operation: string, entry: { string(): string }): void {
     this.#upInTable.delete(key);
     if (operation !== 'PUT') {

@@ -195,6 +195,7 @@ export class ClusterNode implements SpawnSide {
     for await (const status of nc.status()) {
       // Control messages may have been lost while disconnected: audit outgoing monitors.
       if (status.type === 'reconnect' || status.type === 'slowConsumer') this.#table?.audit();
+      if (status.type === 'reconnect') this.#membership?.rewatch();
     }
   }
 
