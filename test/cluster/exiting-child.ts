@@ -40,4 +40,7 @@ if (config.open === 'directory') {
 await system.shutdown();
 console.log('shut down');
 // Should it not exit, what keeps it alive is printed each second (for the test's failure message).
-setInterval(() => console.log(`alive: ${process.getActiveResourcesInfo().join(', ')}`), 1_000).unref();
+setInterval(
+  () => console.log(`alive: ${process.getActiveResourcesInfo().join(', ')}`),
+  1_000,
+).unref();
