@@ -43,13 +43,9 @@ function scan(stream, out) {
 // A handle left open (a timer, a socket, a NATS watch) hangs the run instead of
 // being hidden; test/cluster/shutdown.test.ts checks that a clustered system
 // releases every NATS handle when it shuts down.
-const child = spawn(
-  process.execPath,
-  ['--test', '--test-reporter=spec', ...files],
-  {
-    stdio: ['inherit', 'pipe', 'pipe'],
-  },
-);
+const child = spawn(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  stdio: ['inherit', 'pipe', 'pipe'],
+});
 scan(child.stdout, process.stdout);
 scan(child.stderr, process.stderr);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
