@@ -22,7 +22,7 @@ import {
   STOPPING,
 } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
-import type { Runnable } from '../scheduler/index.js';
+import { checksSliceAfter, type Runnable } from '../scheduler/index.js';
 import { askProcess } from './ask.js';
 import type { ActorContext } from './context.js';
 import { ProcessExtras } from './extras.js';
@@ -62,6 +62,7 @@ export class ActorProcess
   status: ProcessStatus;
   flags: number;
   queued = false;
+  slow = false;
   mailbox: Mailbox | null = null;
   ext: ProcessExtras | null = null;
   handled = 0;
@@ -377,6 +378,9 @@ export class ActorProcess
       }
       if (sampled) this.#sampled(message, t0, false);
       if ((this.flags & (STOP_REQUESTED | DEAD)) !== 0) break;
+      // A turn of slow messages would hold the event loop for a batch of
+      // them: ask now and then whether the round's time slice is spent.
+      if (n < max && checksSliceAfter(n, !mb.isEmpty) && runtime.scheduler.sliceSpent()) break;
     }
     runtime.current = null;
     if (mb.hasWaiters) mb.admitWaiters();

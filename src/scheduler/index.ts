@@ -5,3 +5,4 @@ export type { LongTurnReporter, SchedulerOptions, SchedulerStats } from './sched
 export { Scheduler } from './scheduler.js';
 export { CallbackTimer, TimerEntry } from './timer-entry.js';
 export { TimerQueue } from './timers.js';
+export { checksSliceAfter, isSlowTurn } from './turn-policy.js';

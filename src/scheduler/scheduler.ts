@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { type Runnable, RunQueue } from './run-queue.js';
+import { isSlowTurn } from './turn-policy.js';
 
 /**
  * Scheduler tuning. Defaults suit most systems.
@@ -95,6 +96,10 @@ export class Scheduler {
   readonly #suspects: (Runnable | undefined)[] = new Array(SAMPLE).fill(undefined);
   /** Turns left to time one by one (after an ambiguous long interval). */
   #precise = 0;
+  /** When the current round's time slice ends (clock ms); Infinity between rounds. */
+  #deadline = Number.POSITIVE_INFINITY;
+  /** A running process found the slice spent and ended its turn early: the round ends. */
+  #spent = false;
   /** A round woken from a microtask: it may be one of a chain that never lets the loop turn. */
   readonly #drainBound = (): void => this.#drain(true);
   /** A round woken by `setImmediate`: the event loop has turned, so a new chain begins. */
@@ -166,6 +171,17 @@ export class Scheduler {
     };
   }
 
+  /**
+   * Called by a running process between two messages of a turn (when
+   * `checksSliceAfter` says so): true once the round's time slice is spent,
+   * and the turn should end so the event loop can run.
+   */
+  sliceSpent(): boolean {
+    if (this.#clock.now() < this.#deadline) return false;
+    this.#spent = true;
+    return true;
+  }
+
   #loopTurned(): void {
     this.#chainStart = -1;
     this.#yieldNext = false;
@@ -193,34 +209,49 @@ export class Scheduler {
     let handled = 0;
     let turns = 0;
     let messages = 0;
+    this.#deadline = start + this.sliceMs;
+    this.#spent = false;
     try {
       while (budget > 0) {
         const p = runq.shift();
         if (p === undefined) break;
         p.queued = false;
-        const n = p.run(Math.min(batch, budget), before);
+        const slow = p.slow;
+        const n = p.run(slow ? 1 : Math.min(batch, budget), before);
         handled += n;
         messages += n;
         budget -= n > 0 ? n : 1;
         suspects[turns++] = p;
         // Reading the clock costs about as much as a message, so it is read
-        // once per SAMPLE turns (or after a full batch), not after every turn.
-        if (turns < SAMPLE && n < batch && this.#precise === 0) continue;
+        // once per SAMPLE turns (or after a full batch), not after every
+        // turn — but after every turn of a slow process, and when a turn
+        // ended early because the slice was spent.
+        const spent = this.#spent;
+        if (turns < SAMPLE && n < batch && this.#precise === 0 && !slow && !spent) continue;
         const after = clock.now();
+        // A turn timed alone tells whether its process is slow; one that
+        // outran the slice among others is marked slow until timed alone.
+        p.slow =
+          turns === 1 ? isSlowTurn(after - before, n, this.sliceMs, batch, slow) : slow || spent;
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         else if (this.#precise > 0) this.#precise--;
         before = after;
         turns = 0;
         messages = 0;
-        if (after - start >= this.sliceMs) break;
+        if (spent || after - start >= this.sliceMs) break;
       }
       if (turns > 0) {
         const after = clock.now();
+        if (turns === 1) {
+          const p = suspects[0] as Runnable;
+          p.slow = isSlowTurn(after - before, messages, this.sliceMs, batch, p.slow);
+        }
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         before = after;
       }
     } finally {
       this.#draining = false;
+      this.#deadline = Number.POSITIVE_INFINITY;
       this.#rounds++;
       this.#handled += handled;
       const took = before - start;

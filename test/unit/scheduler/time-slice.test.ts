@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { describe, it } from 'node:test';
+import { createSystem, defineActor } from '../../../src/index.js';
+import { checksSliceAfter, isSlowTurn } from '../../../src/scheduler/index.js';
+import { ManualClock } from '../../../src/testing/index.js';
+import { failOnUnhandledRejections } from '../../support/guard.js';
+
+/** Burns `ms` of wall time on the CPU, as a CPU-bound handler does. */
+function burn(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+describe('Scheduler time slice (§9: a round ends at most one handler past sliceMs)', () => {
+  failOnUnhandledRejections();
+
+  it('a due timer fires while one process works through queued 20 ms CPU-bound messages, not after its batch', async () => {
+    // §9: once the slice is spent a round ends after the running handler, so
+    // a timer due at 50 ms fires by 50 ms + one 20 ms handler: when it fires
+    // the process has handled at most (50 + 20) / 20 + 1 = 4 messages (the
+    // one running when it fell due included). Before the bound, all 40 (one
+    // batch of 64) ran first.
+    const handlerMs = 20;
+    const timerMs = 50;
+    const total = 40;
+    const system = createSystem();
+    let handled = 0;
+    const worker = defineActor<number>({
+      handle() {
+        burn(handlerMs);
+        handled++;
+      },
+    });
+    const ref = system.spawn(worker);
+    let handledWhenFired = -1;
+    const fired = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        handledWhenFired = handled;
+        resolve();
+      }, timerMs),
+    );
+    for (let i = 0; i < total; i++) ref.tell(i);
+    await fired;
+    await system.idle();
+    assert.equal(handled, total);
+    const bound = Math.floor((timerMs + handlerMs) / handlerMs) + 1;
+    assert.ok(
+      handledWhenFired >= 0 && handledWhenFired <= bound,
+      `the timer fired after ${handledWhenFired} of ${total} messages, more than ${bound}`,
+    );
+    await system.shutdown();
+  });
+
+  it('a process whose messages are slow runs one message per round; once they are fast again it runs full batches', async () => {
+    // The handler advances the manual clock by its "cost": 20 ms for the
+    // first 10 messages, nothing after. Rounds are counted by the scheduler.
+    const clock = new ManualClock();
+    const batch = 64;
+    const system = createSystem({ clock, scheduler: { batch } });
+    const slowCount = 10;
+    const total = 200;
+    const roundOf: number[] = [];
+    const worker = defineActor<number>({
+      handle(n) {
+        roundOf.push(system.stats().scheduler.rounds);
+        if (n < slowCount) clock.advance(20);
+      },
+    });
+    const ref = system.spawn(worker);
+    for (let i = 0; i < total; i++) ref.tell(i);
+    await system.idle();
+    assert.equal(roundOf.length, total);
+    const perRound = new Map<number, number>();
+    for (const r of roundOf) perRound.set(r, (perRound.get(r) ?? 0) + 1);
+    const counts = [...perRound.values()];
+    // Each slow message ended its round (the slice was spent).
+    assert.deepEqual(counts.slice(0, slowCount), new Array(slowCount).fill(1));
+    // The first fast message, timed alone, clears the mark, and the clock
+    // stands still from then on: the rest run in one round.
+    assert.deepEqual(counts.slice(slowCount), [total - slowCount]);
+    await system.shutdown();
+  });
+
+  it('checksSliceAfter: the clock is asked after the 1st, 2nd, 4th, 8th… message, only when another waits', () => {
+    const asked = [];
+    for (let n = 1; n <= 64; n++) if (checksSliceAfter(n, true)) asked.push(n);
+    assert.deepEqual(asked, [1, 2, 4, 8, 16, 32, 64]);
+    assert.equal(checksSliceAfter(1, false), false);
+  });
+
+  it('isSlowTurn: slow when a full batch at the turn rate would exceed the slice; a turn of no messages keeps the mark', () => {
+    assert.equal(isSlowTurn(20, 1, 10, 64, false), true);
+    assert.equal(isSlowTurn(0.2, 1, 10, 64, false), true);
+    assert.equal(isSlowTurn(0.1, 1, 10, 64, true), false);
+    assert.equal(isSlowTurn(5, 64, 10, 64, true), false);
+    assert.equal(isSlowTurn(0, 0, 10, 64, true), true);
+    assert.equal(isSlowTurn(0, 0, 10, 64, false), false);
+  });
+});
