@@ -22,7 +22,7 @@ import {
   STOPPING,
 } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
-import { checksSliceAfter, type Runnable } from '../scheduler/index.js';
+import { nextSliceCheck, PACE_UNKNOWN, type Runnable } from '../scheduler/index.js';
 import { askProcess } from './ask.js';
 import type { ActorContext } from './context.js';
 import { ProcessExtras } from './extras.js';
@@ -62,7 +62,7 @@ export class ActorProcess
   status: ProcessStatus;
   flags: number;
   queued = false;
-  slow = false;
+  pace = PACE_UNKNOWN;
   mailbox: Mailbox | null = null;
   ext: ProcessExtras | null = null;
   handled = 0;
@@ -332,6 +332,7 @@ export class ActorProcess
     this.status = 'running';
     this.lastAt = now;
     let n = 0;
+    let checkAt = nextSliceCheck(0, this.pace);
     while (n < max && mb.take()) {
       let message = mb.takenMessage;
       if (mb.takenLane === LANE_SYSTEM) {
@@ -380,7 +381,10 @@ export class ActorProcess
       if ((this.flags & (STOP_REQUESTED | DEAD)) !== 0) break;
       // A turn of slow messages would hold the event loop for a batch of
       // them: ask now and then whether the round's time slice is spent.
-      if (n < max && checksSliceAfter(n, !mb.isEmpty) && runtime.scheduler.sliceSpent()) break;
+      if (n === checkAt) {
+        checkAt = nextSliceCheck(n, this.pace);
+        if (n < max && !mb.isEmpty && runtime.scheduler.sliceSpent()) break;
+      }
     }
     runtime.current = null;
     if (mb.hasWaiters) mb.admitWaiters();

@@ -5,4 +5,10 @@ export type { LongTurnReporter, SchedulerOptions, SchedulerStats } from './sched
 export { Scheduler } from './scheduler.js';
 export { CallbackTimer, TimerEntry } from './timer-entry.js';
 export { TimerQueue } from './timers.js';
-export { checksSliceAfter, isSlowTurn } from './turn-policy.js';
+export {
+  nextSliceCheck,
+  PACE_FAST,
+  PACE_SLOW,
+  PACE_UNKNOWN,
+  paceAfterTurn,
+} from './turn-policy.js';

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { type Runnable, RunQueue } from './run-queue.js';
-import { isSlowTurn } from './turn-policy.js';
+import { PACE_SLOW, paceAfterTurn } from './turn-policy.js';
 
 /**
  * Scheduler tuning. Defaults suit most systems.
@@ -173,7 +173,7 @@ export class Scheduler {
 
   /**
    * Called by a running process between two messages of a turn (when
-   * `checksSliceAfter` says so): true once the round's time slice is spent,
+   * `nextSliceCheck` says so): true once the round's time slice is spent,
    * and the turn should end so the event loop can run.
    */
   sliceSpent(): boolean {
@@ -216,7 +216,8 @@ export class Scheduler {
         const p = runq.shift();
         if (p === undefined) break;
         p.queued = false;
-        const slow = p.slow;
+        const pace = p.pace;
+        const slow = pace === PACE_SLOW;
         const n = p.run(slow ? 1 : Math.min(batch, budget), before);
         handled += n;
         messages += n;
@@ -229,10 +230,10 @@ export class Scheduler {
         const spent = this.#spent;
         if (turns < SAMPLE && n < batch && this.#precise === 0 && !slow && !spent) continue;
         const after = clock.now();
-        // A turn timed alone tells whether its process is slow; one that
-        // outran the slice among others is marked slow until timed alone.
-        p.slow =
-          turns === 1 ? isSlowTurn(after - before, n, this.sliceMs, batch, slow) : slow || spent;
+        // A turn timed alone tells its process's pace; one that outran the
+        // slice among others is marked slow until timed alone.
+        if (turns === 1) p.pace = paceAfterTurn(after - before, n, this.sliceMs, batch, pace);
+        else if (spent) p.pace = PACE_SLOW;
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         else if (this.#precise > 0) this.#precise--;
         before = after;
@@ -244,7 +245,7 @@ export class Scheduler {
         const after = clock.now();
         if (turns === 1) {
           const p = suspects[0] as Runnable;
-          p.slow = isSlowTurn(after - before, messages, this.sliceMs, batch, p.slow);
+          p.pace = paceAfterTurn(after - before, messages, this.sliceMs, batch, p.pace);
         }
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         before = after;

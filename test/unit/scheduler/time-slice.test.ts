@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { createSystem, defineActor } from '../../../src/index.js';
-import { checksSliceAfter, isSlowTurn } from '../../../src/scheduler/index.js';
+import {
+  nextSliceCheck,
+  PACE_FAST,
+  PACE_SLOW,
+  PACE_UNKNOWN,
+  paceAfterTurn,
+} from '../../../src/scheduler/index.js';
 import { ManualClock } from '../../../src/testing/index.js';
 import { failOnUnhandledRejections } from '../../support/guard.js';
 
@@ -84,19 +90,22 @@ describe('Scheduler time slice (§9: a round ends at most one handler past slice
     await system.shutdown();
   });
 
-  it('checksSliceAfter: the clock is asked after the 1st, 2nd, 4th, 8th… message, only when another waits', () => {
-    const asked = [];
-    for (let n = 1; n <= 64; n++) if (checksSliceAfter(n, true)) asked.push(n);
-    assert.deepEqual(asked, [1, 2, 4, 8, 16, 32, 64]);
-    assert.equal(checksSliceAfter(1, false), false);
+  it('nextSliceCheck: a process of unknown pace asks after its 1st, 4th and 16th message; a fast one after its 16th', () => {
+    const asked = (pace: number): number[] => {
+      const at: number[] = [];
+      for (let n = nextSliceCheck(0, pace); n !== 0; n = nextSliceCheck(n, pace)) at.push(n);
+      return at;
+    };
+    assert.deepEqual(asked(PACE_UNKNOWN), [1, 4, 16]);
+    assert.deepEqual(asked(PACE_FAST), [16]);
   });
 
-  it('isSlowTurn: slow when a full batch at the turn rate would exceed the slice; a turn of no messages keeps the mark', () => {
-    assert.equal(isSlowTurn(20, 1, 10, 64, false), true);
-    assert.equal(isSlowTurn(0.2, 1, 10, 64, false), true);
-    assert.equal(isSlowTurn(0.1, 1, 10, 64, true), false);
-    assert.equal(isSlowTurn(5, 64, 10, 64, true), false);
-    assert.equal(isSlowTurn(0, 0, 10, 64, true), true);
-    assert.equal(isSlowTurn(0, 0, 10, 64, false), false);
+  it('paceAfterTurn: slow when a full batch at the turn rate would exceed the slice; a turn of no messages keeps the pace', () => {
+    assert.equal(paceAfterTurn(20, 1, 10, 64, PACE_UNKNOWN), PACE_SLOW);
+    assert.equal(paceAfterTurn(0.2, 1, 10, 64, PACE_FAST), PACE_SLOW);
+    assert.equal(paceAfterTurn(0.1, 1, 10, 64, PACE_SLOW), PACE_FAST);
+    assert.equal(paceAfterTurn(5, 64, 10, 64, PACE_SLOW), PACE_FAST);
+    assert.equal(paceAfterTurn(0, 0, 10, 64, PACE_SLOW), PACE_SLOW);
+    assert.equal(paceAfterTurn(0, 0, 10, 64, PACE_UNKNOWN), PACE_UNKNOWN);
   });
 });
