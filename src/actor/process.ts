@@ -22,7 +22,7 @@ import {
   STOPPING,
 } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
-import { nextSliceCheck, PACE_UNKNOWN, type Runnable } from '../scheduler/index.js';
+import { PACE_UNKNOWN, type Runnable } from '../scheduler/index.js';
 import { askProcess } from './ask.js';
 import type { ActorContext } from './context.js';
 import { ProcessExtras } from './extras.js';
@@ -332,7 +332,6 @@ export class ActorProcess
     this.status = 'running';
     this.lastAt = now;
     let n = 0;
-    let checkAt = nextSliceCheck(0, this.pace);
     while (n < max && mb.take()) {
       let message = mb.takenMessage;
       if (mb.takenLane === LANE_SYSTEM) {
@@ -379,12 +378,6 @@ export class ActorProcess
       }
       if (sampled) this.#sampled(message, t0, false);
       if ((this.flags & (STOP_REQUESTED | DEAD)) !== 0) break;
-      // A turn of slow messages would hold the event loop for a batch of
-      // them: ask now and then whether the round's time slice is spent.
-      if (n === checkAt) {
-        checkAt = nextSliceCheck(n, this.pace);
-        if (n < max && !mb.isEmpty && runtime.scheduler.sliceSpent()) break;
-      }
     }
     runtime.current = null;
     if (mb.hasWaiters) mb.admitWaiters();

@@ -6,9 +6,9 @@ export { Scheduler } from './scheduler.js';
 export { CallbackTimer, TimerEntry } from './timer-entry.js';
 export { TimerQueue } from './timers.js';
 export {
-  nextSliceCheck,
   PACE_FAST,
   PACE_SLOW,
   PACE_UNKNOWN,
   paceAfterTurn,
+  turnLimit,
 } from './turn-policy.js';

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import { type Runnable, RunQueue } from './run-queue.js';
-import { PACE_SLOW, paceAfterTurn } from './turn-policy.js';
+import { PACE_FAST, PACE_UNKNOWN, paceAfterTurn, turnLimit } from './turn-policy.js';
 
 /**
  * Scheduler tuning. Defaults suit most systems.
@@ -96,10 +96,6 @@ export class Scheduler {
   readonly #suspects: (Runnable | undefined)[] = new Array(SAMPLE).fill(undefined);
   /** Turns left to time one by one (after an ambiguous long interval). */
   #precise = 0;
-  /** When the current round's time slice ends (clock ms); Infinity between rounds. */
-  #deadline = Number.POSITIVE_INFINITY;
-  /** A running process found the slice spent and ended its turn early: the round ends. */
-  #spent = false;
   /** A round woken from a microtask: it may be one of a chain that never lets the loop turn. */
   readonly #drainBound = (): void => this.#drain(true);
   /** A round woken by `setImmediate`: the event loop has turned, so a new chain begins. */
@@ -171,17 +167,6 @@ export class Scheduler {
     };
   }
 
-  /**
-   * Called by a running process between two messages of a turn (when
-   * `nextSliceCheck` says so): true once the round's time slice is spent,
-   * and the turn should end so the event loop can run.
-   */
-  sliceSpent(): boolean {
-    if (this.#clock.now() < this.#deadline) return false;
-    this.#spent = true;
-    return true;
-  }
-
   #loopTurned(): void {
     this.#chainStart = -1;
     this.#yieldNext = false;
@@ -209,50 +194,50 @@ export class Scheduler {
     let handled = 0;
     let turns = 0;
     let messages = 0;
-    this.#deadline = start + this.sliceMs;
-    this.#spent = false;
+    /** Messages of the last turn, whose process the next clock read times. */
+    let lastTurn = 0;
     try {
       while (budget > 0) {
         const p = runq.shift();
         if (p === undefined) break;
         p.queued = false;
         const pace = p.pace;
-        const slow = pace === PACE_SLOW;
-        const n = p.run(slow ? 1 : Math.min(batch, budget), before);
+        const n = p.run(turnLimit(pace, batch, budget), before);
         handled += n;
         messages += n;
         budget -= n > 0 ? n : 1;
         suspects[turns++] = p;
+        lastTurn = n;
         // Reading the clock costs about as much as a message, so it is read
         // once per SAMPLE turns (or after a full batch), not after every
-        // turn — but after every turn of a slow process, and when a turn
-        // ended early because the slice was spent.
-        const spent = this.#spent;
-        if (turns < SAMPLE && n < batch && this.#precise === 0 && !slow && !spent) continue;
+        // turn — but after every turn of a slow process, and after the
+        // one-message turn of a process of unknown pace that has more to do.
+        if (
+          turns < SAMPLE &&
+          n < batch &&
+          this.#precise === 0 &&
+          (pace === PACE_FAST || (pace === PACE_UNKNOWN && !p.queued))
+        ) {
+          continue;
+        }
         const after = clock.now();
-        // A turn timed alone tells its process's pace; one that outran the
-        // slice among others is marked slow until timed alone.
-        if (turns === 1) p.pace = paceAfterTurn(after - before, n, this.sliceMs, batch, pace);
-        else if (spent) p.pace = PACE_SLOW;
+        p.pace = paceAfterTurn(after - before, n, this.sliceMs, batch, pace);
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         else if (this.#precise > 0) this.#precise--;
         before = after;
         turns = 0;
         messages = 0;
-        if (spent || after - start >= this.sliceMs) break;
+        if (after - start >= this.sliceMs) break;
       }
       if (turns > 0) {
         const after = clock.now();
-        if (turns === 1) {
-          const p = suspects[0] as Runnable;
-          p.pace = paceAfterTurn(after - before, messages, this.sliceMs, batch, p.pace);
-        }
+        const p = suspects[turns - 1] as Runnable;
+        p.pace = paceAfterTurn(after - before, lastTurn, this.sliceMs, batch, p.pace);
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         before = after;
       }
     } finally {
       this.#draining = false;
-      this.#deadline = Number.POSITIVE_INFINITY;
       this.#rounds++;
       this.#handled += handled;
       const took = before - start;

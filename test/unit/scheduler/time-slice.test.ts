@@ -3,11 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
 import { createSystem, defineActor } from '../../../src/index.js';
 import {
-  nextSliceCheck,
   PACE_FAST,
   PACE_SLOW,
   PACE_UNKNOWN,
   paceAfterTurn,
+  turnLimit,
 } from '../../../src/scheduler/index.js';
 import { ManualClock } from '../../../src/testing/index.js';
 import { failOnUnhandledRejections } from '../../support/guard.js';
@@ -90,14 +90,35 @@ describe('Scheduler time slice (§9: a round ends at most one handler past slice
     await system.shutdown();
   });
 
-  it('nextSliceCheck: a process of unknown pace asks after its 1st, 4th and 16th message; a fast one after its 16th', () => {
-    const asked = (pace: number): number[] => {
-      const at: number[] = [];
-      for (let n = nextSliceCheck(0, pace); n !== 0; n = nextSliceCheck(n, pace)) at.push(n);
-      return at;
-    };
-    assert.deepEqual(asked(PACE_UNKNOWN), [1, 4, 16]);
-    assert.deepEqual(asked(PACE_FAST), [16]);
+  it('a process known to be fast whose messages turn slow runs one batch of them, then one per round', async () => {
+    const clock = new ManualClock();
+    const system = createSystem({ clock });
+    const roundOf: number[] = [];
+    const worker = defineActor<number>({
+      handle(cost) {
+        if (cost === 0) return;
+        roundOf.push(system.stats().scheduler.rounds);
+        clock.advance(cost);
+      },
+    });
+    const ref = system.spawn(worker);
+    for (let i = 0; i < 64; i++) ref.tell(0);
+    await system.idle(); // one full batch timed alone: the process is fast
+    const slow = 100;
+    for (let i = 0; i < slow; i++) ref.tell(20);
+    await system.idle();
+    const perRound = new Map<number, number>();
+    for (const r of roundOf) perRound.set(r, (perRound.get(r) ?? 0) + 1);
+    const counts = [...perRound.values()];
+    assert.deepEqual(counts, [64, ...new Array(slow - 64).fill(1)]);
+    await system.shutdown();
+  });
+
+  it('turnLimit: one message per turn while the pace is unknown or slow, a batch once it is fast', () => {
+    assert.equal(turnLimit(PACE_UNKNOWN, 64, 16_384), 1);
+    assert.equal(turnLimit(PACE_SLOW, 64, 16_384), 1);
+    assert.equal(turnLimit(PACE_FAST, 64, 16_384), 64);
+    assert.equal(turnLimit(PACE_FAST, 64, 10), 10);
   });
 
   it('paceAfterTurn: slow when a full batch at the turn rate would exceed the slice; a turn of no messages keeps the pace', () => {
