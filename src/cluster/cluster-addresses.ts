@@ -1,8 +1,7 @@
 import type { ActorRef, AskOptions } from '../actor/index.js';
 import { CURRENT_HOLDER } from '../actor/index.js';
-import { InvalidArgumentError, NoProcError } from '../errors.js';
+import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import type { RemoteProcess } from './remote-process.js';
 import { describeAddress, type NodeAddress, type WireAddress } from './wire-address.js';
 import type { WirePid } from './wire-value.js';
 
@@ -43,6 +42,16 @@ export interface AddressSide {
   unregistered(message: unknown, address: string): void;
 }
 
+/** Sends to addresses of other nodes, through each node's outbox (no record per address). */
+export interface AddressSender {
+  /** Queues `message` for `address` from the current sender (a dead letter `noconnection` when its node is not up). */
+  sendTo(address: NodeAddress, message: unknown): void;
+  /** Asks `address`; the ask fails `ERR_NOCONNECTION` when its node is not up or goes. */
+  askAddress(address: NodeAddress, request: unknown, options?: AskOptions): Promise<never>;
+  /** Whether `node` is up as far as this node knows. */
+  isUp(node: string): boolean;
+}
+
 function checkMessage(message: unknown): void {
   if (message === undefined)
     throw new InvalidArgumentError('message', 'undefined is not a message');
@@ -63,11 +72,11 @@ function checkMessage(message: unknown): void {
  */
 export class RemoteAddress {
   readonly wire: NodeAddress;
-  readonly #record: RemoteProcess;
+  readonly #sender: AddressSender;
 
-  constructor(wire: NodeAddress, record: RemoteProcess) {
+  constructor(wire: NodeAddress, sender: AddressSender) {
     this.wire = wire;
-    this.#record = record;
+    this.#sender = sender;
   }
 
   /** The node the address belongs to. */
@@ -89,16 +98,24 @@ export class RemoteAddress {
     (this as unknown as Record<symbol, unknown>)[CURRENT_HOLDER] = holder;
   }
 
-  tell(message: unknown, options?: SendOptions): void {
-    this.#record.deliver(message, options);
+  tell(message: unknown, _options?: SendOptions): void {
+    this.#sender.sendTo(this.wire, message);
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {
-    return this.#record.offerMessage(message, options);
+    if (!this.#sender.isUp(this.wire.node)) {
+      return Promise.reject(new NoConnectionError(`node ${this.wire.node}`, this.wire.node));
+    }
+    try {
+      this.tell(message, options);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
-    return this.#record.askMessage(request, options);
+    return this.#sender.askAddress(this.wire, request, options);
   }
 
   toString(): string {

@@ -499,13 +499,17 @@ export class ClusterNode implements SpawnSide {
     const marks: WireMarks = { found: false };
     const args = toWire(local.args, table, marks);
     const { args: _a, ...rest } = local;
-    return table.make(
+    const standIn = table.make(
       node,
       0,
       remoteStandIn(this, module, def.label, { args, marked: marks.found }),
       rest,
       parent,
     );
+    standIn.standIn = true;
+    // From now on, sends to that node's addresses wait behind this spawn (FIFO).
+    table.spawnPending(standIn);
+    return standIn;
   }
 
   /** Sends the spawn request of stand-in `p`; resolves with the remote pid. */
@@ -534,6 +538,7 @@ export class ClusterNode implements SpawnSide {
   /** Binds stand-in `p` to its remote pid. */
   bindSpawned(p: RemoteProcess, id: number): void {
     this.#table?.bind(p, id);
+    this.#table?.spawnSettled(p);
     p.release();
   }
 

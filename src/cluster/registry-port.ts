@@ -64,6 +64,12 @@ export interface ClusterNodePort {
    * processes can be registered.
    */
   onExitOf?(pid: ClusterPid, listener: () => void): () => void;
+  /**
+   * Whether `node` is up as far as this node knows. With it, a name can be
+   * registered for another node's process only while that node is up (a
+   * node that never comes up would otherwise hold the name forever).
+   */
+  isUp?(node: string): boolean;
 }
 
 /** `pid:<node>/<id>`, the log form of a cluster pid. */
