@@ -135,6 +135,20 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     assert.equal(a.registry.whereis('ghostly'), undefined);
   });
 
+  it('cancelling a watch of a process exit removes its monitor, on this node and on another', async () => {
+    const here = a.system.spawn(labelled('a-watched'));
+    const there = b.system.spawn(labelled('b-watched'));
+    const cancelHere = a.system.cluster.onExit(a.system.cluster.pidOf(here).id, () => {});
+    const remote = a.system.cluster.refOf(b.system.cluster.pidOf(there));
+    const cancelThere = a.system.cluster.onExit(b.system.cluster.pidOf(there), () => {});
+    assert.equal(a.system.info(here)?.monitoredBy, 1);
+    assert.equal(a.system.info(remote)?.monitoredBy, 1);
+    cancelHere();
+    cancelThere();
+    assert.equal(a.system.info(here)?.monitoredBy, 0);
+    assert.equal(a.system.info(remote)?.monitoredBy, 0);
+  });
+
   it('an answer that does not decode fails its ask with ERR_BAD_FRAME (it never hangs)', async () => {
     const silent = b.system.spawn(defineActor<Msg>({ handle() {} }));
     const { root, cluster } = a.system.cluster.options;
