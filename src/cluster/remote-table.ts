@@ -9,9 +9,11 @@ import type {
   Runtime,
 } from '../actor/index.js';
 import {
+  dropMonitor,
   finish,
   link,
   MAKE_PROCESS,
+  type Monitor,
   monitor,
   PendingAsk,
   ActorProcess as Process,
@@ -22,6 +24,7 @@ import {
 } from '../actor/index.js';
 import { InvalidArgumentError, NoConnectionError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
+import { CallbackTimer } from '../scheduler/index.js';
 import { exitReason } from '../process/index.js';
 import { AddressBook } from './address-book.js';
 import type { AddressSender } from './cluster-addresses.js';
@@ -86,6 +89,29 @@ export function checkReason(value: unknown): ExitReason {
   return exitReason.error(new Error('a peer sent a malformed exit reason'));
 }
 
+/** The record standing for a name's holder on a node, its answer timer and its watch of the holder. */
+interface HolderWatch {
+  readonly p: RemoteProcess;
+  readonly timer: CallbackTimer;
+  watch: Monitor<ActorProcess> | undefined;
+}
+
+/** A watcher set that tells when its last watcher is removed (not when it fires: a fire never removes). */
+class WatcherSet<T> extends Set<T> {
+  readonly #onEmpty: () => void;
+
+  constructor(onEmpty: () => void) {
+    super();
+    this.#onEmpty = onEmpty;
+  }
+
+  override delete(value: T): boolean {
+    const removed = super.delete(value);
+    if (removed && this.size === 0) this.#onEmpty();
+    return removed;
+  }
+}
+
 /** The remote processes, asks and watchers of one node. */
 export class RemoteTable implements WireRefs, RemoteSide, PortSide, AddressSender {
   readonly #host: TableHost;
@@ -102,8 +128,8 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide, AddressSende
   readonly #nodeRecords = new Map<string, RemoteProcess>();
   /** The latest stand-in per node whose spawn is in flight: address sends wait behind it. */
   readonly #spawning = new Map<string, RemoteProcess>();
-  /** Records that wait for a node to say who holds a name (monitors of `{ name, node }`). */
-  readonly #resolving = new Map<number, RemoteProcess>();
+  /** Records that stand for the holder of a name on a node (monitors of `{ name, node }`). */
+  readonly #holders = new Map<number, HolderWatch>();
   /** Names, services, pools, cluster names and groups on the wire. */
   readonly book: AddressBook;
   /** Asks whose answers come from other nodes, by correlation id. */
@@ -297,34 +323,51 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide, AddressSende
       finish(p, p.goneReason());
       return p;
     }
-    this.#resolving.set(p.pid, p);
+    const runtime = this.#host as unknown as ActorProcess['runtime'];
+    // A node that never answers does not keep the record: it ends `noconnection` at the ask timeout.
+    const timer = new CallbackTimer(() => {
+      if (this.#holders.get(p.pid)?.watch === undefined && p.alive) {
+        finish(p, exitReason.noconnection(node));
+      }
+    });
+    const entry: HolderWatch = { p, timer, watch: undefined };
+    this.#holders.set(p.pid, entry);
     let set = this.#byNode.get(node);
     if (set === undefined) {
       set = new Set();
       this.#byNode.set(node, set);
     }
     set.add(p);
+    // The last watcher detaching (a demonitor) ends it, so a monitor given up leaves nothing behind.
+    p.extras().watchers = new WatcherSet(() => {
+      if (p.alive) finish(p, exitReason.noproc);
+    });
     p.hold({
       release: () => {
-        this.#resolving.delete(p.pid);
+        this.#holders.delete(p.pid);
         this.#byNode.get(node)?.delete(p);
+        runtime.timers.cancel(timer);
+        if (entry.watch !== undefined) dropMonitor(entry.watch);
       },
     });
+    runtime.timers.schedule(timer, runtime.askTimeout);
     this.#send(node, [OP.whereis, p.pid, name]);
     return p;
   }
 
   /** A node answered who holds a name: the waiting record follows that process (or ends `noproc`). */
   #holderAnswered(from: string, reqId: number, id: number): void {
-    const p = this.#resolving.get(reqId);
-    if (p === undefined || p.node !== from || !p.alive) return;
-    this.#resolving.delete(reqId);
+    const entry = this.#holders.get(reqId);
+    const p = entry?.p;
+    if (entry === undefined || p === undefined || p.node !== from || !p.alive) return;
+    if (entry.watch !== undefined) return;
+    (this.#host as unknown as ActorProcess['runtime']).timers.cancel(entry.timer);
     if (id === 0) {
       finish(p, exitReason.noproc);
       return;
     }
     const holder = this.remote(from, id);
-    monitor(
+    entry.watch = monitor(
       this.#host as unknown as ActorProcess['runtime'],
       null,
       holder,

@@ -149,6 +149,32 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     assert.equal(a.system.info(remote)?.monitoredBy, 0);
   });
 
+  it('a monitor of a { name, node } address given up (demonitor) leaves no record behind', async () => {
+    const held = b.system.spawn(labelled('b-held'), { name: 'held' });
+    // The holder's own record exists before counting (a pid's record lives while it does).
+    a.system.cluster.refOf(b.system.cluster.pidOf(held));
+    const there = a.system.cluster.named<Msg>('held', b.system.cluster.id);
+    type Cmd = { type: 'watch' | 'unwatch'; reply: Reply<boolean> };
+    const watcher = a.system.spawn(
+      defineActor<Cmd, { ref: unknown }>({
+        init: () => ({ ref: undefined }),
+        handle(msg, ctx) {
+          if (msg.type === 'watch') ctx.state.ref = ctx.monitor(there as never);
+          else msg.reply.send(ctx.demonitor(ctx.state.ref as never));
+          if (msg.type === 'watch') msg.reply.send(true);
+        },
+      }),
+    );
+    const before = a.system.processes().length;
+    await watcher.ask({ type: 'watch' }, { timeout: LIMIT_MS });
+    await waitUntil(
+      () => (b.system.info(held)?.monitoredBy ?? 0) > 0,
+      'b to watch the holder for a',
+    );
+    assert.equal(await watcher.ask({ type: 'unwatch' }, { timeout: LIMIT_MS }), true);
+    assert.equal(a.system.processes().length, before);
+  });
+
   it('an answer that does not decode fails its ask with ERR_BAD_FRAME (it never hangs)', async () => {
     const silent = b.system.spawn(defineActor<Msg>({ handle() {} }));
     const { root, cluster } = a.system.cluster.options;
