@@ -1,5 +1,5 @@
 import type { ActorRef, AskOptions } from '../actor/index.js';
-import { CURRENT_HOLDER } from '../actor/index.js';
+import { ADDRESS_GONE, CURRENT_HOLDER } from '../actor/index.js';
 import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { describeAddress, type NodeAddress, type WireAddress } from './wire-address.js';
@@ -50,6 +50,8 @@ export interface AddressSender {
   askAddress(address: NodeAddress, request: unknown, options?: AskOptions): Promise<never>;
   /** Whether `node` is up as far as this node knows. */
   isUp(node: string): boolean;
+  /** Whether `node` is gone (declared down or left): nothing of it is reached again. */
+  isGone(node: string): boolean;
 }
 
 function checkMessage(message: unknown): void {
@@ -96,6 +98,11 @@ export class RemoteAddress {
    */
   watchHolder(holder: () => ActorRef<never>): void {
     (this as unknown as Record<symbol, unknown>)[CURRENT_HOLDER] = holder;
+  }
+
+  /** Whether its node is gone: it reaches nothing again (a timer interval aimed at it stops). */
+  [ADDRESS_GONE](): boolean {
+    return this.#sender.isGone(this.wire.node);
   }
 
   tell(message: unknown, _options?: SendOptions): void {

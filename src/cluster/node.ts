@@ -430,8 +430,8 @@ export class ClusterNode implements SpawnSide {
    * Sends one group broadcast to `node` (one frame, in order with this
    * node's other messages to it); its groups deliver it to their members.
    */
-  sendGroup(node: string, group: string, message: unknown): void {
-    this.#tableOrThrow().sendGroup(node, group, message, this.#host.current);
+  sendGroup(nodes: readonly string[], group: string, message: unknown): void {
+    this.#tableOrThrow().sendGroup(nodes, group, message, this.#host.current);
   }
 
   /** The port's name for {@link onExit} of a cluster pid (the registry and groups use it). */

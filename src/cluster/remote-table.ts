@@ -24,8 +24,8 @@ import {
 } from '../actor/index.js';
 import { InvalidArgumentError, NoConnectionError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import { CallbackTimer } from '../scheduler/index.js';
 import { exitReason } from '../process/index.js';
+import { CallbackTimer } from '../scheduler/index.js';
 import { AddressBook } from './address-book.js';
 import type { AddressSender } from './cluster-addresses.js';
 import { checkFrame, OP } from './frames.js';
@@ -431,6 +431,10 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide, AddressSende
     return this.#members.isUp(node);
   }
 
+  isGone(node: string): boolean {
+    return this.#members.isGone(node);
+  }
+
   tell(to: RemoteProcess, message: unknown, sender: Current | null): void {
     if (to.sendingTo !== undefined) {
       // An ask through an address of the node: the request goes to the address.
@@ -448,12 +452,18 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide, AddressSende
     this.#send(to.node, [OP.tell, to.remoteId, from, marks.found ? 1 : 0, body]);
   }
 
-  /** One group broadcast to `node`, whose groups deliver it to their members there. */
-  sendGroup(node: string, group: string, message: unknown, sender: Current | null): void {
+  /** One group broadcast to each of `nodes`, encoded once: one that cannot go goes nowhere. */
+  sendGroup(
+    nodes: readonly string[],
+    group: string,
+    message: unknown,
+    sender: Current | null,
+  ): void {
     const marks: WireMarks = { found: false };
     const body = toWire(message, this, marks);
     const from = sender === null ? 0 : this.#wireFrom(sender);
-    this.#send(node, [OP.group, group, from, marks.found ? 1 : 0, body]);
+    const text = this.#encode([OP.group, group, from, marks.found ? 1 : 0, body]);
+    for (const node of nodes) this.#transport.send(node, text);
   }
 
   #wireFrom(sender: Current): number {
@@ -476,13 +486,15 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide, AddressSende
 
   /** Queues a frame for `node`; throws at send what cannot go (too large, not encodable). */
   #send(node: string, frame: unknown[]): void {
-    let text: string;
+    this.#transport.send(node, this.#encode(frame));
+  }
+
+  #encode(frame: unknown[]): string {
     try {
-      text = JSON.stringify(frame);
+      return JSON.stringify(frame);
     } catch (error) {
       throw new InvalidArgumentError('message', `cannot be encoded: ${(error as Error).message}`);
     }
-    this.#transport.send(node, text);
   }
 
   /** Like `#send` for frames the runtime makes (downs, replies): a failure is a dead letter, never a throw. */

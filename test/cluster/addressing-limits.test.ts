@@ -250,7 +250,14 @@ describe('a name held for a process of a node that dies (child process)', { skip
     await assert.rejects(there.ask({ type: 'get' }), { code: 'ERR_NOCONNECTION' });
     const letter = nextDeadLetter(a.system, (d) => d.reason === 'noconnection');
     there.tell({ type: 'note', text: 'too late' });
-    assert.deepEqual((await letter).message, { type: 'note', text: 'too late' });
+    const dead = await letter;
+    assert.deepEqual(dead.message, { type: 'note', text: 'too late' });
+    assert.equal(dead.address, `name:anything@${child.id}`);
+    // An interval aimed at it: its first tick is the one dead letter, then it stops.
+    const ticked = nextDeadLetter(a.system, (d) => d.reason === 'noconnection');
+    const interval = a.system.sendInterval(1, there, { type: 'note', text: 'tick' });
+    assert.equal((await ticked).address, `name:anything@${child.id}`);
+    await waitUntil(() => a.system.readTimer(interval) === false, 'the interval to stop');
     await waitUntil(() => a.registry.whereis('on-child') === undefined, 'on-child to be released');
     await waitUntil(
       async () => (await a.registry.whereisStrict('on-child')) === undefined,
