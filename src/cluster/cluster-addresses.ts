@@ -246,9 +246,9 @@ export class GlobalAddress {
 /**
  * A cluster process group as an address: `tell` broadcasts (one message per
  * hosting node, each member once), `offer` does too and rejects with
- * `ERR_NOPROC` when the group has no member, `ask` asks one member — a
- * local one first, as `pg:get_local_members` is preferred in OTP practice —
- * and resolves with its reply. No member: `tell` is a dead letter
+ * `ERR_NOPROC` when the group has no member, `ask` asks one member — the
+ * local ones first, as `pg:get_local_members` is preferred in OTP practice,
+ * taken in turn (round robin per address) — and resolves with its reply. No member: `tell` is a dead letter
  * `unregistered` (`group:<name>`).
  *
  * @example
@@ -260,6 +260,7 @@ export class GlobalAddress {
 export class GroupAddress {
   readonly group: string;
   readonly #side: AddressSide;
+  #turn = 0;
 
   constructor(group: string, side: AddressSide) {
     this.group = group;
@@ -297,8 +298,10 @@ export class GroupAddress {
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
     const groups = this.#side.groups;
-    const [one] = groups?.localMembers(this.group) ?? [];
-    const pid = one ?? groups?.members(this.group)[0];
+    const local = groups?.localMembers(this.group) ?? [];
+    const all = local.length > 0 ? local : (groups?.members(this.group) ?? []);
+    // Round robin over the chosen members, so asks spread rather than all reach the first.
+    const pid = all[this.#turn++ % Math.max(1, all.length)];
     if (pid === undefined) return this.#noproc();
     return this.#side.refAt(pid).ask(request as never, options) as Promise<never>;
   }
