@@ -1,6 +1,7 @@
 import type {
   ActorRef,
   AnyDefinition,
+  AsyncSenders,
   ProcessHost,
   Runtime,
   SpawnOptions,
@@ -8,12 +9,14 @@ import type {
 } from '../actor/index.js';
 import {
   ActorProcess,
+  ASYNC_STEPS,
   COPY_ON_SEND,
   DeathQueue,
   ENVELOPES,
   finish,
   HOSTED_AS,
   type HostedIdentity,
+  isAsyncFunction,
   MAKE_PROCESS,
   MessageTimer,
   NameDestination,
@@ -82,6 +85,7 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly undeliverable = (message: unknown, address: string): void =>
     this.deadLetter(message, undefined, this.current?.pid, 'unregistered', address);
   current: ActorProcess | null = null;
+  asyncSenders: AsyncSenders | null = null;
   readonly security: SecurityContext;
   readonly audit: AuditSink | undefined;
   sampleEvery = 0;
@@ -154,6 +158,7 @@ export class SystemCore implements Runtime, ProcessHost {
       return this.#place(def, options, parent);
     }
     let flags = def.init === undefined ? 0 : NEEDS_INIT;
+    if (isAsyncFunction(def.handle) || isAsyncFunction(def.init)) flags |= ASYNC_STEPS;
     const name = options?.name === undefined ? undefined : nameOf(options.name);
     if (options !== undefined) {
       if (options.copyOnSend === true) flags |= COPY_ON_SEND;
