@@ -66,18 +66,31 @@ export function tellFromStep(
     target.deliver(message, options);
     return;
   }
-  const runtime = from.runtime;
   if ((from.flags & DEAD) !== 0) {
-    // Outside its context: a dead-letter listener's own sends are not the zombie's.
-    senders.outside(() => asSender(from, () => target.deliver(message, options)));
+    tellFromExited(senders, from, target, message, options);
     return;
   }
+  const runtime = from.runtime;
   runtime.current = from;
   try {
     target.deliver(message, options);
   } finally {
     runtime.current = null;
   }
+}
+
+/**
+ * A zombie's tell: `deliver` makes it a dead letter `sender-exited`. Run
+ * outside its context, so a dead-letter listener's own sends are not the zombie's.
+ */
+function tellFromExited(
+  senders: AsyncSenders,
+  from: ActorProcess,
+  target: ActorProcess,
+  message: unknown,
+  options: SendOptions | undefined,
+): void {
+  senders.outside(() => asSender(from, () => target.deliver(message, options)));
 }
 
 /**
@@ -169,6 +182,24 @@ export function runAsyncStep<T>(p: ActorProcess, step: () => T): T {
     runtime.asyncSenders = senders;
   }
   return senders.run(p, step);
+}
+
+/**
+ * Calls `p`'s async `handle` with `message` in `p`'s async context (see
+ * {@link runAsyncStep}). A function of its own so that the scheduler's
+ * loop, which calls it, holds no closure over its locals.
+ *
+ * @example
+ * ```ts
+ * const promise = callAsyncHandle(p, p.def.handle, message);
+ * ```
+ */
+export function callAsyncHandle(
+  p: ActorProcess,
+  handle: (message: unknown, ctx: ActorProcess) => unknown,
+  message: unknown,
+): unknown {
+  return runAsyncStep(p, () => handle.call(p.def, message, p));
 }
 
 /**

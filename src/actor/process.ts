@@ -25,7 +25,7 @@ import {
 import type { Registration } from '../registry/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import { askProcess } from './ask.js';
-import { runAsyncStep } from './async-senders.js';
+import { type AsyncSenders, callAsyncHandle } from './async-senders.js';
 import type { ActorContext } from './context.js';
 import { ProcessExtras } from './extras.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
@@ -315,9 +315,8 @@ export class ActorProcess
     // A round scheduled from an async step's continuation runs in that step's
     // context: leave it, so what this turn's handlers set up is not that process's.
     const senders = this.runtime.asyncSenders;
-    if (senders !== null && senders.sender() !== undefined) {
-      return senders.outside(() => this.run(max, now));
-    }
+    if (senders !== null && senders.sender() !== undefined)
+      return this.#runOutside(senders, max, now);
     if ((flags & STOP_REQUESTED) !== 0) {
       beginStop(this);
       return 0;
@@ -372,7 +371,7 @@ export class ActorProcess
         result =
           (flags & ASYNC_STEPS) === 0
             ? handle.call(this.def, message, this)
-            : runAsyncStep(this, () => handle.call(this.def, message, this));
+            : callAsyncHandle(this, handle, message);
       } catch (error) {
         if (sampled) this.#sampled(message, t0, true);
         // A handler that ended its own process (an exit signal) throws into the void.
@@ -398,6 +397,14 @@ export class ActorProcess
     if (mb.hasWaiters) mb.admitWaiters();
     this.afterTurn();
     return n;
+  }
+
+  /**
+   * `run` outside any async step's context. Kept out of `run` itself: a
+   * closure there would put its locals in a heap context on every turn.
+   */
+  #runOutside(senders: AsyncSenders, max: number, now: number): number {
+    return senders.outside(() => this.run(max, now));
   }
 
   /** Reports one sampled handled message (message inspection). */
