@@ -287,10 +287,12 @@ describe('a killed process’s async handler sends nothing through a plain ref (
   it('a round woken from an async step’s continuation is not that process’s: other handlers’ callbacks keep no sender', async () => {
     const { system, target, exited, received } = setUp();
     const fired = deferred();
+    const relayed = deferred();
     const relay = system.spawn(
       defineActor<'go'>({
         handle() {
           // Runs in the round the async step's send woke; the timer outlives the step's process.
+          relayed.resolve();
           setTimeout(() => {
             target.tell('from the relay’s timer');
             fired.resolve();
@@ -303,15 +305,15 @@ describe('a killed process’s async handler sends nothing through a plain ref (
     const stepper = system.spawn(
       defineActor<'go'>({
         async handle(_msg, ctx) {
-          await Promise.resolve();
+          // Resumed from a macrotask, so the send below wakes an idle scheduler.
+          await new Promise((resolve) => setImmediate(resolve));
           ctx.named<'go'>('relay').tell('go');
           await gate.promise;
         },
       }),
     );
     stepper.tell('go');
-    await turn();
-    await turn();
+    await relayed.promise;
     system.kill(stepper);
     gate.resolve();
     await fired.promise;
