@@ -22,7 +22,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ActorRef } from '../src/index.js';
 import { createSystem, defineActor } from '../src/index.js';
-import { now } from './common.js';
 
 type Msg = number | { readonly peer: ActorRef<Msg> };
 type Form = 'async' | 'promise';
@@ -56,7 +55,7 @@ const promisePlayer = defineActor<Msg, ActorRef<Msg> | undefined>({
   },
 });
 
-/** Elapsed ms for `trips` round trips of `form`. */
+/** CPU ms (not wall time: the machine may be shared) for `trips` round trips of `form`. */
 async function trips(form: Form, n: number): Promise<number> {
   const system = createSystem();
   const player = form === 'async' ? asyncPlayer : promisePlayer;
@@ -65,10 +64,11 @@ async function trips(form: Form, n: number): Promise<number> {
   a.tell({ peer: b });
   b.tell({ peer: a });
   await system.idle();
-  const t0 = now();
+  const t0 = process.cpuUsage();
   a.tell(2 * n - 1);
   while (system.stats().scheduler.handled < 2 * n + 2) await new Promise(setImmediate);
-  const elapsed = now() - t0;
+  const used = process.cpuUsage(t0);
+  const elapsed = (used.user + used.system) / 1000;
   await system.shutdown();
   return elapsed;
 }
