@@ -2,9 +2,8 @@
  * The mailbox's less travelled paths, through its module-level API
  * (docs/semantics.md §6, §11): drop-oldest eviction that protects EXIT and
  * DOWN, senders kept with their messages across a flush (`removeWhere`),
- * ring growth and wrap-around, the normal lane's segments (doubling, the
- * spare, `slots`), admission and withdrawal of waiting senders, and `clear`
- * handing over the messages of every lane.
+ * ring growth and wrap-around, admission and withdrawal of waiting
+ * senders, and `clear` handing over the messages of every lane.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -15,7 +14,6 @@ import {
   Mailbox,
   PairRing,
 } from '../../../src/mailbox/index.js';
-import { SEGMENT_SLOTS, SMALL_SEGMENT_SLOTS } from '../../../src/mailbox/ring.js';
 
 const HIGH = laneOf('high') as number;
 const LOW = laneOf('low') as number;
@@ -461,71 +459,5 @@ describe('Mailbox: withdrawing a waiting sender', () => {
     );
     assert.deepEqual(log, []);
     assert.equal(mb.hasWaiters, true);
-  });
-});
-
-describe('Mailbox: the normal lane’s segments', () => {
-  /** Entries per segment, in chain order: small first, doubling up to the full size. */
-  const segmentSizes = (count: number): number[] => {
-    const sizes: number[] = [];
-    let entries = SMALL_SEGMENT_SLOTS >> 1;
-    for (let i = 0; i < count; i++) {
-      sizes.push(entries);
-      entries = Math.min(entries * 2, SEGMENT_SLOTS >> 1);
-    }
-    return sizes;
-  };
-  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-  const push = (mb: Mailbox, n: number): void => {
-    for (let i = 0; i < n; i++) mb.push(i, undefined, LANE_NORMAL);
-  };
-  const take = (mb: Mailbox, n: number): void => {
-    for (let i = 0; i < n; i++) assert.ok(mb.take());
-  };
-
-  it('each new segment doubles the last, up to SEGMENT_SLOTS entries, and slots counts them exactly', () => {
-    const mb = new Mailbox();
-    const sizes = segmentSizes(12);
-    let queued = 0;
-    for (let k = 1; k <= sizes.length; k++) {
-      const room = sum(sizes.slice(0, k));
-      push(mb, room - queued);
-      queued = room;
-      assert.equal(mb.slots, room, `${k} segment(s) full`);
-    }
-    push(mb, 1);
-    assert.equal(mb.slots, sum(segmentSizes(13)), 'a full-size one more');
-    assert.equal((sizes.at(-1) as number) * 2, SEGMENT_SLOTS, 'the last ones are full-size');
-  });
-
-  it('a used-up small segment is let go; a used-up full-size one is kept as the spare and counted', () => {
-    const mb = new Mailbox();
-    const small = SMALL_SEGMENT_SLOTS >> 1;
-    const full = SEGMENT_SLOTS >> 1;
-    const sizes = segmentSizes(11); // ... up to the first full-size segment, and one more
-    const upToFirstFull = sum(sizes.slice(0, 10));
-    assert.equal(sizes[9], full);
-    push(mb, upToFirstFull + 1);
-    assert.equal(mb.slots, sum(sizes));
-    take(mb, small);
-    assert.equal(mb.slots, sum(sizes) - small, 'the first (small) segment is gone, no spare');
-    take(mb, upToFirstFull - small);
-    assert.equal(mb.size, 1);
-    assert.equal(mb.slots, full + full, 'the last segment and the spare');
-    push(mb, full);
-    assert.equal(mb.slots, full + full, 'the tail took the spare instead of a new segment');
-    take(mb, full + 1);
-    assert.equal(mb.size, 0);
-    assert.equal(mb.slots, full, 'emptied: only its last segment stays');
-    assert.deepEqual(takeAll(mb), []);
-  });
-
-  it('messages keep their order across segments and the spare', () => {
-    const mb = new Mailbox();
-    const n = sum(segmentSizes(11)) + 5;
-    for (let i = 0; i < n; i++) mb.push(i, `s${i}`, LANE_NORMAL);
-    const out = takeAll(mb);
-    assert.equal(out.length, n);
-    assert.ok(out.every(([m, s], i) => m === i && s === `s${i}`));
   });
 });
