@@ -189,6 +189,37 @@ describe('a killed process’s async handler sends nothing through a plain ref (
     await system.shutdown();
   });
 
+  it('a timer an async handler left behind sends nothing once its process has stopped, not only after a kill', async () => {
+    const { system, target, exited, received } = setUp();
+    const gate = deferred();
+    const fired = deferred();
+    const stopper = system.spawn(
+      defineActor<Go>({
+        async handle(msg) {
+          setTimeout(() => {
+            void gate.promise.then(() => {
+              msg.to.tell('after a normal stop');
+              fired.resolve();
+            });
+          }, 1);
+        },
+      }),
+    );
+    stopper.tell({ to: target });
+    await system.idle();
+    await system.stop(stopper);
+    assert.equal(system.isAlive(stopper), false);
+    gate.resolve();
+    await fired.promise;
+    await system.idle();
+    assert.equal(received(), 0);
+    assert.deepEqual(
+      exited().map((l) => [l.message, l.sender]),
+      [['after a normal stop', stopper.pid]],
+    );
+    await system.shutdown();
+  });
+
   it('an async init killed while it awaits sends nothing after its await', async () => {
     const { system, target, exited, received } = setUp();
     const gate = deferred();
