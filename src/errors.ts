@@ -52,6 +52,7 @@ export type ErrorCode =
   | 'ERR_FENCED'
   | 'ERR_PAYLOAD_TOO_LARGE'
   | 'ERR_CLUSTER'
+  | 'ERR_CLUSTER_AUTH'
   | 'ERR_CLUSTER_UNAVAILABLE';
 
 /**
@@ -603,5 +604,23 @@ export class PayloadTooLargeError extends RuntimeError {
 export class ClusterError extends RuntimeError {
   constructor(message: string, options?: ErrorOptions) {
     super('ERR_CLUSTER', message, options);
+  }
+}
+
+/**
+ * The NATS server refused this node: its credentials (user and password,
+ * token, nkey, creds file, TLS client certificate) are missing, wrong or
+ * expired, or its account does not permit what a node needs. Peer
+ * authentication is the NATS server's (accounts and permissions): a node
+ * that the server does not admit never joins.
+ *
+ * @example
+ * ```ts
+ * await system.cluster?.ready; // rejects with code ERR_CLUSTER_AUTH without credentials
+ * ```
+ */
+export class ClusterAuthError extends RuntimeError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_CLUSTER_AUTH', message, options);
   }
 }

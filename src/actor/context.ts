@@ -5,7 +5,7 @@ import type { GroupName, Name, ServiceKey } from '../registry/index.js';
 import type { SecurityContext } from '../security/index.js';
 import type { DemonitorOptions, MonitorRef } from '../signals/index.js';
 import type { ActorDefinition } from './definition.js';
-import type { ActorRef, Address } from './ref.js';
+import type { ActorRef, Address, HolderAddress } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
 import type { TimerDestination, TimerRef } from './timer.js';
 
@@ -117,9 +117,12 @@ export interface ActorContext<M, S = undefined> {
   unlink(target: ActorRef<never> | Pid): void;
   /**
    * Monitors `target` (OTP `monitor/2`): one `DownMessage` arrives when it
-   * exits, or at once with `noproc` if it is gone. A name is resolved once, now.
+   * exits, or at once with `noproc` if it is gone. A name — a local one, or
+   * a cluster name (`system.cluster.global(name)`) — is resolved once, now.
    */
-  monitor(target: ActorRef<never> | Pid | string | Name<unknown>): MonitorRef;
+  monitor(
+    target: ActorRef<never> | Pid | string | Name<unknown> | HolderAddress<never>,
+  ): MonitorRef;
   /**
    * Removes a monitor (OTP `demonitor/2`); returns true if it was still in
    * place. With `flush`, a DOWN for it already queued is removed too.

@@ -5,7 +5,7 @@ import type { ActorDefinition } from './definition.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
-import type { TimerRef } from './timer.js';
+import type { TimerHost, TimerRef } from './timer.js';
 
 /** An untyped definition, as the runtime stores it. */
 export type AnyDefinition = ActorDefinition<unknown, unknown, unknown>;
@@ -27,10 +27,10 @@ export interface ProcessHost {
   released(process: ActorProcess, reason: ExitReason): void;
   /** Finds the local process behind a ref; throws `InvalidArgumentError` for a foreign ref. */
   resolveLocal(ref: ActorRef<unknown>): ActorProcess;
-  /** `to` is a process, or a registered name looked up when the timer fires. */
+  /** `to` is a process, a registered name looked up when the timer fires, or another address. */
   startTimer(
     message: unknown,
-    to: ActorProcess | string,
+    to: ActorProcess | string | TimerHost,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,

@@ -45,7 +45,8 @@ export {
 } from './lifecycle.js';
 export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
-export type { ActorRef, Address, AskOptions } from './ref.js';
+export type { ActorRef, Address, AskOptions, HolderAddress } from './ref.js';
+export { CURRENT_HOLDER, isHolderAddress } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
 export type { AskTarget, Current, Runtime } from './runtime.js';
@@ -68,5 +69,5 @@ export {
 } from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
-export type { TimerDestination, TimerRef } from './timer.js';
-export { MessageTimer, NameDestination, timerTarget } from './timer.js';
+export type { TimerDestination, TimerHost, TimerRef } from './timer.js';
+export { AddressDestination, MessageTimer, NameDestination, timerTarget } from './timer.js';

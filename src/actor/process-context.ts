@@ -30,7 +30,13 @@ import type { AnyDefinition } from './host.js';
 import { requestStop } from './lifecycle.js';
 import { processOf } from './local-ref.js';
 import type { ActorProcess } from './process.js';
-import type { ActorRef, Address } from './ref.js';
+import {
+  type ActorRef,
+  type Address,
+  CURRENT_HOLDER,
+  type HolderAddress,
+  isHolderAddress,
+} from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
 import { MessageTimer, startProcessTimer, type TimerDestination, type TimerRef } from './timer.js';
 
@@ -169,13 +175,22 @@ export abstract class ProcessContext {
     if (other !== undefined) unlink(p, other);
   }
 
-  monitor(target: ActorRef<never> | Pid | string | Name<unknown>): MonitorRef {
+  monitor(
+    target: ActorRef<never> | Pid | string | Name<unknown> | HolderAddress<never>,
+  ): MonitorRef {
     const p = asProcess(this);
     if ((p.flags & DEAD) !== 0) {
       // A zombie's monitor is born inactive: nothing is registered, nothing fires.
       const m = new Monitor(p.runtime.nextMessageId(), p, null, undefined, undefined, null);
       m.active = false;
       return m;
+    }
+    if (isHolderAddress(target)) {
+      // A cluster name: resolved once, now, as a local name is.
+      const ref = target[CURRENT_HOLDER]();
+      const holder =
+        ref === undefined ? undefined : p.runtime.resolveLocal(ref as ActorRef<unknown>);
+      return monitor(p.runtime, p, holder, holder?.pid, target.address, null);
     }
     if (typeof target === 'string' || isName(target)) {
       const name = nameOf(target);

@@ -89,3 +89,40 @@ export interface ActorRef<M> extends Address<M> {
   /** The process's pid. */
   readonly pid: Pid;
 }
+
+/**
+ * The key of an address that can name the process it reaches now — a
+ * cluster name (`system.cluster.global(name)`): `ctx.monitor` resolves it
+ * once, as it does a local name, and monitors that process.
+ *
+ * @example
+ * ```ts
+ * const holder = cartAddress[CURRENT_HOLDER]?.(); // ActorRef or undefined
+ * ```
+ */
+export const CURRENT_HOLDER: unique symbol = Symbol('airssys.currentHolder');
+
+/**
+ * An address whose current holder can be read now (a cluster name): it can
+ * be monitored like a local name.
+ *
+ * @example
+ * ```ts
+ * ctx.monitor(system.cluster!.global<CartMsg>('cart'));
+ * ```
+ */
+export interface HolderAddress<M> extends Address<M> {
+  /** The process the address reaches now, or undefined when nothing holds it. */
+  readonly [CURRENT_HOLDER]: () => ActorRef<never> | undefined;
+  /** What the address names, for DOWN messages and dead letters (`global:cart`). */
+  readonly address: string;
+}
+
+/** Whether `value` is a {@link HolderAddress}. */
+export function isHolderAddress(value: unknown): value is HolderAddress<never> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { [CURRENT_HOLDER]?: unknown })[CURRENT_HOLDER] === 'function'
+  );
+}

@@ -4,7 +4,7 @@ import { isName, type Name, nameOf } from '../registry/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
 import { isRuntimeMessage } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
-import type { ActorRef, Address } from './ref.js';
+import { type ActorRef, type Address, isHolderAddress } from './ref.js';
 
 /**
  * A handle to a timer made by `sendAfter` or `sendInterval`.
@@ -24,7 +24,9 @@ export interface TimerRef {
  * Where a timer sends: a ref (its process; the timer ends when it exits),
  * or a registered name (a string, a `name<T>()` token, or an address made
  * by `named`), looked up each time the timer fires (OTP
- * `erlang:send_after(T, Name, Msg)`, R13.2).
+ * `erlang:send_after(T, Name, Msg)`, R13.2). Any other address — a service
+ * key's, a pool, a name on another node, a cluster name or group — is sent
+ * to when the timer fires, as its own `tell` does.
  *
  * @example
  * ```ts
@@ -153,19 +155,71 @@ export class NameDestination implements TimerHost {
 }
 
 /**
- * The process or name a timer destination stands for; throws
- * `InvalidArgumentError` for an empty name or a foreign ref.
+ * A timer destination that is an address other than a ref or a local name
+ * (a service key's, a pool, a cluster name or group): like a name, it is
+ * resolved by the address itself when the timer fires, and no process's
+ * exit cancels the timer.
+ */
+export class AddressDestination implements TimerHost {
+  readonly pid = undefined;
+  readonly #to: Address<unknown>;
+  readonly #runtime: ActorProcess['runtime'];
+
+  constructor(to: Address<unknown>, runtime: ActorProcess['runtime']) {
+    this.#to = to;
+    this.#runtime = runtime;
+  }
+
+  /** Always true: an interval keeps going while nothing is behind the address. */
+  deliverFromTimer(message: unknown): boolean {
+    const runtime = this.#runtime;
+    const previous = runtime.current;
+    runtime.current = null; // a timer's message has no sender
+    try {
+      this.#to.tell(message);
+    } catch {
+      // A full mailbox refused it: the timer's message is dropped, as for a ref.
+      runtime.deadLetter(message, undefined, undefined, 'dropped-newest', String(this.#to));
+    } finally {
+      runtime.current = previous;
+    }
+    return true;
+  }
+
+  trackTimer(): void {}
+
+  untrackTimer(): void {}
+}
+
+/** Whether `to` is an address (tell, offer, ask) rather than a ref of a process. */
+function isAddress(to: unknown): to is Address<unknown> {
+  const a = to as Partial<Address<unknown>> | null;
+  return (
+    typeof a === 'object' &&
+    a !== null &&
+    typeof a.tell === 'function' &&
+    typeof a.ask === 'function' &&
+    !('pid' in a)
+  );
+}
+
+/**
+ * The process, name or other address a timer destination stands for;
+ * throws `InvalidArgumentError` for an empty name or a foreign ref.
  */
 export function timerTarget(
   runtime: ActorProcess['runtime'],
   to: TimerDestination<unknown>,
-): ActorProcess | string {
+): ActorProcess | string | TimerHost {
   if (typeof to === 'string') {
     if (to.length === 0) throw new InvalidArgumentError('to', 'a name must be a non-empty string');
     return to;
   }
+  // A cluster name is resolved by the address itself (it has a `name` too).
+  if (isHolderAddress(to)) return new AddressDestination(to as Address<unknown>, runtime);
   // A name token or a named address: a name, no pid.
   if (isName(to)) return nameOf(to);
+  if (isAddress(to)) return new AddressDestination(to, runtime);
   return runtime.resolveLocal(to as ActorRef<unknown>);
 }
 

@@ -39,6 +39,17 @@ export const OP = Object.freeze({
   stop: 10,
   /** `[11, id]`: kill pid `id` (its stand-in was killed). */
   kill: 11,
+  /**
+   * `[12, address, from, marked, message]`: a message to an address of the
+   * receiving node (a name, a service key, a pool), resolved there at receipt.
+   */
+  address: 12,
+  /** `[13, group, from, marked, message]`: a group broadcast for the receiving node's members. */
+  group: 13,
+  /** `[14, reqId, name]`: which process holds the local name `name` here (a monitor of `{ name, node }`)? */
+  whereis: 14,
+  /** `[15, reqId, id]`: the answer; id 0 when nobody holds it. */
+  holder: 15,
 });
 
 const HEADER = 2;
@@ -94,6 +105,10 @@ const ARITY: Record<number, number> = {
   [OP.spawn]: 6,
   [OP.stop]: 4,
   [OP.kill]: 2,
+  [OP.address]: 5,
+  [OP.group]: 5,
+  [OP.whereis]: 3,
+  [OP.holder]: 3,
 };
 
 /** Checks a frame's op and arity and that its ids are integers; throws `WireError`. */
@@ -112,7 +127,17 @@ export function checkFrame(frame: unknown): readonly unknown[] {
   const arity = typeof op === 'number' ? ARITY[op] : undefined;
   if (arity === undefined) throw new WireError(`unknown op ${JSON.stringify(op)}`);
   if (frame.length !== arity) throw new WireError(`op ${op} needs ${arity} fields`);
+  if (op === OP.address || op === OP.group) {
+    // The address is checked where it is resolved (wire-address.ts); a group is a string.
+    if (op === OP.group && typeof frame[1] !== 'string') throw new WireError('a group is a string');
+    checkId(frame[2]);
+    return frame;
+  }
   checkId(frame[1]);
+  if (op === OP.whereis && (typeof frame[2] !== 'string' || frame[2].length === 0)) {
+    throw new WireError('a name is a non-empty string');
+  }
+  if (op === OP.holder) checkId(frame[2]);
   if (op === OP.link || op === OP.unlink || op === OP.exit || op === OP.tell) checkId(frame[2]);
   return frame;
 }

@@ -39,23 +39,6 @@ export interface ClusterGroupsOptions {
   readonly timeoutMs?: number;
   /** How often the mirror and this node's entries are reconciled. Default 2000 ms; 0 = never. */
   readonly reconcileIntervalMs?: number;
-  /**
-   * The local id of this node's relay, the process that receives other
-   * nodes' broadcasts ({@link ClusterGroups.relayOf}); published as key
-   * `r.<node>` when given.
-   */
-  readonly relayId?: number;
-}
-
-/** The bucket key under which `node` publishes its broadcast relay. */
-export function relayKey(node: string): string {
-  return `r.${node}`;
-}
-
-/** The node a relay key names, or undefined. */
-function relayNode(key: string): string | undefined {
-  const node = key.startsWith('r.') ? key.slice(2) : '';
-  return /^[A-Za-z0-9_-]{1,200}$/.test(node) ? node : undefined;
 }
 
 /**
@@ -121,7 +104,6 @@ export class ClusterGroups {
   #flushTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #retryMs: number;
-  readonly #relayId: number | undefined;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -131,7 +113,6 @@ export class ClusterGroups {
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#flushMs = options.flushIntervalMs ?? 50;
     this.#retryMs = this.#flushMs;
-    this.#relayId = options.relayId;
     this.#stopNodeWatch = port.onNodeGone((node) => this.#nodeGone(node));
   }
 
@@ -161,15 +142,6 @@ export class ClusterGroups {
     } catch (error) {
       groups.#stopNodeWatch();
       throw error;
-    }
-    if (options.relayId !== undefined) {
-      try {
-        await groups.#publishRelay();
-      } catch (error) {
-        await groups.#mirror.close();
-        groups.#stopNodeWatch();
-        throw error;
-      }
     }
     void port.connection.closed().then(() => groups.close());
     const interval = options.reconcileIntervalMs ?? 2_000;
@@ -276,14 +248,6 @@ export class ClusterGroups {
     return reached;
   }
 
-  /** The local id of `node`'s broadcast relay, as it published it; undefined if it did not. */
-  relayOf(node: string): number | undefined {
-    const bytes = this.#mirror.get(relayKey(node));
-    if (bytes === undefined || bytes.length > 32) return undefined;
-    const id = Number(new TextDecoder().decode(bytes));
-    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
-  }
-
   /** Calls `listener` for every join and leave, local or remote; returns the unsubscribe. */
   watch(listener: (change: ClusterGroupChange) => void): () => void {
     this.#listeners.add(listener);
@@ -325,13 +289,7 @@ export class ClusterGroups {
     await this.#mirror.reconcile();
     const self = this.#port.nodeId;
     const seen = new Set<string>();
-    if (this.#relayId !== undefined && this.relayOf(self) !== this.#relayId)
-      await this.#publishRelay();
     for (const [key, slot] of [...this.#mirror.entries()]) {
-      const relayOwner = relayNode(key);
-      if (relayOwner !== undefined && relayOwner !== self && this.#port.isNodeGone(relayOwner)) {
-        await this.#deleteGone(key, slot.revision);
-      }
       const parsed = parseGroupKey(key);
       if (parsed === undefined) continue;
       if (parsed.node === self) {
@@ -368,13 +326,6 @@ export class ClusterGroups {
         this.#dirty.add(group);
       }
       await this.flush().catch(() => undefined);
-      if (this.#relayId !== undefined) {
-        await withinDeadline(
-          'leave',
-          this.#timeoutMs,
-          this.#kv.delete(relayKey(this.#port.nodeId)),
-        ).catch(() => undefined);
-      }
     }
     this.#closed = true;
     clearTimeout(this.#flushTimer);
@@ -383,17 +334,6 @@ export class ClusterGroups {
     for (const hook of this.#hooks.values()) hook.cancel();
     this.#hooks.clear();
     await this.#mirror.close();
-  }
-
-  async #publishRelay(): Promise<void> {
-    const key = relayKey(this.#port.nodeId);
-    const value = new TextEncoder().encode(String(this.#relayId));
-    const revision = await withinDeadline(
-      'publish the broadcast relay',
-      this.#timeoutMs,
-      this.#kv.put(key, value),
-    );
-    this.#mirror.noteWrite(key, revision, value);
   }
 
   #checkLocal(pid: ClusterPid): void {
@@ -529,7 +469,7 @@ export class ClusterGroups {
     }
     void (async () => {
       for (const [key, slot] of [...this.#mirror.entries()]) {
-        if (parseGroupKey(key)?.node === node || relayNode(key) === node) {
+        if (parseGroupKey(key)?.node === node) {
           await this.#deleteGone(key, slot.revision);
         }
       }

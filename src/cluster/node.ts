@@ -1,12 +1,26 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KV, Kvm } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
-import type { ActorProcess, ActorRef, AnyDefinition } from '../actor/index.js';
+import type {
+  ActorProcess,
+  ActorRef,
+  Address,
+  AnyDefinition,
+  HolderAddress,
+} from '../actor/index.js';
 import { link, monitor } from '../actor/index.js';
 import { Stream } from '../broker/index.js';
-import { ClusterError, FencedError, InvalidArgumentError, NoConnectionError } from '../errors.js';
+import {
+  ClusterAuthError,
+  ClusterError,
+  FencedError,
+  InvalidArgumentError,
+  NoConnectionError,
+} from '../errors.js';
 import { importDefinition, moduleOf } from '../isolation/index.js';
 import type { Pid } from '../process/index.js';
+import { type GroupToken, type Name, nameOf } from '../registry/index.js';
+import type { GroupDirectory, NameDirectory } from './cluster-addresses.js';
 import { decodeBatch, OP } from './frames.js';
 import { Membership } from './membership.js';
 import {
@@ -84,6 +98,24 @@ async function drainWithin(nc: NatsConnection, ms: number): Promise<void> {
   if (outcome === 'late') await nc.close().catch(() => {});
 }
 
+const REFUSALS = new Set([
+  'AuthorizationError',
+  'UserAuthenticationExpiredError',
+  'PermissionViolationError',
+]);
+
+/** Why the server did not let node `id` connect: refused credentials, or the connection itself. */
+function joinRefused(id: string, error: unknown): Error {
+  const name = (error as { name?: unknown } | null)?.name;
+  const message = (error as Error | null)?.message ?? String(error);
+  if (typeof name === 'string' && REFUSALS.has(name)) {
+    return new ClusterAuthError(`the NATS server refused node ${id}: ${message}`, {
+      cause: error,
+    });
+  }
+  return new ClusterError(`node ${id} could not connect: ${message}`, { cause: error });
+}
+
 /** A system's membership of a cluster. Made by `createSystem({ cluster })`. */
 export class ClusterNode implements SpawnSide {
   /** This node's id: its name and an incarnation never reused. */
@@ -130,18 +162,23 @@ export class ClusterNode implements SpawnSide {
       import('@nats-io/kv'),
     ]);
     this.#kvm = kvModule.Kvm;
-    const nc =
-      given.connection ??
-      (await connect({
-        servers: given.servers as string | string[],
-        name: this.id,
-        // Ping often enough that a dead link is noticed well within the fence time.
-        pingInterval: Math.max(500, Math.floor(this.options.fenceAfter / 2)),
-        maxPingOut: 2,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 250,
-        ...given.connectOptions,
-      }));
+    let nc: NatsConnection;
+    try {
+      nc =
+        given.connection ??
+        (await connect({
+          servers: given.servers as string | string[],
+          name: this.id,
+          // Ping often enough that a dead link is noticed well within the fence time.
+          pingInterval: Math.max(500, Math.floor(this.options.fenceAfter / 2)),
+          maxPingOut: 2,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 250,
+          ...given.connectOptions,
+        }));
+    } catch (error) {
+      throw joinRefused(this.id, error);
+    }
     this.#nc = nc;
     const { root, cluster } = this.options;
     const transport = new NodeTransport(nc, `${root}.${cluster}`, this.id, {
@@ -310,6 +347,100 @@ export class ClusterNode implements SpawnSide {
     set.add(deliver);
     return () => {
       set.delete(deliver);
+    };
+  }
+
+  // ---- addresses -----------------------------------------------------------
+
+  /**
+   * A local name of `node` as an address (Erlang `{Name, Node} ! Msg`):
+   * local names stay node-local, and this reaches the one registered on
+   * `node` (a node id, or the name of exactly one up node), resolved there
+   * at every send. On this node it is `system.named(name)`.
+   *
+   * @example
+   * ```ts
+   * const db = system.cluster!.named(dbName, 'store-1');
+   * await db.ask({ type: 'get', key: 'k' });
+   * ```
+   */
+  named<M>(name: Name<M> | string, node: string): Address<M> {
+    const n = nameOf(name);
+    const where = this.resolveNode(node);
+    return this.#tableOrThrow().book.named(n, where) as unknown as Address<M>;
+  }
+
+  /**
+   * A name of the cluster registry as an address (Erlang `{global, Name}`),
+   * resolved through this node's registry at every send; it can be
+   * monitored (`ctx.monitor`) and used by timers. Needs
+   * `openClusterRegistry(system)` on this node; until then it reaches
+   * nothing.
+   *
+   * @example
+   * ```ts
+   * system.cluster!.global<CartMsg>('cart').tell({ type: 'add', item });
+   * ```
+   */
+  global<M>(name: Name<M> | string): HolderAddress<M> {
+    return this.#tableOrThrow().book.global(nameOf(name)) as unknown as HolderAddress<M>;
+  }
+
+  /**
+   * A cluster process group as an address: `tell` broadcasts (one message
+   * per hosting node), `ask` asks one member (a local one first). Needs
+   * `openClusterGroups(system)` on this node.
+   *
+   * @example
+   * ```ts
+   * system.cluster!.group<Job>('workers').tell({ type: 'reload' });
+   * ```
+   */
+  group<M>(group: GroupToken<M> | string): Address<M> {
+    const g = typeof group === 'string' ? group : (group as { group?: unknown } | null)?.group;
+    if (typeof g !== 'string' || g.length === 0) {
+      throw new InvalidArgumentError('group', 'must be a non-empty string or a group(...) token');
+    }
+    return this.#tableOrThrow().book.group(g) as unknown as Address<M>;
+  }
+
+  /** The registry resolves this node's cluster names (`openClusterRegistry` sets it). */
+  useNames(names: NameDirectory | undefined): void {
+    this.#tableOrThrow().book.names = names;
+  }
+
+  /** The groups deliver other nodes' broadcasts here (`openClusterGroups` sets it). */
+  useGroups(groups: GroupDirectory | undefined): void {
+    this.#tableOrThrow().book.groups = groups;
+  }
+
+  /**
+   * Sends one group broadcast to `node` (one frame, in order with this
+   * node's other messages to it); its groups deliver it to their members.
+   */
+  sendGroup(node: string, group: string, message: unknown): void {
+    this.#tableOrThrow().sendGroup(node, group, message, this.#host.current);
+  }
+
+  /**
+   * Calls `listener` once when the process `pid` (of this node or another)
+   * ends — at once when it has, or when its node is not up; returns the
+   * cancel. A remote process is watched through its node (it tells), and
+   * its node going down ends it with `noconnection`.
+   */
+  onExitOf(pid: WirePid, listener: () => void): () => void {
+    if (pid.node === this.id) return this.onExit(pid.id, listener);
+    const p = this.#tableOrThrow().remote(pid.node, pid.id);
+    const m = monitor(
+      this.#host as unknown as ActorProcess['runtime'],
+      null,
+      p,
+      p.pid,
+      undefined,
+      () => listener(),
+    );
+    return () => {
+      m.active = false;
     };
   }
 

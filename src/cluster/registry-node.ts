@@ -1,4 +1,3 @@
-import { type ActorDefinition, type ActorRef, defineActor } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { ClusterGroups, type ClusterGroupsOptions } from './groups.js';
 import type { ClusterNode } from './node.js';
@@ -8,16 +7,17 @@ import type { GroupsNodePort } from './registry-port.js';
 /**
  * The cluster registry and process groups of a system that joined a
  * cluster (`createSystem({ cluster })`): the node is their port, buckets
- * are named after the cluster, and group broadcasts travel as one message
- * per hosting node to that node's relay process.
+ * are named after the cluster, a group broadcast travels as one frame per
+ * hosting node (that node's groups hand it to their members), and the
+ * node's cluster-name and group addresses resolve through them.
  *
  * @module
  */
 
 /**
- * What the registry and groups need of a system: its node, and spawning,
- * killing and awaiting the groups' relay process. An `ActorSystem` is one;
- * the cluster layer sits below the system, so it names only this much.
+ * What the registry and groups need of a system: its node. An
+ * `ActorSystem` is one; the cluster layer sits below the system, so it
+ * names only this much.
  *
  * @example
  * ```ts
@@ -26,9 +26,6 @@ import type { GroupsNodePort } from './registry-port.js';
  */
 export interface ClusteredSystem {
   readonly cluster: ClusterNode | undefined;
-  spawn<M, S, A>(definition: ActorDefinition<M, S, A>): ActorRef<M>;
-  kill(target: ActorRef<never>): void;
-  exited(target: ActorRef<never>): Promise<unknown>;
 }
 
 type Tunable<O> = Partial<Omit<O, 'bucket'>> & { readonly bucket?: string };
@@ -60,30 +57,21 @@ export async function openClusterRegistry(
 ): Promise<ClusterRegistry> {
   const node = await joinedNode(system);
   const { root, cluster, replicas } = node.options;
-  return ClusterRegistry.open(node, { replicas, bucket: `${root}-${cluster}-names`, ...options });
-}
-
-/** What a relay receives: one broadcast for its node's members of `group`. */
-interface RelayMessage {
-  readonly group: string;
-  readonly message: unknown;
-}
-
-function isRelayMessage(value: unknown): value is RelayMessage {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { group?: unknown }).group === 'string' &&
-    'message' in value
-  );
+  const registry = await ClusterRegistry.open(node, {
+    replicas,
+    bucket: `${root}-${cluster}-names`,
+    ...options,
+  });
+  // This node's cluster-name addresses resolve through it while it is open.
+  node.useNames({ whereis: (name) => (registry.isClosed ? undefined : registry.whereis(name)) });
+  return registry;
 }
 
 /**
  * Opens the cluster process groups on `system`'s node, in bucket
- * `<root>-<cluster>-pg` unless told otherwise. It spawns the node's relay
- * (label `cluster groups relay`), which hands other nodes' broadcasts to the
- * local members; a broadcast reaches another node as one remote tell to
- * that node's relay.
+ * `<root>-<cluster>-pg` unless told otherwise. A broadcast reaches each
+ * other node hosting members as one frame, which that node's groups hand
+ * to their local members.
  *
  * @example
  * ```ts
@@ -98,16 +86,6 @@ export async function openClusterGroups(
 ): Promise<ClusterGroups> {
   const node = await joinedNode(system);
   const { root, cluster, replicas } = node.options;
-  let groups: ClusterGroups | undefined;
-  const relay = system.spawn(
-    defineActor<unknown>({
-      label: 'cluster groups relay',
-      handle(msg) {
-        // A peer's bytes are not trusted: anything but a relay message is ignored.
-        if (isRelayMessage(msg)) groups?.deliverLocal(msg.group, msg.message);
-      },
-    }),
-  );
   const self = node.nodeId;
   const port: GroupsNodePort = {
     nodeId: self,
@@ -126,24 +104,19 @@ export async function openClusterGroups(
         return false;
       }
     },
-    sendGroup: (target, group, message) => {
-      const id = groups?.relayOf(target);
-      if (id === undefined) return;
-      node.refOf({ node: target, id }).tell({ group, message } satisfies RelayMessage);
-    },
+    sendGroup: (target, group, message) => node.sendGroup(target, group, message),
   };
-  try {
-    groups = await ClusterGroups.open(port, {
-      replicas,
-      bucket: `${root}-${cluster}-pg`,
-      ...options,
-      relayId: node.pidOf(relay as never).id,
-    });
-  } catch (error) {
-    system.kill(relay);
-    throw error;
-  }
-  const opened = groups;
-  void system.exited(relay).then(() => opened.close());
-  return opened;
+  const groups = await ClusterGroups.open(port, {
+    replicas,
+    bucket: `${root}-${cluster}-pg`,
+    ...options,
+  });
+  // Other nodes' broadcasts and this node's group addresses go through these groups while open.
+  node.useGroups({
+    members: (g) => (groups.isClosed ? [] : groups.members(g)),
+    localMembers: (g) => (groups.isClosed ? [] : groups.localMembers(g)),
+    broadcast: (g, message) => groups.broadcast(g, message),
+    deliverLocal: (g, message) => (groups.isClosed ? 0 : groups.deliverLocal(g, message)),
+  });
+  return groups;
 }

@@ -57,6 +57,13 @@ export interface ClusterNodePort {
    * already has); returns the cancel.
    */
   onExit(id: number, listener: () => void): () => void;
+  /**
+   * Calls `listener` once when the process `pid` of another node ends (its
+   * node tells; or its node is declared down) — at once when it has or its
+   * node is not up; returns the cancel. Without it, only this node's
+   * processes can be registered.
+   */
+  onExitOf?(pid: ClusterPid, listener: () => void): () => void;
 }
 
 /** `pid:<node>/<id>`, the log form of a cluster pid. */

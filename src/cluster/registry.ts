@@ -45,7 +45,7 @@ export type NameListener = (name: string, owner: ClusterPid | undefined) => void
 interface Held {
   readonly pid: ClusterPid;
   readonly revision: number;
-  readonly cancel: () => void;
+  cancel: () => void;
 }
 
 const MAX_NAME_LENGTH = 1024;
@@ -169,6 +169,7 @@ export class ClusterRegistry {
       jetstreamManager(port.connection, { timeout: timeoutMs }),
     );
     const listeners = new Set<NameListener>();
+    let registry: ClusterRegistry | undefined;
     const mirror = await withinDeadline(
       what,
       timeoutMs * 2,
@@ -178,27 +179,47 @@ export class ClusterRegistry {
           const name = keyName(change.key);
           if (name === undefined) return;
           const owner = decodeOwner(change.after);
+          if (registry !== undefined) registry.#adopt(name, change.key);
           for (const listener of [...listeners]) listener(name, owner);
         },
       }),
     );
-    return new ClusterRegistry(port, kv, jsm, mirror, listeners, options);
+    registry = new ClusterRegistry(port, kv, jsm, mirror, listeners, options);
+    // Names of this node's processes already in the snapshot: watched from now on.
+    for (const [key] of [...mirror.entries()]) {
+      const name = keyName(key);
+      if (name !== undefined) registry.#adopt(name, key);
+    }
+    return registry;
   }
 
   /**
-   * Registers `name` for the local process `pid` (OTP `global:register_name`).
-   * The first writer wins: a name held by another live process rejects with
+   * Registers `name` for the process `pid` — of this node or of another
+   * (OTP `global:register_name(Name, Pid)` takes any pid). The first writer
+   * wins: a name held by another live process rejects with
    * {@link ClusterNameTakenError} naming the owner; a name held by a process
    * of a gone node, or a dead local one, is taken over. Registering a name
    * the same process already holds succeeds (so a retry after a timeout is
-   * safe). Rejects `ERR_CLUSTER_UNAVAILABLE` when the store is out of reach.
+   * safe). The name is released when the process exits — this node watches
+   * it, and its own node, which adopts every name of its processes it sees,
+   * releases it too — and when its node is gone. A dead local process, or
+   * one of a gone node, rejects with `ERR_NOPROC`; an unreachable store with
+   * `ERR_CLUSTER_UNAVAILABLE`.
    */
   async register(name: string, pid: ClusterPid): Promise<void> {
     checkName(name);
-    if (!isClusterPid(pid) || pid.node !== this.#port.nodeId) {
-      throw new InvalidArgumentError('pid', 'must be a process of this node');
+    if (!isClusterPid(pid))
+      throw new InvalidArgumentError('pid', 'must be a cluster pid { node, id }');
+    const local = pid.node === this.#port.nodeId;
+    if (!local && this.#port.onExitOf === undefined) {
+      throw new InvalidArgumentError(
+        'pid',
+        'must be a process of this node (its port cannot watch others)',
+      );
     }
-    if (!this.#port.isAlive(pid.id)) throw new NoProcError(formatClusterPid(pid));
+    if (local ? !this.#port.isAlive(pid.id) : this.#port.isNodeGone(pid.node)) {
+      throw new NoProcError(formatClusterPid(pid));
+    }
     const key = nameKey(name);
     const value = encodeOwner(pid, Date.now());
     const what = `register ${JSON.stringify(name)}`;
@@ -352,20 +373,45 @@ export class ClusterRegistry {
   }
 
   #hold(name: string, key: string, pid: ClusterPid, revision: number, value: Uint8Array): void {
-    this.#mirror.noteWrite(key, revision, value);
     this.#pendingRelease.delete(name);
     this.#held.get(name)?.cancel();
-    const held: Held = {
-      pid,
-      revision,
-      cancel: this.#port.onExit(pid.id, () => {
-        if (this.#held.get(name) !== held) return;
-        this.#held.delete(name);
-        void this.#release(name, revision, false);
-      }),
+    const held: Held = { pid, revision, cancel: () => {} };
+    // Held before the write is noted, so the mirror's change does not adopt it a second time.
+    this.#held.set(name, held);
+    this.#mirror.noteWrite(key, revision, value);
+    const ended = (): void => {
+      if (this.#held.get(name) !== held) return;
+      this.#held.delete(name);
+      void this.#release(name, revision, false);
     };
-    // onExit may have fired at once (the process already exited) and released the name.
-    if (this.#port.isAlive(pid.id)) this.#held.set(name, held);
+    // The watch may fire at once (the process already ended), which releases the name.
+    held.cancel =
+      pid.node === this.#port.nodeId
+        ? this.#port.onExit(pid.id, ended)
+        : (this.#port.onExitOf?.(pid, ended) ?? (() => {}));
+  }
+
+  /**
+   * A name's holder changed in the mirror: a hold of an older revision is
+   * dropped; when the holder is a process of this node, this node watches
+   * it (its node tells when it ends) — or releases the name at once when the
+   * process is already gone.
+   */
+  #adopt(name: string, key: string): void {
+    if (this.#closed) return;
+    const slot = this.#mirror.slot(key);
+    const held = this.#held.get(name);
+    if (held !== undefined && held.revision !== slot?.revision) {
+      // Released or taken over elsewhere: this node no longer holds it.
+      held.cancel();
+      this.#held.delete(name);
+    }
+    const owner = decodeOwner(slot?.value);
+    if (slot === undefined || slot.value === undefined || owner === undefined) return;
+    if (owner.node !== this.#port.nodeId || this.#held.get(name)?.revision === slot.revision)
+      return;
+    if (this.#port.isAlive(owner.id)) this.#hold(name, key, owner, slot.revision, slot.value);
+    else if (!this.#pendingRelease.has(name)) void this.#release(name, slot.revision, false);
   }
 
   /** Deletes `name` if it is still at `revision`; an unreachable store is retried by reconcile. */

@@ -1,9 +1,10 @@
-import type { AnyDefinition, Current } from '../actor/index.js';
+import type { AnyDefinition, AskOptions, Current } from '../actor/index.js';
 import { ActorProcess, isRuntimeMessage, REMOTE } from '../actor/index.js';
-import { InvalidArgumentError, NoProcError } from '../errors.js';
+import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import type { NodeAddress } from './wire-address.js';
 
 /**
  * The local record of a process on another node. It is what a remote pid
@@ -39,6 +40,12 @@ export class RemoteProcess extends ActorProcess {
   remoteId: number;
   /** Messages sent before a remote spawn answered, in order. */
   held: { message: unknown; sender: Current | null }[] | null = null;
+  /**
+   * Set when this record stands for an address of its node (a name, a
+   * service key, a pool) rather than a process: sends go to the address,
+   * which the node resolves at receipt.
+   */
+  address: NodeAddress | undefined = undefined;
 
   constructor(
     runtime: ActorProcess['runtime'],
@@ -66,7 +73,7 @@ export class RemoteProcess extends ActorProcess {
       this.runtime.deadLetter(message, this.pid, current?.pid, reason);
       return;
     }
-    if (this.remoteId === 0) {
+    if (this.remoteId === 0 && this.address === undefined) {
       this.held ??= [];
       this.held.push({ message, sender: current });
       return;
@@ -75,13 +82,25 @@ export class RemoteProcess extends ActorProcess {
   }
 
   override offerMessage(message: unknown, options?: SendOptions): Promise<void> {
-    if (!this.alive) return Promise.reject(new NoProcError(`${this}`));
+    if (!this.alive) return Promise.reject(this.#unreachable());
     try {
       this.deliver(message, options);
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  override askMessage(request: unknown, options?: AskOptions): Promise<never> {
+    // A node that is not up: the ask fails with `noconnection`, as one pending on it does.
+    if (!this.alive && !this.side.isUp(this.node)) return Promise.reject(this.#unreachable());
+    return super.askMessage(request, options);
+  }
+
+  #unreachable(): Error {
+    return this.side.isUp(this.node)
+      ? new NoProcError(`${this}`)
+      : new NoConnectionError(`node ${this.node}`, this.node);
   }
 
   override forwardExit(from: ActorProcess | undefined, reason: ExitReason, linked: boolean): void {

@@ -1,4 +1,12 @@
-import type { ActorProcess, AnyDefinition, Current, ProcessHost, Runtime } from '../actor/index.js';
+import type {
+  ActorProcess,
+  ActorRef,
+  Address,
+  AnyDefinition,
+  Current,
+  ProcessHost,
+  Runtime,
+} from '../actor/index.js';
 import {
   finish,
   link,
@@ -14,10 +22,12 @@ import {
 import { InvalidArgumentError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import { AddressBook } from './address-book.js';
 import { checkFrame, OP } from './frames.js';
 import { REMOTE_DEFINITION, RemoteProcess, type RemoteSide } from './remote-process.js';
 import { type PortSide, RemoteReplyPort } from './reply-port.js';
 import type { NodeTransport } from './transport.js';
+import type { NodeAddress, WireAddress } from './wire-address.js';
 import {
   fromWire,
   toWire,
@@ -43,6 +53,8 @@ export interface TableHost extends Runtime, ProcessHost {
     options: object | undefined,
     parent: ActorProcess | null,
   ): ActorProcess;
+  /** A service key of this system as an address; throws for a service that is not defined. */
+  serviceAddress(service: string, key: string): Address<unknown>;
 }
 
 /** What the table needs of membership. */
@@ -75,6 +87,12 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
   /** Remote processes by `node/id`. */
   readonly #remotes = new Map<string, RemoteProcess>();
   readonly #byNode = new Map<string, Set<RemoteProcess>>();
+  /** Records of other nodes' addresses (names, service keys, pools), by their wire form. */
+  readonly #addressed = new Map<string, RemoteProcess>();
+  /** Records that wait for a node to say who holds a name (monitors of `{ name, node }`). */
+  readonly #resolving = new Map<number, RemoteProcess>();
+  /** Names, services, pools, cluster names and groups on the wire. */
+  readonly book: AddressBook;
   /** Asks whose answers come from other nodes, by correlation id. */
   readonly #asks = new Map<number, PendingAsk>();
   #asksAtSweep = 64;
@@ -94,6 +112,15 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     this.#host = host;
     this.#members = members;
     this.#transport = transport;
+    this.book = new AddressBook({
+      self: members.self,
+      runtime: host as unknown as ActorProcess['runtime'],
+      named: (name) => host.named(name) as unknown as Address<unknown>,
+      serviceAddress: (service, key) => host.serviceAddress(service, key),
+      refAt: (pid) => this.remote(pid.node, pid.id).ref as ActorRef<unknown>,
+      recordFor: (address) => this.addressRecord(address),
+      holderOf: (node, name) => this.holderOf(node, name).ref as ActorRef<unknown>,
+    });
   }
 
   get self(): string {
@@ -153,6 +180,85 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     return p;
   }
 
+  /** The record that sends to `address`, an address of another node; made on first use. */
+  addressRecord(address: NodeAddress): RemoteProcess {
+    const key = JSON.stringify(address);
+    const known = this.#addressed.get(key);
+    if (known !== undefined) return known;
+    const p = this.make(address.node, 0, REMOTE_DEFINITION, undefined, null);
+    p.address = address;
+    if (this.#members.isGone(address.node)) {
+      // A gone node's address reaches nothing: sends are dead letters `noconnection`.
+      finish(p, p.goneReason());
+      return p;
+    }
+    this.#addressed.set(key, p);
+    let set = this.#byNode.get(p.node);
+    if (set === undefined) {
+      set = new Set();
+      this.#byNode.set(p.node, set);
+    }
+    set.add(p);
+    p.hold({
+      release: () => {
+        if (this.#addressed.get(key) === p) this.#addressed.delete(key);
+        this.#byNode.get(p.node)?.delete(p);
+      },
+    });
+    return p;
+  }
+
+  /**
+   * A record that ends when the process holding local name `name` on
+   * `node` now does, with its reason (at once `noproc` when nobody holds it,
+   * `noconnection` when the node goes): what a monitor of `{ name, node }`
+   * watches (Erlang `monitor(process, {Name, Node})`).
+   */
+  holderOf(node: string, name: string): RemoteProcess {
+    const p = this.make(node, 0, REMOTE_DEFINITION, undefined, null);
+    if (this.#members.isGone(node)) {
+      finish(p, p.goneReason());
+      return p;
+    }
+    this.#resolving.set(p.pid, p);
+    let set = this.#byNode.get(node);
+    if (set === undefined) {
+      set = new Set();
+      this.#byNode.set(node, set);
+    }
+    set.add(p);
+    p.hold({
+      release: () => {
+        this.#resolving.delete(p.pid);
+        this.#byNode.get(node)?.delete(p);
+      },
+    });
+    this.#send(node, [OP.whereis, p.pid, name]);
+    return p;
+  }
+
+  /** A node answered who holds a name: the waiting record follows that process (or ends `noproc`). */
+  #holderAnswered(from: string, reqId: number, id: number): void {
+    const p = this.#resolving.get(reqId);
+    if (p === undefined || p.node !== from || !p.alive) return;
+    this.#resolving.delete(reqId);
+    if (id === 0) {
+      finish(p, exitReason.noproc);
+      return;
+    }
+    const holder = this.remote(from, id);
+    monitor(
+      this.#host as unknown as ActorProcess['runtime'],
+      null,
+      holder,
+      holder.pid,
+      undefined,
+      (reason) => {
+        if (p.alive) finish(p, reason);
+      },
+    );
+  }
+
   /** The record of a pid that is gone: sends are dead letters, monitors fire at once. */
   #gone(node: string, id: number): ActorProcess {
     const p = this.make(node, id, REMOTE_DEFINITION, undefined, null);
@@ -209,7 +315,19 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     const marks: WireMarks = { found: false };
     const body = toWire(message, this, marks);
     const from = sender === null ? 0 : this.#wireFrom(sender);
+    if (to.address !== undefined) {
+      this.#send(to.node, [OP.address, to.address, from, marks.found ? 1 : 0, body]);
+      return;
+    }
     this.#send(to.node, [OP.tell, to.remoteId, from, marks.found ? 1 : 0, body]);
+  }
+
+  /** One group broadcast to `node`, whose groups deliver it to their members there. */
+  sendGroup(node: string, group: string, message: unknown, sender: Current | null): void {
+    const marks: WireMarks = { found: false };
+    const body = toWire(message, this, marks);
+    const from = sender === null ? 0 : this.#wireFrom(sender);
+    this.#send(node, [OP.group, group, from, marks.found ? 1 : 0, body]);
   }
 
   #wireFrom(sender: Current): number {
@@ -277,6 +395,14 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     this.#remember(value);
     const expiresAt = value.expiresAt === Number.POSITIVE_INFINITY ? null : value.remaining();
     return { node: this.self, id: value.correlationId, expiresAt };
+  }
+
+  addressOf(value: object): WireAddress | undefined {
+    return this.book.addressOf(value);
+  }
+
+  addressRef(address: unknown): unknown {
+    return this.book.addressRef(address);
   }
 
   portOf(reply: WireReply): unknown {
@@ -378,6 +504,22 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
       case OP.kill: {
         const target = this.#host.lookup(frame[1] as Pid);
         if (target !== undefined) finish(target, exitReason.killed);
+        return;
+      }
+      case OP.whereis: {
+        const holder = this.#host.whereisName(frame[2] as string);
+        this.#sendQuietly(from, [OP.holder, frame[1], holder?.alive ? holder.pid : 0], undefined);
+        return;
+      }
+      case OP.holder:
+        this.#holderAnswered(from, frame[1] as number, frame[2] as number);
+        return;
+      case OP.address:
+      case OP.group: {
+        const message = frame[3] === 1 ? fromWire(frame[4], this) : frame[4];
+        const sender = frame[2] === 0 ? null : this.remote(from, frame[2] as number);
+        if (frame[0] === OP.group) this.book.receiveGroup(frame[1] as string, message, sender);
+        else this.book.receive(frame[1], message, sender);
         return;
       }
       default:

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors.js';
 
 /**
  * Values on the cluster wire: JSON with tagged markers for what JSON
- * cannot say — pids, reply ports, errors (with their `code`), Map, Set,
+ * cannot say — pids, reply ports, addresses, errors (with their `code`), Map, Set,
  * Date, BigInt, bytes, non-finite numbers. JSON because V8's parser is the
  * fastest decoder on hand and is safe on untrusted input; markers because
  * refs and errors must arrive as working objects. Decoding checks every
@@ -39,6 +39,13 @@ export interface WireRefs {
   replyOf(value: object): WireReply | undefined;
   /** A working reply port for a wire reply. */
   portOf(reply: WireReply): unknown;
+  /**
+   * The wire form of an address that is not a ref (a name, a service key,
+   * a pool, a cluster name or group), or undefined when `value` is none.
+   */
+  addressOf(value: object): unknown;
+  /** A working address for a wire address; throws `WireError` for a malformed one. */
+  addressRef(address: unknown): unknown;
 }
 
 /** A frame or value a peer sent that does not decode. */
@@ -106,6 +113,11 @@ function encodeValue(
   if (reply !== undefined) {
     marks.found = true;
     return { [WIRE_MARK]: 'r', n: reply.node, i: reply.id, e: reply.expiresAt };
+  }
+  const address = refs.addressOf(object);
+  if (address !== undefined) {
+    marks.found = true;
+    return { [WIRE_MARK]: 'a', v: address };
   }
   if (Array.isArray(object)) {
     let out: unknown[] | undefined;
@@ -254,6 +266,8 @@ function decodeMark(
       if (e !== null && typeof e !== 'number') throw new WireError('reply expiry must be a number');
       return refs.portOf({ node: str(r.n, 'reply node'), id: int(r.i, 'reply id'), expiresAt: e });
     }
+    case 'a':
+      return refs.addressRef(r.v);
     case 'x':
       return undefined;
     case 'n': {

@@ -2,7 +2,7 @@ import type { ActorRef } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Pid } from '../process/index.js';
 import type { ChildCounts, ChildInfo } from './children.js';
-import type { SupervisorRef } from './protocol.js';
+import type { SupervisorAddress } from './protocol.js';
 import type { ChildSpec, DynamicChildSpec, ResolvedChildSpec } from './spec.js';
 
 /**
@@ -17,7 +17,10 @@ import type { ChildSpec, DynamicChildSpec, ResolvedChildSpec } from './spec.js';
 const NO_TIMEOUT = { timeout: Number.POSITIVE_INFINITY } as const;
 
 /** Sends a request to `sup` with no client timeout; what is not a ref rejects with `InvalidArgumentError`. */
-function call(sup: SupervisorRef, request: Parameters<SupervisorRef['ask']>[0]): Promise<never> {
+function call(
+  sup: SupervisorAddress,
+  request: Parameters<SupervisorAddress['ask']>[0],
+): Promise<never> {
   if (typeof (sup as { ask?: unknown } | null | undefined)?.ask !== 'function') {
     return Promise.reject(new InvalidArgumentError('sup', 'must be a supervisor ref'));
   }
@@ -37,7 +40,7 @@ function call(sup: SupervisorRef, request: Parameters<SupervisorRef['ask']>[0]):
  * ```
  */
 export function startChild<M, A = unknown>(
-  sup: SupervisorRef,
+  sup: SupervisorAddress,
   spec: ChildSpec<A, M> | DynamicChildSpec<A, M>,
 ): Promise<ActorRef<M> | undefined> {
   return call(sup, { type: 'sup:start-child', spec: spec as ChildSpec<unknown> }) as Promise<
@@ -62,7 +65,7 @@ export function startChild<M, A = unknown>(
  * ```
  */
 export function terminateChild(
-  sup: SupervisorRef,
+  sup: SupervisorAddress,
   child: string | Pid | ActorRef<never>,
 ): Promise<void> {
   const target = typeof child === 'object' ? child.pid : child;
@@ -82,7 +85,7 @@ export function terminateChild(
  * ```
  */
 export function restartChild<M = unknown>(
-  sup: SupervisorRef,
+  sup: SupervisorAddress,
   id: string,
 ): Promise<ActorRef<M> | undefined> {
   return call(sup, { type: 'sup:restart-child', id }) as Promise<ActorRef<M> | undefined>;
@@ -99,7 +102,7 @@ export function restartChild<M = unknown>(
  * await deleteChild(sup, 'db');
  * ```
  */
-export function deleteChild(sup: SupervisorRef, id: string): Promise<void> {
+export function deleteChild(sup: SupervisorAddress, id: string): Promise<void> {
   return call(sup, { type: 'sup:delete-child', id });
 }
 
@@ -111,7 +114,7 @@ export function deleteChild(sup: SupervisorRef, id: string): Promise<void> {
  * const running = (await whichChildren(sup)).filter((c) => c.status === 'running');
  * ```
  */
-export function whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
+export function whichChildren(sup: SupervisorAddress): Promise<ChildInfo[]> {
   return call(sup, { type: 'sup:which-children' });
 }
 
@@ -123,7 +126,7 @@ export function whichChildren(sup: SupervisorRef): Promise<ChildInfo[]> {
  * const { active } = await countChildren(sup);
  * ```
  */
-export function countChildren(sup: SupervisorRef): Promise<ChildCounts> {
+export function countChildren(sup: SupervisorAddress): Promise<ChildCounts> {
   return call(sup, { type: 'sup:count-children' });
 }
 
@@ -136,6 +139,6 @@ export function countChildren(sup: SupervisorRef): Promise<ChildCounts> {
  * const { shutdown, restart } = await getChildSpec(sup, 'db');
  * ```
  */
-export function getChildSpec(sup: SupervisorRef, id: string): Promise<ResolvedChildSpec> {
+export function getChildSpec(sup: SupervisorAddress, id: string): Promise<ResolvedChildSpec> {
   return call(sup, { type: 'sup:get-child-spec', id });
 }

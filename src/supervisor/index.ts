@@ -17,7 +17,7 @@ export {
   restartDecision,
   shouldAutoShutdown,
 } from './policy.js';
-export type { SupervisorMessage, SupervisorRef } from './protocol.js';
+export type { SupervisorAddress, SupervisorMessage, SupervisorRef } from './protocol.js';
 export { SupervisorState } from './restarts.js';
 export type {
   AutoShutdown,

@@ -1,4 +1,4 @@
-import type { ActorRef, ExitMessage, Reply } from '../actor/index.js';
+import type { ActorRef, Address, ExitMessage, Reply } from '../actor/index.js';
 import type { Pid } from '../process/index.js';
 import type { Child, ChildCounts, ChildInfo } from './children.js';
 import type { ChildSpec, ResolvedChildSpec } from './spec.js';
@@ -66,3 +66,15 @@ export type SupervisorMessage = SupervisorRequest | ExitMessage | RetryMessage;
  * ```
  */
 export type SupervisorRef = ActorRef<SupervisorMessage>;
+
+/**
+ * Any address of a supervisor the API functions take besides its ref: a
+ * local name (`system.named`), a cluster name (`system.cluster.global`), a
+ * name on another node (`system.cluster.named`). Each call resolves it.
+ *
+ * @example
+ * ```ts
+ * await whichChildren(system.cluster!.global<SupervisorMessage>('orders-sup'));
+ * ```
+ */
+export type SupervisorAddress = Address<SupervisorMessage>;

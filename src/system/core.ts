@@ -1,10 +1,12 @@
 import type {
   ActorRef,
+  Address,
   AnyDefinition,
   AsyncSenders,
   ProcessHost,
   Runtime,
   SpawnOptions,
+  TimerHost,
   TimerRef,
 } from '../actor/index.js';
 import {
@@ -48,6 +50,7 @@ import {
   NamedRef,
   NameTable,
   nameOf,
+  ServiceRef,
   ServiceTable,
 } from '../registry/index.js';
 import type { Clock, Runnable } from '../scheduler/index.js';
@@ -292,6 +295,14 @@ export class SystemCore implements Runtime, ProcessHost {
     return this.names.whereis(name);
   }
 
+  /** A service key as an address, resolved at each send (`services.ref`). */
+  serviceAddress(service: string, key: string): Address<unknown> {
+    const ref = new ServiceRef(this.services, service, key, this.undeliverable, (message, p) =>
+      this.deadLetter(message, p.pid, this.current?.pid, 'dropped-newest'),
+    );
+    return ref as unknown as Address<unknown>;
+  }
+
   named(name: string, from?: ActorProcess): NamedRef<ActorProcess> {
     const sender =
       from === undefined
@@ -370,7 +381,7 @@ export class SystemCore implements Runtime, ProcessHost {
 
   startTimer(
     message: unknown,
-    to: ActorProcess | string,
+    to: ActorProcess | string | TimerHost,
     owner: ActorProcess | null,
     delayMs: number,
     interval: number,
@@ -382,7 +393,7 @@ export class SystemCore implements Runtime, ProcessHost {
     const timer = new MessageTimer(message, dest, owner, interval, (t, ms) =>
       this.timers.schedule(t, ms),
     );
-    const gone = typeof to !== 'string' && !to.alive;
+    const gone = to instanceof ActorProcess && !to.alive;
     if (gone || (owner !== null && !owner.alive)) {
       timer.release();
       if (gone) this.deadLetter(message, to.pid, owner?.pid, 'noproc');

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
 import type { GroupChange, GroupName, GroupToken, KeyMode, ServiceKey } from '../registry/index.js';
-import { ServiceRef, serviceOf } from '../registry/index.js';
+import { serviceOf } from '../registry/index.js';
 import type { SystemCore } from './core.js';
 
 /** A ref or a pid of a live process. */
@@ -94,15 +94,7 @@ export class Services {
   /** Untyped: the caller states the message type (prefer a `serviceKey<M>()`). */
   ref<M>(service: string, key: string): Address<M>;
   ref<M>(service: string | ServiceKey<M>, key: string): Address<M> {
-    const core = this.#core;
-    const ref = new ServiceRef(
-      core.services,
-      serviceOf(service),
-      key,
-      core.undeliverable,
-      (message, p) => core.deadLetter(message, p.pid, core.current?.pid, 'dropped-newest'),
-    );
-    return ref as unknown as Address<M>;
+    return this.#core.serviceAddress(serviceOf(service), key) as Address<M>;
   }
 }
 

@@ -1,0 +1,240 @@
+import type { ActorProcess, ActorRef, Address, Current } from '../actor/index.js';
+import { monitor, PendingAsk, processOf } from '../actor/index.js';
+import { InvalidArgumentError, NoProcError } from '../errors.js';
+import { NamedRef, ServiceRef } from '../registry/index.js';
+import { Pool } from '../routing/index.js';
+import {
+  type AddressSide,
+  GlobalAddress,
+  GroupAddress,
+  type GroupDirectory,
+  type NameDirectory,
+  RemoteAddress,
+  UnboundAddress,
+} from './cluster-addresses.js';
+import type { RemoteProcess } from './remote-process.js';
+import { RemoteReplyPort } from './reply-port.js';
+import {
+  checkAddress,
+  describeAddress,
+  type NodeAddress,
+  type WireAddress,
+} from './wire-address.js';
+import { WireError, type WirePid } from './wire-value.js';
+
+/**
+ * How addresses cross nodes. Encoding: a local name, service key or pool of
+ * this node travels as what it names with this node's id; a cluster name
+ * or group as itself. Decoding: an address of this node is its local
+ * address again; one of another node is a {@link RemoteAddress} (sends go
+ * to that node, which resolves it at receipt); cluster names and groups
+ * resolve through this node's registry and groups. A pool is remembered
+ * while its supervisor lives, so the node can route to it when asked.
+ *
+ * @module
+ */
+
+/** What the book needs of the node's system and table. */
+export interface BookHost {
+  readonly self: string;
+  /** The runtime the system runs (current sender, dead letters). */
+  readonly runtime: ActorProcess['runtime'];
+  /** A local name of this system as an address. */
+  named(name: string): Address<unknown>;
+  /** A service key of this system as an address (throws for a service not defined). */
+  serviceAddress(service: string, key: string): Address<unknown>;
+  /** A working ref of a cluster pid. */
+  refAt(pid: WirePid): ActorRef<unknown>;
+  /** The record that sends to an address of another node. */
+  recordFor(address: NodeAddress): RemoteProcess;
+  /** A ref that ends when the holder of local name `name` on `node` now does (for monitors). */
+  holderOf(node: string, name: string): ActorRef<unknown>;
+}
+
+/** The addresses of one node. */
+export class AddressBook implements AddressSide {
+  names: NameDirectory | undefined;
+  groups: GroupDirectory | undefined;
+  readonly #host: BookHost;
+  /** Pools that were sent to other nodes, by their supervisor's pid, while it lives. */
+  readonly #pools = new Map<number, Pool<unknown>>();
+
+  constructor(host: BookHost) {
+    this.#host = host;
+  }
+
+  refAt(pid: WirePid): ActorRef<unknown> {
+    return this.#host.refAt(pid);
+  }
+
+  unregistered(message: unknown, address: string): void {
+    const runtime = this.#host.runtime;
+    runtime.deadLetter(message, undefined, runtime.current?.pid, 'unregistered', address);
+  }
+
+  /** A local name of `node` (this one or another) as an address. */
+  named(name: string, node: string): Address<unknown> {
+    return this.#resolve({ k: 'n', node, name });
+  }
+
+  /** A cluster name as an address. */
+  global(name: string): GlobalAddress {
+    return new GlobalAddress(name, this);
+  }
+
+  /** A cluster group as an address. */
+  group(group: string): GroupAddress {
+    return new GroupAddress(group, this);
+  }
+
+  // ---- the wire ------------------------------------------------------------
+
+  /** The wire form of an address that is not a ref, or undefined. */
+  addressOf(value: object): WireAddress | undefined {
+    const self = this.#host.self;
+    if (value instanceof RemoteAddress || value instanceof UnboundAddress) return value.wire;
+    if (value instanceof GlobalAddress || value instanceof GroupAddress) return value.wire;
+    if (value instanceof NamedRef) return { k: 'n', node: self, name: value.name };
+    if (value instanceof ServiceRef) {
+      return { k: 's', node: self, service: value.service, key: value.key };
+    }
+    if (value instanceof Pool) return this.#exportPool(value as Pool<unknown>);
+    return undefined;
+  }
+
+  /** A working address for a wire address a peer sent; throws `WireError` when malformed. */
+  addressRef(raw: unknown): Address<unknown> {
+    return this.#resolve(checkAddress(raw));
+  }
+
+  #resolve(address: WireAddress): Address<unknown> {
+    switch (address.k) {
+      case 'G':
+        return this.global(address.name) as unknown as Address<unknown>;
+      case 'g':
+        return this.group(address.group) as unknown as Address<unknown>;
+      default:
+        if (address.node !== this.#host.self) {
+          const remote = new RemoteAddress(address, this.#host.recordFor(address));
+          if (address.k === 'n') {
+            const { node, name } = address;
+            remote.watchHolder(() => this.#host.holderOf(node, name) as ActorRef<never>);
+          }
+          return remote as unknown as Address<unknown>;
+        }
+        return (
+          this.local(address) ?? (new UnboundAddress(address, this) as unknown as Address<unknown>)
+        );
+    }
+  }
+
+  /** The local address an address of this node names; undefined for a pool that is gone. */
+  local(address: NodeAddress): Address<unknown> | undefined {
+    switch (address.k) {
+      case 'n':
+        return this.#host.named(address.name);
+      case 's':
+        try {
+          return this.#host.serviceAddress(address.service, address.key);
+        } catch {
+          return undefined; // the service is not defined here (any more)
+        }
+      case 'p':
+        return this.#pools.get(address.id) as Address<unknown> | undefined;
+    }
+  }
+
+  #exportPool(pool: Pool<unknown>): WireAddress {
+    const sup = processOf(pool.supervisor);
+    if (sup === undefined || sup.runtime !== this.#host.runtime) {
+      throw new InvalidArgumentError(
+        'message',
+        'cannot cross to another node: a pool of another system',
+      );
+    }
+    if (!this.#pools.has(sup.pid) && sup.alive) {
+      this.#pools.set(sup.pid, pool);
+      monitor(sup.runtime, null, sup, sup.pid, undefined, () => this.#pools.delete(sup.pid));
+    }
+    return { k: 'p', node: this.#host.self, id: sup.pid };
+  }
+
+  // ---- frames from a peer --------------------------------------------------
+
+  /**
+   * A message a peer sent to an address of this node: resolved now. A
+   * request (it carries a reply port) is asked of the address and the
+   * answer — or `ERR_NOPROC` when nothing is behind it — goes back to the
+   * port; anything else is told, a dead letter `unregistered` when nothing
+   * is behind it.
+   */
+  receive(raw: unknown, message: unknown, sender: Current | null): void {
+    const address = checkAddress(raw);
+    if (!('node' in address) || address.node !== this.#host.self) {
+      throw new WireError('an address frame names an address of another node');
+    }
+    const target = this.local(address);
+    const reply = replyPortOf(message);
+    this.#as(sender, () => {
+      if (reply !== undefined) {
+        if (target === undefined) {
+          const what = describeAddress(address);
+          reply.fail(new NoProcError(what, `nothing is behind ${what}`));
+          return;
+        }
+        const { reply: _port, ...request } = message as { reply: unknown };
+        const left = reply.remaining();
+        target.ask(request as never, { timeout: Math.max(0, left) }).then(
+          (value) => reply.send(value),
+          (error: unknown) => reply.fail(error),
+        );
+        return;
+      }
+      if (target === undefined) {
+        this.unregistered(message, describeAddress(address));
+        return;
+      }
+      try {
+        target.tell(message);
+      } catch {
+        this.#host.runtime.deadLetter(
+          message,
+          undefined,
+          sender?.pid,
+          'dropped-newest',
+          describeAddress(address),
+        );
+      }
+    });
+  }
+
+  /** A group broadcast that reached this node: its members of `group` get it. */
+  receiveGroup(group: string, message: unknown, sender: Current | null): void {
+    this.#as(sender, () => {
+      const groups = this.groups;
+      if (groups === undefined || groups.localMembers(group).length === 0) {
+        this.unregistered(message, `group:${group}`);
+        return;
+      }
+      groups.deliverLocal(group, message);
+    });
+  }
+
+  #as(sender: Current | null, act: () => void): void {
+    const runtime = this.#host.runtime;
+    const previous = runtime.current;
+    runtime.current = sender;
+    try {
+      act();
+    } finally {
+      runtime.current = previous;
+    }
+  }
+}
+
+/** The reply port of a request, when `message` is one (a port from any node). */
+function replyPortOf(message: unknown): RemoteReplyPort | PendingAsk | undefined {
+  if (typeof message !== 'object' || message === null) return undefined;
+  const reply = (message as { reply?: unknown }).reply;
+  return reply instanceof RemoteReplyPort || reply instanceof PendingAsk ? reply : undefined;
+}

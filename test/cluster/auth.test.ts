@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createSystem, type RuntimeError } from '../../src/index.js';
+import { failOnUnhandledRejections } from '../support/guard.js';
+import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
+import { FAST } from './node-helpers.js';
+
+/**
+ * docs/semantics.md §25, "Peer authentication": the NATS server admits
+ * nodes (accounts and permissions); a node takes credentials in its cluster
+ * options or uses the user's connection. The test server requires a user
+ * and password (the APP account).
+ */
+
+const why = natsUnavailable();
+if (why !== undefined) console.log(`skipping the cluster authentication tests: ${why}`);
+
+describe('peer authentication is the NATS server’s', { skip: why }, () => {
+  failOnUnhandledRejections();
+  let nats: NatsTestCluster;
+  before(async () => {
+    nats = await NatsTestCluster.start();
+  });
+  after(async () => {
+    await nats?.stop();
+  });
+
+  it('a node without credentials is refused: ready rejects with ERR_CLUSTER_AUTH', async () => {
+    const system = createSystem({ cluster: { servers: nats.urls, name: 'anon', ...FAST } });
+    const error = await system.cluster?.ready.then(
+      () => undefined,
+      (e: unknown) => e as RuntimeError,
+    );
+    assert.equal(error?.code, 'ERR_CLUSTER_AUTH');
+    assert.match(error?.message ?? '', /refused node anon_/);
+    await system.shutdown();
+  });
+
+  it('a node with a wrong password is refused the same way', async () => {
+    const system = createSystem({
+      cluster: {
+        servers: nats.urls,
+        name: 'wrong',
+        connectOptions: { user: APP_USER.user, pass: 'not-it' },
+        ...FAST,
+      },
+    });
+    await assert.rejects(system.cluster?.ready ?? Promise.resolve(), { code: 'ERR_CLUSTER_AUTH' });
+    await system.shutdown();
+  });
+
+  it('a node with credentials in its cluster options joins, and one on the user’s connection too', async () => {
+    const withCredentials = createSystem({
+      cluster: { servers: nats.urls, name: 'member', connectOptions: { ...APP_USER }, ...FAST },
+    });
+    await withCredentials.cluster?.ready;
+    const nc = await nats.connect();
+    const onConnection = createSystem({ cluster: { connection: nc, name: 'guest', ...FAST } });
+    await onConnection.cluster?.ready;
+    assert.equal(onConnection.cluster?.isUp(withCredentials.cluster?.id ?? ''), true);
+    await onConnection.shutdown();
+    // The user's connection stays the user's: the node never closes it.
+    assert.equal(nc.isClosed(), false);
+    await nc.close();
+    await withCredentials.shutdown();
+  });
+});
