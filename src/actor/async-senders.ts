@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { DEAD, formatPid } from '../process/index.js';
+import type { Clock } from '../scheduler/index.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
 
@@ -67,7 +68,7 @@ export function tellFromStep(
     return;
   }
   if ((from.flags & DEAD) !== 0) {
-    tellFromExited(senders, from, target, message, options);
+    tellFromExited(senders, from, target, message);
     return;
   }
   const runtime = from.runtime;
@@ -80,17 +81,21 @@ export function tellFromStep(
 }
 
 /**
- * A zombie's tell: `deliver` makes it a dead letter `sender-exited`. Run
- * outside its context, so a dead-letter listener's own sends are not the zombie's.
+ * A zombie's tell: a dead letter `sender-exited` (`noproc` when the target
+ * is gone too, as `deliver` says). Emitted outside the zombie's context and
+ * with no process current, so a dead-letter listener's own sends are not
+ * the zombie's (they would be dead letters again, and call it again).
  */
 function tellFromExited(
   senders: AsyncSenders,
   from: ActorProcess,
   target: ActorProcess,
   message: unknown,
-  options: SendOptions | undefined,
 ): void {
-  senders.outside(() => asSender(from, () => target.deliver(message, options)));
+  if (message === undefined)
+    throw new InvalidArgumentError('message', 'undefined is not a message');
+  const reason = (target.flags & DEAD) !== 0 ? 'noproc' : 'sender-exited';
+  senders.outside(() => from.runtime.deadLetter(message, target.pid, from.pid, reason));
 }
 
 /**
@@ -219,4 +224,48 @@ export function isAsyncFunction(f: unknown): boolean {
     typeof f === 'function' &&
     (f as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'AsyncFunction'
   );
+}
+
+/**
+ * The clock the system's timer queue runs on: the system's clock, except
+ * that the queue's host timer fires outside any async step. That one host
+ * timer may be armed from a step's continuation (an `ask` or `sendAfter`
+ * after an `await`); without this, every timer it fires — any process's —
+ * and the sends they lead to would seem that step's, and its process's
+ * exit would turn them into dead letters `sender-exited`.
+ *
+ * @example
+ * ```ts
+ * const timers = new TimerQueue(new StepFreeClock(clock, () => core.asyncSenders), onError);
+ * ```
+ */
+export class StepFreeClock implements Clock {
+  readonly #clock: Clock;
+  readonly #senders: () => AsyncSenders | null;
+
+  constructor(clock: Clock, senders: () => AsyncSenders | null) {
+    this.#clock = clock;
+    this.#senders = senders;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  setTimer(callback: () => void, delayMs: number): unknown {
+    const fire = (): void => {
+      const senders = this.#senders();
+      if (senders === null) callback();
+      else senders.outside(callback);
+    };
+    return this.#clock.setTimer(fire, delayMs);
+  }
+
+  clearTimer(handle: unknown): void {
+    this.#clock.clearTimer(handle);
+  }
+
+  keepAlive(handle: unknown, keepAlive: boolean): void {
+    this.#clock.keepAlive?.(handle, keepAlive);
+  }
 }

@@ -27,6 +27,7 @@ import {
   type ProcessMaker,
   processOf,
   releaseRegistrations,
+  StepFreeClock,
   UNSAMPLED_COUNTDOWN,
   validateSpawnOptions,
 } from '../actor/index.js';
@@ -124,7 +125,7 @@ export class SystemCore implements Runtime, ProcessHost {
     this.security =
       policy === undefined ? new SecurityContext([]) : new SecurityContext([loadPolicy(policy)]);
     this.audit = audit;
-    this.timers = new TimerQueue(this.clock, (error) =>
+    this.timers = new TimerQueue(new StepFreeClock(this.clock, () => this.asyncSenders), (error) =>
       process.emitWarning(`a timer callback threw: ${String(error)}`, 'AirssysWarning'),
     );
     this.scheduler = new Scheduler(this.clock, options.scheduler, (suspects, elapsedMs, messages) =>

@@ -355,3 +355,66 @@ describe('a killed process’s async handler sends nothing through a plain ref (
     await system.shutdown();
   });
 });
+
+describe('the runtime’s own timers fire outside any async step (§4)', () => {
+  failOnUnhandledRejections();
+
+  it('a host timer armed from a killed process’s async step fires no dead letter of its own: a listener’s tell still arrives', async () => {
+    const system = createSystem();
+    const letters: DeadLetter[] = [];
+    const logged: string[] = [];
+    const logger = system.spawn(
+      defineActor<string>({
+        handle(msg) {
+          logged.push(msg);
+        },
+      }),
+    );
+    const unregistered = deferred();
+    system.deadLetters.subscribe((l) => {
+      letters.push(l);
+      if (l.reason !== 'unregistered') return;
+      logger.tell(`seen ${l.address}`);
+      unregistered.resolve();
+    });
+    const stepped = deferred();
+    const gate = deferred();
+    const stepper = system.spawn(
+      defineActor<'go' | 'tick'>({
+        async handle(msg, ctx) {
+          if (msg === 'tick') return;
+          await new Promise((resolve) => setImmediate(resolve));
+          // Arms the system's one host timer from this step's continuation.
+          ctx.sendAfter(10, 'tick');
+          stepped.resolve();
+          await gate.promise;
+        },
+      }),
+    );
+    const set = deferred();
+    const relay = system.spawn(
+      defineActor<'go'>({
+        handle(_msg, ctx) {
+          // Later than the stepper's: fired by the host timer that step armed.
+          ctx.sendAfter(30, 'to nobody', 'nobody');
+          set.resolve();
+        },
+      }),
+    );
+    stepper.tell('go');
+    await stepped.promise;
+    relay.tell('go');
+    await set.promise;
+    system.kill(stepper);
+    gate.resolve();
+    await unregistered.promise;
+    await system.idle();
+    assert.deepEqual(logged, ['seen name:nobody']);
+    assert.deepEqual(
+      letters.map((l) => l.reason),
+      ['unregistered'],
+      'the listener’s tell is not the dead stepper’s',
+    );
+    await system.shutdown();
+  });
+});
