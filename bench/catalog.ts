@@ -303,6 +303,66 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 180,
   },
   {
+    name: 'cluster-fanout',
+    // baseline = the same fan-out to two plain child processes over IPC: what the machine gives now.
+    title:
+      'cluster fan-out: 200 CPU-bound chunks (10M trapezoid pieces) asked of a process group on 1 vs 2 worker nodes (OS processes)',
+    script: 'cluster-fanout.js',
+    n: 10_000_000,
+    erlang: {
+      skip: 'none: 1 vs 2 nodes of one program; baseline = plain child processes over IPC',
+    },
+    metrics: [
+      { key: 'oneMs', label: 'one worker node ↓', unit: 'ms', higherIsBetter: false },
+      { key: 'twoMs', label: 'two worker nodes ↓', unit: 'ms', higherIsBetter: false },
+      {
+        key: 'speedup',
+        label: 'speedup 1 → 2 nodes, same run ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
+        goal: { kind: 'min', value: 1.8, note: 'issue 14: ≥ 1.8× on 2 cores' },
+      },
+    ],
+    timeoutSec: 300,
+  },
+  {
+    name: 'cluster-local',
+    // baseline = the plain system on both sides: the spread of two identical runs.
+    title:
+      'local ping-pong (1M round trips) on a cluster node vs a plain system, 9 pairs, same run',
+    script: 'cluster-local.js',
+    n: 1_000_000,
+    erlang: { skip: 'none: a cluster node vs a plain system of one program' },
+    metrics: [
+      {
+        key: 'plainPerSec',
+        label: 'plain system: msgs per CPU second ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'clusteredPerSec',
+        label: 'cluster node: msgs per CPU second ↑',
+        unit: 'rate',
+        higherIsBetter: true,
+      },
+      {
+        key: 'clusteredWallX',
+        label: 'cluster node ÷ plain, wall time, same run ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
+      },
+      {
+        key: 'clusteredX',
+        label: 'cluster node ÷ plain, CPU time, same run ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
+        goal: { kind: 'min', value: 0.95, note: 'issue 14: clustering costs ≤ 5 % locally' },
+      },
+    ],
+    timeoutSec: 300,
+  },
+  {
     name: 'ask',
     title: 'ask, idle actor (100k calls)',
     script: 'ask.js',

@@ -23,6 +23,8 @@ export interface DemoFlags {
   readonly port: number | undefined;
   readonly seed: number | undefined;
   readonly observer: boolean;
+  /** Worker nodes of the cluster demo (`--nodes N`); absent: the single-node demo. */
+  readonly nodes?: number;
 }
 
 /**
@@ -115,6 +117,12 @@ Options:
   --port <n>             port of the observer, 0 for any free port (default
                          9465, or any free port when 9465 is taken)
   --no-observer          do not start the observer
+  --nodes <n>            run the pipeline over a cluster instead: a local
+                         nats-server (it must be installed) and n worker
+                         nodes as child processes, 2 <= n <= 16; one is
+                         killed with SIGKILL at 60% of the run and its
+                         workers restart on the others (no observer, no
+                         breaker: a breaker belongs to one node)
   -h, --help             show this help
   -v, --version          print the version of airssys-rt
 
@@ -124,6 +132,7 @@ prints the summary. A second Ctrl-C quits at once.
 
 Examples:
   npm start
+  npm start -- --nodes 3
   npx airssys-rt demo --duration 60 --crash-rate 0.2
   npx airssys-rt demo --seed 42 --no-observer
   npx airssys-rt audit verify /var/log/airssys-audit.jsonl --key-file /etc/airssys/audit.key
@@ -192,6 +201,17 @@ function demoFlags(values: Record<string, string | boolean | undefined>): DemoFl
         ? undefined
         : numberFlag('seed', seedText, 0, (n) => Number.isSafeInteger(n), 'an integer'),
     observer: values['no-observer'] !== true,
+    ...(text('nodes') === undefined
+      ? {}
+      : {
+          nodes: numberFlag(
+            'nodes',
+            text('nodes'),
+            0,
+            (n) => Number.isInteger(n) && n >= 2 && n <= 16,
+            'an integer in [2, 16]',
+          ),
+        }),
   };
 }
 
@@ -269,6 +289,7 @@ export function parseCommandLine(args: readonly string[]): Command {
         seed: { type: 'string' },
         port: { type: 'string' },
         'no-observer': { type: 'boolean' },
+        nodes: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },

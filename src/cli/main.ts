@@ -13,9 +13,16 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { helpText, parseCommandLine } from './args.js';
+import { type DemoFlags, helpText, parseCommandLine } from './args.js';
 import { verifyAuditCommand } from './audit.js';
-import { runDemo } from './demo/index.js';
+import {
+  clusterDemoHealed,
+  formatClusterSummary,
+  natsServerMissing,
+  randomSeed,
+  runClusterDemo,
+  runDemo,
+} from './demo/index.js';
 import { consoleReporter, formatSummary } from './report.js';
 
 /**
@@ -36,6 +43,33 @@ function packageVersion(): string {
     }
     if (dir.pathname === '/') return 'unknown';
   }
+}
+
+/**
+ * `--nodes N`: the cluster demo. Without a runnable nats-server it says why
+ * and resolves with 1, starting nothing.
+ */
+async function clusterDemo(flags: DemoFlags, nodes: number, signal: AbortSignal): Promise<number> {
+  const why = natsServerMissing();
+  if (why !== undefined) {
+    process.stderr.write(`airssys-rt: the cluster demo needs a local nats-server: ${why}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    `airssys-rt cluster demo: ${nodes} worker nodes, ${flags.durationMs / 1_000} s at ` +
+      `${flags.rate} jobs/s, crash rate ${flags.crashRate}\n`,
+  );
+  const summary = await runClusterDemo({
+    nodes,
+    durationMs: flags.durationMs,
+    crashRate: flags.crashRate,
+    rate: flags.rate,
+    seed: flags.seed ?? randomSeed(),
+    signal,
+    say: (line) => process.stdout.write(`${line}\n`),
+  });
+  process.stdout.write(`${formatClusterSummary(summary)}\n`);
+  return clusterDemoHealed(summary) ? 0 : 1;
 }
 
 /**
@@ -88,6 +122,17 @@ async function main(args: readonly string[]): Promise<number> {
     stop.abort();
   };
   process.on('SIGINT', onSigint);
+  if (flags.nodes !== undefined) {
+    try {
+      return await clusterDemo(flags, flags.nodes, stop.signal);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`airssys-rt: the cluster demo failed: ${message}\n`);
+      return 1;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
   process.stdout.write(
     `airssys-rt self-healing demo: ${flags.durationMs / 1_000} s at ${flags.rate} jobs/s, ` +
       `crash rate ${flags.crashRate}${live ? ' (Ctrl-C to stop early)' : ''}\n`,

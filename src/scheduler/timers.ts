@@ -1,49 +1,29 @@
 import type { Clock } from './clock.js';
-
-/**
- * One pending timer. Subclasses say what firing means (deliver a message,
- * time out an ask, call a function). The queue owns `deadline` and `slot`.
- */
-export abstract class TimerEntry {
-  /** Absolute clock time at which the timer fires. */
-  deadline = 0;
-  /** Insertion order, so equal deadlines fire first-in first-out. */
-  seq = 0;
-  /** Index in the heap, or -1 when not queued. */
-  slot = -1;
-
-  /** Called once when the deadline is reached. */
-  abstract fire(): void;
-
-  /** True while the timer is queued (not fired, not cancelled). */
-  get active(): boolean {
-    return this.slot >= 0;
-  }
-}
-
-/** A timer that calls a function. */
-export class CallbackTimer extends TimerEntry {
-  readonly #callback: () => void;
-
-  constructor(callback: () => void) {
-    super();
-    this.#callback = callback;
-  }
-
-  fire(): void {
-    this.#callback();
-  }
-}
+import { IN_LANE, NOT_QUEUED, type TimerEntry } from './timer-entry.js';
+import { TimerLane } from './timer-lane.js';
 
 /**
  * All of a system's timers in one binary heap with a single host timer armed
  * for the earliest deadline. Insert and cancel are O(log n); a pending ask
- * costs no host timer of its own.
+ * costs no host timer of its own. Timers queued with
+ * {@link TimerQueue.scheduleFifo} (ask timeouts) go to the lane of their
+ * delay instead, O(1) both ways: only the lane is in the heap.
+ *
+ * @example
+ * ```ts
+ * const timers = new TimerQueue(realClock(), console.error);
+ * timers.schedule(new CallbackTimer(() => console.log('tick')), 100);
+ * ```
  */
 export class TimerQueue {
   readonly #clock: Clock;
   readonly #heap: TimerEntry[] = [];
   readonly #onError: (error: unknown) => void;
+  /** The lanes of {@link TimerQueue.scheduleFifo}, by delay; the last one used is cached. */
+  readonly #lanes = new Map<number, TimerLane>();
+  #lastLane: TimerLane | null = null;
+  /** Queued timers, lanes not counted: the host timer keeps the process alive while > 0. */
+  #live = 0;
   #seq = 0;
   #host: unknown;
   #hostDeadline = Number.POSITIVE_INFINITY;
@@ -57,14 +37,112 @@ export class TimerQueue {
 
   /** Number of queued timers. */
   get size(): number {
-    return this.#heap.length;
+    return this.#live;
   }
 
   /** Queues `entry` to fire `delayMs` from now (negative delays count as 0). */
   schedule(entry: TimerEntry, delayMs: number): void {
-    if (entry.slot >= 0) this.cancel(entry);
+    if (entry.slot !== NOT_QUEUED) this.cancel(entry);
     entry.deadline = this.#clock.now() + Math.max(delayMs, 0);
     entry.seq = this.#seq++;
+    this.#live++;
+    this.#insert(entry);
+  }
+
+  /**
+   * Like {@link TimerQueue.schedule}, for timers that mostly share a few
+   * delays and are mostly cancelled before they fire (ask timeouts): the
+   * entry joins the FIFO lane of its delay, O(1), and cancelling it is O(1)
+   * too. Firing order is the same as `schedule`'s: by deadline, then by
+   * the order of queueing.
+   */
+  scheduleFifo(entry: TimerEntry, delayMs: number): void {
+    if (entry.slot !== NOT_QUEUED) this.cancel(entry);
+    const delay = Math.max(delayMs, 0);
+    const deadline = this.#clock.now() + delay;
+    let lane = this.#lastLane;
+    if (lane === null || lane.delay !== delay) {
+      lane = this.#lanes.get(delay) ?? this.#newLane(delay);
+      this.#lastLane = lane;
+    }
+    entry.deadline = deadline;
+    entry.seq = this.#seq++;
+    this.#live++;
+    if (!lane.accepts(deadline)) {
+      // A clock that went back (a manual one): the heap keeps the order exact.
+      this.#insert(entry);
+      return;
+    }
+    lane.append(entry);
+    entry.slot = IN_LANE;
+    if (lane.slot === NOT_QUEUED) {
+      lane.deadline = deadline;
+      lane.seq = entry.seq;
+      this.#insert(lane);
+    } else if (!this.#hostHeld) {
+      // The lane is in the heap already, keyed no later than this entry.
+      this.#hold(true);
+    }
+  }
+
+  /** Removes `entry` if queued; returns whether it was. */
+  cancel(entry: TimerEntry): boolean {
+    const i = entry.slot;
+    if (i === NOT_QUEUED) return false;
+    if (i === IN_LANE) {
+      // The lane keeps its key: an early key costs one wake-up that re-keys it.
+      (entry.lane as TimerLane).remove(entry);
+      entry.slot = NOT_QUEUED;
+    } else {
+      this.#removeAt(i);
+    }
+    // The host timer stays armed: clearing and re-arming it on every ask
+    // would cost a microsecond. It fires once, finds nothing, and stops.
+    if (--this.#live === 0) this.#hold(false);
+    return true;
+  }
+
+  /** Milliseconds left before `entry` fires, or `false` if it is not queued. */
+  remaining(entry: TimerEntry): number | false {
+    if (entry.slot === NOT_QUEUED) return false;
+    return Math.max(0, entry.deadline - this.#clock.now());
+  }
+
+  /** The queued entries, in no particular order: a copy, for inspection. */
+  entries(): TimerEntry[] {
+    const out: TimerEntry[] = [];
+    for (const entry of this.#heap) {
+      if (!(entry instanceof TimerLane)) out.push(entry);
+    }
+    for (const lane of this.#lanes.values()) {
+      for (let e = lane.head; e !== null; e = e.laneNext) out.push(e);
+    }
+    return out;
+  }
+
+  /** Cancels every timer and the host timer. */
+  clear(): void {
+    for (const entry of this.#heap) entry.slot = NOT_QUEUED;
+    this.#heap.length = 0;
+    for (const lane of this.#lanes.values()) {
+      while (lane.head !== null) {
+        const entry = lane.head;
+        lane.remove(entry);
+        entry.slot = NOT_QUEUED;
+      }
+    }
+    this.#live = 0;
+    this.#disarm();
+  }
+
+  #newLane(delay: number): TimerLane {
+    const lane = new TimerLane(delay);
+    this.#lanes.set(delay, lane);
+    return lane;
+  }
+
+  /** Puts `entry` (deadline and seq set) in the heap and arms the host timer if it is the earliest. */
+  #insert(entry: TimerEntry): void {
     entry.slot = this.#heap.length;
     this.#heap.push(entry);
     this.#up(entry.slot);
@@ -72,41 +150,17 @@ export class TimerQueue {
     else if (!this.#hostHeld) this.#hold(true);
   }
 
-  /** Removes `entry` if queued; returns whether it was. */
-  cancel(entry: TimerEntry): boolean {
-    const i = entry.slot;
-    if (i < 0) return false;
+  #removeAt(i: number): void {
     const heap = this.#heap;
+    const entry = heap[i] as TimerEntry;
     const last = heap.pop() as TimerEntry;
-    entry.slot = -1;
+    entry.slot = NOT_QUEUED;
     if (last !== entry) {
       heap[i] = last;
       last.slot = i;
       this.#down(i);
       this.#up(last.slot);
     }
-    // The host timer stays armed: clearing and re-arming it on every ask
-    // would cost a microsecond. It fires once, finds nothing, and stops.
-    if (heap.length === 0) this.#hold(false);
-    return true;
-  }
-
-  /** Milliseconds left before `entry` fires, or `false` if it is not queued. */
-  remaining(entry: TimerEntry): number | false {
-    if (entry.slot < 0) return false;
-    return Math.max(0, entry.deadline - this.#clock.now());
-  }
-
-  /** The queued entries, in no particular order: a copy, for inspection. */
-  entries(): TimerEntry[] {
-    return [...this.#heap];
-  }
-
-  /** Cancels every timer and the host timer. */
-  clear(): void {
-    for (const entry of this.#heap) entry.slot = -1;
-    this.#heap.length = 0;
-    this.#disarm();
   }
 
   #expire(): void {
@@ -116,7 +170,23 @@ export class TimerQueue {
     const now = this.#clock.now();
     const heap = this.#heap;
     while (heap.length > 0 && (heap[0] as TimerEntry).deadline <= now) {
-      const entry = heap[0] as TimerEntry;
+      let entry = heap[0] as TimerEntry;
+      if (entry instanceof TimerLane) {
+        const head = entry.head;
+        if (head === null) {
+          // Every entry of the lane was cancelled: it leaves the heap.
+          this.#removeAt(0);
+          continue;
+        }
+        if (head.deadline !== entry.deadline || head.seq !== entry.seq) {
+          // Keyed by a cancelled head: re-key by the current one.
+          entry.deadline = head.deadline;
+          entry.seq = head.seq;
+          this.#down(0);
+          continue;
+        }
+        entry = head;
+      }
       this.cancel(entry);
       try {
         entry.fire();

@@ -8,6 +8,7 @@ import type {
   TimerRef,
 } from '../actor/index.js';
 import {
+  defineActor,
   dropMonitor,
   kill,
   MessageTimer,
@@ -40,6 +41,7 @@ import { addInspector, type InspectOptions, subscribeActor } from './inspection.
 import { type Introspection, introspect, removeStale } from './introspect.js';
 import { duration, resolveOptions, type SystemOptions } from './options.js';
 import { Groups, Services, Topics } from './registries.js';
+import { ShapeAnchor } from './shape-anchor.js';
 import { shutdownSystem } from './shutdown.js';
 
 /**
@@ -588,6 +590,7 @@ export class ActorSystem {
  * ```
  */
 export function createSystem(options?: SystemOptions): ActorSystem {
+  ShapeAnchor.ensure(makeShapeAnchor);
   const resolved = resolveOptions(options);
   const system = new ActorSystem(
     new SystemCore(resolved, options?.clock, options?.security, options?.audit),
@@ -598,5 +601,13 @@ export function createSystem(options?: SystemOptions): ActorSystem {
     if (typeof inspect === 'function') system.inspect(inspect);
     else system.inspect(inspect.listener, inspect);
   }
+  return system;
+}
+
+/** The idle system {@link ShapeAnchor} keeps: one process that has handled one message. */
+function makeShapeAnchor(): ActorSystem {
+  const system = new ActorSystem(new SystemCore(resolveOptions(undefined), undefined));
+  const anchor = defineActor<number>({ label: 'shape anchor', handle() {} });
+  system.spawn(anchor).tell(0);
   return system;
 }

@@ -280,6 +280,34 @@ describe('ask', () => {
     await system.shutdown();
   });
 
+  it('the caller’s request object is never changed: the handler sees a copy of its own keys with reply added', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const system = createSystem();
+    const ref = system.spawn(
+      defineActor<{ type: 'echo'; reply: Reply<number> }>({
+        handle(msg) {
+          seen.push(msg as unknown as Record<string, unknown>);
+          msg.reply.send(Object.keys(msg).length);
+        },
+      }),
+    );
+    const request = { type: 'echo' as const, extra: 1 };
+    assert.equal(await ref.ask(request), 3);
+    assert.deepEqual(Object.keys(request), ['type', 'extra']);
+    assert.notEqual(seen[0], request);
+    const parsed = JSON.parse('{"type":"echo","__proto__":{"polluted":true}}') as { type: 'echo' };
+    assert.equal(await ref.ask(parsed), 3);
+    const copy = seen[1] as Record<string, unknown>;
+    assert.equal(
+      Object.getPrototypeOf(copy),
+      Object.prototype,
+      'an own __proto__ key sets no prototype',
+    );
+    assert.ok(Object.hasOwn(copy, '__proto__'));
+    assert.equal((copy as { polluted?: unknown }).polluted, undefined);
+    await system.shutdown();
+  });
+
   it('an ask answered in time cancels its timeout timer', async () => {
     const clock = new ManualClock();
     const system = createSystem({ clock });

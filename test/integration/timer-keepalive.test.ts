@@ -58,4 +58,22 @@ describe('timers and the life of the program', { timeout: HANG * 2, concurrency:
       `killed after ${HANG} ms means the answered ask's timeout kept the program alive; stderr: ${r.stderr}`,
     );
   });
+
+  it('a program that stops every process of its system exits by itself: the idle system kept for V8’s hidden classes holds nothing open', async () => {
+    const r = await run(`
+const system = createSystem();
+const worker = system.spawn(defineActor({ handle(n) { if (n === 2) console.log('handled'); } }));
+for (let i = 0; i <= 2; i++) worker.tell(i);
+await system.idle();
+await system.shutdown();
+const again = createSystem();
+await again.shutdown();
+console.log('done');
+`);
+    assert.deepEqual(
+      { code: r.code, stdout: r.stdout.trim().split('\n') },
+      { code: 0, stdout: ['handled', 'done'] },
+      `killed after ${HANG} ms means something the runtime keeps held the program open; stderr: ${r.stderr}`,
+    );
+  });
 });

@@ -3,7 +3,15 @@
  *
  * @module
  */
+export {
+  type ClusterDemoOptions,
+  type ClusterDemoSummary,
+  clusterDemoHealed,
+  formatClusterSummary,
+  runClusterDemo,
+} from './cluster.js';
 export type { LedgerStats } from './ledger.js';
+export { natsServerMissing } from './nats-server.js';
 export type {
   DemoOptions,
   DemoProgress,
@@ -12,4 +20,5 @@ export type {
   ResolvedDemoOptions,
 } from './options.js';
 export { resolveDemoOptions } from './options.js';
+export { randomSeed } from './random.js';
 export { runDemo } from './run.js';

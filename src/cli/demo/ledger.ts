@@ -220,11 +220,13 @@ function onResult(ctx: Ctx, job: Job, value: unknown): void {
 
 function onFailure(ctx: Ctx, job: Job, error: unknown): void {
   const s = ctx.state;
-  if (error instanceof DependencyDown) {
+  // By name too: a worker on another node fails with an error that arrives as a plain Error.
+  if (error instanceof Error && error.name === 'DependencyDown') {
     // Back off exponentially (50 ms doubling to 1 s, ±25%), never sooner than the breaker says.
     s.retriesAfterOutage++;
     const backoff = s.random.jitter(Math.min(1_000, 50 * 2 ** job.outages++), 0.25);
-    wait(ctx, job, Math.max(backoff, error.retryAfterMs));
+    const retryAfterMs = error instanceof DependencyDown ? error.retryAfterMs : 0;
+    wait(ctx, job, Math.max(backoff, retryAfterMs));
     return;
   }
   s.retriesAfterCrash++;

@@ -75,8 +75,20 @@ export interface Faults {
   readonly crashRate: number;
 }
 
-/** Throws (crashing the worker) when this attempt's roll falls under the crash rate. */
-function maybeCrash(faults: Faults, stage: number, work: { id: number; attempt: number }): void {
+/**
+ * Throws (crashing the worker) when this attempt's roll falls under the
+ * crash rate: the seed, the stage, the job and the attempt decide.
+ *
+ * @example
+ * ```ts
+ * maybeCrash(ctx.state, 0, work); // in a worker's handle, before the work
+ * ```
+ */
+export function maybeCrash(
+  faults: Faults,
+  stage: number,
+  work: { id: number; attempt: number },
+): void {
   if (hashUnit(faults.seed, stage, work.id, work.attempt) < faults.crashRate) {
     throw new Error(`injected fault: job ${work.id} attempt ${work.attempt}`);
   }

@@ -249,11 +249,11 @@ describe('Mailbox segments (normal lane)', () => {
     const mb = new Mailbox();
     let next = 0;
     let expected = 0;
-    // Deep enough to chain several 2,048-entry segments; takes interleave so drained
+    // Deep enough to chain several 8,192-entry segments; takes interleave so drained
     // segments come back as the spare while the tail is still growing.
     for (let round = 0; round < 5; round++) {
-      for (let i = 0; i < 7000; i++) mb.push(next, `s${next++}`, LANE_NORMAL);
-      for (let i = 0; i < 4000; i++) {
+      for (let i = 0; i < 28_000; i++) mb.push(next, `s${next++}`, LANE_NORMAL);
+      for (let i = 0; i < 16_000; i++) {
         assert.equal(mb.take(), true);
         assert.equal(mb.takenMessage, expected);
         assert.equal(mb.takenSender, `s${expected++}`);
@@ -267,13 +267,13 @@ describe('Mailbox segments (normal lane)', () => {
     assert.equal(mb.size, 0);
   });
 
-  it('lets a burst’s memory go once drained: only one segment of at most 2,048 entries stays', () => {
+  it('lets a burst’s memory go once drained: only one segment of at most 8,192 entries stays', () => {
     const mb = new Mailbox();
     assert.equal(mb.slots, 4, 'a new mailbox starts with a 4-entry segment');
     for (let i = 0; i < 100_000; i++) mb.push(i, undefined, LANE_NORMAL);
     assert.ok(mb.slots >= 100_000, `holding 100k entries needs room for them (${mb.slots})`);
     while (mb.take());
-    assert.ok(mb.slots <= 2048, `after draining, ${mb.slots} entries of room stay`);
+    assert.ok(mb.slots <= 8192, `after draining, ${mb.slots} entries of room stay`);
     for (let i = 0; i < 10; i++) mb.push(i, undefined, LANE_NORMAL);
     assert.deepEqual(
       takeAll(mb).map(([m]) => m),

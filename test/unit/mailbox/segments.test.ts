@@ -39,7 +39,8 @@ describe('Mailbox: the normal lane’s segments', () => {
 
   it('each new segment doubles the last, up to SEGMENT_SLOTS entries, and slots counts them exactly', () => {
     const mb = new Mailbox();
-    const sizes = segmentSizes(12);
+    const count = segmentSizes(32).indexOf(SEGMENT_SLOTS >> 1) + 2; // the first full-size ones
+    const sizes = segmentSizes(count);
     let queued = 0;
     for (let k = 1; k <= sizes.length; k++) {
       const room = sum(sizes.slice(0, k));
@@ -48,7 +49,7 @@ describe('Mailbox: the normal lane’s segments', () => {
       assert.equal(mb.slots, room, `${k} segment(s) full`);
     }
     push(mb, 1);
-    assert.equal(mb.slots, sum(segmentSizes(13)), 'a full-size one more');
+    assert.equal(mb.slots, sum(segmentSizes(count + 1)), 'a full-size one more');
     assert.equal((sizes.at(-1) as number) * 2, SEGMENT_SLOTS, 'the last ones are full-size');
   });
 
@@ -56,9 +57,10 @@ describe('Mailbox: the normal lane’s segments', () => {
     const mb = new Mailbox();
     const small = SMALL_SEGMENT_SLOTS >> 1;
     const full = SEGMENT_SLOTS >> 1;
-    const sizes = segmentSizes(11); // ... up to the first full-size segment, and one more
-    const upToFirstFull = sum(sizes.slice(0, 10));
-    assert.equal(sizes[9], full);
+    const firstFull = segmentSizes(32).indexOf(full);
+    const sizes = segmentSizes(firstFull + 2); // up to the first full-size segment, and one more
+    const upToFirstFull = sum(sizes.slice(0, firstFull + 1));
+    assert.ok(firstFull > 0);
     push(mb, upToFirstFull + 1);
     assert.equal(mb.slots, sum(sizes));
     take(mb, small);

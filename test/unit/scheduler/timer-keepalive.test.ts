@@ -79,6 +79,29 @@ describe('TimerQueue: keeping the host process alive', () => {
     assert.equal(clock.holdsProcessOpen, false, 'but it does not keep the process alive');
   });
 
+  it('a FIFO lane (scheduleFifo, ask timeouts) holds the process open while it has a timer, and not once the last is cancelled', () => {
+    const { clock, queue, fired, timer } = setup();
+    const first = timer('first');
+    queue.scheduleFifo(first, 3_000);
+    assert.equal(clock.holdsProcessOpen, true);
+    assert.equal(queue.cancel(first), true);
+    assert.equal(clock.holdsProcessOpen, false, 'an emptied lane keeps nothing alive');
+    clock.advance(1_000);
+    queue.scheduleFifo(timer('second'), 3_000);
+    assert.equal(
+      clock.holdsProcessOpen,
+      true,
+      'the lane is still keyed at 3 000; it holds the process again',
+    );
+    clock.advance(2_000);
+    assert.deepEqual(fired, [], 'woken at the cancelled head’s deadline, it fires nothing');
+    assert.equal(clock.holdsProcessOpen, true, 're-keyed at the current head');
+    clock.advance(1_000);
+    assert.deepEqual(fired, ['second']);
+    assert.equal(clock.holdsProcessOpen, false);
+    assert.equal(queue.size, 0);
+  });
+
   it('a timer set after a cancelled one, due later than the idle host timer, holds the process open again and fires', () => {
     const { clock, queue, fired, timer } = setup();
     const ask = timer('ask timeout');

@@ -140,6 +140,7 @@ describe('TimerQueue on a ManualClock', () => {
 
   type Op =
     | { readonly op: 'schedule'; readonly id: number; readonly delay: number }
+    | { readonly op: 'fifo'; readonly id: number; readonly delay: number }
     | { readonly op: 'cancel'; readonly id: number }
     | { readonly op: 'advance'; readonly ms: number };
 
@@ -153,6 +154,15 @@ describe('TimerQueue on a ManualClock', () => {
       }),
     },
     {
+      // Lanes of a few shared delays (ask timeouts), mixed with heap timers.
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('fifo' as const),
+        id: fc.nat({ max: 11 }),
+        delay: fc.constantFrom(-1, 0, 5, 10, 30),
+      }),
+    },
+    {
       weight: 2,
       arbitrary: fc.record({ op: fc.constant('cancel' as const), id: fc.nat({ max: 11 }) }),
     },
@@ -162,7 +172,7 @@ describe('TimerQueue on a ManualClock', () => {
     },
   );
 
-  it('matches a sorted-list model: order by deadline then insertion, cancel, remaining', () => {
+  it('matches a sorted-list model: order by deadline then insertion, cancel, remaining, with FIFO lanes (scheduleFifo) mixed in', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 120 }), (ops) => {
         const clock = new ManualClock();
@@ -179,14 +189,16 @@ describe('TimerQueue on a ManualClock', () => {
         let seq = 0;
         const expected: [number, number][] = [];
         for (const step of ops) {
-          if (step.op === 'schedule') {
+          if (step.op === 'schedule' || step.op === 'fifo') {
             model = model.filter((e) => e.id !== step.id);
             model.push({
               id: step.id,
               deadline: clock.now() + Math.max(0, step.delay),
               seq: seq++,
             });
-            queue.schedule(timers[step.id] as CallbackTimer, step.delay);
+            if (step.op === 'fifo')
+              queue.scheduleFifo(timers[step.id] as CallbackTimer, step.delay);
+            else queue.schedule(timers[step.id] as CallbackTimer, step.delay);
           } else if (step.op === 'cancel') {
             const queued = model.some((e) => e.id === step.id);
             model = model.filter((e) => e.id !== step.id);
@@ -202,6 +214,13 @@ describe('TimerQueue on a ManualClock', () => {
           }
           assert.deepEqual(fired, expected);
           assert.equal(queue.size, model.length);
+          assert.deepEqual(
+            queue
+              .entries()
+              .map((e) => timers.indexOf(e as CallbackTimer))
+              .sort((a, b) => a - b),
+            model.map((e) => e.id).sort((a, b) => a - b),
+          );
           for (const [id, t] of timers.entries()) {
             const entry = model.find((e) => e.id === id);
             assert.equal(

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { LIMITS } from '../support/guard.js';
+import { natsUnavailable } from '../support/nats/index.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the compiled CLI to its end (a hang is failed at LIMITS.wait and the CLI killed). */
+function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { ...process.env, CI: '1', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const guard = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the cluster demo hung past ${LIMITS.wait} ms:\n${stdout}\n${stderr}`));
+    }, LIMITS.wait);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The number after `label` in the summary, or a failed assertion showing the output. */
+function figure(stdout: string, pattern: RegExp): number {
+  const match = pattern.exec(stdout);
+  assert.ok(match?.[1] !== undefined, `no ${pattern} in the output:\n${stdout}`);
+  return Number(match[1]);
+}
+
+const why = natsUnavailable();
+if (why !== undefined) console.log(`skipping the cluster demo run: ${why}`);
+
+describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
+  it('a worker node killed with SIGKILL mid-run is declared down, its workers restart on the survivors, and no job is lost', {
+    skip: why,
+    timeout: LIMITS.test,
+  }, async () => {
+    const run = await cli(['--nodes', '3', '--duration', '8', '--seed', '7']);
+    assert.equal(run.code, 0, `exit code; output:\n${run.stdout}\n${run.stderr}`);
+    assert.equal(run.stderr, '', 'nothing on stderr');
+    assert.match(run.stdout, /cluster up: main \+ worker-1, worker-2, worker-3/);
+    assert.match(run.stdout, /node killed: worker-2 \(SIGKILL at [\d.]+ s\), declared down/);
+    assert.ok(
+      figure(run.stdout, /workers moved off worker-2: (\d+)/) >= 1,
+      'workers moved to the survivors',
+    );
+    const sent = figure(run.stdout, /jobs sent: (\d+)/);
+    assert.ok(sent > 0, 'jobs were sent');
+    assert.equal(figure(run.stdout, /done: (\d+), lost/), sent, 'every job sent is done');
+    assert.equal(figure(run.stdout, /lost: (\d+)/), 0, 'no job lost');
+    assert.equal(figure(run.stdout, /stored: (\d+)/), sent, 'each job stored once');
+  });
+
+  it('without a runnable nats-server, says why and exits non-zero', async () => {
+    const run = await cli(['--nodes', '3'], { NATS_SERVER: '/nonexistent/nats-server' });
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /the cluster demo needs a local nats-server: .*not installed/);
+    assert.doesNotMatch(run.stdout, /jobs sent/, 'nothing ran');
+  });
+
+  it('--nodes takes an integer from 2 to 16', async () => {
+    const run = await cli(['--nodes', '1']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /--nodes must be an integer in \[2, 16\]/);
+  });
+});
