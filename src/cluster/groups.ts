@@ -319,7 +319,8 @@ export class ClusterGroups {
    * node's entries are deleted first, within the deadline.
    */
   async close(options: { readonly leave?: boolean } = {}): Promise<void> {
-    if (this.#closed) return;
+    // Closed already (or closing): still wait until the mirror's watch is stopped.
+    if (this.#closed) return this.#mirror.close();
     if (options.leave === true) {
       for (const [group, members] of this.#local) {
         members.clear();

@@ -56,11 +56,17 @@ export class Membership {
   readonly #gone = new Set<string>();
   readonly #hellos = new Set<string>();
   readonly #voting = new Set<string>();
+  /** Members whose record in the table says `up`: only they vote (a joining node judges nobody). */
+  readonly #upInTable = new Set<string>();
   #ownLastSeen = Date.now();
   #lastCheck = Date.now();
   #timers: NodeJS.Timeout[] = [];
   #watch: { stop(): void } | undefined;
+  /** The member-table watch loop, until it has returned (see {@link Membership.settled}). */
+  #watching: Promise<void> = Promise.resolve();
   #state: 'new' | 'up' | 'leaving' | 'stopped' = 'new';
+  /** Where {@link join} is (a join that fails names the step). */
+  joinStep = 'starting';
   #seq = 0;
 
   constructor(
@@ -109,23 +115,28 @@ export class Membership {
 
   /** Joins: record, handshake with every member, then `up`. Rejects when KV is unavailable. */
   async join(): Promise<void> {
+    this.joinStep = 'writing its record joining';
     const revision = await this.#kv.create(this.#self, this.#record('joining'));
     // Heartbeats start now: a peer that answered our hello counts us up and expects them.
     const { heartbeatInterval } = this.#options;
     this.#timers.push(setInterval(() => this.#beat(), heartbeatInterval).unref());
     this.#beat();
+    this.joinStep = 'listing the members';
     const members = await this.#members();
+    this.joinStep = 'shaking hands';
     await Promise.all(
       members
         .filter(([id, r]) => id !== this.#self && r.status !== 'down')
         .map(([id]) => this.#hello(id, true)),
     );
+    this.joinStep = 'writing its record up';
     await this.#kv.update(this.#self, this.#record('up'), revision);
+    this.joinStep = 'up';
     this.#state = 'up';
     this.#ownLastSeen = Date.now();
     this.#lastCheck = Date.now();
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
-    void this.#watchTable();
+    this.#watching = this.#watchTable();
   }
 
   async #members(): Promise<[string, MemberRecord][]> {
@@ -137,7 +148,9 @@ export class Membership {
       const entry = await this.#kv.get(id);
       if (entry === null || entry.operation !== 'PUT') continue;
       const record = parseMember(entry.string());
-      if (record !== undefined) out.push([id, record]);
+      if (record === undefined) continue;
+      out.push([id, record]);
+      if (record.status === 'up') this.#upInTable.add(id);
     }
     return out;
   }
@@ -147,8 +160,15 @@ export class Membership {
     if (this.#hellos.has(node) || this.#gone.has(node) || this.#view.has(node)) return;
     this.#hellos.add(node);
     const deadline = Date.now() + this.#options.joinTimeout;
+    let recheck = Date.now() + this.#options.acceptablePause;
     try {
       while (Date.now() < deadline && this.#state !== 'stopped') {
+        // A joining node waits for a silent member only while the table still lists it as a
+        // member: one declared down (or gone) meanwhile is not waited for to the deadline.
+        if (joining && Date.now() >= recheck) {
+          recheck = Date.now() + this.#options.acceptablePause;
+          if (await this.#goneFromTable(node)) return;
+        }
         try {
           const reply = await this.#transport.request(
             node,
@@ -171,6 +191,19 @@ export class Membership {
       if (joining && !this.#view.has(node)) this.#candidates.set(node, Date.now());
     } finally {
       this.#hellos.delete(node);
+    }
+  }
+
+  /** Whether `node`'s record is gone or `down` (then it is gone here too); false when KV is unreachable. */
+  async #goneFromTable(node: string): Promise<boolean> {
+    try {
+      const entry = await this.#kv.get(node);
+      const record = entry?.operation === 'PUT' ? parseMember(entry.string()) : undefined;
+      if (entry !== null && entry.operation === 'PUT' && record?.status !== 'down') return false;
+      this.#nodeGone(node, record?.status === 'down' ? 'down' : 'left');
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -279,8 +312,11 @@ export class Membership {
           this.#nodeGone(node, 'down');
           return;
         }
+        // This node and every reachable peer that is up in the table: a peer still joining does
+        // not vote yet, and waiting for its vote would hold the verdict until its join gives up.
         let voters = 1;
-        for (const peer of this.#view.values()) if (peer.reachable) voters++;
+        for (const [id, peer] of this.#view)
+          if (peer.reachable && this.#upInTable.has(id)) voters++;
         const next = suspect(
           record,
           this.#self,
@@ -324,7 +360,17 @@ export class Membership {
     }
   }
 
+  /**
+   * Makes the member-table watch again, from a fresh snapshot (after a
+   * reconnect: its consumer may not have survived the server, and the
+   * client's own recovery waits for two missed 5 s heartbeats first).
+   */
+  rewatch(): void {
+    if (this.#state === 'up') this.#watch?.stop();
+  }
+
   #onEntry(key: string, operation: string, entry: { string(): string }): void {
+    this.#upInTable.delete(key);
     if (operation !== 'PUT') {
       if (key === this.#self) {
         if (this.#state === 'up') this.fence('removed from the member table');
@@ -333,6 +379,7 @@ export class Membership {
     }
     const record = parseMember(entry.string());
     if (record === undefined) return;
+    if (record.status === 'up') this.#upInTable.add(key);
     if (record.status === 'down') {
       if (key === this.#self) this.fence(`declared down by ${record.downBy ?? 'the cluster'}`);
       else this.#nodeGone(key, 'down');
@@ -388,5 +435,18 @@ export class Membership {
     this.#state = 'stopped';
     this.#stopTimers();
     this.#watch?.stop();
+  }
+
+  /**
+   * Resolves once the member-table watch loop has returned after {@link stop}:
+   * a watch being made when the node stopped is made and stopped first. The
+   * connection must not start draining before: the client builds a watch's
+   * heartbeat monitor before its subscription, so a watch finished on a
+   * draining connection throws there and leaves the monitor's interval
+   * running forever (the process never exits; `ClosedConnectionError` every
+   * few seconds).
+   */
+  settled(): Promise<void> {
+    return this.#watching;
   }
 }

@@ -140,6 +140,8 @@ export class ClusterNode implements SpawnSide {
   #closing: Promise<void> | undefined;
   #audit: NodeJS.Timeout | undefined;
   #kvm: typeof Kvm | undefined;
+  /** What must end before the connection does (the registry's and groups' watches). */
+  readonly #beforeClose = new Set<() => Promise<void>>();
 
   constructor(host: NodeHost, options: ClusterOptions, shutdown: () => Promise<void>) {
     this.options = resolveClusterOptions(options);
@@ -194,8 +196,10 @@ export class ClusterNode implements SpawnSide {
     this.#transport = transport;
     const table = new RemoteTable(this.#host, this, transport);
     this.#table = table;
+    let step = 'subscribing';
     try {
       await transport.start();
+      step = 'opening the member table';
       // Bounded, so KV calls fail rather than hang; never shorter than 5 s (a busy server is not a dead one).
       this.#js = jetstream(nc, { timeout: Math.max(5_000, this.options.joinTimeout) });
       const kv = await new kvModule.Kvm(this.#js).create(`${root}-${cluster}-members`, {
@@ -214,9 +218,11 @@ export class ClusterNode implements SpawnSide {
     } catch (error) {
       transport.close();
       if (given.connection === undefined) await nc.close().catch(() => {});
-      throw new ClusterError(`node ${this.id} could not join: ${(error as Error).message}`, {
-        cause: error,
-      });
+      const where = this.#membership?.joinStep ?? step;
+      throw new ClusterError(
+        `node ${this.id} could not join (${where}): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     void this.#watchStatus(nc);
     this.#audit = setInterval(() => table.audit(), this.options.auditInterval).unref();
@@ -226,6 +232,7 @@ export class ClusterNode implements SpawnSide {
     for await (const status of nc.status()) {
       // Control messages may have been lost while disconnected: audit outgoing monitors.
       if (status.type === 'reconnect' || status.type === 'slowConsumer') this.#table?.audit();
+      if (status.type === 'reconnect') this.#membership?.rewatch();
     }
   }
 
@@ -718,12 +725,34 @@ export class ClusterNode implements SpawnSide {
     return this.#closing;
   }
 
+  /**
+   * Runs `hook` when this node closes, before its connection drains (the
+   * registry and groups stop their watches there). Returns the cancel.
+   *
+   * @example
+   * ```ts
+   * const cancel = system.cluster!.beforeClose(() => registry.close());
+   * ```
+   */
+  beforeClose(hook: () => Promise<void>): () => void {
+    this.#beforeClose.add(hook);
+    return () => {
+      this.#beforeClose.delete(hook);
+    };
+  }
+
   async #close(): Promise<void> {
     clearInterval(this.#audit);
     await this.ready.catch(() => {});
     this.#transport?.flush();
+    const hooks = [...this.#beforeClose].map((hook) => hook().catch(() => undefined));
+    this.#beforeClose.clear();
+    await Promise.all(hooks);
     if (this.#fenced === undefined) await this.#membership?.leave();
     else this.#membership?.stop();
+    // Every watch made, and stopped, before a drain (see Membership.settled). A fenced node's
+    // connection is closed outright instead, which fails a watch still being made.
+    if (this.#fenced === undefined) await this.#membership?.settled();
     this.#transport?.close();
     this.#table?.closeAll();
     const nc = this.#nc;

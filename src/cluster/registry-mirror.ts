@@ -119,6 +119,8 @@ export class KvMirror {
   #behindAt: number | undefined;
   #closed = false;
   #iterator: { stop(): void } | undefined;
+  /** The watch being made, settled or not (close waits for it: see #run). */
+  #opening: Promise<unknown> = Promise.resolve();
   #statuses: { stop?: () => void } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
@@ -236,15 +238,20 @@ export class KvMirror {
     this.#rebuild(why, true);
   }
 
-  /** Stops the watch and the timers. */
+  /**
+   * Stops the watch and the timers; resolves once a watch that was being
+   * made is made and stopped too, so the connection may then be drained.
+   */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    clearTimeout(this.#retryTimer);
-    this.#iterator?.stop();
-    this.#statuses?.stop?.();
-    this.#ready?.reject(new Error('mirror closed'));
+    if (!this.#closed) {
+      this.#closed = true;
+      clearInterval(this.#timer);
+      clearTimeout(this.#retryTimer);
+      this.#iterator?.stop();
+      this.#statuses?.stop?.();
+      this.#ready?.reject(new Error('mirror closed'));
+    }
+    await this.#opening;
   }
 
   /** Rebuilds after every reconnect: the watch's consumer may not have survived the server. */
@@ -280,7 +287,13 @@ export class KvMirror {
     const status = await this.#kv.status();
     if (generation !== this.#generation) return;
     const snapshotEnd = status.streamInfo.state.last_seq;
-    const iterator = await this.#kv.watch({ include: KvWatchInclude.LastValue });
+    // Never on a draining or closed connection: the client builds a watch's heartbeat monitor
+    // before its subscription, so a watch made there throws and leaves the monitor's interval
+    // running forever. For the same reason close() waits for a watch being made.
+    if (this.#closed || this.#nc.isDraining() || this.#nc.isClosed()) return;
+    const opening = this.#kv.watch({ include: KvWatchInclude.LastValue });
+    this.#opening = opening.catch(() => undefined);
+    const iterator = await opening;
     if (generation !== this.#generation || this.#closed) {
       iterator.stop();
       return;
@@ -306,8 +319,8 @@ export class KvMirror {
 
   #failed(generation: number, error: unknown): void {
     if (generation !== this.#generation || this.#closed) return;
-    // The connection is closed for good (its node shut down): nothing to retry.
-    if (this.#nc.isClosed()) {
+    // The connection is closing or closed for good (its node shut down): nothing to retry.
+    if (this.#nc.isClosed() || this.#nc.isDraining()) {
       void this.close();
       return;
     }

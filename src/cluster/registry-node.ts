@@ -64,6 +64,8 @@ export async function openClusterRegistry(
   });
   // This node's cluster-name addresses resolve through it while it is open.
   node.useNames({ whereis: (name) => (registry.isClosed ? undefined : registry.whereis(name)) });
+  // Its watch ends before the node's connection drains (a watch made during a drain leaks a timer).
+  node.beforeClose(() => registry.close());
   return registry;
 }
 
@@ -118,5 +120,7 @@ export async function openClusterGroups(
     broadcast: (g, message) => groups.broadcast(g, message),
     deliverLocal: (g, message) => (groups.isClosed ? 0 : groups.deliverLocal(g, message)),
   });
+  // Its watch ends before the node's connection drains (a watch made during a drain leaks a timer).
+  node.beforeClose(() => groups.close());
   return groups;
 }

@@ -357,7 +357,8 @@ export class ClusterRegistry {
 
   /** Stops the watch and the timer; names stay registered (their processes release them). */
   async close(): Promise<void> {
-    if (this.#closed) return;
+    // Closed already (or closing): still wait until the mirror's watch is stopped.
+    if (this.#closed) return this.#mirror.close();
     this.#closed = true;
     clearInterval(this.#timer);
     this.#stopNodeWatch();

@@ -346,6 +346,10 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
   linkChanged(to: RemoteProcess, other: ActorProcess, linked: boolean): void {
     if (to.remoteId === 0 || other instanceof RemoteProcess) return;
     this.#send(to.node, [linked ? OP.link : OP.unlink, other.pid, to.remoteId]);
+    // The other node's record of `other` ends with `other`'s reason. Watched from here at once:
+    // the monitor that node sends on receiving the link could arrive after `other` ended (its
+    // answer would then be noproc, not the real reason).
+    if (linked) this.#watch(to.node, other.pid);
   }
 
   /** Queues a frame for `node`; throws at send what cannot go (too large, not encodable). */

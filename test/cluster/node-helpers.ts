@@ -58,12 +58,9 @@ export function nextEvent(
 
 /** Resolves once `node` sees `peer` up (at once when it already does). */
 export async function untilUp(node: ClusterNode, peer: string): Promise<void> {
-  const up = nextEvent(node, (e) => e.type === 'nodeup' && e.node === peer);
-  if (node.isUp(peer)) {
-    up.catch(() => {});
-    return;
-  }
-  await up;
+  // Checked first: a wait made for a peer already up would hold its hang-guard timer open.
+  if (node.isUp(peer)) return;
+  await nextEvent(node, (e) => e.type === 'nodeup' && e.node === peer);
 }
 
 /** Resolves with the first dead letter of `system` that `match` accepts. */

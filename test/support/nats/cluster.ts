@@ -168,11 +168,21 @@ export class NatsTestCluster {
 
   /**
    * Resolves when every running server answers a JetStream account request
-   * (a meta leader exists and this account can use it). Retries every
-   * 100 ms within a generous limit that only guards a hang.
+   * (a meta leader exists and this account can use it) and every stream has
+   * a leader whose replicas on running servers are current. The second part
+   * matters after a kill or restart: a stream whose leader was on a killed
+   * server has none until its Raft election ends (seconds), and a request
+   * made meanwhile is dropped, not refused — the client waits for its whole
+   * timeout. Retries every 100 ms within a generous limit that only guards
+   * a hang.
    */
   async waitForJetStream(limitMs = READY_LIMIT_MS): Promise<void> {
     const until = Date.now() + limitMs;
+    await this.#waitForAccounts(until, limitMs);
+    if (this.servers.length > 1) await this.#waitForStreamLeaders(until, limitMs);
+  }
+
+  async #waitForAccounts(until: number, limitMs: number): Promise<void> {
     for (const server of this.servers.filter((s) => s.running)) {
       const nc = await connect({ servers: server.url, ...APP_USER, maxReconnectAttempts: 0 });
       try {
@@ -195,6 +205,42 @@ export class NatsTestCluster {
       } finally {
         await nc.close();
       }
+    }
+  }
+
+  async #waitForStreamLeaders(until: number, limitMs: number): Promise<void> {
+    const running = new Set(this.servers.filter((s) => s.running).map((s) => s.spec.name));
+    const live = this.servers.find((s) => s.running);
+    if (live === undefined) return;
+    const nc = await connect({ servers: live.url, ...APP_USER, maxReconnectAttempts: 0 });
+    try {
+      let last = '';
+      for (;;) {
+        try {
+          const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+          const waiting: string[] = [];
+          for await (const info of jsm.streams.list()) {
+            const name = info.config.name;
+            // The stream's own answer (its leader's), not the listing's: a leaderless stream times out.
+            const { cluster } = await jsm.streams.info(name);
+            if (cluster?.leader === undefined) waiting.push(`${name}: no leader`);
+            for (const peer of cluster?.replicas ?? []) {
+              if (running.has(peer.name) && !peer.current)
+                waiting.push(`${name}: ${peer.name} not current`);
+            }
+          }
+          if (waiting.length === 0) return;
+          last = waiting.join(', ');
+        } catch (error) {
+          last = String(error);
+        }
+        if (Date.now() > until) {
+          throw new Error(`JetStream streams not settled within ${limitMs} ms: ${last}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await nc.close();
     }
   }
 
