@@ -46,7 +46,7 @@ export {
 export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions, HolderAddress } from './ref.js';
-export { CURRENT_HOLDER, isHolderAddress } from './ref.js';
+export { ADDRESS_GONE, CURRENT_HOLDER, isHolderAddress } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
 export type { AskTarget, Current, Runtime } from './runtime.js';

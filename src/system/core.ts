@@ -298,8 +298,13 @@ export class SystemCore implements Runtime, ProcessHost {
 
   /** A service key as an address, resolved at each send (`services.ref`). */
   serviceAddress(service: string, key: string): Address<unknown> {
-    const ref = new ServiceRef(this.services, service, key, this.undeliverable, (message, p) =>
-      this.deadLetter(message, p.pid, this.current?.pid, 'dropped-newest'),
+    const ref = new ServiceRef(
+      this.services,
+      service,
+      key,
+      this.undeliverable,
+      (message, p) => this.deadLetter(message, p.pid, this.current?.pid, 'dropped-newest'),
+      this,
     );
     return ref as unknown as Address<unknown>;
   }
@@ -316,7 +321,7 @@ export class SystemCore implements Runtime, ProcessHost {
             exited: (message: unknown, address: string) =>
               this.deadLetter(message, undefined, from.pid, 'sender-exited', address),
           };
-    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender);
+    return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender, this);
   }
 
   /**
