@@ -53,7 +53,8 @@ export type ErrorCode =
   | 'ERR_PAYLOAD_TOO_LARGE'
   | 'ERR_CLUSTER'
   | 'ERR_CLUSTER_AUTH'
-  | 'ERR_CLUSTER_UNAVAILABLE';
+  | 'ERR_CLUSTER_UNAVAILABLE'
+  | 'ERR_BAD_FRAME';
 
 /**
  * Base class of every error the runtime throws or rejects with.

@@ -1,4 +1,5 @@
 export {
+  ASYNC_STEPS,
   BUSY,
   COPY_ON_SEND,
   DEAD,
@@ -24,6 +25,7 @@ export {
   signalExit,
   unlink,
 } from '../signals/index.js';
+export { type AsyncSenders, isAsyncFunction, StepFreeClock } from './async-senders.js';
 export type { ActorContext, GroupOptions } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
@@ -44,7 +46,7 @@ export {
 export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions, HolderAddress } from './ref.js';
-export { CURRENT_HOLDER, isHolderAddress } from './ref.js';
+export { ADDRESS_GONE, CURRENT_HOLDER, isHolderAddress } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
 export { PendingAsk } from './reply.js';
 export type { AskTarget, Current, Runtime } from './runtime.js';

@@ -103,6 +103,18 @@ export interface ActorRef<M> extends Address<M> {
 export const CURRENT_HOLDER: unique symbol = Symbol('airssys.currentHolder');
 
 /**
+ * The key of an address that can say it will never reach anything again —
+ * an address of a cluster node that is gone: a timer interval aimed at it
+ * stops rather than dead-lettering every tick.
+ *
+ * @example
+ * ```ts
+ * const over = address[ADDRESS_GONE]?.() === true;
+ * ```
+ */
+export const ADDRESS_GONE: unique symbol = Symbol('airssys.addressGone');
+
+/**
  * An address whose current holder can be read now (a cluster name): it can
  * be monitored like a local name.
  *

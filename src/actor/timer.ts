@@ -1,10 +1,11 @@
+import type { DeadLetterReason } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkTimerDelay } from '../limits/index.js';
 import { isName, type Name, nameOf } from '../registry/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
 import { isRuntimeMessage } from '../signals/index.js';
 import type { ActorProcess } from './process.js';
-import { type ActorRef, type Address, isHolderAddress } from './ref.js';
+import { type ActorRef, ADDRESS_GONE, type Address, isHolderAddress } from './ref.js';
 
 /**
  * A handle to a timer made by `sendAfter` or `sendInterval`.
@@ -170,25 +171,61 @@ export class AddressDestination implements TimerHost {
     this.#runtime = runtime;
   }
 
-  /** Always true: an interval keeps going while nothing is behind the address. */
+  /**
+   * True while the address may reach something: an interval keeps going
+   * while nothing is behind it, and stops (false) once it belongs to a
+   * cluster node that is gone (that tick is its one dead letter).
+   */
   deliverFromTimer(message: unknown): boolean {
+    const to = this.#to as Address<unknown> & { [ADDRESS_GONE]?: () => boolean };
     const runtime = this.#runtime;
     const previous = runtime.current;
     runtime.current = null; // a timer's message has no sender
     try {
-      this.#to.tell(message);
-    } catch {
-      // A full mailbox refused it: the timer's message is dropped, as for a ref.
-      runtime.deadLetter(message, undefined, undefined, 'dropped-newest', String(this.#to));
+      to.tell(message);
+    } catch (error) {
+      // Refused at send: the timer's message is a dead letter, with the reason the refusal gives.
+      const address = (to as { address?: unknown }).address;
+      runtime.deadLetter(
+        message,
+        undefined,
+        undefined,
+        timerDropReason(error),
+        typeof address === 'string' ? address : String(to),
+      );
     } finally {
       runtime.current = previous;
     }
-    return true;
+    // The tick reached nothing (a dead letter `noconnection`); no later one will.
+    return to[ADDRESS_GONE]?.() !== true;
   }
 
   trackTimer(): void {}
 
   untrackTimer(): void {}
+}
+
+/**
+ * The dead letter reason of a timer message its address refused: its
+ * error's code says why (a full mailbox drops the newest).
+ *
+ * @example
+ * ```ts
+ * timerDropReason(new NoConnectionError('node b_1', 'b_1')); // 'noconnection'
+ * ```
+ */
+export function timerDropReason(error: unknown): DeadLetterReason {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case 'ERR_NOCONNECTION':
+      return 'noconnection';
+    case 'ERR_NOPROC':
+      return 'noproc';
+    case 'ERR_INVALID_ARG':
+    case 'ERR_PAYLOAD_TOO_LARGE':
+      return 'unexpected';
+    default:
+      return 'dropped-newest';
+  }
 }
 
 /** Whether `to` is an address (tell, offer, ask) rather than a ref of a process. */

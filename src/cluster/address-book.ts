@@ -4,6 +4,7 @@ import { InvalidArgumentError, NoProcError } from '../errors.js';
 import { NamedRef, ServiceRef } from '../registry/index.js';
 import { Pool } from '../routing/index.js';
 import {
+  type AddressSender,
   type AddressSide,
   GlobalAddress,
   GroupAddress,
@@ -12,7 +13,6 @@ import {
   RemoteAddress,
   UnboundAddress,
 } from './cluster-addresses.js';
-import type { RemoteProcess } from './remote-process.js';
 import { RemoteReplyPort } from './reply-port.js';
 import {
   checkAddress,
@@ -45,8 +45,8 @@ export interface BookHost {
   serviceAddress(service: string, key: string): Address<unknown>;
   /** A working ref of a cluster pid. */
   refAt(pid: WirePid): ActorRef<unknown>;
-  /** The record that sends to an address of another node. */
-  recordFor(address: NodeAddress): RemoteProcess;
+  /** Sends and asks to addresses of other nodes. */
+  readonly sender: AddressSender;
   /** A ref that ends when the holder of local name `name` on `node` now does (for monitors). */
   holderOf(node: string, name: string): ActorRef<unknown>;
 }
@@ -94,9 +94,17 @@ export class AddressBook implements AddressSide {
     const self = this.#host.self;
     if (value instanceof RemoteAddress || value instanceof UnboundAddress) return value.wire;
     if (value instanceof GlobalAddress || value instanceof GroupAddress) return value.wire;
-    if (value instanceof NamedRef) return { k: 'n', node: self, name: value.name };
-    if (value instanceof ServiceRef) {
-      return { k: 's', node: self, service: value.service, key: value.key };
+    if (value instanceof NamedRef || value instanceof ServiceRef) {
+      if (value.owner !== this.#host.runtime) {
+        // Another system's name would resolve on this node, to the wrong process or none.
+        throw new InvalidArgumentError(
+          'message',
+          'cannot cross to another node: a name or service key of another system',
+        );
+      }
+      return value instanceof NamedRef
+        ? { k: 'n', node: self, name: value.name }
+        : { k: 's', node: self, service: value.service, key: value.key };
     }
     if (value instanceof Pool) return this.#exportPool(value as Pool<unknown>);
     return undefined;
@@ -115,7 +123,7 @@ export class AddressBook implements AddressSide {
         return this.group(address.group) as unknown as Address<unknown>;
       default:
         if (address.node !== this.#host.self) {
-          const remote = new RemoteAddress(address, this.#host.recordFor(address));
+          const remote = new RemoteAddress(address, this.#host.sender);
           if (address.k === 'n') {
             const { node, name } = address;
             remote.watchHolder(() => this.#host.holderOf(node, name) as ActorRef<never>);

@@ -1,8 +1,7 @@
 import type { ActorRef, AskOptions } from '../actor/index.js';
-import { CURRENT_HOLDER } from '../actor/index.js';
-import { InvalidArgumentError, NoProcError } from '../errors.js';
+import { ADDRESS_GONE, CURRENT_HOLDER } from '../actor/index.js';
+import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import type { RemoteProcess } from './remote-process.js';
 import { describeAddress, type NodeAddress, type WireAddress } from './wire-address.js';
 import type { WirePid } from './wire-value.js';
 
@@ -43,6 +42,18 @@ export interface AddressSide {
   unregistered(message: unknown, address: string): void;
 }
 
+/** Sends to addresses of other nodes, through each node's outbox (no record per address). */
+export interface AddressSender {
+  /** Queues `message` for `address` from the current sender (a dead letter `noconnection` when its node is not up). */
+  sendTo(address: NodeAddress, message: unknown): void;
+  /** Asks `address`; the ask fails `ERR_NOCONNECTION` when its node is not up or goes. */
+  askAddress(address: NodeAddress, request: unknown, options?: AskOptions): Promise<never>;
+  /** Whether `node` is up as far as this node knows. */
+  isUp(node: string): boolean;
+  /** Whether `node` is gone (declared down or left): nothing of it is reached again. */
+  isGone(node: string): boolean;
+}
+
 function checkMessage(message: unknown): void {
   if (message === undefined)
     throw new InvalidArgumentError('message', 'undefined is not a message');
@@ -63,11 +74,11 @@ function checkMessage(message: unknown): void {
  */
 export class RemoteAddress {
   readonly wire: NodeAddress;
-  readonly #record: RemoteProcess;
+  readonly #sender: AddressSender;
 
-  constructor(wire: NodeAddress, record: RemoteProcess) {
+  constructor(wire: NodeAddress, sender: AddressSender) {
     this.wire = wire;
-    this.#record = record;
+    this.#sender = sender;
   }
 
   /** The node the address belongs to. */
@@ -89,16 +100,29 @@ export class RemoteAddress {
     (this as unknown as Record<symbol, unknown>)[CURRENT_HOLDER] = holder;
   }
 
-  tell(message: unknown, options?: SendOptions): void {
-    this.#record.deliver(message, options);
+  /** Whether its node is gone: it reaches nothing again (a timer interval aimed at it stops). */
+  [ADDRESS_GONE](): boolean {
+    return this.#sender.isGone(this.wire.node);
+  }
+
+  tell(message: unknown, _options?: SendOptions): void {
+    this.#sender.sendTo(this.wire, message);
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {
-    return this.#record.offerMessage(message, options);
+    if (!this.#sender.isUp(this.wire.node)) {
+      return Promise.reject(new NoConnectionError(`node ${this.wire.node}`, this.wire.node));
+    }
+    try {
+      this.tell(message, options);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
-    return this.#record.askMessage(request, options);
+    return this.#sender.askAddress(this.wire, request, options);
   }
 
   toString(): string {
@@ -222,9 +246,9 @@ export class GlobalAddress {
 /**
  * A cluster process group as an address: `tell` broadcasts (one message per
  * hosting node, each member once), `offer` does too and rejects with
- * `ERR_NOPROC` when the group has no member, `ask` asks one member — a
- * local one first, as `pg:get_local_members` is preferred in OTP practice —
- * and resolves with its reply. No member: `tell` is a dead letter
+ * `ERR_NOPROC` when the group has no member, `ask` asks one member — the
+ * local ones first, as `pg:get_local_members` is preferred in OTP practice,
+ * taken in turn (round robin per address) — and resolves with its reply. No member: `tell` is a dead letter
  * `unregistered` (`group:<name>`).
  *
  * @example
@@ -236,6 +260,7 @@ export class GlobalAddress {
 export class GroupAddress {
   readonly group: string;
   readonly #side: AddressSide;
+  #turn = 0;
 
   constructor(group: string, side: AddressSide) {
     this.group = group;
@@ -273,8 +298,10 @@ export class GroupAddress {
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
     const groups = this.#side.groups;
-    const [one] = groups?.localMembers(this.group) ?? [];
-    const pid = one ?? groups?.members(this.group)[0];
+    const local = groups?.localMembers(this.group) ?? [];
+    const all = local.length > 0 ? local : (groups?.members(this.group) ?? []);
+    // Round robin over the chosen members, so asks spread rather than all reach the first.
+    const pid = all[this.#turn++ % Math.max(1, all.length)];
     if (pid === undefined) return this.#noproc();
     return this.#side.refAt(pid).ask(request as never, options) as Promise<never>;
   }

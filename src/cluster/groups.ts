@@ -230,13 +230,14 @@ export class ClusterGroups {
    */
   broadcast(group: string, message: unknown): BroadcastResult {
     checkGroup(group);
-    let nodes = 0;
+    const nodes: string[] = [];
     for (const [node, chunks] of this.#remote.get(group) ?? []) {
       if (this.#port.isNodeGone(node) || chunks.size === 0) continue;
-      this.#port.sendGroup(node, group, message);
-      nodes++;
+      nodes.push(node);
     }
-    return { local: this.deliverLocal(group, message), nodes };
+    // Encoded once, before anything is sent: a message that cannot go reaches no one.
+    if (nodes.length > 0) this.#port.sendGroup(nodes, group, message);
+    return { local: this.deliverLocal(group, message), nodes: nodes.length };
   }
 
   /** Delivers a broadcast that reached this node to its local members of `group`; returns how many. */

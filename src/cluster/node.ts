@@ -8,7 +8,7 @@ import type {
   AnyDefinition,
   HolderAddress,
 } from '../actor/index.js';
-import { link, monitor } from '../actor/index.js';
+import { dropMonitor, link, monitor } from '../actor/index.js';
 import { Stream } from '../broker/index.js';
 import {
   ClusterAuthError,
@@ -307,19 +307,31 @@ export class ClusterNode implements SpawnSide {
     return this.#host.lookup(id as Pid)?.alive ?? false;
   }
 
-  /** Calls `listener` once when local process `id` exits (at once when it has); returns the cancel. */
-  onExit(id: number, listener: () => void): () => void {
-    const p = this.#host.lookup(id as Pid);
+  /**
+   * Calls `listener` once when process `target` exits — a local id, or a
+   * cluster pid of this node or another (at once when it has, or when its
+   * node is not up); returns the cancel, which removes the watch.
+   */
+  onExit(target: number | WirePid, listener: () => void): () => void {
+    let p: ActorProcess | undefined;
+    let pid: Pid;
+    if (typeof target === 'number' || target.node === this.id) {
+      pid = (typeof target === 'number' ? target : target.id) as Pid;
+      p = this.#host.lookup(pid);
+    } else {
+      p = this.#tableOrThrow().remote(target.node, target.id);
+      pid = p.pid;
+    }
     const m = monitor(
       this.#host as unknown as ActorProcess['runtime'],
       null,
       p,
-      id as Pid,
+      pid,
       undefined,
       () => listener(),
     );
     return () => {
-      m.active = false;
+      dropMonitor(m);
     };
   }
 
@@ -425,30 +437,13 @@ export class ClusterNode implements SpawnSide {
    * Sends one group broadcast to `node` (one frame, in order with this
    * node's other messages to it); its groups deliver it to their members.
    */
-  sendGroup(node: string, group: string, message: unknown): void {
-    this.#tableOrThrow().sendGroup(node, group, message, this.#host.current);
+  sendGroup(nodes: readonly string[], group: string, message: unknown): void {
+    this.#tableOrThrow().sendGroup(nodes, group, message, this.#host.current);
   }
 
-  /**
-   * Calls `listener` once when the process `pid` (of this node or another)
-   * ends — at once when it has, or when its node is not up; returns the
-   * cancel. A remote process is watched through its node (it tells), and
-   * its node going down ends it with `noconnection`.
-   */
+  /** The port's name for {@link onExit} of a cluster pid (the registry and groups use it). */
   onExitOf(pid: WirePid, listener: () => void): () => void {
-    if (pid.node === this.id) return this.onExit(pid.id, listener);
-    const p = this.#tableOrThrow().remote(pid.node, pid.id);
-    const m = monitor(
-      this.#host as unknown as ActorProcess['runtime'],
-      null,
-      p,
-      p.pid,
-      undefined,
-      () => listener(),
-    );
-    return () => {
-      m.active = false;
-    };
+    return this.onExit(pid, listener);
   }
 
   /** A working ref of a cluster pid (`{ node, id }`): local, remote, or gone. */
@@ -506,13 +501,17 @@ export class ClusterNode implements SpawnSide {
     const marks: WireMarks = { found: false };
     const args = toWire(local.args, table, marks);
     const { args: _a, ...rest } = local;
-    return table.make(
+    const standIn = table.make(
       node,
       0,
       remoteStandIn(this, module, def.label, { args, marked: marks.found }),
       rest,
       parent,
     );
+    standIn.standIn = true;
+    // From now on, sends to that node's addresses wait behind this spawn (FIFO).
+    table.spawnPending(standIn);
+    return standIn;
   }
 
   /** Sends the spawn request of stand-in `p`; resolves with the remote pid. */
@@ -541,6 +540,7 @@ export class ClusterNode implements SpawnSide {
   /** Binds stand-in `p` to its remote pid. */
   bindSpawned(p: RemoteProcess, id: number): void {
     this.#table?.bind(p, id);
+    this.#table?.spawnSettled(p);
     p.release();
   }
 

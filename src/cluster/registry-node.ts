@@ -106,7 +106,7 @@ export async function openClusterGroups(
         return false;
       }
     },
-    sendGroup: (target, group, message) => node.sendGroup(target, group, message),
+    sendGroup: (targets, group, message) => node.sendGroup(targets, group, message),
   };
   const groups = await ClusterGroups.open(port, {
     replicas,

@@ -64,6 +64,12 @@ export interface ClusterNodePort {
    * processes can be registered.
    */
   onExitOf?(pid: ClusterPid, listener: () => void): () => void;
+  /**
+   * Whether `node` is up as far as this node knows. With it, a name can be
+   * registered for another node's process only while that node is up (a
+   * node that never comes up would otherwise hold the name forever).
+   */
+  isUp?(node: string): boolean;
 }
 
 /** `pid:<node>/<id>`, the log form of a cluster pid. */
@@ -93,7 +99,10 @@ export function isClusterPid(value: unknown): value is ClusterPid {
  * const port: GroupsNodePort = {
  *   ...nodePort,
  *   tellLocal: (id, message) => system.isAlive(id) && (system.tell(id, message), true),
- *   sendGroup: (node, group, message) => transport.system(node, 'pgsend', { group, message }),
+ *   sendGroup: (nodes, group, message) => {
+ *     const text = JSON.stringify({ group, message });
+ *     for (const node of nodes) transport.system(node, 'pgsend', text);
+ *   },
  * };
  * ```
  */
@@ -101,9 +110,11 @@ export interface GroupsNodePort extends ClusterNodePort {
   /** Delivers `message` to the local process `id`; false when it did not (the node records the dead letter). */
   tellLocal(id: number, message: unknown): boolean;
   /**
-   * Sends one group broadcast to `node` (at most once, in order with this
-   * node's other messages to it); that node's groups deliver it to their
-   * local members of `group` ({@link ClusterGroups.deliverLocal}).
+   * Sends one group broadcast to each of `nodes` (at most once, in order
+   * with this node's other messages to it); their groups deliver it to
+   * their local members of `group` ({@link ClusterGroups.deliverLocal}).
+   * The message is encoded once: one that cannot be encoded throws and
+   * goes nowhere.
    */
-  sendGroup(node: string, group: string, message: unknown): void;
+  sendGroup(nodes: readonly string[], group: string, message: unknown): void;
 }

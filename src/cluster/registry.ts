@@ -1,6 +1,6 @@
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { InvalidArgumentError, NoProcError } from '../errors.js';
+import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import {
   ClusterNameTakenError,
   ClusterUnavailableError,
@@ -202,8 +202,9 @@ export class ClusterRegistry {
    * the same process already holds succeeds (so a retry after a timeout is
    * safe). The name is released when the process exits — this node watches
    * it, and its own node, which adopts every name of its processes it sees,
-   * releases it too — and when its node is gone. A dead local process, or
-   * one of a gone node, rejects with `ERR_NOPROC`; an unreachable store with
+   * releases it too — and when its node is gone. A dead local process
+   * rejects with `ERR_NOPROC`, a process of a node that is not up with
+   * `ERR_NOCONNECTION`; an unreachable store with
    * `ERR_CLUSTER_UNAVAILABLE`.
    */
   async register(name: string, pid: ClusterPid): Promise<void> {
@@ -217,9 +218,11 @@ export class ClusterRegistry {
         'must be a process of this node (its port cannot watch others)',
       );
     }
-    if (local ? !this.#port.isAlive(pid.id) : this.#port.isNodeGone(pid.node)) {
-      throw new NoProcError(formatClusterPid(pid));
+    if (!local && !(this.#port.isUp?.(pid.node) ?? !this.#port.isNodeGone(pid.node))) {
+      // Nothing would ever release a name held for a node that is not up.
+      throw new NoConnectionError(`node ${pid.node}`, pid.node);
     }
+    if (local && !this.#port.isAlive(pid.id)) throw new NoProcError(formatClusterPid(pid));
     const key = nameKey(name);
     const value = encodeOwner(pid, Date.now());
     const what = `register ${JSON.stringify(name)}`;

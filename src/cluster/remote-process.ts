@@ -4,7 +4,7 @@ import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.
 import type { SendOptions } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
-import type { NodeAddress } from './wire-address.js';
+import { describeAddress, type NodeAddress } from './wire-address.js';
 
 /**
  * The local record of a process on another node. It is what a remote pid
@@ -27,8 +27,30 @@ export interface RemoteSide {
   exit(to: RemoteProcess, from: ActorProcess | undefined, reason: ExitReason): void;
   /** A local process linked to or unlinked from `to`. */
   linkChanged(to: RemoteProcess, other: ActorProcess, linked: boolean): void;
+  /** Sends to an address of another node (what waited behind a spawn in flight). */
+  tellAddress(address: NodeAddress, message: unknown, sender: Current | null): void;
   /** Whether `node` is up as far as this node knows. */
   isUp(node: string): boolean;
+}
+
+/**
+ * Why a send to something of `node` reached nothing: `noproc` while the
+ * node is up (the process or name is gone), `noconnection` when it is not.
+ *
+ * @example
+ * ```ts
+ * unreachableReason(false); // 'noconnection'
+ * ```
+ */
+export function unreachableReason(nodeUp: boolean): 'noproc' | 'noconnection' {
+  return nodeUp ? 'noproc' : 'noconnection';
+}
+
+/** A message held behind a spawn in flight; `address` set when it goes to an address of the node. */
+export interface HeldSend {
+  readonly message: unknown;
+  readonly sender: Current | null;
+  readonly address?: NodeAddress;
 }
 
 /** A process of another node, as seen here. */
@@ -38,14 +60,15 @@ export class RemoteProcess extends ActorProcess {
   node: string;
   /** Its pid there; 0 while a remote spawn has not answered yet. */
   remoteId: number;
-  /** Messages sent before a remote spawn answered, in order. */
-  held: { message: unknown; sender: Current | null }[] | null = null;
+  /** Messages sent before a remote spawn answered (and address sends behind it), in order. */
+  held: HeldSend[] | null = null;
+  /** Whether this is the stand-in of a spawn on another node (sends wait until it is bound). */
+  standIn = false;
   /**
-   * Set when this record stands for an address of its node (a name, a
-   * service key, a pool) rather than a process: sends go to the address,
-   * which the node resolves at receipt.
+   * Set for the length of one ask made through an address of the node: the
+   * request goes to that address, the ask waits on this node's record.
    */
-  address: NodeAddress | undefined = undefined;
+  sendingTo: NodeAddress | undefined = undefined;
 
   constructor(
     runtime: ActorProcess['runtime'],
@@ -69,11 +92,12 @@ export class RemoteProcess extends ActorProcess {
     }
     const current = this.runtime.current;
     if (!this.alive) {
-      const reason = this.side.isUp(this.node) ? 'noproc' : 'noconnection';
-      this.runtime.deadLetter(message, this.pid, current?.pid, reason);
+      const reason = unreachableReason(this.side.isUp(this.node));
+      const address = this.sendingTo === undefined ? undefined : describeAddress(this.sendingTo);
+      this.runtime.deadLetter(message, this.pid, current?.pid, reason, address);
       return;
     }
-    if (this.remoteId === 0 && this.address === undefined) {
+    if (this.remoteId === 0 && this.standIn && this.sendingTo === undefined) {
       this.held ??= [];
       this.held.push({ message, sender: current });
       return;
@@ -98,7 +122,7 @@ export class RemoteProcess extends ActorProcess {
   }
 
   #unreachable(): Error {
-    return this.side.isUp(this.node)
+    return unreachableReason(this.side.isUp(this.node)) === 'noproc'
       ? new NoProcError(`${this}`)
       : new NoConnectionError(`node ${this.node}`, this.node);
   }
@@ -120,11 +144,16 @@ export class RemoteProcess extends ActorProcess {
     const held = this.held;
     this.held = null;
     if (held === null) return;
-    for (const { message, sender } of held) this.side.tell(this, message, sender);
+    for (const { message, sender, address } of held) {
+      if (address === undefined) this.side.tell(this, message, sender);
+      else this.side.tellAddress(address, message, sender);
+    }
   }
 
   override goneReason(): ExitReason {
-    return this.side.isUp(this.node) ? exitReason.noproc : exitReason.noconnection(this.node);
+    return unreachableReason(this.side.isUp(this.node)) === 'noproc'
+      ? exitReason.noproc
+      : exitReason.noconnection(this.node);
   }
 
   override toString(): string {

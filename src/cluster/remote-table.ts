@@ -3,14 +3,17 @@ import type {
   ActorRef,
   Address,
   AnyDefinition,
+  AskOptions,
   Current,
   ProcessHost,
   Runtime,
 } from '../actor/index.js';
 import {
+  dropMonitor,
   finish,
   link,
   MAKE_PROCESS,
+  type Monitor,
   monitor,
   PendingAsk,
   ActorProcess as Process,
@@ -19,15 +22,22 @@ import {
   signalExit,
   unlink,
 } from '../actor/index.js';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NoConnectionError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import { CallbackTimer } from '../scheduler/index.js';
 import { AddressBook } from './address-book.js';
+import type { AddressSender } from './cluster-addresses.js';
 import { checkFrame, OP } from './frames.js';
-import { REMOTE_DEFINITION, RemoteProcess, type RemoteSide } from './remote-process.js';
+import {
+  REMOTE_DEFINITION,
+  RemoteProcess,
+  type RemoteSide,
+  unreachableReason,
+} from './remote-process.js';
 import { type PortSide, RemoteReplyPort } from './reply-port.js';
 import type { NodeTransport } from './transport.js';
-import type { NodeAddress, WireAddress } from './wire-address.js';
+import { describeAddress, type NodeAddress, type WireAddress } from './wire-address.js';
 import {
   fromWire,
   toWire,
@@ -79,18 +89,47 @@ export function checkReason(value: unknown): ExitReason {
   return exitReason.error(new Error('a peer sent a malformed exit reason'));
 }
 
+/** The record standing for a name's holder on a node, its answer timer and its watch of the holder. */
+interface HolderWatch {
+  readonly p: RemoteProcess;
+  readonly timer: CallbackTimer;
+  watch: Monitor<ActorProcess> | undefined;
+}
+
+/** A watcher set that tells when its last watcher is removed (not when it fires: a fire never removes). */
+class WatcherSet<T> extends Set<T> {
+  readonly #onEmpty: () => void;
+
+  constructor(onEmpty: () => void) {
+    super();
+    this.#onEmpty = onEmpty;
+  }
+
+  override delete(value: T): boolean {
+    const removed = super.delete(value);
+    if (removed && this.size === 0) this.#onEmpty();
+    return removed;
+  }
+}
+
 /** The remote processes, asks and watchers of one node. */
-export class RemoteTable implements WireRefs, RemoteSide, PortSide {
+export class RemoteTable implements WireRefs, RemoteSide, PortSide, AddressSender {
   readonly #host: TableHost;
   readonly #members: TableMembers;
   readonly #transport: NodeTransport;
   /** Remote processes by `node/id`. */
   readonly #remotes = new Map<string, RemoteProcess>();
   readonly #byNode = new Map<string, Set<RemoteProcess>>();
-  /** Records of other nodes' addresses (names, service keys, pools), by their wire form. */
-  readonly #addressed = new Map<string, RemoteProcess>();
-  /** Records that wait for a node to say who holds a name (monitors of `{ name, node }`). */
-  readonly #resolving = new Map<number, RemoteProcess>();
+  /**
+   * One record per up node that asks made through its addresses (names,
+   * service keys, pools) wait on, so they fail when the node goes. Address
+   * sends themselves keep no record: they go straight to the node's outbox.
+   */
+  readonly #nodeRecords = new Map<string, RemoteProcess>();
+  /** The latest stand-in per node whose spawn is in flight: address sends wait behind it. */
+  readonly #spawning = new Map<string, RemoteProcess>();
+  /** Records that stand for the holder of a name on a node (monitors of `{ name, node }`). */
+  readonly #holders = new Map<number, HolderWatch>();
   /** Names, services, pools, cluster names and groups on the wire. */
   readonly book: AddressBook;
   /** Asks whose answers come from other nodes, by correlation id. */
@@ -118,7 +157,7 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
       named: (name) => host.named(name) as unknown as Address<unknown>,
       serviceAddress: (service, key) => host.serviceAddress(service, key),
       refAt: (pid) => this.remote(pid.node, pid.id).ref as ActorRef<unknown>,
-      recordFor: (address) => this.addressRecord(address),
+      sender: this,
       holderOf: (node, name) => this.holderOf(node, name).ref as ActorRef<unknown>,
     });
   }
@@ -180,32 +219,96 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     return p;
   }
 
-  /** The record that sends to `address`, an address of another node; made on first use. */
-  addressRecord(address: NodeAddress): RemoteProcess {
-    const key = JSON.stringify(address);
-    const known = this.#addressed.get(key);
-    if (known !== undefined) return known;
-    const p = this.make(address.node, 0, REMOTE_DEFINITION, undefined, null);
-    p.address = address;
-    if (this.#members.isGone(address.node)) {
-      // A gone node's address reaches nothing: sends are dead letters `noconnection`.
-      finish(p, p.goneReason());
-      return p;
-    }
-    this.#addressed.set(key, p);
-    let set = this.#byNode.get(p.node);
+  /** The record asks through `node`'s addresses wait on; undefined when `node` is not up. */
+  #nodeRecord(node: string): RemoteProcess | undefined {
+    const known = this.#nodeRecords.get(node);
+    if (known?.alive) return known;
+    if (!this.#members.isUp(node)) return undefined;
+    const p = this.make(node, 0, REMOTE_DEFINITION, undefined, null);
+    this.#nodeRecords.set(node, p);
+    let set = this.#byNode.get(node);
     if (set === undefined) {
       set = new Set();
-      this.#byNode.set(p.node, set);
+      this.#byNode.set(node, set);
     }
     set.add(p);
     p.hold({
       release: () => {
-        if (this.#addressed.get(key) === p) this.#addressed.delete(key);
-        this.#byNode.get(p.node)?.delete(p);
+        if (this.#nodeRecords.get(node) === p) this.#nodeRecords.delete(node);
+        this.#byNode.get(node)?.delete(p);
       },
     });
     return p;
+  }
+
+  /** Stand-in `p` asked its node to spawn: address sends to that node wait behind it. */
+  spawnPending(p: RemoteProcess): void {
+    this.#spawning.set(p.node, p);
+    p.hold({
+      release: () => {
+        if (this.#spawning.get(p.node) === p) this.#spawning.delete(p.node);
+        // Ended before it was bound: what waited behind it for other addresses still goes.
+        const held = p.held;
+        p.held = null;
+        for (const h of held ?? []) if (h.address !== undefined) this.#sendTo(h.address, h);
+      },
+    });
+  }
+
+  /** Stand-in `p` is bound (or its spawn failed): address sends no longer wait behind it. */
+  spawnSettled(p: RemoteProcess): void {
+    if (this.#spawning.get(p.node) === p) this.#spawning.delete(p.node);
+  }
+
+  // ---- AddressSender -------------------------------------------------------
+
+  sendTo(address: NodeAddress, message: unknown): void {
+    this.tellAddress(address, message, this.#host.current);
+  }
+
+  tellAddress(address: NodeAddress, message: unknown, sender: Current | null): void {
+    if (message === undefined) {
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    }
+    if (!this.#members.isUp(address.node)) {
+      this.#host.deadLetter(
+        message,
+        undefined,
+        sender?.pid,
+        unreachableReason(false),
+        describeAddress(address),
+      );
+      return;
+    }
+    const pending = this.#spawning.get(address.node);
+    if (pending?.alive && pending.remoteId === 0) {
+      // FIFO: a spawn to that node is in flight; this send leaves after what waits behind it.
+      pending.held ??= [];
+      pending.held.push({ message, sender, address });
+      return;
+    }
+    this.#sendTo(address, { message, sender });
+  }
+
+  askAddress(address: NodeAddress, request: unknown, options?: AskOptions): Promise<never> {
+    const record = this.#nodeRecord(address.node);
+    if (record === undefined) {
+      return Promise.reject(new NoConnectionError(`node ${address.node}`, address.node));
+    }
+    // The ask waits on the node's record (failing when the node goes); its request goes to the address.
+    record.sendingTo = address;
+    try {
+      return record.askMessage(request, options);
+    } finally {
+      record.sendingTo = undefined;
+    }
+  }
+
+  #sendTo(address: NodeAddress, item: { message: unknown; sender: Current | null }): void {
+    const marks: WireMarks = { found: false };
+    const body = toWire(item.message, this, marks);
+    const from = item.sender === null ? 0 : this.#wireFrom(item.sender);
+    this.#send(address.node, [OP.address, address, from, marks.found ? 1 : 0, body]);
   }
 
   /**
@@ -220,34 +323,51 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
       finish(p, p.goneReason());
       return p;
     }
-    this.#resolving.set(p.pid, p);
+    const runtime = this.#host as unknown as ActorProcess['runtime'];
+    // A node that never answers does not keep the record: it ends `noconnection` at the ask timeout.
+    const timer = new CallbackTimer(() => {
+      if (this.#holders.get(p.pid)?.watch === undefined && p.alive) {
+        finish(p, exitReason.noconnection(node));
+      }
+    });
+    const entry: HolderWatch = { p, timer, watch: undefined };
+    this.#holders.set(p.pid, entry);
     let set = this.#byNode.get(node);
     if (set === undefined) {
       set = new Set();
       this.#byNode.set(node, set);
     }
     set.add(p);
+    // The last watcher detaching (a demonitor) ends it, so a monitor given up leaves nothing behind.
+    p.extras().watchers = new WatcherSet(() => {
+      if (p.alive) finish(p, exitReason.noproc);
+    });
     p.hold({
       release: () => {
-        this.#resolving.delete(p.pid);
+        this.#holders.delete(p.pid);
         this.#byNode.get(node)?.delete(p);
+        runtime.timers.cancel(timer);
+        if (entry.watch !== undefined) dropMonitor(entry.watch);
       },
     });
+    runtime.timers.schedule(timer, runtime.askTimeout);
     this.#send(node, [OP.whereis, p.pid, name]);
     return p;
   }
 
   /** A node answered who holds a name: the waiting record follows that process (or ends `noproc`). */
   #holderAnswered(from: string, reqId: number, id: number): void {
-    const p = this.#resolving.get(reqId);
-    if (p === undefined || p.node !== from || !p.alive) return;
-    this.#resolving.delete(reqId);
+    const entry = this.#holders.get(reqId);
+    const p = entry?.p;
+    if (entry === undefined || p === undefined || p.node !== from || !p.alive) return;
+    if (entry.watch !== undefined) return;
+    (this.#host as unknown as ActorProcess['runtime']).timers.cancel(entry.timer);
     if (id === 0) {
       finish(p, exitReason.noproc);
       return;
     }
     const holder = this.remote(from, id);
-    monitor(
+    entry.watch = monitor(
       this.#host as unknown as ActorProcess['runtime'],
       null,
       holder,
@@ -311,23 +431,39 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     return this.#members.isUp(node);
   }
 
+  isGone(node: string): boolean {
+    return this.#members.isGone(node);
+  }
+
   tell(to: RemoteProcess, message: unknown, sender: Current | null): void {
+    if (to.sendingTo !== undefined) {
+      // An ask through an address of the node: the request goes to the address.
+      this.tellAddress(to.sendingTo, message, sender);
+      return;
+    }
+    if (to.remoteId === 0) {
+      // A node record's only sends are the asks it carries; anything else reaches nothing.
+      this.#host.deadLetter(message, undefined, sender?.pid, 'noproc');
+      return;
+    }
     const marks: WireMarks = { found: false };
     const body = toWire(message, this, marks);
     const from = sender === null ? 0 : this.#wireFrom(sender);
-    if (to.address !== undefined) {
-      this.#send(to.node, [OP.address, to.address, from, marks.found ? 1 : 0, body]);
-      return;
-    }
     this.#send(to.node, [OP.tell, to.remoteId, from, marks.found ? 1 : 0, body]);
   }
 
-  /** One group broadcast to `node`, whose groups deliver it to their members there. */
-  sendGroup(node: string, group: string, message: unknown, sender: Current | null): void {
+  /** One group broadcast to each of `nodes`, encoded once: one that cannot go goes nowhere. */
+  sendGroup(
+    nodes: readonly string[],
+    group: string,
+    message: unknown,
+    sender: Current | null,
+  ): void {
     const marks: WireMarks = { found: false };
     const body = toWire(message, this, marks);
     const from = sender === null ? 0 : this.#wireFrom(sender);
-    this.#send(node, [OP.group, group, from, marks.found ? 1 : 0, body]);
+    const text = this.#encode([OP.group, group, from, marks.found ? 1 : 0, body]);
+    for (const node of nodes) this.#transport.send(node, text);
   }
 
   #wireFrom(sender: Current): number {
@@ -354,13 +490,15 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
 
   /** Queues a frame for `node`; throws at send what cannot go (too large, not encodable). */
   #send(node: string, frame: unknown[]): void {
-    let text: string;
+    this.#transport.send(node, this.#encode(frame));
+  }
+
+  #encode(frame: unknown[]): string {
     try {
-      text = JSON.stringify(frame);
+      return JSON.stringify(frame);
     } catch (error) {
       throw new InvalidArgumentError('message', `cannot be encoded: ${(error as Error).message}`);
     }
-    this.#transport.send(node, text);
   }
 
   /** Like `#send` for frames the runtime makes (downs, replies): a failure is a dead letter, never a throw. */
@@ -467,8 +605,16 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
         return;
       case OP.reply: {
         const ask = this.#asks.get(frame[1] as number);
+        let value: unknown;
+        try {
+          value = frame[3] === 1 ? fromWire(frame[4], this) : frame[4];
+        } catch (error) {
+          // An answer that does not decode still settles the ask (a supervisor call waits forever).
+          this.#asks.delete(frame[1] as number);
+          ask?.fail(error);
+          throw error;
+        }
         this.#asks.delete(frame[1] as number);
-        const value = frame[3] === 1 ? fromWire(frame[4], this) : frame[4];
         if (ask === undefined) this.late(value);
         else if (frame[2] === 1) ask.send(value);
         else ask.fail(value);

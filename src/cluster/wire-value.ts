@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, RuntimeError } from '../errors.js';
 
 /**
  * Values on the cluster wire: JSON with tagged markers for what JSON
@@ -48,11 +48,18 @@ export interface WireRefs {
   addressRef(address: unknown): unknown;
 }
 
-/** A frame or value a peer sent that does not decode. */
-export class WireError extends Error {
+/**
+ * A frame or value a peer sent that does not decode (code `ERR_BAD_FRAME`);
+ * an ask whose answer does not decode fails with it.
+ *
+ * @example
+ * ```ts
+ * new WireError('an address is an object').code; // 'ERR_BAD_FRAME'
+ * ```
+ */
+export class WireError extends RuntimeError {
   constructor(message: string) {
-    super(`malformed cluster frame: ${message}`);
-    this.name = 'WireError';
+    super('ERR_BAD_FRAME', `malformed cluster frame: ${message}`);
   }
 }
 

@@ -38,6 +38,8 @@ export class NamedRef<P extends Holder> {
   readonly #lookup: (name: string) => P | undefined;
   readonly #undeliverable: Undeliverable;
   readonly #from: NamedSender | undefined;
+  /** The runtime whose names it resolves in (so it never crosses as another system's name). */
+  readonly owner: object | undefined;
   #holder: P | undefined = undefined;
 
   constructor(
@@ -45,6 +47,7 @@ export class NamedRef<P extends Holder> {
     lookup: (name: string) => P | undefined,
     undeliverable: Undeliverable,
     from?: NamedSender,
+    owner?: object,
   ) {
     if (typeof name !== 'string' || name.length === 0) {
       throw new InvalidArgumentError('name', 'must be a non-empty string');
@@ -53,6 +56,7 @@ export class NamedRef<P extends Holder> {
     this.#lookup = lookup;
     this.#undeliverable = undeliverable;
     this.#from = from;
+    this.owner = owner;
   }
 
   /** True (and the message a dead letter) when the sender this ref was made for has exited. */

@@ -192,6 +192,8 @@ export class ServiceRef<P extends Holder> {
   readonly #table: ServiceTable<P>;
   readonly #undeliverable: Undeliverable;
   readonly #refused: (message: unknown, holder: P) => void;
+  /** The runtime whose services it resolves in (so it never crosses as another system's key). */
+  readonly owner: object | undefined;
 
   constructor(
     table: ServiceTable<P>,
@@ -199,6 +201,7 @@ export class ServiceRef<P extends Holder> {
     key: string,
     undeliverable: Undeliverable,
     refused: (message: unknown, holder: P) => void,
+    owner?: object,
   ) {
     table.mode(service); // throws for an undefined service
     checkKey(key);
@@ -207,6 +210,7 @@ export class ServiceRef<P extends Holder> {
     this.key = key;
     this.#undeliverable = undeliverable;
     this.#refused = refused;
+    this.owner = owner;
   }
 
   tell(message: unknown, options?: SendOptions): void {

@@ -112,3 +112,18 @@ export const reporter = portable(
     },
   }),
 );
+
+/** Holds service key `args` of service 'keyed' on its node and answers `whoami` with it. */
+export const keyed = portable(
+  import.meta.url,
+  'keyed',
+  defineActor<{ readonly type: 'whoami'; readonly reply: Reply<string> }, string, string>({
+    init(ctx, key) {
+      ctx.registerService('keyed', key);
+      return key;
+    },
+    handle(msg, ctx) {
+      msg.reply.send(ctx.state);
+    },
+  }),
+);

@@ -24,7 +24,6 @@ import {
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 import { FAST, Inbox, LIMIT_MS, nextDeadLetter, untilUp } from './node-helpers.js';
-import { ChildNode } from './node-runner.js';
 
 /**
  * docs/semantics.md §25.A (addresses across nodes), §25.R (a name for any
@@ -177,6 +176,7 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     c.system.exit(onC, 'boom' as never);
     const down = await downs.next();
     assert.equal(down.type, 'DOWN');
+    assert.deepEqual(down.reason, { kind: 'error', error: 'boom' });
   });
 
   it('a local name of another node is reached as { name, node } (Erlang {Name, Node} ! Msg)', async () => {
@@ -210,7 +210,11 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
       }),
     );
     assert.equal((await downs.next()).reason.kind, 'noproc');
-    // The holder answers the ask once the monitor is in place there (its node watches it).
+    // b's side: its node watches the holder for a before the holder goes.
+    await waitUntil(
+      () => (b.system.info(watched)?.monitoredBy ?? 0) > 0,
+      'b to watch the holder for a',
+    );
     assert.equal(await there.ask({ type: 'get' }, { timeout: LIMIT_MS }), 'b-watched');
     b.system.exit(watched, new Error('gone') as never);
     const down = await downs.next();
@@ -306,7 +310,10 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     crew.tell({ type: 'note', text: 'all' });
     assert.equal(await b.notes.next(), 'g-b:all');
     assert.equal(await c.notes.next(), 'g-c:all');
-    assert.match(await crew.ask({ type: 'get' }, { timeout: LIMIT_MS }), /^g-[bc]$/);
+    // a has no member: its asks take b's and c's members in turn.
+    const answers = new Set<string>();
+    for (let i = 0; i < 2; i++) answers.add(await crew.ask({ type: 'get' }, { timeout: LIMIT_MS }));
+    assert.deepEqual([...answers].sort(), ['g-b', 'g-c']);
     await assert.rejects(a.system.cluster.group<Msg>('empty').ask({ type: 'get' }), {
       code: 'ERR_NOPROC',
     });
@@ -353,58 +360,5 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
       ]),
     );
     await counter.close();
-  });
-});
-
-describe('a name held for a process of a node that dies (child process)', { skip: why }, () => {
-  failOnUnhandledRejections();
-  let nats: NatsTestCluster;
-  let a: Node;
-  let child: ChildNode;
-  before(async () => {
-    nats = await NatsTestCluster.start();
-    a = await startNode(nats, 'a');
-    child = await ChildNode.start({
-      servers: nats.urls,
-      name: 'doomed',
-      connectOptions: APP_USER,
-      ...FAST,
-    });
-    await untilUp(a.system.cluster, child.id);
-  });
-  after(async () => {
-    await child?.stop();
-    await a?.registry.close();
-    await a?.groups.close();
-    if (a !== undefined && !a.system.isShutDown) await a.system.shutdown();
-    await nats?.stop();
-  });
-
-  it('is released when its node is declared down; a monitor of the name fires noconnection, and a { name, node } address of it is noconnection', async () => {
-    await a.registry.register('on-child', child.echo);
-    assert.deepEqual(a.registry.whereis('on-child'), child.echo);
-    const downs = new Inbox<DownMessage>();
-    a.system.spawn(
-      defineActor<DownMessage>({
-        init(ctx) {
-          ctx.monitor(a.system.cluster.global('on-child'));
-        },
-        handle: (msg) => downs.push(msg),
-      }),
-    );
-    // A local name of that node, as an address made while it was up.
-    const there = a.system.cluster.named<Msg>('anything', child.id);
-    child.signal('SIGKILL');
-    const down = await downs.next();
-    assert.equal(down.reason.kind, 'noconnection');
-    await assert.rejects(there.ask({ type: 'get' }), { code: 'ERR_NOCONNECTION' });
-    const letter = nextDeadLetter(a.system, (d) => d.reason === 'noconnection');
-    there.tell({ type: 'note', text: 'too late' });
-    assert.deepEqual((await letter).message, { type: 'note', text: 'too late' });
-    await waitUntil(() => a.registry.whereis('on-child') === undefined, 'on-child to be released');
-    await waitUntil(
-      async () => (await a.registry.whereisStrict('on-child')) === undefined,
-      'the store to drop on-child',
-    );
   });
 });

@@ -280,6 +280,23 @@ describe('cluster registry (one server)', { skip: why }, () => {
       'the store to drop orphan',
     );
   });
+
+  it('reconcile releases a dead local process’s name that its watch never showed', async () => {
+    // Every watch stalls (its consumer is gone): only the reconcile can find the name.
+    const jsm = await jetstreamManager(a.connection);
+    for await (const consumer of await jsm.consumers.list('KV_test_names')) {
+      await jsm.consumers.delete('KV_test_names', consumer.name);
+    }
+    const dead = a.spawn();
+    a.system.exit(dead.ref, exitReason.kill);
+    await a.system.exited(dead.ref);
+    const kv = await new Kvm(a.connection).open('test_names');
+    await kv.create(nameKey('unseen'), encodeOwner(dead.pid, Date.now()));
+    await waitUntil(async () => {
+      await a.registry.reconcile();
+      return (await c.registry.whereisStrict('unseen')) === undefined;
+    }, 'the reconcile to release unseen');
+  });
 });
 
 describe('cluster registry (three servers)', { skip: why }, () => {

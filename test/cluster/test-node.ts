@@ -85,9 +85,12 @@ export async function testNode(
       ref.tell(message);
       return true;
     },
-    sendGroup: (node, group, message) => {
-      sentGroups.push({ node, group });
-      nc.publish(`test.pg.${node}`, JSON.stringify({ group, message }));
+    sendGroup: (nodes, group, message) => {
+      const text = JSON.stringify({ group, message });
+      for (const node of nodes) {
+        sentGroups.push({ node, group });
+        nc.publish(`test.pg.${node}`, text);
+      }
     },
   };
   const refs = new Map<number, ActorRef<unknown>>();
