@@ -87,7 +87,7 @@ export class NodeSpawns implements SpawnSide {
     );
     standIn.standIn = true;
     // From now on, sends to that node's addresses wait behind this spawn (FIFO).
-    table.spawnPending(standIn);
+    table.addresses.spawnPending(standIn);
     return standIn;
   }
 
@@ -117,7 +117,7 @@ export class NodeSpawns implements SpawnSide {
   /** Binds stand-in `p` to its remote pid. */
   bindSpawned(p: RemoteProcess, id: number): void {
     this.#table.bind(p, id);
-    this.#table.spawnSettled(p);
+    this.#table.addresses.spawnSettled(p);
     p.release();
   }
 
