@@ -12,11 +12,9 @@ import type { Reply } from '../src/index.js';
 import { createSystem, defineActor } from '../src/index.js';
 import { BaseRuntime } from './baseline.js';
 import { childOptions, emit, now, runMain } from './common.js';
+import { TimerProbe } from './timer-probe.js';
 
 const DEFAULT_MS = 1_000;
-/** The delay each timer asks for. */
-const TIMER_MS = 1;
-
 type GetMsg = { readonly type: 'get'; readonly reply: Reply<number> };
 
 const server = defineActor<GetMsg, number>({
@@ -27,43 +25,9 @@ const server = defineActor<GetMsg, number>({
   },
 });
 
-/** Lateness of a chain of timers, each re-armed when the previous one fires. */
-class TimerProbe {
-  worstMs = 0;
-  fired = 0;
-  #due = 0;
-  #stopped = false;
-  #last: (() => void) | undefined;
-
-  start(): void {
-    this.#arm();
-  }
-
-  /** Stops re-arming; resolves when the pending timer has fired (so its lateness counts). */
-  stop(): Promise<void> {
-    this.#stopped = true;
-    return new Promise((resolve) => {
-      this.#last = resolve;
-    });
-  }
-
-  #arm(): void {
-    this.#due = now() + TIMER_MS;
-    setTimeout(() => this.#fire(), TIMER_MS);
-  }
-
-  #fire(): void {
-    const late = now() - this.#due;
-    if (late > this.worstMs) this.worstMs = late;
-    this.fired++;
-    if (this.#stopped) this.#last?.();
-    else this.#arm();
-  }
-}
-
 /** Asks with `call` back to back for `ms` ms; returns asks per second and the timers' lateness. */
 async function loop(ms: number, call: () => Promise<number>): Promise<Record<string, number>> {
-  const probe = new TimerProbe();
+  const probe = new TimerProbe(1);
   probe.start();
   const t0 = now();
   let asks = 0;

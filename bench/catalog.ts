@@ -406,6 +406,25 @@ export const BENCHMARKS: readonly BenchSpec[] = [
     timeoutSec: 120,
   },
   {
+    name: 'cpu-handlers',
+    title: 'timers under CPU-bound handlers (100 × 20 ms, one actor)',
+    script: 'cpu-handlers.js',
+    n: 100,
+    erlang: { skip: 'no event loop to starve; BEAM preempts by reductions' },
+    metrics: [
+      {
+        key: 'worstTimerDelayMs',
+        label: 'worst setTimeout(1) delay ↓',
+        unit: 'ms',
+        higherIsBetter: false,
+        goal: { kind: 'max', value: 30, note: PROPOSED },
+      },
+      { key: 'timersFired', label: 'timers fired ↑', unit: 'count', higherIsBetter: true },
+      { key: 'msgsPerSec', label: 'msgs/s ↑', unit: 'rate', higherIsBetter: true },
+    ],
+    timeoutSec: 120,
+  },
+  {
     name: 'storm',
     title: 'message storm (1k actors, 10k tokens, 1.5 s)',
     script: 'storm.js',

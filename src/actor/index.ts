@@ -1,4 +1,5 @@
 export {
+  ASYNC_STEPS,
   BUSY,
   COPY_ON_SEND,
   DEAD,
@@ -24,6 +25,7 @@ export {
   signalExit,
   unlink,
 } from '../signals/index.js';
+export { type AsyncSenders, isAsyncFunction, StepFreeClock } from './async-senders.js';
 export type { ActorContext, GroupOptions } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';

@@ -2,6 +2,7 @@ import { NoProcError } from '../errors.js';
 import { Envelope, Mailbox } from '../mailbox/index.js';
 import type { ExitReason } from '../process/index.js';
 import {
+  ASYNC_STEPS,
   BUSY,
   DEAD,
   exitReason,
@@ -14,6 +15,7 @@ import {
 import type { Registration } from '../registry/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
 import { isLinked, propagateExit, unlink } from '../signals/index.js';
+import { runAsyncStep } from './async-senders.js';
 import { type Directive, EscalatedError } from './definition.js';
 import type { ActorProcess } from './process.js';
 import { PendingAsk } from './reply.js';
@@ -104,7 +106,8 @@ export function runInit(p: ActorProcess, inTurn = false): void {
   }
   let result: unknown;
   try {
-    result = inProcess(p, () => init.call(p.def, p, p.ext?.args));
+    const step = () => init.call(p.def, p, p.ext?.args);
+    result = inProcess(p, (p.flags & ASYNC_STEPS) === 0 ? step : () => runAsyncStep(p, step));
   } catch (error) {
     finish(p, exitReason.error(error));
     return;

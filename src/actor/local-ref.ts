@@ -1,6 +1,7 @@
 import type { SendOptions } from '../mailbox/index.js';
 import type { Pid } from '../process/index.js';
 import { formatPid } from '../process/index.js';
+import { askFromStep, offerFromStep, tellFromStep } from './async-senders.js';
 import type { ActorProcess } from './process.js';
 import type { ActorRef, AskOptions } from './ref.js';
 
@@ -34,16 +35,36 @@ export class LocalRef implements ActorRef<unknown> {
     return this.#process.pid;
   }
 
+  // With no handler running, a send may come from an async step's
+  // continuation: its process is the sender (and, if it has exited, the
+  // send has no effect, semantics §4). Only systems with async steps look.
+
   tell(message: unknown, options?: SendOptions): void {
-    this.#process.deliver(message, options);
+    const p = this.#process;
+    const runtime = p.runtime;
+    const senders = runtime.asyncSenders;
+    if (senders !== null && runtime.current === null) tellFromStep(senders, p, message, options);
+    else p.deliver(message, options);
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {
-    return this.#process.offerMessage(message, options);
+    const p = this.#process;
+    const runtime = p.runtime;
+    const senders = runtime.asyncSenders;
+    if (senders !== null && runtime.current === null) {
+      return offerFromStep(senders, p, message, options);
+    }
+    return p.offerMessage(message, options);
   }
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
-    return this.#process.askMessage(request, options);
+    const p = this.#process;
+    const runtime = p.runtime;
+    const senders = runtime.asyncSenders;
+    if (senders !== null && runtime.current === null) {
+      return askFromStep(senders, p, request, options);
+    }
+    return p.askMessage(request, options);
   }
 
   /** Refs print as their pid, never as the process's state. */

@@ -10,6 +10,7 @@ import {
 } from '../mailbox/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import {
+  ASYNC_STEPS,
   BUSY,
   COPY_ON_SEND,
   DEAD,
@@ -22,8 +23,9 @@ import {
   STOPPING,
 } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
-import type { Runnable } from '../scheduler/index.js';
+import { PACE_UNKNOWN, type Runnable } from '../scheduler/index.js';
 import { askProcess } from './ask.js';
+import { type AsyncSenders, callAsyncHandle } from './async-senders.js';
 import type { ActorContext } from './context.js';
 import { ProcessExtras } from './extras.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
@@ -62,6 +64,7 @@ export class ActorProcess
   status: ProcessStatus;
   flags: number;
   queued = false;
+  pace = PACE_UNKNOWN;
   mailbox: Mailbox | null = null;
   ext: ProcessExtras | null = null;
   handled = 0;
@@ -310,6 +313,11 @@ export class ActorProcess
   run(max: number, now: number): number {
     const flags = this.flags;
     if ((flags & (BUSY | DEAD | STOPPING)) !== 0) return 0;
+    // A round scheduled from an async step's continuation runs in that step's
+    // context: leave it, so what this turn's handlers set up is not that process's.
+    const senders = this.runtime.asyncSenders;
+    if (senders !== null && senders.sender() !== undefined)
+      return this.#runOutside(senders, max, now);
     if ((flags & STOP_REQUESTED) !== 0) {
       beginStop(this);
       return 0;
@@ -361,7 +369,10 @@ export class ActorProcess
       const sampled = --runtime.handledLeft === 0 && runtime.sampleDue();
       const t0 = sampled ? runtime.clock.now() : 0;
       try {
-        result = handle.call(this.def, message, this);
+        result =
+          (flags & ASYNC_STEPS) === 0
+            ? handle.call(this.def, message, this)
+            : callAsyncHandle(this, handle, message);
       } catch (error) {
         if (sampled) this.#sampled(message, t0, true);
         // A handler that ended its own process (an exit signal) throws into the void.
@@ -382,6 +393,14 @@ export class ActorProcess
     if (mb.hasWaiters) mb.admitWaiters();
     this.afterTurn();
     return n;
+  }
+
+  /**
+   * `run` outside any async step's context. Kept out of `run` itself: a
+   * closure there would put its locals in a heap context on every turn.
+   */
+  #runOutside(senders: AsyncSenders, max: number, now: number): number {
+    return senders.outside(() => this.run(max, now));
   }
 
   /**

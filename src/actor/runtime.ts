@@ -2,6 +2,7 @@ import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { Pid } from '../process/index.js';
 import type { Clock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import type { AuditSink, SecurityContext } from '../security/index.js';
+import type { AsyncSenders } from './async-senders.js';
 import type { PendingAsk } from './reply.js';
 
 /**
@@ -41,6 +42,12 @@ export interface Runtime {
   readonly audit: AuditSink | undefined;
   /** The process whose handler or hook is running now, if any. */
   current: Current | null;
+  /**
+   * The async context of processes with an `async` handle or init, created
+   * when the first such process runs (semantics §4): until then null, and a
+   * send with no handler running costs one check more.
+   */
+  asyncSenders: AsyncSenders | null;
   /**
    * Message inspection: every `sampleEvery`-th send and handled message is
    * reported (0: off, the default). The countdowns below are decremented

@@ -219,7 +219,13 @@ export class OutputPump {
 
   #tell(message: PortOutput): boolean {
     try {
-      this.#o.owner.tell(message);
+      // The runtime's own delivery, not a send of the port's async step
+      // (semantics §4): what the program wrote still reaches the owner
+      // when the port has just ended.
+      const owner = this.#o.owner;
+      const local = processOf(owner);
+      if (local === undefined) owner.tell(message);
+      else local.deliver(message, undefined);
       return true;
     } catch {
       return false; // a full bounded mailbox refused it: hold it back

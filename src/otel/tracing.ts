@@ -19,6 +19,7 @@ import type {
   ReplyOf,
   RequestOf,
 } from '../actor/index.js';
+import { isAsyncFunction } from '../actor/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { formatPid, type Pid } from '../process/index.js';
 
@@ -232,6 +233,14 @@ export function traced<M, S, A>(
       },
     );
   };
+  // An async handler stays an async function, so it keeps its process's
+  // async context (semantics §4: a killed process's later sends have no effect).
+  if (isAsyncFunction(definition.handle)) {
+    return Object.freeze({
+      ...definition,
+      handle: async (message: M, ctx: ActorContext<M, S>) => handle(message, ctx),
+    });
+  }
   return Object.freeze({ ...definition, handle });
 }
 

@@ -9,3 +9,4 @@ export const ENVELOPES = 64;
 export const NO_LANES = 128;
 export const TRAP_EXIT = 256; // exit signals arrive as messages (OTP trap_exit)
 export const REMOTE = 512; // a process of another node: its links and exit signals go to its node
+export const ASYNC_STEPS = 1024; // handle or init is an async function: it runs in the process's async context

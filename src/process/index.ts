@@ -10,6 +10,7 @@ export type {
 } from './exit-reason.js';
 export { exitReason, formatExitReason, isCleanExit, toExitReason } from './exit-reason.js';
 export {
+  ASYNC_STEPS,
   BUSY,
   COPY_ON_SEND,
   DEAD,

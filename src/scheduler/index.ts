@@ -5,3 +5,10 @@ export type { LongTurnReporter, SchedulerOptions, SchedulerStats } from './sched
 export { Scheduler } from './scheduler.js';
 export { CallbackTimer, TimerEntry } from './timer-entry.js';
 export { TimerQueue } from './timers.js';
+export {
+  PACE_FAST,
+  PACE_SLOW,
+  PACE_UNKNOWN,
+  paceAfterTurn,
+  turnLimit,
+} from './turn-policy.js';

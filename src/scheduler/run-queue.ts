@@ -5,6 +5,8 @@
 export interface Runnable {
   /** True while in the run queue. Owned by the scheduler. */
   queued: boolean;
+  /** What the scheduler has learnt of its messages' cost (`PACE_*`, see `paceAfterTurn`). Owned by the scheduler. */
+  pace: number;
   /** Handles up to `max` messages; `now` is the clock at the start of the turn. Returns how many it handled. Never throws. */
   run(max: number, now: number): number;
 }

@@ -1,5 +1,6 @@
 import type { Clock } from './clock.js';
 import { type Runnable, RunQueue } from './run-queue.js';
+import { PACE_FAST, PACE_UNKNOWN, paceAfterTurn, turnLimit } from './turn-policy.js';
 
 /**
  * Scheduler tuning. Defaults suit most systems.
@@ -193,20 +194,34 @@ export class Scheduler {
     let handled = 0;
     let turns = 0;
     let messages = 0;
+    /** Messages of the last turn, whose process the next clock read times. */
+    let lastTurn = 0;
     try {
       while (budget > 0) {
         const p = runq.shift();
         if (p === undefined) break;
         p.queued = false;
-        const n = p.run(Math.min(batch, budget), before);
+        const pace = p.pace;
+        const n = p.run(turnLimit(pace, batch, budget), before);
         handled += n;
         messages += n;
         budget -= n > 0 ? n : 1;
         suspects[turns++] = p;
+        lastTurn = n;
         // Reading the clock costs about as much as a message, so it is read
-        // once per SAMPLE turns (or after a full batch), not after every turn.
-        if (turns < SAMPLE && n < batch && this.#precise === 0) continue;
+        // once per SAMPLE turns (or after a full batch), not after every
+        // turn — but after every turn of a slow process, and after the
+        // one-message turn of a process of unknown pace that has more to do.
+        if (
+          turns < SAMPLE &&
+          n < batch &&
+          this.#precise === 0 &&
+          (pace === PACE_FAST || (pace === PACE_UNKNOWN && !p.queued))
+        ) {
+          continue;
+        }
         const after = clock.now();
+        p.pace = paceAfterTurn(after - before, n, this.sliceMs, batch, pace);
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         else if (this.#precise > 0) this.#precise--;
         before = after;
@@ -216,6 +231,8 @@ export class Scheduler {
       }
       if (turns > 0) {
         const after = clock.now();
+        const p = suspects[turns - 1] as Runnable;
+        p.pace = paceAfterTurn(after - before, lastTurn, this.sliceMs, batch, p.pace);
         if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
         before = after;
       }

@@ -2,6 +2,7 @@ import type {
   ActorRef,
   Address,
   AnyDefinition,
+  AsyncSenders,
   ProcessHost,
   Runtime,
   SpawnOptions,
@@ -10,12 +11,14 @@ import type {
 } from '../actor/index.js';
 import {
   ActorProcess,
+  ASYNC_STEPS,
   COPY_ON_SEND,
   DeathQueue,
   ENVELOPES,
   finish,
   HOSTED_AS,
   type HostedIdentity,
+  isAsyncFunction,
   MAKE_PROCESS,
   MessageTimer,
   NameDestination,
@@ -24,6 +27,7 @@ import {
   type ProcessMaker,
   processOf,
   releaseRegistrations,
+  StepFreeClock,
   UNSAMPLED_COUNTDOWN,
   validateSpawnOptions,
 } from '../actor/index.js';
@@ -85,6 +89,7 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly undeliverable = (message: unknown, address: string): void =>
     this.deadLetter(message, undefined, this.current?.pid, 'unregistered', address);
   current: ActorProcess | null = null;
+  asyncSenders: AsyncSenders | null = null;
   readonly security: SecurityContext;
   readonly audit: AuditSink | undefined;
   sampleEvery = 0;
@@ -120,7 +125,7 @@ export class SystemCore implements Runtime, ProcessHost {
     this.security =
       policy === undefined ? new SecurityContext([]) : new SecurityContext([loadPolicy(policy)]);
     this.audit = audit;
-    this.timers = new TimerQueue(this.clock, (error) =>
+    this.timers = new TimerQueue(new StepFreeClock(this.clock, () => this.asyncSenders), (error) =>
       process.emitWarning(`a timer callback threw: ${String(error)}`, 'AirssysWarning'),
     );
     this.scheduler = new Scheduler(this.clock, options.scheduler, (suspects, elapsedMs, messages) =>
@@ -157,6 +162,7 @@ export class SystemCore implements Runtime, ProcessHost {
       return this.#place(def, options, parent);
     }
     let flags = def.init === undefined ? 0 : NEEDS_INIT;
+    if (isAsyncFunction(def.handle) || isAsyncFunction(def.init)) flags |= ASYNC_STEPS;
     const name = options?.name === undefined ? undefined : nameOf(options.name);
     if (options !== undefined) {
       if (options.copyOnSend === true) flags |= COPY_ON_SEND;

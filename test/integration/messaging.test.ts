@@ -295,7 +295,7 @@ describe('context', () => {
     await system.shutdown();
   });
 
-  it('ctx.sender is undefined for a send from an async handler after its first await', async () => {
+  it('ctx.sender is the async handler’s process for a send through a plain ref after its await, and undefined through ctx.named', async () => {
     const system = createSystem({ clock: new ManualClock() });
     const senders: (Pid | undefined)[] = [];
     const sink = system.spawn(
@@ -307,16 +307,18 @@ describe('context', () => {
     );
     const relay = system.spawn(
       defineActor<string>({
-        async handle() {
+        async handle(_msg, ctx) {
           sink.tell('before await');
           await Promise.resolve();
           sink.tell('after await');
+          ctx.named<string>('sink').tell('through a name');
         },
       }),
     );
+    system.register('sink', sink);
     relay.tell('go');
     await system.idle();
-    assert.deepEqual(senders, [relay.pid, undefined]);
+    assert.deepEqual(senders, [relay.pid, relay.pid, undefined]);
     await system.shutdown();
   });
 

@@ -2,8 +2,8 @@
  * The mailbox's less travelled paths, through its module-level API
  * (docs/semantics.md §6, §11): drop-oldest eviction that protects EXIT and
  * DOWN, senders kept with their messages across a flush (`removeWhere`),
- * ring growth and wrap-around, admission of waiting senders, and `clear`
- * handing over the messages of every lane.
+ * ring growth and wrap-around, admission and withdrawal of waiting
+ * senders, and `clear` handing over the messages of every lane.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -423,6 +423,23 @@ describe('Mailbox: withdrawing a waiting sender', () => {
     mb.take();
     mb.admitWaiters();
     assert.deepEqual(log, ['resolved b', 'resolved a', 'resolved b'], 'the second b still waited');
+    assert.equal(mb.hasWaiters, false);
+  });
+
+  it('takes back the first waiter in line too', () => {
+    const mb = new Mailbox({ capacity: 1, overflow: 'backpressure' });
+    mb.push('full', undefined, LANE_NORMAL);
+    const log: string[] = [];
+    mb.wait(waiter('a', log));
+    mb.wait(waiter('b', log));
+    assert.equal(
+      mb.withdrawWaiter((m) => m === 'a'),
+      true,
+    );
+    assert.deepEqual(log, ['resolved a']);
+    mb.take();
+    mb.admitWaiters();
+    assert.deepEqual(takeAll(mb), [['b', undefined]], 'only b was admitted');
     assert.equal(mb.hasWaiters, false);
   });
 

@@ -234,3 +234,27 @@ describe('TimerQueue on a ManualClock', () => {
     );
   });
 });
+
+describe('TimerQueue: inspection', () => {
+  it('entries() lists exactly the queued timers, as a copy', () => {
+    const clock = new ManualClock();
+    const queue = new TimerQueue(clock, (e) => {
+      throw e;
+    });
+    assert.deepEqual(queue.entries(), []);
+    const a = new CallbackTimer(() => {});
+    const b = new CallbackTimer(() => {});
+    const c = new CallbackTimer(() => {});
+    queue.schedule(a, 10);
+    queue.schedule(b, 5);
+    queue.schedule(c, 20);
+    queue.cancel(c);
+    const listed = queue.entries();
+    assert.equal(listed.length, 2);
+    assert.ok(listed.includes(a) && listed.includes(b) && !listed.includes(c));
+    listed.length = 0;
+    assert.equal(queue.entries().length, 2, 'changing the copy changes nothing');
+    clock.advance(5);
+    assert.deepEqual(queue.entries(), [a], 'a fired timer is no longer listed');
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * The normal lane of a mailbox as a chain of segments (docs/semantics.md §6,
+ * "mailbox memory shrinks after a burst", and the room `memoryBytes` counts,
+ * §16, read through `slots`): a new mailbox starts small, each new
+ * segment doubles the last up to SEGMENT_SLOTS entries, a used-up full-size
+ * segment is kept as the spare for the tail, and an emptied lane keeps only
+ * its last segment. Messages and senders keep their order through it all.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LANE_NORMAL, Mailbox } from '../../../src/mailbox/index.js';
+import { SEGMENT_SLOTS, SMALL_SEGMENT_SLOTS } from '../../../src/mailbox/ring.js';
+
+/** Takes everything, returning [message, sender] pairs in take order. */
+function takeAll(mb: Mailbox): [unknown, unknown][] {
+  const out: [unknown, unknown][] = [];
+  while (mb.take()) out.push([mb.takenMessage, mb.takenSender]);
+  return out;
+}
+
+describe('Mailbox: the normal lane’s segments', () => {
+  /** Entries per segment, in chain order: small first, doubling up to the full size. */
+  const segmentSizes = (count: number): number[] => {
+    const sizes: number[] = [];
+    let entries = SMALL_SEGMENT_SLOTS >> 1;
+    for (let i = 0; i < count; i++) {
+      sizes.push(entries);
+      entries = Math.min(entries * 2, SEGMENT_SLOTS >> 1);
+    }
+    return sizes;
+  };
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+  const push = (mb: Mailbox, n: number): void => {
+    for (let i = 0; i < n; i++) mb.push(i, undefined, LANE_NORMAL);
+  };
+  const take = (mb: Mailbox, n: number): void => {
+    for (let i = 0; i < n; i++) assert.ok(mb.take());
+  };
+
+  it('each new segment doubles the last, up to SEGMENT_SLOTS entries, and slots counts them exactly', () => {
+    const mb = new Mailbox();
+    const count = segmentSizes(32).indexOf(SEGMENT_SLOTS >> 1) + 2; // the first full-size ones
+    const sizes = segmentSizes(count);
+    let queued = 0;
+    for (let k = 1; k <= sizes.length; k++) {
+      const room = sum(sizes.slice(0, k));
+      push(mb, room - queued);
+      queued = room;
+      assert.equal(mb.slots, room, `${k} segment(s) full`);
+    }
+    push(mb, 1);
+    assert.equal(mb.slots, sum(segmentSizes(count + 1)), 'a full-size one more');
+    assert.equal((sizes.at(-1) as number) * 2, SEGMENT_SLOTS, 'the last ones are full-size');
+  });
+
+  it('a used-up small segment is let go; a used-up full-size one is kept as the spare and counted', () => {
+    const mb = new Mailbox();
+    const small = SMALL_SEGMENT_SLOTS >> 1;
+    const full = SEGMENT_SLOTS >> 1;
+    const firstFull = segmentSizes(32).indexOf(full);
+    const sizes = segmentSizes(firstFull + 2); // up to the first full-size segment, and one more
+    const upToFirstFull = sum(sizes.slice(0, firstFull + 1));
+    assert.ok(firstFull > 0);
+    push(mb, upToFirstFull + 1);
+    assert.equal(mb.slots, sum(sizes));
+    take(mb, small);
+    assert.equal(mb.slots, sum(sizes) - small, 'the first (small) segment is gone, no spare');
+    take(mb, upToFirstFull - small);
+    assert.equal(mb.size, 1);
+    assert.equal(mb.slots, full + full, 'the last segment and the spare');
+    push(mb, full);
+    assert.equal(mb.slots, full + full, 'the tail took the spare instead of a new segment');
+    take(mb, full + 1);
+    assert.equal(mb.size, 0);
+    assert.equal(mb.slots, full, 'emptied: only its last segment stays');
+    assert.deepEqual(takeAll(mb), []);
+  });
+
+  it('messages keep their order across segments and the spare', () => {
+    const mb = new Mailbox();
+    const n = sum(segmentSizes(11)) + 5;
+    for (let i = 0; i < n; i++) mb.push(i, `s${i}`, LANE_NORMAL);
+    const out = takeAll(mb);
+    assert.equal(out.length, n);
+    assert.ok(out.every(([m, s], i) => m === i && s === `s${i}`));
+  });
+});
