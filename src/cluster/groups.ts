@@ -1,15 +1,13 @@
 import type { KV } from '@nats-io/kv';
 import { InvalidArgumentError, NoProcError } from '../errors.js';
-import {
-  decodeChunk,
-  encodeChunks,
-  groupKey,
-  membershipDelta,
-  parseGroupKey,
-} from './groups-entries.js';
+import { decodeChunk, encodeChunks, membershipDelta, parseGroupKey } from './groups-entries.js';
+import { GroupsWriter } from './groups-writer.js';
 import { withinDeadline } from './registry-errors.js';
 import { ensureBucket, KvMirror, type MirrorChange, sameBytes } from './registry-mirror.js';
 import {
+  type BroadcastResult,
+  type ClusterGroupChange,
+  type ClusterGroupsOptions,
   type ClusterPid,
   formatClusterPid,
   type GroupsNodePort,
@@ -27,45 +25,9 @@ import {
  * @module
  */
 
-/** Options of {@link ClusterGroups.open}. */
-export interface ClusterGroupsOptions {
-  /** The KV bucket, e.g. `<cluster>_pg`. */
-  readonly bucket: string;
-  /** Bucket replicas when this node creates it; default 3 on a clustered server, else 1. */
-  readonly replicas?: number;
-  /** Joins and leaves within this window go out as one write per group. Default 50 ms. */
-  readonly flushIntervalMs?: number;
-  /** Deadline of every store operation. Default 5000 ms. */
-  readonly timeoutMs?: number;
-  /** How often the mirror and this node's entries are reconciled. Default 2000 ms; 0 = never. */
-  readonly reconcileIntervalMs?: number;
-}
-
-/**
- * A membership change as watchers hear it (OTP `pg:monitor_scope`
- * `{Ref, join | leave, Group, Pids}`), for local and remote members alike.
- *
- * @example
- * ```ts
- * groups.watch((c) => console.log(c.event, c.group, c.pids.length));
- * ```
- */
-export interface ClusterGroupChange {
-  readonly type: 'GROUP';
-  readonly event: 'join' | 'leave';
-  readonly group: string;
-  readonly pids: readonly ClusterPid[];
-}
-
-/** What a broadcast reached: local members delivered, and other nodes sent one message each. */
-export interface BroadcastResult {
-  readonly local: number;
-  readonly nodes: number;
-}
+export type { BroadcastResult, ClusterGroupChange, ClusterGroupsOptions } from './registry-port.js';
 
 type Chunks = Map<number, [number, number][]>;
-
-const RETRY_MAX_MS = 2_000;
 
 function checkGroup(group: unknown): asserts group is string {
   if (typeof group !== 'string' || group.length === 0 || group.length > 1024) {
@@ -88,7 +50,6 @@ export class ClusterGroups {
   readonly #port: GroupsNodePort;
   readonly #kv: KV;
   readonly #timeoutMs: number;
-  readonly #flushMs: number;
   #mirror!: KvMirror;
   /** This node's members: group → local id → joins. */
   readonly #local = new Map<string, Map<number, number>>();
@@ -96,14 +57,10 @@ export class ClusterGroups {
   readonly #hooks = new Map<number, { cancel: () => void; groups: Set<string> }>();
   /** Other nodes' members, from the mirror: group → node → chunk → pairs. */
   readonly #remote = new Map<string, Map<string, Chunks>>();
-  /** Groups whose entries must be written, and how many chunks each last wrote. */
-  readonly #dirty = new Set<string>();
-  readonly #written = new Map<string, number>();
+  /** Writes this node's entries, batched. */
+  readonly #writer: GroupsWriter;
   readonly #listeners = new Set<(change: ClusterGroupChange) => void>();
   readonly #stopNodeWatch: () => void;
-  #flushTimer: NodeJS.Timeout | undefined;
-  #flushing: Promise<void> | undefined;
-  #retryMs: number;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -111,8 +68,10 @@ export class ClusterGroups {
     this.#port = port;
     this.#kv = kv;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
-    this.#flushMs = options.flushIntervalMs ?? 50;
-    this.#retryMs = this.#flushMs;
+    this.#writer = new GroupsWriter(kv, port.nodeId, (group) => this.#local.get(group), {
+      timeoutMs: this.#timeoutMs,
+      flushMs: options.flushIntervalMs ?? 50,
+    });
     this.#stopNodeWatch = port.onNodeGone((node) => this.#nodeGone(node));
   }
 
@@ -131,7 +90,7 @@ export class ClusterGroups {
     );
     const groups = new ClusterGroups(port, kv, options);
     try {
-      groups.#mirror = await withinDeadline(
+      groups.#mirror = groups.#writer.mirror = await withinDeadline(
         what,
         timeoutMs * 2,
         KvMirror.open(port.connection, kv, {
@@ -261,23 +220,7 @@ export class ClusterGroups {
    * pending and are retried).
    */
   async flush(): Promise<void> {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    while (this.#flushing !== undefined) await this.#flushing.catch(() => undefined);
-    const run = this.#write();
-    this.#flushing = run;
-    try {
-      await run;
-      this.#retryMs = this.#flushMs;
-      // Changes made while this flush ran go out in the next window.
-      if (this.#dirty.size > 0 && this.#flushTimer === undefined) this.#schedule(this.#flushMs);
-    } catch (error) {
-      this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
-      this.#schedule(this.#retryMs);
-      throw error;
-    } finally {
-      this.#flushing = undefined;
-    }
+    await this.#writer.flush();
   }
 
   /**
@@ -296,13 +239,13 @@ export class ClusterGroups {
       if (parsed.node === self) {
         seen.add(parsed.group);
         const expected = encodeChunks(this.#local.get(parsed.group) ?? new Map())[parsed.chunk];
-        if (!sameBytes(expected, slot.value)) this.#dirty.add(parsed.group);
+        if (!sameBytes(expected, slot.value)) this.#writer.markDirty(parsed.group);
       } else if (this.#port.isNodeGone(parsed.node)) {
         await this.#deleteGone(key, slot.revision);
       }
     }
-    for (const group of this.#local.keys()) if (!seen.has(group)) this.#dirty.add(group);
-    if (this.#dirty.size > 0) await this.flush();
+    for (const group of this.#local.keys()) if (!seen.has(group)) this.#writer.markDirty(group);
+    if (this.#writer.pending) await this.flush();
   }
 
   /** Whether this groups is closed (by `close()`, or because its node's connection closed). */
@@ -325,12 +268,12 @@ export class ClusterGroups {
     if (options.leave === true) {
       for (const [group, members] of this.#local) {
         members.clear();
-        this.#dirty.add(group);
+        this.#writer.markDirty(group);
       }
       await this.flush().catch(() => undefined);
     }
     this.#closed = true;
-    clearTimeout(this.#flushTimer);
+    this.#writer.stop();
     clearInterval(this.#reconcileTimer);
     this.#stopNodeWatch();
     for (const hook of this.#hooks.values()) hook.cancel();
@@ -376,60 +319,7 @@ export class ClusterGroups {
   }
 
   #changed(group: string): void {
-    this.#dirty.add(group);
-    if (this.#flushTimer === undefined && this.#flushing === undefined)
-      this.#schedule(this.#flushMs);
-  }
-
-  #schedule(ms: number): void {
-    if (this.#closed) return;
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = setTimeout(() => {
-      this.#flushTimer = undefined;
-      void this.flush().catch(() => undefined);
-    }, ms);
-    this.#flushTimer.unref();
-  }
-
-  /** Writes every dirty group's chunks, deleting chunks it no longer needs. */
-  async #write(): Promise<void> {
-    const self = this.#port.nodeId;
-    for (const group of [...this.#dirty]) {
-      this.#dirty.delete(group);
-      const chunks = encodeChunks(this.#local.get(group) ?? new Map());
-      const before = this.#written.get(group) ?? this.#ownChunksInMirror(group);
-      try {
-        for (const [i, value] of chunks.entries()) {
-          const key = groupKey(group, self, i);
-          if (sameBytes(this.#mirror.get(key), value)) continue;
-          const revision = await withinDeadline(
-            `join/leave ${JSON.stringify(group)}`,
-            this.#timeoutMs,
-            this.#kv.put(key, value),
-          );
-          this.#mirror.noteWrite(key, revision, value);
-        }
-        for (let i = chunks.length; i < before; i++) {
-          const key = groupKey(group, self, i);
-          await withinDeadline(
-            `leave ${JSON.stringify(group)}`,
-            this.#timeoutMs,
-            this.#kv.delete(key),
-          );
-        }
-      } catch (error) {
-        this.#dirty.add(group);
-        throw error;
-      }
-      if (chunks.length === 0) this.#written.delete(group);
-      else this.#written.set(group, chunks.length);
-    }
-  }
-
-  #ownChunksInMirror(group: string): number {
-    let count = 0;
-    while (this.#mirror.get(groupKey(group, this.#port.nodeId, count)) !== undefined) count++;
-    return count;
+    this.#writer.changed(group);
   }
 
   /** A change of another node's entry reached the mirror: update the index and tell watchers. */

@@ -105,3 +105,25 @@ export function parseMember(text: string): MemberRecord | undefined {
     return undefined;
   }
 }
+
+const decoder = new TextDecoder();
+
+/**
+ * A `hello` or its answer from a peer: the node id it names (undefined
+ * when absent, not a string, or the bytes do not decode) and whether it
+ * says this node was declared down.
+ *
+ * @example
+ * ```ts
+ * parseHello(new TextEncoder().encode('{"id":"web-2_k3v9"}')).id; // 'web-2_k3v9'
+ * ```
+ */
+export function parseHello(data: Uint8Array): { id: string | undefined; down: boolean } {
+  try {
+    const value = JSON.parse(decoder.decode(data)) as { id?: unknown; down?: unknown } | null;
+    const id = typeof value?.id === 'string' ? value.id : undefined;
+    return { id, down: value?.down === true };
+  } catch {
+    return { id: undefined, down: false };
+  }
+}

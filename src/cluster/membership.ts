@@ -1,6 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
-import { judgeLiveness, type MemberRecord, parseMember, suspect } from './membership-policy.js';
+import { judgeLiveness, type MemberRecord, parseHello, parseMember } from './membership-policy.js';
+import { json, listMembers, standing, voteAgainst } from './membership-table.js';
 import type { ResolvedClusterOptions } from './options.js';
 import type { NodeTransport } from './transport.js';
 
@@ -31,13 +32,6 @@ export interface MembershipEvents {
 interface Peer {
   lastSeen: number;
   reachable: boolean;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function json(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
 }
 
 /** The member table and the failure detector of one node. */
@@ -105,10 +99,6 @@ export class Membership {
     return this.#gone.has(node);
   }
 
-  isReachable(node: string): boolean {
-    return this.#view.get(node)?.reachable ?? false;
-  }
-
   #record(status: MemberRecord['status']): Uint8Array {
     return json({ name: this.#name, status, suspects: [], at: Date.now() } satisfies MemberRecord);
   }
@@ -140,19 +130,9 @@ export class Membership {
   }
 
   async #members(): Promise<[string, MemberRecord][]> {
-    const out: [string, MemberRecord][] = [];
-    const keys = await this.#kv.keys();
-    const ids: string[] = [];
-    for await (const key of keys) ids.push(key);
-    for (const id of ids) {
-      const entry = await this.#kv.get(id);
-      if (entry === null || entry.operation !== 'PUT') continue;
-      const record = parseMember(entry.string());
-      if (record === undefined) continue;
-      out.push([id, record]);
-      if (record.status === 'up') this.#upInTable.add(id);
-    }
-    return out;
+    const members = await listMembers(this.#kv);
+    for (const [id, record] of members) if (record.status === 'up') this.#upInTable.add(id);
+    return members;
   }
 
   /** Shakes hands with `node`; on success it is up. A silent member becomes a candidate. */
@@ -176,8 +156,8 @@ export class Membership {
             json({ id: this.#self }),
             Math.max(50, deadline - Date.now()),
           );
-          const answer = JSON.parse(decoder.decode(reply.data)) as { id?: unknown; down?: unknown };
-          if (answer.down === true) {
+          const answer = parseHello(reply.data);
+          if (answer.down) {
             this.fence(`${node} says this node was declared down`);
             return;
           }
@@ -197,10 +177,9 @@ export class Membership {
   /** Whether `node`'s record is gone or `down` (then it is gone here too); false when KV is unreachable. */
   async #goneFromTable(node: string): Promise<boolean> {
     try {
-      const entry = await this.#kv.get(node);
-      const record = entry?.operation === 'PUT' ? parseMember(entry.string()) : undefined;
-      if (entry !== null && entry.operation === 'PUT' && record?.status !== 'down') return false;
-      this.#nodeGone(node, record?.status === 'down' ? 'down' : 'left');
+      const where = await standing(this.#kv, node);
+      if (where === 'member') return false;
+      this.#nodeGone(node, where);
       return true;
     } catch {
       return false;
@@ -216,13 +195,8 @@ export class Membership {
 
   /** A `hello` request from another node. */
   onHello(msg: Msg): void {
-    let id: unknown;
-    try {
-      id = (JSON.parse(decoder.decode(msg.data)) as { id?: unknown }).id;
-    } catch {
-      return;
-    }
-    if (typeof id !== 'string') return;
+    const id = parseHello(msg.data).id;
+    if (id === undefined) return;
     if (this.#gone.has(id)) {
       msg.respond(json({ down: true }));
       return;
@@ -300,39 +274,16 @@ export class Membership {
     if (this.#voting.has(node) || this.#gone.has(node)) return;
     this.#voting.add(node);
     try {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const entry = await this.#kv.get(node);
-        if (entry === null || entry.operation !== 'PUT') {
-          this.#nodeGone(node, 'left');
-          return;
-        }
-        const record = parseMember(entry.string());
-        if (record === undefined) return;
-        if (record.status === 'down') {
-          this.#nodeGone(node, 'down');
-          return;
-        }
-        // This node and every reachable peer that is up in the table: a peer still joining does
-        // not vote yet, and waiting for its vote would hold the verdict until its join gives up.
-        let voters = 1;
-        for (const [id, peer] of this.#view)
-          if (peer.reachable && this.#upInTable.has(id)) voters++;
-        const next = suspect(
-          record,
-          this.#self,
-          Date.now(),
-          this.#options.acceptablePause * 3,
-          voters,
-        );
-        if (next === undefined) return;
-        try {
-          await this.#kv.update(node, json(next), entry.revision);
-          if (next.status === 'down') this.#nodeGone(node, 'down');
-          return;
-        } catch {
-          // Another node wrote first (or KV is unreachable): read again.
-        }
-      }
+      // This node and every reachable peer that is up in the table: a peer still joining does
+      // not vote yet, and waiting for its vote would hold the verdict until its join gives up.
+      const voters = (): number => {
+        let n = 1;
+        for (const [id, peer] of this.#view) if (peer.reachable && this.#upInTable.has(id)) n++;
+        return n;
+      };
+      const ttl = this.#options.acceptablePause * 3;
+      const verdict = await voteAgainst(this.#kv, node, this.#self, ttl, voters);
+      if (verdict !== 'member') this.#nodeGone(node, verdict);
     } catch {
       // KV unavailable: no verdict from here (a minority cannot declare anyone down).
     } finally {
@@ -403,11 +354,6 @@ export class Membership {
     if (this.#state === 'stopped') return;
     this.stop();
     this.#events.fenced(why);
-  }
-
-  /** A node told this one it is down (`fence`): check, then end. */
-  onFenceNotice(): void {
-    if (this.#state === 'up') this.fence('the cluster declared this node down');
   }
 
   /** Leaves gracefully: removes its record so peers see `nodedown` with reason `left`. */

@@ -2,7 +2,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 
 /**
  * What the cluster registry and the cluster process groups need from the
- * node they run on — and nothing more. The node (membership, transport,
+ * node they run on — and nothing more — and what the registry and groups are opened with
+ * and report. The node (membership, transport,
  * process table) implements it; tests implement it over a plain actor system.
  *
  * @module
@@ -117,4 +118,83 @@ export interface GroupsNodePort extends ClusterNodePort {
    * goes nowhere.
    */
   sendGroup(nodes: readonly string[], group: string, message: unknown): void;
+}
+
+/**
+ * Options of `ClusterRegistry.open`.
+ *
+ * @example
+ * ```ts
+ * const options: ClusterRegistryOptions = { bucket: 'shop_names', timeoutMs: 5_000 };
+ * ```
+ */
+export interface ClusterRegistryOptions {
+  /** The KV bucket, e.g. `<cluster>_names`. */
+  readonly bucket: string;
+  /** Bucket replicas when this node creates it; default 3 on a clustered server, else 1. */
+  readonly replicas?: number;
+  /** Deadline of every store operation (register, unregister, strict read, release). Default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** How often the mirror is reconciled and failed releases retried. Default 2000 ms; 0 = never (tests call `reconcile()`). */
+  readonly reconcileIntervalMs?: number;
+}
+
+/**
+ * Hears a name's holder change in this node's mirror: the new holder, or undefined when released.
+ *
+ * @example
+ * ```ts
+ * registry.watch((name, owner) => console.log(name, owner ?? 'released'));
+ * ```
+ */
+export type NameListener = (name: string, owner: ClusterPid | undefined) => void;
+
+/**
+ * Options of `ClusterGroups.open`.
+ *
+ * @example
+ * ```ts
+ * const options: ClusterGroupsOptions = { bucket: 'shop_pg', flushIntervalMs: 50 };
+ * ```
+ */
+export interface ClusterGroupsOptions {
+  /** The KV bucket, e.g. `<cluster>_pg`. */
+  readonly bucket: string;
+  /** Bucket replicas when this node creates it; default 3 on a clustered server, else 1. */
+  readonly replicas?: number;
+  /** Joins and leaves within this window go out as one write per group. Default 50 ms. */
+  readonly flushIntervalMs?: number;
+  /** Deadline of every store operation. Default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** How often the mirror and this node's entries are reconciled. Default 2000 ms; 0 = never. */
+  readonly reconcileIntervalMs?: number;
+}
+
+/**
+ * A membership change as watchers hear it (OTP `pg:monitor_scope`
+ * `{Ref, join | leave, Group, Pids}`), for local and remote members alike.
+ *
+ * @example
+ * ```ts
+ * groups.watch((c) => console.log(c.event, c.group, c.pids.length));
+ * ```
+ */
+export interface ClusterGroupChange {
+  readonly type: 'GROUP';
+  readonly event: 'join' | 'leave';
+  readonly group: string;
+  readonly pids: readonly ClusterPid[];
+}
+
+/**
+ * What a broadcast reached: local members delivered, and other nodes sent one message each.
+ *
+ * @example
+ * ```ts
+ * const { local, nodes } = groups.broadcast('workers', job);
+ * ```
+ */
+export interface BroadcastResult {
+  readonly local: number;
+  readonly nodes: number;
 }

@@ -1,6 +1,5 @@
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import {
   ClusterNameTakenError,
   ClusterUnavailableError,
@@ -8,12 +7,21 @@ import {
   withinDeadline,
 } from './registry-errors.js';
 import { ensureBucket, KvMirror } from './registry-mirror.js';
-import {
-  type ClusterNodePort,
-  type ClusterPid,
-  formatClusterPid,
-  isClusterPid,
+import type {
+  ClusterNodePort,
+  ClusterPid,
+  ClusterRegistryOptions,
+  NameListener,
 } from './registry-port.js';
+import {
+  checkName,
+  checkRegistration,
+  decodeOwner,
+  encodeOwner,
+  keyName,
+  nameKey,
+  samePid,
+} from './registry-record.js';
 
 /**
  * The cluster-wide name registry (Erlang `global`, on a JetStream KV bucket
@@ -27,20 +35,7 @@ import {
  * @module
  */
 
-/** Options of {@link ClusterRegistry.open}. */
-export interface ClusterRegistryOptions {
-  /** The KV bucket, e.g. `<cluster>_names`. */
-  readonly bucket: string;
-  /** Bucket replicas when this node creates it; default 3 on a clustered server, else 1. */
-  readonly replicas?: number;
-  /** Deadline of every store operation (register, unregister, strict read, release). Default 5000 ms. */
-  readonly timeoutMs?: number;
-  /** How often the mirror is reconciled and failed releases retried. Default 2000 ms; 0 = never (tests call `reconcile()`). */
-  readonly reconcileIntervalMs?: number;
-}
-
-/** Hears a name's holder change in this node's mirror: the new holder, or undefined when released. */
-export type NameListener = (name: string, owner: ClusterPid | undefined) => void;
+export type { ClusterRegistryOptions, NameListener } from './registry-port.js';
 
 interface Held {
   readonly pid: ClusterPid;
@@ -48,51 +43,7 @@ interface Held {
   cancel: () => void;
 }
 
-const MAX_NAME_LENGTH = 1024;
 const REGISTER_ATTEMPTS = 5;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** The bucket key of `name`: `n.` and the name's UTF-8 in base64url (KV keys allow few characters). */
-export function nameKey(name: string): string {
-  return `n.${Buffer.from(name, 'utf8').toString('base64url')}`;
-}
-
-/** The name a bucket key stands for, or undefined for a key that is not a name. */
-export function keyName(key: string): string | undefined {
-  if (!key.startsWith('n.')) return undefined;
-  const name = Buffer.from(key.slice(2), 'base64url').toString('utf8');
-  return nameKey(name) === key ? name : undefined;
-}
-
-/** The stored value of a registration: the owner and when it registered. */
-export function encodeOwner(pid: ClusterPid, at: number): Uint8Array {
-  return encoder.encode(JSON.stringify({ node: pid.node, id: pid.id, at }));
-}
-
-/** The owner a stored value names, or undefined for bytes that are not one (a peer is not trusted). */
-export function decodeOwner(bytes: Uint8Array | undefined): ClusterPid | undefined {
-  if (bytes === undefined || bytes.length > 4096) return undefined;
-  try {
-    const value: unknown = JSON.parse(decoder.decode(bytes));
-    return isClusterPid(value) ? { node: value.node, id: value.id } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function samePid(a: ClusterPid, b: ClusterPid): boolean {
-  return a.node === b.node && a.id === b.id;
-}
-
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
-    throw new InvalidArgumentError(
-      'name',
-      `must be a string of 1 to ${MAX_NAME_LENGTH} characters`,
-    );
-  }
-}
 
 /**
  * One node's view of the cluster registry.
@@ -208,21 +159,7 @@ export class ClusterRegistry {
    * `ERR_CLUSTER_UNAVAILABLE`.
    */
   async register(name: string, pid: ClusterPid): Promise<void> {
-    checkName(name);
-    if (!isClusterPid(pid))
-      throw new InvalidArgumentError('pid', 'must be a cluster pid { node, id }');
-    const local = pid.node === this.#port.nodeId;
-    if (!local && this.#port.onExitOf === undefined) {
-      throw new InvalidArgumentError(
-        'pid',
-        'must be a process of this node (its port cannot watch others)',
-      );
-    }
-    if (!local && !(this.#port.isUp?.(pid.node) ?? !this.#port.isNodeGone(pid.node))) {
-      // Nothing would ever release a name held for a node that is not up.
-      throw new NoConnectionError(`node ${pid.node}`, pid.node);
-    }
-    if (local && !this.#port.isAlive(pid.id)) throw new NoProcError(formatClusterPid(pid));
+    checkRegistration(this.#port, name, pid);
     const key = nameKey(name);
     const value = encodeOwner(pid, Date.now());
     const what = `register ${JSON.stringify(name)}`;

@@ -2,17 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import {
-  ClusterRegistry,
-  type ClusterRegistryOptions,
-  encodeOwner,
-  nameKey,
-} from '../../src/cluster/registry.js';
+import { ClusterRegistry, type ClusterRegistryOptions } from '../../src/cluster/registry.js';
 import {
   ClusterNameTakenError,
   ClusterUnavailableError,
 } from '../../src/cluster/registry-errors.js';
 import type { ClusterPid } from '../../src/cluster/registry-port.js';
+import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { exitReason } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import {

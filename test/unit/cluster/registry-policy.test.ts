@@ -8,9 +8,14 @@ import {
   membershipDelta,
   parseGroupKey,
 } from '../../../src/cluster/groups-entries.js';
-import { decodeOwner, encodeOwner, keyName, nameKey } from '../../../src/cluster/registry.js';
 import { reconcileVerdict, sameBytes, supersedes } from '../../../src/cluster/registry-mirror.js';
 import { isClusterPid } from '../../../src/cluster/registry-port.js';
+import {
+  decodeOwner,
+  encodeOwner,
+  keyName,
+  nameKey,
+} from '../../../src/cluster/registry-record.js';
 
 /** The pure decisions of the cluster registry and groups (docs/semantics.md §25). */
 

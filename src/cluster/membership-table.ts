@@ -1,0 +1,99 @@
+import type { KV } from '@nats-io/kv';
+import { type MemberRecord, parseMember, suspect } from './membership-policy.js';
+
+/**
+ * The member table's reads and compare-and-set writes (a JetStream KV
+ * bucket, key = node id): listing the members, reading one member's
+ * standing, and recording a suspicion. What membership does with them is
+ * membership's; the decisions are membership-policy's.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/**
+ * A value as the table stores it (JSON bytes).
+ *
+ * @example
+ * ```ts
+ * await kv.put(self, json(record));
+ * ```
+ */
+export function json(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+/**
+ * Every member record in the table (malformed ones are skipped).
+ *
+ * @example
+ * ```ts
+ * for (const [id, record] of await listMembers(kv)) console.log(id, record.status);
+ * ```
+ */
+export async function listMembers(kv: KV): Promise<[string, MemberRecord][]> {
+  const out: [string, MemberRecord][] = [];
+  const keys = await kv.keys();
+  const ids: string[] = [];
+  for await (const key of keys) ids.push(key);
+  for (const id of ids) {
+    const entry = await kv.get(id);
+    if (entry === null || entry.operation !== 'PUT') continue;
+    const record = parseMember(entry.string());
+    if (record === undefined) continue;
+    out.push([id, record]);
+  }
+  return out;
+}
+
+/**
+ * Where `node` stands in the table: `left` (no record), `down`, or
+ * `member`; throws when the table cannot be read.
+ *
+ * @example
+ * ```ts
+ * if ((await standing(kv, peer)) !== 'member') forget(peer);
+ * ```
+ */
+export async function standing(kv: KV, node: string): Promise<'left' | 'down' | 'member'> {
+  const entry = await kv.get(node);
+  if (entry === null || entry.operation !== 'PUT') return 'left';
+  return parseMember(entry.string())?.status === 'down' ? 'down' : 'member';
+}
+
+/**
+ * Records `self`'s suspicion of `node` with compare-and-set, retrying a
+ * lost race up to five times: what the table then says of `node` — `left`
+ * or `down` (a verdict, this vote's or another's), or `member` (no verdict
+ * yet, or nothing written). Throws when the table cannot be reached.
+ *
+ * @example
+ * ```ts
+ * const verdict = await voteAgainst(kv, peer, self, ttl, () => 3);
+ * ```
+ */
+export async function voteAgainst(
+  kv: KV,
+  node: string,
+  self: string,
+  ttl: number,
+  voters: () => number,
+): Promise<'left' | 'down' | 'member'> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const entry = await kv.get(node);
+    if (entry === null || entry.operation !== 'PUT') return 'left';
+    const record = parseMember(entry.string());
+    if (record === undefined) return 'member';
+    if (record.status === 'down') return 'down';
+    const next = suspect(record, self, Date.now(), ttl, voters());
+    if (next === undefined) return 'member';
+    try {
+      await kv.update(node, json(next), entry.revision);
+      return next.status === 'down' ? 'down' : 'member';
+    } catch {
+      // Another node wrote first (or KV is unreachable): read again.
+    }
+  }
+  return 'member';
+}
