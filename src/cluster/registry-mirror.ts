@@ -1,6 +1,7 @@
 import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm, type KvWatchEntry, KvWatchInclude } from '@nats-io/kv';
 import type { NatsConnection, Status } from '@nats-io/nats-core';
+import { ClusterUnavailableError } from './registry-errors.js';
 
 /**
  * A local mirror of a JetStream KV bucket, fed by a watch: the watched cache
@@ -216,6 +217,9 @@ export class KvMirror {
     let status: Awaited<ReturnType<KV['status']>>;
     try {
       status = await this.#kv.status();
+    } catch (error) {
+      // The store did not answer (a timeout under load, no quorum): a coded error; the view stays.
+      throw new ClusterUnavailableError('reconcile', error);
     } finally {
       this.#reconciling = false;
     }
