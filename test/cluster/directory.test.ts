@@ -36,7 +36,7 @@ async function startNode(nats: NatsTestCluster, name: string): Promise<Node> {
       connectOptions: { ...APP_USER },
       heartbeatInterval: 100,
       acceptablePause: 1_000,
-      joinTimeout: 10_000,
+      joinTimeout: 30_000,
     },
   });
   await system.cluster?.ready;

@@ -23,7 +23,7 @@ const system = createSystem({
     connectOptions: { user: config.user, pass: config.pass },
     heartbeatInterval: 100,
     acceptablePause: 600,
-    joinTimeout: 10_000,
+    joinTimeout: 30_000,
   },
 });
 const cluster = system.cluster;

@@ -20,7 +20,7 @@ export const FAST = {
   heartbeatInterval: 100,
   acceptablePause: 600,
   fenceAfter: 2_000,
-  joinTimeout: 10_000,
+  joinTimeout: 30_000,
 } as const;
 
 /** A system joined to `nats` as node `name`; resolves once it is up. */
