@@ -34,10 +34,18 @@ export interface MirrorChange {
 
 /**
  * Whether `incoming` replaces `current`: only a newer revision does, so a
- * late or repeated watch event never undoes a newer write or delete.
+ * late or repeated watch event never undoes a newer write or delete. This
+ * node's own delete is noted at the revision it deleted (the server does not
+ * return the delete's own), so a tombstone also replaces a value of the same
+ * revision: that is read your writes for `unregister`.
  */
 export function supersedes(current: MirrorSlot | undefined, incoming: MirrorSlot): boolean {
-  return current === undefined || incoming.revision > current.revision;
+  if (current === undefined || incoming.revision > current.revision) return true;
+  return (
+    incoming.revision === current.revision &&
+    incoming.value === undefined &&
+    current.value !== undefined
+  );
 }
 
 /** What the reconcile found; `behindAt` carries over to the next one. */

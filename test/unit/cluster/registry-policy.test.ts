@@ -38,6 +38,22 @@ describe('registry mirror: which watch event wins', () => {
     );
   });
 
+  it("this node's delete, noted at the revision it deleted, replaces that revision's value (read your writes on unregister)", () => {
+    assert.equal(
+      supersedes({ revision: 5, value: bytes('a') }, { revision: 5, value: undefined }),
+      true,
+    );
+    // A repeated delivery of the deleted put never brings the name back.
+    assert.equal(
+      supersedes({ revision: 5, value: undefined }, { revision: 5, value: bytes('a') }),
+      false,
+    );
+    assert.equal(
+      supersedes({ revision: 5, value: undefined }, { revision: 5, value: undefined }),
+      false,
+    );
+  });
+
   it('compares values by bytes', () => {
     assert.equal(sameBytes(bytes('ab'), bytes('ab')), true);
     assert.equal(sameBytes(bytes('ab'), bytes('ac')), false);
