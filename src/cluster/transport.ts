@@ -28,6 +28,14 @@ export interface TransportEvents {
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/**
+ * The size a batch is published at (a larger frame still goes alone, up to
+ * `max_payload`). A message that fits one socket read reaches the
+ * receiver's subscription as a view of that read; a megabyte-sized one is
+ * gathered by copying across dozens of reads, and leaves the receiver idle
+ * until the sender has encoded all of it.
+ */
+export const BATCH_BYTES = 16 * 1024;
 
 class Outbox {
   frames: string[] = [];
@@ -112,7 +120,9 @@ export class NodeTransport {
       box = new Outbox();
       this.#outboxes.set(node, box);
     }
-    if (box.bytes + size + 1 > limit && box.frames.length > 0) this.#publish(node, box);
+    if (box.bytes + size + 1 > Math.min(limit, BATCH_BYTES) && box.frames.length > 0) {
+      this.#publish(node, box);
+    }
     if (box.frames.length === 0) {
       this.#dirty.push(box);
       this.#dirtyNodes.push(node);
