@@ -6,7 +6,8 @@ import { batchOverhead, encodeBatch } from './frames.js';
  * A node's use of NATS: one wildcard subscription for everything addressed
  * to it (`P.n.<node>.>`: frame batches, no-responder notices, system
  * requests), one for heartbeats (`P.hb.*`), and an outbox per peer that
- * gathers the frames of one turn into one publish, in order. `P` is
+ * gathers the frames of one turn into publishes of about `BATCH_BYTES`,
+ * in order. `P` is
  * `<root>.<cluster>`.
  *
  * Every batch is published with reply subject `P.n.<self>.nr.<peer>`: when
@@ -34,12 +35,19 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
  * receiver's subscription as a view of that read; a megabyte-sized one is
  * gathered by copying across dozens of reads, and leaves the receiver idle
  * until the sender has encoded all of it.
+ *
+ * @example
+ * ```ts
+ * if (box.bytes + size > Math.min(limit, BATCH_BYTES)) publish(box);
+ * ```
  */
 export const BATCH_BYTES = 16 * 1024;
 
 class Outbox {
   frames: string[] = [];
   bytes = 0;
+  /** In this turn's list of outboxes to flush (a mid-turn publish leaves it there). */
+  listed = false;
 }
 
 /** The NATS side of one node. */
@@ -123,7 +131,8 @@ export class NodeTransport {
     if (box.bytes + size + 1 > Math.min(limit, BATCH_BYTES) && box.frames.length > 0) {
       this.#publish(node, box);
     }
-    if (box.frames.length === 0) {
+    if (!box.listed) {
+      box.listed = true;
       this.#dirty.push(box);
       this.#dirtyNodes.push(node);
     }
@@ -142,6 +151,7 @@ export class NodeTransport {
     const nodes = this.#dirtyNodes;
     for (let i = 0; i < boxes.length; i++) {
       const box = boxes[i] as Outbox;
+      box.listed = false;
       if (box.frames.length > 0) this.#publish(nodes[i] as string, box);
     }
     boxes.length = 0;
