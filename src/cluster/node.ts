@@ -115,6 +115,7 @@ export class ClusterNode extends NodeAddresses {
     try {
       await status.guardJoin(nc, this.#join(transport, js.jetstream));
     } catch (error) {
+      this.#membership?.stop(); // its heartbeats must not outlive a join that failed (the user's connection stays open)
       transport.close();
       if (given.connection === undefined) await nc.close().catch(() => {});
       if (error instanceof ClusterAuthError) throw error;

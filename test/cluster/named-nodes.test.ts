@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sendTarget } from '../../src/cluster/cluster-addresses.js';
-import { type ActorRef, type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
+import {
+  type ActorRef,
+  type ActorSystem,
+  type Address,
+  type ClusterNode,
+  defineActor,
+  type Reply,
+} from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import type { EchoMsg } from './actors.js';
@@ -23,6 +30,13 @@ import { ChildNode } from './node-runner.js';
  * a restart of the node it reaches the new incarnation. Given a node id it
  * stays that incarnation's.
  */
+
+/** What the relay's actor does with an address it is sent: asks it who it is. */
+type UseMsg = {
+  readonly type: 'use';
+  readonly to: Address<EchoMsg>;
+  readonly reply: Reply<{ said: string; as: string }>;
+};
 
 const why = natsUnavailable();
 if (why !== undefined) console.log(`skipping the named-node address tests: ${why}`);
@@ -112,5 +126,30 @@ describe('a { name, node } address across a restart of its node (child process)'
     await assert.rejects(byId.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), {
       code: 'ERR_NOCONNECTION',
     });
+  });
+
+  it('sent inside a message it travels by name, and the receiving node follows the name too', async () => {
+    const store = children.at(-1) as ChildNode;
+    const relay = await startNode(nats, 'relay');
+    try {
+      await untilUp(relay.cluster, store.id);
+      await untilUp(a.cluster, relay.cluster.id);
+      const user = relay.spawn(
+        defineActor<UseMsg>({
+          async handle(msg) {
+            const said = await msg.to.ask({ type: 'whoami' }, { timeout: LIMIT_MS });
+            msg.reply.send({ said, as: String(msg.to) });
+          },
+        }),
+      );
+      const remote = a.cluster.refOf<UseMsg>(relay.cluster.pidOf(user));
+      const answer = await remote.ask(
+        { type: 'use', to: a.cluster.named<EchoMsg>('echo', 'store') },
+        { timeout: LIMIT_MS },
+      );
+      assert.deepEqual(answer, { said: store.id, as: 'Address(name:echo@store)' });
+    } finally {
+      await relay.shutdown();
+    }
   });
 });
