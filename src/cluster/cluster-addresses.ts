@@ -109,10 +109,10 @@ abstract class ResolvedAddress extends ClusterAddress {
 }
 
 /**
- * The node a send to `wire` goes to now: `wire` itself when it names a
- * node id (one incarnation); when it names a node by name, the same
- * address at that name's up incarnation (`at`, reused while it is still
- * the current one, so a send allocates nothing), or `wire` when none is up.
+ * The node a send to `wire` — an address naming its node by name — goes to
+ * now: the same address at that name's up incarnation (`at`, reused while
+ * it is still the current one, so a send allocates nothing), or `wire`
+ * itself when none is up (its send is then `noconnection`).
  *
  * @example
  * ```ts
@@ -125,10 +125,21 @@ export function sendTarget(
   at: NodeAddress | undefined,
   nodes: Pick<AddressSender, 'upNamed'>,
 ): NodeAddress {
-  if (isNodeId(wire.node)) return wire;
   const id = nodes.upNamed(wire.node);
   if (id === undefined) return wire;
-  return at?.node === id ? at : { ...wire, node: id };
+  return at?.node === id ? at : atNode(wire, id);
+}
+
+/** `wire` at node `id`, in the shape a decoded address has (one hidden class per kind). */
+function atNode(wire: NodeAddress, id: string): NodeAddress {
+  switch (wire.k) {
+    case 'n':
+      return { k: 'n', node: id, name: wire.name };
+    case 's':
+      return { k: 's', node: id, service: wire.service, key: wire.key };
+    case 'p':
+      return { k: 'p', node: id, id: wire.id };
+  }
 }
 
 /**

@@ -56,14 +56,12 @@ describe('which incarnation a send goes to (no server)', () => {
     assert.equal(sendTarget(wire, first, nodes), wire);
   });
 
-  it('a node id is its own target: no name is looked up', () => {
-    const pinned = { k: 'n', node: 'store_k3v9', name: 'db' } as const;
-    const nodes = {
-      upNamed: (): string => {
-        throw new Error('looked up');
-      },
-    };
-    assert.equal(sendTarget(pinned, undefined, nodes), pinned);
+  it('a service key or pool keeps what it names at the new incarnation', () => {
+    const nodes = { upNamed: () => 'store_k3v9' };
+    const service = { k: 's', node: 'store', service: 'users', key: '42' } as const;
+    assert.deepEqual(sendTarget(service, undefined, nodes), { ...service, node: 'store_k3v9' });
+    const pool = { k: 'p', node: 'store', id: 7 } as const;
+    assert.deepEqual(sendTarget(pool, undefined, nodes), { ...pool, node: 'store_k3v9' });
   });
 });
 
