@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import { WireError } from './wire-value.js';
 
 /**
@@ -84,6 +85,18 @@ export function encodeBatch(from: string, frames: readonly string[]): Uint8Array
  */
 export function tellFrame(to: number, from: number, marked: boolean, body: unknown): string {
   return `[1,${to},${from},${marked ? 1 : 0},${JSON.stringify(body)}]`;
+}
+
+/**
+ * The error a send throws when `JSON.stringify` refused its frame (a cycle).
+ *
+ * @example
+ * ```ts
+ * unencodable(new TypeError('cyclic structure')).code; // 'ERR_INVALID_ARG'
+ * ```
+ */
+export function unencodable(error: unknown): InvalidArgumentError {
+  return new InvalidArgumentError('message', `cannot be encoded: ${(error as Error).message}`);
 }
 
 /** The bytes a batch adds around its frames, for size checks. */

@@ -14,11 +14,10 @@ import {
   ActorProcess as Process,
   processOf,
 } from '../actor/index.js';
-import { InvalidArgumentError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
 import { AddressBook } from './address-book.js';
-import { OP, tellFrame } from './frames.js';
+import { OP, tellFrame, unencodable } from './frames.js';
 import { RemoteAddresses } from './remote-addresses.js';
 import { InboundFrames } from './remote-inbound.js';
 import { REMOTE_DEFINITION, RemoteProcess, type RemoteSide } from './remote-process.js';
@@ -398,9 +397,4 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
   known(node: string, id: number): RemoteProcess | undefined {
     return this.#remotes.get(`${node}/${id}`);
   }
-}
-
-/** The error a send throws when `JSON.stringify` refused its frame (a cycle). */
-function unencodable(error: unknown): InvalidArgumentError {
-  return new InvalidArgumentError('message', `cannot be encoded: ${(error as Error).message}`);
 }
