@@ -120,8 +120,10 @@ export class NodeTransport {
    */
   send(node: string, frame: string): void {
     const limit = this.maxPayload - batchOverhead(this.self);
-    // A char is at most 3 UTF-8 bytes: count exactly only when it could matter.
-    const size = frame.length * 3 > limit ? Buffer.byteLength(frame) : frame.length;
+    // A char is at most 3 UTF-8 bytes: count chars only where a batch of them, tripled, still
+    // fits (a max_payload of 48 KB and more); else count bytes.
+    const size =
+      frame.length * 3 > limit || BATCH_BYTES * 3 > limit ? Buffer.byteLength(frame) : frame.length;
     if (size > limit) throw new PayloadTooLargeError(size, this.maxPayload);
     let box = this.#outboxes.get(node);
     if (box === undefined) {

@@ -117,4 +117,19 @@ describe('the outbox of one peer', () => {
       (e: unknown) => (e as { code?: string }).code === 'ERR_PAYLOAD_TOO_LARGE',
     );
   });
+
+  it('under a small max_payload, a batch of multi-byte text never exceeds it (sizes are counted in bytes)', () => {
+    const maxPayload = 20_000;
+    const { t, out } = recordingTransport(maxPayload);
+    const frames: string[] = [];
+    for (let i = 0; i < 300; i++) frames.push(tellFrame(1, 0, false, '€'.repeat(100)));
+    for (const f of frames) t.send('b_2y', f);
+    t.flush();
+    let n = 0;
+    for (const p of out) {
+      assert.ok(p.data.length <= maxPayload, `a batch of ${p.data.length} bytes`);
+      n += decodeBatch(p.data).frames.length;
+    }
+    assert.equal(n, frames.length);
+  });
 });
