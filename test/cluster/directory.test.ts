@@ -62,11 +62,14 @@ describe('cluster registry and groups on cluster nodes', { skip: why }, () => {
     b = await startNode(nats, 'b');
   });
   after(async () => {
-    for (const n of [a, b]) {
-      await n.registry.close();
-      if (!n.system.isShutDown) await n.system.shutdown();
+    try {
+      for (const n of [a, b].filter((n) => n !== undefined)) {
+        await n.registry.close();
+        if (!n.system.isShutDown) await n.system.shutdown();
+      }
+    } finally {
+      await nats?.stop();
     }
-    await nats.stop();
   });
 
   it('a name registered on one node resolves on another to a working remote ref', async () => {

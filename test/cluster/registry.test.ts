@@ -107,8 +107,13 @@ describe('cluster registry (one server)', { skip: why }, () => {
     })) as [Node, Node, Node];
   });
   after(async () => {
-    await stopNodes([a, b, c]);
-    await nats.stop();
+    // A before() that failed part-way leaves nodes unset: the servers (and every client they
+    // made) are stopped anyway, or the open connections hang the file.
+    try {
+      await stopNodes([a, b, c].filter((n) => n !== undefined));
+    } finally {
+      await nats?.stop();
+    }
   });
 
   it('the first writer wins; a second gets ERR_NAME_TAKEN naming the owner', async () => {
@@ -340,8 +345,11 @@ describe('cluster registry (three servers)', { skip: why }, () => {
     });
   });
   after(async () => {
-    await stopNodes(nodes);
-    await nats.stop();
+    try {
+      await stopNodes(nodes ?? []);
+    } finally {
+      await nats?.stop();
+    }
   });
 
   it('with one of three servers killed, registrations go on and reach the other node', async () => {
