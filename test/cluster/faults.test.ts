@@ -55,6 +55,15 @@ async function askUntilAnswered(echo: ActorRef<EchoMsg>, value: unknown): Promis
   }
 }
 
+/**
+ * The observer's own options. These tests restart and kill the servers under it on purpose:
+ * a node that does not hear its own heartbeat for `fenceAfter` is cut off and ends (§25,
+ * fencing), and FAST's 2 s is shorter than a server restart or failover on a busy machine
+ * (Node 24 runs at load 30 lost the observer that way, and every later wait on it timed out).
+ * The observer is the witness, not the subject: its cut-off time only guards a hang.
+ */
+const OBSERVER = { fenceAfter: LIMIT_MS } as const;
+
 const children: ChildNode[] = [];
 async function child(
   nats: NatsTestCluster,
@@ -79,7 +88,7 @@ describe('cluster faults (one server)', { skip: why }, () => {
   let observer: Node;
   before(async () => {
     nats = await NatsTestCluster.start();
-    observer = await startNode(nats, 'observer');
+    observer = await startNode(nats, 'observer', OBSERVER);
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map((c) => c.stop()));
@@ -236,7 +245,7 @@ describe('cluster faults (three servers)', { skip: why }, () => {
   let observer: Node;
   before(async () => {
     nats = await NatsTestCluster.start({ size: 3 });
-    observer = await startNode(nats, 'observer3', { replicas: 3 });
+    observer = await startNode(nats, 'observer3', { replicas: 3, ...OBSERVER });
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map((c) => c.stop()));
