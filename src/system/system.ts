@@ -604,10 +604,37 @@ export function createSystem(options?: SystemOptions): ActorSystem {
   return system;
 }
 
-/** The idle system {@link ShapeAnchor} keeps: one process that has handled one message. */
+/**
+ * Processes of the idle system {@link ShapeAnchor} keeps: more than the
+ * calls after which V8 gives a function its type feedback (8), so the sites
+ * every new process passes once (its mailbox's creation, its `init`) have
+ * feedback before a user's first process passes them.
+ */
+const ANCHOR_PROCESSES = 12;
+/** Messages queued at once to the anchor's last process: past its first segments, so growth, advance and emptying have run. */
+const ANCHOR_BURST = 40;
+
+/**
+ * The idle system {@link ShapeAnchor} keeps: processes that have run their
+ * `init` and handled messages, one of them a small burst, so its objects
+ * have been through the same transitions as a user's and the runtime's
+ * rarely taken sites (a new mailbox, an `init`, a lane that empties) have
+ * type feedback before the first user system's hot code is optimized.
+ */
 function makeShapeAnchor(): ActorSystem {
   const system = new ActorSystem(new SystemCore(resolveOptions(undefined), undefined));
-  const anchor = defineActor<number>({ label: 'shape anchor', handle() {} });
-  system.spawn(anchor).tell(0);
+  const anchor = defineActor<number, number>({
+    label: 'shape anchor',
+    init: () => 0,
+    handle(message, ctx) {
+      ctx.state += message;
+    },
+  });
+  let last = system.spawn(anchor);
+  for (let i = 1; i < ANCHOR_PROCESSES; i++) {
+    last.tell(1);
+    last = system.spawn(anchor);
+  }
+  for (let i = 0; i < ANCHOR_BURST; i++) last.tell(1);
   return system;
 }
