@@ -605,21 +605,29 @@ export function createSystem(options?: SystemOptions): ActorSystem {
 }
 
 /**
- * Processes of the idle system {@link ShapeAnchor} keeps: more than the
- * calls after which V8 gives a function its type feedback (8), so the sites
- * every new process passes once (its mailbox's creation, its `init`) have
- * feedback before a user's first process passes them.
+ * Messages the anchor's first process handles before it spawns the others:
+ * enough for V8 to give the run loop, the mailbox and the send path their
+ * type feedback (a function gets it only after running a while), and past
+ * its mailbox's first segments, so a lane's growth, advance and emptying
+ * have run.
  */
-const ANCHOR_PROCESSES = 12;
-/** Messages queued at once to the anchor's last process: past its first segments, so growth, advance and emptying have run. */
-const ANCHOR_BURST = 40;
+const ANCHOR_WARM_MESSAGES = 256;
+/**
+ * Children the anchor's first process spawns and tells one message once it
+ * has handled {@link ANCHOR_WARM_MESSAGES}: the sites every new process
+ * passes once (its mailbox's creation, its `init`, a sender's column) then
+ * run with type feedback recorded, so a user's first processes do not
+ * deoptimize the optimized run loop and send path (`--trace-deopt`:
+ * "Insufficient type feedback for call" at `runInit`, "… for construct" at
+ * `new Mailbox()`, in a new system after a warm-up).
+ */
+const ANCHOR_CHILDREN = 12;
 
 /**
- * The idle system {@link ShapeAnchor} keeps: processes that have run their
- * `init` and handled messages, one of them a small burst, so its objects
- * have been through the same transitions as a user's and the runtime's
- * rarely taken sites (a new mailbox, an `init`, a lane that empties) have
- * type feedback before the first user system's hot code is optimized.
+ * The idle system {@link ShapeAnchor} keeps: a process that has handled a
+ * small burst and the children it spawned, so its objects have been through
+ * the same transitions as a user's and the runtime's once-per-process sites
+ * have type feedback before the first user system's hot code is optimized.
  */
 function makeShapeAnchor(): ActorSystem {
   const system = new ActorSystem(new SystemCore(resolveOptions(undefined), undefined));
@@ -628,13 +636,11 @@ function makeShapeAnchor(): ActorSystem {
     init: () => 0,
     handle(message, ctx) {
       ctx.state += message;
+      if (ctx.state !== ANCHOR_WARM_MESSAGES) return;
+      for (let i = 0; i < ANCHOR_CHILDREN; i++) ctx.spawn(anchor).tell(0);
     },
   });
-  let last = system.spawn(anchor);
-  for (let i = 1; i < ANCHOR_PROCESSES; i++) {
-    last.tell(1);
-    last = system.spawn(anchor);
-  }
-  for (let i = 0; i < ANCHOR_BURST; i++) last.tell(1);
+  const first = system.spawn(anchor);
+  for (let i = 0; i < ANCHOR_WARM_MESSAGES; i++) first.tell(1);
   return system;
 }
