@@ -14,11 +14,10 @@ import {
   ActorProcess as Process,
   processOf,
 } from '../actor/index.js';
-import { InvalidArgumentError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
 import { AddressBook } from './address-book.js';
-import { OP } from './frames.js';
+import { OP, tellFrame, unencodable } from './frames.js';
 import { RemoteAddresses } from './remote-addresses.js';
 import { InboundFrames } from './remote-inbound.js';
 import { REMOTE_DEFINITION, RemoteProcess, type RemoteSide } from './remote-process.js';
@@ -59,6 +58,8 @@ export interface TableMembers {
   readonly self: string;
   isUp(node: string): boolean;
   isGone(node: string): boolean;
+  /** The up incarnation of node name `name` (the one that came up last), if any. */
+  upNamed(name: string): string | undefined;
 }
 
 /** The remote processes, asks and watchers of one node. */
@@ -173,9 +174,9 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     this.#inbound.nodeLost(node);
   }
 
-  /** Nothing on `node` listens (no responders): asks waiting on it fail at once. */
-  failAsks(node: string): void {
-    this.#records.failAsks(node);
+  /** Asks waiting on `node` fail at once: `noconnection` (no responders), or `error` (a denial). */
+  failAsks(node: string, error?: Error): void {
+    this.#records.failAsks(node, error);
   }
 
   /** Every remote process of every node, for the audit after a reconnect. */
@@ -205,6 +206,10 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     return this.#members.isGone(node);
   }
 
+  upNamed(name: string): string | undefined {
+    return this.#members.upNamed(name);
+  }
+
   tell(to: RemoteProcess, message: unknown, sender: Current | null): void {
     if (to.sendingTo !== undefined) {
       // An ask through an address of the node: the request goes to the address.
@@ -218,8 +223,13 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     }
     const marks: WireMarks = { found: false };
     const body = toWire(message, this, marks);
-    const from = this.wireFrom(sender);
-    this.#send(to.node, [OP.tell, to.remoteId, from, marks.found ? 1 : 0, body]);
+    let text: string;
+    try {
+      text = tellFrame(to.remoteId, this.wireFrom(sender), marks.found, body);
+    } catch (error) {
+      throw unencodable(error);
+    }
+    this.#transport.send(to.node, text);
   }
 
   /** One group broadcast to each of `nodes`, encoded once: one that cannot go goes nowhere. */
@@ -272,7 +282,7 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     try {
       return JSON.stringify(frame);
     } catch (error) {
-      throw new InvalidArgumentError('message', `cannot be encoded: ${(error as Error).message}`);
+      throw unencodable(error);
     }
   }
 
