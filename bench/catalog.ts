@@ -33,6 +33,12 @@ const inspected = (key: string, what: string, maxPct: number, note: string): Met
   ),
 ];
 
+/** Ask round trips to a placed actor: p50 and p99 (`what` ends with its own separator). */
+const askRoundTrip = (key: string, what: string): MetricSpec[] => [
+  lower(`${key}AskP50Us`, `${what} ask round trip p50 ↓`, 'us'),
+  lower(`${key}AskP99Us`, `${what} ask round trip p99 ↓`, 'us'),
+];
+
 /**
  * Every benchmark, in the order the harness runs and prints them.
  *
@@ -113,10 +119,8 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         atLeast(1e6, 'issue: ≥ 1M msgs/s one way to a worker-hosted actor'),
       ),
       higher('processTellPerSec', "placement 'process', one way: msgs/s ↑", 'rate'),
-      lower('workerAskP50Us', "placement 'worker', ask round trip p50 ↓", 'us'),
-      lower('workerAskP99Us', "placement 'worker', ask round trip p99 ↓", 'us'),
-      lower('processAskP50Us', "placement 'process', ask round trip p50 ↓", 'us'),
-      lower('processAskP99Us', "placement 'process', ask round trip p99 ↓", 'us'),
+      ...askRoundTrip('worker', "placement 'worker',"),
+      ...askRoundTrip('process', "placement 'process',"),
     ],
     timeoutSec: 180,
   },
@@ -155,10 +159,8 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         'ms',
       ),
       lower('sandboxStartX', 'sandboxed / plain start-up, same run ↓', 'ratio'),
-      lower('processAskP50Us', "placement 'process': ask round trip p50 ↓", 'us'),
-      lower('processAskP99Us', "placement 'process': ask round trip p99 ↓", 'us'),
-      lower('sandboxAskP50Us', "placement 'process' + sandbox: ask round trip p50 ↓", 'us'),
-      lower('sandboxAskP99Us', "placement 'process' + sandbox: ask round trip p99 ↓", 'us'),
+      ...askRoundTrip('process', "placement 'process':"),
+      ...askRoundTrip('sandbox', "placement 'process' + sandbox:"),
       lower('sandboxAskP50X', 'sandboxed / plain ask p50, same run ↓', 'ratio'),
     ],
     timeoutSec: 180,
