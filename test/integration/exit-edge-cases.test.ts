@@ -26,15 +26,13 @@ import {
 import { ManualClock } from '../../src/testing/index.js';
 import { type Behaviour, setup, worker } from '../conformance/supervisor-helpers.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { manualSystem } from './fixture.js';
 
 describe('review: exit signals and zombies', () => {
   failOnUnhandledRejections();
 
   it('a bounded drop-oldest mailbox never drops a trapped EXIT (§11: runtime messages bypass the overflow policy)', async () => {
-    const clock = new ManualClock();
-    const system = createSystem({ clock });
-    const letters: DeadLetter[] = [];
-    system.deadLetters.subscribe((d) => letters.push(d));
+    const { system, letters } = manualSystem();
     const seen: string[] = [];
     const gate = deferred();
     type Msg = { type: 'block' } | { type: 'note'; text: string } | ExitMessage;

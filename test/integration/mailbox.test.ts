@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  createSystem,
-  type DeadLetter,
+  type createSystem,
   defineActor,
   exitReason,
   MailboxFullError,
@@ -10,14 +9,11 @@ import {
   type Priority,
   type SystemEvent,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { manualSystem } from './fixture.js';
 
 function setup() {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
+  const { clock, system, letters } = manualSystem();
   const events: SystemEvent[] = [];
   system.events.subscribe((e) => events.push(e), ['mailbox-overflow']);
   return { clock, system, letters, events };

@@ -2,28 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type ActorContext,
-  createSystem,
-  type DeadLetter,
   defineActor,
-  type ExitReason,
   exitReason,
   NoProcError,
   type Pid,
-  type SystemEvent,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, track, turn } from '../support/guard.js';
+import { exitsOf, manualSystem } from './fixture.js';
 
 function setup(options: { shutdownTimeout?: number } = {}) {
-  const clock = new ManualClock();
-  const system = createSystem({ clock, ...options });
-  const exits = new Map<number, ExitReason>();
-  system.events.subscribe((e: SystemEvent) => {
-    if (e.type === 'exited') exits.set(e.pid, e.reason);
-  });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
-  return { clock, system, exits, letters };
+  const { clock, system, letters } = manualSystem(options);
+  return { clock, system, exits: exitsOf(system), letters };
 }
 
 describe('stopping', () => {
