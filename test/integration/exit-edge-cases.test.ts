@@ -196,6 +196,22 @@ describe('review: supervisors', () => {
     };
   }
 
+  /**
+   * A worker `label` (logging to `log`) whose second start waits on `gate`
+   * and then fails; its other starts succeed.
+   */
+  function secondStartGatedThenFails(log: string[], label: string, gate: Promise<void>): Behaviour {
+    const starts = (): number => log.filter((e) => e === `init-begin:${label}`).length;
+    return {
+      get initGate() {
+        return (starts() === 2 ? gate : undefined) as Promise<void>;
+      },
+      get failInit() {
+        return starts() === 2;
+      },
+    };
+  }
+
   it('a supervisor killed while a restart is in flight sends itself no retry afterwards (no sup:retry dead letter)', async () => {
     const { system, child } = setup();
     const letters: DeadLetter[] = [];
@@ -344,17 +360,8 @@ describe('review: supervisors', () => {
     const { system, child } = setup();
     const log: string[] = [];
     const gate = deferred();
-    const startsOf = (label: string): number =>
-      log.filter((e) => e === `init-begin:${label}`).length;
     // b's second start (the group restart) waits on the gate and then fails; later starts succeed.
-    const b: Behaviour = {
-      get initGate() {
-        return (startsOf('b') === 2 ? gate.promise : undefined) as Promise<void>;
-      },
-      get failInit() {
-        return startsOf('b') === 2;
-      },
-    };
+    const b = secondStartGatedThenFails(log, 'b', gate.promise);
     const sup = await system.start(
       supervisor({
         strategy: 'one-for-all',
@@ -381,17 +388,8 @@ describe('review: supervisors', () => {
     const { system, child } = setup();
     const log: string[] = [];
     const gate = deferred();
-    const startsOf = (label: string): number =>
-      log.filter((e) => e === `init-begin:${label}`).length;
     // c's second start waits on the gate and then fails; later starts succeed.
-    const b: Behaviour = {
-      get initGate() {
-        return (startsOf('c') === 2 ? gate.promise : undefined) as Promise<void>;
-      },
-      get failInit() {
-        return startsOf('c') === 2;
-      },
-    };
+    const b = secondStartGatedThenFails(log, 'c', gate.promise);
     const sup = await system.start(
       supervisor({ intensity: 10, children: [{ id: 'c', actor: worker('c', log, b) }] }),
       { mailbox: { capacity: 1 } },

@@ -245,19 +245,25 @@ describe('spawn, tell and ask', () => {
   });
 });
 
+/** A system on a manual clock with a `sink` that records the `ctx.sender` of each message. */
+function senderSink() {
+  const system = createSystem({ clock: new ManualClock() });
+  const senders: (Pid | undefined)[] = [];
+  const sink = system.spawn(
+    defineActor<string>({
+      handle(_msg, ctx) {
+        senders.push(ctx.sender);
+      },
+    }),
+  );
+  return { system, sink, senders };
+}
+
 describe('context', () => {
   failOnUnhandledRejections();
 
   it('ctx.sender is the sending pid when sent from a handler, undefined from outside', async () => {
-    const system = createSystem({ clock: new ManualClock() });
-    const senders: (Pid | undefined)[] = [];
-    const sink = system.spawn(
-      defineActor<string>({
-        handle(_msg, ctx) {
-          senders.push(ctx.sender);
-        },
-      }),
-    );
+    const { system, sink, senders } = senderSink();
     const relay = system.spawn(
       defineActor<string>({
         handle(msg) {
@@ -273,15 +279,7 @@ describe('context', () => {
   });
 
   it('a message sent from init has the starting process as ctx.sender', async () => {
-    const system = createSystem({ clock: new ManualClock() });
-    const senders: (Pid | undefined)[] = [];
-    const sink = system.spawn(
-      defineActor<string>({
-        handle(_msg, ctx) {
-          senders.push(ctx.sender);
-        },
-      }),
-    );
+    const { system, sink, senders } = senderSink();
     const starter = system.spawn(
       defineActor<string>({
         init() {
@@ -296,15 +294,7 @@ describe('context', () => {
   });
 
   it('ctx.sender is the async handler’s process for a send through a plain ref after its await, and undefined through ctx.named', async () => {
-    const system = createSystem({ clock: new ManualClock() });
-    const senders: (Pid | undefined)[] = [];
-    const sink = system.spawn(
-      defineActor<string>({
-        handle(_msg, ctx) {
-          senders.push(ctx.sender);
-        },
-      }),
-    );
+    const { system, sink, senders } = senderSink();
     const relay = system.spawn(
       defineActor<string>({
         async handle(_msg, ctx) {
