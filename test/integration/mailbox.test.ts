@@ -35,6 +35,24 @@ function recorder(
   return { ref, handled };
 }
 
+/** An async recorder: on the message `held` its handler waits for `release`, so later ones queue. */
+function holdingRecorder(
+  system: ReturnType<typeof createSystem>,
+  held: string,
+  release: Promise<void>,
+) {
+  const handled: string[] = [];
+  const ref = system.spawn(
+    defineActor<string>({
+      async handle(msg) {
+        handled.push(msg);
+        if (msg === held) await release;
+      },
+    }),
+  );
+  return { ref, handled };
+}
+
 describe('time to live', () => {
   failOnUnhandledRejections();
 
@@ -58,15 +76,7 @@ describe('time to live', () => {
   it('a message expires while it waits behind a slow async handler', async () => {
     const { clock, system, letters } = setup();
     const release = deferred();
-    const handled: string[] = [];
-    const ref = system.spawn(
-      defineActor<string>({
-        async handle(msg) {
-          handled.push(msg);
-          if (msg === 'slow') await release.promise;
-        },
-      }),
-    );
+    const { ref, handled } = holdingRecorder(system, 'slow', release.promise);
     ref.tell('slow');
     ref.tell('short-lived', { ttl: 100 });
     ref.tell('patient', { ttl: 1_000 });
@@ -129,15 +139,7 @@ describe('priority lanes', () => {
   it('a high-priority message overtakes normal ones already queued behind a busy handler', async () => {
     const { system } = setup();
     const release = deferred();
-    const handled: string[] = [];
-    const ref = system.spawn(
-      defineActor<string>({
-        async handle(msg) {
-          handled.push(msg);
-          if (msg === 'busy') await release.promise;
-        },
-      }),
-    );
+    const { ref, handled } = holdingRecorder(system, 'busy', release.promise);
     ref.tell('busy');
     await turn();
     ref.tell('n1');
@@ -357,16 +359,8 @@ describe('mailboxes at exit and under drop-oldest', () => {
 
   it('messages waiting in every priority lane become dead letters with reason stopped when the process exits', async () => {
     const { system, letters } = setup();
-    const handled: string[] = [];
     const busy = deferred<void>();
-    const slow = system.spawn(
-      defineActor<string>({
-        async handle(msg) {
-          handled.push(msg);
-          if (msg === 'first') await busy.promise;
-        },
-      }),
-    );
+    const { ref: slow, handled } = holdingRecorder(system, 'first', busy.promise);
     slow.tell('first');
     await turn(); // 'first' is being handled, and waits
     slow.tell('c', { priority: 'critical' });
