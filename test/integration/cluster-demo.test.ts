@@ -1,43 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { LIMITS } from '../support/guard.js';
 import { natsUnavailable } from '../support/nats/index.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the compiled CLI to its end (a hang is failed at LIMITS.wait and the CLI killed). */
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { ...process.env, CI: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const guard = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the cluster demo hung past ${LIMITS.wait} ms:\n${stdout}\n${stderr}`));
-    }, LIMITS.wait);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { cli } from './cli-run.js';
 
 /** The number after `label` in the summary, or a failed assertion showing the output. */
 function figure(stdout: string, pattern: RegExp): number {
