@@ -8,11 +8,24 @@ import {
   EscalatedError,
   exitReason,
   type RestartType,
+  type Strategy,
   supervisor,
   whichChildren,
 } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { type Behaviour, only, setup, worker } from './supervisor-helpers.js';
+
+/** A supervisor (`strategy`, intensity 0) of `c`, whose error hook says `directive`, and a plain `d`. */
+function pairUnder(strategy: Strategy, directive: 'resume' | 'restart', log: string[]) {
+  return supervisor({
+    strategy,
+    intensity: 0,
+    children: [
+      { id: 'c', actor: worker('c', log, { onError: directive }) },
+      { id: 'd', actor: worker('d', log) },
+    ],
+  });
+}
 
 describe('error-hook directives under a supervisor', () => {
   failOnUnhandledRejections();
@@ -21,16 +34,7 @@ describe('error-hook directives under a supervisor', () => {
     it(`resume keeps the same pid and the supervisor sees nothing (${strategy})`, async () => {
       const { system, child, pids, events, exits } = setup();
       const log: string[] = [];
-      const sup = await system.start(
-        supervisor({
-          strategy,
-          intensity: 0,
-          children: [
-            { id: 'c', actor: worker('c', log, { onError: 'resume' }) },
-            { id: 'd', actor: worker('d', log) },
-          ],
-        }),
-      );
+      const sup = await system.start(pairUnder(strategy, 'resume', log));
       const before = await pids(sup);
       events.length = 0;
       const c = await child(sup, 'c');
@@ -47,16 +51,7 @@ describe('error-hook directives under a supervisor', () => {
     it(`the restart directive restarts in place: same pid, not counted against the supervisor's intensity (${strategy})`, async () => {
       const { system, child, pids, events, inPlace } = setup();
       const log: string[] = [];
-      const sup = await system.start(
-        supervisor({
-          strategy,
-          intensity: 0,
-          children: [
-            { id: 'c', actor: worker('c', log, { onError: 'restart' }) },
-            { id: 'd', actor: worker('d', log) },
-          ],
-        }),
-      );
+      const sup = await system.start(pairUnder(strategy, 'restart', log));
       const before = await pids(sup);
       events.length = 0;
       log.length = 0;
