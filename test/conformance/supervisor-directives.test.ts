@@ -196,7 +196,7 @@ describe('error-hook directives under a supervisor', () => {
   });
 
   it('escalate from a temporary child still fails the supervisor', async () => {
-    const { system, exits, child } = setup();
+    const { system, exits, child, crash } = setup();
     const log: string[] = [];
     const sup = await system.start(
       supervisor({
@@ -205,15 +205,14 @@ describe('error-hook directives under a supervisor', () => {
         ],
       }),
     );
-    (await child(sup, 'e')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'e'));
     const reason = exits.get(sup.pid);
     assert.ok(reason?.kind === 'error' && reason.error instanceof EscalatedError);
     await system.shutdown();
   });
 
   it('escalate under a transient parent: the failing supervisor is restarted, as its exit is abnormal', async () => {
-    const { system, children, child, childSupervisor } = setup();
+    const { system, children, child, childSupervisor, crash } = setup();
     const log: string[] = [];
     const inner = supervisor({
       children: [{ id: 'e', actor: worker('e', log, { onError: 'escalate' }) }],
@@ -222,8 +221,7 @@ describe('error-hook directives under a supervisor', () => {
       supervisor({ children: [{ id: 'inner', actor: inner, restart: 'transient' }] }),
     );
     const innerRef = await childSupervisor(top, 'inner');
-    (await child(innerRef, 'e')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(innerRef, 'e'));
     const row = (await children(top)).get('inner');
     assert.equal(row?.status, 'running');
     assert.notEqual(row?.ref?.pid, innerRef.pid);

@@ -240,7 +240,7 @@ describe('review: supervisors', () => {
   });
 
   it('a supervisor killed while a backoff restart is in flight does not report giving up afterwards', async () => {
-    const { system, clock, child } = setup();
+    const { system, clock, child, crash } = setup();
     let supDead = false;
     const after: SupervisionEvent[] = [];
     system.events.subscribe((e) => {
@@ -259,8 +259,7 @@ describe('review: supervisors', () => {
         ],
       }),
     );
-    (await child(sup, 'c')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'c'));
     clock.advance(10); // the backoff delay ends: the restart waits on the child's init
     for (let i = 0; i < 5; i++) await turn();
     system.kill(sup);
