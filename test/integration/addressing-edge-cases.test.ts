@@ -18,7 +18,7 @@ import {
   whichChildren,
 } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
-import { manualSystem, type WorkerMsg, worker } from './fixture.js';
+import { manualSystem, recorder, type WorkerMsg, worker } from './fixture.js';
 
 const setup = () => manualSystem();
 
@@ -73,14 +73,7 @@ describe('notifications of a process that ends inside its own handler', () => {
 
   it('an actor watching a group hears the leave of a member that kills itself', async () => {
     const { system, letters } = setup();
-    const heard: GroupChange[] = [];
-    const watcher = system.spawn(
-      defineActor<GroupChange>({
-        handle(msg) {
-          heard.push(msg);
-        },
-      }),
-    );
+    const { ref: watcher, handled: heard } = recorder<GroupChange>(system);
     const member = system.spawn(worker([], (ctx) => ctx.join('g')));
     await system.idle();
     system.groups.watchFrom(watcher, 'g');

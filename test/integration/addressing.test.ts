@@ -26,7 +26,7 @@ import {
   whichChildren,
 } from '../../src/index.js';
 import { failOnUnhandledRejections, track } from '../support/guard.js';
-import { manualSystem, type WorkerMsg, worker } from './fixture.js';
+import { manualSystem, recorder, type WorkerMsg, worker } from './fixture.js';
 
 const setup = () => manualSystem();
 
@@ -446,14 +446,7 @@ describe('process groups', () => {
 
   it("an actor subscribed to a group's joins and leaves receives them until it exits", async () => {
     const { system, letters } = setup();
-    const heard: GroupChange[] = [];
-    const watcher = system.spawn(
-      defineActor<GroupChange>({
-        handle(msg) {
-          heard.push(msg);
-        },
-      }),
-    );
+    const { ref: watcher, handled: heard } = recorder<GroupChange>(system);
     const early = system.spawn(worker([], (ctx) => ctx.join('g')));
     await system.idle();
     const { members } = system.groups.watchFrom(watcher, 'g');

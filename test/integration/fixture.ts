@@ -1,11 +1,12 @@
 /**
  * What several integration tests build the same way: a system on a manual
- * clock that keeps its dead letters, the exit reasons of its processes, and
- * the addressing tests' worker (it answers `who`, logs notes, crashes on
+ * clock that keeps its dead letters, the exit reasons of its processes, a
+ * process that records what it handles, and the addressing tests' worker (it answers `who`, logs notes, crashes on
  * demand and runs code in its own context).
  */
 import {
   type ActorContext,
+  type ActorRef,
   type ActorSystem,
   createSystem,
   type DeadLetter,
@@ -13,6 +14,7 @@ import {
   type ExitReason,
   type Pid,
   type Reply,
+  type SpawnOptions,
   type SystemOptions,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
@@ -46,6 +48,30 @@ export function exitsOf(system: ActorSystem): Map<number, ExitReason> {
     if (e.type === 'exited') exits.set(e.pid, e.reason);
   });
   return exits;
+}
+
+/**
+ * A process (spawned with `options`) that keeps every message it handles,
+ * in order.
+ *
+ * @example
+ * const { ref, handled } = recorder<string>(system, { mailbox: { capacity: 1 } });
+ * ref.tell('a'); // after system.idle(): handled = ['a']
+ */
+export function recorder<T = string>(
+  system: ActorSystem,
+  options?: SpawnOptions<undefined>,
+): { ref: ActorRef<T>; handled: T[] } {
+  const handled: T[] = [];
+  const ref = system.spawn(
+    defineActor<T>({
+      handle(msg) {
+        handled.push(msg);
+      },
+    }),
+    options,
+  );
+  return { ref, handled };
 }
 
 /** What the addressing tests' worker takes. */

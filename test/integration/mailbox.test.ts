@@ -10,29 +10,13 @@ import {
   type SystemEvent,
 } from '../../src/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
-import { manualSystem } from './fixture.js';
+import { manualSystem, recorder } from './fixture.js';
 
 function setup() {
   const { clock, system, letters } = manualSystem();
   const events: SystemEvent[] = [];
   system.events.subscribe((e) => events.push(e), ['mailbox-overflow']);
   return { clock, system, letters, events };
-}
-
-function recorder(
-  system: ReturnType<typeof createSystem>,
-  options?: { mailbox?: MailboxOptions; priorityLanes?: boolean },
-) {
-  const handled: string[] = [];
-  const ref = system.spawn(
-    defineActor<string>({
-      handle(msg) {
-        handled.push(msg);
-      },
-    }),
-    options,
-  );
-  return { ref, handled };
 }
 
 /** An async recorder: on the message `held` its handler waits for `release`, so later ones queue. */

@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { recorder } from './fixture.js';
 
 type CounterMsg =
   | { type: 'add'; n: number }
@@ -79,14 +80,7 @@ describe('spawn, tell and ask', () => {
 
   it('messages from one sender are handled in send order', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const seen: [string, number][] = [];
-    const sink = system.spawn(
-      defineActor<[string, number]>({
-        handle(msg) {
-          seen.push(msg);
-        },
-      }),
-    );
+    const { ref: sink, handled: seen } = recorder<[string, number]>(system);
     const relay = system.spawn(
       defineActor<number>({
         handle(n) {
@@ -484,15 +478,9 @@ describe('copyOnSend', () => {
 
   it('the receiver gets a deep copy of the message', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const received: { list: number[]; nested: { x: number } }[] = [];
-    const ref = system.spawn(
-      defineActor<{ list: number[]; nested: { x: number } }>({
-        handle(msg) {
-          received.push(msg);
-        },
-      }),
-      { copyOnSend: true },
-    );
+    const { ref, handled: received } = recorder<{ list: number[]; nested: { x: number } }>(system, {
+      copyOnSend: true,
+    });
     const sent = { list: [1, 2], nested: { x: 1 } };
     ref.tell(sent);
     sent.list.push(3);
@@ -505,14 +493,7 @@ describe('copyOnSend', () => {
 
   it('without copyOnSend the receiver gets the same object', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const received: object[] = [];
-    const ref = system.spawn(
-      defineActor<object>({
-        handle(msg) {
-          received.push(msg);
-        },
-      }),
-    );
+    const { ref, handled: received } = recorder<object>(system);
     const sent = { a: 1 };
     ref.tell(sent);
     await system.idle();

@@ -8,7 +8,7 @@ import {
   type Pid,
 } from '../../src/index.js';
 import { deferred, failOnUnhandledRejections, track, turn } from '../support/guard.js';
-import { exitsOf, manualSystem } from './fixture.js';
+import { exitsOf, manualSystem, recorder } from './fixture.js';
 
 function setup(options: { shutdownTimeout?: number } = {}) {
   const { clock, system, letters } = manualSystem(options);
@@ -129,14 +129,7 @@ describe('stopping', () => {
 
   it('a stop request goes ahead of queued messages', async () => {
     const { system, letters } = setup();
-    const handled: string[] = [];
-    const ref = system.spawn(
-      defineActor<string>({
-        handle(msg) {
-          handled.push(msg);
-        },
-      }),
-    );
+    const { ref, handled } = recorder(system);
     ref.tell('a');
     ref.tell('b');
     const stopped = system.stop(ref);

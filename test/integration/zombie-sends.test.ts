@@ -13,6 +13,7 @@ import { type ActorRef, createSystem, type DeadLetter, defineActor } from '../..
 import { traced } from '../../src/otel/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { type Deferred, deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { recorder } from './fixture.js';
 
 type Go = { readonly to: ActorRef<unknown> };
 
@@ -359,14 +360,7 @@ describe('the runtime’s own timers fire outside any async step (§4)', () => {
   it('a host timer armed from a killed process’s async step fires no dead letter of its own: a listener’s tell still arrives', async () => {
     const system = createSystem();
     const letters: DeadLetter[] = [];
-    const logged: string[] = [];
-    const logger = system.spawn(
-      defineActor<string>({
-        handle(msg) {
-          logged.push(msg);
-        },
-      }),
-    );
+    const { ref: logger, handled: logged } = recorder(system);
     const unregistered = deferred();
     system.deadLetters.subscribe((l) => {
       letters.push(l);
