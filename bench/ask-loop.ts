@@ -8,25 +8,14 @@
  *
  * Prints `RESULT {"worstTimerDelayMs": …, "timersFired": …, "asksPerSec": …}`.
  */
-import type { Reply } from '../src/index.js';
-import { createSystem, defineActor } from '../src/index.js';
-import { BaseRuntime } from './baseline.js';
+import { airssysServer, baselineServer, type Call } from './ask-server.js';
 import { childOptions, emit, now, runMain } from './common.js';
 import { TimerProbe } from './timer-probe.js';
 
 const DEFAULT_MS = 1_000;
-type GetMsg = { readonly type: 'get'; readonly reply: Reply<number> };
-
-const server = defineActor<GetMsg, number>({
-  label: 'ask server',
-  init: () => 42,
-  handle(msg, ctx) {
-    msg.reply.send(ctx.state);
-  },
-});
 
 /** Asks with `call` back to back for `ms` ms; returns asks per second and the timers' lateness. */
-async function loop(ms: number, call: () => Promise<number>): Promise<Record<string, number>> {
+async function loop(ms: number, call: Call): Promise<Record<string, number>> {
   const probe = new TimerProbe(1);
   probe.start();
   const t0 = now();
@@ -47,21 +36,14 @@ async function loop(ms: number, call: () => Promise<number>): Promise<Record<str
 }
 
 async function airssys(ms: number): Promise<Record<string, number>> {
-  const system = createSystem();
-  const ref = system.spawn(server);
-  await system.idle();
-  const result = await loop(ms, () => ref.ask({ type: 'get' }));
-  await system.shutdown();
+  const { call, close } = await airssysServer();
+  const result = await loop(ms, call);
+  await close();
   return result;
 }
 
-type BaseMsg = { readonly reply: (value: number) => void };
-
 async function baseline(ms: number): Promise<Record<string, number>> {
-  const rt = new BaseRuntime();
-  const ref = rt.spawn<BaseMsg, number>((msg, self) => msg.reply(self.state), 42);
-  const make = (reply: (value: number) => void): BaseMsg => ({ reply });
-  return loop(ms, () => rt.ask<BaseMsg, number>(ref, make));
+  return loop(ms, baselineServer());
 }
 
 runMain(async () => {
