@@ -10,29 +10,23 @@
  */
 import { airssysServer, baselineServer, type Call } from './ask-server.js';
 import { childOptions, emit, now, runMain } from './common.js';
-import { TimerProbe } from './timer-probe.js';
+import { underTimerProbe } from './timer-probe.js';
 
 const DEFAULT_MS = 1_000;
 
 /** Asks with `call` back to back for `ms` ms; returns asks per second and the timers' lateness. */
-async function loop(ms: number, call: Call): Promise<Record<string, number>> {
-  const probe = new TimerProbe(1);
-  probe.start();
-  const t0 = now();
-  let asks = 0;
-  while (now() - t0 < ms) {
-    for (let i = 0; i < 64; i++) {
-      if ((await call()) !== 42) throw new Error('wrong answer');
+function loop(ms: number, call: Call): Promise<Record<string, number>> {
+  return underTimerProbe('asksPerSec', async () => {
+    const t0 = now();
+    let asks = 0;
+    while (now() - t0 < ms) {
+      for (let i = 0; i < 64; i++) {
+        if ((await call()) !== 42) throw new Error('wrong answer');
+      }
+      asks += 64;
     }
-    asks += 64;
-  }
-  const elapsed = now() - t0;
-  await probe.stop();
-  return {
-    worstTimerDelayMs: probe.worstMs,
-    timersFired: probe.fired,
-    asksPerSec: (asks / elapsed) * 1000,
-  };
+    return asks;
+  });
 }
 
 async function airssys(ms: number): Promise<Record<string, number>> {
