@@ -150,7 +150,7 @@ export const MESSAGING_BENCHMARKS: readonly BenchSpec[] = [
   {
     name: 'cluster',
     title:
-      'two nodes over one nats-server: remote tell (200k) and ask (5k); baseline = raw NATS pub/sub and request-reply',
+      'two nodes over one nats-server: remote tell (200k, by pid and by {name, nodeName}) and ask (5k); baseline = raw NATS pub/sub and request-reply',
     script: 'cluster.js',
     n: 200_000,
     erlang: { skip: 'Erlang distribution is measured by cluster-kv (two erl -sname nodes)' },
@@ -160,6 +160,12 @@ export const MESSAGING_BENCHMARKS: readonly BenchSpec[] = [
         'remote tell msgs/s ↑',
         'rate',
         atLeast(180_000, 'Erlang distribution one-way, issue 14'),
+      ),
+      higher(
+        'byNameVsById',
+        'remote tell via named(name, nodeName) ÷ via named(name, nodeId), same run ↑',
+        'ratio',
+        atLeast(0.9, 'issue 14: a node-name lookup per send under 10 %'),
       ),
       lower('askP50Us', 'remote ask p50 ↓', 'us'),
       lower('askP99Us', 'remote ask p99 ↓', 'us'),
