@@ -1,7 +1,7 @@
 /**
  * Runs the compiled CLI (`src/cli/main.ts`) as its own process, as a user
  * would, for the demo tests: its exit code and what it printed. A hang is
- * failed at LIMITS.wait and the CLI killed.
+ * failed at the run's limit (LIMITS.wait unless given) and the CLI killed.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,12 +18,16 @@ export interface CliRun {
 
 /**
  * Runs `airssys-rt ...args` to its end, with `env` over this process's
- * environment and `CI=1` (no status line).
+ * environment and `CI=1` (no status line); a run past `limitMs` is a hang.
  *
  * @example
  * const { code, stdout } = await cli(['--help']);
  */
-export function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+export function cli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  limitMs: number = LIMITS.wait,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
       env: { ...process.env, CI: '1', ...env },
@@ -39,11 +43,9 @@ export function cli(args: readonly string[], env: Record<string, string> = {}): 
     const guard = setTimeout(() => {
       child.kill('SIGKILL');
       reject(
-        new Error(
-          `airssys-rt ${args.join(' ')} hung past ${LIMITS.wait} ms:\n${stdout}\n${stderr}`,
-        ),
+        new Error(`airssys-rt ${args.join(' ')} hung past ${limitMs} ms:\n${stdout}\n${stderr}`),
       );
-    }, LIMITS.wait);
+    }, limitMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(guard);

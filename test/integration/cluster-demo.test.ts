@@ -4,6 +4,14 @@ import { LIMITS } from '../support/guard.js';
 import { natsUnavailable } from '../support/nats/index.js';
 import { cli } from './cli-run.js';
 
+/**
+ * The hang guard of one CLI run. The demo has limits of its own that add up
+ * to more than LIMITS.wait: its nats-server's readiness (30 s), a join (10 s),
+ * the run (8 s) and the drain (up to 60 s); the guard sits above their sum and
+ * below the test's own timeout (LIMITS.test), so only a real hang reaches it.
+ */
+const RUN_LIMIT_MS = 150_000;
+
 /** The number after `label` in the summary, or a failed assertion showing the output. */
 function figure(stdout: string, pattern: RegExp): number {
   const match = pattern.exec(stdout);
@@ -19,7 +27,7 @@ describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
     skip: why,
     timeout: LIMITS.test,
   }, async () => {
-    const run = await cli(['--nodes', '3', '--duration', '8', '--seed', '7']);
+    const run = await cli(['--nodes', '3', '--duration', '8', '--seed', '7'], {}, RUN_LIMIT_MS);
     assert.equal(run.code, 0, `exit code; output:\n${run.stdout}\n${run.stderr}`);
     assert.equal(run.stderr, '', 'nothing on stderr');
     assert.match(run.stdout, /cluster up: main \+ worker-1, worker-2, worker-3/);
@@ -36,14 +44,18 @@ describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
   });
 
   it('without a runnable nats-server, says why and exits non-zero', async () => {
-    const run = await cli(['--nodes', '3'], { NATS_SERVER: '/nonexistent/nats-server' });
+    const run = await cli(
+      ['--nodes', '3'],
+      { NATS_SERVER: '/nonexistent/nats-server' },
+      RUN_LIMIT_MS,
+    );
     assert.equal(run.code, 1);
     assert.match(run.stderr, /the cluster demo needs a local nats-server: .*not installed/);
     assert.doesNotMatch(run.stdout, /jobs sent/, 'nothing ran');
   });
 
   it('--nodes takes an integer from 2 to 16', async () => {
-    const run = await cli(['--nodes', '1']);
+    const run = await cli(['--nodes', '1'], {}, RUN_LIMIT_MS);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--nodes must be an integer in \[2, 16\]/);
   });
