@@ -39,6 +39,7 @@ import {
   emit,
   fullGc,
   type Metrics,
+  median,
   now,
   runMain,
 } from './common.js';
@@ -113,14 +114,6 @@ async function measure(
       v.sends.push(total);
     }
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Deliveries per second of `v` in slice `s`. */

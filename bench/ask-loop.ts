@@ -8,60 +8,36 @@
  *
  * Prints `RESULT {"worstTimerDelayMs": …, "timersFired": …, "asksPerSec": …}`.
  */
-import type { Reply } from '../src/index.js';
-import { createSystem, defineActor } from '../src/index.js';
-import { BaseRuntime } from './baseline.js';
+import { airssysServer, baselineServer, type Call } from './ask-server.js';
 import { childOptions, emit, now, runMain } from './common.js';
-import { TimerProbe } from './timer-probe.js';
+import { underTimerProbe } from './timer-probe.js';
 
 const DEFAULT_MS = 1_000;
-type GetMsg = { readonly type: 'get'; readonly reply: Reply<number> };
-
-const server = defineActor<GetMsg, number>({
-  label: 'ask server',
-  init: () => 42,
-  handle(msg, ctx) {
-    msg.reply.send(ctx.state);
-  },
-});
 
 /** Asks with `call` back to back for `ms` ms; returns asks per second and the timers' lateness. */
-async function loop(ms: number, call: () => Promise<number>): Promise<Record<string, number>> {
-  const probe = new TimerProbe(1);
-  probe.start();
-  const t0 = now();
-  let asks = 0;
-  while (now() - t0 < ms) {
-    for (let i = 0; i < 64; i++) {
-      if ((await call()) !== 42) throw new Error('wrong answer');
+function loop(ms: number, call: Call): Promise<Record<string, number>> {
+  return underTimerProbe('asksPerSec', async () => {
+    const t0 = now();
+    let asks = 0;
+    while (now() - t0 < ms) {
+      for (let i = 0; i < 64; i++) {
+        if ((await call()) !== 42) throw new Error('wrong answer');
+      }
+      asks += 64;
     }
-    asks += 64;
-  }
-  const elapsed = now() - t0;
-  await probe.stop();
-  return {
-    worstTimerDelayMs: probe.worstMs,
-    timersFired: probe.fired,
-    asksPerSec: (asks / elapsed) * 1000,
-  };
+    return asks;
+  });
 }
 
 async function airssys(ms: number): Promise<Record<string, number>> {
-  const system = createSystem();
-  const ref = system.spawn(server);
-  await system.idle();
-  const result = await loop(ms, () => ref.ask({ type: 'get' }));
-  await system.shutdown();
+  const { call, close } = await airssysServer();
+  const result = await loop(ms, call);
+  await close();
   return result;
 }
 
-type BaseMsg = { readonly reply: (value: number) => void };
-
 async function baseline(ms: number): Promise<Record<string, number>> {
-  const rt = new BaseRuntime();
-  const ref = rt.spawn<BaseMsg, number>((msg, self) => msg.reply(self.state), 42);
-  const make = (reply: (value: number) => void): BaseMsg => ({ reply });
-  return loop(ms, () => rt.ask<BaseMsg, number>(ref, make));
+  return loop(ms, baselineServer());
 }
 
 runMain(async () => {

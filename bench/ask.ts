@@ -6,25 +6,13 @@
  *
  * Prints `RESULT {"p50Us": …, "p99Us": …, "meanUs": …}` (microseconds).
  */
-import type { Reply } from '../src/index.js';
-import { createSystem, defineActor } from '../src/index.js';
-import { BaseRuntime } from './baseline.js';
+import { airssysServer, baselineServer, type Call } from './ask-server.js';
 import { childOptions, emit, fullGc, now, quantile, runMain } from './common.js';
 
 const DEFAULT_CALLS = 100_000;
 
-type GetMsg = { readonly type: 'get'; readonly reply: Reply<number> };
-
-const server = defineActor<GetMsg, number>({
-  label: 'ask server',
-  init: () => 42,
-  handle(msg, ctx) {
-    msg.reply.send(ctx.state);
-  },
-});
-
 /** Times `calls` sequential calls of `call`, in ms each. */
-async function timeCalls(calls: number, call: () => Promise<number>): Promise<Float64Array> {
+async function timeCalls(calls: number, call: Call): Promise<Float64Array> {
   const samples = new Float64Array(calls);
   for (let i = 0; i < calls; i++) {
     const t0 = now();
@@ -36,24 +24,16 @@ async function timeCalls(calls: number, call: () => Promise<number>): Promise<Fl
 }
 
 async function airssys(calls: number, warmup: number): Promise<Float64Array> {
-  const system = createSystem();
-  const ref = system.spawn(server);
-  await system.idle();
-  const call = (): Promise<number> => ref.ask({ type: 'get' });
+  const { call, close } = await airssysServer();
   await timeCalls(warmup, call);
   fullGc();
   const samples = await timeCalls(calls, call);
-  await system.shutdown();
+  await close();
   return samples;
 }
 
-type BaseMsg = { readonly reply: (value: number) => void };
-
 async function baseline(calls: number, warmup: number): Promise<Float64Array> {
-  const rt = new BaseRuntime();
-  const ref = rt.spawn<BaseMsg, number>((msg, self) => msg.reply(self.state), 42);
-  const make = (reply: (value: number) => void): BaseMsg => ({ reply });
-  const call = (): Promise<number> => rt.ask<BaseMsg, number>(ref, make);
+  const call = baselineServer();
   await timeCalls(warmup, call);
   fullGc();
   return timeCalls(calls, call);

@@ -29,49 +29,23 @@ import { openClusterGroups } from '../src/cluster/directory.js';
 import type { ActorRef } from '../src/index.js';
 import { createSystem } from '../src/index.js';
 import { APP_USER, NatsTestCluster, natsUnavailable } from '../test/support/nats/index.js';
-import { childOptions, emit, fullGc, now, runMain } from './common.js';
+import { chunkSolver, fanOutChunks, type Solver } from './chunks.js';
+import { childOptions, emit, fullGc, median, now, runMain } from './common.js';
 import { type ChunkMsg, integrate, trapezoid } from './isolation-actors.js';
 
 const DEFAULT_PIECES = 10_000_000;
 const CHUNKS = 200;
 const REPS = 5;
-const LEFT = 1;
-const RIGHT = 5;
 const GROUP = 'crunch';
 const PEER_ENV = 'AIRSSYS_BENCH_FANOUT_PEER';
 
-/** Computes one chunk on one worker; resolves with its area. */
-type Solver = (left: number, right: number, pieces: number) => Promise<number>;
-
-/** Every chunk asked at once, dealt to `solvers` in turn; resolves with the sum. */
-async function fanOut(solvers: readonly Solver[], pieces: number): Promise<number> {
-  const width = (RIGHT - LEFT) / CHUNKS;
-  const per = Math.floor(pieces / CHUNKS);
-  const answers: Promise<number>[] = [];
-  for (let i = 0; i < CHUNKS; i++) {
-    const solve = solvers[i % solvers.length] as Solver;
-    answers.push(solve(LEFT + i * width, LEFT + (i + 1) * width, per));
-  }
-  let area = 0;
-  for (const a of await Promise.all(answers)) area += a;
-  return area;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 /** Warms both, then times one vs two alternately; the speedup is the median per-pair ratio. */
 async function compare(one: Solver[], two: Solver[], pieces: number) {
-  const expected = await fanOut(one, pieces);
+  const expected = await fanOutChunks(one, CHUNKS, pieces);
   const check = (area: number): void => {
     if (area !== expected) throw new Error(`area ${area}, expected ${expected}`);
   };
-  check(await fanOut(two, pieces));
+  check(await fanOutChunks(two, CHUNKS, pieces));
   const ones: number[] = [];
   const twos: number[] = [];
   for (let r = 0; r < REPS; r++) {
@@ -79,7 +53,7 @@ async function compare(one: Solver[], two: Solver[], pieces: number) {
     for (const side of r % 2 === 0 ? [one, two] : [two, one]) {
       fullGc();
       const t0 = now();
-      check(await fanOut(side, pieces));
+      check(await fanOutChunks(side, CHUNKS, pieces));
       (side === one ? ones : twos).push(now() - t0);
     }
   }
@@ -117,15 +91,21 @@ async function startPeer(impl: string, url: string, index: number): Promise<Chil
  */
 const TIMINGS = { heartbeatInterval: 1_000, acceptablePause: 10_000 };
 
-/** A cluster worker node: one trapezoid worker in group `crunch`, until the parent disconnects. */
-async function airssysPeer(url: string, index: number): Promise<void> {
+/** A node named `name` of the run's cluster, up, with the cluster's groups open. */
+async function clusterNode(url: string, name: string) {
   const system = createSystem({
-    cluster: { servers: url, name: `crunch-${index}`, connectOptions: { ...APP_USER }, ...TIMINGS },
+    cluster: { servers: url, name, connectOptions: { ...APP_USER }, ...TIMINGS },
   });
   const cluster = system.cluster;
   if (cluster === undefined) throw new Error('no cluster');
   await cluster.ready;
   const groups = await openClusterGroups(system);
+  return { system, cluster, groups };
+}
+
+/** A cluster worker node: one trapezoid worker in group `crunch`, until the parent disconnects. */
+async function airssysPeer(url: string, index: number): Promise<void> {
+  const { system, cluster, groups } = await clusterNode(url, `crunch-${index}`);
   groups.join(GROUP, cluster.pidOf(system.spawn(trapezoid) as unknown as ActorRef<never>));
   await groups.flush();
   process.send?.('ready');
@@ -143,24 +123,14 @@ function baselinePeer(): Promise<void> {
 }
 
 async function airssys(url: string, pieces: number) {
-  const system = createSystem({
-    cluster: { servers: url, name: 'fan-main', connectOptions: { ...APP_USER }, ...TIMINGS },
-  });
-  const cluster = system.cluster;
-  if (cluster === undefined) throw new Error('no cluster');
-  await cluster.ready;
-  const groups = await openClusterGroups(system);
+  const { system, cluster, groups } = await clusterNode(url, 'fan-main');
   const seen = (): boolean => {
     const members = groups.members(GROUP);
     return members.length === 2 && members.every((p) => cluster.isUp(p.node));
   };
   while (!seen()) await new Promise((resolve) => setTimeout(resolve, 20));
   const members = [...groups.members(GROUP)].sort((a, b) => a.node.localeCompare(b.node));
-  const solvers = members.map((p): Solver => {
-    const ref = cluster.refOf<ChunkMsg>(p);
-    return (left, right, n) =>
-      ref.ask({ type: 'chunk', left, right, pieces: n }, { timeout: 120_000 });
-  });
+  const solvers = members.map((p) => chunkSolver(cluster.refOf<ChunkMsg>(p), 120_000));
   try {
     return await compare(solvers.slice(0, 1), solvers, pieces);
   } finally {

@@ -22,7 +22,7 @@ import { loadavg } from 'node:os';
 import type { ActorRef, ActorSystem, SystemOptions } from '../src/index.js';
 import { createSystem, defineActor } from '../src/index.js';
 import { APP_USER, NatsTestCluster, natsUnavailable } from '../test/support/nats/index.js';
-import { childOptions, emit, fullGc, now, runMain } from './common.js';
+import { childOptions, emit, fullGc, median, now, runMain } from './common.js';
 
 const DEFAULT_TRIPS = 1_000_000;
 const REPS = 9;
@@ -73,14 +73,6 @@ async function run(options: SystemOptions, trips: number): Promise<Timing> {
   } finally {
     await system.shutdown();
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 runMain(async () => {

@@ -91,6 +91,20 @@ export async function warmThenRun<T>(
   return workload(n);
 }
 
+/**
+ * The median of `values` (the mean of the middle two for an even count).
+ *
+ * @example
+ * median([3, 1, 2, 10]); // 2.5
+ */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 /** The q-quantile (0..1) of an ascending sorted array, nearest rank. */
 export function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;

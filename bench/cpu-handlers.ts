@@ -12,7 +12,7 @@
 import { createSystem, defineActor } from '../src/index.js';
 import { BaseRuntime } from './baseline.js';
 import { childOptions, emit, now, runMain } from './common.js';
-import { TimerProbe } from './timer-probe.js';
+import { underTimerProbe } from './timer-probe.js';
 
 const DEFAULT_MESSAGES = 100;
 /** CPU each handler burns. */
@@ -27,23 +27,17 @@ function burn(ms: number): void {
 }
 
 /** Queues `n` messages with `tell`, waits with `idle`; returns the timers' lateness. */
-async function measure(
+/** Tells `n` messages, then waits for `idle`, under the timer probe. */
+function measure(
   n: number,
   tell: () => void,
   idle: () => Promise<void>,
 ): Promise<Record<string, number>> {
-  const probe = new TimerProbe(1);
-  probe.start();
-  const t0 = now();
-  for (let i = 0; i < n; i++) tell();
-  await idle();
-  const elapsed = now() - t0;
-  await probe.stop();
-  return {
-    worstTimerDelayMs: probe.worstMs,
-    timersFired: probe.fired,
-    msgsPerSec: (n / elapsed) * 1000,
-  };
+  return underTimerProbe('msgsPerSec', async () => {
+    for (let i = 0; i < n; i++) tell();
+    await idle();
+    return n;
+  });
 }
 
 async function airssys(n: number): Promise<Record<string, number>> {

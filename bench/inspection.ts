@@ -23,7 +23,15 @@
  */
 import type { ActorSystem, SystemEvent, SystemEventType } from '../src/index.js';
 import { createSystem } from '../src/index.js';
-import { type ChildOptions, childOptions, emit, fullGc, type Metrics, runMain } from './common.js';
+import {
+  type ChildOptions,
+  childOptions,
+  emit,
+  fullGc,
+  type Metrics,
+  median,
+  runMain,
+} from './common.js';
 import { timeCounting, timeCountingBaseline } from './counting-workload.js';
 
 /** Messages per counting run (as in `counting`). */
@@ -116,14 +124,6 @@ async function measure(vs: readonly Variant[], n: number, slices: number): Promi
       v.ms.push(await runOnce(v, n));
     }
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** Msgs/s of `v`: the median over slices. */

@@ -2,7 +2,7 @@
  * Statistics and formatting for the results table: median [min–max] over
  * rounds, same-round ratios, units, and whether each goal is met.
  */
-import type { BenchSpec, Goal, MetricSpec, Unit } from './catalog.js';
+import type { BenchSpec, Goal, MetricSpec, Unit } from './metric-spec.js';
 
 /** The systems a benchmark is run on, in table order. */
 export const SYSTEMS = ['airssys', 'baseline', 'erlang'] as const;

@@ -20,8 +20,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BENCHMARKS, type BenchSpec } from './catalog.js';
+import { BENCHMARKS } from './catalog.js';
 import { RESULT_PREFIX } from './common.js';
+import type { BenchSpec } from './metric-spec.js';
 import { formatValue, type RoundResult, renderTable, SYSTEMS, type System } from './report.js';
 
 /** build/bench/, where the compiled benchmark programs are. */

@@ -27,42 +27,15 @@
 import { performance } from 'node:perf_hooks';
 import type { ActorRef, ActorSystem } from '../src/index.js';
 import { createSystem } from '../src/index.js';
-import { childOptions, emit, fullGc, type Metrics, now, runMain } from './common.js';
-import { type ChunkMsg, integrate, trapezoid } from './isolation-actors.js';
+import { chunkSolver, fanOutChunks, type Solver, serialChunks } from './chunks.js';
+import { childOptions, emit, fullGc, type Metrics, median, now, runMain } from './common.js';
+import { type ChunkMsg, trapezoid } from './isolation-actors.js';
 import { BaseChannel } from './isolation-baseline.js';
 
 const DEFAULT_PIECES = 10_000_000;
 const CHUNKS = 250;
 const ACTORS = 8;
 const REPS = 3;
-const LEFT = 1;
-const RIGHT = 5;
-
-/** Computes one chunk somewhere; resolves with its area. */
-type Solver = (left: number, right: number, pieces: number) => Promise<number>;
-
-/** One run over `chunks` chunks: every chunk asked at once, dealt to `solvers` in turn. */
-async function fanOut(solvers: readonly Solver[], chunks: number, pieces: number): Promise<number> {
-  const width = (RIGHT - LEFT) / chunks;
-  const per = Math.floor(pieces / chunks);
-  const answers: Promise<number>[] = [];
-  for (let i = 0; i < chunks; i++) {
-    const solve = solvers[i % solvers.length] as Solver;
-    answers.push(solve(LEFT + i * width, LEFT + (i + 1) * width, per));
-  }
-  let area = 0;
-  for (const a of await Promise.all(answers)) area += a;
-  return area;
-}
-
-/** The same chunks one after another in main. */
-function serial(chunks: number, pieces: number): number {
-  const width = (RIGHT - LEFT) / chunks;
-  const per = Math.floor(pieces / chunks);
-  let area = 0;
-  for (let i = 0; i < chunks; i++) area += integrate(LEFT + i * width, LEFT + (i + 1) * width, per);
-  return area;
-}
 
 interface Timed {
   readonly ms: number;
@@ -81,14 +54,6 @@ async function timed(run: () => Promise<number>): Promise<Timed> {
   return { ms, area, busyMs };
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 function check(expected: number, got: Timed, what: string): void {
   if (got.area !== expected) throw new Error(`${what}: area ${got.area}, serial ${expected}`);
 }
@@ -105,11 +70,7 @@ async function poolSystem(
     if (oneAtATime) await system.idle();
   }
   await system.idle();
-  const solvers = refs.map(
-    (ref): Solver =>
-      (left, right, pieces) =>
-        ref.ask({ type: 'chunk', left, right, pieces }, { timeout: 60_000 }),
-  );
+  const solvers = refs.map((ref) => chunkSolver(ref, 60_000));
   return { system, solvers };
 }
 
@@ -128,10 +89,10 @@ runMain(async () => {
   const pieces = options.n ?? DEFAULT_PIECES;
   const warmPieces = Math.floor(pieces / 4);
 
-  if (!options.noWarmup) serial(CHUNKS, warmPieces);
+  if (!options.noWarmup) serialChunks(CHUNKS, warmPieces);
   fullGc();
   const t0 = now();
-  const expected = serial(CHUNKS, pieces);
+  const expected = serialChunks(CHUNKS, pieces);
   const serialMs = now() - t0;
 
   const configs: { name: string; solvers: Solver[] }[] = [];
@@ -161,12 +122,12 @@ runMain(async () => {
 
   // Every actor (or thread) computes warm-up chunks before anything is timed.
   if (!options.noWarmup) {
-    for (const c of configs) await fanOut(c.solvers, CHUNKS, warmPieces);
+    for (const c of configs) await fanOutChunks(c.solvers, CHUNKS, warmPieces);
   }
   const runs = new Map<string, Timed[]>(configs.map((c) => [c.name, []]));
   for (let r = 0; r < REPS; r++) {
     for (const c of configs) {
-      const t = await timed(() => fanOut(c.solvers, CHUNKS, pieces));
+      const t = await timed(() => fanOutChunks(c.solvers, CHUNKS, pieces));
       check(expected, t, c.name);
       runs.get(c.name)?.push(t);
     }

@@ -11,22 +11,11 @@
  * Prints `RESULT {"totalMs": …, "leftAlive": …}`.
  */
 import type { ActorDefinition, ActorRef } from '../src/index.js';
-import { createSystem, defineActor } from '../src/index.js';
-import { childOptions, emit, now, runMain, warmThenRun, within } from './common.js';
-import { expected, type SkyRun, skynetBaseline } from './skynet-baseline.js';
-
-const DEFAULT_LEAVES = 1_000_000;
-/** How long to wait for the system to become idle once the sum is in. */
-const IDLE_WAIT_MS = 10_000;
+import { defineActor } from '../src/index.js';
+import { airssysSkynet, type SkyState, skynetMain } from './skynet-baseline.js';
 
 /** The first message: this actor's number and subtree size; then its children's sums. */
 type SkyMsg = { readonly num: number; readonly size: number } | number;
-
-interface SkyState {
-  readonly parent: ActorRef<number>;
-  sum: number;
-  pending: number;
-}
 
 const skynet: ActorDefinition<SkyMsg, SkyState, ActorRef<number>> = defineActor<
   SkyMsg,
@@ -59,39 +48,8 @@ const skynet: ActorDefinition<SkyMsg, SkyState, ActorRef<number>> = defineActor<
   },
 });
 
-/** `leaves` must be a power of 10. */
-async function airssys(leaves: number): Promise<SkyRun> {
-  const system = createSystem();
-  let resolveSum: (sum: number) => void = () => {};
-  const result = new Promise<number>((resolve) => {
-    resolveSum = resolve;
-  });
-  const collector = system.spawn(defineActor<number>({ handle: (sum) => resolveSum(sum) }));
-  const t0 = now();
-  system.spawn(skynet, { args: collector }).tell({ num: 0, size: leaves });
-  const sum = await result;
-  const elapsed = now() - t0;
-  if (sum !== expected(leaves)) throw new Error(`sum ${sum}, expected ${expected(leaves)}`);
-  const settled = await within(
-    system.idle().then(() => true),
-    IDLE_WAIT_MS,
-    false,
-  );
-  const leftAlive = system.stats().processes - 1;
-  if (!settled || leftAlive !== 0) {
-    console.error(
-      `skynet-messages: idle() ${settled ? 'resolved' : 'never resolved'}, ${leftAlive} left alive`,
-    );
-  }
-  if (settled) await system.shutdown();
-  return { ms: elapsed, leftAlive };
-}
-
-runMain(async () => {
-  const options = childOptions();
-  const leaves = options.n ?? DEFAULT_LEAVES;
-  if (!Number.isInteger(Math.log10(leaves))) throw new Error('--n must be a power of 10');
-  const run = options.impl === 'airssys' ? airssys : skynetBaseline;
-  const { ms, leftAlive } = await warmThenRun(options, leaves, run);
-  emit({ totalMs: ms, leftAlive });
-});
+skynetMain((leaves) =>
+  airssysSkynet('skynet-messages', leaves, (system, collector) => {
+    system.spawn(skynet, { args: collector }).tell({ num: 0, size: leaves });
+  }),
+);

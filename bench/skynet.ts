@@ -11,23 +11,13 @@
  * Prints `RESULT {"totalMs": …, "leftAlive": …}`.
  */
 import type { ActorDefinition, ActorRef } from '../src/index.js';
-import { createSystem, defineActor } from '../src/index.js';
-import { childOptions, emit, now, runMain, warmThenRun, within } from './common.js';
-import { skynetBaseline as baseline, expected, type SkyRun } from './skynet-baseline.js';
-
-const DEFAULT_LEAVES = 1_000_000;
-/** How long to wait for the system to become idle once the sum is in. */
-const IDLE_WAIT_MS = 10_000;
+import { defineActor } from '../src/index.js';
+import { airssysSkynet, type SkyState, skynetMain } from './skynet-baseline.js';
 
 interface SkyArgs {
   readonly num: number;
   readonly size: number;
   readonly parent: ActorRef<number>;
-}
-interface SkyState {
-  readonly parent: ActorRef<number>;
-  sum: number;
-  pending: number;
 }
 
 const skynet: ActorDefinition<number, SkyState, SkyArgs> = defineActor<number, SkyState, SkyArgs>({
@@ -54,41 +44,8 @@ const skynet: ActorDefinition<number, SkyState, SkyArgs> = defineActor<number, S
   },
 });
 
-/** `leaves` must be a power of 10. Returns the elapsed ms. */
-async function airssys(leaves: number): Promise<SkyRun> {
-  const system = createSystem();
-  let resolveSum: (sum: number) => void = () => {};
-  const result = new Promise<number>((resolve) => {
-    resolveSum = resolve;
-  });
-  const collector = system.spawn(defineActor<number>({ handle: (sum) => resolveSum(sum) }));
-  const t0 = now();
-  system.spawn(skynet, { args: { num: 0, size: leaves, parent: collector } });
-  const sum = await result;
-  const elapsed = now() - t0;
-  if (sum !== expected(leaves)) throw new Error(`sum ${sum}, expected ${expected(leaves)}`);
-  // Every skynet actor stopped itself; anything still alive (or an idle()
-  // that never resolves) is a runtime bug worth seeing in the table.
-  const settled = await within(
-    system.idle().then(() => true),
-    IDLE_WAIT_MS,
-    false,
-  );
-  const leftAlive = system.stats().processes - 1;
-  if (!settled || leftAlive !== 0) {
-    console.error(
-      `skynet: idle() ${settled ? 'resolved' : 'never resolved'}, ${leftAlive} left alive`,
-    );
-  }
-  if (settled) await system.shutdown();
-  return { ms: elapsed, leftAlive };
-}
-
-runMain(async () => {
-  const options = childOptions();
-  const leaves = options.n ?? DEFAULT_LEAVES;
-  if (!Number.isInteger(Math.log10(leaves))) throw new Error('--n must be a power of 10');
-  const run = options.impl === 'airssys' ? airssys : baseline;
-  const { ms, leftAlive } = await warmThenRun(options, leaves, run);
-  emit({ totalMs: ms, leftAlive });
-});
+skynetMain((leaves) =>
+  airssysSkynet('skynet', leaves, (system, collector) => {
+    system.spawn(skynet, { args: { num: 0, size: leaves, parent: collector } });
+  }),
+);

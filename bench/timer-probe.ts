@@ -51,3 +51,34 @@ export class TimerProbe {
     else this.#arm();
   }
 }
+
+/**
+ * Runs `load` (which resolves with how many things it did) under a
+ * TimerProbe of 1 ms timers: the worst timer delay, the timers fired, and
+ * the load's rate per second under `rateKey`.
+ *
+ * @example
+ * ```ts
+ * const figures = await underTimerProbe('msgsPerSec', async () => {
+ *   for (let i = 0; i < n; i++) ref.tell(1);
+ *   await system.idle();
+ *   return n;
+ * });
+ * ```
+ */
+export async function underTimerProbe(
+  rateKey: string,
+  load: () => Promise<number>,
+): Promise<Record<string, number>> {
+  const probe = new TimerProbe(1);
+  probe.start();
+  const t0 = now();
+  const done = await load();
+  const elapsed = now() - t0;
+  await probe.stop();
+  return {
+    worstTimerDelayMs: probe.worstMs,
+    timersFired: probe.fired,
+    [rateKey]: (done / elapsed) * 1000,
+  };
+}

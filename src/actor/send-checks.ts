@@ -1,3 +1,4 @@
+import { isDetached } from '../codec/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { describeValue } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
@@ -24,16 +25,6 @@ export function copyMessage(message: unknown, transfer?: readonly ArrayBuffer[])
       'message',
       `cannot be copied (copyOnSend): ${error instanceof Error ? error.message : String(error)}`,
     );
-  }
-}
-
-/** Whether `buffer` was detached (moved away): no view can be made on it. */
-function isDetached(buffer: ArrayBuffer): boolean {
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return false;
-  } catch {
-    return true;
   }
 }
 

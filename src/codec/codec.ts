@@ -11,6 +11,24 @@ import { InvalidArgumentError } from '../errors.js';
  * @module
  */
 
+/**
+ * Whether `buffer` was detached (moved away by a transfer): no view can be
+ * made on it, and it cannot be moved again.
+ *
+ * @example
+ * ```ts
+ * const moving = listed.filter((b) => !isDetached(b));
+ * ```
+ */
+export function isDetached(buffer: ArrayBuffer): boolean {
+  try {
+    new Uint8Array(buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /** The key of a marker object; no user message is expected to use it. */
 export const MARK = '$$airssys';
 

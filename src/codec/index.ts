@@ -1,2 +1,2 @@
 export type { RefCodec } from './codec.js';
-export { decode, encode, MARK } from './codec.js';
+export { decode, encode, isDetached, MARK } from './codec.js';

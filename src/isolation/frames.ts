@@ -1,3 +1,4 @@
+import { EXIT_REASON_KINDS } from '../process/index.js';
 import type { AuditRecord } from '../security/index.js';
 
 /**
@@ -42,14 +43,6 @@ export const AUDIT_OPS: ReadonlySet<string> = new Set([
   'exec',
 ]);
 const DECISIONS: ReadonlySet<string> = new Set(['allow', 'deny', 'outcome']);
-const REASON_KINDS: ReadonlySet<string> = new Set([
-  'normal',
-  'shutdown',
-  'killed',
-  'kill',
-  'error',
-  'noproc',
-]);
 
 /**
  * A pid or id on the wire: a non-negative safe integer.
@@ -141,7 +134,7 @@ export function batchProblem(batch: unknown): string | undefined {
 
 /** An exit reason as a host may send it (an `error` reason's error is checked when decoded). */
 function wireReasonOk(reason: unknown): boolean {
-  return isRecord(reason) && typeof reason.kind === 'string' && REASON_KINDS.has(reason.kind);
+  return isRecord(reason) && typeof reason.kind === 'string' && EXIT_REASON_KINDS.has(reason.kind);
 }
 
 function cut(text: string, max = MAX_FIELD): string {

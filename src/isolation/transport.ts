@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ResourceLimits, Sandbox } from '../actor/index.js';
+import { isDetached } from '../codec/index.js';
 import type { ToHost } from './protocol.js';
 import { FrameReader, MAX_BATCH_BYTES, writeBatch } from './wire.js';
 
@@ -49,16 +50,6 @@ export class WireFault {
   readonly reason: string;
   constructor(reason: string) {
     this.reason = reason;
-  }
-}
-
-/** Whether `buffer` was detached (moved away) since it was queued. */
-function isDetached(buffer: ArrayBuffer): boolean {
-  try {
-    new Uint8Array(buffer, 0, 0);
-    return false;
-  } catch {
-    return true;
   }
 }
 

@@ -144,7 +144,16 @@ export const exitReason = Object.freeze({
   },
 });
 
-const KINDS: ReadonlySet<string> = new Set([
+/**
+ * Every `kind` an {@link ExitReason} can have: what a reason read from
+ * outside (a host's frame, a user's object) is checked against.
+ *
+ * @example
+ * ```ts
+ * EXIT_REASON_KINDS.has('killed'); // true
+ * ```
+ */
+export const EXIT_REASON_KINDS: ReadonlySet<string> = new Set([
   'normal',
   'shutdown',
   'killed',
@@ -184,7 +193,7 @@ export function toExitReason(value: unknown): ExitReason {
 /** Whether an object has the shape of one of the {@link ExitReason} kinds. */
 function isExitReason(value: object): value is ExitReason {
   const kind = (value as { kind?: unknown }).kind;
-  if (typeof kind !== 'string' || !KINDS.has(kind)) return false;
+  if (typeof kind !== 'string' || !EXIT_REASON_KINDS.has(kind)) return false;
   return kind !== 'error' || 'error' in value;
 }
 

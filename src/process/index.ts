@@ -8,7 +8,13 @@ export type {
   NormalExit,
   ShutdownExit,
 } from './exit-reason.js';
-export { exitReason, formatExitReason, isCleanExit, toExitReason } from './exit-reason.js';
+export {
+  EXIT_REASON_KINDS,
+  exitReason,
+  formatExitReason,
+  isCleanExit,
+  toExitReason,
+} from './exit-reason.js';
 export {
   ASYNC_STEPS,
   BUSY,

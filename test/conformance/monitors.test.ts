@@ -7,6 +7,20 @@ import { exitReason, type MonitorRef } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { downsIn, exitsIn, note, setup, texts } from './harness.js';
 
+/** An owner that monitors, by its ref or its pid, a probe killed before; settled. */
+async function monitorDead(by: 'ref' | 'pid') {
+  const { system, probe } = setup();
+  const owner = await probe();
+  const dead = await probe();
+  system.kill(dead.ref);
+  let ref: MonitorRef | undefined;
+  owner.run((ctx) => {
+    ref = ctx.monitor(dead[by]);
+  });
+  await system.idle();
+  return { system, owner, dead, ref };
+}
+
 describe('conformance §1.5: monitors', () => {
   failOnUnhandledRejections();
 
@@ -47,15 +61,7 @@ describe('conformance §1.5: monitors', () => {
   });
 
   it('R5.2 monitoring a dead process gives an immediate DOWN with noproc', async () => {
-    const { system, probe } = setup();
-    const owner = await probe();
-    const dead = await probe();
-    system.kill(dead.ref);
-    let ref: MonitorRef | undefined;
-    owner.run((ctx) => {
-      ref = ctx.monitor(dead.ref);
-    });
-    await system.idle();
+    const { system, owner, dead, ref } = await monitorDead('ref');
     assert.equal(ref?.active, false);
     assert.deepEqual(
       downsIn(owner.inbox).map((d) => [d.ref, d.pid, d.reason]),
@@ -66,15 +72,7 @@ describe('conformance §1.5: monitors', () => {
   });
 
   it('R5.2 monitoring by pid a process that is gone names that pid in the noproc DOWN', async () => {
-    const { system, probe } = setup();
-    const owner = await probe();
-    const dead = await probe();
-    system.kill(dead.ref);
-    let ref: MonitorRef | undefined;
-    owner.run((ctx) => {
-      ref = ctx.monitor(dead.pid);
-    });
-    await system.idle();
+    const { system, owner, dead, ref } = await monitorDead('pid');
     assert.deepEqual(
       downsIn(owner.inbox).map((d) => [d.ref, d.pid, d.reason]),
       [[ref, dead.pid, exitReason.noproc]],

@@ -8,11 +8,24 @@ import {
   EscalatedError,
   exitReason,
   type RestartType,
+  type Strategy,
   supervisor,
   whichChildren,
 } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
 import { type Behaviour, only, setup, worker } from './supervisor-helpers.js';
+
+/** A supervisor (`strategy`, intensity 0) of `c`, whose error hook says `directive`, and a plain `d`. */
+function pairUnder(strategy: Strategy, directive: 'resume' | 'restart', log: string[]) {
+  return supervisor({
+    strategy,
+    intensity: 0,
+    children: [
+      { id: 'c', actor: worker('c', log, { onError: directive }) },
+      { id: 'd', actor: worker('d', log) },
+    ],
+  });
+}
 
 describe('error-hook directives under a supervisor', () => {
   failOnUnhandledRejections();
@@ -21,16 +34,7 @@ describe('error-hook directives under a supervisor', () => {
     it(`resume keeps the same pid and the supervisor sees nothing (${strategy})`, async () => {
       const { system, child, pids, events, exits } = setup();
       const log: string[] = [];
-      const sup = await system.start(
-        supervisor({
-          strategy,
-          intensity: 0,
-          children: [
-            { id: 'c', actor: worker('c', log, { onError: 'resume' }) },
-            { id: 'd', actor: worker('d', log) },
-          ],
-        }),
-      );
+      const sup = await system.start(pairUnder(strategy, 'resume', log));
       const before = await pids(sup);
       events.length = 0;
       const c = await child(sup, 'c');
@@ -47,16 +51,7 @@ describe('error-hook directives under a supervisor', () => {
     it(`the restart directive restarts in place: same pid, not counted against the supervisor's intensity (${strategy})`, async () => {
       const { system, child, pids, events, inPlace } = setup();
       const log: string[] = [];
-      const sup = await system.start(
-        supervisor({
-          strategy,
-          intensity: 0,
-          children: [
-            { id: 'c', actor: worker('c', log, { onError: 'restart' }) },
-            { id: 'd', actor: worker('d', log) },
-          ],
-        }),
-      );
+      const sup = await system.start(pairUnder(strategy, 'restart', log));
       const before = await pids(sup);
       events.length = 0;
       log.length = 0;
@@ -201,7 +196,7 @@ describe('error-hook directives under a supervisor', () => {
   });
 
   it('escalate from a temporary child still fails the supervisor', async () => {
-    const { system, exits, child } = setup();
+    const { system, exits, child, crash } = setup();
     const log: string[] = [];
     const sup = await system.start(
       supervisor({
@@ -210,15 +205,14 @@ describe('error-hook directives under a supervisor', () => {
         ],
       }),
     );
-    (await child(sup, 'e')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'e'));
     const reason = exits.get(sup.pid);
     assert.ok(reason?.kind === 'error' && reason.error instanceof EscalatedError);
     await system.shutdown();
   });
 
   it('escalate under a transient parent: the failing supervisor is restarted, as its exit is abnormal', async () => {
-    const { system, children, child, childSupervisor } = setup();
+    const { system, children, child, childSupervisor, crash } = setup();
     const log: string[] = [];
     const inner = supervisor({
       children: [{ id: 'e', actor: worker('e', log, { onError: 'escalate' }) }],
@@ -227,8 +221,7 @@ describe('error-hook directives under a supervisor', () => {
       supervisor({ children: [{ id: 'inner', actor: inner, restart: 'transient' }] }),
     );
     const innerRef = await childSupervisor(top, 'inner');
-    (await child(innerRef, 'e')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(innerRef, 'e'));
     const row = (await children(top)).get('inner');
     assert.equal(row?.status, 'running');
     assert.notEqual(row?.ref?.pid, innerRef.pid);

@@ -100,7 +100,7 @@ describe('supervision events', () => {
   });
 
   it('child-start-failed reports the reason of a failed start', async () => {
-    const { system, events, child } = setup();
+    const { system, events, child, crash } = setup();
     const log: string[] = [];
     const behaviour: Behaviour = {};
     const sup = await system.start(
@@ -111,8 +111,7 @@ describe('supervision events', () => {
     );
     behaviour.failInit = true;
     events.length = 0;
-    (await child(sup, 'c')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'c'));
     const failed = events.filter((e) => e.type === 'child-start-failed');
     assert.equal(failed.length, 1, 'one failed restart, then intensity 1 is exceeded by the retry');
     const [f] = failed;
@@ -128,12 +127,11 @@ describe('supervision events', () => {
   it('supervisor-shutdown reports its cause: intensity, significant, start-failed', async () => {
     const causes: [string, string | undefined, Pid][] = [];
     {
-      const { system, eventsOf, child } = setup();
+      const { system, eventsOf, child, crash } = setup();
       const sup = await system.start(
         supervisor({ intensity: 0, children: [{ id: 'c', actor: worker('c', []) }] }),
       );
-      (await child(sup, 'c')).tell({ type: 'crash' });
-      await system.idle();
+      await crash(await child(sup, 'c'));
       for (const e of eventsOf('supervisor-shutdown')) causes.push([e.cause, e.id, e.supervisor]);
       assert.equal(causes.at(-1)?.[2], sup.pid);
       await system.shutdown();
@@ -173,15 +171,14 @@ describe('supervision events', () => {
   });
 
   it('a subscription can be limited to supervision event types', async () => {
-    const { system, child } = setup();
+    const { system, child, crash } = setup();
     const seen: string[] = [];
     system.events.subscribe((e) => seen.push(e.type), ['child-restarted', 'supervisor-shutdown']);
     const sup = await system.start(
       supervisor({ intensity: 1, children: [{ id: 'c', actor: worker('c', []) }] }),
     );
     for (let i = 0; i < 2; i++) {
-      (await child(sup, 'c')).tell({ type: 'crash' });
-      await system.idle();
+      await crash(await child(sup, 'c'));
     }
     assert.deepEqual(seen, ['child-restarted', 'supervisor-shutdown']);
     await system.shutdown();

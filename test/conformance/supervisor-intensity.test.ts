@@ -48,8 +48,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
     await crash(await child(sup, 'c')); // t = 1000
     await clock.advanceAndSettle(1_000, system);
     assert.equal(system.isAlive(sup), true, 'two restarts within 5000 ms are allowed');
-    (await child(sup, 'c')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'c'));
     assert.equal(system.isAlive(sup), false);
     assert.deepEqual(exits.get(sup.pid), exitReason.shutdown());
     assert.deepEqual(
@@ -60,13 +59,12 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
   });
 
   it('R10.8 with intensity 0 the first restart attempt makes the supervisor give up', async () => {
-    const { system, child, exits } = setup();
+    const { system, child, exits, crash } = setup();
     const log: string[] = [];
     const sup = await system.start(
       supervisor({ intensity: 0, children: [{ id: 'c', actor: worker('c', log) }] }),
     );
-    (await child(sup, 'c')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'c'));
     assert.deepEqual(exits.get(sup.pid), exitReason.shutdown());
     assert.deepEqual(only(log, 'init:'), ['init:c'], 'no restart was tried');
     await system.shutdown();
@@ -102,7 +100,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
   });
 
   it('R10.8 one child termination is one event, however many siblings one-for-all restarts', async () => {
-    const { system, child, exits } = setup();
+    const { system, child, exits, crash } = setup();
     const log: string[] = [];
     const sup = await system.start(
       supervisor({
@@ -111,12 +109,10 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
         children: ['a', 'b', 'c'].map((id) => ({ id, actor: worker(id, log) })),
       }),
     );
-    (await child(sup, 'b')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'b'));
     assert.equal(system.isAlive(sup), true, 'three restarts, one event, within intensity 1');
     assert.equal(only(log, 'init:').length, 6);
-    (await child(sup, 'a')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'a'));
     assert.deepEqual(exits.get(sup.pid), exitReason.shutdown(), 'the second event exceeds it');
     await system.shutdown();
   });
@@ -169,7 +165,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
   });
 
   it('R10.8 every retry after a failed restart counts as another event', async () => {
-    const { system, child, exits, eventsOf } = setup();
+    const { system, child, exits, eventsOf, crash } = setup();
     const log: string[] = [];
     const behaviour: Behaviour = {};
     const sup = await system.start(
@@ -177,8 +173,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
     );
     behaviour.failInit = true;
     log.length = 0;
-    (await child(sup, 'c')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'c'));
     // Event 1: the crash, restart fails; event 2: retry, fails; event 3: gives up untried.
     assert.equal(only(log, 'init-begin:').length, 2);
     assert.equal(eventsOf('child-start-failed').length, 2);
@@ -187,7 +182,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
   });
 
   it('R10.8 on giving up, the supervisor drops the failed child and stops the others in reverse start order', async () => {
-    const { system, child, exits } = setup();
+    const { system, child, exits, crash } = setup();
     const log: string[] = [];
     const sup = await system.start(
       supervisor({
@@ -196,8 +191,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
       }),
     );
     log.length = 0;
-    (await child(sup, 'b')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'b'));
     assert.deepEqual(log, ['terminate:b:error', 'terminate:c:shutdown', 'terminate:a:shutdown']);
     assert.deepEqual(exits.get(sup.pid), exitReason.shutdown());
     assert.deepEqual(system.processes(), []);
@@ -229,15 +223,14 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
   });
 
   it('R10.9 a transient child supervisor that gives up is not restarted: shutdown is a clean exit', async () => {
-    const { system, exits, children, child, childSupervisor } = setup();
+    const { system, exits, children, child, childSupervisor, crash } = setup();
     const log: string[] = [];
     const inner = supervisor({ intensity: 0, children: [{ id: 'w', actor: worker('w', log) }] });
     const top = await system.start(
       supervisor({ children: [{ id: 'inner', actor: inner, restart: 'transient' }] }),
     );
     const first = await childSupervisor(top, 'inner');
-    (await child(first, 'w')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(first, 'w'));
     assert.deepEqual(exits.get(first.pid), exitReason.shutdown());
     const row = (await children(top)).get('inner');
     assert.deepEqual({ status: row?.status, ref: row?.ref }, { status: 'stopped', ref: undefined });
@@ -246,7 +239,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
   });
 
   it('R10.9 a restarted child supervisor runs init again: children added at run time are lost and deleted ones reappear', async () => {
-    const { system, child, childSupervisor } = setup();
+    const { system, child, childSupervisor, crash } = setup();
     const log: string[] = [];
     const inner = supervisor({
       intensity: 0,
@@ -264,8 +257,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
       (await whichChildren(first)).map((c) => c.id),
       ['added', 'w'],
     );
-    (await child(first, 'w')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(first, 'w'));
     const second = await childSupervisor(top, 'inner');
     assert.notEqual(second.pid, first.pid);
     assert.deepEqual(
@@ -376,7 +368,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
   });
 
   it('R10.10 one-for-all: when a restart fails part-way, the children already restarted are stopped and the whole group is retried', async () => {
-    const { system, child } = setup();
+    const { system, child, crash } = setup();
     const log: string[] = [];
     const cBehaviour = failingTimes(0);
     const sup = await system.start(
@@ -392,8 +384,7 @@ describe('conformance §1.10: restart intensity, escalation and failed restarts'
     );
     cBehaviour.left = 1;
     log.length = 0;
-    (await child(sup, 'a')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'a'));
     assert.deepEqual(log, [
       'terminate:a:error',
       'terminate:c:shutdown',

@@ -276,7 +276,7 @@ describe('conformance §1.10: restart decisions', () => {
   });
 
   it('a restarted child runs init again with the args of its spec', async () => {
-    const { system, child } = setup();
+    const { system, child, crash } = setup();
     const args: unknown[] = [];
     const base = worker('w', []);
     const withArgs = {
@@ -289,8 +289,7 @@ describe('conformance §1.10: restart decisions', () => {
     const sup = await system.start(
       supervisor({ children: [{ id: 'w', actor: withArgs, options: { args: { n: 7 } } }] }),
     );
-    (await child(sup, 'w')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'w'));
     assert.deepEqual(args, [{ n: 7 }, { n: 7 }]);
     await system.shutdown();
   });

@@ -49,8 +49,7 @@ describe('conformance §1.10: supervisor flags, child specs and starting', () =>
     }
     assert.equal((await child(sup, 'a')).pid, a.pid, 'one-for-one: the sibling is untouched');
     assert.equal(system.isAlive(sup), true, '3 restarts are allowed');
-    (await child(sup, 'b')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'b'));
     assert.deepEqual(exits.get(sup.pid), exitReason.shutdown(), 'the 4th within 5000 ms is not');
 
     // The period is 5000 ms: restarts 5001 ms apart never accumulate.

@@ -36,9 +36,8 @@ describe('conformance §1.10: restart strategies', () => {
   failOnUnhandledRejections();
 
   it('R10.7 one-for-one restarts only the child that terminated', async () => {
-    const { system, log, sup, before, pids, child } = await fourChildren('one-for-one');
-    (await child(sup, 'b')).tell({ type: 'crash' });
-    await system.idle();
+    const { system, log, sup, before, pids, child, crash } = await fourChildren('one-for-one');
+    await crash(await child(sup, 'b'));
     const after = await pids(sup);
     assert.notEqual(after.b, before.b);
     assert.deepEqual([after.a, after.c, after.d], [before.a, before.c, before.d]);
@@ -48,9 +47,9 @@ describe('conformance §1.10: restart strategies', () => {
   });
 
   it('R10.7 one-for-all stops the other children in reverse start order, then starts every child again in start order', async () => {
-    const { system, log, sup, before, pids, child, exits } = await fourChildren('one-for-all');
-    (await child(sup, 'b')).tell({ type: 'crash' });
-    await system.idle();
+    const { system, log, sup, before, pids, child, exits, crash } =
+      await fourChildren('one-for-all');
+    await crash(await child(sup, 'b'));
     assert.deepEqual(only(log, 'terminate:'), [
       'terminate:b:error',
       'terminate:d:shutdown',
@@ -67,9 +66,8 @@ describe('conformance §1.10: restart strategies', () => {
   });
 
   it('R10.7 a restarted child keeps its place in start order', async () => {
-    const { system, sup, child } = await fourChildren('one-for-one');
-    (await child(sup, 'a')).tell({ type: 'crash' });
-    await system.idle();
+    const { system, sup, child, crash } = await fourChildren('one-for-one');
+    await crash(await child(sup, 'a'));
     assert.deepEqual(
       (await whichChildren(sup)).map((c) => c.id),
       ['d', 'c', 'b', 'a'],
@@ -93,12 +91,11 @@ describe('conformance §1.10: restart strategies', () => {
   });
 
   it('one-for-all restarts children stopped with terminateChild', async () => {
-    const { system, log, sup, child, pids } = await fourChildren('one-for-all');
+    const { system, log, sup, child, pids, crash } = await fourChildren('one-for-all');
     await terminateChild(sup, 'c');
     assert.equal((await pids(sup)).c, undefined);
     log.length = 0;
-    (await child(sup, 'a')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'a'));
     assert.deepEqual(only(log, 'init:'), ['init:a', 'init:b', 'init:c', 'init:d']);
     const rows = await whichChildren(sup);
     assert.deepEqual(
@@ -109,7 +106,7 @@ describe('conformance §1.10: restart strategies', () => {
   });
 
   it('R10.7 one-for-all stops temporary siblings and removes them instead of restarting them', async () => {
-    const { system, child, exits, eventsOf } = setup();
+    const { system, child, exits, eventsOf, crash } = setup();
     const log: string[] = [];
     const sup = await system.start(
       supervisor({
@@ -122,8 +119,7 @@ describe('conformance §1.10: restart strategies', () => {
       }),
     );
     const tmp = await child(sup, 'tmp');
-    (await child(sup, 'a')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'a'));
     assert.deepEqual(exits.get(tmp.pid), exitReason.shutdown());
     assert.deepEqual(
       (await whichChildren(sup)).map((r) => [r.id, r.status]),
@@ -140,9 +136,8 @@ describe('conformance §1.10: restart strategies', () => {
   });
 
   it('R10.7 rest-for-one stops the later children in reverse start order, then starts the terminated child and the later ones in start order', async () => {
-    const { system, log, sup, before, pids, child } = await fourChildren('rest-for-one');
-    (await child(sup, 'b')).tell({ type: 'crash' });
-    await system.idle();
+    const { system, log, sup, before, pids, child, crash } = await fourChildren('rest-for-one');
+    await crash(await child(sup, 'b'));
     assert.deepEqual(only(log, 'terminate:'), [
       'terminate:b:error',
       'terminate:d:shutdown',
@@ -156,9 +151,8 @@ describe('conformance §1.10: restart strategies', () => {
   });
 
   it('R10.7 rest-for-one: a crash of the last child restarts only that child', async () => {
-    const { system, log, sup, before, pids, child } = await fourChildren('rest-for-one');
-    (await child(sup, 'd')).tell({ type: 'crash' });
-    await system.idle();
+    const { system, log, sup, before, pids, child, crash } = await fourChildren('rest-for-one');
+    await crash(await child(sup, 'd'));
     assert.deepEqual(only(log, 'init:'), ['init:d']);
     const after = await pids(sup);
     assert.deepEqual([after.a, after.b, after.c], [before.a, before.b, before.c]);
@@ -166,7 +160,7 @@ describe('conformance §1.10: restart strategies', () => {
   });
 
   it('R10.7 rest-for-one removes a temporary later sibling instead of restarting it', async () => {
-    const { system, child } = setup();
+    const { system, child, crash } = setup();
     const log: string[] = [];
     const sup = await system.start(
       supervisor({
@@ -177,8 +171,7 @@ describe('conformance §1.10: restart strategies', () => {
         ],
       }),
     );
-    (await child(sup, 'a')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'a'));
     assert.deepEqual(
       (await whichChildren(sup)).map((r) => r.id),
       ['a'],

@@ -8,77 +8,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  type ActorContext,
-  createSystem,
-  type DeadLetter,
   defineActor,
   exitReason,
   type GroupChange,
   InvalidArgumentError,
   type Pid,
-  type Reply,
   type SystemEvent,
   topic,
   whichChildren,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
+import { manualSystem, recorder, type WorkerMsg, worker } from './fixture.js';
 
-type Msg =
-  | { readonly type: 'who'; readonly reply: Reply<Pid> }
-  | { readonly type: 'note'; readonly text: string }
-  | { readonly type: 'crash' }
-  | { readonly type: 'run'; readonly fn: (ctx: ActorContext<Msg>) => void };
+const setup = () => manualSystem();
 
-/**
- * A worker that answers `who`, logs notes as `pid:text`, crashes on
- * `crash`, runs `setup` in init and, with `restart`, restarts in place on a
- * failure (onError directive).
- */
-function worker(
-  log: string[] = [],
-  setup?: (ctx: ActorContext<Msg>) => void,
-  directive?: 'restart',
-) {
-  return defineActor<Msg>({
-    init(ctx) {
-      setup?.(ctx);
-    },
-    handle(msg, ctx) {
-      switch (msg.type) {
-        case 'who':
-          msg.reply.send(ctx.pid);
-          return;
-        case 'note':
-          log.push(`${ctx.pid}:${msg.text}`);
-          return;
-        case 'crash':
-          throw new Error('crash');
-        case 'run':
-          msg.fn(ctx);
-          return;
-      }
-    },
-    ...(directive === undefined ? {} : { onError: () => directive }),
-  });
-}
-
-function setup() {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
-  return { clock, system, letters };
-}
-
-const note = (text: string): Msg => ({ type: 'note', text });
+const note = (text: string): WorkerMsg => ({ type: 'note', text });
 
 describe('registrations made in init, across an in-place restart', () => {
   failOnUnhandledRejections();
 
   it('an actor that subscribes in init gets one copy of each publish after a restart', async () => {
     const { system } = setup();
-    const notes = topic<Msg>('notes');
+    const notes = topic<WorkerMsg>('notes');
     const log: string[] = [];
     const ref = system.spawn(worker(log, (ctx) => ctx.subscribe(notes), 'restart'));
     await system.idle();
@@ -122,14 +73,7 @@ describe('notifications of a process that ends inside its own handler', () => {
 
   it('an actor watching a group hears the leave of a member that kills itself', async () => {
     const { system, letters } = setup();
-    const heard: GroupChange[] = [];
-    const watcher = system.spawn(
-      defineActor<GroupChange>({
-        handle(msg) {
-          heard.push(msg);
-        },
-      }),
-    );
+    const { ref: watcher, handled: heard } = recorder<GroupChange>(system);
     const member = system.spawn(worker([], (ctx) => ctx.join('g')));
     await system.idle();
     system.groups.watchFrom(watcher, 'g');
@@ -192,7 +136,7 @@ describe('re-entrant watchers and subscribers', () => {
 
   it('a subscriber killed by an earlier subscriber during a publish is neither reached nor sent a dead letter', async () => {
     const { system, letters } = setup();
-    const notes = topic<Msg>('notes');
+    const notes = topic<WorkerMsg>('notes');
     const victim = system.spawn(worker());
     system.topics.subscribe(notes, () => system.kill(victim));
     system.topics.subscribe(notes, victim);
@@ -227,7 +171,7 @@ describe('re-entrant watchers and subscribers', () => {
   it('a member watching its own group is not sent its own leave when it exits', async () => {
     const { system, letters } = setup();
     const member = system.spawn(
-      defineActor<Msg | GroupChange>({
+      defineActor<WorkerMsg | GroupChange>({
         init(ctx) {
           ctx.join('g');
         },
@@ -251,7 +195,7 @@ describe('fan-out sends', () => {
 
   it('invalid send options throw InvalidArgumentError through a publish, a group broadcast and a broadcast pool', async () => {
     const { system, letters } = setup();
-    const notes = topic<Msg>('notes');
+    const notes = topic<WorkerMsg>('notes');
     const bad = { priority: 'urgent' as never };
     const ref = system.spawn(worker());
     system.topics.subscribe(notes, ref);

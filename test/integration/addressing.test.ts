@@ -11,8 +11,6 @@ import {
   type ActorRef,
   type Address,
   CallTimeoutError,
-  createSystem,
-  type DeadLetter,
   type DownMessage,
   defineActor,
   type GroupChange,
@@ -27,62 +25,26 @@ import {
   supervisor,
   whichChildren,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { failOnUnhandledRejections, track } from '../support/guard.js';
+import { manualSystem, recorder, type WorkerMsg, worker } from './fixture.js';
 
-type Msg =
-  | { readonly type: 'who'; readonly reply: Reply<Pid> }
-  | { readonly type: 'note'; readonly text: string }
-  | { readonly type: 'crash' }
-  | { readonly type: 'run'; readonly fn: (ctx: ActorContext<Msg>) => void };
-
-/** A worker that answers `who` with its pid, logs notes as `pid:text`, and runs `setup` in init. */
-function worker(log: string[] = [], setup?: (ctx: ActorContext<Msg>) => void) {
-  return defineActor<Msg>({
-    init(ctx) {
-      setup?.(ctx);
-    },
-    handle(msg, ctx) {
-      switch (msg.type) {
-        case 'who':
-          msg.reply.send(ctx.pid);
-          return;
-        case 'note':
-          log.push(`${ctx.pid}:${msg.text}`);
-          return;
-        case 'crash':
-          throw new Error('crash');
-        case 'run':
-          msg.fn(ctx);
-          return;
-      }
-    },
-  });
-}
-
-function setup() {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
-  return { clock, system, letters };
-}
+const setup = () => manualSystem();
 
 /** Runs `fn` inside `ref`'s process and waits until it has run. */
 async function inside(
   system: { idle(): Promise<void> },
-  ref: ActorRef<Msg>,
-  fn: (ctx: ActorContext<Msg>) => void,
+  ref: ActorRef<WorkerMsg>,
+  fn: (ctx: ActorContext<WorkerMsg>) => void,
 ): Promise<void> {
   ref.tell({ type: 'run', fn });
   await system.idle();
 }
 
 /** The running child `id` of `sup`. */
-async function child(sup: SupervisorRef, id: string): Promise<ActorRef<Msg>> {
+async function child(sup: SupervisorRef, id: string): Promise<ActorRef<WorkerMsg>> {
   const info = (await whichChildren(sup)).find((c) => c.id === id);
   assert.ok(info?.ref !== undefined, `child ${id} is running`);
-  return info.ref as ActorRef<Msg>;
+  return info.ref as ActorRef<WorkerMsg>;
 }
 
 const code = (expected: string, type: new (...args: never[]) => Error) => (e: unknown) =>
@@ -96,8 +58,8 @@ describe('names', () => {
     const ref = system.spawn(worker());
     assert.equal(system.whereis('db'), undefined);
     system.register('db', ref);
-    assert.equal(system.whereis<Msg>('db')?.pid, ref.pid);
-    assert.equal(await system.whereis<Msg>('db')?.ask({ type: 'who' }), ref.pid);
+    assert.equal(system.whereis<WorkerMsg>('db')?.pid, ref.pid);
+    assert.equal(await system.whereis<WorkerMsg>('db')?.ask({ type: 'who' }), ref.pid);
     assert.equal(system.unregister('db'), true);
     assert.equal(system.whereis('db'), undefined);
     assert.equal(system.unregister('db'), false);
@@ -123,7 +85,7 @@ describe('names', () => {
     const holder = system.spawn(worker(), { name: 'db' });
     // A monitoring actor takes the name for itself as soon as it hears of the exit.
     const heir = system.spawn(
-      defineActor<Msg | DownMessage>({
+      defineActor<WorkerMsg | DownMessage>({
         init(ctx) {
           ctx.monitor(holder);
         },
@@ -143,7 +105,7 @@ describe('names', () => {
   it('a named ref keeps reaching the name across a supervisor restart', async () => {
     const { system } = setup();
     const log: string[] = [];
-    const db = system.named<Msg>('db'); // made before anyone holds the name
+    const db = system.named<WorkerMsg>('db'); // made before anyone holds the name
     const sup = (await system.start(
       supervisor({
         strategy: 'one-for-one',
@@ -167,7 +129,7 @@ describe('names', () => {
 
   it('a send to a name nobody holds is a dead letter with reason unregistered and an ask rejects ERR_NOPROC', async () => {
     const { system, letters } = setup();
-    const ghost = system.named<Msg>('ghost');
+    const ghost = system.named<WorkerMsg>('ghost');
     ghost.tell({ type: 'note', text: 'hello?' });
     assert.equal(letters.length, 1);
     const [letter] = letters;
@@ -184,7 +146,7 @@ describe('names', () => {
   it('a name whose holder has ended is unregistered too, not a send to the dead pid', async () => {
     const { system, letters } = setup();
     const holder = system.spawn(worker(), { name: 'db' });
-    const db = system.named<Msg>('db');
+    const db = system.named<WorkerMsg>('db');
     assert.equal(await db.ask({ type: 'who' }), holder.pid);
     await system.stop(holder);
     db.tell({ type: 'note', text: 'late' });
@@ -202,7 +164,7 @@ describe('names', () => {
     const forwarder = system.spawn(
       defineActor<{ type: 'fwd'; text: string }>({
         handle(msg, ctx) {
-          ctx.named<Msg>('sink').tell({ type: 'note', text: msg.text });
+          ctx.named<WorkerMsg>('sink').tell({ type: 'note', text: msg.text });
         },
       }),
     );
@@ -235,7 +197,7 @@ describe('services', () => {
     await system.idle();
     system.services.register('sessions', 'u2', b, { n: 2 });
     system.services.register('sessions', 'u3', b.pid);
-    const u1 = system.services.lookup<Msg>('sessions', 'u1');
+    const u1 = system.services.lookup<WorkerMsg>('sessions', 'u1');
     assert.deepEqual(
       u1.map((e) => [e.ref.pid, e.value]),
       [[a.pid, { n: 1 }]],
@@ -289,7 +251,7 @@ describe('services', () => {
       system.spawn(worker(log, (ctx) => ctx.registerService('rooms', 'lobby'))),
     );
     await system.idle();
-    const lobby = system.services.ref<Msg>('rooms', 'lobby');
+    const lobby = system.services.ref<WorkerMsg>('rooms', 'lobby');
     lobby.tell({ type: 'note', text: 'hi' });
     await system.idle();
     assert.deepEqual(log.sort(), members.map((m) => `${m.pid}:hi`).sort());
@@ -366,7 +328,7 @@ describe('services', () => {
         ],
       }),
     )) as SupervisorRef;
-    const session = system.services.ref<Msg>('sessions', 'u1');
+    const session = system.services.ref<WorkerMsg>('sessions', 'u1');
     const first = await session.ask({ type: 'who' });
     session.tell({ type: 'crash' });
     await system.idle();
@@ -380,7 +342,7 @@ describe('services', () => {
   it('a send to a key nobody holds is a dead letter (unregistered); an ask rejects ERR_NOPROC', async () => {
     const { system, letters } = setup();
     system.services.define('sessions', { keys: 'unique' });
-    const ref = system.services.ref<Msg>('sessions', 'u9');
+    const ref = system.services.ref<WorkerMsg>('sessions', 'u9');
     ref.tell({ type: 'note', text: 'x' });
     assert.deepEqual(
       letters.map((d) => [d.reason, d.address]),
@@ -484,14 +446,7 @@ describe('process groups', () => {
 
   it("an actor subscribed to a group's joins and leaves receives them until it exits", async () => {
     const { system, letters } = setup();
-    const heard: GroupChange[] = [];
-    const watcher = system.spawn(
-      defineActor<GroupChange>({
-        handle(msg) {
-          heard.push(msg);
-        },
-      }),
-    );
+    const { ref: watcher, handled: heard } = recorder<GroupChange>(system);
     const early = system.spawn(worker([], (ctx) => ctx.join('g')));
     await system.idle();
     const { members } = system.groups.watchFrom(watcher, 'g');
@@ -553,7 +508,7 @@ describe('address forms', () => {
   failOnUnhandledRejections();
 
   /** Uses any address the same way: a tell, then an ask. */
-  async function use(to: Address<Msg>, text: string): Promise<Pid> {
+  async function use(to: Address<WorkerMsg>, text: string): Promise<Pid> {
     to.tell({ type: 'note', text });
     return to.ask({ type: 'who' });
   }
@@ -570,8 +525,8 @@ describe('address forms', () => {
     const poolPids = pool.workers().map((w) => w.pid);
 
     assert.equal(await use(byRef, 'ref'), byRef.pid);
-    assert.equal(await use(system.named<Msg>('named'), 'name'), byName.pid);
-    assert.equal(await use(system.services.ref<Msg>('svc', 'k'), 'service'), byService.pid);
+    assert.equal(await use(system.named<WorkerMsg>('named'), 'name'), byName.pid);
+    assert.equal(await use(system.services.ref<WorkerMsg>('svc', 'k'), 'service'), byService.pid);
     const answered = await use(pool, 'pool');
     assert.ok(poolPids.includes(answered));
     await system.idle();

@@ -25,6 +25,19 @@ async function failTimes(breaker: CircuitBreaker, n: number): Promise<void> {
   for (let i = 0; i < n; i++) await assert.rejects(breaker.call(boom), /dependency down/);
 }
 
+/** Breaker `db` (one failure opens it, 100 ms reset, 2 half-open trials), failed once and 100 ms on: half-open. */
+async function halfOpenWithTwoTrials() {
+  const { clock, system } = systemWithClock();
+  const breaker = system.circuitBreaker('db', {
+    failureThreshold: 1,
+    resetTimeout: 100,
+    halfOpenTrials: 2,
+  });
+  await failTimes(breaker, 1);
+  clock.advance(100);
+  return { system, breaker };
+}
+
 function circuitOpen(breaker: string, retryAfterMs?: number) {
   return (e: unknown): boolean => {
     assert.ok(e instanceof CircuitOpenError, `expected CircuitOpenError, got ${String(e)}`);
@@ -112,14 +125,7 @@ describe('a circuit breaker opening and recovering on the manual clock', () => {
   });
 
   it('closes after halfOpenTrials successful trials', async () => {
-    const { clock, system } = systemWithClock();
-    const breaker = system.circuitBreaker('db', {
-      failureThreshold: 1,
-      resetTimeout: 100,
-      halfOpenTrials: 2,
-    });
-    await failTimes(breaker, 1);
-    clock.advance(100);
+    const { system, breaker } = await halfOpenWithTwoTrials();
     assert.equal(await breaker.call(() => 'first'), 'first');
     assert.equal(breaker.state, 'half-open');
     assert.equal(await breaker.call(async () => 'second'), 'second');
@@ -146,14 +152,7 @@ describe('a circuit breaker opening and recovering on the manual clock', () => {
   });
 
   it('rejects calls beyond halfOpenTrials while the trials are in flight', async () => {
-    const { clock, system } = systemWithClock();
-    const breaker = system.circuitBreaker('db', {
-      failureThreshold: 1,
-      resetTimeout: 100,
-      halfOpenTrials: 2,
-    });
-    await failTimes(breaker, 1);
-    clock.advance(100);
+    const { system, breaker } = await halfOpenWithTwoTrials();
     const first = deferred<number>();
     const second = deferred<number>();
     const t1 = breaker.call(() => first.promise);

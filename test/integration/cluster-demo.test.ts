@@ -1,17 +1,8 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { LIMITS } from '../support/guard.js';
 import { natsUnavailable } from '../support/nats/index.js';
-
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { cli } from './cli-run.js';
 
 /**
  * The hang guard of one CLI run. The demo has limits of its own that add up
@@ -20,32 +11,6 @@ interface Run {
  * below the test's own timeout (LIMITS.test), so only a real hang reaches it.
  */
 const RUN_LIMIT_MS = 150_000;
-
-/** Runs the compiled CLI to its end (a hang is failed at RUN_LIMIT_MS and the CLI killed). */
-function cli(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
-      env: { ...process.env, CI: '1', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const guard = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the cluster demo hung past ${RUN_LIMIT_MS} ms:\n${stdout}\n${stderr}`));
-    }, RUN_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** The number after `label` in the summary, or a failed assertion showing the output. */
 function figure(stdout: string, pattern: RegExp): number {
@@ -62,7 +27,7 @@ describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
     skip: why,
     timeout: LIMITS.test,
   }, async () => {
-    const run = await cli(['--nodes', '3', '--duration', '8', '--seed', '7']);
+    const run = await cli(['--nodes', '3', '--duration', '8', '--seed', '7'], {}, RUN_LIMIT_MS);
     assert.equal(run.code, 0, `exit code; output:\n${run.stdout}\n${run.stderr}`);
     assert.equal(run.stderr, '', 'nothing on stderr');
     assert.match(run.stdout, /cluster up: main \+ worker-1, worker-2, worker-3/);
@@ -79,14 +44,18 @@ describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
   });
 
   it('without a runnable nats-server, says why and exits non-zero', async () => {
-    const run = await cli(['--nodes', '3'], { NATS_SERVER: '/nonexistent/nats-server' });
+    const run = await cli(
+      ['--nodes', '3'],
+      { NATS_SERVER: '/nonexistent/nats-server' },
+      RUN_LIMIT_MS,
+    );
     assert.equal(run.code, 1);
     assert.match(run.stderr, /the cluster demo needs a local nats-server: .*not installed/);
     assert.doesNotMatch(run.stdout, /jobs sent/, 'nothing ran');
   });
 
   it('--nodes takes an integer from 2 to 16', async () => {
-    const run = await cli(['--nodes', '1']);
+    const run = await cli(['--nodes', '1'], {}, RUN_LIMIT_MS);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--nodes must be an integer in \[2, 16\]/);
   });

@@ -26,15 +26,13 @@ import {
 import { ManualClock } from '../../src/testing/index.js';
 import { type Behaviour, setup, worker } from '../conformance/supervisor-helpers.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { manualSystem } from './fixture.js';
 
 describe('review: exit signals and zombies', () => {
   failOnUnhandledRejections();
 
   it('a bounded drop-oldest mailbox never drops a trapped EXIT (§11: runtime messages bypass the overflow policy)', async () => {
-    const clock = new ManualClock();
-    const system = createSystem({ clock });
-    const letters: DeadLetter[] = [];
-    system.deadLetters.subscribe((d) => letters.push(d));
+    const { system, letters } = manualSystem();
     const seen: string[] = [];
     const gate = deferred();
     type Msg = { type: 'block' } | { type: 'note'; text: string } | ExitMessage;
@@ -198,6 +196,22 @@ describe('review: supervisors', () => {
     };
   }
 
+  /**
+   * A worker `label` (logging to `log`) whose second start waits on `gate`
+   * and then fails; its other starts succeed.
+   */
+  function secondStartGatedThenFails(log: string[], label: string, gate: Promise<void>): Behaviour {
+    const starts = (): number => log.filter((e) => e === `init-begin:${label}`).length;
+    return {
+      get initGate() {
+        return (starts() === 2 ? gate : undefined) as Promise<void>;
+      },
+      get failInit() {
+        return starts() === 2;
+      },
+    };
+  }
+
   it('a supervisor killed while a restart is in flight sends itself no retry afterwards (no sup:retry dead letter)', async () => {
     const { system, child } = setup();
     const letters: DeadLetter[] = [];
@@ -226,7 +240,7 @@ describe('review: supervisors', () => {
   });
 
   it('a supervisor killed while a backoff restart is in flight does not report giving up afterwards', async () => {
-    const { system, clock, child } = setup();
+    const { system, clock, child, crash } = setup();
     let supDead = false;
     const after: SupervisionEvent[] = [];
     system.events.subscribe((e) => {
@@ -245,8 +259,7 @@ describe('review: supervisors', () => {
         ],
       }),
     );
-    (await child(sup, 'c')).tell({ type: 'crash' });
-    await system.idle();
+    await crash(await child(sup, 'c'));
     clock.advance(10); // the backoff delay ends: the restart waits on the child's init
     for (let i = 0; i < 5; i++) await turn();
     system.kill(sup);
@@ -346,17 +359,8 @@ describe('review: supervisors', () => {
     const { system, child } = setup();
     const log: string[] = [];
     const gate = deferred();
-    const startsOf = (label: string): number =>
-      log.filter((e) => e === `init-begin:${label}`).length;
     // b's second start (the group restart) waits on the gate and then fails; later starts succeed.
-    const b: Behaviour = {
-      get initGate() {
-        return (startsOf('b') === 2 ? gate.promise : undefined) as Promise<void>;
-      },
-      get failInit() {
-        return startsOf('b') === 2;
-      },
-    };
+    const b = secondStartGatedThenFails(log, 'b', gate.promise);
     const sup = await system.start(
       supervisor({
         strategy: 'one-for-all',
@@ -383,17 +387,8 @@ describe('review: supervisors', () => {
     const { system, child } = setup();
     const log: string[] = [];
     const gate = deferred();
-    const startsOf = (label: string): number =>
-      log.filter((e) => e === `init-begin:${label}`).length;
     // c's second start waits on the gate and then fails; later starts succeed.
-    const b: Behaviour = {
-      get initGate() {
-        return (startsOf('c') === 2 ? gate.promise : undefined) as Promise<void>;
-      },
-      get failInit() {
-        return startsOf('c') === 2;
-      },
-    };
+    const b = secondStartGatedThenFails(log, 'c', gate.promise);
     const sup = await system.start(
       supervisor({ intensity: 10, children: [{ id: 'c', actor: worker('c', log, b) }] }),
       { mailbox: { capacity: 1 } },

@@ -3,7 +3,6 @@ import { describe, it } from 'node:test';
 import {
   type ActorRef,
   createSystem,
-  type DeadLetter,
   type Directive,
   defineActor,
   EscalatedError,
@@ -14,14 +13,12 @@ import {
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { captureWarnings, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { manualSystem } from './fixture.js';
 
 function setup() {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
+  const { clock, system, letters } = manualSystem();
   const events: SystemEvent[] = [];
   system.events.subscribe((e) => events.push(e));
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
   const exitOf = (ref: ActorRef<never>): ExitReason | undefined =>
     events.find(
       (e): e is Extract<SystemEvent, { type: 'exited' }> =>

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  createSystem,
-  type DeadLetter,
+  type createSystem,
   defineActor,
   exitReason,
   MailboxFullError,
@@ -10,31 +9,30 @@ import {
   type Priority,
   type SystemEvent,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { manualSystem, recorder } from './fixture.js';
 
 function setup() {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
+  const { clock, system, letters } = manualSystem();
   const events: SystemEvent[] = [];
   system.events.subscribe((e) => events.push(e), ['mailbox-overflow']);
   return { clock, system, letters, events };
 }
 
-function recorder(
+/** An async recorder: on the message `held` its handler waits for `release`, so later ones queue. */
+function holdingRecorder(
   system: ReturnType<typeof createSystem>,
-  options?: { mailbox?: MailboxOptions; priorityLanes?: boolean },
+  held: string,
+  release: Promise<void>,
 ) {
   const handled: string[] = [];
   const ref = system.spawn(
     defineActor<string>({
-      handle(msg) {
+      async handle(msg) {
         handled.push(msg);
+        if (msg === held) await release;
       },
     }),
-    options,
   );
   return { ref, handled };
 }
@@ -62,15 +60,7 @@ describe('time to live', () => {
   it('a message expires while it waits behind a slow async handler', async () => {
     const { clock, system, letters } = setup();
     const release = deferred();
-    const handled: string[] = [];
-    const ref = system.spawn(
-      defineActor<string>({
-        async handle(msg) {
-          handled.push(msg);
-          if (msg === 'slow') await release.promise;
-        },
-      }),
-    );
+    const { ref, handled } = holdingRecorder(system, 'slow', release.promise);
     ref.tell('slow');
     ref.tell('short-lived', { ttl: 100 });
     ref.tell('patient', { ttl: 1_000 });
@@ -133,15 +123,7 @@ describe('priority lanes', () => {
   it('a high-priority message overtakes normal ones already queued behind a busy handler', async () => {
     const { system } = setup();
     const release = deferred();
-    const handled: string[] = [];
-    const ref = system.spawn(
-      defineActor<string>({
-        async handle(msg) {
-          handled.push(msg);
-          if (msg === 'busy') await release.promise;
-        },
-      }),
-    );
+    const { ref, handled } = holdingRecorder(system, 'busy', release.promise);
     ref.tell('busy');
     await turn();
     ref.tell('n1');
@@ -361,16 +343,8 @@ describe('mailboxes at exit and under drop-oldest', () => {
 
   it('messages waiting in every priority lane become dead letters with reason stopped when the process exits', async () => {
     const { system, letters } = setup();
-    const handled: string[] = [];
     const busy = deferred<void>();
-    const slow = system.spawn(
-      defineActor<string>({
-        async handle(msg) {
-          handled.push(msg);
-          if (msg === 'first') await busy.promise;
-        },
-      }),
-    );
+    const { ref: slow, handled } = holdingRecorder(system, 'first', busy.promise);
     slow.tell('first');
     await turn(); // 'first' is being handled, and waits
     slow.tell('c', { priority: 'critical' });

@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { recorder } from './fixture.js';
 
 type CounterMsg =
   | { type: 'add'; n: number }
@@ -79,14 +80,7 @@ describe('spawn, tell and ask', () => {
 
   it('messages from one sender are handled in send order', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const seen: [string, number][] = [];
-    const sink = system.spawn(
-      defineActor<[string, number]>({
-        handle(msg) {
-          seen.push(msg);
-        },
-      }),
-    );
+    const { ref: sink, handled: seen } = recorder<[string, number]>(system);
     const relay = system.spawn(
       defineActor<number>({
         handle(n) {
@@ -245,19 +239,25 @@ describe('spawn, tell and ask', () => {
   });
 });
 
+/** A system on a manual clock with a `sink` that records the `ctx.sender` of each message. */
+function senderSink() {
+  const system = createSystem({ clock: new ManualClock() });
+  const senders: (Pid | undefined)[] = [];
+  const sink = system.spawn(
+    defineActor<string>({
+      handle(_msg, ctx) {
+        senders.push(ctx.sender);
+      },
+    }),
+  );
+  return { system, sink, senders };
+}
+
 describe('context', () => {
   failOnUnhandledRejections();
 
   it('ctx.sender is the sending pid when sent from a handler, undefined from outside', async () => {
-    const system = createSystem({ clock: new ManualClock() });
-    const senders: (Pid | undefined)[] = [];
-    const sink = system.spawn(
-      defineActor<string>({
-        handle(_msg, ctx) {
-          senders.push(ctx.sender);
-        },
-      }),
-    );
+    const { system, sink, senders } = senderSink();
     const relay = system.spawn(
       defineActor<string>({
         handle(msg) {
@@ -273,15 +273,7 @@ describe('context', () => {
   });
 
   it('a message sent from init has the starting process as ctx.sender', async () => {
-    const system = createSystem({ clock: new ManualClock() });
-    const senders: (Pid | undefined)[] = [];
-    const sink = system.spawn(
-      defineActor<string>({
-        handle(_msg, ctx) {
-          senders.push(ctx.sender);
-        },
-      }),
-    );
+    const { system, sink, senders } = senderSink();
     const starter = system.spawn(
       defineActor<string>({
         init() {
@@ -296,15 +288,7 @@ describe('context', () => {
   });
 
   it('ctx.sender is the async handler’s process for a send through a plain ref after its await, and undefined through ctx.named', async () => {
-    const system = createSystem({ clock: new ManualClock() });
-    const senders: (Pid | undefined)[] = [];
-    const sink = system.spawn(
-      defineActor<string>({
-        handle(_msg, ctx) {
-          senders.push(ctx.sender);
-        },
-      }),
-    );
+    const { system, sink, senders } = senderSink();
     const relay = system.spawn(
       defineActor<string>({
         async handle(_msg, ctx) {
@@ -494,15 +478,9 @@ describe('copyOnSend', () => {
 
   it('the receiver gets a deep copy of the message', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const received: { list: number[]; nested: { x: number } }[] = [];
-    const ref = system.spawn(
-      defineActor<{ list: number[]; nested: { x: number } }>({
-        handle(msg) {
-          received.push(msg);
-        },
-      }),
-      { copyOnSend: true },
-    );
+    const { ref, handled: received } = recorder<{ list: number[]; nested: { x: number } }>(system, {
+      copyOnSend: true,
+    });
     const sent = { list: [1, 2], nested: { x: 1 } };
     ref.tell(sent);
     sent.list.push(3);
@@ -515,14 +493,7 @@ describe('copyOnSend', () => {
 
   it('without copyOnSend the receiver gets the same object', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const received: object[] = [];
-    const ref = system.spawn(
-      defineActor<object>({
-        handle(msg) {
-          received.push(msg);
-        },
-      }),
-    );
+    const { ref, handled: received } = recorder<object>(system);
     const sent = { a: 1 };
     ref.tell(sent);
     await system.idle();

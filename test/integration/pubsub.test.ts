@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type ActorContext,
-  createSystem,
-  type DeadLetter,
+  type createSystem,
   defineActor,
   InvalidArgumentError,
   type Pid,
@@ -16,8 +15,8 @@ import {
   type Topic,
   topic,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
+import { manualSystem } from './fixture.js';
 
 interface Price {
   readonly type: 'price';
@@ -53,12 +52,7 @@ function subscriber(log: string[], setup?: (ctx: ActorContext<Msg>) => void) {
   });
 }
 
-function setup() {
-  const system = createSystem({ clock: new ManualClock() });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
-  return { system, letters };
-}
+const setup = () => manualSystem();
 
 const acme = (price = 1): Price => ({ type: 'price', symbol: 'ACME', price });
 

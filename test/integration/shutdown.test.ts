@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type ActorContext,
-  createSystem,
-  type DeadLetter,
   defineActor,
   type ExitReason,
   exitReason,
@@ -11,19 +9,12 @@ import {
   type Reply,
   SystemShutdownError,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, track, turn } from '../support/guard.js';
+import { exitsOf, manualSystem } from './fixture.js';
 
 function setup(options: { shutdownTimeout?: number } = {}) {
-  const clock = new ManualClock();
-  const system = createSystem({ clock, ...options });
-  const exits = new Map<number, ExitReason>();
-  system.events.subscribe((e) => {
-    if (e.type === 'exited') exits.set(e.pid, e.reason);
-  });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
-  return { clock, system, exits, letters };
+  const { clock, system, letters } = manualSystem(options);
+  return { clock, system, exits: exitsOf(system), letters };
 }
 
 /** An actor that records its name in `order` when it terminates, spawning `children` in init. */

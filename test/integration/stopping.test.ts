@@ -2,28 +2,17 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type ActorContext,
-  createSystem,
-  type DeadLetter,
   defineActor,
-  type ExitReason,
   exitReason,
   NoProcError,
   type Pid,
-  type SystemEvent,
 } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, track, turn } from '../support/guard.js';
+import { exitsOf, manualSystem, recorder } from './fixture.js';
 
 function setup(options: { shutdownTimeout?: number } = {}) {
-  const clock = new ManualClock();
-  const system = createSystem({ clock, ...options });
-  const exits = new Map<number, ExitReason>();
-  system.events.subscribe((e: SystemEvent) => {
-    if (e.type === 'exited') exits.set(e.pid, e.reason);
-  });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
-  return { clock, system, exits, letters };
+  const { clock, system, letters } = manualSystem(options);
+  return { clock, system, exits: exitsOf(system), letters };
 }
 
 describe('stopping', () => {
@@ -140,14 +129,7 @@ describe('stopping', () => {
 
   it('a stop request goes ahead of queued messages', async () => {
     const { system, letters } = setup();
-    const handled: string[] = [];
-    const ref = system.spawn(
-      defineActor<string>({
-        handle(msg) {
-          handled.push(msg);
-        },
-      }),
-    );
+    const { ref, handled } = recorder(system);
     ref.tell('a');
     ref.tell('b');
     const stopped = system.stop(ref);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSystem, type DeadLetter, defineActor, serviceKey } from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
+import { createSystem, defineActor, serviceKey } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
+import { manualSystem } from './fixture.js';
 
 /**
  * docs/semantics.md §8: a timer aimed at an address other than a ref or a
@@ -13,11 +13,8 @@ import { failOnUnhandledRejections } from '../support/guard.js';
 type Note = { readonly text: string };
 
 function setup() {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
+  const { clock, system, letters } = manualSystem();
   const got: string[] = [];
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
   const recorder = (label: string) =>
     defineActor<Note>({
       handle(msg) {

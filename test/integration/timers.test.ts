@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  type ActorRef,
-  createSystem,
-  type DeadLetter,
-  defineActor,
-  type Pid,
-  type TimerRef,
-} from '../../src/index.js';
-import { ManualClock } from '../../src/testing/index.js';
+import { type ActorRef, defineActor, type Pid, type TimerRef } from '../../src/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { manualSystem } from './fixture.js';
 
 type Msg =
   | { type: 'after'; ms: number; text: string }
@@ -19,10 +12,7 @@ type Msg =
   | { type: 'quit' };
 
 function setup() {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
+  const { clock, system, letters } = manualSystem();
   const ticks: [string, number, Pid | undefined][] = [];
   const cancels: (number | false)[] = [];
   const timers: TimerRef[] = [];

@@ -12,7 +12,8 @@ import { describe, it } from 'node:test';
 import { type ActorRef, createSystem, type DeadLetter, defineActor } from '../../src/index.js';
 import { traced } from '../../src/otel/index.js';
 import { ManualClock } from '../../src/testing/index.js';
-import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { type Deferred, deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
+import { recorder } from './fixture.js';
 
 type Go = { readonly to: ActorRef<unknown> };
 
@@ -34,28 +35,56 @@ function setUp() {
   system.deadLetters.subscribe((l) => letters.push(l));
   const exited = () => letters.filter((l) => l.reason === 'sender-exited');
   const received = () => system.info(target)?.mailbox.enqueued ?? -1;
-  return { system, target, exited, received, seen };
+  /**
+   * Lets `victim` take its message and reach its await on `gate`, kills it
+   * there, opens the gate and lets the rest run.
+   */
+  const killWhileAwaiting = async (victim: ActorRef<never>, gate: Deferred<void>) => {
+    await turn();
+    system.kill(victim);
+    gate.resolve();
+    await turn();
+  };
+  return { system, target, exited, received, seen, killWhileAwaiting };
+}
+
+/** An actor whose handler awaits `gate`, then tells `text` to the ref it was sent. */
+function tellsAfter(gate: Deferred<void>, text: string) {
+  return defineActor<Go>({
+    async handle(msg) {
+      await gate.promise;
+      msg.to.tell(text);
+    },
+  });
+}
+
+/**
+ * Arms a 1 ms timer that, once `gate` opens, tells `text` to `to` and
+ * resolves `fired` (the timer and its callback outlive the handler).
+ */
+function tellFromTimer(
+  to: ActorRef<unknown>,
+  text: string,
+  gate: Deferred<void>,
+  fired: Deferred<void>,
+) {
+  setTimeout(() => {
+    void gate.promise.then(() => {
+      to.tell(text);
+      fired.resolve();
+    });
+  }, 1);
 }
 
 describe('a killed process’s async handler sends nothing through a plain ref (§4, §11)', () => {
   failOnUnhandledRejections();
 
   it('a tell through a ref received in the message, after an await, is a sender-exited dead letter', async () => {
-    const { system, target, exited, received } = setUp();
+    const { system, target, exited, received, killWhileAwaiting } = setUp();
     const gate = deferred();
-    const zombie = system.spawn(
-      defineActor<Go>({
-        async handle(msg) {
-          await gate.promise;
-          msg.to.tell('after the kill');
-        },
-      }),
-    );
+    const zombie = system.spawn(tellsAfter(gate, 'after the kill'));
     zombie.tell({ to: target });
-    await turn();
-    system.kill(zombie);
-    gate.resolve();
-    await turn();
+    await killWhileAwaiting(zombie, gate);
     await system.idle();
     assert.equal(received(), 0, 'the target received nothing');
     assert.deepEqual(
@@ -67,7 +96,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
   });
 
   it('a tell through a ref held in a closure, after an await, is a sender-exited dead letter', async () => {
-    const { system, target, exited, received } = setUp();
+    const { system, target, exited, received, killWhileAwaiting } = setUp();
     const gate = deferred();
     const zombie = system.spawn(
       defineActor<'go'>({
@@ -78,10 +107,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
       }),
     );
     zombie.tell('go');
-    await turn();
-    system.kill(zombie);
-    gate.resolve();
-    await turn();
+    await killWhileAwaiting(zombie, gate);
     await system.idle();
     assert.equal(received(), 0);
     assert.deepEqual(
@@ -92,7 +118,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
   });
 
   it('an ask or an offer through a plain ref after an await rejects at once with NoProcError and is a sender-exited dead letter', async () => {
-    const { system, target, exited, received } = setUp();
+    const { system, target, exited, received, killWhileAwaiting } = setUp();
     const gate = deferred();
     let asked: Promise<unknown> | undefined;
     let offered: Promise<unknown> | undefined;
@@ -106,10 +132,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
       }),
     );
     zombie.tell({ to: target });
-    await turn();
-    system.kill(zombie);
-    gate.resolve();
-    await turn();
+    await killWhileAwaiting(zombie, gate);
     const askError = (await asked) as { code?: string; message?: string };
     const offerError = (await offered) as { code?: string };
     assert.equal(askError.code, 'ERR_NOPROC', String(askError));
@@ -136,12 +159,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
         async handle(msg) {
           // Neither is awaited: they run after the handler, in its async
           // context. The timer's send waits for the gate, opened after the kill.
-          setTimeout(() => {
-            void gate.promise.then(() => {
-              msg.to.tell('from a timer');
-              fired.resolve();
-            });
-          }, 1);
+          tellFromTimer(msg.to, 'from a timer', gate, fired);
           void gate.promise.then(() => msg.to.tell('from a callback'));
         },
       }),
@@ -163,23 +181,11 @@ describe('a killed process’s async handler sends nothing through a plain ref (
   });
 
   it('a traced async handler keeps its async context: after a kill its sends through a plain ref have no effect', async () => {
-    const { system, target, exited, received } = setUp();
+    const { system, target, exited, received, killWhileAwaiting } = setUp();
     const gate = deferred();
-    const zombie = system.spawn(
-      traced(
-        defineActor<Go>({
-          async handle(msg) {
-            await gate.promise;
-            msg.to.tell('traced, after the kill');
-          },
-        }),
-      ),
-    );
+    const zombie = system.spawn(traced(tellsAfter(gate, 'traced, after the kill')));
     zombie.tell({ to: target });
-    await turn();
-    system.kill(zombie);
-    gate.resolve();
-    await turn();
+    await killWhileAwaiting(zombie, gate);
     await system.idle();
     assert.equal(received(), 0);
     assert.deepEqual(
@@ -196,12 +202,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
     const stopper = system.spawn(
       defineActor<Go>({
         async handle(msg) {
-          setTimeout(() => {
-            void gate.promise.then(() => {
-              msg.to.tell('after a normal stop');
-              fired.resolve();
-            });
-          }, 1);
+          tellFromTimer(msg.to, 'after a normal stop', gate, fired);
         },
       }),
     );
@@ -221,7 +222,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
   });
 
   it('an async init killed while it awaits sends nothing after its await', async () => {
-    const { system, target, exited, received } = setUp();
+    const { system, target, exited, received, killWhileAwaiting } = setUp();
     const gate = deferred();
     const zombie = system.spawn(
       defineActor<never, undefined>({
@@ -233,10 +234,7 @@ describe('a killed process’s async handler sends nothing through a plain ref (
         handle() {},
       }),
     );
-    await turn();
-    system.kill(zombie);
-    gate.resolve();
-    await turn();
+    await killWhileAwaiting(zombie, gate);
     await system.idle();
     assert.equal(received(), 0);
     assert.deepEqual(
@@ -362,14 +360,7 @@ describe('the runtime’s own timers fire outside any async step (§4)', () => {
   it('a host timer armed from a killed process’s async step fires no dead letter of its own: a listener’s tell still arrives', async () => {
     const system = createSystem();
     const letters: DeadLetter[] = [];
-    const logged: string[] = [];
-    const logger = system.spawn(
-      defineActor<string>({
-        handle(msg) {
-          logged.push(msg);
-        },
-      }),
-    );
+    const { ref: logger, handled: logged } = recorder(system);
     const unregistered = deferred();
     system.deadLetters.subscribe((l) => {
       letters.push(l);

@@ -85,21 +85,6 @@ export function errorOf(reason: ExitReason): Error & { code?: string; exitCode?:
   return reason.error as Error & { code?: string };
 }
 
-/** Whether an OS process is gone (no such pid, or a zombie nobody has reaped yet). */
-export function gone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
-
 /** Pids of the live (not zombie) processes in process group `pgid`. */
 export function groupMembers(pgid: number): number[] {
   const members: number[] = [];

@@ -14,9 +14,10 @@ import {
   supervisor,
   whichChildren,
 } from '../../src/index.js';
+import { processGone } from '../../src/os/index.js';
 import { verifyAuditText } from '../../src/security/index.js';
 import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
-import { bwrapUnusable, errorOf, gone, owned, tempDir, waitFor } from './port-helpers.js';
+import { bwrapUnusable, errorOf, owned, tempDir, waitFor } from './port-helpers.js';
 
 const SH = { path: '/bin/sh', args: ['-c', '.*'], maxArgs: 2 };
 const CAT = { path: '/usr/bin/cat', args: ['[\\w./-]+'], maxArgs: 4 };
@@ -116,10 +117,10 @@ describe('ports', () => {
     const p = await owned(sys, { command: 'sleep 100 & echo $!; wait' });
     await waitFor(() => p.out.length === 1, LIMITS.wait, 'the background pid');
     const sleeper = Number(p.data()[0]);
-    assert.ok(!gone(sleeper));
+    assert.ok(!processGone(sleeper));
     await sys.stop(p.port);
     assert.deepEqual(await p.exited(), exitReason.normal);
-    await waitFor(() => gone(sleeper), LIMITS.wait, 'the background sleep to be killed');
+    await waitFor(() => processGone(sleeper), LIMITS.wait, 'the background sleep to be killed');
     await sys.shutdown();
   });
 
@@ -130,7 +131,11 @@ describe('ports', () => {
     const [sleeper, shell] = p.data().map(Number) as [number, number];
     sys.kill(p.port);
     assert.deepEqual(await p.exited(), exitReason.killed);
-    await waitFor(() => gone(sleeper) && gone(shell), LIMITS.wait, 'the group to be killed');
+    await waitFor(
+      () => processGone(sleeper) && processGone(shell),
+      LIMITS.wait,
+      'the group to be killed',
+    );
     await sys.shutdown();
   });
 
@@ -138,7 +143,7 @@ describe('ports', () => {
     const sys = system();
     const p = await owned(sys, { command: 'sleep 100 & echo $!' });
     assert.deepEqual(await p.exited(), exitReason.normal);
-    await waitFor(() => gone(Number(p.data()[0])), LIMITS.wait, 'the left-behind sleep');
+    await waitFor(() => processGone(Number(p.data()[0])), LIMITS.wait, 'the left-behind sleep');
     await sys.shutdown();
   });
 
@@ -157,7 +162,7 @@ describe('ports', () => {
       'killed',
       'stopped by the grace period, not killed at the stop timeout',
     );
-    await waitFor(() => gone(Number(p.data()[0])), LIMITS.wait, 'the shell');
+    await waitFor(() => processGone(Number(p.data()[0])), LIMITS.wait, 'the shell');
     await sys.shutdown();
   });
 
@@ -168,7 +173,7 @@ describe('ports', () => {
     const error = errorOf(await p.exited());
     assert.ok(error instanceof PortExitError);
     assert.equal(error.code, 'ERR_PORT_TIMEOUT');
-    await waitFor(() => gone(Number(p.data()[0])), LIMITS.wait, 'the sleep');
+    await waitFor(() => processGone(Number(p.data()[0])), LIMITS.wait, 'the sleep');
     await sys.shutdown();
   });
 

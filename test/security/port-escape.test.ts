@@ -62,6 +62,12 @@ const MODES: readonly Mode[] = [
   },
 ];
 
+/** Why a runtime cannot be run as nobody here (not root, no setpriv), or undefined when it can. */
+function nobodyUnusable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the test needs root to run a runtime as nobody';
+  return findTools().setpriv === undefined ? 'setpriv (util-linux) is not installed' : undefined;
+}
+
 describe('a setsid daemon cannot outlive its port', () => {
   failOnUnhandledRejections();
 
@@ -199,12 +205,7 @@ describe('a setsid daemon cannot outlive its port', () => {
     assert.ok(!('refused' in weak) && weak.containment.tree === 'process-group');
     // Through a port: a runtime running as nobody cannot make cgroups in root's cgroup.
     const setpriv = findTools().setpriv;
-    const why =
-      process.getuid?.() !== 0
-        ? 'the test needs root to run a runtime as nobody'
-        : setpriv === undefined
-          ? 'setpriv (util-linux) is not installed'
-          : undefined;
+    const why = nobodyUnusable();
     if (skipped(t, 'the refusal through a port', why)) return;
     const nobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--'];
     const child = fileURLToPath(new URL('./port-unprivileged-child.js', import.meta.url));
@@ -315,14 +316,7 @@ describe('a runtime that is not root contains its ports too', () => {
   for (const sandbox of [false, true]) {
     it(`${sandbox ? 'in a bwrap sandbox' : 'without a sandbox'}: a setsid daemon dies with the stopped port`, async (t) => {
       const setpriv = findTools().setpriv;
-      const why =
-        process.getuid?.() !== 0
-          ? 'the test needs root to run a runtime as nobody'
-          : setpriv === undefined
-            ? 'setpriv (util-linux) is not installed'
-            : sandbox
-              ? bwrapUnusable()
-              : undefined;
+      const why = nobodyUnusable() ?? (sandbox ? bwrapUnusable() : undefined);
       if (skipped(t, 'the unprivileged runtime', why)) return;
       const mark = marker();
       const args = [`--reuid=${nobody}`, `--regid=${nobody}`, '--clear-groups', '--'];
