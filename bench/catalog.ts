@@ -39,6 +39,8 @@ export interface BenchSpec {
   readonly metrics: readonly MetricSpec[];
   /** Per child process, in seconds. */
   readonly timeoutSec: number;
+  /** Node options the airssys and baseline programs start with (a deployment's flags). */
+  readonly nodeFlags?: readonly string[];
 }
 
 const spawnMetrics = (memoryGoals: boolean): MetricSpec[] => [
@@ -185,8 +187,24 @@ export const BENCHMARKS: readonly BenchSpec[] = [
       { key: 'asksPerSec', label: 'asks/s ↑', unit: 'rate', higherIsBetter: true },
       { key: 'p50Us', label: 'p50 per ask ↓', unit: 'us', higherIsBetter: false },
       { key: 'p99Us', label: 'p99 per ask ↓', unit: 'us', higherIsBetter: false },
+      { key: 'cpuUsPerAsk', label: 'CPU per ask ↓', unit: 'us', higherIsBetter: false },
     ],
     timeoutSec: 300,
+  },
+  {
+    name: 'fan-in-young',
+    title: 'fan-in, Node started with --min-semi-space-size=16',
+    script: 'fan-in.js',
+    n: 1_000,
+    erlang: { module: 'fan_in' },
+    metrics: [
+      { key: 'asksPerSec', label: 'asks/s ↑', unit: 'rate', higherIsBetter: true },
+      { key: 'p50Us', label: 'p50 per ask ↓', unit: 'us', higherIsBetter: false },
+      { key: 'p99Us', label: 'p99 per ask ↓', unit: 'us', higherIsBetter: false },
+      { key: 'cpuUsPerAsk', label: 'CPU per ask ↓', unit: 'us', higherIsBetter: false },
+    ],
+    timeoutSec: 300,
+    nodeFlags: ['--min-semi-space-size=16'],
   },
   {
     name: 'burst',
