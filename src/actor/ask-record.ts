@@ -151,7 +151,14 @@ export function abandonError(name: string, reason: ExitReason): Error {
       : new ProcessExitedError(name, reason, formatExitReason(reason));
 }
 
-/** Most ended records a pool keeps for reuse; the rest are left to the collector. */
+/**
+ * Most ended records a pool keeps for reuse; the rest are left to the collector.
+ *
+ * @example
+ * ```ts
+ * if (free.length < ASK_POOL_LIMIT) free.push(record);
+ * ```
+ */
 export const ASK_POOL_LIMIT = 4096;
 
 /**

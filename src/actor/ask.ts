@@ -5,6 +5,7 @@ import {
   NotRepliableError,
 } from '../errors.js';
 import { BOUNDS } from '../limits/index.js';
+import type { SendOptions } from '../mailbox/index.js';
 import { COPY_ON_SEND, DEAD, ENVELOPES, formatPid } from '../process/index.js';
 import type { ProcessExtras } from './extras.js';
 import type { ActorProcess } from './process.js';
@@ -71,18 +72,30 @@ export function askProcess(
         ? { ...options, correlationId: port.correlationId }
         : { ...options, correlationId: port.correlationId, transfer }
       : undefined;
-    if (options?.waitForRoom === true) {
-      // Room first, then the reply; a failure to queue fails the ask.
-      p.offerMessage(withReply, sendOptions, copy).catch((error: unknown) => {
-        if (port.pending) port.fail(error);
-      });
-    } else {
-      p.deliver(withReply, sendOptions, copy);
-    }
+    if (options?.waitForRoom === true) offerRequest(p, withReply, sendOptions, copy, port);
+    else p.deliver(withReply, sendOptions, copy);
   } catch (error) {
     port.fail(error);
   }
   return promise;
+}
+
+/**
+ * Queues an ask's request once its target has room, then waits for the
+ * reply; a failure to queue fails the ask. A function of its own: a
+ * closure in `askProcess` would make V8 allocate a context on every ask,
+ * waiting or not (about 40 B, sampling heap profiler on fan-in).
+ */
+function offerRequest(
+  p: ActorProcess,
+  request: object,
+  sendOptions: SendOptions | undefined,
+  copied: boolean,
+  port: PendingAsk,
+): void {
+  p.offerMessage(request, sendOptions, copied).catch((error: unknown) => {
+    if (port.pending) port.fail(error);
+  });
 }
 
 /**
