@@ -25,6 +25,13 @@ const timerFairness = (maxMs: number, rate: MetricSpec): MetricSpec[] => [
   rate,
 ];
 
+const FAN_IN_METRICS: readonly MetricSpec[] = [
+  higher('asksPerSec', 'asks/s ↑', 'rate'),
+  lower('p50Us', 'p50 per ask ↓', 'us'),
+  lower('p99Us', 'p99 per ask ↓', 'us'),
+  lower('cpuUsPerAsk', 'CPU per ask ↓', 'us'),
+];
+
 /**
  * pingpong … restart-storm: the rows bench/catalog.ts lists first.
  *
@@ -74,12 +81,18 @@ export const MESSAGING_BENCHMARKS: readonly BenchSpec[] = [
     script: 'fan-in.js',
     n: 1_000,
     erlang: { module: 'fan_in' },
-    metrics: [
-      higher('asksPerSec', 'asks/s ↑', 'rate'),
-      lower('p50Us', 'p50 per ask ↓', 'us'),
-      lower('p99Us', 'p99 per ask ↓', 'us'),
-    ],
+    metrics: FAN_IN_METRICS,
     timeoutSec: 300,
+  },
+  {
+    name: 'fan-in-young',
+    title: 'fan-in, Node started with --min-semi-space-size=16',
+    script: 'fan-in.js',
+    n: 1_000,
+    erlang: { module: 'fan_in' },
+    metrics: FAN_IN_METRICS,
+    timeoutSec: 300,
+    nodeFlags: ['--min-semi-space-size=16'],
   },
   {
     name: 'burst',

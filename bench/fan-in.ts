@@ -4,7 +4,9 @@
  * 100 asks are in flight per server. This is the shape of a service layer:
  * many callers, few owners of state. Each ask is timed on its own.
  *
- * Prints `RESULT {"asksPerSec": …, "p50Us": …, "p99Us": …}`.
+ * Prints `RESULT {"asksPerSec": …, "p50Us": …, "p99Us": …, "cpuUsPerAsk": …}`: the last
+ * is the process's CPU time (all threads, the collector's helpers too) per
+ * ask, which a loaded machine disturbs far less than wall-clock time.
  */
 import type { ActorRef, Reply } from '../src/index.js';
 import { createSystem, defineActor } from '../src/index.js';
@@ -50,7 +52,14 @@ const client = defineActor<ClientMsg>({
 
 interface Run {
   readonly ms: number;
+  readonly cpuMs: number;
   readonly samples: Float64Array;
+}
+
+/** CPU ms (user + system, every thread) since `from`. */
+function cpuMsSince(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
 }
 
 async function airssys(clients: number): Promise<Run> {
@@ -59,6 +68,7 @@ async function airssys(clients: number): Promise<Run> {
   const refs = Array.from({ length: clients }, () => system.spawn(client));
   await system.idle();
   const samples = new Float64Array(clients * ASKS_PER_CLIENT);
+  const cpu0 = process.cpuUsage();
   const t0 = now();
   await Promise.all(
     refs.map((ref, i) =>
@@ -74,8 +84,9 @@ async function airssys(clients: number): Promise<Run> {
     ),
   );
   const ms = now() - t0;
+  const cpuMs = cpuMsSince(cpu0);
   await system.shutdown();
-  return { ms, samples };
+  return { ms, cpuMs, samples };
 }
 
 type BaseMsg = { readonly from: number; readonly reply: (value: number) => void };
@@ -99,9 +110,10 @@ async function baseline(clients: number): Promise<Run> {
       if (got !== i) throw new Error('wrong reply');
     }
   };
+  const cpu0 = process.cpuUsage();
   const t0 = now();
   await Promise.all(Array.from({ length: clients }, (_, i) => runClient(i)));
-  return { ms: now() - t0, samples };
+  return { ms: now() - t0, cpuMs: cpuMsSince(cpu0), samples };
 }
 
 runMain(async () => {
@@ -112,11 +124,12 @@ runMain(async () => {
     await run(Math.max(1, Math.floor(clients / 10)));
     fullGc();
   }
-  const { ms, samples } = await run(clients);
+  const { ms, cpuMs, samples } = await run(clients);
   samples.sort();
   emit({
     asksPerSec: samples.length / (ms / 1000),
     p50Us: quantile(samples, 0.5) * 1000,
     p99Us: quantile(samples, 0.99) * 1000,
+    cpuUsPerAsk: (cpuMs * 1000) / samples.length,
   });
 });

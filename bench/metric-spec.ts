@@ -39,6 +39,8 @@ export interface BenchSpec {
   readonly metrics: readonly MetricSpec[];
   /** Per child process, in seconds. */
   readonly timeoutSec: number;
+  /** Node options the airssys and baseline programs start with (a deployment's flags). */
+  readonly nodeFlags?: readonly string[];
 }
 
 /** A goal with its note only when there is one (a spec without a note has no `note` key). */

@@ -153,7 +153,15 @@ function runOne(bench: BenchSpec, system: System, options: Options, erl: ErlangS
     return runChild('erl', args, erl.dir, bench.timeoutSec);
   }
   const script = join(PROGRAMS, bench.script);
-  const args = ['--expose-gc', script, '--impl', system, '--n', String(bench.n)];
+  const args = [
+    ...(bench.nodeFlags ?? []),
+    '--expose-gc',
+    script,
+    '--impl',
+    system,
+    '--n',
+    String(bench.n),
+  ];
   return runChild(options.node, args, process.cwd(), bench.timeoutSec);
 }
 

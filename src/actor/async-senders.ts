@@ -142,7 +142,15 @@ export function askFromStep(
   if ((from.flags & DEAD) !== 0) {
     return senders.outside(() => exitedSender(from, target, request)) as Promise<never>;
   }
-  return asSender(from, () => target.askMessage(request, options));
+  // As asSender does, without its closure: this is the ask of every async handler.
+  const runtime = from.runtime;
+  const previous = runtime.current;
+  runtime.current = from;
+  try {
+    return target.askMessage(request, options);
+  } finally {
+    runtime.current = previous;
+  }
 }
 
 /** Runs `send` with `from` as the current process, so `deliver` records it as the sender. */

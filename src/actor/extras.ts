@@ -3,8 +3,8 @@ import { exitReason } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import type { SecurityContext } from '../security/index.js';
 import type { Monitor } from '../signals/index.js';
+import type { AskRecord } from './ask-record.js';
 import type { ActorProcess } from './process.js';
-import type { PendingAsk } from './reply.js';
 import type { MessageTimer } from './timer.js';
 
 /**
@@ -17,7 +17,7 @@ export class ProcessExtras {
   timers: Set<MessageTimer> | null = null;
   abort: AbortController | null = null;
   /** Head of the intrusive list of asks aimed at this process. */
-  asks: PendingAsk | null = null;
+  asks: AskRecord | null = null;
   stopReason: ExitReason = exitReason.normal;
   stopWaiters: ((reason: ExitReason) => void)[] | null = null;
   /** Callbacks waiting for `init` to finish (a synchronous start). */

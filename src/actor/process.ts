@@ -25,6 +25,7 @@ import {
 import type { Registration } from '../registry/index.js';
 import { PACE_UNKNOWN, type Runnable } from '../scheduler/index.js';
 import { askProcess } from './ask.js';
+import type { AskRecord } from './ask-record.js';
 import { type AsyncSenders, callAsyncHandle } from './async-senders.js';
 import type { ActorContext } from './context.js';
 import { ProcessExtras } from './extras.js';
@@ -41,7 +42,6 @@ import { LocalRef } from './local-ref.js';
 import { applyOverflow } from './overflow.js';
 import { ProcessContext } from './process-context.js';
 import type { ActorRef, AskOptions } from './ref.js';
-import type { PendingAsk } from './reply.js';
 import { type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
 import { checkSendOptions, copyMessage, ENCODE_MESSAGE, transferListOf } from './send-checks.js';
 import { deliverTimerMessage, type MessageTimer, type TimerHost } from './timer.js';
@@ -257,7 +257,7 @@ export class ActorProcess
   }
 
   /** Removes an ask from this process's pending list (it was answered or timed out). */
-  forgetAsk(ask: PendingAsk): void {
+  forgetAsk(ask: AskRecord): void {
     const ext = this.ext;
     if (ext === null) return;
     if (ask.prev !== null) ask.prev.next = ask.next;
@@ -267,7 +267,7 @@ export class ActorProcess
     ask.next = null;
     // An ask settled while its request still waits for room is withdrawn, never delivered.
     const mb = this.mailbox;
-    if (mb?.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask);
+    if (mb?.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask.port);
   }
 
   #wrap(

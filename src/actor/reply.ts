@@ -1,8 +1,6 @@
-import { CallTimeoutError, NoConnectionError, NoProcError, ProcessExitedError } from '../errors.js';
 import type { ExitReason } from '../process/index.js';
-import { formatExitReason, formatPid } from '../process/index.js';
-import { TimerEntry } from '../scheduler/index.js';
-import type { AskTarget, Runtime } from './runtime.js';
+import type { AskRecord } from './ask-record.js';
+import type { Runtime } from './runtime.js';
 
 declare const REPLY_TYPE: unique symbol;
 
@@ -65,64 +63,46 @@ export type ReplyOf<M, Q> =
   // literal in Q (`{ flag: true }` for `flag: boolean`) would match nothing.
   M extends { readonly reply: Reply<infer R> } ? (Q extends Omit<M, 'reply'> ? R : never) : never;
 
+/** Set once by {@link PendingAsk}'s static block: the one way to detach a port from its record. */
+let detach: (port: PendingAsk, expiresAt: number) => void;
+
 /**
- * One outstanding ask: the reply port the handler sees, the timer of its
- * timeout, and a link in its target's list of pending asks (so the target's
- * exit can fail it at once, as an OTP call fails when the server dies).
+ * A reply port (`msg.reply`): a small object made for each ask, answered
+ * once. While its ask is outstanding it leads to the ask's pooled
+ * {@link AskRecord}; when the ask ends, however it ends, the record
+ * detaches it, and from then on every answer through it is a `late-reply`
+ * dead letter with its own correlation id — so a port a handler kept can
+ * never settle another ask, whatever its old record serves next.
+ *
+ * @example
+ * ```ts
+ * handle(msg, ctx) {
+ *   msg.reply.send(ctx.state); // msg.reply is a PendingAsk
+ *   msg.reply.send(0); // a late-reply dead letter
+ * }
+ * ```
  */
-export class PendingAsk extends TimerEntry implements Reply<unknown> {
+export class PendingAsk implements Reply<unknown> {
   readonly correlationId: number;
-  /** The process that asked; undefined for an ask from outside any process. */
-  readonly caller: number | undefined;
   readonly #runtime: Runtime;
-  #resolve: (value: unknown) => void = noSettle;
-  #reject: (error: unknown) => void = noSettle;
-  readonly #timeout: number;
-  /** Private: a reply port travels in messages and must not lead to its target. */
-  #target: AskTarget | null;
-  prev: PendingAsk | null = null;
-  next: PendingAsk | null = null;
-  #settled = false;
+  /** The record of its ask while it is outstanding; private, so a port never leads to its target. */
+  #ask: AskRecord | null;
+  /** Its ask's `expiresAt`, kept when the ask ended. */
+  #expiresAt = 0;
 
-  /**
-   * The ask whose promise is being made, read by the one shared executor:
-   * a promise then costs no executor closure and no context of its own
-   * (about 150 B per ask). Set and cleared around `new Promise` only.
-   */
-  static #making: PendingAsk | null = null;
-  static readonly #executor = (
-    resolve: (value: unknown) => void,
-    reject: (error: unknown) => void,
-  ): void => {
-    const ask = PendingAsk.#making as PendingAsk;
-    ask.#resolve = resolve;
-    ask.#reject = reject;
-  };
-
-  constructor(runtime: Runtime, target: AskTarget, timeout: number) {
-    super();
+  constructor(runtime: Runtime, ask: AskRecord, correlationId: number) {
     this.#runtime = runtime;
-    this.correlationId = runtime.nextMessageId();
-    this.caller = runtime.current?.pid;
-    this.#target = target;
-    this.#timeout = timeout;
-  }
-
-  /** The caller's promise: settled by the answer, the timeout or a failure. Made once. */
-  promise(): Promise<never> {
-    PendingAsk.#making = this;
-    const promise = new Promise<unknown>(PendingAsk.#executor) as Promise<never>;
-    PendingAsk.#making = null;
-    return promise;
+    this.#ask = ask;
+    this.correlationId = correlationId;
   }
 
   get pending(): boolean {
-    return !this.#settled;
+    return this.#ask !== null;
   }
 
-  /** The timer's deadline, set when the ask's timeout was scheduled: no extra clock read. */
   get expiresAt(): number {
-    return this.#timeout === Number.POSITIVE_INFINITY ? this.#timeout : this.deadline;
+    const ask = this.#ask;
+    return ask === null ? this.#expiresAt : ask.expiresAt;
   }
 
   remaining(): number {
@@ -130,45 +110,18 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
   }
 
   send(value: unknown): void {
-    if (this.#settle()) this.#resolve(value);
-    else this.#late(value);
+    const ask = this.#ask;
+    if (ask === null || !ask.resolveWith(value)) this.#late(value);
   }
 
   fail(error: unknown): void {
-    if (this.#settle()) this.#reject(error);
-    else this.#late(error);
+    const ask = this.#ask;
+    if (ask === null || !ask.rejectWith(error)) this.#late(error);
   }
 
-  /** The ask timed out. */
-  fire(): void {
-    const target = this.#target;
-    if (!this.#settle()) return;
-    this.#reject(
-      new CallTimeoutError(target === null ? '?' : formatPid(target.pid), this.#timeout),
-    );
-  }
-
-  /** The target exited (or never existed) before answering. */
+  /** Its ask's target exited (or is unreachable) before answering; nothing when the ask has ended. */
   abandon(reason: ExitReason): void {
-    const target = this.#target;
-    if (!this.#settle()) return;
-    const name = target === null ? '?' : formatPid(target.pid);
-    this.#reject(
-      reason.kind === 'noproc'
-        ? new NoProcError(name)
-        : reason.kind === 'noconnection'
-          ? new NoConnectionError(name, reason.node)
-          : new ProcessExitedError(name, reason, formatExitReason(reason)),
-    );
-  }
-
-  #settle(): boolean {
-    if (this.#settled) return false;
-    this.#settled = true;
-    this.#runtime.timers.cancel(this);
-    this.#target?.forgetAsk(this);
-    this.#target = null;
-    return true;
+    this.#ask?.abandon(reason);
   }
 
   #late(value: unknown): void {
@@ -182,7 +135,25 @@ export class PendingAsk extends TimerEntry implements Reply<unknown> {
       this.correlationId,
     );
   }
+
+  static {
+    detach = (port, expiresAt) => {
+      port.#ask = null;
+      port.#expiresAt = expiresAt;
+    };
+  }
 }
 
-/** The settle functions of a pending ask before its promise is made. */
-function noSettle(): void {}
+/**
+ * Detaches `port` from its ask's record, which is ending: the port answers
+ * `late-reply` from now on and reports `expiresAt`. Called by the record
+ * only; the package does not export it, so user code cannot end an ask.
+ *
+ * @example
+ * ```ts
+ * detachPort(record.port, record.expiresAt); // in AskRecord's end
+ * ```
+ */
+export function detachPort(port: PendingAsk, expiresAt: number): void {
+  detach(port, expiresAt);
+}

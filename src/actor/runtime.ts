@@ -2,8 +2,8 @@ import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { Pid } from '../process/index.js';
 import type { Clock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import type { AuditSink, SecurityContext } from '../security/index.js';
+import type { AskRecord, AskRecordPool } from './ask-record.js';
 import type { AsyncSenders } from './async-senders.js';
-import type { PendingAsk } from './reply.js';
 
 /**
  * The sampling countdowns' start when message sampling is off: so far
@@ -15,7 +15,7 @@ export const UNSAMPLED_COUNTDOWN = 2 ** 30;
 /** A process that asks can be aimed at; it tracks them to fail them when it exits. */
 export interface AskTarget {
   readonly pid: Pid;
-  forgetAsk(ask: PendingAsk): void;
+  forgetAsk(ask: AskRecord): void;
 }
 
 /** The running process as seen by a sender: its pid, to record as sender. */
@@ -36,6 +36,8 @@ export interface Runtime {
   readonly events: Stream<SystemEvent>;
   /** Default timeout for `ask`, in ms. */
   readonly askTimeout: number;
+  /** Ended ask records, reused by the next asks. */
+  readonly askRecords: AskRecordPool;
   /** The system's own security context (its policy, or none: deny everything). */
   readonly security: SecurityContext;
   /** Where operations under a security policy are recorded, when the system has a log. */

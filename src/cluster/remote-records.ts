@@ -60,7 +60,7 @@ export class RecordsByNode {
       while (ask !== null) {
         const next = ask.next;
         if (error === undefined) ask.abandon(reason);
-        else ask.fail(error);
+        else ask.rejectWith(error);
         ask = next;
       }
     }

@@ -12,6 +12,7 @@ import type {
 import {
   ActorProcess,
   ASYNC_STEPS,
+  AskRecordPool,
   COPY_ON_SEND,
   DeathQueue,
   ENVELOPES,
@@ -79,6 +80,7 @@ export class SystemCore implements Runtime, ProcessHost {
   readonly table = new ProcessTable<ActorProcess>();
   readonly names = new NameTable<ActorProcess>();
   readonly askTimeout: number;
+  readonly askRecords = new AskRecordPool(this);
   readonly deaths = new DeathQueue(finish);
   readonly services = new ServiceTable<ActorProcess>();
   /** The default process-group scope (`system.groups`). */

@@ -1,10 +1,10 @@
 import {
   type ActorProcess,
+  AskRecord,
   dropMonitor,
   MessageTimer,
   type Monitor,
   monitorOwner,
-  PendingAsk,
   unlink,
 } from '../actor/index.js';
 import type { HostView } from '../isolation/index.js';
@@ -150,7 +150,7 @@ export function introspect(core: SystemCore): Introspection {
         leftMs: Math.max(0, entry.deadline - now),
         intervalMs: entry.interval,
       });
-    } else if (!(entry instanceof PendingAsk)) {
+    } else if (!(entry instanceof AskRecord)) {
       internalTimers++;
     }
   }

@@ -161,6 +161,37 @@ describe('ask', () => {
     await system.shutdown();
   });
 
+  it('a late reply through a kept port never settles the ask made after it ended, though that ask reuses its record', async () => {
+    const clock = new ManualClock();
+    const held: Reply<number>[] = [];
+    const system = createSystem({ clock });
+    const letters: DeadLetter[] = [];
+    system.deadLetters.subscribe((d) => letters.push(d));
+    const ref = system.spawn(server(held));
+    const first = ref.ask({ type: 'hold' }, { timeout: 10 });
+    await system.idle();
+    clock.advance(10);
+    await assert.rejects(first, code('ERR_CALL_TIMEOUT'));
+    let secondValue: unknown;
+    const second = ref.ask({ type: 'hold' }, { timeout: 10 }).then((v) => {
+      secondValue = v;
+    });
+    await system.idle();
+    const [oldPort, newPort] = held as [Reply<number>, Reply<number>];
+    oldPort.send(42);
+    await turn();
+    assert.equal(secondValue, undefined, 'the old port settled nothing');
+    assert.equal(newPort.pending, true);
+    assert.deepEqual(
+      letters.map((d) => [d.message, d.reason, d.correlationId]),
+      [[42, 'late-reply', oldPort.correlationId]],
+    );
+    newPort.send(5);
+    await second;
+    assert.equal(secondValue, 5);
+    await system.shutdown();
+  });
+
   it('a second answer to the same reply port is a late-reply dead letter', async () => {
     const system = createSystem({ clock: new ManualClock() });
     const letters: DeadLetter[] = [];
