@@ -2,8 +2,9 @@ import type { KV } from '@nats-io/kv';
 import { InvalidArgumentError, NoProcError } from '../errors.js';
 import { decodeChunk, encodeChunks, membershipDelta, parseGroupKey } from './groups-entries.js';
 import { GroupsWriter } from './groups-writer.js';
+import { ensureBucket, KvMirror } from './kv-mirror.js';
+import { type MirrorChange, sameBytes } from './mirror-policy.js';
 import { withinDeadline } from './registry-errors.js';
-import { ensureBucket, KvMirror, type MirrorChange, sameBytes } from './registry-mirror.js';
 import {
   type BroadcastResult,
   type ClusterGroupChange,
@@ -90,13 +91,16 @@ export class ClusterGroups {
     );
     const groups = new ClusterGroups(port, kv, options);
     try {
+      // A mirror that opens after the deadline is closed, not left watching with no owner.
+      const opening = KvMirror.open(port.connection, kv, {
+        reconcileIntervalMs: 0,
+        onChange: (change) => groups.#mirrored(change),
+      });
       groups.#mirror = groups.#writer.mirror = await withinDeadline(
         what,
         timeoutMs * 2,
-        KvMirror.open(port.connection, kv, {
-          reconcileIntervalMs: 0,
-          onChange: (change) => groups.#mirrored(change),
-        }),
+        opening,
+        (late) => void late.close(),
       );
     } catch (error) {
       groups.#stopNodeWatch();

@@ -1,6 +1,18 @@
 import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm, type KvWatchEntry, KvWatchInclude } from '@nats-io/kv';
 import type { NatsConnection, Status } from '@nats-io/nats-core';
+import {
+  type MirrorChange,
+  type MirrorSlot,
+  mirrorDiff,
+  nextRetryMs,
+  RETRY_FIRST_MS,
+  type ReconcileVerdict,
+  reconcileVerdict,
+  sameBytes,
+  snapshotComplete,
+  supersedes,
+} from './mirror-policy.js';
 import { ClusterUnavailableError } from './registry-errors.js';
 
 /**
@@ -18,81 +30,6 @@ import { ClusterUnavailableError } from './registry-errors.js';
  * @module
  */
 
-/** One key as the mirror holds it: its last revision, and its value unless deleted. */
-export interface MirrorSlot {
-  readonly revision: number;
-  /** The value, or undefined for a delete or purge (a tombstone keeps the revision). */
-  readonly value: Uint8Array | undefined;
-}
-
-/** A change the mirror applied, as its listener hears it. */
-export interface MirrorChange {
-  readonly key: string;
-  readonly before: Uint8Array | undefined;
-  readonly after: Uint8Array | undefined;
-}
-
-/**
- * Whether `incoming` replaces `current`: only a newer revision does, so a
- * late or repeated watch event never undoes a newer write or delete. This
- * node's own delete is noted at the revision it deleted (the server does not
- * return the delete's own), so a tombstone also replaces a value of the same
- * revision: that is read your writes for `unregister`.
- */
-export function supersedes(current: MirrorSlot | undefined, incoming: MirrorSlot): boolean {
-  if (current === undefined || incoming.revision > current.revision) return true;
-  return (
-    incoming.revision === current.revision &&
-    incoming.value === undefined &&
-    current.value !== undefined
-  );
-}
-
-/** What the reconcile found; `behindAt` carries over to the next one. */
-export interface ReconcileVerdict {
-  readonly action: 'ok' | 'rebuild';
-  readonly why?: string;
-  /** The watched revision when the mirror was first seen behind the stream. */
-  readonly behindAt?: number;
-}
-
-/**
- * The reconcile decision. `seen` is the highest revision the watch
- * delivered, `size` the keys (tombstones included) the mirror holds,
- * `stream` the bucket stream's state, `behindAt` the previous verdict's.
- */
-export function reconcileVerdict(
-  seen: number,
-  size: number,
-  stream: { readonly lastSeq: number; readonly subjects: number | undefined },
-  behindAt: number | undefined,
-): ReconcileVerdict {
-  if (stream.lastSeq < seen)
-    return { action: 'rebuild', why: 'the stream went back (recreated or lost data)' };
-  if (stream.lastSeq > seen) {
-    // Behind once is normal (events in flight); behind twice without progress is a stalled watch.
-    if (behindAt !== undefined && behindAt === seen) {
-      return {
-        action: 'rebuild',
-        why: `the watch stalled at revision ${seen} of ${stream.lastSeq}`,
-      };
-    }
-    return { action: 'ok', behindAt: seen };
-  }
-  if (stream.subjects !== undefined && stream.subjects !== size) {
-    return { action: 'rebuild', why: `${size} keys mirrored, the stream holds ${stream.subjects}` };
-  }
-  return { action: 'ok' };
-}
-
-/** Whether two values hold the same bytes (undefined for deleted). */
-export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Options of {@link KvMirror.open}. */
 export interface KvMirrorOptions {
   /** How often to reconcile with the stream; 0 turns the timer off (call `reconcile()`). Default 2000 ms. */
@@ -102,9 +39,6 @@ export interface KvMirrorOptions {
   /** Hears why the mirror rebuilt its watch (for diagnostics and tests). */
   readonly onRebuild?: (why: string) => void;
 }
-
-const RETRY_FIRST_MS = 50;
-const RETRY_MAX_MS = 2_000;
 
 /**
  * The mirror of one bucket.
@@ -317,7 +251,7 @@ export class KvMirror {
       if (generation !== this.#generation) return;
       seen = Math.max(seen, entry.revision);
       this.#applyEntry(entry);
-      if (this.#building !== undefined && (entry.isUpdate || entry.revision >= snapshotEnd)) {
+      if (this.#building !== undefined && snapshotComplete(entry, snapshotEnd)) {
         this.#swap(generation, seen);
       } else if (this.#building === undefined) {
         this.#seen = Math.max(this.#seen, seen);
@@ -343,7 +277,7 @@ export class KvMirror {
       return;
     }
     const delay = this.#retryMs;
-    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    this.#retryMs = nextRetryMs(delay);
     this.#retryTimer = setTimeout(
       () => this.#rebuild(`retry after: ${String(error)}`, false),
       delay,
@@ -360,14 +294,8 @@ export class KvMirror {
     this.#building = undefined;
     this.#seen = seen;
     this.#retryMs = RETRY_FIRST_MS;
-    const onChange = this.#options.onChange;
-    if (onChange !== undefined) {
-      const keys = new Set([...before.keys(), ...built.keys()]);
-      for (const key of keys) {
-        const was = before.get(key)?.value;
-        const is = built.get(key)?.value;
-        if (!sameBytes(was, is)) onChange({ key, before: was, after: is });
-      }
+    if (this.#options.onChange !== undefined) {
+      for (const change of mirrorDiff(before, built)) this.#tell(change);
     }
     const ready = this.#ready;
     this.#ready = undefined;
@@ -388,8 +316,16 @@ export class KvMirror {
     if (!supersedes(current, slot)) return;
     this.#slots.set(key, slot);
     const before = current?.value;
-    if (!sameBytes(before, slot.value))
-      this.#options.onChange?.({ key, before, after: slot.value });
+    if (!sameBytes(before, slot.value)) this.#tell({ key, before, after: slot.value });
+  }
+
+  /** A listener that throws never stops the mirror (nor the write that noted the change). */
+  #tell(change: MirrorChange): void {
+    try {
+      this.#options.onChange?.(change);
+    } catch {
+      // The listener's own fault: the change is applied either way.
+    }
   }
 }
 
