@@ -62,8 +62,8 @@ export class KvMirror {
   #behindAt: number | undefined;
   #closed = false;
   #iterator: { stop(): void } | undefined;
-  /** The watch being made, settled or not (close waits for it: see #run). */
-  #opening: Promise<unknown> = Promise.resolve();
+  /** The watches being made, settled or not (close waits for them all: see #run). */
+  readonly #opening = new Set<Promise<void>>();
   #statuses: { stop?: () => void } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
@@ -197,7 +197,7 @@ export class KvMirror {
       this.#statuses?.stop?.();
       this.#ready?.reject(new Error('mirror closed'));
     }
-    await this.#opening;
+    await Promise.all([...this.#opening]);
   }
 
   /** Rebuilds after every reconnect: the watch's consumer may not have survived the server. */
@@ -238,12 +238,22 @@ export class KvMirror {
     // running forever. For the same reason close() waits for a watch being made.
     if (this.#closed || this.#nc.isDraining() || this.#nc.isClosed()) return;
     const opening = this.#kv.watch({ include: KvWatchInclude.LastValue });
-    this.#opening = opening.catch(() => undefined);
-    const iterator = await opening;
-    if (generation !== this.#generation || this.#closed) {
+    // Made, and stopped at once when a rebuild or close() superseded it meanwhile.
+    const made = opening.then((iterator) => {
+      if (generation === this.#generation && !this.#closed) return iterator;
       iterator.stop();
-      return;
-    }
+      return undefined;
+    });
+    // Every watch still being made, not only the latest: close() waits until each is made and
+    // stopped, so the connection does not drain under one.
+    const settled = made.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#opening.add(settled);
+    void settled.then(() => this.#opening.delete(settled));
+    const iterator = await made;
+    if (iterator === undefined) return;
     this.#iterator = iterator;
     let seen = 0;
     if (snapshotEnd === 0 || status.streamInfo.state.messages === 0) this.#swap(generation, 0);

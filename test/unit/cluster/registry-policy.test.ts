@@ -5,6 +5,7 @@ import {
   decodeChunk,
   encodeChunks,
   groupKey,
+  indexChunk,
   membershipDelta,
   parseGroupKey,
 } from '../../../src/cluster/groups-entries.js';
@@ -155,6 +156,15 @@ describe('groups: entries', () => {
     ]);
     assert.deepEqual(decodeChunk(bytes('{"a":1}')), []);
     assert.deepEqual(decodeChunk(bytes('[[1,')), []);
+  });
+
+  it('the index of other nodes’ members keeps no group or node without members', () => {
+    const index = new Map();
+    const at = { group: 'w', node: 'b_1', chunk: 1 };
+    assert.deepEqual(indexChunk(index, at, [[7, 2]]), []);
+    assert.deepEqual(index.get('w')?.get('b_1')?.get(1), [[7, 2]]);
+    assert.deepEqual(indexChunk(index, at, []), [[7, 2]]);
+    assert.equal(index.size, 0);
   });
 
   it('the delta between two member lists repeats a pid once per join or leave', () => {

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { CHUNK_SIZE, groupKey } from '../../../src/cluster/groups-entries.js';
 import { GroupsWriter } from '../../../src/cluster/groups-writer.js';
-import type { KvMirror } from '../../../src/cluster/kv-mirror.js';
+import { KvMirror } from '../../../src/cluster/kv-mirror.js';
 import { Membership } from '../../../src/cluster/membership.js';
 import { type MirrorSlot, supersedes } from '../../../src/cluster/mirror-policy.js';
 import type { ResolvedClusterOptions } from '../../../src/cluster/options.js';
@@ -170,5 +171,67 @@ describe('cluster membership: a join that fails', () => {
     } finally {
       mock.timers.reset();
     }
+  });
+});
+
+/** A watch as the mirror sees it: iterable until stopped. */
+class FakeWatch {
+  stopped = false;
+  #end: (() => void) | undefined;
+  stop(): void {
+    this.stopped = true;
+    this.#end?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<never> {
+    if (!this.stopped) await new Promise<void>((resolve) => (this.#end = resolve));
+  }
+}
+
+/** A connection that stays open and reports nothing. */
+function quietConnection(): NatsConnection {
+  const silent = {
+    [Symbol.asyncIterator]: () => ({ next: () => new Promise<never>(() => undefined) }),
+    stop: () => undefined,
+  };
+  return {
+    status: () => silent,
+    closed: () => new Promise<void>(() => undefined),
+    isDraining: () => false,
+    isClosed: () => false,
+  } as unknown as NatsConnection;
+}
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('cluster registry mirror: close', () => {
+  it('waits until every watch still being made is made and stopped, not only the latest', async () => {
+    const made: ((watch: FakeWatch) => void)[] = [];
+    const kv = {
+      status: async () => ({ streamInfo: { state: { last_seq: 0, messages: 0 } } }),
+      watch: () => new Promise<FakeWatch>((resolve) => made.push(resolve)),
+    } as unknown as KV;
+    const opening = KvMirror.open(quietConnection(), kv, { reconcileIntervalMs: 0 });
+    while (made.length < 1) await turn();
+    made[0]?.(new FakeWatch());
+    const mirror = await opening;
+    // Two rebuilds in a row (a reconnect, then a stall): two watches being made at once.
+    mirror.rebuild('first');
+    while (made.length < 2) await turn();
+    mirror.rebuild('second');
+    while (made.length < 3) await turn();
+    let closed = false;
+    const closing = mirror.close().then(() => {
+      closed = true;
+    });
+    const latest = new FakeWatch();
+    made[2]?.(latest);
+    await turn();
+    assert.equal(latest.stopped, true);
+    // The superseded watch is still being made: the connection must not drain under it.
+    assert.equal(closed, false);
+    const superseded = new FakeWatch();
+    made[1]?.(superseded);
+    await closing;
+    assert.equal(superseded.stopped, true);
   });
 });
