@@ -95,8 +95,7 @@ export class ClusterRegistry {
       this.#timer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
       this.#timer.unref();
     }
-    // The node's connection closed (its system shut down): nothing more can be done here.
-    void port.connection.closed().then(() => this.close());
+    void port.connection.closed().then(() => this.close()); // its system shut down
   }
 
   /**
@@ -156,13 +155,15 @@ export class ClusterRegistry {
    * released when the process exits — this node watches it, and its own node, which adopts
    * every name of its processes it sees, releases it too — and when its node is gone. A dead
    * local process rejects with `ERR_NOPROC`, a process of a node that is not up with
-   * `ERR_NOCONNECTION`; an unreachable store with `ERR_CLUSTER_UNAVAILABLE`.
+   * `ERR_NOCONNECTION`; an unreachable store or a closed registry with `ERR_CLUSTER_UNAVAILABLE`.
    */
   async register(name: string, pid: ClusterPid): Promise<void> {
     checkRegistration(this.#port, name, pid);
+    const what = `register ${JSON.stringify(name)}`;
+    // Closed, nothing here would watch the process: its name would outlive it.
+    if (this.#closed) throw new ClusterUnavailableError(what, new Error('the registry is closed'));
     const key = nameKey(name);
     const value = encodeOwner(pid, Date.now());
-    const what = `register ${JSON.stringify(name)}`;
     for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
       try {
         const revision = await withinDeadline(what, this.#timeoutMs, this.#kv.create(key, value));
@@ -340,9 +341,8 @@ export class ClusterRegistry {
   }
 
   /**
-   * A name's holder changed in the mirror: a hold that is no longer the
-   * registration (deleted, or another revision) is dropped; then the name
-   * is held, released or left as {@link nameAction} decides.
+   * A name's holder changed in the mirror: a hold that is no longer the registration (deleted,
+   * or another revision) is dropped; then {@link nameAction} decides.
    */
   #adopt(name: string, key: string): void {
     if (this.#closed) return;

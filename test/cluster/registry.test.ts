@@ -177,6 +177,23 @@ describe('cluster registry (one server)', { skip: why }, () => {
     }
   });
 
+  it('a closed registry refuses register with ERR_CLUSTER_UNAVAILABLE and writes nothing', async () => {
+    const second = await ClusterRegistry.open(a.port, {
+      bucket: 'test_names',
+      reconcileIntervalMs: 0,
+    });
+    await second.close();
+    const p = a.spawn().pid;
+    // It used to write the name with no one left to watch the process: the name outlived it.
+    const error = await second.register('after-close', p).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ClusterUnavailableError, String(error));
+    assert.equal(error.code, 'ERR_CLUSTER_UNAVAILABLE');
+    assert.equal(await b.registry.whereisStrict('after-close'), undefined);
+  });
+
   it('registering a name the same process holds again succeeds (a retry is safe)', async () => {
     const p = a.spawn().pid;
     await a.registry.register('again', p);
