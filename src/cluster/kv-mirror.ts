@@ -6,6 +6,7 @@ import {
   type MirrorSlot,
   mirrorDiff,
   nextRetryMs,
+  openGivesUp,
   RETRY_FIRST_MS,
   type ReconcileVerdict,
   reconcileVerdict,
@@ -67,6 +68,7 @@ export class KvMirror {
   #statuses: { stop?: () => void } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
+  #openFailures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #ready: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   #rebuilds = 0;
@@ -81,8 +83,9 @@ export class KvMirror {
 
   /**
    * Opens the mirror and resolves once the first snapshot is in. Rejects
-   * (and stops) if the first snapshot fails; later failures are retried in
-   * the background while readers keep the last good view.
+   * (and stops) if the first snapshot fails `OPEN_ATTEMPTS` (6) times
+   * (retried with the backoff); later failures are retried in the
+   * background while readers keep the last good view.
    */
   static async open(nc: NatsConnection, kv: KV, options: KvMirrorOptions = {}): Promise<KvMirror> {
     const mirror = new KvMirror(nc, kv, options);
@@ -280,7 +283,9 @@ export class KvMirror {
       void this.close();
       return;
     }
-    if (this.#ready !== undefined) {
+    // The first snapshot is tried a few times: a bucket just created on a JetStream cluster can
+    // answer "stream not found" until its assignment reaches every server.
+    if (this.#ready !== undefined && openGivesUp(++this.#openFailures)) {
       const ready = this.#ready;
       this.#ready = undefined;
       ready.reject(error);

@@ -157,3 +157,21 @@ export const RETRY_MAX_MS = 2_000;
 export function nextRetryMs(previous: number): number {
   return Math.min(previous * 2, RETRY_MAX_MS);
 }
+
+/** How many times a mirror tries its first snapshot before its open rejects. */
+export const OPEN_ATTEMPTS = 6;
+
+/**
+ * Whether an open gives up after `failures` failed first snapshots (the
+ * waits between them are {@link nextRetryMs}'s: 50 ms doubling, 1.55 s in
+ * all before the sixth fails).
+ *
+ * @example
+ * ```ts
+ * openGivesUp(1); // false: try again
+ * openGivesUp(OPEN_ATTEMPTS); // true
+ * ```
+ */
+export function openGivesUp(failures: number): boolean {
+  return failures >= OPEN_ATTEMPTS;
+}

@@ -6,7 +6,7 @@ import { CHUNK_SIZE, groupKey } from '../../../src/cluster/groups-entries.js';
 import { GroupsWriter } from '../../../src/cluster/groups-writer.js';
 import { KvMirror } from '../../../src/cluster/kv-mirror.js';
 import { Membership } from '../../../src/cluster/membership.js';
-import { type MirrorSlot, supersedes } from '../../../src/cluster/mirror-policy.js';
+import { type MirrorSlot, OPEN_ATTEMPTS, supersedes } from '../../../src/cluster/mirror-policy.js';
 import type { ResolvedClusterOptions } from '../../../src/cluster/options.js';
 import { ClusterUnavailableError, withinDeadline } from '../../../src/cluster/registry-errors.js';
 import type { NodeTransport } from '../../../src/cluster/transport.js';
@@ -233,5 +233,48 @@ describe('cluster registry mirror: close', () => {
     made[1]?.(superseded);
     await closing;
     assert.equal(superseded.stopped, true);
+  });
+});
+
+describe('cluster registry mirror: open', () => {
+  it('tries the first snapshot again when the store fails it (a bucket just created on a JetStream cluster)', async () => {
+    let failures = 2;
+    const kv = {
+      status: async () => {
+        if (failures-- > 0) throw new Error('stream not found');
+        return { streamInfo: { state: { last_seq: 0, messages: 0 } } };
+      },
+      watch: async () => new FakeWatch(),
+    } as unknown as KV;
+    // The mirror's retry timer is unref'd: this keeps the test's event loop alive meanwhile.
+    const alive = setInterval(() => undefined, 1_000);
+    try {
+      // It used to reject at the first failure, failing the registry's open.
+      const mirror = await KvMirror.open(quietConnection(), kv, { reconcileIntervalMs: 0 });
+      assert.equal(failures, -1);
+      await mirror.close();
+    } finally {
+      clearInterval(alive);
+    }
+  });
+
+  it('rejects once the first snapshot failed OPEN_ATTEMPTS times', async () => {
+    let calls = 0;
+    const kv = {
+      status: async () => {
+        calls++;
+        throw new Error('stream not found');
+      },
+    } as unknown as KV;
+    const alive = setInterval(() => undefined, 1_000);
+    try {
+      await assert.rejects(
+        KvMirror.open(quietConnection(), kv, { reconcileIntervalMs: 0 }),
+        /stream not found/,
+      );
+      assert.equal(calls, OPEN_ATTEMPTS);
+    } finally {
+      clearInterval(alive);
+    }
   });
 });
