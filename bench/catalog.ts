@@ -275,7 +275,7 @@ export const BENCHMARKS: readonly BenchSpec[] = [
   {
     name: 'cluster',
     title:
-      'two nodes over one nats-server: remote tell (200k) and ask (5k); baseline = raw NATS pub/sub and request-reply',
+      'two nodes over one nats-server: remote tell (200k, by pid and by {name, nodeName}) and ask (5k); baseline = raw NATS pub/sub and request-reply',
     script: 'cluster.js',
     n: 200_000,
     erlang: { skip: 'Erlang distribution is measured by cluster-kv (two erl -sname nodes)' },
@@ -286,6 +286,13 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         unit: 'rate',
         higherIsBetter: true,
         goal: { kind: 'min', value: 180_000, note: 'Erlang distribution one-way, issue 14' },
+      },
+      {
+        key: 'byNameVsById',
+        label: 'remote tell via named(name, nodeName) ÷ via named(name, nodeId), same run ↑',
+        unit: 'ratio',
+        higherIsBetter: true,
+        goal: { kind: 'min', value: 0.9, note: 'issue 14: a node-name lookup per send under 10 %' },
       },
       {
         key: 'askP50Us',

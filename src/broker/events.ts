@@ -20,6 +20,9 @@ import type { ExitReason, Pid } from '../process/index.js';
  * - `bad-frame`: a frame from a peer that does not decode (unknown version,
  *   tag or shape) — dropped, never a crash;
  * - `fenced`: from or to a node incarnation that was declared down;
+ * - `denied`: the NATS server denied this node a publish or subscription
+ *   (its user's permissions; the message is the denial, `{ operation,
+ *   subject }`, and `address` is `node:<peer>` when the subject was a peer's);
  *
  * @example
  * ```ts
@@ -40,7 +43,8 @@ export type DeadLetterReason =
   | 'unregistered'
   | 'noconnection'
   | 'bad-frame'
-  | 'fenced';
+  | 'fenced'
+  | 'denied';
 
 /**
  * One message that was not handled.

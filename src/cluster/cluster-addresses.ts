@@ -2,6 +2,7 @@ import type { ActorRef, AskOptions } from '../actor/index.js';
 import { ADDRESS_GONE, CURRENT_HOLDER } from '../actor/index.js';
 import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
+import { isNodeId } from './options.js';
 import { describeAddress, type NodeAddress, type WireAddress } from './wire-address.js';
 import type { WirePid } from './wire-value.js';
 
@@ -52,6 +53,8 @@ export interface AddressSender {
   isUp(node: string): boolean;
   /** Whether `node` is gone (declared down or left): nothing of it is reached again. */
   isGone(node: string): boolean;
+  /** The up incarnation (node id) of node name `name` — the one that came up last — if any. */
+  upNamed(name: string): string | undefined;
 }
 
 function checkMessage(message: unknown): void {
@@ -59,12 +62,95 @@ function checkMessage(message: unknown): void {
     throw new InvalidArgumentError('message', 'undefined is not a message');
 }
 
+/** An offer made of a tell that never waits: resolved, or rejected with what the tell threw. */
+function offerByTell(address: { tell(message: unknown): void }, message: unknown): Promise<void> {
+  try {
+    address.tell(message);
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** What every cluster address shares: its description. */
+abstract class ClusterAddress {
+  /** What it names, as dead letters and errors say it. */
+  abstract get address(): string;
+
+  toString(): string {
+    return `Address(${this.address})`;
+  }
+}
+
+/**
+ * An address this node resolves through its own side (registry, groups,
+ * its own addresses), and what a send meets when nothing is behind it: a
+ * dead letter `unregistered` for a tell, `ERR_NOPROC` (saying why) for an
+ * offer or an ask.
+ */
+abstract class ResolvedAddress extends ClusterAddress {
+  protected readonly side: AddressSide;
+
+  constructor(side: AddressSide) {
+    super();
+    this.side = side;
+  }
+
+  /** A tell that reached nothing: a dead letter `unregistered` (`undefined` is refused first). */
+  protected unregistered(message: unknown): void {
+    checkMessage(message);
+    this.side.unregistered(message, this.address);
+  }
+
+  /** An offer or an ask that reached nothing: `ERR_NOPROC`, saying `why`. */
+  protected noproc(why: string): Promise<never> {
+    return Promise.reject(new NoProcError(this.address, why));
+  }
+}
+
+/**
+ * The node a send to `wire` — an address naming its node by name — goes to
+ * now: the same address at that name's up incarnation (`at`, reused while
+ * it is still the current one, so a send allocates nothing), or `wire`
+ * itself when none is up (its send is then `noconnection`).
+ *
+ * @example
+ * ```ts
+ * const nodes = { upNamed: () => 'store_k3v9' };
+ * sendTarget({ k: 'n', node: 'store', name: 'db' }, undefined, nodes).node; // 'store_k3v9'
+ * ```
+ */
+export function sendTarget(
+  wire: NodeAddress,
+  at: NodeAddress | undefined,
+  nodes: Pick<AddressSender, 'upNamed'>,
+): NodeAddress {
+  const id = nodes.upNamed(wire.node);
+  if (id === undefined) return wire;
+  return at?.node === id ? at : atNode(wire, id);
+}
+
+/** `wire` at node `id`, in the shape a decoded address has (one hidden class per kind). */
+function atNode(wire: NodeAddress, id: string): NodeAddress {
+  switch (wire.k) {
+    case 'n':
+      return { k: 'n', node: id, name: wire.name };
+    case 's':
+      return { k: 's', node: id, service: wire.service, key: wire.key };
+    case 'p':
+      return { k: 'p', node: id, id: wire.id };
+  }
+}
+
 /**
  * An address of another node — a local name there (Erlang `{Name, Node}`),
  * a service key, a pool — sent to that node, which resolves it at receipt.
- * A send to a node that is gone is a dead letter `noconnection`; an ask
- * fails with `ERR_NOCONNECTION` when the node goes, and with `ERR_NOPROC`
- * when nothing there is behind the address.
+ * Given a node name (not an id), the node is resolved too, at every send,
+ * to that name's up incarnation, as Erlang resolves `Node` by name: kept
+ * across a restart of that node, it reaches the new incarnation. A send
+ * when no such node is up is a dead letter `noconnection`; an ask fails
+ * with `ERR_NOCONNECTION` when the node is not up or goes, and with
+ * `ERR_NOPROC` when nothing there is behind the address.
  *
  * @example
  * ```ts
@@ -72,18 +158,25 @@ function checkMessage(message: unknown): void {
  * await db.ask({ type: 'get', key: 'k' });
  * ```
  */
-export class RemoteAddress {
+export class RemoteAddress extends ClusterAddress {
   readonly wire: NodeAddress;
   readonly #sender: AddressSender;
+  /** Whether `wire` names its node by name, resolved at every send. */
+  readonly #follows: boolean;
+  /** The address at the incarnation last resolved (`wire` until one is). */
+  #at: NodeAddress;
 
   constructor(wire: NodeAddress, sender: AddressSender) {
+    super();
     this.wire = wire;
     this.#sender = sender;
+    this.#follows = !isNodeId(wire.node);
+    this.#at = wire;
   }
 
-  /** The node the address belongs to. */
+  /** The node the address reaches now: its node id (the name when it follows one and none is up). */
   get node(): string {
-    return this.wire.node;
+    return this.#target().node;
   }
 
   /** What it names: `name:db@<node>`, `service:s/k@<node>`, `pool:7@<node>`. */
@@ -100,33 +193,32 @@ export class RemoteAddress {
     (this as unknown as Record<symbol, unknown>)[CURRENT_HOLDER] = holder;
   }
 
-  /** Whether its node is gone: it reaches nothing again (a timer interval aimed at it stops). */
+  /** Whether it reaches nothing again (a timer interval aimed at it stops): its node id is gone; a name never is. */
   [ADDRESS_GONE](): boolean {
-    return this.#sender.isGone(this.wire.node);
+    return !this.#follows && this.#sender.isGone(this.wire.node);
+  }
+
+  #target(): NodeAddress {
+    if (!this.#follows) return this.wire;
+    const at = sendTarget(this.wire, this.#at, this.#sender);
+    this.#at = at;
+    return at;
   }
 
   tell(message: unknown, _options?: SendOptions): void {
-    this.#sender.sendTo(this.wire, message);
+    this.#sender.sendTo(this.#target(), message);
   }
 
-  offer(message: unknown, options?: SendOptions): Promise<void> {
-    if (!this.#sender.isUp(this.wire.node)) {
-      return Promise.reject(new NoConnectionError(`node ${this.wire.node}`, this.wire.node));
+  offer(message: unknown, _options?: SendOptions): Promise<void> {
+    const at = this.#target();
+    if (!this.#sender.isUp(at.node)) {
+      return Promise.reject(new NoConnectionError(`node ${at.node}`, at.node));
     }
-    try {
-      this.tell(message, options);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return offerByTell(this, message);
   }
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
-    return this.#sender.askAddress(this.wire, request, options);
-  }
-
-  toString(): string {
-    return `Address(${this.address})`;
+    return this.#sender.askAddress(this.#target(), request, options);
   }
 }
 
@@ -141,13 +233,12 @@ export class RemoteAddress {
  * String(address); // 'Address(pool:7@a_1x)'
  * ```
  */
-export class UnboundAddress {
+export class UnboundAddress extends ResolvedAddress {
   readonly wire: NodeAddress;
-  readonly #side: AddressSide;
 
   constructor(wire: NodeAddress, side: AddressSide) {
+    super(side);
     this.wire = wire;
-    this.#side = side;
   }
 
   get address(): string {
@@ -155,20 +246,15 @@ export class UnboundAddress {
   }
 
   tell(message: unknown, _options?: SendOptions): void {
-    checkMessage(message);
-    this.#side.unregistered(message, this.address);
+    this.unregistered(message);
   }
 
   offer(_message: unknown, _options?: SendOptions): Promise<void> {
-    return Promise.reject(new NoProcError(this.address, `nothing is behind ${this.address}`));
+    return this.noproc(`nothing is behind ${this.address}`);
   }
 
   ask(_request: unknown, _options?: AskOptions): Promise<never> {
-    return Promise.reject(new NoProcError(this.address, `nothing is behind ${this.address}`));
-  }
-
-  toString(): string {
-    return `Address(${this.address})`;
+    return this.noproc(`nothing is behind ${this.address}`);
   }
 }
 
@@ -186,13 +272,12 @@ export class UnboundAddress {
  * ctx.monitor(cart);
  * ```
  */
-export class GlobalAddress {
+export class GlobalAddress extends ResolvedAddress {
   readonly name: string;
-  readonly #side: AddressSide;
 
   constructor(name: string, side: AddressSide) {
+    super(side);
     this.name = name;
-    this.#side = side;
   }
 
   get address(): string {
@@ -204,42 +289,32 @@ export class GlobalAddress {
   }
 
   [CURRENT_HOLDER](): ActorRef<never> | undefined {
-    const pid = this.#side.names?.whereis(this.name);
-    return pid === undefined ? undefined : (this.#side.refAt(pid) as ActorRef<never>);
+    const pid = this.side.names?.whereis(this.name);
+    return pid === undefined ? undefined : (this.side.refAt(pid) as ActorRef<never>);
   }
 
   tell(message: unknown, options?: SendOptions): void {
     const holder = this[CURRENT_HOLDER]() as ActorRef<unknown> | undefined;
-    if (holder !== undefined) {
-      holder.tell(message, options);
-      return;
-    }
-    checkMessage(message);
-    this.#side.unregistered(message, this.address);
+    if (holder === undefined) this.unregistered(message);
+    else holder.tell(message, options);
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {
     const holder = this[CURRENT_HOLDER]() as ActorRef<unknown> | undefined;
-    return holder === undefined ? this.#noproc() : holder.offer(message, options);
+    return holder === undefined ? this.noproc(this.#why()) : holder.offer(message, options);
   }
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
     const holder = this[CURRENT_HOLDER]() as ActorRef<unknown> | undefined;
     return holder === undefined
-      ? this.#noproc()
+      ? this.noproc(this.#why())
       : (holder.ask(request as never, options) as Promise<never>);
   }
 
-  #noproc(): Promise<never> {
-    const why =
-      this.#side.names === undefined
-        ? 'the cluster registry is not open on this node'
-        : `no process holds the cluster name ${JSON.stringify(this.name)}`;
-    return Promise.reject(new NoProcError(this.address, why));
-  }
-
-  toString(): string {
-    return `Address(${this.address})`;
+  #why(): string {
+    return this.side.names === undefined
+      ? 'the cluster registry is not open on this node'
+      : `no process holds the cluster name ${JSON.stringify(this.name)}`;
   }
 }
 
@@ -257,14 +332,13 @@ export class GlobalAddress {
  * workers.tell({ type: 'reload' });
  * ```
  */
-export class GroupAddress {
+export class GroupAddress extends ResolvedAddress {
   readonly group: string;
-  readonly #side: AddressSide;
   #turn = 0;
 
   constructor(group: string, side: AddressSide) {
+    super(side);
     this.group = group;
-    this.#side = side;
   }
 
   get address(): string {
@@ -275,46 +349,39 @@ export class GroupAddress {
     return { k: 'g', group: this.group };
   }
 
+  /** The groups, when the group has a member now. */
+  #reached(): GroupDirectory | undefined {
+    const groups = this.side.groups;
+    return groups !== undefined && groups.members(this.group).length > 0 ? groups : undefined;
+  }
+
   tell(message: unknown, _options?: SendOptions): void {
-    checkMessage(message);
-    const groups = this.#side.groups;
-    if (groups === undefined || groups.members(this.group).length === 0) {
-      this.#side.unregistered(message, this.address);
+    const groups = this.#reached();
+    if (groups === undefined) {
+      this.unregistered(message);
       return;
     }
+    checkMessage(message);
     groups.broadcast(this.group, message);
   }
 
-  offer(message: unknown, options?: SendOptions): Promise<void> {
-    const groups = this.#side.groups;
-    if (groups === undefined || groups.members(this.group).length === 0) return this.#noproc();
-    try {
-      this.tell(message, options);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+  offer(message: unknown, _options?: SendOptions): Promise<void> {
+    return this.#reached() === undefined ? this.noproc(this.#why()) : offerByTell(this, message);
   }
 
   ask(request: unknown, options?: AskOptions): Promise<never> {
-    const groups = this.#side.groups;
+    const groups = this.side.groups;
     const local = groups?.localMembers(this.group) ?? [];
     const all = local.length > 0 ? local : (groups?.members(this.group) ?? []);
     // Round robin over the chosen members, so asks spread rather than all reach the first.
     const pid = all[this.#turn++ % Math.max(1, all.length)];
-    if (pid === undefined) return this.#noproc();
-    return this.#side.refAt(pid).ask(request as never, options) as Promise<never>;
+    if (pid === undefined) return this.noproc(this.#why());
+    return this.side.refAt(pid).ask(request as never, options) as Promise<never>;
   }
 
-  #noproc(): Promise<never> {
-    const why =
-      this.#side.groups === undefined
-        ? 'the cluster groups are not open on this node'
-        : `the group ${JSON.stringify(this.group)} has no member`;
-    return Promise.reject(new NoProcError(this.address, why));
-  }
-
-  toString(): string {
-    return `Address(${this.address})`;
+  #why(): string {
+    return this.side.groups === undefined
+      ? 'the cluster groups are not open on this node'
+      : `the group ${JSON.stringify(this.group)} has no member`;
   }
 }

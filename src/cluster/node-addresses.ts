@@ -31,6 +31,40 @@ export abstract class NodeAddresses {
   abstract readonly name: string;
   abstract nodes(): string[];
   abstract isUp(node: string): boolean;
+  /** The up incarnations of each node name, in the order they came up (the last is the current). */
+  readonly #incarnations = new Map<string, string[]>();
+
+  /**
+   * The up incarnation (node id) of node name `name`: the one that came up
+   * last, while it is up — what a `named(name, nodeName)` address sends to.
+   *
+   * @example
+   * ```ts
+   * system.cluster!.upNamed('store-1'); // 'store-1_3k9x0q2m1zv7a', or undefined
+   * ```
+   */
+  upNamed(name: string): string | undefined {
+    const ids = this.#incarnations.get(name);
+    return ids === undefined ? undefined : ids[ids.length - 1];
+  }
+
+  /** Node `id` came up: it is its name's current incarnation. */
+  protected incarnationUp(id: string): void {
+    const name = nodeName(id);
+    const ids = this.#incarnations.get(name);
+    if (ids === undefined) this.#incarnations.set(name, [id]);
+    else if (!ids.includes(id)) ids.push(id);
+  }
+
+  /** Node `id` went down or left: its name falls back to an earlier incarnation still up, if any. */
+  protected incarnationGone(id: string): void {
+    const name = nodeName(id);
+    const ids = this.#incarnations.get(name);
+    const at = ids?.indexOf(id) ?? -1;
+    if (ids === undefined || at < 0) return;
+    ids.splice(at, 1);
+    if (ids.length === 0) this.#incarnations.delete(name);
+  }
 
   /** The up node `where` names: a node id, or the name of exactly one up node. */
   resolveNode(where: string): string {
@@ -51,8 +85,13 @@ export abstract class NodeAddresses {
   /**
    * A local name of `node` as an address (Erlang `{Name, Node} ! Msg`):
    * local names stay node-local, and this reaches the one registered on
-   * `node` (a node id, or the name of exactly one up node), resolved there
-   * at every send. On this node it is `system.named(name)`.
+   * `node`, resolved there at every send. Given a node name, the node is
+   * resolved at every send too, to that name's up incarnation (the one that
+   * came up last): the address reaches a restarted node's new incarnation,
+   * and a send while none is up is a dead letter `noconnection` (an ask
+   * rejects `ERR_NOCONNECTION`). Given a node id, it reaches that
+   * incarnation only (it throws `ERR_NOCONNECTION` when that is not up).
+   * On this node (its id or its name) it is `system.named(name)`.
    *
    * @example
    * ```ts
@@ -62,8 +101,13 @@ export abstract class NodeAddresses {
    */
   named<M>(name: Name<M> | string, node: string): Address<M> {
     const n = nameOf(name);
-    const where = this.resolveNode(node);
-    return this.addressTable().book.named(n, where) as unknown as Address<M>;
+    const book = this.addressTable().book;
+    if (node === this.id || node === this.name) return book.named(n, this.id) as Address<M>;
+    if (isNodeId(node)) return book.named(n, this.resolveNode(node)) as Address<M>;
+    if (typeof node !== 'string' || !/^[a-zA-Z0-9-]+$/.test(node)) {
+      throw new InvalidArgumentError('node', 'must be a node id or a node name [a-zA-Z0-9-]+');
+    }
+    return book.named(n, node) as Address<M>;
   }
 
   /**

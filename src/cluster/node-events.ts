@@ -1,6 +1,7 @@
 import type { ActorRef } from '../actor/index.js';
 import { Stream } from '../broker/index.js';
 import type { FencedError } from '../errors.js';
+import type { MembershipEvents } from './membership.js';
 
 /**
  * What a node tells about the other nodes: the cluster events stream and
@@ -33,6 +34,18 @@ export type ClusterEvent =
       readonly type: 'fenced';
       readonly node: string;
       readonly error: FencedError;
+      readonly at: number;
+    }
+  | {
+      /**
+       * The NATS server denied this node a publish or a subscription (its
+       * user's permissions): `node` is the peer whose subject it was (this
+       * node's id for any other subject).
+       */
+      readonly type: 'denied';
+      readonly node: string;
+      readonly operation: 'publish' | 'subscription';
+      readonly subject: string;
       readonly at: number;
     };
 
@@ -78,6 +91,28 @@ export class NodeEvents {
 
   emit(event: ClusterEvent): void {
     this.#stream.emit(event);
+  }
+
+  /**
+   * What membership reports, as this node's events: `nodeup`,
+   * `unreachable` and `reachable` go out as they are (`up` is told first);
+   * a node going and a fence are the node's to carry out.
+   */
+  fromMembership(node: {
+    up(id: string): void;
+    down(id: string, reason: 'down' | 'left'): void;
+    fenced(why: string): void;
+  }): MembershipEvents {
+    return {
+      up: (id) => {
+        node.up(id);
+        this.emit({ type: 'nodeup', node: id, at: Date.now() });
+      },
+      down: (id, reason) => node.down(id, reason),
+      unreachable: (id) => this.emit({ type: 'unreachable', node: id, at: Date.now() }),
+      reachable: (id) => this.emit({ type: 'reachable', node: id, at: Date.now() }),
+      fenced: (why) => node.fenced(why),
+    };
   }
 
   /**

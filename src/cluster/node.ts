@@ -1,15 +1,16 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { KV, Kvm } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type { ActorProcess, ActorRef, AnyDefinition, Current } from '../actor/index.js';
 import { dropMonitor, monitor } from '../actor/index.js';
-import { ClusterError, FencedError } from '../errors.js';
+import { ClusterAuthError, ClusterError, FencedError } from '../errors.js';
 import type { Pid } from '../process/index.js';
 import { Membership } from './membership.js';
 import { NodeAddresses } from './node-addresses.js';
 import { connectNode, drainWithin } from './node-connect.js';
 import { type ClusterEvent, type NodeDownMessage, NodeEvents } from './node-events.js';
 import { fencedBy, fenceNotice, type InboundNode, receiveBatch } from './node-inbound.js';
+import { type Denial, deniedError, deniedPeer, StatusWatch } from './node-permissions.js';
 import { NodeSpawns } from './node-spawn.js';
 import {
   type ClusterOptions,
@@ -60,6 +61,7 @@ export class ClusterNode extends NodeAddresses {
   #closing: Promise<void> | undefined;
   #audit: NodeJS.Timeout | undefined;
   #kvm: typeof Kvm | undefined;
+  #joinStep = 'subscribing'; // where the join is, until membership names its steps
   /** What must end before the connection does (the registry's and groups' watches). */
   readonly #beforeClose = new Set<() => Promise<void>>();
 
@@ -79,7 +81,7 @@ export class ClusterNode extends NodeAddresses {
   async #start(): Promise<void> {
     const given = this.#given;
     // Loaded on join, so a system that never joins a cluster never loads the NATS client.
-    const [{ connect }, { jetstream }, kvModule] = await Promise.all([
+    const [{ connect }, js, kvModule] = await Promise.all([
       import('@nats-io/transport-node'),
       import('@nats-io/jetstream'),
       import('@nats-io/kv'),
@@ -87,6 +89,14 @@ export class ClusterNode extends NodeAddresses {
     this.#kvm = kvModule.Kvm;
     const nc = given.connection ?? (await connectNode(connect, this.id, given, this.options));
     this.#nc = nc;
+    const status = new StatusWatch(nc, this.id, {
+      denied: (denial) => this.#denied(denial),
+      reconnected: () => {
+        this.#table?.audit();
+        this.#membership?.rewatch();
+      },
+      slowConsumer: () => this.#table?.audit(),
+    });
     const { root, cluster } = this.options;
     const transport = new NodeTransport(nc, `${root}.${cluster}`, this.id, {
       batch: (data) => this.#batch(data),
@@ -102,44 +112,36 @@ export class ClusterNode extends NodeAddresses {
     const table = new RemoteTable(this.#host, this, transport);
     this.#table = table;
     this.#spawns = new NodeSpawns(this.#host, this, table, transport, given.allowSpawn);
-    let step = 'subscribing';
     try {
-      await transport.start();
-      step = 'opening the member table';
-      // Bounded, so KV calls fail rather than hang; never shorter than 5 s (a busy server is not a dead one).
-      this.#js = jetstream(nc, { timeout: Math.max(5_000, this.options.joinTimeout) });
-      const kv = await new kvModule.Kvm(this.#js).create(`${root}-${cluster}-members`, {
-        history: 1,
-        replicas: this.options.replicas,
-      });
-      const membership = new Membership(this.id, this.name, kv, transport, this.options, {
-        up: (node) => this.#events.emit({ type: 'nodeup', node, at: Date.now() }),
-        down: (node, reason) => this.#nodeDown(node, reason),
-        unreachable: (node) => this.#events.emit({ type: 'unreachable', node, at: Date.now() }),
-        reachable: (node) => this.#events.emit({ type: 'reachable', node, at: Date.now() }),
-        fenced: (why) => this.#fence(why),
-      });
-      this.#membership = membership;
-      await membership.join();
+      await status.guardJoin(nc, this.#join(transport, js.jetstream));
     } catch (error) {
+      this.#membership?.stop(); // its heartbeats must not outlive a join that failed (the user's connection stays open)
       transport.close();
       if (given.connection === undefined) await nc.close().catch(() => {});
-      const where = this.#membership?.joinStep ?? step;
+      if (error instanceof ClusterAuthError) throw error;
+      const where = this.#membership?.joinStep ?? this.#joinStep;
       throw new ClusterError(
         `node ${this.id} could not join (${where}): ${(error as Error).message}`,
         { cause: error },
       );
     }
-    void this.#watchStatus(nc);
     this.#audit = setInterval(() => table.audit(), this.options.auditInterval).unref();
   }
 
-  async #watchStatus(nc: NatsConnection): Promise<void> {
-    for await (const status of nc.status()) {
-      // Control messages may have been lost while disconnected: audit outgoing monitors.
-      if (status.type === 'reconnect' || status.type === 'slowConsumer') this.#table?.audit();
-      if (status.type === 'reconnect') this.#membership?.rewatch();
-    }
+  /** Subscribes, opens the member table and joins through it. */
+  async #join(transport: NodeTransport, js: typeof jetstream): Promise<void> {
+    await transport.start();
+    this.#joinStep = 'opening the member table';
+    // Bounded, so KV calls fail rather than hang; never shorter than 5 s (a busy server is not a dead one).
+    this.#js = js(transport.nc, { timeout: Math.max(5_000, this.options.joinTimeout) });
+    const kv = await this.bucket('members');
+    const events = this.#events.fromMembership({
+      up: (node) => this.incarnationUp(node),
+      down: (node, reason) => this.#nodeDown(node, reason),
+      fenced: (why) => this.#fence(why),
+    });
+    this.#membership = new Membership(this.id, this.name, kv, transport, this.options, events);
+    await this.#membership.join();
   }
 
   // ---- what other parts of the cluster use -----------------------------------
@@ -228,17 +230,9 @@ export class ClusterNode extends NodeAddresses {
       p = this.#tableOrThrow().remote(target.node, target.id);
       pid = p.pid;
     }
-    const m = monitor(
-      this.#host as unknown as ActorProcess['runtime'],
-      null,
-      p,
-      pid,
-      undefined,
-      () => listener(),
-    );
-    return () => {
-      dropMonitor(m);
-    };
+    const runtime = this.#host as unknown as ActorProcess['runtime'];
+    const m = monitor(runtime, null, p, pid, undefined, () => listener());
+    return () => void dropMonitor(m);
   }
 
   /**
@@ -312,9 +306,7 @@ export class ClusterNode extends NodeAddresses {
   #system(op: string, msg: Msg): void {
     if (op === 'hello') this.#membership?.onHello(msg);
     else if (op === 'fence') {
-      const by = fencedBy(msg.data);
-      if (this.#membership !== undefined)
-        this.#membership.fence(`${by} says this node was declared down`);
+      this.#membership?.fence(`${fencedBy(msg.data)} says this node was declared down`);
     }
   }
 
@@ -327,9 +319,18 @@ export class ClusterNode extends NodeAddresses {
   // ---- node events ---------------------------------------------------------
 
   #nodeDown(node: string, reason: 'down' | 'left'): void {
+    this.incarnationGone(node);
     this.#table?.nodeLost(node);
     this.#spawns?.nodeLost(node);
     this.#events.nodeDown(node, reason);
+  }
+
+  /** The server denied a publish or subscription after the join: reported, and asks on the peer fail. */
+  #denied(denial: Denial): void {
+    const peer = deniedPeer(denial.subject, `${this.options.root}.${this.options.cluster}`);
+    this.#events.emit({ type: 'denied', node: peer ?? this.id, ...denial, at: Date.now() });
+    if (peer !== undefined) this.#table?.failAsks(peer, deniedError(this.id, denial));
+    this.#host.deadLetter(denial, undefined, undefined, 'denied', peer && `node:${peer}`);
   }
 
   #fence(why: string): void {

@@ -78,6 +78,10 @@ export class RemoteAddresses implements AddressSender {
     return this.#table.isGone(node);
   }
 
+  upNamed(name: string): string | undefined {
+    return this.#table.upNamed(name);
+  }
+
   /** The record asks through `node`'s addresses wait on; undefined when `node` is not up. */
   #nodeRecord(node: string): RemoteProcess | undefined {
     const known = this.#nodeRecords.get(node);
@@ -167,7 +171,7 @@ export class RemoteAddresses implements AddressSender {
    */
   holderOf(node: string, name: string): RemoteProcess {
     const p = this.#table.make(node, 0, REMOTE_DEFINITION, undefined, null);
-    if (this.isGone(node)) {
+    if (!this.isUp(node)) {
       finish(p, p.goneReason());
       return p;
     }

@@ -2,6 +2,7 @@ import type { ActorProcess } from '../actor/index.js';
 import { finish, link, monitor, requestStop, signalExit, unlink } from '../actor/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
+import { actAs } from './address-book.js';
 import { checkFrame, OP } from './frames.js';
 import type { RemoteTable, TableHost } from './remote-table.js';
 import { fromWire, toWire, type WireMarks } from './wire-value.js';
@@ -14,6 +15,10 @@ import { fromWire, toWire, type WireMarks } from './wire-value.js';
  *
  * @module
  */
+
+/** A frame's message delivered to its local target (made once: a tell allocates no closure). */
+const deliverTo = (target: ActorProcess, message: unknown): void =>
+  target.deliver(message, undefined);
 
 const KINDS = new Set(['normal', 'shutdown', 'killed', 'kill', 'error', 'noproc', 'noconnection']);
 
@@ -148,15 +153,10 @@ export class InboundFrames {
       this.#host.deadLetter(message, to, sender?.pid, 'noproc');
       return;
     }
-    const host = this.#host;
-    const previous = host.current;
-    host.current = sender;
     try {
-      target.deliver(message, undefined);
+      actAs(this.#host, sender, deliverTo, target, message);
     } catch {
-      host.deadLetter(message, to, sender?.pid, 'dropped-newest');
-    } finally {
-      host.current = previous;
+      this.#host.deadLetter(message, to, sender?.pid, 'dropped-newest');
     }
   }
 

@@ -48,14 +48,19 @@ export class RecordsByNode {
     for (const p of set ?? []) finish(p, reason);
   }
 
-  /** Nothing on `node` listens (no responders): asks waiting on its records fail at once. */
-  failAsks(node: string): void {
+  /**
+   * Asks waiting on `node`'s records fail at once: with `error` when given
+   * (the server denied this node the node's subject), else `noconnection`
+   * (nothing on `node` listens: no responders).
+   */
+  failAsks(node: string, error?: Error): void {
     const reason = exitReason.noconnection(node);
     for (const p of this.#byNode.get(node) ?? []) {
       let ask = p.ext?.asks ?? null;
       while (ask !== null) {
         const next = ask.next;
-        ask.abandon(reason);
+        if (error === undefined) ask.abandon(reason);
+        else ask.fail(error);
         ask = next;
       }
     }

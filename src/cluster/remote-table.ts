@@ -59,6 +59,8 @@ export interface TableMembers {
   readonly self: string;
   isUp(node: string): boolean;
   isGone(node: string): boolean;
+  /** The up incarnation of node name `name` (the one that came up last), if any. */
+  upNamed(name: string): string | undefined;
 }
 
 /** The remote processes, asks and watchers of one node. */
@@ -173,9 +175,9 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     this.#inbound.nodeLost(node);
   }
 
-  /** Nothing on `node` listens (no responders): asks waiting on it fail at once. */
-  failAsks(node: string): void {
-    this.#records.failAsks(node);
+  /** Asks waiting on `node` fail at once: `noconnection` (no responders), or `error` (a denial). */
+  failAsks(node: string, error?: Error): void {
+    this.#records.failAsks(node, error);
   }
 
   /** Every remote process of every node, for the audit after a reconnect. */
@@ -203,6 +205,10 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
 
   isGone(node: string): boolean {
     return this.#members.isGone(node);
+  }
+
+  upNamed(name: string): string | undefined {
+    return this.#members.upNamed(name);
   }
 
   tell(to: RemoteProcess, message: unknown, sender: Current | null): void {

@@ -1,7 +1,7 @@
 /**
  * A runtime node as a child process, for the fault tests: SIGKILL and
  * SIGSTOP are real. It joins the cluster given in `AIRSSYS_NODE` (JSON),
- * spawns an echo actor and reports over IPC: `ready` (its node id and the
+ * spawns an echo actor (local name `echo`) and reports over IPC: `ready` (its node id and the
  * echo's pid), every cluster event, and `ended` when its system ends
  * (fenced or shut down). It obeys `{ type: 'shutdown' }`.
  */
@@ -28,7 +28,7 @@ try {
   report({ type: 'failed', message: (error as Error).message });
   process.exit(2);
 }
-const ref = system.spawn(echo, { args: cluster.id });
+const ref = system.spawn(echo, { args: cluster.id, name: 'echo' });
 report({ type: 'ready', id: cluster.id, echo: cluster.pidOf(ref) });
 process.on('message', (message: { type?: string }) => {
   if (message.type === 'shutdown') void system.shutdown();

@@ -33,6 +33,8 @@ export {
   APP_USER,
   NatsServer,
   type NatsServerSpec,
+  NO_FRAMES_USER,
+  NO_HEARTBEATS_USER,
   READY_LIMIT_MS,
   SYS_USER,
   serverConfig,

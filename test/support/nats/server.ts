@@ -12,6 +12,19 @@ import { join } from 'node:path';
 /** The client accounts every test server has (JetStream in APP, SYS for advisories). */
 export const APP_USER = { user: 'app', pass: 'app' } as const;
 export const SYS_USER = { user: 'sys', pass: 'sys' } as const;
+/**
+ * An APP user that may publish JetStream, KV, inbox, heartbeat and node
+ * system subjects but not the frames nodes send each other
+ * (`<root>.<cluster>.n.<node>.m`): it joins, and its messages are denied.
+ */
+export const NO_FRAMES_USER = { user: 'noframes', pass: 'noframes' } as const;
+/** An APP user that may subscribe to inboxes and node subjects but not to heartbeats: it cannot join. */
+export const NO_HEARTBEATS_USER = { user: 'nohb', pass: 'nohb' } as const;
+
+const LIMITED_USERS = [
+  `{user: ${NO_FRAMES_USER.user}, password: ${NO_FRAMES_USER.pass}, permissions: {publish: {allow: ["$JS.>", "$KV.>", "_INBOX.>", "*.*.hb.*", "*.*.n.*.s.>"]}}}`,
+  `{user: ${NO_HEARTBEATS_USER.user}, password: ${NO_HEARTBEATS_USER.pass}, permissions: {subscribe: {allow: ["_INBOX.>", "*.*.n.>"]}}}`,
+].join(', ');
 
 /** Where and how one server listens. */
 export interface NatsServerSpec {
@@ -47,7 +60,7 @@ export function serverConfig(spec: NatsServerSpec): string {
     `server_name: ${spec.name}`,
     `jetstream { store_dir: ${JSON.stringify(join(spec.dir, 'js'))} }`,
     'accounts {',
-    `  APP: { jetstream: enabled, users: [{user: ${APP_USER.user}, password: ${APP_USER.pass}}] }`,
+    `  APP: { jetstream: enabled, users: [{user: ${APP_USER.user}, password: ${APP_USER.pass}}, ${LIMITED_USERS}] }`,
     `  SYS: { users: [{user: ${SYS_USER.user}, password: ${SYS_USER.pass}}] }`,
     '}',
     'system_account: SYS',
