@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it, mock } from 'node:test';
+import { describe, it } from 'node:test';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { CHUNK_SIZE, groupKey } from '../../../src/cluster/groups-entries.js';
@@ -137,7 +137,18 @@ describe('cluster store: an operation past its deadline', () => {
 
 describe('cluster membership: a join that fails', () => {
   it('stops the heartbeats it started (a node that could not join beats no more)', async () => {
-    mock.timers.enable({ apis: ['setInterval'] });
+    // A manual clock for intervals: which were made, which cleared, and a tick that runs the rest.
+    const made = new Map<object, () => void>();
+    const realSet = globalThis.setInterval;
+    const realClear = globalThis.clearInterval;
+    globalThis.setInterval = ((run: () => void) => {
+      const handle = { unref: () => handle };
+      made.set(handle, run);
+      return handle;
+    }) as unknown as typeof setInterval;
+    globalThis.clearInterval = ((handle: object) => {
+      made.delete(handle);
+    }) as unknown as typeof clearInterval;
     try {
       let beats = 0;
       const transport = {
@@ -166,10 +177,12 @@ describe('cluster membership: a join that fails', () => {
       });
       await assert.rejects(membership.join(), /no quorum/);
       const after = beats;
-      mock.timers.tick(1_000);
+      for (const run of made.values()) run();
       assert.equal(beats, after);
+      assert.equal(made.size, 0);
     } finally {
-      mock.timers.reset();
+      globalThis.setInterval = realSet;
+      globalThis.clearInterval = realClear;
     }
   });
 });
