@@ -8,14 +8,19 @@
  * documented answer, a producer that yields with `system.backlog` /
  * `system.drained` once a target has 8 messages queued, and reports its
  * throughput and peak RSS. Peak RSS is of the whole program so far, so the
- * yielding run goes first. No warm-up run: it would raise the peak.
+ * yielding run goes first. No warm-up run: it would raise the peak. The
+ * loop that does not yield also reports the runtime's own mailbox memory
+ * (`system.info(ref).memoryBytes` summed over the actors, minus their idle
+ * records) with the whole burst queued and again once it is handled: the
+ * segments a burst took are returned when the queues empty.
  *
  * Prints `RESULT {"msgsPerSec": …, "peakRssMiB": …, "yieldingMsgsPerSec": …,
- * "yieldingPeakRssMiB": …}`.
+ * "yieldingPeakRssMiB": …, "mailboxQueuedMiB": …, "mailboxDrainedMiB": …}`.
  */
 import { resourceUsage } from 'node:process';
-import type { ActorRef } from '../src/index.js';
+import type { ActorRef, ActorSystem } from '../src/index.js';
 import { createSystem, defineActor } from '../src/index.js';
+import { MEMORY_COSTS } from '../src/observe/index.js';
 import { BaseRuntime } from './baseline.js';
 import { childOptions, emit, fullGc, now, runMain } from './common.js';
 
@@ -40,7 +45,22 @@ function peakRssMiB(): number {
   return resourceUsage().maxRSS / 1024;
 }
 
-async function airssys(actors: number, yielding: boolean): Promise<number> {
+/** Mailbox memory the runtime holds for `refs` (its estimate, the idle records left out), in MiB. */
+function mailboxMiB(system: ActorSystem, refs: readonly ActorRef<Chunk>[]): number {
+  let bytes = 0;
+  for (const ref of refs) bytes += (system.info(ref)?.memoryBytes ?? 0) - MEMORY_COSTS.record;
+  return bytes / 2 ** 20;
+}
+
+interface AirssysRun {
+  readonly ms: number;
+  /** Mailbox MiB with the whole burst queued (the loop that does not yield only). */
+  readonly queuedMiB: number;
+  /** Mailbox MiB once every message is handled. */
+  readonly drainedMiB: number;
+}
+
+async function airssys(actors: number, yielding: boolean): Promise<AirssysRun> {
   const system = createSystem();
   const refs: ActorRef<Chunk>[] = Array.from({ length: actors }, () => system.spawn(sink));
   await system.idle();
@@ -51,12 +71,17 @@ async function airssys(actors: number, yielding: boolean): Promise<number> {
       if (yielding && system.backlog(ref) > HIGH_WATER) await system.drained(ref);
     }
   }
+  // Not timed: the sum walks 10k actors.
+  const t1 = now();
+  const queuedMiB = yielding ? 0 : mailboxMiB(system, refs);
+  const t2 = now();
   await system.idle();
-  const ms = now() - t0;
+  const ms = now() - t0 - (t2 - t1);
+  const drainedMiB = mailboxMiB(system, refs);
   const handled = system.stats().scheduler.handled;
   if (handled < actors * MESSAGES_PER_ACTOR) throw new Error(`handled only ${handled}`);
   await system.shutdown();
-  return ms;
+  return { ms, queuedMiB, drainedMiB };
 }
 
 async function baseline(actors: number): Promise<number> {
@@ -88,14 +113,16 @@ runMain(async () => {
     return;
   }
   // The yielding producer first: its peak is then the program's peak so far.
-  const yieldingMs = await airssys(actors, true);
+  const yielding = await airssys(actors, true);
   const yieldingPeak = peakRssMiB();
   fullGc();
-  const ms = await airssys(actors, false);
+  const burst = await airssys(actors, false);
   emit({
-    msgsPerSec: messages / (ms / 1000),
+    msgsPerSec: messages / (burst.ms / 1000),
     peakRssMiB: peakRssMiB(),
-    yieldingMsgsPerSec: messages / (yieldingMs / 1000),
+    yieldingMsgsPerSec: messages / (yielding.ms / 1000),
     yieldingPeakRssMiB: yieldingPeak,
+    mailboxQueuedMiB: burst.queuedMiB,
+    mailboxDrainedMiB: burst.drainedMiB,
   });
 });

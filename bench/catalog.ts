@@ -209,6 +209,18 @@ export const BENCHMARKS: readonly BenchSpec[] = [
         unit: 'MiB',
         higherIsBetter: false,
       },
+      {
+        key: 'mailboxQueuedMiB',
+        label: 'mailbox memory, whole burst queued (runtime estimate) ↓',
+        unit: 'MiB',
+        higherIsBetter: false,
+      },
+      {
+        key: 'mailboxDrainedMiB',
+        label: 'mailbox memory once handled ↓',
+        unit: 'MiB',
+        higherIsBetter: false,
+      },
     ],
     timeoutSec: 300,
   },

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import { WireError } from './wire-value.js';
 
 /**
@@ -53,18 +54,49 @@ export const OP = Object.freeze({
 });
 
 const HEADER = 2;
+/** The two header bytes as text: both are below 0x80, so UTF-8 keeps them as they are. */
+const HEADER_TEXT = String.fromCharCode(CODEC_JSON, WIRE_VERSION);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Bytes of the batch `{"f":from,"b":[frames...]}`, each frame already JSON text. */
+/**
+ * Bytes of the batch `{"f":from,"b":[frames...]}`, each frame already JSON
+ * text. The header goes into the text, so the batch is encoded in one pass
+ * with no copy after it.
+ *
+ * @example
+ * ```ts
+ * encodeBatch('a_1x', ['[11,7]']); // bytes 1, 1, then {"f":"a_1x","b":[[11,7]]}
+ * ```
+ */
 export function encodeBatch(from: string, frames: readonly string[]): Uint8Array {
-  const text = `{"f":${JSON.stringify(from)},"b":[${frames.join(',')}]}`;
-  const body = encoder.encode(text);
-  const out = new Uint8Array(body.length + HEADER);
-  out[0] = CODEC_JSON;
-  out[1] = WIRE_VERSION;
-  out.set(body, HEADER);
-  return out;
+  return encoder.encode(`${HEADER_TEXT}{"f":${JSON.stringify(from)},"b":[${frames.join(',')}]}`);
+}
+
+/**
+ * The JSON text of a tell frame `[1, to, from, marked, message]`, made
+ * without the frame's array (the hot path of a remote tell). `body` is the
+ * message as `toWire` left it; throws what `JSON.stringify` throws (a cycle).
+ *
+ * @example
+ * ```ts
+ * tellFrame(7, 0, false, { type: 'm' }); // '[1,7,0,0,{"type":"m"}]'
+ * ```
+ */
+export function tellFrame(to: number, from: number, marked: boolean, body: unknown): string {
+  return `[1,${to},${from},${marked ? 1 : 0},${JSON.stringify(body)}]`;
+}
+
+/**
+ * The error a send throws when `JSON.stringify` refused its frame (a cycle).
+ *
+ * @example
+ * ```ts
+ * unencodable(new TypeError('cyclic structure')).code; // 'ERR_INVALID_ARG'
+ * ```
+ */
+export function unencodable(error: unknown): InvalidArgumentError {
+  return new InvalidArgumentError('message', `cannot be encoded: ${(error as Error).message}`);
 }
 
 /** The bytes a batch adds around its frames, for size checks. */

@@ -36,7 +36,8 @@ const REFUSALS = new Set([
 
 /**
  * Why the server did not let node `id` connect: refused credentials
- * (`ClusterAuthError`), or the connection itself (`ClusterError`).
+ * (`ClusterAuthError`), or the connection itself (`ClusterError`), a login
+ * the server timed out included.
  *
  * @example
  * ```ts
@@ -46,7 +47,10 @@ const REFUSALS = new Set([
 export function joinRefused(id: string, error: unknown): Error {
   const name = (error as { name?: unknown } | null)?.name;
   const message = (error as Error | null)?.message ?? String(error);
-  if (typeof name === 'string' && REFUSALS.has(name)) {
+  // The client files the server's "Authentication Timeout" (a CONNECT sent too late, as on a
+  // busy machine) with refusals; it is a timing failure: the credentials were never judged.
+  const late = /authentication timeout/i.test(message);
+  if (typeof name === 'string' && REFUSALS.has(name) && !late) {
     return new ClusterAuthError(`the NATS server refused node ${id}: ${message}`, {
       cause: error,
     });

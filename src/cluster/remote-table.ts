@@ -14,11 +14,10 @@ import {
   ActorProcess as Process,
   processOf,
 } from '../actor/index.js';
-import { InvalidArgumentError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
 import { AddressBook } from './address-book.js';
-import { OP } from './frames.js';
+import { OP, tellFrame, unencodable } from './frames.js';
 import { RemoteAddresses } from './remote-addresses.js';
 import { InboundFrames } from './remote-inbound.js';
 import { REMOTE_DEFINITION, RemoteProcess, type RemoteSide } from './remote-process.js';
@@ -224,8 +223,13 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     }
     const marks: WireMarks = { found: false };
     const body = toWire(message, this, marks);
-    const from = this.wireFrom(sender);
-    this.#send(to.node, [OP.tell, to.remoteId, from, marks.found ? 1 : 0, body]);
+    let text: string;
+    try {
+      text = tellFrame(to.remoteId, this.wireFrom(sender), marks.found, body);
+    } catch (error) {
+      throw unencodable(error);
+    }
+    this.#transport.send(to.node, text);
   }
 
   /** One group broadcast to each of `nodes`, encoded once: one that cannot go goes nowhere. */
@@ -278,7 +282,7 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     try {
       return JSON.stringify(frame);
     } catch (error) {
-      throw new InvalidArgumentError('message', `cannot be encoded: ${(error as Error).message}`);
+      throw unencodable(error);
     }
   }
 

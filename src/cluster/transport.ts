@@ -6,7 +6,8 @@ import { batchOverhead, encodeBatch } from './frames.js';
  * A node's use of NATS: one wildcard subscription for everything addressed
  * to it (`P.n.<node>.>`: frame batches, no-responder notices, system
  * requests), one for heartbeats (`P.hb.*`), and an outbox per peer that
- * gathers the frames of one turn into one publish, in order. `P` is
+ * gathers the frames of one turn into publishes of about `BATCH_BYTES`,
+ * in order. `P` is
  * `<root>.<cluster>`.
  *
  * Every batch is published with reply subject `P.n.<self>.nr.<peer>`: when
@@ -28,10 +29,25 @@ export interface TransportEvents {
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/**
+ * The size a batch is published at (a larger frame still goes alone, up to
+ * `max_payload`). A message that fits one socket read reaches the
+ * receiver's subscription as a view of that read; a megabyte-sized one is
+ * gathered by copying across dozens of reads, and leaves the receiver idle
+ * until the sender has encoded all of it.
+ *
+ * @example
+ * ```ts
+ * if (box.bytes + size > Math.min(limit, BATCH_BYTES)) publish(box);
+ * ```
+ */
+export const BATCH_BYTES = 16 * 1024;
 
 class Outbox {
   frames: string[] = [];
   bytes = 0;
+  /** In this turn's list of outboxes to flush (a mid-turn publish leaves it there). */
+  listed = false;
 }
 
 /** The NATS side of one node. */
@@ -104,16 +120,21 @@ export class NodeTransport {
    */
   send(node: string, frame: string): void {
     const limit = this.maxPayload - batchOverhead(this.self);
-    // A char is at most 3 UTF-8 bytes: count exactly only when it could matter.
-    const size = frame.length * 3 > limit ? Buffer.byteLength(frame) : frame.length;
+    // A char is at most 3 UTF-8 bytes: count chars only where a batch of them, tripled, still
+    // fits (a max_payload of 48 KB and more); else count bytes.
+    const size =
+      frame.length * 3 > limit || BATCH_BYTES * 3 > limit ? Buffer.byteLength(frame) : frame.length;
     if (size > limit) throw new PayloadTooLargeError(size, this.maxPayload);
     let box = this.#outboxes.get(node);
     if (box === undefined) {
       box = new Outbox();
       this.#outboxes.set(node, box);
     }
-    if (box.bytes + size + 1 > limit && box.frames.length > 0) this.#publish(node, box);
-    if (box.frames.length === 0) {
+    if (box.bytes + size + 1 > Math.min(limit, BATCH_BYTES) && box.frames.length > 0) {
+      this.#publish(node, box);
+    }
+    if (!box.listed) {
+      box.listed = true;
       this.#dirty.push(box);
       this.#dirtyNodes.push(node);
     }
@@ -132,6 +153,7 @@ export class NodeTransport {
     const nodes = this.#dirtyNodes;
     for (let i = 0; i < boxes.length; i++) {
       const box = boxes[i] as Outbox;
+      box.listed = false;
       if (box.frames.length > 0) this.#publish(nodes[i] as string, box);
     }
     boxes.length = 0;

@@ -77,6 +77,19 @@ function refuse(what: string, path: string): never {
   );
 }
 
+/** Whether `value` crosses as it is: a string, a boolean, a finite number, null. */
+function isPlain(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    default:
+      return value === null;
+  }
+}
+
 /** Turns `value` into JSON-safe data with markers. Throws `InvalidArgumentError` for what cannot cross. */
 export function toWire(value: unknown, refs: WireRefs, marks: WireMarks): unknown {
   return encodeValue(value, refs, marks, '', 0);
@@ -130,6 +143,10 @@ function encodeValue(
     let out: unknown[] | undefined;
     for (let i = 0; i < object.length; i++) {
       const item = object[i];
+      if (isPlain(item)) {
+        out?.push(item);
+        continue;
+      }
       const coded = encodeValue(item, refs, marks, `${path}[${i}]`, depth + 1);
       if (coded !== item && out === undefined) out = object.slice(0, i);
       if (out !== undefined) out.push(coded);
@@ -177,11 +194,10 @@ function encodeValue(
   let out: Record<string, unknown> | undefined;
   for (const key of Object.keys(object)) {
     const item = (object as Record<string, unknown>)[key];
-    // JSON leaves out an undefined field, as the receiver's object would.
-    const coded =
-      item === undefined
-        ? undefined
-        : encodeValue(item, refs, marks, path === '' ? key : `${path}.${key}`, depth + 1);
+    // JSON leaves out an undefined field, as the receiver's object would. A
+    // plain field is left as it is, without making its path.
+    if (item === undefined || isPlain(item)) continue;
+    const coded = encodeValue(item, refs, marks, path === '' ? key : `${path}.${key}`, depth + 1);
     if (coded !== item && out === undefined) out = { ...(object as Record<string, unknown>) };
     if (out !== undefined) out[key] = coded;
   }

@@ -1,6 +1,7 @@
 import { LANE_COUNT, LANE_NORMAL, LANE_SYSTEM } from './envelope.js';
 import type { MailboxOptions, OverflowPolicy } from './overflow.js';
-import { PairRing, SEGMENT_SLOTS, SMALL_SEGMENT_SLOTS } from './ring.js';
+import { PairRing } from './ring.js';
+import { SegmentLane } from './segments.js';
 
 /**
  * Counters of one mailbox, as returned by `system.info(pid).mailbox`.
@@ -51,25 +52,19 @@ class MailboxExtra {
 }
 
 /**
- * A process's queue: the normal lane inline as a ring of (message, sender)
- * pairs, other lanes and overflow state allocated on first use, bounds,
+ * A process's queue: the normal lane inline (the {@link SegmentLane} it
+ * extends), other lanes and overflow state allocated on first use, bounds,
  * overflow policy, and counters. A message may be an `Envelope` when
  * metadata was attached.
+ *
+ * @example
+ * ```ts
+ * const mb = new Mailbox({ capacity: 100 });
+ * mb.push('job', undefined, LANE_NORMAL);
+ * if (mb.take()) handle(mb.takenMessage);
+ * ```
  */
-export class Mailbox {
-  // The normal lane, inline: a chain of segments, each an array of
-  // (message, sender) pairs whose last slot links the next segment. A new
-  // mailbox starts with a small segment; each later one doubles the last up
-  // to a fixed size (no copying on growth), and a drained full-size one is
-  // kept as a spare for the tail (no allocation in a steady
-  // producer/consumer flow). When the lane empties only its last segment
-  // stays (at most SEGMENT_SLOTS), so memory shrinks after a burst.
-  #hseg: unknown[] = new Array(SMALL_SEGMENT_SLOTS + 1);
-  #hi = 0;
-  #tseg: unknown[] = this.#hseg;
-  #ti = 0;
-  #spare: unknown[] | null = null;
-  #size = 0;
+export class Mailbox extends SegmentLane {
   /** Entries in lanes other than normal, signals included. */
   #other = 0;
   #x: MailboxExtra | null = null;
@@ -77,13 +72,11 @@ export class Mailbox {
   enqueued = 0;
   handled = 0;
   highWater = 0;
-  /** The entry removed by the last successful {@link Mailbox.take}. */
-  takenMessage: unknown;
-  takenSender: unknown;
   /** Lane of the entry removed by the last {@link Mailbox.take}. */
   takenLane = LANE_NORMAL;
 
   constructor(options?: MailboxOptions) {
+    super();
     if (options?.capacity !== undefined) this.capacity = options.capacity;
     if (options?.overflow !== undefined) this.#extra().policy = options.overflow;
   }
@@ -118,7 +111,9 @@ export class Mailbox {
 
   /** Messages queued (system signals excluded). */
   get size(): number {
-    return this.#other === 0 ? this.#size : this.#size + this.#other - (this.#x?.signals ?? 0);
+    return this.#other === 0
+      ? this.normalSize
+      : this.normalSize + this.#other - (this.#x?.signals ?? 0);
   }
 
   /**
@@ -126,11 +121,19 @@ export class Mailbox {
    * spare segment included. For memory estimates.
    */
   get slots(): number {
-    let n = this.#spare === null ? 0 : SEGMENT_SLOTS >> 1;
-    for (let seg = this.#hseg; ; seg = seg[seg.length - 1] as unknown[]) {
-      n += (seg.length - 1) >> 1;
-      if (seg === this.#tseg) break;
-    }
+    let n = this.normalRoom().entries;
+    const lanes = this.#x?.lanes;
+    if (lanes !== undefined) for (const ring of lanes) n += ring?.capacity ?? 0;
+    return n;
+  }
+
+  /**
+   * Pointer slots its queue holds for senders: one per entry of a normal
+   * segment that has a sender column, one per entry of every ring. For
+   * memory estimates, beside {@link Mailbox.slots}.
+   */
+  get senderSlots(): number {
+    let n = this.normalRoom().senders;
     const lanes = this.#x?.lanes;
     if (lanes !== undefined) for (const ring of lanes) n += ring?.capacity ?? 0;
     return n;
@@ -138,7 +141,7 @@ export class Mailbox {
 
   /** Whether anything at all (messages or signals) is queued. */
   get isEmpty(): boolean {
-    return this.#size === 0 && this.#other === 0;
+    return this.normalSize === 0 && this.#other === 0;
   }
 
   /** Whether senders wait in `offer`. */
@@ -149,13 +152,13 @@ export class Mailbox {
   /** Appends a user message to `lane`; the caller has already applied overflow policy. */
   push(message: unknown, sender: unknown, lane: number): void {
     if (lane === LANE_NORMAL) {
-      this.#pushNormal(message, sender);
+      this.pushNormal(message, sender);
     } else {
       this.#lane(lane).push(message, sender);
       this.#other++;
     }
     this.enqueued++;
-    const size = this.#other === 0 ? this.#size : this.size;
+    const size = this.#other === 0 ? this.normalSize : this.size;
     if (size > this.highWater) this.highWater = size;
   }
 
@@ -172,7 +175,7 @@ export class Mailbox {
       const lanes = (this.#x as MailboxExtra).lanes;
       for (let i = 0; i < LANE_COUNT; i++) {
         if (i === LANE_NORMAL) {
-          if (this.#size > 0) break;
+          if (this.normalSize > 0) break;
           continue;
         }
         const ring = lanes[i];
@@ -187,52 +190,8 @@ export class Mailbox {
         }
       }
     }
-    return this.#takeNormal();
-  }
-
-  /** Appends to the normal lane's tail segment, linking a new one when it is full. */
-  #pushNormal(message: unknown, sender: unknown): void {
-    let seg = this.#tseg;
-    let i = this.#ti;
-    if (i === seg.length - 1) {
-      // Each new segment doubles the last, up to SEGMENT_SLOTS: a short queue stays small.
-      const next = this.#spare ?? new Array(Math.min(i * 2, SEGMENT_SLOTS) + 1);
-      this.#spare = null;
-      seg[i] = next;
-      this.#tseg = seg = next;
-      i = 0;
-    }
-    seg[i] = message;
-    seg[i + 1] = sender;
-    this.#ti = i + 2;
-    this.#size++;
-  }
-
-  /** Removes the head of the normal lane into `taken*`; false when that lane is empty. */
-  #takeNormal(): boolean {
-    if (this.#size === 0) return false;
-    const seg = this.#hseg;
-    const i = this.#hi;
-    this.takenMessage = seg[i];
-    this.takenSender = seg[i + 1];
     this.takenLane = LANE_NORMAL;
-    seg[i] = undefined;
-    seg[i + 1] = undefined;
-    if (--this.#size === 0) {
-      // Empty: only this segment stays (the rest of a burst's chain is
-      // already gone), reused from its start; the spare goes too.
-      this.#spare = null;
-      this.#hi = this.#ti = 0;
-    } else if (i + 2 === seg.length - 1) {
-      // The head segment is used up: move to the next, keep this one as the spare.
-      this.#hseg = seg[i + 2] as unknown[];
-      seg[i + 2] = undefined;
-      if (seg.length === SEGMENT_SLOTS + 1) this.#spare = seg;
-      this.#hi = 0;
-    } else {
-      this.#hi = i + 2;
-    }
-    return true;
+    return this.takeNormal();
   }
 
   /**
@@ -244,7 +203,7 @@ export class Mailbox {
   removeWhere(matches: (message: unknown) => boolean): number {
     const kept: unknown[] = [];
     let removed = 0;
-    while (this.#takeNormal()) {
+    while (this.takeNormal()) {
       if (matches(this.takenMessage)) removed++;
       else kept.push(this.takenMessage, this.takenSender);
     }
@@ -257,15 +216,18 @@ export class Mailbox {
    * order. The lane was emptied first, so this only chains segments again.
    */
   #refill(kept: readonly unknown[]): void {
-    for (let i = 0; i < kept.length; i += 2) this.#pushNormal(kept[i], kept[i + 1]);
+    for (let i = 0; i < kept.length; i += 2) this.pushNormal(kept[i], kept[i + 1]);
   }
 
   /** Removes the oldest message of the lowest non-empty lane into `taken*`; false if none. */
   evictOldest(keep?: (message: unknown) => boolean): boolean {
     for (let i = LANE_COUNT - 1; i > LANE_SYSTEM; i--) {
       if (i === LANE_NORMAL) {
-        if (this.#size === 0) continue;
-        if (keep === undefined || !keep(this.#hseg[this.#hi])) return this.#takeNormal();
+        if (this.normalSize === 0) continue;
+        if (keep === undefined || !keep(this.peekNormal())) {
+          this.takenLane = LANE_NORMAL;
+          return this.takeNormal();
+        }
         if (this.#evictFirstNormal(keep)) return true;
         continue;
       }
@@ -291,7 +253,7 @@ export class Mailbox {
     const kept: unknown[] = [];
     let evicted: unknown;
     let evictedSender: unknown;
-    while (this.#takeNormal()) {
+    while (this.takeNormal()) {
       if (!found && !keep(this.takenMessage)) {
         found = true;
         evicted = this.takenMessage;
@@ -344,13 +306,13 @@ export class Mailbox {
     const x = this.#x;
     for (let i = 0; i < LANE_COUNT; i++) {
       if (i === LANE_NORMAL) {
-        while (this.#takeNormal()) each(this.takenMessage, this.takenSender);
+        while (this.takeNormal()) each(this.takenMessage, this.takenSender);
         continue;
       }
       // Signals are runtime-internal and are discarded, not dead-lettered.
       x?.lanes[i]?.drain(i === LANE_SYSTEM ? noop : each);
     }
-    this.#other = 0;
+    if (this.#other !== 0) this.#other = 0;
     if (x !== null) {
       x.signals = 0;
       const waiters = x.waiters;

@@ -1,25 +1,4 @@
 /**
- * Slots (two per entry) of the first segment of a mailbox's normal lane:
- * small, since most mailboxes never hold more than a few messages.
- */
-export const SMALL_SEGMENT_SLOTS = 8;
-
-/**
- * Slots (two per entry) of the largest segment of a mailbox's normal lane:
- * 8,192 entries, 128 KiB. Segments double up to it, so a deep queue costs
- * one allocation per 8,192 messages and no copying (the profile of counting
- * put 32 % of its time in copying a doubling ring), and an emptied mailbox
- * lets them all go. The size is chosen so that a full-size segment (16,385
- * slots of 8 bytes) is above V8's largest regular object (128 KiB) and is
- * allocated in large-object space: a deep queue's segments are then promoted
- * by the scavenger without being copied. At 4,096 slots (32 KiB) every
- * scavenge during a 1M-message burst copied the live segments twice (new
- * space, then old): 70 MB promoted over six counting runs against 13 MB now
- * (`--trace-gc-nvp`).
- */
-export const SEGMENT_SLOTS = 16384;
-
-/**
  * Copies a full ring of (message, sender) pairs into a buffer twice its
  * capacity, oldest entry first at index 0.
  */

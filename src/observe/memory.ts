@@ -9,9 +9,11 @@ export const MEMORY_COSTS = Object.freeze({
   /** The process record of an idle actor (no mailbox, no extras): bench's 176 B. */
   record: 176,
   /** A mailbox object and its first segment's array header, without the slots. */
-  mailbox: 224,
-  /** One ring slot: a (message, sender) pair of pointers. */
-  slot: 16,
+  mailbox: 256,
+  /** One entry of room for a message: a pointer. */
+  slot: 8,
+  /** One entry of room for a sender (a segment's sender column, a ring's pair): a pointer. */
+  senderSlot: 8,
   /** The extras record (timers, asks, links, monitors, name, ...), allocated on first use. */
   extras: 160,
   /** A `Set` (links, monitors, watchers, timers, registrations) with its backing table. */
@@ -41,7 +43,7 @@ export function estimateMemory(p: ActorProcess): number {
   const c = MEMORY_COSTS;
   let bytes = c.record;
   const mb = p.mailbox;
-  if (mb !== null) bytes += c.mailbox + mb.slots * c.slot;
+  if (mb !== null) bytes += c.mailbox + mb.slots * c.slot + mb.senderSlots * c.senderSlot;
   const ext = p.ext;
   if (ext === null) return bytes;
   bytes += c.extras;

@@ -13,7 +13,10 @@ export interface Runnable {
 
 /** A FIFO ring of runnable processes. */
 export class RunQueue {
-  #buf: (Runnable | undefined)[] = new Array(64);
+  // Filled with undefined, not holes of small integers: every buffer then has
+  // the elements kind a runnable's store gives it, and the first push to a
+  // new system's queue does not deoptimize the send path ("wrong map").
+  #buf: (Runnable | undefined)[] = new Array(64).fill(undefined);
   #head = 0;
   #size = 0;
   #mask = 63;
@@ -40,7 +43,7 @@ export class RunQueue {
 
   #grow(): void {
     const cap = (this.#mask + 1) * 2;
-    const buf: (Runnable | undefined)[] = new Array(cap);
+    const buf: (Runnable | undefined)[] = new Array(cap).fill(undefined);
     for (let k = 0; k < this.#size; k++) buf[k] = this.#buf[(this.#head + k) & this.#mask];
     this.#buf = buf;
     this.#head = 0;

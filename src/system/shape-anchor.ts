@@ -13,10 +13,14 @@
  * Measured on object ping-pong, three 1M-trip runs in one process with the
  * players stopped after each: 508–567 ms of CPU for the later runs against
  * 143–146 ms with one idle system kept alive beside them (3 processes
- * each). The anchor is that idle system: one process that has handled one
- * message, so its objects have been through the same transitions as a
- * user's. It holds no timer or handle (Node exits as before) and no user
- * state; it is per thread, like the module.
+ * each). The anchor is that idle system: a process that has handled a small
+ * burst and a dozen children it spawned and told one message each, so its
+ * objects have been through the same transitions as a user's, and the sites
+ * every new process passes once (its mailbox's creation, its `init`) have
+ * V8's type feedback before a user's first processes pass them (without it,
+ * `--trace-deopt` showed the optimized run loop thrown away at `runInit` in
+ * 2 of 8 counting runs). It holds no timer or handle (Node exits as before)
+ * and no user state; it is per thread, like the module.
  *
  * @example
  * ```ts

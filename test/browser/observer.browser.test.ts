@@ -47,6 +47,18 @@ async function until(
   }
 }
 
+/**
+ * Clicks an element the page re-renders at every snapshot (the tree, the table's rows, the
+ * detail panel: every `intervalMs`, 100 ms here). Playwright's click waits for the element
+ * to be stable, scrolls it into view and then clicks, and on a busy machine those steps take
+ * longer than a snapshot, so the element it checked is always replaced before the click
+ * lands ("element was detached from the DOM", until its timeout). The click event is
+ * dispatched on the element as it is now, in one step in the page.
+ */
+async function clickLive(page: Page, selector: string): Promise<void> {
+  await page.locator(selector).dispatchEvent('click');
+}
+
 type WorkerMsg = 'crash' | 'ping';
 const worker = defineActor<WorkerMsg>({
   label: 'worker',
@@ -79,6 +91,8 @@ describe('observer in Chromium', { skip }, () => {
   async function open(url: string): Promise<{ page: Page; problems: string[] }> {
     assert.ok(browser !== undefined);
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    // Playwright's own waits (30 s by default) are hang guards like the test's own.
+    page.setDefaultTimeout(LIMITS.wait);
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
     page.on('console', (msg) => {
@@ -144,9 +158,9 @@ describe('observer in Chromium', { skip }, () => {
 
       // Collapsing and expanding a subtree.
       const cacheKids = page.locator(`#tree li[data-pid="${cache.pid}"] li`);
-      await page.click(`#tree li[data-pid="${cache.pid}"] > .line > .toggle`);
+      await clickLive(page, `#tree li[data-pid="${cache.pid}"] > .line > .toggle`);
       await until(async () => (await cacheKids.count()) === 0, 'the collapsed subtree');
-      await page.click(`#tree li[data-pid="${cache.pid}"] > .line > .toggle`);
+      await clickLive(page, `#tree li[data-pid="${cache.pid}"] > .line > .toggle`);
       await until(async () => (await cacheKids.count()) === 2, 'the expanded subtree');
 
       // Sorting by name, then filtering.
@@ -186,7 +200,7 @@ describe('observer in Chromium', { skip }, () => {
       assert.match((await page.locator('#cards').textContent()) ?? '', /restarts1/);
 
       // Detail on click.
-      await page.click(`#rows tr[data-pid="${newW1.pid}"]`);
+      await clickLive(page, `#rows tr[data-pid="${newW1.pid}"]`);
       await until(
         async () =>
           ((await page.locator('#detail h3').textContent()) ?? '').startsWith(`<0.${newW1.pid}>`),
@@ -224,8 +238,8 @@ describe('observer in Chromium', { skip }, () => {
       await until(async () => (await page.locator('#rows tr').count()) === 1, 'the table');
       assert.equal(await page.locator('#conn').textContent(), 'live');
       const exited = system.exited(victim);
-      await page.click(`#rows tr[data-pid="${victim.pid}"]`);
-      await page.click('#detail button.act-kill');
+      await clickLive(page, `#rows tr[data-pid="${victim.pid}"]`);
+      await clickLive(page, '#detail button.act-kill');
       assert.deepEqual(await exited, { kind: 'killed' });
       await until(async () => (await page.locator('#rows tr').count()) === 0, 'the row to go');
       await page.waitForSelector('#log li[data-type="exited"]');

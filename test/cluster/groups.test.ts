@@ -82,11 +82,15 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     c = await startNode(nats, membership, 'c');
   });
   after(async () => {
-    for (const n of [a, b, c]) {
-      await n.groups.close();
-      await n.system.shutdown();
+    // A before() that failed part-way leaves nodes unset: the servers are stopped anyway.
+    try {
+      for (const n of [a, b, c].filter((n) => n !== undefined)) {
+        await n.groups.close();
+        await n.system.shutdown();
+      }
+    } finally {
+      await nats?.stop();
     }
-    await nats.stop();
   });
 
   it('a join shows on the joining node at once and on every other node after the flush', async () => {

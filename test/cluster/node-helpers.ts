@@ -13,7 +13,12 @@ import { APP_USER, type NatsTestCluster } from '../support/nats/index.js';
  * cluster events (never sleeps). The limit only guards a hang.
  */
 
-export const LIMIT_MS = 20_000;
+/**
+ * The hang guard of one wait on an event (a message, a DOWN, a cluster event,
+ * an ask's answer): 30 s, far above what any of them takes on a busy 2-core
+ * machine, so reaching it means the event is not coming.
+ */
+export const LIMIT_MS = 30_000;
 
 /** Fast timings for tests (the defaults are 1 s / 3 s); joinTimeout only guards a hang. */
 export const FAST = {

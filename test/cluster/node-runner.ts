@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ClusterOptions, WirePid } from '../../src/index.js';
+import { READY_LIMIT_MS } from '../support/nats/index.js';
 import { LIMIT_MS } from './node-helpers.js';
 
 /**
@@ -51,7 +52,9 @@ export class ChildNode {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const node = new ChildNode(child);
-    const ready = await node.next((r) => r.type === 'ready' || r.type === 'failed');
+    // A start is a process start, a module load and a join whose own limit (joinTimeout, 30 s
+    // in FAST) is inside this one: on a busy machine each can take seconds.
+    const ready = await node.next((r) => r.type === 'ready' || r.type === 'failed', READY_LIMIT_MS);
     if (ready.type !== 'ready') throw new Error(`child node failed: ${JSON.stringify(ready)}`);
     node.id = ready.id;
     node.echo = ready.echo;

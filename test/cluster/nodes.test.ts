@@ -14,7 +14,7 @@ import {
 } from '../../src/index.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { type EchoMsg, echo, reporter, sequenceChecker } from './actors.js';
-import { Inbox, nextDeadLetter, nextEvent, startNode, untilUp } from './node-helpers.js';
+import { Inbox, LIMIT_MS, nextDeadLetter, nextEvent, startNode, untilUp } from './node-helpers.js';
 
 /** docs/semantics.md §25: nodes, location-transparent pids, remote links and monitors (in-process nodes, one server). */
 
@@ -225,7 +225,13 @@ describe('cluster nodes (one server)', { skip: why }, () => {
         async handle() {
           for (let n = 0; n < total; n++) remote.tell({ n });
           // Same pair, so the report request arrives after every numbered message.
-          inbox.push(await (remote as unknown as ActorRef<never>).ask({ type: 'report' } as never));
+          // Its answer comes after the 20 000 messages are handled there: a hang guard, not the
+          // default 5 s ask timeout (a busy machine may take longer than that).
+          inbox.push(
+            await (remote as unknown as ActorRef<never>).ask({ type: 'report' } as never, {
+              timeout: LIMIT_MS,
+            }),
+          );
         },
       }),
     );
@@ -263,7 +269,11 @@ describe('cluster nodes (one server)', { skip: why }, () => {
 
   it('spawn(def, { node }) runs a portable definition on another node behind a stand-in', async () => {
     const ref = a.spawn(echo, { node: 'b', args: 'spawned' });
-    assert.equal(await (ref as ActorRef<EchoMsg>).ask({ type: 'whoami' }), 'spawned');
+    // The answer waits for the spawn there (one round trip more than an ask): a hang guard.
+    assert.equal(
+      await (ref as ActorRef<EchoMsg>).ask({ type: 'whoami' }, { timeout: LIMIT_MS }),
+      'spawned',
+    );
     const pid = a.cluster.pidOf(ref);
     assert.equal(pid.node, b.cluster.id);
     assert.ok(b.isAlive(pid.id as never));

@@ -83,11 +83,14 @@ describe('cluster registry: rolling restart of every node', { skip: why }, () =>
     for (const name of ['n1', 'n2', 'n3']) nodes.push(await startNode(nats, name));
   });
   after(async () => {
-    for (const n of nodes) {
-      await n.registry.close();
-      if (!n.system.isShutDown) await n.system.shutdown();
+    try {
+      for (const n of nodes) {
+        await n.registry.close();
+        if (!n.system.isShutDown) await n.system.shutdown();
+      }
+    } finally {
+      await nats?.stop();
     }
-    await nats.stop();
   });
 
   it('after each restart every service name and one leader converge on every node', async () => {

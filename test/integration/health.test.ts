@@ -258,7 +258,7 @@ describe('system.info().memoryBytes', () => {
     assert.ok(small > 176, 'a mailbox costs memory');
     for (let i = 0; i < 100; i++) ref.tell(i);
     const large = system.info(ref)?.memoryBytes ?? 0;
-    assert.ok(large >= small + 100 * 16, `${large} grew by at least 16 B per queued message`);
+    assert.ok(large >= small + 100 * 8, `${large} grew by at least 8 B per queued message`);
     gate.resolve();
     await system.idle();
     const drained = system.info(ref)?.memoryBytes ?? 0;

@@ -182,9 +182,12 @@ export const echo = portable(
           (msg.to as ActorRef<unknown>).tell({ type: 'bad', callback: () => 1 });
           return;
         case 'ask-main':
-          return msg.to.ask({ type: 'question', text: msg.text }).then((answer) => {
-            msg.reply.send(answer);
-          });
+          // The test's own limit for one wait (LIMITS.wait): a hang guard on a busy machine.
+          return msg.to
+            .ask({ type: 'question', text: msg.text }, { timeout: 60_000 })
+            .then((answer) => {
+              msg.reply.send(answer);
+            });
         case 'exit-host':
           process.exit(msg.code);
           return;

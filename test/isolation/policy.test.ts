@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { AuditLog, createSystem, verifyAuditText } from '../../src/index.js';
+import { WAIT } from './helpers.js';
 import { reader } from './policy-actors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'airssys-placed-policy-'));
@@ -14,7 +15,9 @@ describe('a placed process runs under its stand-in’s security policy (semantic
   for (const placement of ['worker', 'pool'] as const) {
     it(`in a ${placement}, what the policy allows works, the rest is denied, and both reach the main audit log`, async () => {
       const audit = new AuditLog();
-      const system = createSystem({ audit, poolThreads: 1 });
+      // Hosts start in seconds on a busy machine, and an ask's timeout runs from the ask, so the
+      // asks of these tests wait for the start: their timeout is a hang guard, not the default 5 s.
+      const system = createSystem({ audit, poolThreads: 1, askTimeout: WAIT });
       try {
         const ref = system.spawn(reader, { placement, security: { fs: { read: [dir] } } });
         assert.equal(await ref.ask({ type: 'read', path: join(dir, 'allowed.txt') }), 'hello');
@@ -48,7 +51,9 @@ describe('a placed process runs under its stand-in’s security policy (semantic
   }
 
   it('without a policy a placed process is denied everything, as in the main thread', async () => {
-    const system = createSystem();
+    // Hosts start in seconds on a busy machine, and an ask's timeout runs from the ask, so the
+    // asks of these tests wait for the start: their timeout is a hang guard, not the default 5 s.
+    const system = createSystem({ askTimeout: WAIT });
     try {
       const ref = system.spawn(reader, { placement: 'worker' });
       await assert.rejects(

@@ -26,7 +26,9 @@ writeFileSync(join(forbidden, 'out.txt'), 'outside!');
 // directory it may use must be open to it, as any directory shared with another user.
 chmodSync(allowed, 0o777);
 
-const system = createSystem();
+// Hosts start in seconds on a busy machine, and an ask's timeout runs from the ask, so the
+// asks of these tests wait for the start: their timeout is a hang guard, not the default 5 s.
+const system = createSystem({ askTimeout: WAIT });
 
 after(async () => {
   await within(system.shutdown({ timeout: 1_000 }), WAIT, 'shutdown');

@@ -15,7 +15,9 @@ import { PLACEMENTS, TIMEOUT, WAIT, within } from './helpers.js';
 let system: ActorSystem;
 
 beforeEach(() => {
-  system = createSystem({ poolThreads: 1 });
+  // Hosts start in seconds on a busy machine, and an ask's timeout runs from the ask, so the
+  // asks of these tests wait for the start: their timeout is a hang guard, not the default 5 s.
+  system = createSystem({ poolThreads: 1, askTimeout: WAIT });
 });
 
 afterEach(async () => {

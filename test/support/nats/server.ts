@@ -59,6 +59,10 @@ export function serverConfig(spec: NatsServerSpec): string {
     `listen: 127.0.0.1:${spec.port}`,
     `server_name: ${spec.name}`,
     `jetstream { store_dir: ${JSON.stringify(join(spec.dir, 'js'))} }`,
+    // A client must send its CONNECT within this many seconds of the TCP accept (the server's
+    // default is about 1 s without TLS). A node process starting on a busy machine took longer:
+    // the server closed it with 'Authentication Timeout' and its join failed. A hang guard.
+    'authorization { timeout: 10 }',
     'accounts {',
     `  APP: { jetstream: enabled, users: [{user: ${APP_USER.user}, password: ${APP_USER.pass}}, ${LIMITED_USERS}] }`,
     `  SYS: { users: [{user: ${SYS_USER.user}, password: ${SYS_USER.pass}}] }`,

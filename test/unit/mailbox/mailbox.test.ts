@@ -267,13 +267,13 @@ describe('Mailbox segments (normal lane)', () => {
     assert.equal(mb.size, 0);
   });
 
-  it('lets a burst’s memory go once drained: only one segment of at most 8,192 entries stays', () => {
+  it('lets a burst’s memory go once drained: only one segment of at most 16,384 entries stays', () => {
     const mb = new Mailbox();
     assert.equal(mb.slots, 4, 'a new mailbox starts with a 4-entry segment');
     for (let i = 0; i < 100_000; i++) mb.push(i, undefined, LANE_NORMAL);
     assert.ok(mb.slots >= 100_000, `holding 100k entries needs room for them (${mb.slots})`);
     while (mb.take());
-    assert.ok(mb.slots <= 8192, `after draining, ${mb.slots} entries of room stay`);
+    assert.ok(mb.slots <= 16_384, `after draining, ${mb.slots} entries of room stay`);
     for (let i = 0; i < 10; i++) mb.push(i, undefined, LANE_NORMAL);
     assert.deepEqual(
       takeAll(mb).map(([m]) => m),

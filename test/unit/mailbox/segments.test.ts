@@ -2,14 +2,14 @@
  * The normal lane of a mailbox as a chain of segments (docs/semantics.md §6,
  * "mailbox memory shrinks after a burst", and the room `memoryBytes` counts,
  * §16, read through `slots`): a new mailbox starts small, each new
- * segment doubles the last up to SEGMENT_SLOTS entries, a used-up full-size
+ * segment doubles the last up to SEGMENT_ENTRIES entries, a used-up full-size
  * segment is kept as the spare for the tail, and an emptied lane keeps only
  * its last segment. Messages and senders keep their order through it all.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LANE_NORMAL, Mailbox } from '../../../src/mailbox/index.js';
-import { SEGMENT_SLOTS, SMALL_SEGMENT_SLOTS } from '../../../src/mailbox/ring.js';
+import { SEGMENT_ENTRIES, SMALL_SEGMENT_ENTRIES } from '../../../src/mailbox/segments.js';
 
 /** Takes everything, returning [message, sender] pairs in take order. */
 function takeAll(mb: Mailbox): [unknown, unknown][] {
@@ -22,10 +22,10 @@ describe('Mailbox: the normal lane’s segments', () => {
   /** Entries per segment, in chain order: small first, doubling up to the full size. */
   const segmentSizes = (count: number): number[] => {
     const sizes: number[] = [];
-    let entries = SMALL_SEGMENT_SLOTS >> 1;
+    let entries = SMALL_SEGMENT_ENTRIES;
     for (let i = 0; i < count; i++) {
       sizes.push(entries);
-      entries = Math.min(entries * 2, SEGMENT_SLOTS >> 1);
+      entries = Math.min(entries * 2, SEGMENT_ENTRIES);
     }
     return sizes;
   };
@@ -37,9 +37,9 @@ describe('Mailbox: the normal lane’s segments', () => {
     for (let i = 0; i < n; i++) assert.ok(mb.take());
   };
 
-  it('each new segment doubles the last, up to SEGMENT_SLOTS entries, and slots counts them exactly', () => {
+  it('each new segment doubles the last, up to SEGMENT_ENTRIES entries, and slots counts them exactly', () => {
     const mb = new Mailbox();
-    const count = segmentSizes(32).indexOf(SEGMENT_SLOTS >> 1) + 2; // the first full-size ones
+    const count = segmentSizes(32).indexOf(SEGMENT_ENTRIES) + 2; // the first full-size ones
     const sizes = segmentSizes(count);
     let queued = 0;
     for (let k = 1; k <= sizes.length; k++) {
@@ -50,13 +50,13 @@ describe('Mailbox: the normal lane’s segments', () => {
     }
     push(mb, 1);
     assert.equal(mb.slots, sum(segmentSizes(count + 1)), 'a full-size one more');
-    assert.equal((sizes.at(-1) as number) * 2, SEGMENT_SLOTS, 'the last ones are full-size');
+    assert.equal(sizes.at(-1), SEGMENT_ENTRIES, 'the last ones are full-size');
   });
 
   it('a used-up small segment is let go; a used-up full-size one is kept as the spare and counted', () => {
     const mb = new Mailbox();
-    const small = SMALL_SEGMENT_SLOTS >> 1;
-    const full = SEGMENT_SLOTS >> 1;
+    const small = SMALL_SEGMENT_ENTRIES;
+    const full = SEGMENT_ENTRIES;
     const firstFull = segmentSizes(32).indexOf(full);
     const sizes = segmentSizes(firstFull + 2); // up to the first full-size segment, and one more
     const upToFirstFull = sum(sizes.slice(0, firstFull + 1));
@@ -83,5 +83,56 @@ describe('Mailbox: the normal lane’s segments', () => {
     const out = takeAll(mb);
     assert.equal(out.length, n);
     assert.ok(out.every(([m, s], i) => m === i && s === `s${i}`));
+  });
+
+  it('a segment gets a sender column only once a message with a sender is queued in it', () => {
+    const mb = new Mailbox();
+    push(mb, 3);
+    assert.equal(mb.senderSlots, 0, 'messages from outside any process cost no sender slot');
+    mb.push('x', 7, LANE_NORMAL);
+    assert.equal(
+      mb.senderSlots,
+      SMALL_SEGMENT_ENTRIES,
+      'the segment that got a sender has a column',
+    );
+    mb.push('y', undefined, LANE_NORMAL);
+    assert.equal(
+      mb.senderSlots,
+      SMALL_SEGMENT_ENTRIES,
+      'the next segment (8 entries) has none yet',
+    );
+    mb.push('z', 9, LANE_NORMAL);
+    assert.equal(mb.senderSlots, SMALL_SEGMENT_ENTRIES * 3, 'now it has one');
+    assert.deepEqual(takeAll(mb), [
+      [0, undefined],
+      [1, undefined],
+      [2, undefined],
+      ['x', 7],
+      ['y', undefined],
+      ['z', 9],
+    ]);
+  });
+
+  it('a reused segment and the spare keep no sender of an earlier message', () => {
+    const mb = new Mailbox();
+    const full = SEGMENT_ENTRIES;
+    // Fill past the first full-size segment with senders, drain, refill without.
+    const n = sum(segmentSizes(32).slice(0, segmentSizes(32).indexOf(full) + 1)) + 10;
+    for (let i = 0; i < n; i++) mb.push(i, i + 1, LANE_NORMAL);
+    take(mb, n - 1);
+    for (let i = 0; i < full; i++) mb.push(-i, undefined, LANE_NORMAL);
+    const out = takeAll(mb);
+    assert.deepEqual(out[0], [n - 1, n]);
+    assert.equal(out.length, full + 1);
+    assert.ok(
+      out.slice(1).every(([m, s], i) => m === -i && s === undefined),
+      'messages queued without a sender come out without one',
+    );
+    mb.push('a', undefined, LANE_NORMAL);
+    assert.deepEqual(
+      takeAll(mb),
+      [['a', undefined]],
+      'the emptied lane reuses its segment cleanly',
+    );
   });
 });
