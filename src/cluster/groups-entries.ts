@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { ClusterPid } from './registry-port.js';
 
 /**
@@ -92,4 +93,51 @@ export function membershipDelta(
     for (let i = 0; i < Math.abs(change); i++) (change > 0 ? joined : left).push({ node, id });
   }
   return { joined, left };
+}
+
+/**
+ * Throws `ERR_INVALID_ARGUMENT` for a group name that is not a string of 1
+ * to 1024 characters.
+ *
+ * @example
+ * ```ts
+ * checkGroup('workers'); // passes
+ * ```
+ */
+export function checkGroup(group: unknown): asserts group is string {
+  if (typeof group !== 'string' || group.length === 0 || group.length > 1024) {
+    throw new InvalidArgumentError('group', 'must be a string of 1 to 1024 characters');
+  }
+}
+
+/** One node's members of one group: chunk → `[localId, joins]` pairs. */
+export type Chunks = Map<number, [number, number][]>;
+
+/**
+ * Puts one chunk of another node's members into the index (group → node →
+ * chunk → pairs), dropping what becomes empty so the index holds no group
+ * or node without members; returns the chunk's pairs before.
+ *
+ * @example
+ * ```ts
+ * const index = new Map();
+ * indexChunk(index, { group: 'w', node: 'b_1', chunk: 0 }, [[7, 1]]); // []
+ * indexChunk(index, { group: 'w', node: 'b_1', chunk: 0 }, []); // [[7, 1]]; index is empty again
+ * ```
+ */
+export function indexChunk(
+  index: Map<string, Map<string, Chunks>>,
+  at: GroupKey,
+  after: [number, number][],
+): [number, number][] {
+  const nodes = index.get(at.group) ?? new Map<string, Chunks>();
+  const chunks = nodes.get(at.node) ?? new Map<number, [number, number][]>();
+  const before = chunks.get(at.chunk) ?? [];
+  if (after.length > 0) chunks.set(at.chunk, after);
+  else chunks.delete(at.chunk);
+  if (chunks.size > 0) nodes.set(at.node, chunks);
+  else nodes.delete(at.node);
+  if (nodes.size > 0) index.set(at.group, nodes);
+  else index.delete(at.group);
+  return before;
 }

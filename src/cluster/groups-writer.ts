@@ -1,7 +1,8 @@
 import type { KV } from '@nats-io/kv';
 import { encodeChunks, groupKey } from './groups-entries.js';
+import type { KvMirror } from './kv-mirror.js';
+import { sameBytes } from './mirror-policy.js';
 import { withinDeadline } from './registry-errors.js';
-import { type KvMirror, sameBytes } from './registry-mirror.js';
 
 /**
  * How one node's group memberships reach the bucket: joins and leaves
@@ -114,7 +115,9 @@ export class GroupsWriter {
     for (const group of [...this.#dirty]) {
       this.#dirty.delete(group);
       const chunks = encodeChunks(this.#membersOf(group) ?? new Map());
-      const before = this.#written.get(group) ?? this.#ownChunksInMirror(group);
+      // The larger of what the last complete write left and what the mirror shows: a write that
+      // failed part-way left chunks the count does not know of, and they must go too.
+      const before = Math.max(this.#written.get(group) ?? 0, this.#ownChunksInMirror(group));
       try {
         for (const [i, value] of chunks.entries()) {
           const key = groupKey(group, self, i);
@@ -128,11 +131,14 @@ export class GroupsWriter {
         }
         for (let i = chunks.length; i < before; i++) {
           const key = groupKey(group, self, i);
+          const slot = this.mirror.slot(key);
           await withinDeadline(
             `leave ${JSON.stringify(group)}`,
             this.#timeoutMs,
             this.#kv.delete(key),
           );
+          // Read your writes: noted at the revision it deleted, as the registry's releases are.
+          if (slot !== undefined) this.mirror.noteWrite(key, slot.revision, undefined);
         }
       } catch (error) {
         this.#dirty.add(group);

@@ -1,9 +1,18 @@
 import type { KV } from '@nats-io/kv';
 import { InvalidArgumentError, NoProcError } from '../errors.js';
-import { decodeChunk, encodeChunks, membershipDelta, parseGroupKey } from './groups-entries.js';
+import {
+  type Chunks,
+  checkGroup,
+  decodeChunk,
+  encodeChunks,
+  indexChunk,
+  membershipDelta,
+  parseGroupKey,
+} from './groups-entries.js';
 import { GroupsWriter } from './groups-writer.js';
+import { ensureBucket, KvMirror } from './kv-mirror.js';
+import { type MirrorChange, sameBytes } from './mirror-policy.js';
 import { withinDeadline } from './registry-errors.js';
-import { ensureBucket, KvMirror, type MirrorChange, sameBytes } from './registry-mirror.js';
 import {
   type BroadcastResult,
   type ClusterGroupChange,
@@ -26,14 +35,6 @@ import {
  */
 
 export type { BroadcastResult, ClusterGroupChange, ClusterGroupsOptions } from './registry-port.js';
-
-type Chunks = Map<number, [number, number][]>;
-
-function checkGroup(group: unknown): asserts group is string {
-  if (typeof group !== 'string' || group.length === 0 || group.length > 1024) {
-    throw new InvalidArgumentError('group', 'must be a string of 1 to 1024 characters');
-  }
-}
 
 /**
  * One node's view of the cluster's process groups.
@@ -63,6 +64,7 @@ export class ClusterGroups {
   readonly #stopNodeWatch: () => void;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  #reconciling = false;
 
   private constructor(port: GroupsNodePort, kv: KV, options: ClusterGroupsOptions) {
     this.#port = port;
@@ -90,13 +92,16 @@ export class ClusterGroups {
     );
     const groups = new ClusterGroups(port, kv, options);
     try {
+      // A mirror that opens after the deadline is closed, not left watching with no owner.
+      const opening = KvMirror.open(port.connection, kv, {
+        reconcileIntervalMs: 0,
+        onChange: (change) => groups.#mirrored(change),
+      });
       groups.#mirror = groups.#writer.mirror = await withinDeadline(
         what,
         timeoutMs * 2,
-        KvMirror.open(port.connection, kv, {
-          reconcileIntervalMs: 0,
-          onChange: (change) => groups.#mirrored(change),
-        }),
+        opening,
+        (late) => void late.close(),
       );
     } catch (error) {
       groups.#stopNodeWatch();
@@ -229,23 +234,29 @@ export class ClusterGroups {
    * deletes entries of gone nodes, and flushes.
    */
   async reconcile(): Promise<void> {
-    if (this.#closed) return;
-    await this.#mirror.reconcile();
-    const self = this.#port.nodeId;
-    const seen = new Set<string>();
-    for (const [key, slot] of [...this.#mirror.entries()]) {
-      const parsed = parseGroupKey(key);
-      if (parsed === undefined) continue;
-      if (parsed.node === self) {
-        seen.add(parsed.group);
-        const expected = encodeChunks(this.#local.get(parsed.group) ?? new Map())[parsed.chunk];
-        if (!sameBytes(expected, slot.value)) this.#writer.markDirty(parsed.group);
-      } else if (this.#port.isNodeGone(parsed.node)) {
-        await this.#deleteGone(key, slot.revision);
+    // One pass at a time: a pass slower than the interval (a store timing out) is not doubled.
+    if (this.#closed || this.#reconciling) return;
+    this.#reconciling = true;
+    try {
+      await this.#mirror.reconcile();
+      const self = this.#port.nodeId;
+      const seen = new Set<string>();
+      for (const [key, slot] of [...this.#mirror.entries()]) {
+        const parsed = parseGroupKey(key);
+        if (parsed === undefined) continue;
+        if (parsed.node === self) {
+          seen.add(parsed.group);
+          const expected = encodeChunks(this.#local.get(parsed.group) ?? new Map())[parsed.chunk];
+          if (!sameBytes(expected, slot.value)) this.#writer.markDirty(parsed.group);
+        } else if (this.#port.isNodeGone(parsed.node)) {
+          await this.#deleteGone(key, slot.revision);
+        }
       }
+      for (const group of this.#local.keys()) if (!seen.has(group)) this.#writer.markDirty(group);
+      if (this.#writer.pending) await this.flush();
+    } finally {
+      this.#reconciling = false;
     }
-    for (const group of this.#local.keys()) if (!seen.has(group)) this.#writer.markDirty(group);
-    if (this.#writer.pending) await this.flush();
   }
 
   /** Whether this groups is closed (by `close()`, or because its node's connection closed). */
@@ -326,23 +337,9 @@ export class ClusterGroups {
   #mirrored(change: MirrorChange): void {
     const parsed = parseGroupKey(change.key);
     if (parsed === undefined || parsed.node === this.#port.nodeId) return;
-    const { group, node, chunk } = parsed;
+    const { group, node } = parsed;
     const after = decodeChunk(change.after);
-    let nodes = this.#remote.get(group);
-    if (nodes === undefined) {
-      nodes = new Map();
-      this.#remote.set(group, nodes);
-    }
-    let chunks = nodes.get(node);
-    if (chunks === undefined) {
-      chunks = new Map();
-      nodes.set(node, chunks);
-    }
-    const before = chunks.get(chunk) ?? [];
-    if (after.length > 0) chunks.set(chunk, after);
-    else chunks.delete(chunk);
-    if (chunks.size === 0) nodes.delete(node);
-    if (nodes.size === 0) this.#remote.delete(group);
+    const before = indexChunk(this.#remote, parsed, after);
     // A gone node's members were reported as leaving when it went.
     if (this.#port.isNodeGone(node)) return;
     const { joined, left } = membershipDelta(node, before, after);
@@ -376,6 +373,8 @@ export class ClusterGroups {
         this.#timeoutMs,
         this.#kv.delete(key, { previousSeq: revision }),
       );
+      // Noted at the revision it deleted: the next reconcile does not delete it again.
+      this.#mirror.noteWrite(key, revision, undefined);
     } catch {
       // Another node deleted it first (a revision conflict), or the store is away: the next
       // reconcile tries again.

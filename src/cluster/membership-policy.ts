@@ -66,6 +66,25 @@ export function votesNeeded(voters: number): number {
 }
 
 /**
+ * Who votes on a suspicion: this node and every peer it can reach whose
+ * record says `up` — a peer still joining does not vote yet, and waiting
+ * for its vote would hold the verdict until its join gives up.
+ *
+ * @example
+ * ```ts
+ * countVoters(new Map([['b', { reachable: true }]]), new Set(['b'])); // 2
+ * ```
+ */
+export function countVoters(
+  view: ReadonlyMap<string, { readonly reachable: boolean }>,
+  upInTable: ReadonlySet<string>,
+): number {
+  let n = 1;
+  for (const [id, peer] of view) if (peer.reachable && upInTable.has(id)) n++;
+  return n;
+}
+
+/**
  * The record after `by` suspects the member at `now`: its suspicion is
  * added (older ones outside `window` dropped) and, with enough of them, the
  * status becomes `down` with `downBy`. Returns undefined when there is

@@ -1,6 +1,12 @@
 import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
-import { judgeLiveness, type MemberRecord, parseHello, parseMember } from './membership-policy.js';
+import {
+  countVoters,
+  judgeLiveness,
+  type MemberRecord,
+  parseHello,
+  parseMember,
+} from './membership-policy.js';
 import { json, listMembers, standing, voteAgainst } from './membership-table.js';
 import type { ResolvedClusterOptions } from './options.js';
 import type { NodeTransport } from './transport.js';
@@ -77,13 +83,8 @@ export class Membership {
     this.#transport = transport;
     this.#options = options;
     this.#events = events;
-    // However the connection ends, the member-table watch ends with it: a watch left running on
-    // a closed connection makes the client's consumer throw from a timer, forever.
-    void transport.nc.closed().then(() => {
-      this.#state = 'stopped';
-      this.#stopTimers();
-      this.#watch?.stop();
-    });
+    // However the connection ends, the watch ends with it (left running, it throws from a timer).
+    void transport.nc.closed().then(() => this.stop());
   }
 
   /** The up peers (not this node). */
@@ -103,8 +104,20 @@ export class Membership {
     return json({ name: this.#name, status, suspects: [], at: Date.now() } satisfies MemberRecord);
   }
 
-  /** Joins: record, handshake with every member, then `up`. Rejects when KV is unavailable. */
+  /**
+   * Joins: record, handshake with every member, then `up`. Rejects when KV is unavailable (or
+   * it was stopped meanwhile), and then stops the heartbeats it started: it beats no more.
+   */
   async join(): Promise<void> {
+    try {
+      await this.#join();
+    } catch (error) {
+      this.stop();
+      throw error;
+    }
+  }
+
+  async #join(): Promise<void> {
     this.joinStep = 'writing its record joining';
     const revision = await this.#kv.create(this.#self, this.#record('joining'));
     // Heartbeats start now: a peer that answered our hello counts us up and expects them.
@@ -121,6 +134,8 @@ export class Membership {
     );
     this.joinStep = 'writing its record up';
     await this.#kv.update(this.#self, this.#record('up'), revision);
+    // Stopped meanwhile (its connection closed): it does not come up.
+    if (this.#state === 'stopped') throw new Error('stopped while joining');
     this.joinStep = 'up';
     this.#state = 'up';
     this.#ownLastSeen = Date.now();
@@ -143,8 +158,7 @@ export class Membership {
     let recheck = Date.now() + this.#options.acceptablePause;
     try {
       while (Date.now() < deadline && this.#state !== 'stopped') {
-        // A joining node waits for a silent member only while the table still lists it as a
-        // member: one declared down (or gone) meanwhile is not waited for to the deadline.
+        // A joining node waits for a silent member only while the table still lists it.
         if (joining && Date.now() >= recheck) {
           recheck = Date.now() + this.#options.acceptablePause;
           if (await this.#goneFromTable(node)) return;
@@ -274,13 +288,7 @@ export class Membership {
     if (this.#voting.has(node) || this.#gone.has(node)) return;
     this.#voting.add(node);
     try {
-      // This node and every reachable peer that is up in the table: a peer still joining does
-      // not vote yet, and waiting for its vote would hold the verdict until its join gives up.
-      const voters = (): number => {
-        let n = 1;
-        for (const [id, peer] of this.#view) if (peer.reachable && this.#upInTable.has(id)) n++;
-        return n;
-      };
+      const voters = (): number => countVoters(this.#view, this.#upInTable);
       const ttl = this.#options.acceptablePause * 3;
       const verdict = await voteAgainst(this.#kv, node, this.#self, ttl, voters);
       if (verdict !== 'member') this.#nodeGone(node, verdict);
@@ -295,8 +303,7 @@ export class Membership {
     while (this.#state === 'up') {
       try {
         const iterator = await this.#kv.watch();
-        // Stopped while the watch was being made: a watch left running on a closing connection
-        // makes the client throw from a timer and keeps the process alive.
+        // Stopped while the watch was being made: a watch left running would outlive the connection.
         if (this.#state !== 'up') {
           iterator.stop();
           return;
@@ -312,9 +319,8 @@ export class Membership {
   }
 
   /**
-   * Makes the member-table watch again, from a fresh snapshot (after a
-   * reconnect: its consumer may not have survived the server, and the
-   * client's own recovery waits for two missed 5 s heartbeats first).
+   * Makes the member-table watch again, from a fresh snapshot (after a reconnect: its consumer
+   * may not have survived the server; the client's own recovery waits for two missed 5 s beats).
    */
   rewatch(): void {
     if (this.#state === 'up') this.#watch?.stop();
@@ -384,13 +390,9 @@ export class Membership {
   }
 
   /**
-   * Resolves once the member-table watch loop has returned after {@link stop}:
-   * a watch being made when the node stopped is made and stopped first. The
-   * connection must not start draining before: the client builds a watch's
-   * heartbeat monitor before its subscription, so a watch finished on a
-   * draining connection throws there and leaves the monitor's interval
-   * running forever (the process never exits; `ClosedConnectionError` every
-   * few seconds).
+   * Resolves once the member-table watch loop has returned after {@link stop} (a watch being
+   * made is made and stopped first). Only then may the connection drain: a watch finished on
+   * a draining connection leaves its heartbeat monitor's interval running forever.
    */
   settled(): Promise<void> {
     return this.#watching;

@@ -65,18 +65,36 @@ export function isRevisionConflict(error: unknown): boolean {
 /**
  * Runs a store operation within `ms`. A revision conflict passes through
  * (the caller decides); any other failure, and the deadline, become a
- * {@link ClusterUnavailableError}. A late settlement of `work` is ignored.
+ * {@link ClusterUnavailableError}. A late settlement of `work` is ignored —
+ * except that a value it still produces after the deadline is handed to
+ * `discard`, so what it opened (a watch, a mirror) is closed rather than
+ * left running with no owner.
+ *
+ * @example
+ * ```ts
+ * const mirror = await withinDeadline('open', 5_000, KvMirror.open(nc, kv), (late) => void late.close());
+ * ```
  */
 export async function withinDeadline<T>(
   operation: string,
   ms: number,
   work: Promise<T>,
+  discard?: (late: T) => void,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  let late = false;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`no answer within ${ms} ms`));
+    }, ms);
   });
-  work.catch(() => undefined);
+  work.then(
+    (value) => {
+      if (late) discard?.(value);
+    },
+    () => undefined,
+  );
   try {
     return await Promise.race([work, deadline]);
   } catch (error) {

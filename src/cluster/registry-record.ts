@@ -1,4 +1,6 @@
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
+import { withinDeadline } from './registry-errors.js';
 import {
   type ClusterNodePort,
   type ClusterPid,
@@ -94,4 +96,34 @@ export function checkRegistration(port: ClusterNodePort, name: string, pid: Clus
     throw new NoConnectionError(`node ${pid.node}`, pid.node);
   }
   if (local && !port.isAlive(pid.id)) throw new NoProcError(formatClusterPid(pid));
+}
+
+/**
+ * The current registration under `key` as the bucket's stream leader has it
+ * (not a follower's direct get: read after any acknowledged write), or
+ * undefined when there is none or it was deleted. Rejects
+ * `ERR_CLUSTER_UNAVAILABLE` when the leader does not answer within `ms`.
+ *
+ * @example
+ * ```ts
+ * const entry = await leaderEntry(jsm, 'shop_names', nameKey('cart'), 'whereis "cart"', 5_000);
+ * decodeOwner(entry?.value); // the holder, if any
+ * ```
+ */
+export async function leaderEntry(
+  jsm: JetStreamManager,
+  bucket: string,
+  key: string,
+  what: string,
+  ms: number,
+): Promise<{ revision: number; value: Uint8Array } | undefined> {
+  const message = await withinDeadline(
+    what,
+    ms,
+    jsm.streams.getMessage(`KV_${bucket}`, { last_by_subj: `$KV.${bucket}.${key}` }),
+  );
+  if (message === null) return undefined;
+  const operation = message.header?.get('KV-Operation') || undefined;
+  if (operation === 'DEL' || operation === 'PURGE') return undefined;
+  return { revision: message.seq, value: message.data };
 }

@@ -1,12 +1,14 @@
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { ensureBucket, KvMirror } from './kv-mirror.js';
+import type { MirrorChange } from './mirror-policy.js';
 import {
   ClusterNameTakenError,
   ClusterUnavailableError,
   isRevisionConflict,
   withinDeadline,
 } from './registry-errors.js';
-import { ensureBucket, KvMirror } from './registry-mirror.js';
+import { holderGone, nameAction, stillHeld } from './registry-policy.js';
 import type {
   ClusterNodePort,
   ClusterPid,
@@ -19,6 +21,7 @@ import {
   decodeOwner,
   encodeOwner,
   keyName,
+  leaderEntry,
   nameKey,
   samePid,
 } from './registry-record.js';
@@ -38,7 +41,6 @@ import {
 export type { ClusterRegistryOptions, NameListener } from './registry-port.js';
 
 interface Held {
-  readonly pid: ClusterPid;
   readonly revision: number;
   cancel: () => void;
 }
@@ -60,7 +62,6 @@ export class ClusterRegistry {
   readonly #kv: KV;
   readonly #jsm: JetStreamManager;
   readonly #mirror: KvMirror;
-  readonly #stream: string;
   readonly #bucket: string;
   readonly #timeoutMs: number;
   /** Names this node registered and holds, by name. */
@@ -71,6 +72,7 @@ export class ClusterRegistry {
   readonly #listeners: Set<NameListener>;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #reconciling = false;
 
   private constructor(
     port: ClusterNodePort,
@@ -86,7 +88,6 @@ export class ClusterRegistry {
     this.#jsm = jsm;
     this.#mirror = mirror;
     this.#bucket = options.bucket;
-    this.#stream = `KV_${options.bucket}`;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#stopNodeWatch = port.onNodeGone((node) => void this.#releaseNode(node));
     const interval = options.reconcileIntervalMs ?? 2_000;
@@ -94,8 +95,7 @@ export class ClusterRegistry {
       this.#timer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
       this.#timer.unref();
     }
-    // The node's connection closed (its system shut down): nothing more can be done here.
-    void port.connection.closed().then(() => this.close());
+    void port.connection.closed().then(() => this.close()); // its system shut down
   }
 
   /**
@@ -121,20 +121,22 @@ export class ClusterRegistry {
     );
     const listeners = new Set<NameListener>();
     let registry: ClusterRegistry | undefined;
-    const mirror = await withinDeadline(
-      what,
-      timeoutMs * 2,
-      KvMirror.open(port.connection, kv, {
-        reconcileIntervalMs: 0,
-        onChange: (change) => {
-          const name = keyName(change.key);
-          if (name === undefined) return;
-          const owner = decodeOwner(change.after);
-          if (registry !== undefined) registry.#adopt(name, change.key);
-          for (const listener of [...listeners]) listener(name, owner);
-        },
-      }),
-    );
+    const onChange = (change: MirrorChange): void => {
+      const name = keyName(change.key);
+      if (name === undefined) return;
+      if (registry !== undefined) registry.#adopt(name, change.key);
+      const owner = decodeOwner(change.after);
+      for (const listener of [...listeners]) {
+        try {
+          listener(name, owner);
+        } catch {
+          // A listener that throws never fails the write that noted the change, nor the watch.
+        }
+      }
+    };
+    // A mirror that opens after the deadline is closed, not left watching with no owner.
+    const opening = KvMirror.open(port.connection, kv, { reconcileIntervalMs: 0, onChange });
+    const mirror = await withinDeadline(what, timeoutMs * 2, opening, (late) => void late.close());
     registry = new ClusterRegistry(port, kv, jsm, mirror, listeners, options);
     // Names of this node's processes already in the snapshot: watched from now on.
     for (const [key] of [...mirror.entries()]) {
@@ -145,24 +147,23 @@ export class ClusterRegistry {
   }
 
   /**
-   * Registers `name` for the process `pid` — of this node or of another
-   * (OTP `global:register_name(Name, Pid)` takes any pid). The first writer
-   * wins: a name held by another live process rejects with
-   * {@link ClusterNameTakenError} naming the owner; a name held by a process
-   * of a gone node, or a dead local one, is taken over. Registering a name
-   * the same process already holds succeeds (so a retry after a timeout is
-   * safe). The name is released when the process exits — this node watches
-   * it, and its own node, which adopts every name of its processes it sees,
-   * releases it too — and when its node is gone. A dead local process
-   * rejects with `ERR_NOPROC`, a process of a node that is not up with
-   * `ERR_NOCONNECTION`; an unreachable store with
-   * `ERR_CLUSTER_UNAVAILABLE`.
+   * Registers `name` for the process `pid` — of this node or of another (OTP
+   * `global:register_name(Name, Pid)` takes any pid). The first writer wins: a name held by
+   * another live process rejects with {@link ClusterNameTakenError} naming the owner; a name
+   * held by a process of a gone node, or a dead local one, is taken over. Registering a name
+   * the same process already holds succeeds (so a retry after a timeout is safe). The name is
+   * released when the process exits — this node watches it, and its own node, which adopts
+   * every name of its processes it sees, releases it too — and when its node is gone. A dead
+   * local process rejects with `ERR_NOPROC`, a process of a node that is not up with
+   * `ERR_NOCONNECTION`; an unreachable store or a closed registry with `ERR_CLUSTER_UNAVAILABLE`.
    */
   async register(name: string, pid: ClusterPid): Promise<void> {
     checkRegistration(this.#port, name, pid);
+    const what = `register ${JSON.stringify(name)}`;
+    // Closed, nothing here would watch the process: its name would outlive it.
+    if (this.#closed) throw new ClusterUnavailableError(what, new Error('the registry is closed'));
     const key = nameKey(name);
     const value = encodeOwner(pid, Date.now());
-    const what = `register ${JSON.stringify(name)}`;
     for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
       try {
         const revision = await withinDeadline(what, this.#timeoutMs, this.#kv.create(key, value));
@@ -171,7 +172,7 @@ export class ClusterRegistry {
       } catch (error) {
         if (!isRevisionConflict(error)) throw error;
       }
-      const current = await this.#strictEntry(key, what);
+      const current = await leaderEntry(this.#jsm, this.#bucket, key, what, this.#timeoutMs);
       if (current === undefined) continue;
       const owner = decodeOwner(current.value);
       if (owner !== undefined && samePid(owner, pid)) {
@@ -230,7 +231,8 @@ export class ClusterRegistry {
    */
   async whereisStrict(name: string): Promise<ClusterPid | undefined> {
     checkName(name);
-    const entry = await this.#strictEntry(nameKey(name), `whereis ${JSON.stringify(name)}`);
+    const what = `whereis ${JSON.stringify(name)}`;
+    const entry = await leaderEntry(this.#jsm, this.#bucket, nameKey(name), what, this.#timeoutMs);
     const owner = decodeOwner(entry?.value);
     return owner === undefined || this.#isGone(owner) ? undefined : owner;
   }
@@ -278,24 +280,26 @@ export class ClusterRegistry {
    * of (a register whose answer timed out but that took effect).
    */
   async reconcile(): Promise<void> {
-    if (this.#closed) return;
-    await this.#mirror.reconcile();
-    for (const [name, revision] of [...this.#pendingRelease])
-      await this.#release(name, revision, false);
-    for (const [key, slot] of [...this.#mirror.entries()]) {
-      const name = keyName(key);
-      const owner = decodeOwner(slot.value);
-      if (name === undefined || owner === undefined) continue;
-      if (owner.node === this.#port.nodeId && this.#port.isAlive(owner.id)) {
-        if (this.#held.get(name)?.revision !== slot.revision)
-          this.#hold(name, key, owner, slot.revision, slot.value);
-      } else if (this.#isGone(owner) && !this.#pendingRelease.has(name)) {
-        await this.#release(name, slot.revision, false);
+    // One pass at a time: a pass slower than the interval (a store timing out) is not doubled.
+    if (this.#closed || this.#reconciling) return;
+    this.#reconciling = true;
+    try {
+      await this.#mirror.reconcile();
+      for (const [name, revision] of [...this.#pendingRelease])
+        await this.#release(name, revision, false);
+      for (const [key] of [...this.#mirror.entries()]) {
+        const name = keyName(key);
+        if (name !== undefined) await this.#consider(name, key);
       }
+    } finally {
+      this.#reconciling = false;
     }
   }
 
-  /** Stops the watch and the timer; names stay registered (their processes release them). */
+  /**
+   * Stops the watch and the timer. Names stay registered, unwatched here: one whose process
+   * exits later is released by the next registry opened on this node, or when the node goes.
+   */
   async close(): Promise<void> {
     // Closed already (or closing): still wait until the mirror's watch is stopped.
     if (this.#closed) return this.#mirror.close();
@@ -308,15 +312,19 @@ export class ClusterRegistry {
   }
 
   #isGone(pid: ClusterPid): boolean {
-    return pid.node === this.#port.nodeId
-      ? !this.#port.isAlive(pid.id)
-      : this.#port.isNodeGone(pid.node);
+    const port = this.#port;
+    return holderGone(
+      pid,
+      port.nodeId,
+      (id) => port.isAlive(id),
+      (n) => port.isNodeGone(n),
+    );
   }
 
   #hold(name: string, key: string, pid: ClusterPid, revision: number, value: Uint8Array): void {
     this.#pendingRelease.delete(name);
     this.#held.get(name)?.cancel();
-    const held: Held = { pid, revision, cancel: () => {} };
+    const held: Held = { revision, cancel: () => {} };
     // Held before the write is noted, so the mirror's change does not adopt it a second time.
     this.#held.set(name, held);
     this.#mirror.noteWrite(key, revision, value);
@@ -333,26 +341,34 @@ export class ClusterRegistry {
   }
 
   /**
-   * A name's holder changed in the mirror: a hold of an older revision is
-   * dropped; when the holder is a process of this node, this node watches
-   * it (its node tells when it ends) — or releases the name at once when the
-   * process is already gone.
+   * A name's holder changed in the mirror: a hold that is no longer the registration (deleted,
+   * or another revision) is dropped; then {@link nameAction} decides.
    */
   #adopt(name: string, key: string): void {
     if (this.#closed) return;
-    const slot = this.#mirror.slot(key);
     const held = this.#held.get(name);
-    if (held !== undefined && held.revision !== slot?.revision) {
-      // Released or taken over elsewhere: this node no longer holds it.
+    if (held !== undefined && !stillHeld(held.revision, this.#mirror.slot(key))) {
+      // Released or taken over: this node no longer holds it.
       held.cancel();
       this.#held.delete(name);
     }
+    void this.#consider(name, key).catch(() => undefined);
+  }
+
+  /** Holds or releases `name` as {@link nameAction} decides from what this node knows of it. */
+  async #consider(name: string, key: string): Promise<void> {
+    const slot = this.#mirror.slot(key);
     const owner = decodeOwner(slot?.value);
     if (slot === undefined || slot.value === undefined || owner === undefined) return;
-    if (owner.node !== this.#port.nodeId || this.#held.get(name)?.revision === slot.revision)
-      return;
-    if (this.#port.isAlive(owner.id)) this.#hold(name, key, owner, slot.revision, slot.value);
-    else if (!this.#pendingRelease.has(name)) void this.#release(name, slot.revision, false);
+    const action = nameAction({
+      revision: slot.revision,
+      local: owner.node === this.#port.nodeId,
+      gone: this.#isGone(owner),
+      heldRevision: this.#held.get(name)?.revision,
+      pendingRevision: this.#pendingRelease.get(name),
+    });
+    if (action === 'hold') this.#hold(name, key, owner, slot.revision, slot.value);
+    else if (action === 'release') await this.#release(name, slot.revision, false);
   }
 
   /** Deletes `name` if it is still at `revision`; an unreachable store is retried by reconcile. */
@@ -380,21 +396,5 @@ export class ClusterRegistry {
       if (name !== undefined && decodeOwner(slot.value)?.node === node)
         await this.#release(name, slot.revision, false);
     }
-  }
-
-  /** The key's current entry from the stream leader (not a follower's direct get). */
-  async #strictEntry(
-    key: string,
-    what: string,
-  ): Promise<{ revision: number; value: Uint8Array } | undefined> {
-    const message = await withinDeadline(
-      what,
-      this.#timeoutMs,
-      this.#jsm.streams.getMessage(this.#stream, { last_by_subj: `$KV.${this.#bucket}.${key}` }),
-    );
-    if (message === null) return undefined;
-    const operation = message.header?.get('KV-Operation') || undefined;
-    if (operation === 'DEL' || operation === 'PURGE') return undefined;
-    return { revision: message.seq, value: message.data };
   }
 }

@@ -179,6 +179,45 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.equal(await a.registry.unregister('unreg'), false);
   });
 
+  it('a watcher that throws fails neither register nor unregister, nor the other watchers', async () => {
+    const p = a.spawn().pid;
+    const heard: string[] = [];
+    const stopBad = a.registry.watch(() => {
+      throw new Error('a watcher bug');
+    });
+    const stopGood = a.registry.watch((name) => heard.push(name));
+    try {
+      // The change is noted during register: the throw used to reject it (a plain Error, not
+      // coded) although the name was registered.
+      await a.registry.register('thrower', p);
+      assert.deepEqual(a.registry.whereis('thrower'), p);
+      assert.ok(heard.includes('thrower'));
+      assert.equal(await a.registry.unregister('thrower'), true);
+      assert.equal(a.registry.whereis('thrower'), undefined);
+      assert.equal(heard.filter((n) => n === 'thrower').length, 2);
+    } finally {
+      stopBad();
+      stopGood();
+    }
+  });
+
+  it('a closed registry refuses register with ERR_CLUSTER_UNAVAILABLE and writes nothing', async () => {
+    const second = await ClusterRegistry.open(a.port, {
+      bucket: 'test_names',
+      reconcileIntervalMs: 0,
+    });
+    await second.close();
+    const p = a.spawn().pid;
+    // It used to write the name with no one left to watch the process: the name outlived it.
+    const error = await second.register('after-close', p).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof ClusterUnavailableError, String(error));
+    assert.equal(error.code, 'ERR_CLUSTER_UNAVAILABLE');
+    assert.equal(await b.registry.whereisStrict('after-close'), undefined);
+  });
+
   it('registering a name the same process holds again succeeds (a retry is safe)', async () => {
     const p = a.spawn().pid;
     await a.registry.register('again', p);

@@ -5,10 +5,21 @@ import {
   decodeChunk,
   encodeChunks,
   groupKey,
+  indexChunk,
   membershipDelta,
   parseGroupKey,
 } from '../../../src/cluster/groups-entries.js';
-import { reconcileVerdict, sameBytes, supersedes } from '../../../src/cluster/registry-mirror.js';
+import {
+  mirrorDiff,
+  nextRetryMs,
+  RETRY_FIRST_MS,
+  RETRY_MAX_MS,
+  reconcileVerdict,
+  sameBytes,
+  snapshotComplete,
+  supersedes,
+} from '../../../src/cluster/mirror-policy.js';
+import { holderGone, nameAction, stillHeld } from '../../../src/cluster/registry-policy.js';
 import { isClusterPid } from '../../../src/cluster/registry-port.js';
 import {
   decodeOwner,
@@ -147,6 +158,15 @@ describe('groups: entries', () => {
     assert.deepEqual(decodeChunk(bytes('[[1,')), []);
   });
 
+  it('the index of other nodes’ members keeps no group or node without members', () => {
+    const index = new Map();
+    const at = { group: 'w', node: 'b_1', chunk: 1 };
+    assert.deepEqual(indexChunk(index, at, [[7, 2]]), []);
+    assert.deepEqual(index.get('w')?.get('b_1')?.get(1), [[7, 2]]);
+    assert.deepEqual(indexChunk(index, at, []), [[7, 2]]);
+    assert.equal(index.size, 0);
+  });
+
   it('the delta between two member lists repeats a pid once per join or leave', () => {
     const { joined, left } = membershipDelta(
       'n_1',
@@ -164,5 +184,84 @@ describe('groups: entries', () => {
       { node: 'n_1', id: 3 },
     ]);
     assert.deepEqual(left.map((p) => p.id).sort(), [1, 2]);
+  });
+});
+
+describe('registry: what a node does with a name it sees', () => {
+  const sighting = {
+    revision: 5,
+    local: true,
+    gone: false,
+    heldRevision: undefined,
+    pendingRevision: undefined,
+  };
+
+  it('a live local holder’s name this node does not hold at that revision is held; a known-dead holder’s is released', () => {
+    assert.equal(nameAction(sighting), 'hold');
+    assert.equal(nameAction({ ...sighting, heldRevision: 4 }), 'hold');
+    assert.equal(nameAction({ ...sighting, heldRevision: 5 }), 'none');
+    assert.equal(nameAction({ ...sighting, gone: true }), 'release');
+    assert.equal(nameAction({ ...sighting, local: false, gone: true }), 'release');
+    assert.equal(nameAction({ ...sighting, local: false }), 'none');
+  });
+
+  it('a name whose release is pending at that revision is not held again (an unregister the store missed is retried, not lost)', () => {
+    // unregister could not reach the store: the reconcile used to hold the name again (its
+    // process lives), which dropped the pending release and left the name registered for good.
+    assert.equal(nameAction({ ...sighting, pendingRevision: 5 }), 'none');
+    assert.equal(nameAction({ ...sighting, gone: true, pendingRevision: 5 }), 'none');
+    // A release pending at an older revision does not stand for a newer registration.
+    assert.equal(nameAction({ ...sighting, pendingRevision: 3 }), 'hold');
+  });
+
+  it('a hold ends when the mirror shows the name deleted at the held revision or at another one', () => {
+    assert.equal(stillHeld(5, { revision: 5, value: bytes('x') }), true);
+    // This node's own delete is noted at the revision it deleted.
+    assert.equal(stillHeld(5, { revision: 5, value: undefined }), false);
+    assert.equal(stillHeld(5, { revision: 6, value: bytes('x') }), false);
+    assert.equal(stillHeld(5, undefined), false);
+  });
+
+  it('a holder is known dead when it is a local process that exited or a process of a gone node', () => {
+    const alive = (id: number): boolean => id !== 7;
+    const gone = (node: string): boolean => node === 'b_2';
+    assert.equal(holderGone({ node: 'a_1', id: 7 }, 'a_1', alive, gone), true);
+    assert.equal(holderGone({ node: 'a_1', id: 8 }, 'a_1', alive, gone), false);
+    assert.equal(holderGone({ node: 'b_2', id: 8 }, 'a_1', alive, gone), true);
+    assert.equal(holderGone({ node: 'c_3', id: 7 }, 'a_1', alive, gone), false);
+  });
+});
+
+describe('registry mirror: snapshots and retries', () => {
+  it('a snapshot is complete at the watch’s first update or at the stream’s last revision', () => {
+    assert.equal(snapshotComplete({ isUpdate: false, revision: 11 }, 12), false);
+    assert.equal(snapshotComplete({ isUpdate: false, revision: 12 }, 12), true);
+    assert.equal(snapshotComplete({ isUpdate: true, revision: 3 }, 12), true);
+  });
+
+  it('a swapped-in snapshot reports each key whose live value differs, deletes included', () => {
+    const before = new Map([
+      ['a', { revision: 1, value: bytes('1') }],
+      ['b', { revision: 2, value: bytes('2') }],
+    ]);
+    const after = new Map([
+      ['a', { revision: 1, value: bytes('1') }],
+      ['b', { revision: 3, value: undefined }],
+      ['c', { revision: 4, value: bytes('4') }],
+    ]);
+    const changes = mirrorDiff(before, after);
+    assert.deepEqual(
+      changes.map((c) => [c.key, c.before !== undefined, c.after !== undefined]),
+      [
+        ['b', true, false],
+        ['c', false, true],
+      ],
+    );
+  });
+
+  it('the wait before a failed watch is made again doubles up to 2 s', () => {
+    assert.equal(nextRetryMs(RETRY_FIRST_MS), 100);
+    assert.equal(nextRetryMs(1_500), RETRY_MAX_MS);
+    assert.equal(nextRetryMs(RETRY_MAX_MS), RETRY_MAX_MS);
   });
 });

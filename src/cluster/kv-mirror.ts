@@ -1,6 +1,19 @@
 import { jetstream } from '@nats-io/jetstream';
 import { type KV, Kvm, type KvWatchEntry, KvWatchInclude } from '@nats-io/kv';
 import type { NatsConnection, Status } from '@nats-io/nats-core';
+import {
+  type MirrorChange,
+  type MirrorSlot,
+  mirrorDiff,
+  nextRetryMs,
+  openGivesUp,
+  RETRY_FIRST_MS,
+  type ReconcileVerdict,
+  reconcileVerdict,
+  sameBytes,
+  snapshotComplete,
+  supersedes,
+} from './mirror-policy.js';
 import { ClusterUnavailableError } from './registry-errors.js';
 
 /**
@@ -18,81 +31,6 @@ import { ClusterUnavailableError } from './registry-errors.js';
  * @module
  */
 
-/** One key as the mirror holds it: its last revision, and its value unless deleted. */
-export interface MirrorSlot {
-  readonly revision: number;
-  /** The value, or undefined for a delete or purge (a tombstone keeps the revision). */
-  readonly value: Uint8Array | undefined;
-}
-
-/** A change the mirror applied, as its listener hears it. */
-export interface MirrorChange {
-  readonly key: string;
-  readonly before: Uint8Array | undefined;
-  readonly after: Uint8Array | undefined;
-}
-
-/**
- * Whether `incoming` replaces `current`: only a newer revision does, so a
- * late or repeated watch event never undoes a newer write or delete. This
- * node's own delete is noted at the revision it deleted (the server does not
- * return the delete's own), so a tombstone also replaces a value of the same
- * revision: that is read your writes for `unregister`.
- */
-export function supersedes(current: MirrorSlot | undefined, incoming: MirrorSlot): boolean {
-  if (current === undefined || incoming.revision > current.revision) return true;
-  return (
-    incoming.revision === current.revision &&
-    incoming.value === undefined &&
-    current.value !== undefined
-  );
-}
-
-/** What the reconcile found; `behindAt` carries over to the next one. */
-export interface ReconcileVerdict {
-  readonly action: 'ok' | 'rebuild';
-  readonly why?: string;
-  /** The watched revision when the mirror was first seen behind the stream. */
-  readonly behindAt?: number;
-}
-
-/**
- * The reconcile decision. `seen` is the highest revision the watch
- * delivered, `size` the keys (tombstones included) the mirror holds,
- * `stream` the bucket stream's state, `behindAt` the previous verdict's.
- */
-export function reconcileVerdict(
-  seen: number,
-  size: number,
-  stream: { readonly lastSeq: number; readonly subjects: number | undefined },
-  behindAt: number | undefined,
-): ReconcileVerdict {
-  if (stream.lastSeq < seen)
-    return { action: 'rebuild', why: 'the stream went back (recreated or lost data)' };
-  if (stream.lastSeq > seen) {
-    // Behind once is normal (events in flight); behind twice without progress is a stalled watch.
-    if (behindAt !== undefined && behindAt === seen) {
-      return {
-        action: 'rebuild',
-        why: `the watch stalled at revision ${seen} of ${stream.lastSeq}`,
-      };
-    }
-    return { action: 'ok', behindAt: seen };
-  }
-  if (stream.subjects !== undefined && stream.subjects !== size) {
-    return { action: 'rebuild', why: `${size} keys mirrored, the stream holds ${stream.subjects}` };
-  }
-  return { action: 'ok' };
-}
-
-/** Whether two values hold the same bytes (undefined for deleted). */
-export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Options of {@link KvMirror.open}. */
 export interface KvMirrorOptions {
   /** How often to reconcile with the stream; 0 turns the timer off (call `reconcile()`). Default 2000 ms. */
@@ -102,9 +40,6 @@ export interface KvMirrorOptions {
   /** Hears why the mirror rebuilt its watch (for diagnostics and tests). */
   readonly onRebuild?: (why: string) => void;
 }
-
-const RETRY_FIRST_MS = 50;
-const RETRY_MAX_MS = 2_000;
 
 /**
  * The mirror of one bucket.
@@ -128,11 +63,12 @@ export class KvMirror {
   #behindAt: number | undefined;
   #closed = false;
   #iterator: { stop(): void } | undefined;
-  /** The watch being made, settled or not (close waits for it: see #run). */
-  #opening: Promise<unknown> = Promise.resolve();
+  /** The watches being made, settled or not (close waits for them all: see #run). */
+  readonly #opening = new Set<Promise<void>>();
   #statuses: { stop?: () => void } | undefined;
   #timer: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
+  #openFailures = 0;
   #retryTimer: NodeJS.Timeout | undefined;
   #ready: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   #rebuilds = 0;
@@ -147,8 +83,9 @@ export class KvMirror {
 
   /**
    * Opens the mirror and resolves once the first snapshot is in. Rejects
-   * (and stops) if the first snapshot fails; later failures are retried in
-   * the background while readers keep the last good view.
+   * (and stops) if the first snapshot fails `OPEN_ATTEMPTS` (6) times
+   * (retried with the backoff); later failures are retried in the
+   * background while readers keep the last good view.
    */
   static async open(nc: NatsConnection, kv: KV, options: KvMirrorOptions = {}): Promise<KvMirror> {
     const mirror = new KvMirror(nc, kv, options);
@@ -263,7 +200,7 @@ export class KvMirror {
       this.#statuses?.stop?.();
       this.#ready?.reject(new Error('mirror closed'));
     }
-    await this.#opening;
+    await Promise.all([...this.#opening]);
   }
 
   /** Rebuilds after every reconnect: the watch's consumer may not have survived the server. */
@@ -304,12 +241,22 @@ export class KvMirror {
     // running forever. For the same reason close() waits for a watch being made.
     if (this.#closed || this.#nc.isDraining() || this.#nc.isClosed()) return;
     const opening = this.#kv.watch({ include: KvWatchInclude.LastValue });
-    this.#opening = opening.catch(() => undefined);
-    const iterator = await opening;
-    if (generation !== this.#generation || this.#closed) {
+    // Made, and stopped at once when a rebuild or close() superseded it meanwhile.
+    const made = opening.then((iterator) => {
+      if (generation === this.#generation && !this.#closed) return iterator;
       iterator.stop();
-      return;
-    }
+      return undefined;
+    });
+    // Every watch still being made, not only the latest: close() waits until each is made and
+    // stopped, so the connection does not drain under one.
+    const settled = made.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#opening.add(settled);
+    void settled.then(() => this.#opening.delete(settled));
+    const iterator = await made;
+    if (iterator === undefined) return;
     this.#iterator = iterator;
     let seen = 0;
     if (snapshotEnd === 0 || status.streamInfo.state.messages === 0) this.#swap(generation, 0);
@@ -317,7 +264,7 @@ export class KvMirror {
       if (generation !== this.#generation) return;
       seen = Math.max(seen, entry.revision);
       this.#applyEntry(entry);
-      if (this.#building !== undefined && (entry.isUpdate || entry.revision >= snapshotEnd)) {
+      if (this.#building !== undefined && snapshotComplete(entry, snapshotEnd)) {
         this.#swap(generation, seen);
       } else if (this.#building === undefined) {
         this.#seen = Math.max(this.#seen, seen);
@@ -336,14 +283,16 @@ export class KvMirror {
       void this.close();
       return;
     }
-    if (this.#ready !== undefined) {
+    // The first snapshot is tried a few times: a bucket just created on a JetStream cluster can
+    // answer "stream not found" until its assignment reaches every server.
+    if (this.#ready !== undefined && openGivesUp(++this.#openFailures)) {
       const ready = this.#ready;
       this.#ready = undefined;
       ready.reject(error);
       return;
     }
     const delay = this.#retryMs;
-    this.#retryMs = Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    this.#retryMs = nextRetryMs(delay);
     this.#retryTimer = setTimeout(
       () => this.#rebuild(`retry after: ${String(error)}`, false),
       delay,
@@ -360,14 +309,8 @@ export class KvMirror {
     this.#building = undefined;
     this.#seen = seen;
     this.#retryMs = RETRY_FIRST_MS;
-    const onChange = this.#options.onChange;
-    if (onChange !== undefined) {
-      const keys = new Set([...before.keys(), ...built.keys()]);
-      for (const key of keys) {
-        const was = before.get(key)?.value;
-        const is = built.get(key)?.value;
-        if (!sameBytes(was, is)) onChange({ key, before: was, after: is });
-      }
+    if (this.#options.onChange !== undefined) {
+      for (const change of mirrorDiff(before, built)) this.#tell(change);
     }
     const ready = this.#ready;
     this.#ready = undefined;
@@ -388,8 +331,16 @@ export class KvMirror {
     if (!supersedes(current, slot)) return;
     this.#slots.set(key, slot);
     const before = current?.value;
-    if (!sameBytes(before, slot.value))
-      this.#options.onChange?.({ key, before, after: slot.value });
+    if (!sameBytes(before, slot.value)) this.#tell({ key, before, after: slot.value });
+  }
+
+  /** A listener that throws never stops the mirror (nor the write that noted the change). */
+  #tell(change: MirrorChange): void {
+    try {
+      this.#options.onChange?.(change);
+    } catch {
+      // The listener's own fault: the change is applied either way.
+    }
   }
 }
 
