@@ -14,7 +14,7 @@ import {
   snapshotComplete,
   supersedes,
 } from './mirror-policy.js';
-import { ClusterUnavailableError } from './registry-errors.js';
+import { ClusterUnavailableError, isPlacementPending } from './registry-errors.js';
 
 /**
  * A local mirror of a JetStream KV bucket, fed by a watch: the watched cache
@@ -346,7 +346,15 @@ export class KvMirror {
 
 /**
  * Creates the bucket (history 1) or binds to it when it exists with another
- * configuration. `replicas` defaults to 3 on a clustered server, else 1.
+ * configuration. `replicas` defaults to 3 on a clustered server, else 1. A
+ * JetStream cluster that has not yet gathered enough servers for the
+ * replicas ("no suitable peers for placement", as right after the servers
+ * start) is asked again every 250 ms until `timeoutMs` has passed.
+ *
+ * @example
+ * ```ts
+ * const kv = await ensureBucket(nc, 'airssys-c1-names', { replicas: 3, timeoutMs: 5_000 });
+ * ```
  */
 export async function ensureBucket(
   nc: NatsConnection,
@@ -354,14 +362,24 @@ export async function ensureBucket(
   options: { readonly replicas?: number; readonly timeoutMs?: number } = {},
 ): Promise<KV> {
   const replicas = options.replicas ?? (nc.info?.cluster !== undefined ? 3 : 1);
-  const kvm = new Kvm(jetstream(nc, { timeout: options.timeoutMs ?? 5_000 }));
-  try {
-    return await kvm.create(bucket, { history: 1, replicas });
-  } catch (error) {
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const kvm = new Kvm(jetstream(nc, { timeout: timeoutMs }));
+  const until = Date.now() + timeoutMs;
+  for (;;) {
     try {
-      return await kvm.open(bucket);
-    } catch {
-      throw error;
+      return await kvm.create(bucket, { history: 1, replicas });
+    } catch (error) {
+      if (isPlacementPending(error) && Date.now() + PLACEMENT_RETRY_MS < until && !nc.isClosed()) {
+        await new Promise((resolve) => setTimeout(resolve, PLACEMENT_RETRY_MS));
+        continue;
+      }
+      try {
+        return await kvm.open(bucket);
+      } catch {
+        throw error;
+      }
     }
   }
 }
+
+const PLACEMENT_RETRY_MS = 250;

@@ -104,3 +104,20 @@ export async function withinDeadline<T>(
     clearTimeout(timer);
   }
 }
+
+/**
+ * Whether JetStream refused a stream because too few servers can hold its
+ * replicas yet (`JSClusterNoPeersErr`, 10005): transient while a cluster forms.
+ *
+ * @example
+ * ```ts
+ * isPlacementPending(error); // true for "no suitable peers for placement"
+ * ```
+ */
+export function isPlacementPending(error: unknown): boolean {
+  const apiError = error as { code?: unknown; message?: unknown } | null;
+  return (
+    apiError?.code === 10005 ||
+    (typeof apiError?.message === 'string' && /no suitable peers/i.test(apiError.message))
+  );
+}

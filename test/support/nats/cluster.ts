@@ -179,7 +179,46 @@ export class NatsTestCluster {
   async waitForJetStream(limitMs = READY_LIMIT_MS): Promise<void> {
     const until = Date.now() + limitMs;
     await this.#waitForAccounts(until, limitMs);
-    if (this.servers.length > 1) await this.#waitForStreamLeaders(until, limitMs);
+    if (this.servers.length > 1) {
+      await this.#waitForMetaGroup(until, limitMs);
+      await this.#waitForStreamLeaders(until, limitMs);
+    }
+  }
+
+  /**
+   * Every running server is in JetStream's meta group and current: until
+   * then an R3 stream may be refused with "no suitable peers for placement".
+   */
+  async #waitForMetaGroup(until: number, limitMs: number): Promise<void> {
+    const running = this.servers.filter((s) => s.running).map((s) => s.spec.name);
+    const live = this.servers.find((s) => s.running);
+    if (live === undefined) return;
+    const nc = await connect({ servers: live.url, ...SYS_USER, maxReconnectAttempts: 0 });
+    try {
+      let last = '';
+      for (;;) {
+        try {
+          const answer = await nc.request('$SYS.REQ.SERVER.PING.JSZ', '', { timeout: 2_000 });
+          const meta = (answer.json() as { data?: { meta_cluster?: MetaCluster } }).data
+            ?.meta_cluster;
+          const current = new Set(
+            (meta?.replicas ?? []).filter((r) => r.current).map((r) => r.name),
+          );
+          if (meta?.leader !== undefined) current.add(meta.leader);
+          const missing = running.filter((name) => !current.has(name));
+          if (meta?.leader !== undefined && missing.length === 0) return;
+          last = `leader ${meta?.leader ?? 'none'}, not current: ${missing.join(', ')}`;
+        } catch (error) {
+          last = String(error);
+        }
+        if (Date.now() > until) {
+          throw new Error(`JetStream meta group not formed within ${limitMs} ms: ${last}`);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await nc.close();
+    }
   }
 
   async #waitForAccounts(until: number, limitMs: number): Promise<void> {
@@ -279,4 +318,10 @@ async function closeWithin(nc: NatsConnection, ms: number): Promise<void> {
     }),
   ]);
   clearTimeout(timer);
+}
+
+/** The part of a server's JSZ answer that names the meta group. */
+interface MetaCluster {
+  readonly leader?: string;
+  readonly replicas?: readonly { readonly name: string; readonly current: boolean }[];
 }

@@ -19,6 +19,7 @@ import {
   snapshotComplete,
   supersedes,
 } from '../../../src/cluster/mirror-policy.js';
+import { isPlacementPending } from '../../../src/cluster/registry-errors.js';
 import { holderGone, nameAction, stillHeld } from '../../../src/cluster/registry-policy.js';
 import { isClusterPid } from '../../../src/cluster/registry-port.js';
 import {
@@ -263,5 +264,16 @@ describe('registry mirror: snapshots and retries', () => {
     assert.equal(nextRetryMs(RETRY_FIRST_MS), 100);
     assert.equal(nextRetryMs(1_500), RETRY_MAX_MS);
     assert.equal(nextRetryMs(RETRY_MAX_MS), RETRY_MAX_MS);
+  });
+});
+
+describe('opening a bucket on a forming JetStream cluster', () => {
+  it('"no suitable peers for placement" (10005) is transient, other refusals are not', () => {
+    const noPeers = Object.assign(new Error('no suitable peers for placement'), { code: 10005 });
+    assert.equal(isPlacementPending(noPeers), true);
+    assert.equal(isPlacementPending(new Error('no suitable peers for placement')), true);
+    const other = Object.assign(new Error('stream name already in use'), { code: 10058 });
+    assert.equal(isPlacementPending(other), false);
+    assert.equal(isPlacementPending(undefined), false);
   });
 });
