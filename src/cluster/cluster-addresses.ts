@@ -53,7 +53,7 @@ export interface AddressSender {
   isUp(node: string): boolean;
   /** Whether `node` is gone (declared down or left): nothing of it is reached again. */
   isGone(node: string): boolean;
-  /** The up incarnation (node id) of node name `name` — the one that came up last — if any. */
+  /** The up incarnation (node id) of node name `name` — the one that started last — if any. */
   upNamed(name: string): string | undefined;
 }
 

@@ -2,7 +2,7 @@ import type { ActorRef, Address, Current, HolderAddress } from '../actor/index.j
 import { InvalidArgumentError, NoConnectionError } from '../errors.js';
 import { type GroupToken, type Name, nameOf } from '../registry/index.js';
 import type { GroupDirectory, NameDirectory } from './cluster-addresses.js';
-import { isNodeId, nodeName } from './options.js';
+import { isNodeId, nodeName, startedLast } from './options.js';
 import type { RemoteTable } from './remote-table.js';
 import type { WirePid } from './wire-value.js';
 
@@ -31,12 +31,13 @@ export abstract class NodeAddresses {
   abstract readonly name: string;
   abstract nodes(): string[];
   abstract isUp(node: string): boolean;
-  /** The up incarnations of each node name, in the order they came up (the last is the current). */
+  /** The up incarnations of each node name (the current one is the one that started last). */
   readonly #incarnations = new Map<string, string[]>();
 
   /**
-   * The up incarnation (node id) of node name `name`: the one that came up
-   * last, while it is up — what a `named(name, nodeName)` address sends to.
+   * The up incarnation (node id) of node name `name`: of those up, the one
+   * that started last (every node picks the same one, whatever order it saw
+   * them come up in) — what a `named(name, nodeName)` address sends to.
    *
    * @example
    * ```ts
@@ -45,10 +46,10 @@ export abstract class NodeAddresses {
    */
   upNamed(name: string): string | undefined {
     const ids = this.#incarnations.get(name);
-    return ids === undefined ? undefined : ids[ids.length - 1];
+    return ids === undefined ? undefined : startedLast(ids);
   }
 
-  /** Node `id` came up: it is its name's current incarnation. */
+  /** Node `id` came up: its name's current incarnation if it started last. */
   protected incarnationUp(id: string): void {
     const name = nodeName(id);
     const ids = this.#incarnations.get(name);
@@ -56,7 +57,7 @@ export abstract class NodeAddresses {
     else if (!ids.includes(id)) ids.push(id);
   }
 
-  /** Node `id` went down or left: its name falls back to an earlier incarnation still up, if any. */
+  /** Node `id` went down or left: its name falls back to the latest-started incarnation still up, if any. */
   protected incarnationGone(id: string): void {
     const name = nodeName(id);
     const ids = this.#incarnations.get(name);
@@ -87,7 +88,7 @@ export abstract class NodeAddresses {
    * local names stay node-local, and this reaches the one registered on
    * `node`, resolved there at every send. Given a node name, the node is
    * resolved at every send too, to that name's up incarnation (the one that
-   * came up last): the address reaches a restarted node's new incarnation,
+   * started last): the address reaches a restarted node's new incarnation,
    * and a send while none is up is a dead letter `noconnection` (an ask
    * rejects `ERR_NOCONNECTION`). Given a node id, it reaches that
    * incarnation only (it throws `ERR_NOCONNECTION` when that is not up).

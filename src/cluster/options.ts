@@ -116,17 +116,41 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
 }
 
 /**
- * A node id: the stable name, `_`, and an incarnation of 64 random bits in
- * base 36 — fresh at every start and never reused, so a restarted node is
- * never mistaken for its previous life. Valid as a subject token and a KV key.
+ * A node id: the stable name, `_`, and an incarnation — the start time in
+ * milliseconds (9 base-36 digits) then 64 random bits (13 base-36 digits) —
+ * fresh at every start and never reused, so a restarted node is never
+ * mistaken for its previous life. Incarnations of one name order by when
+ * they started (see {@link startedLast}). Valid as a subject token and a KV key.
  *
  * @example
  * ```ts
- * newNodeId('web-1'); // "web-1_3k9x0q2m1zv7a"
+ * newNodeId('web-1'); // "web-1_0mift3kq83k9x0q2m1zv7a"
  * ```
  */
 export function newNodeId(name: string): string {
-  return `${name}_${randomBytes(8).readBigUInt64BE().toString(36)}`;
+  const started = Date.now().toString(36).padStart(9, '0');
+  const random = randomBytes(8).readBigUInt64BE().toString(36).padStart(13, '0');
+  return `${name}_${started}${random}`;
+}
+
+/**
+ * Of incarnations (node ids) of one node name, the one that started last: the
+ * greatest incarnation (its start time leads it, fixed width, so the string
+ * order is the start order; the random rest breaks a tie). Every node
+ * picks the same one, whatever order it saw them come up in.
+ *
+ * @example
+ * ```ts
+ * startedLast(['b_0mift3kq8aaaa', 'b_0mift3kq9aaaa']); // 'b_0mift3kq9aaaa'
+ * ```
+ */
+export function startedLast(ids: readonly string[]): string | undefined {
+  let last: string | undefined;
+  for (const id of ids) {
+    // One name, so the ids differ only in their incarnations: comparing them compares those.
+    if (last === undefined || id > last) last = id;
+  }
+  return last;
 }
 
 /** The stable name of a node id (`web-1` of `web-1_3k9x...`). */

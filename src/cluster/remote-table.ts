@@ -58,7 +58,7 @@ export interface TableMembers {
   readonly self: string;
   isUp(node: string): boolean;
   isGone(node: string): boolean;
-  /** The up incarnation of node name `name` (the one that came up last), if any. */
+  /** The up incarnation of node name `name` (the one that started last), if any. */
   upNamed(name: string): string | undefined;
 }
 
