@@ -104,10 +104,7 @@ export class Membership {
     return json({ name: this.#name, status, suspects: [], at: Date.now() } satisfies MemberRecord);
   }
 
-  /**
-   * Joins: record, handshake with every member, then `up`. Rejects when KV is unavailable (or
-   * it was stopped meanwhile), and then stops the heartbeats it started: it beats no more.
-   */
+  /** Joins: record, handshake with every member, then `up`; rejects (beating no more) on failure or stop. */
   async join(): Promise<void> {
     try {
       await this.#join();
@@ -118,30 +115,41 @@ export class Membership {
   }
 
   async #join(): Promise<void> {
+    // After each step: stopped meanwhile, it goes no further.
     this.joinStep = 'writing its record joining';
     const revision = await this.#kv.create(this.#self, this.#record('joining'));
+    await this.#abandonIfStopped();
     // Heartbeats start now: a peer that answered our hello counts us up and expects them.
     const { heartbeatInterval } = this.#options;
     this.#timers.push(setInterval(() => this.#beat(), heartbeatInterval).unref());
     this.#beat();
     this.joinStep = 'listing the members';
     const members = await this.#members();
+    await this.#abandonIfStopped();
     this.joinStep = 'shaking hands';
     await Promise.all(
       members
         .filter(([id, r]) => id !== this.#self && r.status !== 'down')
         .map(([id]) => this.#hello(id, true)),
     );
+    await this.#abandonIfStopped();
     this.joinStep = 'writing its record up';
     await this.#kv.update(this.#self, this.#record('up'), revision);
-    // Stopped meanwhile (its connection closed): it does not come up.
-    if (this.#state === 'stopped') throw new Error('stopped while joining');
+    await this.#abandonIfStopped();
     this.joinStep = 'up';
     this.#state = 'up';
     this.#ownLastSeen = Date.now();
     this.#lastCheck = Date.now();
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
     this.#watching = this.#watchTable();
+  }
+
+  /** Stopped meanwhile (connection closed, join given up): no coming up, and its record goes. */
+  async #abandonIfStopped(): Promise<void> {
+    if (this.#state !== 'stopped') return;
+    this.#stopTimers();
+    await this.#kv.delete(this.#self).catch(() => {});
+    throw new Error('stopped while joining');
   }
 
   async #members(): Promise<[string, MemberRecord][]> {
@@ -170,6 +178,7 @@ export class Membership {
             json({ id: this.#self }),
             Math.max(50, deadline - Date.now()),
           );
+          if ((this.#state as string) === 'stopped') return; // stopped while asking
           const answer = parseHello(reply.data);
           if (answer.down) {
             this.fence(`${node} says this node was declared down`);

@@ -80,6 +80,23 @@ export function deniedPeer(subject: string, prefix: string): string | undefined 
 }
 
 /**
+ * Whether a denial on `subject` is this node's to report: on a connection
+ * the runtime opened, every one is; on the user's (`ownSubjects` given),
+ * only one on a subject of this node's cluster (`<root>.<cluster>.…`, its
+ * KV buckets `$KV.<root>-<cluster>-…`) — the user's other denials are not
+ * this node's.
+ *
+ * @example
+ * ```ts
+ * isOwnDenial('orders.new', ['airssys.c.', '$KV.airssys-c-']); // false
+ * isOwnDenial('orders.new', undefined); // true
+ * ```
+ */
+export function isOwnDenial(subject: string, ownSubjects: readonly string[] | undefined): boolean {
+  return ownSubjects === undefined || ownSubjects.some((head) => subject.startsWith(head));
+}
+
+/**
  * The error a denial is reported as: `ERR_CLUSTER_AUTH`, naming what was
  * denied and on which subject.
  *
@@ -99,13 +116,16 @@ export function deniedError(id: string, denial: Denial, cause?: unknown): Cluste
 
 /**
  * A node's watch of its connection's status, from before its first
- * subscription: denials (failing the join while it runs), reconnects and
- * slow consumers.
+ * subscription until {@link StatusWatch.stop} (its node shut down, or its
+ * join failed): denials (failing the join while it runs), reconnects and
+ * slow consumers. On the user's connection only denials on `ownSubjects`
+ * count (see {@link isOwnDenial}).
  *
  * @example
  * ```ts
  * const watch = new StatusWatch(nc, node.id, events);
  * await watch.guardJoin(nc, membership.join());
+ * watch.stop();
  * ```
  */
 export class StatusWatch {
@@ -116,21 +136,41 @@ export class StatusWatch {
   #first: Denial | undefined;
   #failJoin: (denial: Denial) => void = () => {};
   readonly #joinDenied: Promise<never>;
+  readonly #ownSubjects: readonly string[] | undefined;
+  readonly #statuses: AsyncIterable<Status> & { stop?: () => void };
+  #stopped = false;
 
-  constructor(nc: NatsConnection, id: string, events: StatusEvents) {
+  constructor(
+    nc: NatsConnection,
+    id: string,
+    events: StatusEvents,
+    ownSubjects?: readonly string[],
+  ) {
     this.#id = id;
     this.#events = events;
+    this.#ownSubjects = ownSubjects;
     this.#joinDenied = new Promise<never>((_, reject) => {
       this.#failJoin = (denial) => reject(deniedError(id, denial));
     });
     this.#joinDenied.catch(() => {});
-    void this.#watch(nc.status());
+    this.#statuses = nc.status();
+    void this.#watch(this.#statuses);
+  }
+
+  /** Stops watching: the node reacts to its connection's status no more (the user's connection lives on). */
+  stop(): void {
+    this.#stopped = true;
+    // nats.js status iterators have stop(); it ends the loop and drops the listener.
+    this.#statuses.stop?.();
   }
 
   async #watch(statuses: AsyncIterable<Status>): Promise<void> {
     for await (const status of statuses) {
+      if (this.#stopped) return;
       const denial = denialOf(status as { type: string; error?: unknown });
-      if (denial !== undefined) this.#denied(denial);
+      if (denial !== undefined) {
+        if (isOwnDenial(denial.subject, this.#ownSubjects)) this.#denied(denial);
+      }
       // Control messages may have been lost while disconnected: audit outgoing monitors.
       else if (status.type === 'reconnect') this.#events.reconnected();
       else if (status.type === 'slowConsumer') this.#events.slowConsumer();

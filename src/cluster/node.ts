@@ -55,6 +55,9 @@ export class ClusterNode extends NodeAddresses {
   #js: JetStreamClient | undefined;
   #transport: NodeTransport | undefined;
   #membership: Membership | undefined;
+  #status: StatusWatch | undefined;
+  /** Set when the join failed: what it still had in flight stops at its next step. */
+  #cancelled = false;
   #table: RemoteTable | undefined;
   #spawns: NodeSpawns | undefined;
   #fenced: FencedError | undefined;
@@ -89,15 +92,11 @@ export class ClusterNode extends NodeAddresses {
     this.#kvm = kvModule.Kvm;
     const nc = given.connection ?? (await connectNode(connect, this.id, given, this.options));
     this.#nc = nc;
-    const status = new StatusWatch(nc, this.id, {
-      denied: (denial) => this.#denied(denial),
-      reconnected: () => {
-        this.#table?.audit();
-        this.#membership?.rewatch();
-      },
-      slowConsumer: () => this.#table?.audit(),
-    });
     const { root, cluster } = this.options;
+    // On the user's connection, only denials on this cluster's subjects are this node's.
+    const own = given.connection && [`${root}.${cluster}.`, `$KV.${root}-${cluster}-`];
+    const status = new StatusWatch(nc, this.id, this.#statusEvents, own || undefined);
+    this.#status = status;
     const transport = new NodeTransport(nc, `${root}.${cluster}`, this.id, {
       batch: (data) => this.#batch(data),
       noResponders: (node) => this.#noResponders(node),
@@ -115,7 +114,10 @@ export class ClusterNode extends NodeAddresses {
     try {
       await status.guardJoin(nc, this.#join(transport, js.jetstream));
     } catch (error) {
-      this.#membership?.stop(); // its heartbeats must not outlive a join that failed (the user's connection stays open)
+      // A denial fails the join at once, still running: it stops at its next step (the user's connection stays open).
+      this.#cancelled = true;
+      this.#membership?.stop();
+      status.stop();
       transport.close();
       if (given.connection === undefined) await nc.close().catch(() => {});
       if (error instanceof ClusterAuthError) throw error;
@@ -131,10 +133,12 @@ export class ClusterNode extends NodeAddresses {
   /** Subscribes, opens the member table and joins through it. */
   async #join(transport: NodeTransport, js: typeof jetstream): Promise<void> {
     await transport.start();
+    this.#throwIfCancelled();
     this.#joinStep = 'opening the member table';
     // Bounded, so KV calls fail rather than hang; never shorter than 5 s (a busy server is not a dead one).
     this.#js = js(transport.nc, { timeout: Math.max(5_000, this.options.joinTimeout) });
     const kv = await this.bucket('members');
+    this.#throwIfCancelled();
     const events = this.#events.fromMembership({
       up: (node) => this.incarnationUp(node),
       down: (node, reason) => this.#nodeDown(node, reason),
@@ -142,6 +146,11 @@ export class ClusterNode extends NodeAddresses {
     });
     this.#membership = new Membership(this.id, this.name, kv, transport, this.options, events);
     await this.#membership.join();
+  }
+
+  /** A join that already failed goes no further (and, made by then, its membership is stopped). */
+  #throwIfCancelled(): void {
+    if (this.#cancelled) throw new ClusterError(`node ${this.id} stopped joining`);
   }
 
   // ---- what other parts of the cluster use -----------------------------------
@@ -295,6 +304,16 @@ export class ClusterNode extends NodeAddresses {
     receiveBatch(this.#inbound, table, this.#spawns, data);
   }
 
+  /** What the connection's status means to the node. */
+  readonly #statusEvents = {
+    denied: (denial: Denial) => this.#denied(denial),
+    reconnected: () => {
+      this.#table?.audit();
+      this.#membership?.rewatch();
+    },
+    slowConsumer: () => this.#table?.audit(),
+  };
+
   /** The node as inbound dispatch sees it. */
   readonly #inbound: InboundNode = {
     isGone: (node) => this.isGone(node),
@@ -390,6 +409,8 @@ export class ClusterNode extends NodeAddresses {
     if (this.#fenced === undefined) await this.#membership?.settled();
     this.#transport?.close();
     this.#table?.closeAll();
+    // The user's connection lives on: the shut-down node must not react to its status any more.
+    this.#status?.stop();
     const nc = this.#nc;
     if (nc !== undefined && this.#given.connection === undefined && !nc.isClosed()) {
       // A fenced node may be cut off: a drain would wait on a server it cannot reach.

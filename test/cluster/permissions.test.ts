@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { denialOf, deniedPeer } from '../../src/cluster/node-permissions.js';
+import { denialOf, deniedPeer, isOwnDenial } from '../../src/cluster/node-permissions.js';
 import {
   type ActorSystem,
   type ClusterNode,
@@ -23,8 +23,10 @@ import { FAST, LIMIT_MS, nextDeadLetter, nextEvent, startNode, untilUp } from '.
  * A denial while the node joins fails the join with `ERR_CLUSTER_AUTH`
  * naming the subject; one after the node is up is a `denied` cluster
  * event and a dead letter `denied`, and asks on the peer whose subject was
- * denied fail `ERR_CLUSTER_AUTH`. The test server grants two limited users
- * (test/support/nats/server.ts).
+ * denied fail `ERR_CLUSTER_AUTH`. On the user's connection only denials on
+ * the node's own subjects are the node's; a join refused there goes no
+ * further, and a shut-down node reacts to that connection no more. The
+ * test server grants two limited users (test/support/nats/server.ts).
  */
 
 const why = natsUnavailable();
@@ -50,6 +52,15 @@ describe('what a permissions violation says (no server)', () => {
     assert.equal(deniedPeer('airssys.c.n.web-2_k3v9.s.hello', 'airssys.c'), 'web-2_k3v9');
     assert.equal(deniedPeer('airssys.c.hb.web-2_k3v9', 'airssys.c'), undefined);
     assert.equal(deniedPeer('airssys.other.n.x_1.m', 'airssys.c'), undefined);
+  });
+
+  it("on the user's connection only a denial on the node's own subjects is the node's", () => {
+    const own = ['airssys.c.', '$KV.airssys-c-'];
+    assert.equal(isOwnDenial('airssys.c.n.web-2_k3v9.m', own), true);
+    assert.equal(isOwnDenial('$KV.airssys-c-members.web-2_k3v9', own), true);
+    assert.equal(isOwnDenial('orders.new', own), false);
+    assert.equal(isOwnDenial('airssys.other.n.x_1.m', own), false);
+    assert.equal(isOwnDenial('orders.new', undefined), true);
   });
 });
 
@@ -111,6 +122,88 @@ describe('permissions denied after connect (real nats-server)', { skip: why }, (
     } finally {
       if (limited !== undefined) await limited.shutdown();
       await full.shutdown();
+    }
+  });
+
+  it("on the user's connection, the user's other denials are not the node's events; its own are", async () => {
+    const nc = await nats.connect({ ...NO_FRAMES_USER });
+    const system = createSystem({
+      cluster: { servers: nats.urls, name: 'given', connection: nc, ...FAST },
+    });
+    try {
+      await system.cluster?.ready;
+      const events: unknown[] = [];
+      system.cluster?.events.subscribe((e) => {
+        if (e.type === 'denied') events.push(e.subject);
+      });
+      const own = nextEvent(system.cluster as ClusterNode, (e) => e.type === 'denied');
+      nc.publish('orders.new', new Uint8Array([1])); // the user's, denied
+      const subject = 'airssys.airssys.n.zz_1.m';
+      nc.publish(subject, new Uint8Array([1])); // the node's cluster, denied: reported, after the first
+      assert.equal(((await own) as { subject: string }).subject, subject);
+      assert.deepEqual(events, [subject]);
+    } finally {
+      await system.shutdown();
+      await nc.close();
+    }
+  });
+
+  it('a node shut down on a given connection no longer reacts to its status', async () => {
+    const nc = await nats.connect({ ...NO_FRAMES_USER });
+    const system = createSystem({
+      cluster: { servers: nats.urls, name: 'given', connection: nc, ...FAST },
+    });
+    try {
+      await system.cluster?.ready;
+      await system.shutdown();
+      const heard: unknown[] = [];
+      system.deadLetters.subscribe((l) => heard.push(l));
+      system.cluster?.events.subscribe((e) => heard.push(e));
+      // The user's own watch of the connection: once it hears the denial, the node's would have.
+      const statuses = nc.status();
+      const denied = (async () => {
+        for await (const s of statuses) if (denialOf(s as { type: string }) !== undefined) return;
+      })();
+      nc.publish('airssys.airssys.n.zz_1.m', new Uint8Array([1]));
+      await denied;
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(heard, []);
+    } finally {
+      await nc.close();
+    }
+  });
+
+  it('a join refused on a given connection goes no further: no peer hears of it, it leaves no record', async () => {
+    const peer = await startNode(nats, 'peer');
+    const nc = await nats.connect({ ...NO_HEARTBEATS_USER });
+    try {
+      const heard: unknown[] = [];
+      peer.cluster.events.subscribe((e) => {
+        if ('node' in e && String(e.node).startsWith('deaf2_')) heard.push(e);
+      });
+      const system = createSystem({
+        cluster: { servers: nats.urls, name: 'deaf2', connection: nc, ...FAST },
+      });
+      const error = await system.cluster?.ready.then(
+        () => undefined,
+        (e: unknown) => e as RuntimeError,
+      );
+      assert.equal(error?.code, 'ERR_CLUSTER_AUTH');
+      // A join carrying on would write its record, shake hands (nodeup) and be judged (nodedown)
+      // within a few acceptable pauses: wait that long, then nothing of it may be anywhere.
+      await new Promise((resolve) => setTimeout(resolve, 5 * FAST.acceptablePause));
+      assert.deepEqual(heard, []);
+      const members = await peer.cluster.bucket('members');
+      const keys: string[] = [];
+      for await (const key of await members.keys()) keys.push(key);
+      assert.deepEqual(
+        keys.filter((k) => k.startsWith('deaf2_')),
+        [],
+      );
+      await system.shutdown();
+    } finally {
+      await nc.close();
+      await peer.shutdown();
     }
   });
 });
