@@ -76,7 +76,9 @@ export function encodeBatch(from: string, frames: readonly string[]): Uint8Array
 /**
  * The JSON text of a tell frame `[1, to, from, marked, message]`, made
  * without the frame's array (the hot path of a remote tell). `body` is the
- * message as `toWire` left it; throws what `JSON.stringify` throws (a cycle).
+ * message as `toWire` left it; throws what `JSON.stringify` throws (a cycle),
+ * and a `TypeError` for a message whose JSON is nothing (a `toJSON` that
+ * returns undefined or a function): its text would break the whole batch.
  *
  * @example
  * ```ts
@@ -84,7 +86,9 @@ export function encodeBatch(from: string, frames: readonly string[]): Uint8Array
  * ```
  */
 export function tellFrame(to: number, from: number, marked: boolean, body: unknown): string {
-  return `[1,${to},${from},${marked ? 1 : 0},${JSON.stringify(body)}]`;
+  const json: string | undefined = JSON.stringify(body);
+  if (json === undefined) throw new TypeError('its JSON is nothing (a toJSON returned undefined)');
+  return `[1,${to},${from},${marked ? 1 : 0},${json}]`;
 }
 
 /**

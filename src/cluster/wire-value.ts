@@ -337,8 +337,9 @@ function decodeError(r: Record<string, unknown>, refs: WireRefs, depth: number):
   }
   const decoded = decodeValue(props, refs, depth + 1) as Record<string, unknown>;
   for (const key of Object.keys(decoded)) {
-    // A peer cannot plant a prototype or shadow the error's own fields.
-    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    // A peer cannot plant a prototype or shadow what errors and objects inherit (a `toString`
+    // of 1 would make every later String(error) throw).
+    if (key in Error.prototype || key === 'prototype') continue;
     (error as unknown as Record<string, unknown>)[key] = decoded[key];
   }
   Object.defineProperty(error, 'name', {

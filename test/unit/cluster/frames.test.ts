@@ -7,6 +7,7 @@ import {
   encodeBatch,
   OP,
   tellFrame,
+  unencodable,
   WIRE_VERSION,
 } from '../../../src/cluster/frames.js';
 import {
@@ -66,6 +67,16 @@ describe('cluster batches', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     assert.throws(() => tellFrame(1, 0, false, cyclic), TypeError);
+  });
+
+  it('a message whose JSON is nothing (toJSON returns undefined) throws at send instead of breaking its batch', () => {
+    class Opaque {
+      toJSON(): undefined {
+        return undefined;
+      }
+    }
+    assert.throws(() => tellFrame(1, 0, false, new Opaque()), TypeError);
+    assert.equal(unencodable(new TypeError('x')).code, 'ERR_INVALID_ARG');
   });
 
   it('another version, codec or malformed UTF-8 is refused with WireError', () => {

@@ -58,4 +58,19 @@ describe('values on the cluster wire', () => {
     assert.throws(() => toWire({ s: Symbol('s') }, NO_REFS, { found: false }), /a symbol at s/);
     assert.throws(() => toWire(fn, NO_REFS, { found: false }), /the top level/);
   });
+
+  it('an error from a peer cannot shadow what errors inherit: String(error) still works', () => {
+    const wire = {
+      [WIRE_MARK]: 'e',
+      name: 'Error',
+      message: 'boom',
+      stack: null,
+      props: { code: 'E_X', toString: 1, valueOf: 2, constructor: 3, message: 4 },
+    };
+    const error = fromWire(JSON.parse(JSON.stringify(wire)), NO_REFS) as Error & { code?: string };
+    assert.equal(error.code, 'E_X');
+    assert.equal(error.message, 'boom');
+    assert.equal(String(error), 'Error: boom');
+    assert.equal(Object.hasOwn(error, 'toString'), false);
+  });
 });
