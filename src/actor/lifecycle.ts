@@ -15,6 +15,7 @@ import {
 import type { Registration } from '../registry/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
 import { isLinked, propagateExit, unlink } from '../signals/index.js';
+import type { AskRecord } from './ask-record.js';
 import { runAsyncStep } from './async-senders.js';
 import { type Directive, EscalatedError } from './definition.js';
 import type { ActorProcess } from './process.js';
@@ -419,16 +420,17 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   // Names and table entry go first, so a restart can re-register at once (semantics §4, OTP R1.4).
   runtime.released(p, reason);
   cancelTimers(p);
-  if (ext !== null) {
-    let ask = ext.asks;
+  if (ext !== null && ext.asks !== null) {
+    // Taken off the list first: records are pooled, so one that something ended meanwhile may
+    // already serve another ask (another target), which this exit must not fail.
+    const pending: AskRecord[] = [];
+    for (let ask: AskRecord | null = ext.asks; ask !== null; ask = ask.next) pending.push(ask);
     ext.asks = null;
-    while (ask !== null) {
-      const next = ask.next;
+    for (const ask of pending) {
       ask.prev = null;
       ask.next = null;
-      ask.abandon(reason);
-      ask = next;
     }
+    for (const ask of pending) if (ask.target === p) ask.abandon(reason);
   }
   p.mailbox?.clear(
     (message, sender) =>

@@ -1,4 +1,4 @@
-import { finish } from '../actor/index.js';
+import { type AskRecord, finish } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
 import type { RemoteProcess } from './remote-process.js';
 
@@ -56,12 +56,13 @@ export class RecordsByNode {
   failAsks(node: string, error?: Error): void {
     const reason = exitReason.noconnection(node);
     for (const p of this.#byNode.get(node) ?? []) {
-      let ask = p.ext?.asks ?? null;
-      while (ask !== null) {
-        const next = ask.next;
+      // Taken off the list first: an ask ended meanwhile may serve another target (pooled records).
+      const pending: AskRecord[] = [];
+      for (let ask = p.ext?.asks ?? null; ask !== null; ask = ask.next) pending.push(ask);
+      for (const ask of pending) {
+        if (ask.target !== p) continue;
         if (error === undefined) ask.abandon(reason);
         else ask.rejectWith(error);
-        ask = next;
       }
     }
   }
