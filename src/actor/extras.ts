@@ -18,6 +18,25 @@ export class ProcessExtras {
   abort: AbortController | null = null;
   /** Head of the intrusive list of asks aimed at this process. */
   asks: AskRecord | null = null;
+
+  /**
+   * Empties the list of asks aimed at this process and returns them, each
+   * unlinked: records are pooled, so a caller that fails them one by one
+   * must not follow links that an ended (and reused) record may have changed.
+   */
+  takeAsks(): AskRecord[] {
+    const taken: AskRecord[] = [];
+    let ask = this.asks;
+    this.asks = null;
+    while (ask !== null) {
+      const next = ask.next;
+      ask.prev = null;
+      ask.next = null;
+      taken.push(ask);
+      ask = next;
+    }
+    return taken;
+  }
   stopReason: ExitReason = exitReason.normal;
   stopWaiters: ((reason: ExitReason) => void)[] | null = null;
   /** Callbacks waiting for `init` to finish (a synchronous start). */

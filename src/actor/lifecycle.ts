@@ -15,7 +15,6 @@ import {
 import type { Registration } from '../registry/index.js';
 import { CallbackTimer } from '../scheduler/index.js';
 import { isLinked, propagateExit, unlink } from '../signals/index.js';
-import type { AskRecord } from './ask-record.js';
 import { runAsyncStep } from './async-senders.js';
 import { type Directive, EscalatedError } from './definition.js';
 import type { ActorProcess } from './process.js';
@@ -421,16 +420,8 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   runtime.released(p, reason);
   cancelTimers(p);
   if (ext !== null && ext.asks !== null) {
-    // Taken off the list first: records are pooled, so one that something ended meanwhile may
-    // already serve another ask (another target), which this exit must not fail.
-    const pending: AskRecord[] = [];
-    for (let ask: AskRecord | null = ext.asks; ask !== null; ask = ask.next) pending.push(ask);
-    ext.asks = null;
-    for (const ask of pending) {
-      ask.prev = null;
-      ask.next = null;
-    }
-    for (const ask of pending) if (ask.target === p) ask.abandon(reason);
+    // A record something ended meanwhile may already serve another target's ask (pooled).
+    for (const ask of ext.takeAsks()) if (ask.target === p) ask.abandon(reason);
   }
   p.mailbox?.clear(
     (message, sender) =>

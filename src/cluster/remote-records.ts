@@ -1,4 +1,4 @@
-import { type AskRecord, finish } from '../actor/index.js';
+import { finish } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
 import type { RemoteProcess } from './remote-process.js';
 
@@ -56,10 +56,8 @@ export class RecordsByNode {
   failAsks(node: string, error?: Error): void {
     const reason = exitReason.noconnection(node);
     for (const p of this.#byNode.get(node) ?? []) {
-      // Taken off the list first: an ask ended meanwhile may serve another target (pooled records).
-      const pending: AskRecord[] = [];
-      for (let ask = p.ext?.asks ?? null; ask !== null; ask = ask.next) pending.push(ask);
-      for (const ask of pending) {
+      // A record something ended meanwhile may already serve another target's ask (pooled).
+      for (const ask of p.ext?.takeAsks() ?? []) {
         if (ask.target !== p) continue;
         if (error === undefined) ask.abandon(reason);
         else ask.rejectWith(error);
