@@ -77,7 +77,7 @@ export function votesNeeded(voters: number): number {
  */
 export function countVoters(
   view: ReadonlyMap<string, { readonly reachable: boolean }>,
-  upInTable: ReadonlySet<string>,
+  upInTable: { has(id: string): boolean },
 ): number {
   let n = 1;
   for (const [id, peer] of view) if (peer.reachable && upInTable.has(id)) n++;

@@ -1,13 +1,10 @@
 import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
-import {
-  countVoters,
-  judgeLiveness,
-  type MemberRecord,
-  parseHello,
-  parseMember,
-} from './membership-policy.js';
+import { MemberBook } from './membership-book.js';
+import { greet, type HandshakeContext } from './membership-handshake.js';
+import { judgeLiveness, type MemberRecord, parseHello } from './membership-policy.js';
 import { json, listMembers, standing, voteAgainst } from './membership-table.js';
+import { type MemberChange, MemberTableWatch } from './membership-watch.js';
 import type { ResolvedClusterOptions } from './options.js';
 import type { NodeTransport } from './transport.js';
 
@@ -22,6 +19,9 @@ import type { NodeTransport } from './transport.js';
  * node that reaches a JetStream majority can write, so a minority side of
  * a partition declares nobody down. A declared-down node stays down: its
  * heartbeats and frames are answered with `fence`, and it ends its system.
+ * A node counts only while it has a record in the table: once a `down`
+ * record is pruned (after the down retention, see `membership-departures.ts`),
+ * an incarnation without one is refused exactly like a downed one.
  *
  * @module
  */
@@ -35,11 +35,6 @@ export interface MembershipEvents {
   fenced(why: string): void;
 }
 
-interface Peer {
-  lastSeen: number;
-  reachable: boolean;
-}
-
 /** The member table and the failure detector of one node. */
 export class Membership {
   readonly #self: string;
@@ -48,25 +43,20 @@ export class Membership {
   readonly #transport: NodeTransport;
   readonly #options: ResolvedClusterOptions;
   readonly #events: MembershipEvents;
-  /** Peers that answered a hello: the up members as this node sees them. */
-  readonly #view = new Map<string, Peer>();
-  /** Members in the table that never answered: suspected if they stay silent. */
-  readonly #candidates = new Map<string, number>();
-  /** Node ids declared down or gone: never up again. */
-  readonly #gone = new Set<string>();
+  /** Who is up, waited for, gone, and what the table says of each. */
+  readonly #book: MemberBook;
   readonly #hellos = new Set<string>();
   readonly #voting = new Set<string>();
-  /** Members whose record in the table says `up`: only they vote (a joining node judges nobody). */
-  readonly #upInTable = new Set<string>();
+  readonly #verifying = new Set<string>();
+  readonly #watch: MemberTableWatch;
+  readonly #handshake: HandshakeContext;
   #ownLastSeen = Date.now();
   #lastCheck = Date.now();
   #timers: NodeJS.Timeout[] = [];
-  #watch: { stop(): void } | undefined;
-  /** The member-table watch loop, until it has returned (see {@link Membership.settled}). */
-  #watching: Promise<void> = Promise.resolve();
   #state: 'new' | 'up' | 'leaving' | 'stopped' = 'new';
   /** Where {@link join} is (a join that fails names the step). */
   joinStep = 'starting';
+  #pruning = false;
   #seq = 0;
 
   constructor(
@@ -83,21 +73,73 @@ export class Membership {
     this.#transport = transport;
     this.#options = options;
     this.#events = events;
+    this.#book = new MemberBook(self);
+    const { joinTimeout, acceptablePause } = options;
+    const stopped = (): boolean => this.#state === 'stopped';
+    this.#handshake = { self, kv, transport, joinTimeout, acceptablePause, stopped };
+    this.#watch = new MemberTableWatch(kv, options.heartbeatInterval, {
+      change: (change) => this.#onChange(change),
+      complete: () => this.#book.complete(),
+    });
     // However the connection ends, the watch ends with it (left running, it throws from a timer).
     void transport.nc.closed().then(() => this.stop());
   }
 
   /** The up peers (not this node). */
   get peers(): string[] {
-    return [...this.#view.keys()];
+    return [...this.#book.view.keys()];
   }
 
   isUp(node: string): boolean {
-    return node === this.#self ? this.#state === 'up' : this.#view.has(node);
+    return node === this.#self ? this.#state === 'up' : this.#book.view.has(node);
   }
 
+  /** Whether `node` was declared down or left, as this node saw (remembered for the retention). */
   isGone(node: string): boolean {
-    return this.#gone.has(node);
+    return this.#book.gone.has(node);
+  }
+
+  /**
+   * Whether `node` is not up here and has no record in this node's complete copy of the table
+   * (pruned, left, made up): its traffic is refused. Only the table's own word fences it.
+   */
+  isStranger(node: string): boolean {
+    return this.#book.isStranger(node, this.#hellos.has(node));
+  }
+
+  /**
+   * Whether the table itself says `node` is gone (no record, or `down`): what a release or a
+   * fence notice waits on. False when the table cannot be read.
+   */
+  async confirmGone(node: string): Promise<boolean> {
+    if (this.#book.gone.has(node)) return true;
+    if (node === this.#self) return false;
+    try {
+      return (await standing(this.#kv, node)) !== 'member';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Traffic from `node` that is not up here: it is told to fence if the table says it is gone. */
+  refuse(node: string): void {
+    if (this.#book.gone.has(node)) this.#tellFenced(node);
+    else void this.#verify(node);
+  }
+
+  async #verify(node: string): Promise<void> {
+    if (this.#verifying.has(node)) return;
+    this.#verifying.add(node);
+    try {
+      if (await this.confirmGone(node)) this.#tellFenced(node);
+      else if (this.#state === 'up') await this.#hello(node, false);
+    } finally {
+      this.#verifying.delete(node);
+    }
+  }
+
+  #tellFenced(node: string): void {
+    if (this.#state !== 'stopped') this.#transport.notify(node, 'fence', json({ by: this.#self }));
   }
 
   #record(status: MemberRecord['status']): Uint8Array {
@@ -141,7 +183,18 @@ export class Membership {
     this.#ownLastSeen = Date.now();
     this.#lastCheck = Date.now();
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
-    this.#watching = this.#watchTable();
+    const { downRetention } = this.#options;
+    const every = Math.max(heartbeatInterval, Math.min(downRetention / 2, 60_000));
+    this.#timers.push(setInterval(() => void this.#prune(), every).unref());
+    this.#watch.start();
+  }
+
+  /** Deletes expired `down` records and their markers, and forgets departures past the retention. */
+  async #prune(): Promise<void> {
+    if (this.#state !== 'up' || this.#pruning) return;
+    this.#pruning = true;
+    await this.#book.gone.pruneTable(this.#kv, this.#options.downRetention);
+    this.#pruning = false;
   }
 
   /** Stopped meanwhile (connection closed, join given up): no coming up, and its record goes. */
@@ -154,73 +207,38 @@ export class Membership {
 
   async #members(): Promise<[string, MemberRecord][]> {
     const members = await listMembers(this.#kv);
-    for (const [id, record] of members) if (record.status === 'up') this.#upInTable.add(id);
+    this.#book.listed(members);
     return members;
   }
 
-  /** Shakes hands with `node`; on success it is up. A silent member becomes a candidate. */
+  /** Shakes hands with `node`; on success it is up. A silent listed member becomes a candidate. */
   async #hello(node: string, joining: boolean): Promise<void> {
-    if (this.#hellos.has(node) || this.#gone.has(node) || this.#view.has(node)) return;
+    const book = this.#book;
+    if (this.#hellos.has(node) || book.gone.has(node) || book.view.has(node)) return;
     this.#hellos.add(node);
-    const deadline = Date.now() + this.#options.joinTimeout;
-    let recheck = Date.now() + this.#options.acceptablePause;
     try {
-      while (Date.now() < deadline && this.#state !== 'stopped') {
-        // A joining node waits for a silent member only while the table still lists it.
-        if (joining && Date.now() >= recheck) {
-          recheck = Date.now() + this.#options.acceptablePause;
-          if (await this.#goneFromTable(node)) return;
-        }
-        try {
-          const reply = await this.#transport.request(
-            node,
-            'hello',
-            json({ id: this.#self }),
-            Math.max(50, deadline - Date.now()),
-          );
-          if ((this.#state as string) === 'stopped') return; // stopped while asking
-          const answer = parseHello(reply.data);
-          if (answer.down) {
-            this.fence(`${node} says this node was declared down`);
-            return;
-          }
-          if (answer.id === node) this.#add(node);
-          return;
-        } catch {
-          // No responders yet (interest still propagating) or a timeout: retry until the deadline.
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-      if (joining && !this.#view.has(node)) this.#candidates.set(node, Date.now());
+      const greeting = await greet(this.#handshake, node, joining);
+      if (greeting.outcome === 'answered') this.#add(node);
+      else if (greeting.outcome === 'told-down') {
+        this.fence(`${node} says this node was declared down`);
+      } else if (greeting.outcome === 'gone') this.#nodeGone(node, greeting.where);
+      else if (joining && !book.view.has(node)) book.candidates.set(node, Date.now());
     } finally {
       this.#hellos.delete(node);
     }
   }
 
-  /** Whether `node`'s record is gone or `down` (then it is gone here too); false when KV is unreachable. */
-  async #goneFromTable(node: string): Promise<boolean> {
-    try {
-      const where = await standing(this.#kv, node);
-      if (where === 'member') return false;
-      this.#nodeGone(node, where);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   #add(node: string): void {
-    if (node === this.#self || this.#view.has(node) || this.#gone.has(node)) return;
-    this.#candidates.delete(node);
-    this.#view.set(node, { lastSeen: Date.now(), reachable: true });
-    this.#events.up(node);
+    if (this.#book.add(node, Date.now())) this.#events.up(node);
   }
 
   /** A `hello` request from another node. */
-  onHello(msg: Msg): void {
+  async onHello(msg: Msg): Promise<void> {
     const id = parseHello(msg.data).id;
     if (id === undefined) return;
-    if (this.#gone.has(id)) {
+    // Only a node with a record counts: one without (pruned, left, made up) is told it is down.
+    if (!this.#book.view.has(id) && (await this.confirmGone(id))) {
+      this.#book.gone.add(id, Date.now(), true);
       msg.respond(json({ down: true }));
       return;
     }
@@ -236,13 +254,14 @@ export class Membership {
       this.#ownLastSeen = now;
       return;
     }
-    if (this.#gone.has(node)) {
-      this.#transport.notify(node, 'fence', json({ by: this.#self }));
+    if (this.#book.gone.has(node)) {
+      this.#tellFenced(node);
       return;
     }
-    const peer = this.#view.get(node);
+    const peer = this.#book.view.get(node);
     if (peer === undefined) {
-      if (this.#state === 'up') void this.#hello(node, false);
+      // Met only through the table: fenced when it has no record there, else greeted.
+      if (this.#state === 'up') void this.#verify(node);
       return;
     }
     peer.lastSeen = now;
@@ -259,9 +278,7 @@ export class Membership {
   #check(): void {
     if (this.#state !== 'up') return;
     const now = Date.now();
-    const seen = new Map<string, number>();
-    for (const [id, peer] of this.#view) seen.set(id, peer.lastSeen);
-    for (const [id, since] of this.#candidates) seen.set(id, since);
+    const seen = this.#book.lastSeen();
     const { heartbeatInterval, acceptablePause, fenceAfter } = this.#options;
     const verdict = judgeLiveness(
       now,
@@ -279,11 +296,11 @@ export class Membership {
     }
     if (verdict.stalled) {
       // The silence was this node's own: give everyone a fresh start.
-      for (const peer of this.#view.values()) peer.lastSeen = now;
+      for (const peer of this.#book.view.values()) peer.lastSeen = now;
       return;
     }
     for (const id of verdict.unreachable) {
-      const peer = this.#view.get(id);
+      const peer = this.#book.view.get(id);
       if (peer?.reachable === true) {
         peer.reachable = false;
         this.#events.unreachable(id);
@@ -294,10 +311,10 @@ export class Membership {
 
   /** Records this node's suspicion of `node` with compare-and-set; with enough, the verdict. */
   async #vote(node: string): Promise<void> {
-    if (this.#voting.has(node) || this.#gone.has(node)) return;
+    if (this.#voting.has(node) || this.#book.gone.has(node)) return;
     this.#voting.add(node);
     try {
-      const voters = (): number => countVoters(this.#view, this.#upInTable);
+      const voters = (): number => this.#book.voters();
       const ttl = this.#options.acceptablePause * 3;
       const verdict = await voteAgainst(this.#kv, node, this.#self, ttl, voters);
       if (verdict !== 'member') this.#nodeGone(node, verdict);
@@ -308,60 +325,32 @@ export class Membership {
     }
   }
 
-  async #watchTable(): Promise<void> {
-    while (this.#state === 'up') {
-      try {
-        const iterator = await this.#kv.watch();
-        // Stopped while the watch was being made: a watch left running would outlive the connection.
-        if (this.#state !== 'up') {
-          iterator.stop();
-          return;
-        }
-        this.#watch = iterator;
-        for await (const entry of iterator) this.#onEntry(entry.key, entry.operation, entry);
-      } catch {
-        // The watch broke (a server restart): make a new one.
-      }
-      if (this.#state !== 'up') return;
-      await new Promise((r) => setTimeout(r, this.#options.heartbeatInterval).unref());
-    }
-  }
-
-  /**
-   * Makes the member-table watch again, from a fresh snapshot (after a reconnect: its consumer
-   * may not have survived the server; the client's own recovery waits for two missed 5 s beats).
-   */
+  /** Makes the member-table watch again, from a fresh snapshot (after a reconnect). */
   rewatch(): void {
-    if (this.#state === 'up') this.#watch?.stop();
+    if (this.#state === 'up') this.#watch.rewatch();
   }
 
-  #onEntry(key: string, operation: string, entry: { string(): string }): void {
-    this.#upInTable.delete(key);
-    if (operation !== 'PUT') {
-      if (key === this.#self) {
+  #onChange({ id, record, deleted }: MemberChange): void {
+    this.#book.recorded(id, record?.status);
+    if (deleted) {
+      if (id === this.#self) {
         if (this.#state === 'up') this.fence('removed from the member table');
-      } else this.#nodeGone(key, 'left');
+      } else this.#nodeGone(id, 'left');
       return;
     }
-    const record = parseMember(entry.string());
     if (record === undefined) return;
-    if (record.status === 'up') this.#upInTable.add(key);
     if (record.status === 'down') {
-      if (key === this.#self) this.fence(`declared down by ${record.downBy ?? 'the cluster'}`);
-      else this.#nodeGone(key, 'down');
+      if (id === this.#self) this.fence(`declared down by ${record.downBy ?? 'the cluster'}`);
+      else this.#nodeGone(id, 'down');
       return;
     }
-    if (record.status === 'up' && key !== this.#self && !this.#view.has(key)) {
-      void this.#hello(key, true);
+    if (record.status === 'up' && id !== this.#self && !this.#book.view.has(id)) {
+      void this.#hello(id, true);
     }
   }
 
   #nodeGone(node: string, reason: 'down' | 'left'): void {
-    if (node === this.#self || this.#gone.has(node)) return;
-    this.#gone.add(node);
-    this.#view.delete(node);
-    this.#candidates.delete(node);
-    this.#events.down(node, reason);
+    if (this.#book.remove(node, Date.now(), reason)) this.#events.down(node, reason);
   }
 
   /** This node learned it was declared down, or was cut off: it ends, never to serve again. */
@@ -395,7 +384,7 @@ export class Membership {
   stop(): void {
     this.#state = 'stopped';
     this.#stopTimers();
-    this.#watch?.stop();
+    this.#watch.stop();
   }
 
   /**
@@ -404,6 +393,6 @@ export class Membership {
    * a draining connection leaves its heartbeat monitor's interval running forever.
    */
   settled(): Promise<void> {
-    return this.#watching;
+    return this.#watch.settled();
   }
 }

@@ -15,16 +15,19 @@ import type { RemoteTable } from './remote-table.js';
 
 /** What inbound dispatch needs of its node. */
 export interface InboundNode {
+  /** Whether `node` was declared down or left. */
   isGone(node: string): boolean;
+  /** Whether `node` is not up and has no record in the member table (pruned, made up). */
+  isStranger(node: string): boolean;
   deadLetter(message: unknown, reason: DeadLetterReason, detail?: string): void;
-  /** Tells `node` it was declared down (a fence notice). */
-  tellFenced(node: string): void;
+  /** Tells `node` it was declared down (a fence notice) once the member table confirms it. */
+  refuse(node: string): void;
 }
 
 /**
  * Carries out one batch from a peer: a batch that does not decode, or whose
  * sender is no node id, is a dead letter; a downed sender's frames are
- * dropped and it is told; each frame that fails is a dead letter on its own.
+ * dropped and it is told (so is a sender without a member record); each frame that fails is a dead letter on its own.
  *
  * @example
  * ```ts
@@ -49,10 +52,11 @@ export function receiveBatch(
     node.deadLetter(batch.frames, 'bad-frame', 'bad sender node id');
     return;
   }
-  if (node.isGone(from)) {
-    // A downed incarnation stays down: its frames are dropped, and it is told.
+  if (node.isGone(from) || node.isStranger(from)) {
+    // A downed incarnation stays down, and one without a member record (pruned) counts as
+    // down: its frames are dropped, and it is told once the table confirms it.
     for (const frame of batch.frames) node.deadLetter(frame, 'fenced', `node:${from}`);
-    node.tellFenced(from);
+    node.refuse(from);
     return;
   }
   for (const frame of batch.frames) {

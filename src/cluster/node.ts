@@ -2,14 +2,15 @@ import type { JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { KV, Kvm } from '@nats-io/kv';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import type { ActorProcess, ActorRef, AnyDefinition, Current } from '../actor/index.js';
-import { dropMonitor, monitor } from '../actor/index.js';
 import { ClusterAuthError, ClusterError, FencedError } from '../errors.js';
 import type { Pid } from '../process/index.js';
+import { watchExit } from './exit-watch.js';
 import { Membership } from './membership.js';
 import { NodeAddresses } from './node-addresses.js';
-import { connectNode, drainWithin } from './node-connect.js';
+import { CloseHooks, closeInOrder } from './node-close.js';
+import { connectNode } from './node-connect.js';
 import { type ClusterEvent, type NodeDownMessage, NodeEvents } from './node-events.js';
-import { fencedBy, fenceNotice, type InboundNode, receiveBatch } from './node-inbound.js';
+import { fencedBy, type InboundNode, receiveBatch } from './node-inbound.js';
 import { type Denial, deniedError, deniedPeer, StatusWatch } from './node-permissions.js';
 import { NodeSpawns } from './node-spawn.js';
 import {
@@ -66,7 +67,7 @@ export class ClusterNode extends NodeAddresses {
   #kvm: typeof Kvm | undefined;
   #joinStep = 'subscribing'; // where the join is, until membership names its steps
   /** What must end before the connection does (the registry's and groups' watches). */
-  readonly #beforeClose = new Set<() => Promise<void>>();
+  readonly #beforeClose = new CloseHooks();
 
   constructor(host: NodeHost, options: ClusterOptions, shutdown: () => Promise<void>) {
     super();
@@ -153,8 +154,6 @@ export class ClusterNode extends NodeAddresses {
     if (this.#cancelled) throw new ClusterError(`node ${this.id} stopped joining`);
   }
 
-  // ---- what other parts of the cluster use -----------------------------------
-
   /** This node's id (the cluster registry's and groups' view of it). */
   get nodeId(): string {
     return this.id;
@@ -203,6 +202,11 @@ export class ClusterNode extends NodeAddresses {
     return this.isGone(node);
   }
 
+  /** Whether the member table says `node` is gone (no record, or `down`): the registry's port. */
+  confirmNodeGone(node: string): Promise<boolean> {
+    return this.#membership?.confirmGone(node) ?? Promise.resolve(false);
+  }
+
   get self(): string {
     return this.id;
   }
@@ -230,18 +234,7 @@ export class ClusterNode extends NodeAddresses {
    * node is not up); returns the cancel, which removes the watch.
    */
   onExit(target: number | WirePid, listener: () => void): () => void {
-    let p: ActorProcess | undefined;
-    let pid: Pid;
-    if (typeof target === 'number' || target.node === this.id) {
-      pid = (typeof target === 'number' ? target : target.id) as Pid;
-      p = this.#host.lookup(pid);
-    } else {
-      p = this.#tableOrThrow().remote(target.node, target.id);
-      pid = p.pid;
-    }
-    const runtime = this.#host as unknown as ActorProcess['runtime'];
-    const m = monitor(runtime, null, p, pid, undefined, () => listener());
-    return () => void dropMonitor(m);
+    return watchExit(this.#host, () => this.#tableOrThrow(), this.id, target, listener);
   }
 
   /**
@@ -284,8 +277,6 @@ export class ClusterNode extends NodeAddresses {
     return this.#table;
   }
 
-  // ---- spawning on another node --------------------------------------------
-
   /** `spawn(def, { node })`: the stand-in here, the body there. */
   spawnOn(
     def: AnyDefinition,
@@ -295,8 +286,6 @@ export class ClusterNode extends NodeAddresses {
     if (this.#spawns === undefined) throw new ClusterError(`node ${this.id} has not connected yet`);
     return this.#spawns.spawnOn(def, options, parent);
   }
-
-  // ---- incoming ------------------------------------------------------------
 
   #batch(data: Uint8Array): void {
     const table = this.#table;
@@ -317,13 +306,14 @@ export class ClusterNode extends NodeAddresses {
   /** The node as inbound dispatch sees it. */
   readonly #inbound: InboundNode = {
     isGone: (node) => this.isGone(node),
+    isStranger: (node) => this.#membership?.isStranger(node) ?? false,
     deadLetter: (message, reason, detail) =>
       this.#host.deadLetter(message, undefined, undefined, reason, detail),
-    tellFenced: (node) => this.#transport?.notify(node, 'fence', fenceNotice(this.id)),
+    refuse: (node) => this.#membership?.refuse(node),
   };
 
   #system(op: string, msg: Msg): void {
-    if (op === 'hello') this.#membership?.onHello(msg);
+    if (op === 'hello') void this.#membership?.onHello(msg);
     else if (op === 'fence') {
       this.#membership?.fence(`${fencedBy(msg.data)} says this node was declared down`);
     }
@@ -334,8 +324,6 @@ export class ClusterNode extends NodeAddresses {
     this.#table?.failAsks(node);
     this.#host.deadLetter({ node }, undefined, undefined, 'noconnection', `node:${node}`);
   }
-
-  // ---- node events ---------------------------------------------------------
 
   #nodeDown(node: string, reason: 'down' | 'left'): void {
     this.incarnationGone(node);
@@ -389,33 +377,20 @@ export class ClusterNode extends NodeAddresses {
    * ```
    */
   beforeClose(hook: () => Promise<void>): () => void {
-    this.#beforeClose.add(hook);
-    return () => {
-      this.#beforeClose.delete(hook);
-    };
+    return this.#beforeClose.add(hook);
   }
 
   async #close(): Promise<void> {
     clearInterval(this.#audit);
     await this.ready.catch(() => {});
-    this.#transport?.flush();
-    const hooks = [...this.#beforeClose].map((hook) => hook().catch(() => undefined));
-    this.#beforeClose.clear();
-    await Promise.all(hooks);
-    if (this.#fenced === undefined) await this.#membership?.leave();
-    else this.#membership?.stop();
-    // Every watch made, and stopped, before a drain (see Membership.settled). A fenced node's
-    // connection is closed outright instead, which fails a watch still being made.
-    if (this.#fenced === undefined) await this.#membership?.settled();
-    this.#transport?.close();
-    this.#table?.closeAll();
-    // The user's connection lives on: the shut-down node must not react to its status any more.
-    this.#status?.stop();
-    const nc = this.#nc;
-    if (nc !== undefined && this.#given.connection === undefined && !nc.isClosed()) {
-      // A fenced node may be cut off: a drain would wait on a server it cannot reach.
-      if (this.#fenced !== undefined) await nc.close().catch(() => {});
-      else await drainWithin(nc, this.options.joinTimeout);
-    }
+    await closeInOrder(this.#beforeClose, {
+      fenced: this.#fenced !== undefined,
+      transport: this.#transport,
+      membership: this.#membership,
+      table: this.#table,
+      status: this.#status,
+      ownConnection: this.#given.connection === undefined ? this.#nc : undefined,
+      drainMs: this.options.joinTimeout,
+    });
   }
 }

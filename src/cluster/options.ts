@@ -33,6 +33,12 @@ export interface ClusterOptions {
   readonly joinTimeout?: number;
   /** How often outgoing monitors are audited even without a reconnect, ms. Default 30000. */
   readonly auditInterval?: number;
+  /**
+   * How long a `down` record stays in the member table (and a node remembers a departed
+   * incarnation) before it is pruned, ms. Default 900000 (15 min). A pruned incarnation
+   * stays fenced all the same: a node without a record counts as down.
+   */
+  readonly downRetention?: number;
   /** Connect options passed to the NATS client (user, pass, tls...), with `servers`. */
   readonly connectOptions?: Readonly<Record<string, unknown>>;
   /** Replicas of the cluster's KV buckets: 1 on a single server, 3 on a three-server cluster. Default 1. */
@@ -54,6 +60,7 @@ export interface ResolvedClusterOptions {
   readonly fenceAfter: number;
   readonly joinTimeout: number;
   readonly auditInterval: number;
+  readonly downRetention: number;
   readonly replicas: number;
 }
 
@@ -111,6 +118,7 @@ export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions
     fenceAfter: ms('fenceAfter', o.fenceAfter, acceptablePause),
     joinTimeout: ms('joinTimeout', o.joinTimeout, 2_000),
     auditInterval: ms('auditInterval', o.auditInterval, 30_000),
+    downRetention: ms('downRetention', o.downRetention, 900_000),
     replicas: replicas(o.replicas),
   };
 }

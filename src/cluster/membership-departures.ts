@@ -1,0 +1,165 @@
+import type { KV } from '@nats-io/kv';
+import type { MemberRecord } from './membership-policy.js';
+
+/**
+ * Departed incarnations, kept bounded. A node remembers each incarnation it
+ * saw declared down or leave, and the member table keeps each `down` record,
+ * only for the down retention: every up node deletes `down` records older
+ * than that (compare-and-set) and then purges the delete markers older than
+ * that, and forgets a departure once its record is gone and the retention
+ * has passed. What keeps "a node declared down stays down" after that is
+ * the rule that a node counts only while it has a record in the table: an
+ * incarnation with none (pruned, left, never there) is refused like a
+ * downed one (see `Membership`).
+ *
+ * @module
+ */
+
+/** One incarnation this node saw go: when, and whether its record has left the table since. */
+interface Departure {
+  readonly at: number;
+  recordGone: boolean;
+}
+
+/**
+ * The incarnations this node saw declared down or leave, each kept until its
+ * member record is gone and the retention has passed since it went.
+ *
+ * @example
+ * ```ts
+ * const departures = new Departures();
+ * departures.add('web-2_k3v9', Date.now());
+ * departures.has('web-2_k3v9'); // true
+ * departures.recordGone('web-2_k3v9');
+ * departures.prune(Date.now() + retention + 1, retention); // forgotten
+ * ```
+ */
+export class Departures {
+  readonly #gone = new Map<string, Departure>();
+
+  /** Whether `node` is remembered as gone. */
+  has(node: string): boolean {
+    return this.#gone.has(node);
+  }
+
+  /** How many incarnations are remembered (bounded by the retention). */
+  get size(): number {
+    return this.#gone.size;
+  }
+
+  /** Remembers `node` as gone at `now` (`recordGone`: it has no record); false when it already was. */
+  add(node: string, now: number, recordGone = false): boolean {
+    if (this.#gone.has(node)) return false;
+    this.#gone.set(node, { at: now, recordGone });
+    return true;
+  }
+
+  /** Notes that `node`'s record left the table (deleted or pruned). */
+  recordGone(node: string): void {
+    const departure = this.#gone.get(node);
+    if (departure !== undefined) departure.recordGone = true;
+  }
+
+  /**
+   * Forgets each departure whose record is gone and that went more than
+   * `retention` ms before `now`, and any that went more than twice that
+   * (its record's delete was missed, as by a watch made again); returns how
+   * many it forgot. One whose record is still in the table is kept until
+   * then: the record's removal arrives as a delete, which must find it here
+   * (or it would read as a fresh `left`).
+   */
+  prune(now: number, retention: number): number {
+    let forgotten = 0;
+    for (const [node, departure] of this.#gone) {
+      const age = now - departure.at;
+      if ((departure.recordGone && age > retention) || age > retention * 2) {
+        this.#gone.delete(node);
+        forgotten++;
+      }
+    }
+    return forgotten;
+  }
+
+  /**
+   * One pruning round: the table's expired `down` records and markers
+   * ({@link pruneDownRecords}), then the departures past the retention.
+   * An unreachable table is left to the next round.
+   */
+  async pruneTable(kv: KV, retention: number): Promise<void> {
+    try {
+      for (const id of await pruneDownRecords(kv, Date.now(), retention)) this.recordGone(id);
+    } catch {
+      // KV unavailable: the next round prunes.
+    }
+    this.prune(Date.now(), retention);
+  }
+}
+
+/**
+ * The `down` records to delete at `now`: those whose verdict (`at`) is
+ * older than `retention`. Other records are never pruned (a member's own,
+ * or a leaver's, which it deletes itself).
+ *
+ * @example
+ * ```ts
+ * expiredDownRecords([['b_1', { name: 'b', status: 'down', suspects: [], at: 0 }, 7]], 60_001, 60_000);
+ * // [['b_1', 7]]
+ * ```
+ */
+export function expiredDownRecords(
+  records: readonly (readonly [string, MemberRecord, number])[],
+  now: number,
+  retention: number,
+): [string, number][] {
+  const out: [string, number][] = [];
+  for (const [id, record, revision] of records) {
+    if (record.status === 'down' && now - record.at > retention) out.push([id, revision]);
+  }
+  return out;
+}
+
+/**
+ * Removes from the table the `down` records older than `retention` (each a
+ * compare-and-set delete at the revision read, so a record that changed
+ * meanwhile is left), then the delete markers older than `retention` (the
+ * deletes' own and those of nodes that left): nothing of a departed
+ * incarnation stays past about twice the retention. Returns the ids whose
+ * records it deleted. Throws when the table cannot be reached.
+ *
+ * @example
+ * ```ts
+ * const pruned = await pruneDownRecords(kv, Date.now(), 15 * 60_000);
+ * ```
+ */
+export async function pruneDownRecords(kv: KV, now: number, retention: number): Promise<string[]> {
+  const records: [string, MemberRecord, number][] = [];
+  const keys = await kv.keys();
+  const ids: string[] = [];
+  for await (const key of keys) ids.push(key);
+  for (const id of ids) {
+    const entry = await kv.get(id);
+    if (entry === null || entry.operation !== 'PUT') continue;
+    try {
+      const record = JSON.parse(entry.string()) as MemberRecord;
+      if (record?.status === 'down' && typeof record.at === 'number') {
+        records.push([id, record, entry.revision]);
+      }
+    } catch {
+      // Not a record: left alone.
+    }
+  }
+  const deleted: string[] = [];
+  for (const [id, revision] of expiredDownRecords(records, now, retention)) {
+    try {
+      await kv.delete(id, { previousSeq: revision });
+      deleted.push(id);
+    } catch {
+      // Changed meanwhile, or another node deleted it first.
+    }
+  }
+  // The client's bucket has it; the KV interface does not name it.
+  await (kv as KV & { purgeDeletes?(olderMillis: number): Promise<unknown> }).purgeDeletes?.(
+    retention,
+  );
+  return deleted;
+}
