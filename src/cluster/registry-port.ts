@@ -71,6 +71,12 @@ export interface ClusterNodePort {
    * node that never comes up would otherwise hold the name forever).
    */
   isUp?(node: string): boolean;
+  /**
+   * Whether the member table says `node` is gone (no record, or `down`). With it, the
+   * reconcile releases names whose owner's node is not up and has no record (a stale owner
+   * from before this node joined, or one whose record was pruned).
+   */
+  confirmNodeGone?(node: string): Promise<boolean>;
 }
 
 /** `pid:<node>/<id>`, the log form of a cluster pid. */

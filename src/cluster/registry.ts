@@ -8,7 +8,7 @@ import {
   isRevisionConflict,
   withinDeadline,
 } from './registry-errors.js';
-import { holderGone, nameAction, stillHeld } from './registry-policy.js';
+import { holderGone, nameAction, ownerWithoutRecord, stillHeld } from './registry-policy.js';
 import type {
   ClusterNodePort,
   ClusterPid,
@@ -289,7 +289,7 @@ export class ClusterRegistry {
         await this.#release(name, revision, false);
       for (const [key] of [...this.#mirror.entries()]) {
         const name = keyName(key);
-        if (name !== undefined) await this.#consider(name, key);
+        if (name !== undefined) await this.#consider(name, key, true);
       }
     } finally {
       this.#reconciling = false;
@@ -313,12 +313,7 @@ export class ClusterRegistry {
 
   #isGone(pid: ClusterPid): boolean {
     const port = this.#port;
-    return holderGone(
-      pid,
-      port.nodeId,
-      (id) => port.isAlive(id),
-      (n) => port.isNodeGone(n),
-    );
+    return holderGone(pid, port.nodeId, port.isAlive.bind(port), port.isNodeGone.bind(port));
   }
 
   #hold(name: string, key: string, pid: ClusterPid, revision: number, value: Uint8Array): void {
@@ -355,15 +350,18 @@ export class ClusterRegistry {
     void this.#consider(name, key).catch(() => undefined);
   }
 
-  /** Holds or releases `name` as {@link nameAction} decides from what this node knows of it. */
-  async #consider(name: string, key: string): Promise<void> {
+  /**
+   * Holds or releases `name` as {@link nameAction} decides from what this node knows of it;
+   * `confirm` (reconcile): an owner whose node is not up is asked of the member table.
+   */
+  async #consider(name: string, key: string, confirm = false): Promise<void> {
     const slot = this.#mirror.slot(key);
     const owner = decodeOwner(slot?.value);
     if (slot === undefined || slot.value === undefined || owner === undefined) return;
     const action = nameAction({
       revision: slot.revision,
       local: owner.node === this.#port.nodeId,
-      gone: this.#isGone(owner),
+      gone: this.#isGone(owner) || (confirm && (await ownerWithoutRecord(owner, this.#port))),
       heldRevision: this.#held.get(name)?.revision,
       pendingRevision: this.#pendingRelease.get(name),
     });
