@@ -39,6 +39,8 @@ export interface KvMirrorOptions {
   readonly onChange?: (change: MirrorChange) => void;
   /** Hears why the mirror rebuilt its watch (for diagnostics and tests). */
   readonly onRebuild?: (why: string) => void;
+  /** A snapshot with no progress this long is started again (open included). Default 5000 ms. */
+  readonly snapshotStallMs?: number;
 }
 
 /**
@@ -73,7 +75,7 @@ export class KvMirror {
   #ready: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   #rebuilds = 0;
   #reconciling = false;
-  #buildingTicks = 0;
+  #stallTimer: NodeJS.Timeout | undefined;
 
   private constructor(nc: NatsConnection, kv: KV, options: KvMirrorOptions) {
     this.#nc = nc;
@@ -151,13 +153,8 @@ export class KvMirror {
    * watch if it drifted. Returns what it decided.
    */
   async reconcile(): Promise<ReconcileVerdict> {
-    if (this.#closed || this.#reconciling) return { action: 'ok' };
-    if (this.#building !== undefined) {
-      // A snapshot that never completes (its last message vanished meanwhile) is started again.
-      if (++this.#buildingTicks < 3) return { action: 'ok' };
-      this.#rebuild('the snapshot did not complete', true);
-      return { action: 'rebuild', why: 'the snapshot did not complete' };
-    }
+    // A snapshot being built is the stall guard's (see #guardSnapshot).
+    if (this.#closed || this.#reconciling || this.#building !== undefined) return { action: 'ok' };
     this.#reconciling = true;
     let status: Awaited<ReturnType<KV['status']>>;
     try {
@@ -196,6 +193,7 @@ export class KvMirror {
       this.#closed = true;
       clearInterval(this.#timer);
       clearTimeout(this.#retryTimer);
+      clearTimeout(this.#stallTimer);
       this.#iterator?.stop();
       this.#statuses?.stop?.();
       this.#ready?.reject(new Error('mirror closed'));
@@ -227,9 +225,23 @@ export class KvMirror {
     this.#iterator = undefined;
     const generation = ++this.#generation;
     this.#building = new Map();
-    this.#buildingTicks = 0;
     this.#behindAt = undefined;
+    this.#guardSnapshot(generation);
     void this.#run(generation).catch((error: unknown) => this.#failed(generation, error));
+  }
+
+  /**
+   * A snapshot with no progress for `snapshotStallMs` is started again: messages removed between
+   * the stream's status and the watch's start (a purge) leave the watch fewer entries than it
+   * counted, or none, so nothing ends it, and open would wait forever on a quiet bucket.
+   */
+  #guardSnapshot(generation: number): void {
+    clearTimeout(this.#stallTimer);
+    this.#stallTimer = setTimeout(() => {
+      if (generation !== this.#generation || this.#building === undefined) return;
+      this.#rebuild('the snapshot stalled', this.#ready === undefined);
+    }, this.#options.snapshotStallMs ?? 5_000);
+    this.#stallTimer.unref();
   }
 
   async #run(generation: number): Promise<void> {
@@ -266,6 +278,8 @@ export class KvMirror {
       this.#applyEntry(entry);
       if (this.#building !== undefined && snapshotComplete(entry, snapshotEnd)) {
         this.#swap(generation, seen);
+      } else if (this.#building !== undefined) {
+        this.#guardSnapshot(generation); // progress
       } else if (this.#building === undefined) {
         this.#seen = Math.max(this.#seen, seen);
       }
@@ -307,6 +321,7 @@ export class KvMirror {
     const before = this.#slots;
     this.#slots = built;
     this.#building = undefined;
+    clearTimeout(this.#stallTimer);
     this.#seen = seen;
     this.#retryMs = RETRY_FIRST_MS;
     if (this.#options.onChange !== undefined) {

@@ -271,6 +271,35 @@ describe('cluster registry mirror: open', () => {
     }
   });
 
+  it('a first snapshot that never ends (its messages purged before the watch started) is started again, so open resolves', async () => {
+    let statuses = 0;
+    const kv = {
+      // The stream said 3 messages up to 9; by the time the first watch starts they were purged.
+      status: async () => {
+        statuses++;
+        return statuses === 1
+          ? { streamInfo: { state: { last_seq: 9, messages: 3 } } }
+          : { streamInfo: { state: { last_seq: 9, messages: 0 } } };
+      },
+      watch: async () => new FakeWatch(),
+    } as unknown as KV;
+    const rebuilds: string[] = [];
+    const alive = setInterval(() => undefined, 1_000);
+    try {
+      const mirror = await KvMirror.open(quietConnection(), kv, {
+        reconcileIntervalMs: 0,
+        snapshotStallMs: 50,
+        onRebuild: (why) => rebuilds.push(why),
+      });
+      assert.equal(statuses, 2, 'the snapshot was made again');
+      assert.deepEqual([...mirror.entries()], []);
+      assert.deepEqual(rebuilds, [], "open's own attempts are not counted as rebuilds");
+      await mirror.close();
+    } finally {
+      clearInterval(alive);
+    }
+  });
+
   it('rejects once the first snapshot failed OPEN_ATTEMPTS times', async () => {
     let calls = 0;
     const kv = {
