@@ -1,4 +1,4 @@
-import type { KV } from '@nats-io/kv';
+import type { Bucket, KV } from '@nats-io/kv';
 import { type MemberRecord, parseMember, suspect } from './membership-policy.js';
 
 /**
@@ -60,6 +60,32 @@ export async function standing(kv: KV, node: string): Promise<'left' | 'down' | 
   const entry = await kv.get(node);
   if (entry === null || entry.operation !== 'PUT') return 'left';
   return parseMember(entry.string())?.status === 'down' ? 'down' : 'member';
+}
+
+/**
+ * {@link standing}, read from the stream leader rather than any replica: what a
+ * fence rests on. A follower's direct get may not hold a record the cluster
+ * already acknowledged (a joiner's), and reading it as `left` would fence a
+ * node that just joined. Falls back to {@link standing} for a bucket that is
+ * not the client's. Throws when the leader cannot be reached.
+ *
+ * @example
+ * ```ts
+ * if ((await leaderStanding(kv, peer)) !== 'member') tellFenced(peer);
+ * ```
+ */
+export async function leaderStanding(kv: KV, node: string): Promise<'left' | 'down' | 'member'> {
+  const bucket = kv as Partial<Pick<Bucket, 'jsm' | 'stream' | 'subjectForKey'>>;
+  if (bucket.jsm === undefined || bucket.stream === undefined || !bucket.subjectForKey) {
+    return standing(kv, node);
+  }
+  const message = await bucket.jsm.streams.getMessage(bucket.stream, {
+    last_by_subj: bucket.subjectForKey(node),
+  });
+  if (message === null) return 'left';
+  const operation = message.header?.get('KV-Operation');
+  if (operation === 'DEL' || operation === 'PURGE') return 'left';
+  return parseMember(new TextDecoder().decode(message.data))?.status === 'down' ? 'down' : 'member';
 }
 
 /**

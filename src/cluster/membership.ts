@@ -3,7 +3,7 @@ import type { Msg } from '@nats-io/nats-core';
 import { MemberBook } from './membership-book.js';
 import { greet, type HandshakeContext } from './membership-handshake.js';
 import { judgeLiveness, type MemberRecord, parseHello } from './membership-policy.js';
-import { json, listMembers, standing, voteAgainst } from './membership-table.js';
+import { json, leaderStanding, listMembers, voteAgainst } from './membership-table.js';
 import { type MemberChange, MemberTableWatch } from './membership-watch.js';
 import type { ResolvedClusterOptions } from './options.js';
 import type { NodeTransport } from './transport.js';
@@ -115,7 +115,7 @@ export class Membership {
     if (this.#book.gone.has(node)) return true;
     if (node === this.#self) return false;
     try {
-      return (await standing(this.#kv, node)) !== 'member';
+      return (await leaderStanding(this.#kv, node)) !== 'member';
     } catch {
       return false;
     }

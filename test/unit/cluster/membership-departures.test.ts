@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemberBook } from '../../../src/cluster/membership-book.js';
+import { Departures, expiredDownRecords } from '../../../src/cluster/membership-departures.js';
+import type { MemberRecord } from '../../../src/cluster/membership-policy.js';
+import { resolveClusterOptions } from '../../../src/cluster/options.js';
+
+/**
+ * docs/semantics.md §25, "Down retention": what is kept of a departed
+ * incarnation, and for how long, decided on explicit times (the clock is
+ * the caller's).
+ */
+
+const RETENTION = 60_000;
+const down = (at: number): MemberRecord => ({ name: 'b', status: 'down', suspects: [], at });
+const up = (at: number): MemberRecord => ({ name: 'c', status: 'up', suspects: [], at });
+
+describe('down retention: departures', () => {
+  it('a departure is forgotten once its record is gone and the retention has passed, not before', () => {
+    const departures = new Departures();
+    assert.equal(departures.add('b_1', 1_000), true);
+    assert.equal(departures.add('b_1', 2_000), false, 'went once');
+    departures.recordGone('b_1');
+    assert.equal(departures.prune(1_000 + RETENTION, RETENTION), 0, 'not past the retention');
+    assert.equal(departures.has('b_1'), true);
+    assert.equal(departures.prune(1_001 + RETENTION, RETENTION), 1);
+    assert.equal(departures.has('b_1'), false);
+    assert.equal(departures.size, 0);
+  });
+
+  it('one whose record is still in the table is kept until twice the retention (its delete must find it)', () => {
+    const departures = new Departures();
+    departures.add('b_1', 0);
+    assert.equal(departures.prune(RETENTION + 1, RETENTION), 0);
+    assert.equal(departures.prune(RETENTION * 2, RETENTION), 0);
+    assert.equal(departures.prune(RETENTION * 2 + 1, RETENTION), 1, 'a missed delete bounds it');
+  });
+
+  it('one that left (no record) goes after the retention alone', () => {
+    const departures = new Departures();
+    departures.add('b_1', 0, true);
+    assert.equal(departures.prune(RETENTION + 1, RETENTION), 1);
+  });
+
+  it('rolling restarts leave a bounded set: each day of incarnations is forgotten', () => {
+    const departures = new Departures();
+    for (let day = 0; day < 30; day++) {
+      const now = day * 86_400_000;
+      departures.add(`b_${day}`, now, true);
+      departures.prune(now, RETENTION);
+      assert.ok(departures.size <= 1, `day ${day}: ${departures.size} remembered`);
+    }
+  });
+});
+
+describe('down retention: the down records to prune', () => {
+  it('only down records older than the retention, with the revision read', () => {
+    const records: [string, MemberRecord, number][] = [
+      ['b_1', down(0), 7],
+      ['b_2', down(50_000), 8],
+      ['c_1', up(0), 9],
+    ];
+    assert.deepEqual(expiredDownRecords(records, RETENTION + 1, RETENTION), [['b_1', 7]]);
+    assert.deepEqual(expiredDownRecords(records, RETENTION, RETENTION), []);
+  });
+
+  it('downRetention defaults to 15 minutes and must be a positive number of ms', () => {
+    const base = { servers: 'nats://127.0.0.1:4222', name: 'a' };
+    assert.equal(resolveClusterOptions(base).downRetention, 900_000);
+    assert.equal(resolveClusterOptions({ ...base, downRetention: 1_000 }).downRetention, 1_000);
+    assert.throws(() => resolveClusterOptions({ ...base, downRetention: 0 }), {
+      code: 'ERR_INVALID_ARG',
+    });
+  });
+});
+
+describe('membership book: who counts', () => {
+  it('a node without a record in the complete table, not up and not greeted, is a stranger', () => {
+    const book = new MemberBook('a_1');
+    book.listed([['c_1', up(0)]]);
+    assert.equal(book.isStranger('x_1', false), false, 'the table is not complete yet');
+    book.complete();
+    assert.equal(book.isStranger('x_1', false), true);
+    assert.equal(book.isStranger('x_1', true), false, 'being greeted');
+    assert.equal(book.isStranger('c_1', false), false, 'it has a record');
+    assert.equal(book.isStranger('a_1', false), false, 'this node');
+    book.recorded('c_1', undefined);
+    assert.equal(book.isStranger('c_1', false), true, 'its record was removed');
+  });
+
+  it('a node that went is never added again, and goes once', () => {
+    const book = new MemberBook('a_1');
+    assert.equal(book.add('b_1', 0), true);
+    assert.equal(book.remove('b_1', 1, 'down'), true);
+    assert.equal(book.remove('b_1', 2, 'down'), false);
+    assert.equal(book.add('b_1', 3), false);
+    assert.deepEqual([...book.view.keys()], []);
+  });
+});
