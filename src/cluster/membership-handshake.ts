@@ -1,6 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import { parseHello } from './membership-policy.js';
-import { json, standing } from './membership-table.js';
+import { json, tableSays } from './membership-table.js';
 import type { NodeTransport } from './transport.js';
 
 /**
@@ -54,7 +54,7 @@ export async function greet(
   while (Date.now() < deadline && !context.stopped()) {
     if (joining && Date.now() >= recheck) {
       recheck = Date.now() + acceptablePause;
-      const where = await standingOrMember(context.kv, node);
+      const where = await tableSays(context.kv, node, false);
       if (where !== 'member') return { outcome: 'gone', where };
     }
     try {
@@ -74,13 +74,4 @@ export async function greet(
     }
   }
   return { outcome: 'silent' };
-}
-
-/** Where `node` stands in the table; `member` when the table cannot be read (no verdict from here). */
-async function standingOrMember(kv: KV, node: string): Promise<'left' | 'down' | 'member'> {
-  try {
-    return await standing(kv, node);
-  } catch {
-    return 'member';
-  }
 }

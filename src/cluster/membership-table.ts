@@ -89,6 +89,28 @@ export async function leaderStanding(kv: KV, node: string): Promise<'left' | 'do
 }
 
 /**
+ * Where `node` stands as the table says — from the stream leader when
+ * `fromLeader` (see {@link leaderStanding}) — or `member` when the table
+ * cannot be read: an unreachable table proves nobody gone.
+ *
+ * @example
+ * ```ts
+ * if ((await tableSays(kv, peer, true)) !== 'member') tellFenced(peer);
+ * ```
+ */
+export async function tableSays(
+  kv: KV,
+  node: string,
+  fromLeader: boolean,
+): Promise<'left' | 'down' | 'member'> {
+  try {
+    return await (fromLeader ? leaderStanding(kv, node) : standing(kv, node));
+  } catch {
+    return 'member';
+  }
+}
+
+/**
  * Records `self`'s suspicion of `node` with compare-and-set, retrying a
  * lost race up to five times: what the table then says of `node` — `left`
  * or `down` (a verdict, this vote's or another's), or `member` (no verdict

@@ -3,7 +3,7 @@ import type { Msg } from '@nats-io/nats-core';
 import { MemberBook } from './membership-book.js';
 import { greet, type HandshakeContext } from './membership-handshake.js';
 import { judgeLiveness, type MemberRecord, parseHello } from './membership-policy.js';
-import { json, leaderStanding, listMembers, voteAgainst } from './membership-table.js';
+import { json, listMembers, tableSays, voteAgainst } from './membership-table.js';
 import { type MemberChange, MemberTableWatch } from './membership-watch.js';
 import type { ResolvedClusterOptions } from './options.js';
 import type { NodeTransport } from './transport.js';
@@ -112,13 +112,15 @@ export class Membership {
    * fence notice waits on. False when the table cannot be read.
    */
   async confirmGone(node: string): Promise<boolean> {
+    return this.#book.gone.has(node) || (await tableSays(this.#kv, node, true)) !== 'member';
+  }
+
+  /** Whether `node` is gone here or, asked, in the table (then it is gone here too). */
+  async #goneHereOrThere(node: string): Promise<boolean> {
     if (this.#book.gone.has(node)) return true;
-    if (node === this.#self) return false;
-    try {
-      return (await leaderStanding(this.#kv, node)) !== 'member';
-    } catch {
-      return false;
-    }
+    const where = await tableSays(this.#kv, node, true);
+    if (where !== 'member') this.#nodeGone(node, where);
+    return where !== 'member';
   }
 
   /** Traffic from `node` that is not up here: it is told to fence if the table says it is gone. */
@@ -131,7 +133,7 @@ export class Membership {
     if (this.#verifying.has(node)) return;
     this.#verifying.add(node);
     try {
-      if (await this.confirmGone(node)) this.#tellFenced(node);
+      if (await this.#goneHereOrThere(node)) this.#tellFenced(node);
       else if (this.#state === 'up') await this.#hello(node, false);
     } finally {
       this.#verifying.delete(node);
@@ -237,8 +239,7 @@ export class Membership {
     const id = parseHello(msg.data).id;
     if (id === undefined) return;
     // Only a node with a record counts: one without (pruned, left, made up) is told it is down.
-    if (!this.#book.view.has(id) && (await this.confirmGone(id))) {
-      this.#book.gone.add(id, Date.now(), true);
+    if (!this.#book.view.has(id) && (await this.#goneHereOrThere(id))) {
       msg.respond(json({ down: true }));
       return;
     }
