@@ -40,6 +40,8 @@ export class MemberBook {
   readonly #inTable = new Map<string, 'joining' | 'up'>();
   /** Whether the watch's snapshot is in: from then on, a node absent from the table has no record. */
   #complete = false;
+  /** The members a snapshot being delivered has shown so far (a new watch's). */
+  #shown: Set<string> | undefined;
 
   constructor(self: string) {
     this.#self = self;
@@ -52,14 +54,24 @@ export class MemberBook {
 
   /** What the table now says of `id` (undefined: no record any more). */
   recorded(id: string, status: MemberRecord['status'] | undefined): void {
+    this.#shown?.add(id);
     if (status === 'joining' || status === 'up') this.#inTable.set(id, status);
     else this.#inTable.delete(id);
     if (status === undefined) this.gone.recordGone(id);
   }
 
-  /** The watch's snapshot is in. */
+  /** A new watch starts: its snapshot is the table (a removal missed meanwhile shows as absence). */
+  restarted(): void {
+    this.#shown = new Set();
+  }
+
+  /** The watch's snapshot is in: a member it did not show has no record any more. */
   complete(): void {
     this.#complete = true;
+    const shown = this.#shown;
+    this.#shown = undefined;
+    if (shown === undefined) return;
+    for (const id of [...this.#inTable.keys()]) if (!shown.has(id)) this.recorded(id, undefined);
   }
 
   /**

@@ -21,13 +21,26 @@ export interface MemberChange {
   readonly deleted: boolean;
 }
 
+/** What the watch reports: each change, and each new watch's start and snapshot end. */
+export interface MemberTableEvents {
+  change(change: MemberChange): void;
+  /** A new watch starts: its snapshot follows. */
+  restarted(): void;
+  /** The snapshot is over (its last entry came; the table holds at least this node's record). */
+  complete(): void;
+}
+
 /**
  * A member-table watch that outlives server restarts.
  *
  * @example
  * ```ts
- * const watch = new MemberTableWatch(kv, 100, { change: (c) => apply(c), complete: () => {} });
- * watch.start(() => membership.state === 'up');
+ * const watch = new MemberTableWatch(kv, 100, {
+ *   change: (c) => apply(c),
+ *   restarted: () => {},
+ *   complete: () => {},
+ * });
+ * watch.start();
  * watch.stop();
  * await watch.settled();
  * ```
@@ -35,16 +48,12 @@ export interface MemberChange {
 export class MemberTableWatch {
   readonly #kv: KV;
   readonly #retryMs: number;
-  readonly #events: { change(change: MemberChange): void; complete(): void };
+  readonly #events: MemberTableEvents;
   #watch: { stop(): void } | undefined;
   #watching: Promise<void> = Promise.resolve();
   #stopped = false;
 
-  constructor(
-    kv: KV,
-    retryMs: number,
-    events: { change(change: MemberChange): void; complete(): void },
-  ) {
+  constructor(kv: KV, retryMs: number, events: MemberTableEvents) {
     this.#kv = kv;
     this.#retryMs = retryMs;
     this.#events = events;
@@ -65,6 +74,7 @@ export class MemberTableWatch {
           return;
         }
         this.#watch = iterator;
+        this.#events.restarted();
         let complete = false;
         for await (const entry of iterator) {
           const deleted = entry.operation !== 'PUT';

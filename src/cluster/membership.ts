@@ -79,6 +79,7 @@ export class Membership {
     this.#handshake = { self, kv, transport, joinTimeout, acceptablePause, stopped };
     this.#watch = new MemberTableWatch(kv, options.heartbeatInterval, {
       change: (change) => this.#onChange(change),
+      restarted: () => this.#book.restarted(),
       complete: () => this.#book.complete(),
     });
     // However the connection ends, the watch ends with it (left running, it throws from a timer).

@@ -88,6 +88,21 @@ describe('membership book: who counts', () => {
     assert.equal(book.isStranger('c_1', false), true, 'its record was removed');
   });
 
+  it('a record removed while the watch was down (its delete never delivered) is dropped by the next snapshot', () => {
+    const book = new MemberBook('a_1');
+    book.listed([
+      ['c_1', up(0)],
+      ['d_1', up(0)],
+    ]);
+    book.complete();
+    book.restarted();
+    book.recorded('c_1', 'up'); // the new watch's snapshot shows c_1 only
+    assert.equal(book.isStranger('d_1', false), false, 'not before the snapshot is over');
+    book.complete();
+    assert.equal(book.isStranger('d_1', false), true);
+    assert.equal(book.isStranger('c_1', false), false);
+  });
+
   it('a node that went is never added again, and goes once', () => {
     const book = new MemberBook('a_1');
     assert.equal(book.add('b_1', 0), true);
