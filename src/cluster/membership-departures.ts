@@ -1,5 +1,5 @@
 import type { KV } from '@nats-io/kv';
-import type { MemberRecord } from './membership-policy.js';
+import { type MemberRecord, parseMember } from './membership-policy.js';
 
 /**
  * Departed incarnations, kept bounded. A node remembers each incarnation it
@@ -139,13 +139,10 @@ export async function pruneDownRecords(kv: KV, now: number, retention: number): 
   for (const id of ids) {
     const entry = await kv.get(id);
     if (entry === null || entry.operation !== 'PUT') continue;
-    try {
-      const record = JSON.parse(entry.string()) as MemberRecord;
-      if (record?.status === 'down' && typeof record.at === 'number') {
-        records.push([id, record, entry.revision]);
-      }
-    } catch {
-      // Not a record: left alone.
+    // What is not a record is left alone.
+    const record = parseMember(entry.string());
+    if (record?.status === 'down' && typeof record.at === 'number') {
+      records.push([id, record, entry.revision]);
     }
   }
   const deleted: string[] = [];
