@@ -23,7 +23,7 @@ import type { AskOptions } from './ref.js';
  * ```
  */
 export class AsyncSenders {
-  readonly #storage = new AsyncLocalStorage<ActorProcess>();
+  readonly #storage = new AsyncLocalStorage<ActorProcess | undefined>();
 
   /** Runs `step` (the synchronous part of an async handler or init) as `p`'s. */
   run<T>(p: ActorProcess, step: () => T): T {
@@ -38,9 +38,14 @@ export class AsyncSenders {
   /**
    * Runs `work` in no process's context, so what it schedules (the
    * scheduler's next round, a dead-letter listener's sends) is nobody's.
+   * `run(undefined)`, not `exit`: on Node 20 and 22 `exit` disables the
+   * storage and enables it again, which takes Node's promise hooks down and
+   * sets them up anew and queues a microtask, each time (fan-in calls this
+   * about once per 37 asks). Either way `sender()` is undefined inside and
+   * what `work` sets up carries no process.
    */
   outside<T>(work: () => T): T {
-    return this.#storage.exit(work);
+    return this.#storage.run(undefined, work);
   }
 }
 

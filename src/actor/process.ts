@@ -381,7 +381,12 @@ export class ActorProcess
         if ((this.flags & (DEAD | BUSY | STOP_REQUESTED)) !== 0) break;
         continue;
       }
-      if (result !== undefined && typeof (result as PromiseLike<void>).then === 'function') {
+      // A native promise is known without loading `then`: under Node 20's promise hooks
+      // promises change maps, and that load deoptimized this loop again and again.
+      if (
+        result instanceof Promise ||
+        (result !== undefined && typeof (result as PromiseLike<void>).then === 'function')
+      ) {
         if (sampled) this.#sampledWhenSettled(result as PromiseLike<void>, message, t0);
         awaitHandler(this, result as PromiseLike<void>, message);
         break;
