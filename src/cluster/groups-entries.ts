@@ -6,7 +6,8 @@ import type { ClusterPid } from './registry-port.js';
  * `g.<b64url(group)>.<node>.<chunk>`, each holding up to
  * {@link CHUNK_SIZE} `[localId, joins]` pairs, so one node's entry never
  * nears the server's payload limit however many members it has. Only the
- * node itself writes its keys, so writes never conflict. Pure functions.
+ * node itself writes its keys, so writes never conflict; what a reconcile
+ * does with an entry ({@link entryAction}). Pure functions.
  *
  * @module
  */
@@ -108,6 +109,39 @@ export function checkGroup(group: unknown): asserts group is string {
   if (typeof group !== 'string' || group.length === 0 || group.length > 1024) {
     throw new InvalidArgumentError('group', 'must be a string of 1 to 1024 characters');
   }
+}
+
+/** What a reconcile does with one entry of the bucket (see {@link entryAction}). */
+export type EntryAction = 'check-own' | 'keep' | 'ask-table' | 'remove';
+
+/**
+ * What the reconcile does with an entry, from what this node knows of the
+ * node that wrote it: its own entries are checked against its members; a
+ * node known gone here has its entries removed; of any other node the
+ * member table is asked (`withoutRecord` undefined: not asked yet) whether
+ * it is not up and has no record — then its entries go too (a node from an
+ * earlier life of the cluster, or one that died unseen and whose record was
+ * pruned: nothing else would ever delete them). A node the table cannot
+ * answer for keeps its entries.
+ *
+ * @example
+ * ```ts
+ * entryAction({ own: false, gone: false, withoutRecord: undefined }); // 'ask-table'
+ * entryAction({ own: false, gone: false, withoutRecord: true }); // 'remove'
+ * ```
+ */
+export function entryAction(facts: {
+  /** The entry is this node's. */
+  readonly own: boolean;
+  /** Its node is known gone here (declared down or left, or told so before). */
+  readonly gone: boolean;
+  /** Its node is not up here and the table says it has no record (or a `down` one). */
+  readonly withoutRecord: boolean | undefined;
+}): EntryAction {
+  if (facts.own) return 'check-own';
+  if (facts.gone) return 'remove';
+  if (facts.withoutRecord === undefined) return 'ask-table';
+  return facts.withoutRecord ? 'remove' : 'keep';
 }
 
 /** One node's members of one group: chunk → `[localId, joins]` pairs. */

@@ -1,14 +1,14 @@
 import type { KV } from '@nats-io/kv';
 import { InvalidArgumentError, NoProcError } from '../errors.js';
 import {
-  type Chunks,
   checkGroup,
   decodeChunk,
+  type EntryAction,
   encodeChunks,
-  indexChunk,
-  membershipDelta,
+  entryAction,
   parseGroupKey,
 } from './groups-entries.js';
+import { RemoteMembers } from './groups-remote.js';
 import { GroupsWriter } from './groups-writer.js';
 import { ensureBucket, KvMirror } from './kv-mirror.js';
 import { type MirrorChange, sameBytes } from './mirror-policy.js';
@@ -21,6 +21,7 @@ import {
   formatClusterPid,
   type GroupsNodePort,
   isClusterPid,
+  nodeWithoutRecord,
 } from './registry-port.js';
 
 /**
@@ -28,8 +29,9 @@ import {
  * joins any group (several times, leaving as often), membership is
  * eventually consistent without locks, a node's own joins and leaves show
  * on that node at once and on the others after a batched write to the KV
- * bucket and its watch, members of a gone node drop out at once, and a
- * broadcast costs one message per hosting node.
+ * bucket and its watch, members of a gone node drop out at once (and
+ * those of a node that is not up and has no member record at the next
+ * reconcile), and a broadcast costs one message per hosting node.
  *
  * @module
  */
@@ -56,8 +58,8 @@ export class ClusterGroups {
   readonly #local = new Map<string, Map<number, number>>();
   /** The exit hook of each local member, and its groups. */
   readonly #hooks = new Map<number, { cancel: () => void; groups: Set<string> }>();
-  /** Other nodes' members, from the mirror: group → node → chunk → pairs. */
-  readonly #remote = new Map<string, Map<string, Chunks>>();
+  /** Other nodes' members, from the mirror, and which nodes are gone. */
+  readonly #remote: RemoteMembers;
   /** Writes this node's entries, batched. */
   readonly #writer: GroupsWriter;
   readonly #listeners = new Set<(change: ClusterGroupChange) => void>();
@@ -70,6 +72,7 @@ export class ClusterGroups {
     this.#port = port;
     this.#kv = kv;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#remote = new RemoteMembers((node) => port.isNodeGone(node));
     this.#writer = new GroupsWriter(kv, port.nodeId, (group) => this.#local.get(group), {
       timeoutMs: this.#timeoutMs,
       flushMs: options.flushIntervalMs ?? 50,
@@ -155,16 +158,13 @@ export class ClusterGroups {
     return true;
   }
 
-  /** Every member, once per join, on nodes that are not gone (OTP `pg:get_members/2`). */
+  /**
+   * Every member, once per join, on nodes not known here to be gone (OTP
+   * `pg:get_members/2`): never one of a node declared down, left, or found
+   * without a member record, even while the bucket still holds its entries.
+   */
   members(group: string): ClusterPid[] {
-    const out = this.localMembers(group);
-    for (const [node, chunks] of this.#remote.get(group) ?? []) {
-      if (this.#port.isNodeGone(node)) continue;
-      for (const pairs of chunks.values()) {
-        for (const [id, joins] of pairs) for (let i = 0; i < joins; i++) out.push({ node, id });
-      }
-    }
-    return out;
+    return [...this.localMembers(group), ...this.#remote.members(group)];
   }
 
   /** This node's members, once per join (OTP `pg:get_local_members/2`). */
@@ -179,11 +179,7 @@ export class ClusterGroups {
 
   /** Groups with at least one member on a node that is not gone (OTP `pg:which_groups/1`). */
   whichGroups(): string[] {
-    const groups = new Set(this.#local.keys());
-    for (const [group, nodes] of this.#remote) {
-      for (const node of nodes.keys()) if (!this.#port.isNodeGone(node)) groups.add(group);
-    }
-    return [...groups];
+    return [...new Set([...this.#local.keys(), ...this.#remote.groups()])];
   }
 
   /**
@@ -194,11 +190,7 @@ export class ClusterGroups {
    */
   broadcast(group: string, message: unknown): BroadcastResult {
     checkGroup(group);
-    const nodes: string[] = [];
-    for (const [node, chunks] of this.#remote.get(group) ?? []) {
-      if (this.#port.isNodeGone(node) || chunks.size === 0) continue;
-      nodes.push(node);
-    }
+    const nodes = this.#remote.hosts(group);
     // Encoded once, before anything is sent: a message that cannot go reaches no one.
     if (nodes.length > 0) this.#port.sendGroup(nodes, group, message);
     return { local: this.deliverLocal(group, message), nodes: nodes.length };
@@ -231,7 +223,8 @@ export class ClusterGroups {
   /**
    * One reconcile pass: checks the mirror against the stream, rewrites this
    * node's entries where the store disagrees (a server that lost them),
-   * deletes entries of gone nodes, and flushes.
+   * deletes entries of gone nodes and of nodes that are not up and have no
+   * member record (the table asked once per node), and flushes.
    */
   async reconcile(): Promise<void> {
     // One pass at a time: a pass slower than the interval (a store timing out) is not doubled.
@@ -239,24 +232,46 @@ export class ClusterGroups {
     this.#reconciling = true;
     try {
       await this.#mirror.reconcile();
-      const self = this.#port.nodeId;
       const seen = new Set<string>();
+      const present = new Set<string>();
+      const asked = new Map<string, boolean>();
       for (const [key, slot] of [...this.#mirror.entries()]) {
         const parsed = parseGroupKey(key);
         if (parsed === undefined) continue;
-        if (parsed.node === self) {
-          seen.add(parsed.group);
-          const expected = encodeChunks(this.#local.get(parsed.group) ?? new Map())[parsed.chunk];
-          if (!sameBytes(expected, slot.value)) this.#writer.markDirty(parsed.group);
-        } else if (this.#port.isNodeGone(parsed.node)) {
+        const { group, node } = parsed;
+        present.add(node);
+        const action = await this.#entryAction(node, asked);
+        if (action === 'check-own') {
+          seen.add(group);
+          const expected = encodeChunks(this.#local.get(group) ?? new Map())[parsed.chunk];
+          if (!sameBytes(expected, slot.value)) this.#writer.markDirty(group);
+        } else if (action === 'remove') {
           await this.#deleteGone(key, slot.revision);
         }
       }
+      this.#remote.forgetAbsent(present);
       for (const group of this.#local.keys()) if (!seen.has(group)) this.#writer.markDirty(group);
       if (this.#writer.pending) await this.flush();
     } finally {
       this.#reconciling = false;
     }
+  }
+
+  /**
+   * {@link entryAction} for an entry of `node`, asking the member table
+   * once per node and pass (`asked`); a node it finds gone is gone here
+   * from then on (its members leave, watchers hear it).
+   */
+  async #entryAction(node: string, asked: Map<string, boolean>): Promise<EntryAction> {
+    const own = node === this.#port.nodeId;
+    const gone = !own && this.#remote.isGone(node);
+    const action = entryAction({ own, gone, withoutRecord: asked.get(node) });
+    if (action === 'remove' && gone) this.#remote.remember(node);
+    if (action !== 'ask-table') return action;
+    const withoutRecord = await nodeWithoutRecord(node, this.#port);
+    asked.set(node, withoutRecord);
+    if (withoutRecord) for (const change of this.#remote.nodeGone(node)) this.#emit(change);
+    return entryAction({ own, gone, withoutRecord });
   }
 
   /** Whether this groups is closed (by `close()`, or because its node's connection closed). */
@@ -337,25 +352,12 @@ export class ClusterGroups {
   #mirrored(change: MirrorChange): void {
     const parsed = parseGroupKey(change.key);
     if (parsed === undefined || parsed.node === this.#port.nodeId) return;
-    const { group, node } = parsed;
-    const after = decodeChunk(change.after);
-    const before = indexChunk(this.#remote, parsed, after);
-    // A gone node's members were reported as leaving when it went.
-    if (this.#port.isNodeGone(node)) return;
-    const { joined, left } = membershipDelta(node, before, after);
-    if (joined.length > 0) this.#emit({ type: 'GROUP', event: 'join', group, pids: joined });
-    if (left.length > 0) this.#emit({ type: 'GROUP', event: 'leave', group, pids: left });
+    for (const heard of this.#remote.apply(parsed, decodeChunk(change.after))) this.#emit(heard);
   }
 
   /** A node is gone: its members leave at once (watchers hear it), and its entries are deleted. */
   #nodeGone(node: string): void {
-    for (const [group, nodes] of this.#remote) {
-      const chunks = nodes.get(node);
-      if (chunks === undefined) continue;
-      const pairs = [...chunks.values()].flat();
-      const { left } = membershipDelta(node, pairs, []);
-      if (left.length > 0) this.#emit({ type: 'GROUP', event: 'leave', group, pids: left });
-    }
+    for (const change of this.#remote.nodeGone(node)) this.#emit(change);
     void (async () => {
       for (const [key, slot] of [...this.#mirror.entries()]) {
         if (parseGroupKey(key)?.node === node) {

@@ -94,6 +94,9 @@ export async function openClusterGroups(
     connection: node.connection,
     isNodeGone: (n) => node.isNodeGone(n),
     onNodeGone: (listener) => node.onNodeGone(listener),
+    // The reconcile drops members of a node not up here and without a member record.
+    isUp: (n) => node.isUp(n),
+    confirmNodeGone: (n) => node.confirmNodeGone(n),
     isAlive: (id) => node.isAlive(id),
     onExit: (id, listener) => node.onExit(id, listener),
     tellLocal: (id, message) => {

@@ -1,5 +1,5 @@
 import type { MirrorSlot } from './mirror-policy.js';
-import type { ClusterNodePort, ClusterPid } from './registry-port.js';
+import type { ClusterPid } from './registry-port.js';
 
 /**
  * The cluster registry's decisions about the names it sees in its mirror,
@@ -27,23 +27,6 @@ export function holderGone(
   isNodeGone: (node: string) => boolean,
 ): boolean {
   return pid.node === self ? !isAlive(pid.id) : isNodeGone(pid.node);
-}
-
-/**
- * Whether another node's process `pid` belongs to a node that is not up
- * here and that the member table says has no record (or a `down` one): a
- * stale or made-up owner, whose name nothing else would ever release (its
- * node is never declared down here). False when the port cannot ask the
- * table, or the table cannot be read.
- *
- * @example
- * ```ts
- * if (await ownerWithoutRecord(owner, port)) await release(name);
- * ```
- */
-export async function ownerWithoutRecord(pid: ClusterPid, port: ClusterNodePort): Promise<boolean> {
-  if (pid.node === port.nodeId || port.isUp?.(pid.node) !== false) return false;
-  return (await port.confirmNodeGone?.(pid.node)) ?? false;
 }
 
 /**

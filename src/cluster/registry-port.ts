@@ -72,11 +72,32 @@ export interface ClusterNodePort {
    */
   isUp?(node: string): boolean;
   /**
-   * Whether the member table says `node` is gone (no record, or `down`). With it, the
-   * reconcile releases names whose owner's node is not up and has no record (a stale owner
-   * from before this node joined, or one whose record was pruned).
+   * Whether the member table says `node` is gone (no record, or `down`). With it (and
+   * `isUp`), the reconciles release names and drop group members of a node that is not up
+   * and has no record (stale, from before this node joined, or whose record was pruned):
+   * {@link nodeWithoutRecord}.
    */
   confirmNodeGone?(node: string): Promise<boolean>;
+}
+
+/**
+ * Whether another node, `node`, is not up here and the member table says it
+ * has no record (or a `down` one): a stale or made-up node (from before a
+ * full cluster restart, or whose `down` record was pruned) that no node-down
+ * would ever clean up after. The one rule the registry's and the groups'
+ * reconciles share; the table is read from its stream leader (a record not
+ * yet watched in here is still found). False for this node, a node that is
+ * up, a port that cannot tell (no `isUp` or `confirmNodeGone`), or a table
+ * that cannot be read.
+ *
+ * @example
+ * ```ts
+ * if (await nodeWithoutRecord(owner.node, port)) await release(name);
+ * ```
+ */
+export async function nodeWithoutRecord(node: string, port: ClusterNodePort): Promise<boolean> {
+  if (node === port.nodeId || port.isUp?.(node) !== false) return false;
+  return (await port.confirmNodeGone?.(node)) ?? false;
 }
 
 /** `pid:<node>/<id>`, the log form of a cluster pid. */

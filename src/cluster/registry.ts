@@ -8,12 +8,13 @@ import {
   isRevisionConflict,
   withinDeadline,
 } from './registry-errors.js';
-import { holderGone, nameAction, ownerWithoutRecord, stillHeld } from './registry-policy.js';
-import type {
-  ClusterNodePort,
-  ClusterPid,
-  ClusterRegistryOptions,
-  NameListener,
+import { holderGone, nameAction, stillHeld } from './registry-policy.js';
+import {
+  type ClusterNodePort,
+  type ClusterPid,
+  type ClusterRegistryOptions,
+  type NameListener,
+  nodeWithoutRecord,
 } from './registry-port.js';
 import {
   checkName,
@@ -361,7 +362,7 @@ export class ClusterRegistry {
     const action = nameAction({
       revision: slot.revision,
       local: owner.node === this.#port.nodeId,
-      gone: this.#isGone(owner) || (confirm && (await ownerWithoutRecord(owner, this.#port))),
+      gone: this.#isGone(owner) || (confirm && (await nodeWithoutRecord(owner.node, this.#port))),
       heldRevision: this.#held.get(name)?.revision,
       pendingRevision: this.#pendingRelease.get(name),
     });

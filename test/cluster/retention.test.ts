@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
-import { openClusterRegistry } from '../../src/cluster/registry-node.js';
+import type { ClusterGroupChange } from '../../src/cluster/groups.js';
+import { encodeChunks, groupKey } from '../../src/cluster/groups-entries.js';
+import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
@@ -11,7 +13,8 @@ import { ChildNode } from './node-runner.js';
  * docs/semantics.md §25, "Down retention" and the registry's stale owners:
  * a down record is pruned after the retention and the node forgets the
  * incarnation, yet the incarnation stays fenced (a node without a record
- * counts as down); a name whose owner's node has no record is released.
+ * counts as down); a name whose owner's node has no record is released,
+ * and group members of such a node are dropped.
  * Its own cluster name, so no other node (with the default retention)
  * remembers the victim.
  */
@@ -111,6 +114,53 @@ describe('down retention (one server)', { skip: why }, () => {
       assert.deepEqual(await registry.whereisStrict('stale'), mine);
     } finally {
       await registry.close();
+    }
+  });
+
+  it("the groups' reconcile drops the members of a node without a member record, and keeps those of a node that is up", async () => {
+    const keeper = await startNode(nats, 'keeper', RETENTION);
+    const groups = await openClusterGroups(pruner, { reconcileIntervalMs: 0 });
+    const theirs = await openClusterGroups(keeper, { reconcileIntervalMs: 0 });
+    try {
+      await untilUp(pruner.cluster, keeper.cluster.id);
+      const member = keeper.cluster.pidOf(keeper.spawn(defineActor({ handle() {} })));
+      theirs.join('workers', member);
+      await theirs.flush();
+      // A node of an earlier life of the cluster, its entry left in the bucket.
+      const ghost = 'ghost_0000000000000000000002';
+      const key = groupKey('workers', ghost, 0);
+      const pg = await pruner.cluster.bucket('pg');
+      await pg.put(key, encodeChunks(new Map([[7, 2]]))[0] ?? new Uint8Array());
+      const listed = (): string[] =>
+        groups
+          .members('workers')
+          .map((p) => `${p.node}/${p.id}`)
+          .sort();
+      const ghostly = [`${ghost}/7`, `${ghost}/7`, `${member.node}/${member.id}`].sort();
+      await waitUntil(() => listed().join() === ghostly.join(), 'the stale entry mirrored');
+      const heard: ClusterGroupChange[] = [];
+      groups.watch((change) => heard.push(change));
+      await groups.reconcile();
+      assert.deepEqual(listed(), [`${member.node}/${member.id}`]);
+      assert.deepEqual(heard, [
+        {
+          type: 'GROUP',
+          event: 'leave',
+          group: 'workers',
+          pids: [
+            { node: ghost, id: 7 },
+            { node: ghost, id: 7 },
+          ],
+        },
+      ]);
+      assert.equal((await pg.get(key))?.operation, 'DEL');
+      assert.equal((await pg.get(groupKey('workers', member.node, 0)))?.operation, 'PUT');
+      assert.deepEqual(groups.whichGroups(), ['workers']);
+      assert.equal(groups.broadcast('workers', { type: 'ping' }).nodes, 1, 'the up node only');
+    } finally {
+      await theirs.close();
+      await groups.close();
+      await keeper.shutdown();
     }
   });
 });
