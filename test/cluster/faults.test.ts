@@ -271,16 +271,20 @@ describe('cluster faults (three servers)', { skip: why }, () => {
     });
     const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
     await nats.kill(0);
-    // Keep talking across several acceptable pauses: answers keep coming (an ask
-    // during the failover itself may fail fast: at most once), nobody is declared down.
-    const until = Date.now() + FAST.acceptablePause * 4;
-    let n = 0;
-    while (Date.now() < until) assert.equal(await askUntilAnswered(echo, n), n++);
-    off();
-    assert.equal(changes, 0);
-    assert.ok(observer.cluster.isUp(victim.id));
-    await nats.restart(0);
-    await nats.waitForJetStream();
+    try {
+      // Keep talking across several acceptable pauses: answers keep coming (an ask
+      // during the failover itself may fail fast: at most once), nobody is declared down.
+      const until = Date.now() + FAST.acceptablePause * 4;
+      let n = 0;
+      while (Date.now() < until) assert.equal(await askUntilAnswered(echo, n), n++);
+      off();
+      assert.equal(changes, 0);
+      assert.ok(observer.cluster.isUp(victim.id));
+    } finally {
+      // Back even when this test failed: the next one kills the other two and needs this one.
+      await nats.restart(0);
+      await nats.waitForJetStream();
+    }
   });
 
   it('killing two of three servers: no verdict without a JetStream majority; the verdict comes once it is back', async () => {

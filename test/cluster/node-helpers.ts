@@ -47,10 +47,12 @@ export function nextEvent(
   match: (event: ClusterEvent) => boolean,
   limitMs = LIMIT_MS,
 ): Promise<ClusterEvent> {
+  // Made here, not in the timer: its stack then names the test line that waited.
+  const timeout = new Error(`no matching cluster event within ${limitMs} ms`);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`no matching cluster event within ${limitMs} ms`));
+      reject(timeout);
     }, limitMs);
     const off = node.events.subscribe((event) => {
       if (!match(event)) return;
@@ -74,10 +76,11 @@ export function nextDeadLetter(
   match: (letter: DeadLetter) => boolean,
   limitMs = LIMIT_MS,
 ): Promise<DeadLetter> {
+  const timeout = new Error(`no matching dead letter within ${limitMs} ms`);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
-      reject(new Error(`no matching dead letter within ${limitMs} ms`));
+      reject(timeout);
     }, limitMs);
     const off = system.deadLetters.subscribe((letter) => {
       if (!match(letter)) return;
@@ -102,11 +105,9 @@ export class Inbox<T> {
   next(limitMs = LIMIT_MS): Promise<T> {
     const item = this.#items.shift();
     if (item !== undefined) return Promise.resolve(item);
+    const timeout = new Error(`nothing arrived within ${limitMs} ms`);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`nothing arrived within ${limitMs} ms`)),
-        limitMs,
-      );
+      const timer = setTimeout(() => reject(timeout), limitMs);
       this.#waiters.push((value) => {
         clearTimeout(timer);
         resolve(value);

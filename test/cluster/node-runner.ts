@@ -65,11 +65,10 @@ export class ChildNode {
   next(match: (r: ChildReport) => boolean, limitMs = LIMIT_MS): Promise<ChildReport> {
     const i = this.#reports.findIndex(match);
     if (i >= 0) return Promise.resolve(this.#reports.splice(i, 1)[0] as ChildReport);
+    // Made here, not in the timer: its stack then names the test line that waited.
+    const timeout = new Error(`child ${this.id}: no matching report within ${limitMs} ms`);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`child ${this.id}: no matching report within ${limitMs} ms`)),
-        limitMs,
-      );
+      const timer = setTimeout(() => reject(timeout), limitMs);
       this.#waiters.push({
         match,
         resolve: (r) => {
