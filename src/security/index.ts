@@ -18,5 +18,5 @@ export type {
   SecurityPolicy,
 } from './policy.js';
 export { loadPolicyFile } from './policy-file.js';
-export { loadPinnedPolicy, loadPolicy } from './policy.js';
+export { loadPinnedPolicy, loadPolicy } from './policy-load.js';
 export type { PinnedRoot } from './roots.js';
