@@ -1,7 +1,8 @@
 // `npm test` runs this: the imports in src/ follow the layers drawn in
 // docs/architecture.md. A folder imports only from folders in lower layers,
 // and only through their front door (`../<folder>/index.js`); `errors.ts`
-// is below everything. Prints each broken rule with file and line and exits
+// is below everything, the front door of the error families in `errors/`,
+// which import nothing but each other. Prints each broken rule with file and line and exits
 // 1, or prints one "ok" line. Keep LAYERS in step with docs/architecture.md.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -29,6 +30,9 @@ export const LAYERS = [
  */
 const PUBLIC_DOORS = new Set(['index.js', 'directory.js']);
 
+/** The folder of the error families: below every layer, reached only through `errors.ts`. */
+const ERRORS = 'errors';
+
 /** Applications on top: they use the package as a user does, through src/index.ts too. */
 const APPLICATIONS = new Set(['cli']);
 
@@ -46,7 +50,7 @@ const files = readdirSync(root, { recursive: true })
 for (const file of files) {
   const parts = file.split(sep);
   const folder = parts.length > 1 ? parts[0] : undefined;
-  if (folder !== undefined && !layerOf.has(folder)) {
+  if (folder !== undefined && folder !== ERRORS && !layerOf.has(folder)) {
     problems.push(
       `${file}: folder ${folder} is in no layer (add it to LAYERS and docs/architecture.md)`,
     );
@@ -63,9 +67,17 @@ for (const file of files) {
     const tparts = target.split(sep);
     const tfolder = tparts.length > 1 ? tparts[0] : undefined;
     const where = `${file}:${n + 1}`;
+    if (folder === ERRORS) {
+      if (tfolder !== ERRORS) problems.push(`${where}: errors/ must import nothing but errors/`);
+      return;
+    }
+    if (tfolder === ERRORS) {
+      if (file !== 'errors.ts') problems.push(`${where}: imports ${target}; go through errors.js`);
+      return;
+    }
     if (folder === undefined) {
-      // src/index.ts and src/errors.ts: errors.ts imports nothing of the runtime.
-      if (file === 'errors.ts') problems.push(`${where}: errors.ts must import nothing from src/`);
+      // src/index.ts and src/errors.ts: errors.ts imports only its families in errors/.
+      if (file === 'errors.ts') problems.push(`${where}: errors.ts must import only from errors/`);
       else if (tfolder !== undefined && !PUBLIC_DOORS.has(tparts.slice(1).join('/'))) {
         problems.push(`${where}: ${file} imports ${target}, not the folder's front door`);
       }

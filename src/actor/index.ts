@@ -32,18 +32,7 @@ export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
 export { ProcessExtras } from './extras.js';
 export type { AnyDefinition, ProcessHost } from './host.js';
-export type { StopChildrenHook } from './lifecycle.js';
-export {
-  failPendingReply,
-  finish,
-  kill,
-  releaseRegistrations,
-  requestStop,
-  STOP_CHILDREN,
-  shutdown,
-  stopAndWait,
-  stopWithin,
-} from './lifecycle.js';
+export { failPendingReply, releaseRegistrations } from './lifecycle.js';
 export { LocalRef, processOf } from './local-ref.js';
 export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions, HolderAddress } from './ref.js';
@@ -70,5 +59,15 @@ export {
 } from './spawn-options.js';
 export type { StartOutcome } from './start.js';
 export { startNow } from './start.js';
+export type { StopChildrenHook } from './stopping.js';
+export {
+  finish,
+  kill,
+  requestStop,
+  STOP_CHILDREN,
+  shutdown,
+  stopAndWait,
+  stopWithin,
+} from './stopping.js';
 export type { TimerDestination, TimerHost, TimerRef } from './timer.js';
 export { AddressDestination, MessageTimer, NameDestination, timerTarget } from './timer.js';

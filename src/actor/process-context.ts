@@ -27,7 +27,6 @@ import {
 import type { GroupOptions } from './context.js';
 import type { ActorDefinition } from './definition.js';
 import type { AnyDefinition } from './host.js';
-import { requestStop } from './lifecycle.js';
 import { processOf } from './local-ref.js';
 import type { ActorProcess } from './process.js';
 import {
@@ -38,6 +37,7 @@ import {
   isHolderAddress,
 } from './ref.js';
 import type { SpawnOptions } from './spawn-options.js';
+import { requestStop } from './stopping.js';
 import { MessageTimer, startProcessTimer, type TimerDestination, type TimerRef } from './timer.js';
 
 /**

@@ -32,7 +32,6 @@ import { ProcessExtras } from './extras.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
 import {
   awaitHandler,
-  beginStop,
   failPendingReply,
   handleFailure,
   handleSignal,
@@ -44,6 +43,7 @@ import { ProcessContext } from './process-context.js';
 import type { ActorRef, AskOptions } from './ref.js';
 import { type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
 import { checkSendOptions, copyMessage, ENCODE_MESSAGE, transferListOf } from './send-checks.js';
+import { beginStop } from './stopping.js';
 import { deliverTimerMessage, type MessageTimer, type TimerHost } from './timer.js';
 
 /**

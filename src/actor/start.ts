@@ -1,7 +1,8 @@
 import type { ExitReason } from '../process/index.js';
 import { BUSY, DEAD, exitReason, NEEDS_INIT, STOP_REQUESTED, STOPPING } from '../process/index.js';
-import { beginStop, runInit, stopAndWait } from './lifecycle.js';
+import { runInit } from './lifecycle.js';
 import type { ActorProcess } from './process.js';
+import { beginStop, stopAndWait } from './stopping.js';
 
 /**
  * How a synchronous start ended (OTP `proc_lib` start results): `started`,

@@ -1,4 +1,4 @@
-import type { ActorRef, AskOptions, Reply } from '../actor/index.js';
+import type { ActorRef, AskOptions } from '../actor/index.js';
 import {
   ActorProcess,
   HOSTED_AS,
@@ -17,6 +17,7 @@ import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
 import { loadPinnedPolicy } from '../security/index.js';
 import { createSystem } from '../system/index.js';
+import { type HostChannel, type MainAsk, RemoteRef, WireReply } from './main-side.js';
 
 /**
  * The side of a worker thread or child process: a system of its own that
@@ -27,80 +28,6 @@ import { createSystem } from '../system/index.js';
  *
  * @module
  */
-
-/** How a host talks to its main system: frames out, batches in. */
-export interface HostChannel {
-  post(frames: ToMain[]): void;
-  onFrames(listener: (frames: readonly ToHost[]) => void): void;
-}
-
-/** An address of a main pid, as a body holds it. */
-export class RemoteRef {
-  readonly pid: Pid;
-  readonly #host: Host;
-
-  constructor(host: Host, pid: Pid) {
-    this.#host = host;
-    this.pid = pid;
-  }
-
-  tell(message: unknown, options?: SendOptions): void {
-    this.#host.send(this.pid, message, options);
-  }
-
-  offer(message: unknown, options?: SendOptions): Promise<void> {
-    try {
-      this.tell(message, options);
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  ask(request: unknown, options?: AskOptions): Promise<never> {
-    return this.#host.ask(this.pid, request, options) as Promise<never>;
-  }
-
-  toString(): string {
-    return `RemoteRef<0.${this.pid}>`;
-  }
-}
-
-/** The reply port of an ask made by the main system, as a body sees it. */
-export class WireReply implements Reply<unknown> {
-  readonly correlationId: number;
-  readonly expiresAt: number;
-  readonly #host: Host;
-  #pending = true;
-
-  constructor(host: Host, id: number, expiresAt: number) {
-    this.#host = host;
-    this.correlationId = id;
-    this.expiresAt = expiresAt;
-  }
-
-  get pending(): boolean {
-    return this.#pending;
-  }
-
-  remaining(): number {
-    return Math.max(0, this.expiresAt - Date.now());
-  }
-
-  send(value: unknown): void {
-    this.#answer(true, value);
-  }
-
-  fail(error: unknown): void {
-    this.#answer(false, error);
-  }
-
-  #answer(ok: boolean, value: unknown): void {
-    // A second answer is a late reply: main turns it into a dead letter.
-    this.#pending = false;
-    this.#host.reply(this.correlationId, ok, value);
-  }
-}
 
 /**
  * Where a host's own processes (those a body spawns that are not placed)
@@ -147,15 +74,7 @@ export class Host implements RefCodec {
    * Asks made of main, until main answers — a timed-out one stays (settled)
    * until then, so this counts what main counts (at most `MAX_HOST_ASKS`).
    */
-  readonly #asks = new Map<
-    number,
-    {
-      resolve: (v: unknown) => void;
-      reject: (e: unknown) => void;
-      timer: unknown;
-      settled: boolean;
-    }
-  >();
+  readonly #asks = new Map<number, MainAsk>();
   #nextAsk = 0;
   /** Bodies whose module is loading, with the reason they were ended meanwhile, if they were. */
   readonly #spawning = new Map<number, ExitReason | undefined>();

@@ -1,2 +1,3 @@
-export type { HostChannel } from './host.js';
-export { Host, RemoteRef, WireReply } from './host.js';
+export { Host } from './host.js';
+export type { HostChannel } from './main-side.js';
+export { RemoteRef, WireReply } from './main-side.js';

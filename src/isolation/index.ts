@@ -1,5 +1,6 @@
 export { HostExitedError } from './host-exit.js';
-export { HostLink, type MainSide } from './link.js';
+export type { MainSide } from './host-requests.js';
+export { HostLink } from './link.js';
 export type { HostView, PlacementOptions } from './placement.js';
 export { Placements } from './placement.js';
 export { importDefinition, MODULE_REF, moduleOf, portable } from './portable.js';

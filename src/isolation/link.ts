@@ -1,25 +1,17 @@
 import type { ActorProcess, StartOutcome } from '../actor/index.js';
 import { finish, PendingAsk, processOf } from '../actor/index.js';
-import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
-import { DeniedError, HostProtocolError, NoProcError } from '../errors.js';
-import { unrecordedCode } from '../os/index.js';
+import { DeniedError, HostProtocolError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import { exitReason, formatPid } from '../process/index.js';
-import { type AuditSink, rootsOf } from '../security/index.js';
+import { exitReason } from '../process/index.js';
+import { rootsOf } from '../security/index.js';
 import { AskTable, GoneRef, GoneReply, lateReply } from './ask-table.js';
-import { AuditRelay, attributed } from './audit-relay.js';
 import { batchProblem, isWireInt } from './frames.js';
 import { Grants } from './grants.js';
 import { HostExitedError } from './host-exit.js';
-import {
-  MAX_HOST_ASKS,
-  MAX_HOST_AUDITS,
-  type ModuleRef,
-  type ToMain,
-  type WireReason,
-} from './protocol.js';
+import { HostRequests, type MainSide, NOT_GRANTED } from './host-requests.js';
+import type { ModuleRef, ToMain, WireReason } from './protocol.js';
 import { type HostEnd, type Transport, WireFault } from './transport.js';
 
 /**
@@ -29,33 +21,6 @@ import { type HostEnd, type Transport, WireFault } from './transport.js';
  *
  * @module
  */
-
-/** What a link needs of the main system. */
-export interface MainSide {
-  lookup(pid: Pid): ActorProcess | undefined;
-  current: ActorProcess | null;
-  /** Where bodies' audit records end up. */
-  readonly audit: AuditSink | undefined;
-  /** Where a sandboxed host's captured output goes (`host-output`). */
-  readonly events: Stream<SystemEvent>;
-  readonly clock: { now(): number };
-  /**
-   * Where frames a body may not send end (`not-granted`, `noproc`), and
-   * answers to asks main no longer tracks (`late-reply`, with the ask's
-   * correlation id).
-   */
-  deadLetter(
-    message: unknown,
-    target: Pid | undefined,
-    sender: Pid | undefined,
-    reason: DeadLetterReason,
-    address?: undefined,
-    correlationId?: number,
-  ): void;
-}
-
-/** What a decode found: a ref to a pid the host was never given. */
-const NOT_GRANTED: unique symbol = Symbol('not granted');
 
 /**
  * One host as the main system sees it. A host may run untrusted code (a
@@ -79,8 +44,6 @@ export class HostLink implements RefCodec {
   #ended: HostEnd | undefined;
   /** The reason the host's processes exited with, once it ended. */
   #endReason: ExitReason | undefined;
-  /** Where the bodies' audit records go: the main log, rebuilt and renumbered. */
-  readonly #auditRelay: AuditRelay;
   /** Every stand-in placed here that has not ended, with its label for the audit log. */
   readonly #placed = new Map<number, string>();
   /** Main pids whose refs were passed to this host: the ones its bodies may address. */
@@ -88,17 +51,25 @@ export class HostLink implements RefCodec {
   /** Set while a host's value is decoded: whether it named a pid it was not given. */
   #decodeDenied = false;
   readonly #onIdle: (link: HostLink) => void;
-  /** The host's asks main is answering (bounded: `MAX_HOST_ASKS`). */
-  #asksWaiting = 0;
-  /** The host's audit records main has not acknowledged yet (bounded: `MAX_HOST_AUDITS`). */
-  #auditsWaiting = 0;
+  /** The sends, asks and audit records of the host's bodies. */
+  readonly #requests: HostRequests;
 
   constructor(main: MainSide, transport: Transport, onIdle: (link: HostLink) => void) {
     this.#main = main;
-    this.#auditRelay = new AuditRelay(() => main.audit);
     this.#grants = new Grants((pid) => main.lookup(pid));
     this.transport = transport;
     this.#onIdle = onIdle;
+    this.#requests = new HostRequests({
+      main,
+      transport,
+      codec: this,
+      standIns: this.#standIns,
+      placed: this.#placed,
+      ended: () => this.#ended !== undefined,
+      violated: (problem) => this.#violated(problem),
+      mayAddress: (pid) => this.#mayAddress(pid),
+      decodeChecked: (value) => this.#decodeChecked(value),
+    });
     transport.onFrames((batch) => this.#receiveBatch(batch));
     transport.onEnd((end) => this.#hostEnded(end));
   }
@@ -338,16 +309,16 @@ export class HostLink implements RefCodec {
         return;
       }
       case 'audit':
-        this.#audit(frame);
+        this.#requests.audit(frame);
         return;
       case 'trap':
         this.#standIns.get(frame.pid)?.trapExit(frame.on);
         return;
       case 'send':
-        this.#send(frame);
+        this.#requests.send(frame);
         return;
       case 'ask':
-        this.#answer(frame);
+        this.#requests.answer(frame);
         return;
       case 'reply': {
         const ask = this.#asks.take(frame.id);
@@ -364,131 +335,6 @@ export class HostLink implements RefCodec {
         else ask.fail(value);
         return;
       }
-    }
-  }
-
-  /** The sender a frame claims, if it is a body of this host (a host cannot speak for others). */
-  #senderOf(from: number | undefined): Pid | undefined {
-    return from !== undefined && this.#standIns.has(from) ? (from as Pid) : undefined;
-  }
-
-  #send(frame: Extract<ToMain, { op: 'send' }>): void {
-    const sender = this.#senderOf(frame.from);
-    if (!this.#mayAddress(frame.to)) {
-      this.#main.deadLetter(frame.message, frame.to as Pid, sender, 'not-granted');
-      return;
-    }
-    const message = frame.marked ? this.#decodeChecked(frame.message) : frame.message;
-    if (message === NOT_GRANTED) {
-      this.#main.deadLetter(frame.message, frame.to as Pid, sender, 'not-granted');
-      return;
-    }
-    const target = this.#main.lookup(frame.to as Pid);
-    if (target === undefined) {
-      this.#main.deadLetter(message, frame.to as Pid, sender, 'noproc');
-      return;
-    }
-    this.#asIf(frame.from, () => {
-      try {
-        target.deliver(message, undefined);
-      } catch {
-        // A full mailbox that rejects has dead-lettered it; a send is fire-and-forget.
-      }
-    });
-  }
-
-  #answer(frame: Extract<ToMain, { op: 'ask' }>): void {
-    if (this.#asksWaiting >= MAX_HOST_ASKS) {
-      // The host refuses more itself (HostLimitError): one that sends them wrote its own frames.
-      this.#violated(`more than ${MAX_HOST_ASKS} asks waiting on main at once`);
-      return;
-    }
-    this.#asksWaiting++;
-    let answered = false;
-    const post = (ok: boolean, value: unknown): void => {
-      if (answered) return;
-      answered = true;
-      this.#asksWaiting--;
-      if (this.#ended !== undefined) return;
-      const marks = { found: false };
-      let encoded: unknown;
-      try {
-        encoded = encode(value, this, marks);
-      } catch (error) {
-        // An answer that cannot cross fails the ask instead of throwing in the runtime.
-        this.transport.post({
-          op: 'answer',
-          id: frame.id,
-          ok: false,
-          value: encode(error, this),
-          marked: true,
-        });
-        return;
-      }
-      this.transport.post({ op: 'answer', id: frame.id, ok, value: encoded, marked: marks.found });
-    };
-    const sender = this.#senderOf(frame.from);
-    const request = frame.marked ? this.#decodeChecked(frame.request) : frame.request;
-    const target = this.#main.lookup(frame.to as Pid);
-    if (!this.#mayAddress(frame.to) || request === NOT_GRANTED) {
-      // Answered like a pid that does not exist: the host learns nothing of what it was not given.
-      this.#main.deadLetter(frame.request, frame.to as Pid, sender, 'not-granted');
-      post(false, new NoProcError(formatPid(frame.to as Pid)));
-      return;
-    }
-    if (target === undefined) {
-      post(false, new NoProcError(formatPid(frame.to as Pid)));
-      return;
-    }
-    this.#asIf(frame.from, () => {
-      target.askMessage(request, { timeout: frame.timeout }).then(
-        (value: unknown) => post(true, value),
-        (error: unknown) => post(false, error),
-      );
-    });
-  }
-
-  /**
-   * An attempt a body made under its policy: rebuilt from checked fields,
-   * written to the main log, and acknowledged — the host does nothing it
-   * asked for until then, and a record that could not be written denies it.
-   */
-  #audit(frame: Extract<ToMain, { op: 'audit' }>): void {
-    if (this.#auditsWaiting >= MAX_HOST_AUDITS) {
-      // The host refuses more itself (the attempt is denied): a flood is its own frames.
-      this.#violated(`more than ${MAX_HOST_AUDITS} audit records awaiting acknowledgement`);
-      return;
-    }
-    const who = attributed(this.#placed, frame.pid);
-    const { written, problem } = this.#auditRelay.write(frame.seq, frame.record, who);
-    if (problem !== undefined) {
-      written.catch(() => undefined);
-      this.#violated(`a malformed audit record (${problem})`);
-      return;
-    }
-    this.#auditsWaiting++;
-    const ack = (ok: boolean, reason: string): void => {
-      this.#auditsWaiting--;
-      if (this.#ended === undefined) {
-        this.transport.post({ op: 'audited', seq: frame.seq, ok, reason });
-      }
-    };
-    // The host learns the error's code only (ENOSPC), never the log's path.
-    written.then(
-      () => ack(true, 'written'),
-      (error: unknown) => ack(false, unrecordedCode(error)),
-    );
-  }
-
-  /** Runs `send` as if the body with main pid `from` were the running process (for `ctx.sender`). */
-  #asIf(from: number | undefined, send: () => void): void {
-    const main = this.#main;
-    const previous = main.current;
-    main.current = from === undefined ? null : (this.#standIns.get(from) ?? null);
-    try {
-      send();
-    } finally {
-      main.current = previous;
     }
   }
 

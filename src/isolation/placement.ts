@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import type { SpawnOptions } from '../actor/index.js';
 import { InvalidArgumentError, SandboxUnavailableError } from '../errors.js';
-import { HostLink, type MainSide } from './link.js';
+import type { MainSide } from './host-requests.js';
+import { HostLink } from './link.js';
 import type { ModuleRef } from './protocol.js';
 import { checkSandbox, rootLayout, SandboxProbe, sandboxCommand } from './sandbox.js';
 import {

@@ -12,18 +12,9 @@ export type {
   LaunchOptions,
   LaunchRefusal,
   LaunchTools,
-  SandboxOptions,
   TreeLimit,
 } from './launch.js';
-export {
-  buildLaunch,
-  bwrapArgs,
-  describeContainment,
-  findTool,
-  findTools,
-  hostSockets,
-  prlimitFlags,
-} from './launch.js';
+export { buildLaunch, describeContainment, findTool, findTools, prlimitFlags } from './launch.js';
 export type { PortOutput, PumpOptions } from './port-output.js';
 export { OutputPump } from './port-output.js';
 export type { RunOptions } from './port-run.js';
@@ -42,4 +33,6 @@ export {
   unshareArgs,
   unshareUnusable,
 } from './process-tree.js';
+export type { SandboxOptions } from './sandbox.js';
+export { bwrapArgs, hostSockets } from './sandbox.js';
 export { unrecorded, unrecordedCode } from './unrecorded.js';

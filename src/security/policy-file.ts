@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PolicyError } from '../errors.js';
-import { loadPolicy, type SecurityPolicy } from './policy.js';
+import type { SecurityPolicy } from './policy.js';
+import { loadPolicy } from './policy-load.js';
 
 /**
  * Policies kept in JSON files: read, parsed and validated in one step, so

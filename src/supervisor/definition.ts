@@ -2,17 +2,11 @@ import type { ActorContext, ActorDefinition, ActorProcess } from '../actor/index
 import { STOP_CHILDREN } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { BOUNDS } from '../limits/index.js';
+import { afterStep, SupervisorState, startInitial, stopAllChildren } from './child-lifecycle.js';
 import { Child } from './children.js';
 import type { SupervisorMessage } from './protocol.js';
 import { handleRequest, unexpected } from './requests.js';
-import {
-  afterStep,
-  onExit,
-  onRetry,
-  SupervisorState,
-  startInitial,
-  stopAllChildren,
-} from './restarts.js';
+import { onExit, onRetry } from './restarts.js';
 import type { ChildSpec, ResolvedChildSpec, ResolvedFlags, SupervisorFlags } from './spec.js';
 import { resolveChildSpecs, resolveFlags, SUPERVISOR_DEFINITION } from './spec.js';
 

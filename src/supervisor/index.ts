@@ -7,6 +7,7 @@ export {
   terminateChild,
   whichChildren,
 } from './api.js';
+export { SupervisorState } from './child-lifecycle.js';
 export type { ChildCounts, ChildInfo } from './children.js';
 export type { DynamicSupervisorSpec, SupervisorSpec } from './definition.js';
 export { dynamicSupervisor, supervisor } from './definition.js';
@@ -18,7 +19,6 @@ export {
   shouldAutoShutdown,
 } from './policy.js';
 export type { SupervisorAddress, SupervisorMessage, SupervisorRef } from './protocol.js';
-export { SupervisorState } from './restarts.js';
 export type {
   AutoShutdown,
   BackoffOptions,

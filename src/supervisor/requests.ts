@@ -8,9 +8,9 @@ import {
 } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatExitReason } from '../process/index.js';
+import { afterStep, launch, type SupervisorState, stopChild } from './child-lifecycle.js';
 import { Child, type ChildCounts, type ChildInfo } from './children.js';
 import type { SupervisorRequest } from './protocol.js';
-import { afterStep, launch, type SupervisorState, stopChild } from './restarts.js';
 import { type ResolvedChildSpec, resolveChildSpec } from './spec.js';
 
 /**

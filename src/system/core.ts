@@ -11,39 +11,21 @@ import type {
 } from '../actor/index.js';
 import {
   ActorProcess,
-  ASYNC_STEPS,
   AskRecordPool,
-  COPY_ON_SEND,
   DeathQueue,
-  ENVELOPES,
   finish,
-  HOSTED_AS,
-  type HostedIdentity,
-  isAsyncFunction,
-  MAKE_PROCESS,
   MessageTimer,
   NameDestination,
-  NEEDS_INIT,
-  NO_LANES,
-  type ProcessMaker,
   processOf,
   releaseRegistrations,
   StepFreeClock,
   UNSAMPLED_COUNTDOWN,
-  validateSpawnOptions,
 } from '../actor/index.js';
 import type { DeadLetter, DeadLetterReason, SystemEvent } from '../broker/index.js';
 import { Stream, TopicTable } from '../broker/index.js';
 import type { ClusterNode } from '../cluster/index.js';
-import { encode, type RefCodec } from '../codec/index.js';
-import {
-  InvalidArgumentError,
-  NameTakenError,
-  NoProcError,
-  SystemShutdownError,
-} from '../errors.js';
-import { type HostView, moduleOf, Placements, standInDefinition } from '../isolation/index.js';
-import { Mailbox } from '../mailbox/index.js';
+import { InvalidArgumentError, NoProcError } from '../errors.js';
+import { type HostView, Placements } from '../isolation/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { formatPid, PidAllocator, ProcessTable } from '../process/index.js';
 import {
@@ -51,11 +33,10 @@ import {
   GroupTable,
   NamedRef,
   NameTable,
-  nameOf,
   ServiceRef,
   ServiceTable,
 } from '../registry/index.js';
-import type { Clock, Runnable } from '../scheduler/index.js';
+import type { Clock } from '../scheduler/index.js';
 import { realClock, Scheduler, TimerQueue } from '../scheduler/index.js';
 import {
   type AuditSink,
@@ -63,7 +44,9 @@ import {
   SecurityContext,
   type SecurityPolicy,
 } from '../security/index.js';
+import { reportLongTurn } from './inspection.js';
 import type { ResolvedOptions } from './options.js';
+import { spawnProcess } from './spawn.js';
 
 /**
  * The internals every process of one system shares: clock, scheduler,
@@ -131,7 +114,7 @@ export class SystemCore implements Runtime, ProcessHost {
       process.emitWarning(`a timer callback threw: ${String(error)}`, 'AirssysWarning'),
     );
     this.scheduler = new Scheduler(this.clock, options.scheduler, (suspects, elapsedMs, messages) =>
-      this.#reportLongTurn(suspects, elapsedMs, messages),
+      reportLongTurn(this, suspects, elapsedMs, messages),
     );
   }
 
@@ -141,76 +124,18 @@ export class SystemCore implements Runtime, ProcessHost {
 
   // ---- spawning -----------------------------------------------------------
 
+  /** Spawns a process of this system: see {@link spawnProcess}. */
   spawnProcess(
     def: AnyDefinition,
     options: SpawnOptions<unknown> | undefined,
     parent: ActorProcess | null,
   ): ActorProcess {
-    if (this.phase === 'closed') throw new SystemShutdownError();
-    if (def === null || typeof def !== 'object' || typeof def.handle !== 'function') {
-      throw new InvalidArgumentError(
-        'definition',
-        'must be an actor definition with a handle function',
-      );
-    }
-    validateSpawnOptions(options);
-    if (options?.node !== undefined) {
-      if (this.cluster === undefined) {
-        throw new InvalidArgumentError('node', 'needs a system that joined a cluster');
-      }
-      return this.cluster.spawnOn(def, options, parent);
-    }
-    if (options?.placement !== undefined && options.placement !== 'main') {
-      return this.#place(def, options, parent);
-    }
-    let flags = def.init === undefined ? 0 : NEEDS_INIT;
-    if (isAsyncFunction(def.handle) || isAsyncFunction(def.init)) flags |= ASYNC_STEPS;
-    const name = options?.name === undefined ? undefined : nameOf(options.name);
-    if (options !== undefined) {
-      if (options.copyOnSend === true) flags |= COPY_ON_SEND;
-      if (options.envelopes === true) flags |= ENVELOPES;
-      if (options.priorityLanes === false) flags |= NO_LANES;
-      if (name !== undefined) {
-        // Checked before the process exists, so a taken name spawns nothing.
-        const holder = this.names.whereis(name);
-        if (holder !== undefined) throw new NameTakenError(name, formatPid(holder.pid));
-      }
-    }
-    // A detached process (Erlang's plain spawn) has no parent tie, but it
-    // runs under its spawner's policy: detaching never widens what it may do.
-    const tree = options?.detached === true ? null : parent;
-    const inherited = parent?.security ?? this.security;
-    const own =
-      options?.security === undefined
-        ? tree !== parent && inherited !== this.security
-          ? inherited
-          : undefined
-        : inherited.narrow(loadPolicy(options.security));
-    const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
-    const pid = hosted === undefined ? this.#pids.next() : (hosted.pid as Pid);
-    const make = (options as { [MAKE_PROCESS]?: ProcessMaker } | undefined)?.[MAKE_PROCESS];
-    const p: ActorProcess =
-      make === undefined
-        ? new ActorProcess(this, pid, def, tree, flags)
-        : make(this, pid, def, tree, flags);
-    if (hosted?.parent !== undefined) p.extras().parentPid = hosted.parent;
-    if (own !== undefined) p.extras().security = own;
-    else if (hosted !== undefined && hosted.security.length > 0) {
-      p.extras().security = new SecurityContext(
-        hosted.security.map((policy) => loadPolicy(policy)),
-      );
-    }
-    if (options !== undefined) {
-      if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
-      if (options.args !== undefined) p.extras().args = options.args;
-      if (options.shutdown !== undefined) p.extras().shutdown = options.shutdown;
-      if (name !== undefined) this.names.register(name, p);
-    }
-    this.table.add(p);
-    if (tree !== null) tree.adopt(p);
-    this.report((at) => ({ type: 'spawned', pid: p.pid, parent: tree?.pid, at }));
-    if ((flags & NEEDS_INIT) !== 0) this.scheduler.schedule(p);
-    return p;
+    return spawnProcess(this, def, options, parent);
+  }
+
+  /** The next free pid of this system. */
+  nextPid(): Pid {
+    return this.#pids.next();
   }
 
   /** The hosts of processes placed off the main thread, created on first use. */
@@ -227,43 +152,6 @@ export class SystemCore implements Runtime, ProcessHost {
   /** Ends every host; their processes have stopped by now (system shutdown). */
   closeHosts(): void {
     this.#placements?.close();
-  }
-
-  /** Spawns the stand-in of a process placed in a worker, a child process or the pool. */
-  #place(
-    def: AnyDefinition,
-    options: SpawnOptions<unknown>,
-    parent: ActorProcess | null,
-  ): ActorProcess {
-    const module = moduleOf(def);
-    if (module === undefined) {
-      throw new InvalidArgumentError(
-        'placement',
-        'off the main thread a definition must be portable: portable(import.meta.url, exportName, definition)',
-      );
-    }
-    const { placement: _p, resourceLimits: _l, sandbox: _s, ...local } = options;
-    if (local.name !== undefined) {
-      const name = nameOf(local.name);
-      const holder = this.names.whereis(name);
-      if (holder !== undefined) throw new NameTakenError(name, formatPid(holder.pid));
-    }
-    // Arguments that cannot cross are refused now, like a message at `tell`.
-    encode(local.args, PLAIN_REFS, { found: false, subject: 'args' });
-    const link = this.placements.link(options, module);
-    let standIn: ActorProcess;
-    try {
-      standIn = this.spawnProcess(
-        standInDefinition(link, module, def.label),
-        { ...local, copyOnSend: true },
-        parent,
-      );
-    } catch (error) {
-      link.abandon();
-      throw error;
-    }
-    link.adopt(standIn);
-    return standIn;
   }
 
   released(p: ActorProcess, _reason: ExitReason): void {
@@ -502,27 +390,4 @@ export class SystemCore implements Runtime, ProcessHost {
       process.emitWarning(`${hook} hook of <0.${pid}> threw: ${String(error)}`, 'AirssysWarning');
     }
   }
-
-  #reportLongTurn(suspects: readonly Runnable[], elapsedMs: number, messages: number): void {
-    if (!this.events.observed) return;
-    const pids = new Set<Pid>();
-    for (const p of suspects) if (p instanceof ActorProcess) pids.add(p.pid);
-    const unique = [...pids];
-    this.events.emit({
-      type: 'long-handler',
-      pid: unique.length === 1 ? unique[0] : undefined,
-      suspects: unique,
-      elapsedMs,
-      messages,
-      at: this.clock.now(),
-    });
-  }
 }
-
-/** Checks what can cross a boundary, refs included, without encoding for a host. */
-const PLAIN_REFS: RefCodec = {
-  refPid: (value) => processOf(value)?.pid,
-  refOf: (pid) => pid,
-  replyId: () => undefined,
-  replyOf: (id) => id,
-};

@@ -2,6 +2,8 @@ import type { ActorProcess } from '../actor/index.js';
 import type { MailboxMetrics } from '../mailbox/index.js';
 import { estimateMemory } from '../observe/index.js';
 import type { Pid, ProcessStatus } from '../process/index.js';
+import type { SchedulerStats } from '../scheduler/index.js';
+import type { SystemCore } from './core.js';
 
 /**
  * A snapshot of one process, like Erlang's `process_info/1`.
@@ -78,5 +80,39 @@ export function describeProcess(p: ActorProcess): ProcessInfo {
     monitoredBy: ext?.watchers?.size ?? 0,
     trapExit: p.trappingExits,
     memoryBytes: estimateMemory(p),
+  };
+}
+
+/**
+ * Counters of a whole system.
+ *
+ * @example
+ * ```ts
+ * const { processes, deadLetters } = system.stats();
+ * ```
+ */
+export interface SystemStats {
+  readonly processes: number;
+  readonly deadLetters: number;
+  readonly restarts: number;
+  readonly timers: number;
+  readonly scheduler: SchedulerStats;
+}
+
+/**
+ * `system.stats()`: the counters of the whole system, read now.
+ *
+ * @example
+ * ```ts
+ * const { processes } = systemStats(core);
+ * ```
+ */
+export function systemStats(core: SystemCore): SystemStats {
+  return {
+    processes: core.table.size,
+    deadLetters: core.deadLetterCount,
+    restarts: core.restartCount,
+    timers: core.timers.size,
+    scheduler: core.scheduler.stats(),
   };
 }

@@ -1,6 +1,9 @@
 import type { ActorRef } from '../actor/index.js';
+import { ActorProcess } from '../actor/index.js';
 import type { Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { Pid } from '../process/index.js';
+import type { Runnable } from '../scheduler/index.js';
 import type { SystemCore } from './core.js';
 import { deliver } from './registries.js';
 
@@ -86,4 +89,34 @@ export function subscribeActor(
     p.drop(registration);
     unsubscribe();
   };
+}
+
+/**
+ * The scheduler's long-turn callback: a `long-handler` event naming the
+ * processes that ran in the turn (the one, when only one did), emitted
+ * only while someone listens.
+ *
+ * @example
+ * ```ts
+ * new Scheduler(clock, options, (suspects, ms, n) => reportLongTurn(core, suspects, ms, n));
+ * ```
+ */
+export function reportLongTurn(
+  core: SystemCore,
+  suspects: readonly Runnable[],
+  elapsedMs: number,
+  messages: number,
+): void {
+  if (!core.events.observed) return;
+  const pids = new Set<Pid>();
+  for (const p of suspects) if (p instanceof ActorProcess) pids.add(p.pid);
+  const unique = [...pids];
+  core.events.emit({
+    type: 'long-handler',
+    pid: unique.length === 1 ? unique[0] : undefined,
+    suspects: unique,
+    elapsedMs,
+    messages,
+    at: core.clock.now(),
+  });
 }

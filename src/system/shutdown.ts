@@ -3,6 +3,21 @@ import { BUSY, finish, REMOTE, stopWithin } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
 import type { SystemCore } from './core.js';
 
+/**
+ * Options of `system.shutdown`.
+ *
+ * @example
+ * ```ts
+ * await system.shutdown({ drain: true });
+ * ```
+ */
+export interface ShutdownOptions {
+  /** Let every mailbox empty (and every async handler settle) before stopping. Default false. */
+  readonly drain?: boolean;
+  /** Per-process stop timeout before a kill; default the system's `shutdownTimeout`. */
+  readonly timeout?: number;
+}
+
 /** A process of another node this system only refers to (not one it spawned there). */
 function isRemoteView(p: ActorProcess): boolean {
   return (p.flags & REMOTE) !== 0 && p.def.init === undefined;

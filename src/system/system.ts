@@ -7,17 +7,7 @@ import type {
   TimerDestination,
   TimerRef,
 } from '../actor/index.js';
-import {
-  defineActor,
-  dropMonitor,
-  kill,
-  MessageTimer,
-  monitor,
-  signalExit,
-  startNow,
-  stopWithin,
-  timerTarget,
-} from '../actor/index.js';
+import { kill, MessageTimer, signalExit, startNow, timerTarget } from '../actor/index.js';
 import type { DeadLetter, Listener, SystemEvent, SystemEventType } from '../broker/index.js';
 import { ClusterNode, type ClusterOptions } from '../cluster/index.js';
 import { InvalidArgumentError, StartFailedError } from '../errors.js';
@@ -25,80 +15,23 @@ import { checkTimerDelay } from '../limits/index.js';
 import { HealthMonitor, type HealthOptions, type HealthReport } from '../observe/index.js';
 import type { ExitReason, Pid, ProcessStatus } from '../process/index.js';
 import { exitReason, formatExitReason, formatPid, toExitReason } from '../process/index.js';
-import { type Name, nameOf } from '../registry/index.js';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
   systemCircuitBreaker,
 } from '../resilience/index.js';
 import { type Pool, type PoolOptions, startPool } from '../routing/index.js';
-import type { Clock, SchedulerStats } from '../scheduler/index.js';
+import type { Clock } from '../scheduler/index.js';
 import type { ChildActor } from '../supervisor/index.js';
 import { backlogOf, waitForBacklog } from './backlog.js';
-import { SystemCore } from './core.js';
-import { describeProcess, type ProcessInfo } from './info.js';
+import { type ProcessTarget, type StopOptions, stopProcess, watchExit } from './control.js';
+import type { SystemCore } from './core.js';
+import { describeProcess, type ProcessInfo, type SystemStats, systemStats } from './info.js';
 import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
 import { type Introspection, introspect, removeStale } from './introspect.js';
-import { duration, resolveOptions, type SystemOptions } from './options.js';
-import { Groups, Services, Topics } from './registries.js';
-import { ShapeAnchor } from './shape-anchor.js';
-import { shutdownSystem } from './shutdown.js';
-
-/**
- * Options of `system.stop`.
- *
- * @example
- * ```ts
- * await system.stop(ref, { reason: exitReason.shutdown('upgrade'), timeout: 1_000 });
- * ```
- */
-export interface StopOptions {
-  /** Exit reason; default `normal`. */
-  readonly reason?: ExitReason;
-  /** Kill the process if it has not stopped within this many ms; default the system's `shutdownTimeout`. */
-  readonly timeout?: number;
-}
-
-/**
- * Options of `system.shutdown`.
- *
- * @example
- * ```ts
- * await system.shutdown({ drain: true });
- * ```
- */
-export interface ShutdownOptions {
-  /** Let every mailbox empty (and every async handler settle) before stopping. Default false. */
-  readonly drain?: boolean;
-  /** Per-process stop timeout before a kill; default the system's `shutdownTimeout`. */
-  readonly timeout?: number;
-}
-
-/**
- * Counters of a whole system.
- *
- * @example
- * ```ts
- * const { processes, deadLetters } = system.stats();
- * ```
- */
-export interface SystemStats {
-  readonly processes: number;
-  readonly deadLetters: number;
-  readonly restarts: number;
-  readonly timers: number;
-  readonly scheduler: SchedulerStats;
-}
-
-/**
- * Anything that names a process: a ref or a pid.
- *
- * @example
- * ```ts
- * system.isAlive(ref); system.isAlive(ref.pid);
- * ```
- */
-export type ProcessTarget = ActorRef<never> | Pid;
+import { SystemNaming } from './naming.js';
+import { duration } from './options.js';
+import { type ShutdownOptions, shutdownSystem } from './shutdown.js';
 
 /**
  * One actor system: it owns the clock, scheduler, process table, names,
@@ -114,16 +47,14 @@ export type ProcessTarget = ActorRef<never> | Pid;
  * await system.shutdown();
  * ```
  */
-export class ActorSystem {
+export class ActorSystem extends SystemNaming {
   readonly #core: SystemCore;
   readonly #createdAt: number;
-  #services: Services | undefined;
-  #groups: Groups | undefined;
-  #topics: Topics | undefined;
   #health: HealthMonitor | undefined;
 
   /** @internal Use {@link createSystem}. */
   constructor(core: SystemCore) {
+    super(core);
     this.#core = core;
     this.#createdAt = core.clock.now();
   }
@@ -196,7 +127,7 @@ export class ActorSystem {
    */
   exit(target: ProcessTarget, reason: ExitReason): void {
     const read = toExitReason(reason);
-    const p = this.#process(target);
+    const p = this.#core.process(target);
     if (p !== undefined) signalExit(p, undefined, read, false);
   }
 
@@ -207,30 +138,8 @@ export class ActorSystem {
    * with the signal's reason.
    */
   exited(target: ProcessTarget, options?: { readonly signal?: AbortSignal }): Promise<ExitReason> {
-    const p = this.#process(target);
-    const signal = options?.signal;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      return Promise.reject(new InvalidArgumentError('signal', 'must be an AbortSignal'));
-    }
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        dropMonitor(m);
-        reject(signal?.reason);
-      };
-      const m = monitor(
-        this.#core,
-        null,
-        p,
-        typeof target === 'number' ? target : target.pid,
-        undefined,
-        (reason) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(reason);
-        },
-      );
-      if (m.active) signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    const pid = typeof target === 'number' ? target : target.pid;
+    return watchExit(this.#core, this.#core.process(target), pid, options);
   }
 
   /**
@@ -256,34 +165,23 @@ export class ActorSystem {
 
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */
   stop(target: ProcessTarget, options?: StopOptions): Promise<void> {
-    const p = this.#process(target);
-    let timeout: number;
-    let reason: ExitReason = exitReason.normal;
-    try {
-      // A NaN or negative timeout would corrupt the timer heap's order.
-      timeout = duration('timeout', options?.timeout, this.#core.options.shutdownTimeout, true);
-      if (options?.reason !== undefined) reason = toExitReason(options.reason);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (p === undefined) return Promise.resolve();
-    return stopWithin(p, reason, timeout).then(() => undefined);
+    return stopProcess(this.#core, this.#core.process(target), options);
   }
 
   /** Kills a process at once: no `terminate`; its exit reason is `killed`. */
   kill(target: ProcessTarget): void {
-    const p = this.#process(target);
+    const p = this.#core.process(target);
     if (p !== undefined) kill(p);
   }
 
   /** Whether the process is alive (OTP `is_process_alive/1`). */
   isAlive(target: ProcessTarget): boolean {
-    return this.#process(target)?.alive ?? false;
+    return this.#core.process(target)?.alive ?? false;
   }
 
   /** The process's status; for a ref it stays readable after exit, for a forgotten pid it is undefined. */
   status(target: ProcessTarget): ProcessStatus | undefined {
-    return this.#process(target)?.status;
+    return this.#core.process(target)?.status;
   }
 
   /**
@@ -303,7 +201,7 @@ export class ActorSystem {
    * ```
    */
   backlog(target: ProcessTarget): number {
-    return backlogOf(this.#process(target));
+    return backlogOf(this.#core.process(target));
   }
 
   /**
@@ -318,71 +216,18 @@ export class ActorSystem {
    * ```
    */
   drained(target: ProcessTarget, below = 0): Promise<void> {
-    return waitForBacklog(() => this.#process(target), below);
+    return waitForBacklog(() => this.#core.process(target), below);
   }
 
   /** A snapshot of a live process, or undefined. */
   info(target: ProcessTarget): ProcessInfo | undefined {
-    const p = this.#process(target);
+    const p = this.#core.process(target);
     return p?.alive ? describeProcess(p) : undefined;
   }
 
   /** The pids of every live process, oldest first. */
   processes(): Pid[] {
     return this.#core.table.pids();
-  }
-
-  /**
-   * Registers `name` for a live process (OTP `register/2`). Throws
-   * `NameTakenError`. With a typed token the target's ref must accept its type.
-   *
-   * @example
-   * ```ts
-   * const db = name<DbMsg>('db');
-   * system.register(db, dbRef);
-   * ```
-   */
-  register<M>(name: Name<M>, target: ActorRef<M>): void;
-  register(name: string, target: ProcessTarget): void;
-  register(name: string | Name<unknown>, target: ProcessTarget): void {
-    const p = this.#process(target);
-    if (p === undefined) throw new InvalidArgumentError('target', 'no such process');
-    this.#core.names.register(nameOf(name), p);
-  }
-
-  /** Removes a name; returns false if it was not registered. */
-  unregister(name: string | Name<unknown>): boolean {
-    return this.#core.names.unregister(nameOf(name));
-  }
-
-  /**
-   * An address by registered name, resolved at each send, so it reaches
-   * whoever holds the name now (across restarts). Nobody holding it: `tell`
-   * is a dead letter with reason `unregistered`, `ask` rejects `NoProcError`.
-   */
-  named<M>(name: Name<M>): Address<M> & { readonly name: string };
-  /** Untyped: the caller states the message type (prefer a `name<M>()` token). */
-  named<M>(name: string): Address<M> & { readonly name: string };
-  named<M>(name: string | Name<M>): Address<M> & { readonly name: string } {
-    return this.#core.named(nameOf(name)) as unknown as Address<M> & { readonly name: string };
-  }
-
-  /** Keyed registries (Elixir `Registry`): service + key → processes. */
-  get services(): Services {
-    this.#services ??= new Services(this.#core);
-    return this.#services;
-  }
-
-  /** Process groups (Erlang `pg`). */
-  get groups(): Groups {
-    this.#groups ??= new Groups(this.#core);
-    return this.#groups;
-  }
-
-  /** Typed pub/sub topics. */
-  get topics(): Topics {
-    this.#topics ??= new Topics(this.#core);
-    return this.#topics;
   }
 
   /**
@@ -427,21 +272,6 @@ export class ActorSystem {
   }
 
   /**
-   * The ref holding `name`, or undefined (OTP `whereis/1`). With a typed
-   * token the ref has its type; with a string the caller states it, unchecked.
-   *
-   * @example
-   * ```ts
-   * const ref = system.whereis(counterName); // ActorRef<CounterMsg> | undefined
-   * ```
-   */
-  whereis<M>(name: Name<M>): ActorRef<M> | undefined;
-  whereis<M = unknown>(name: string): ActorRef<M> | undefined;
-  whereis<M>(name: string | Name<M>): ActorRef<M> | undefined {
-    return this.#core.names.whereis(nameOf(name))?.ref as ActorRef<M> | undefined;
-  }
-
-  /**
    * Sends `message` to `to` after `delayMs` (OTP `send_after/3`): cancelled
    * if `to`, a ref, exits first; a name (or an address made by `named`) is
    * looked up when the timer fires, and nobody holding it then makes the
@@ -483,14 +313,7 @@ export class ActorSystem {
 
   /** Counters of the whole system. */
   stats(): SystemStats {
-    const core = this.#core;
-    return {
-      processes: core.table.size,
-      deadLetters: core.deadLetterCount,
-      restarts: core.restartCount,
-      timers: core.timers.size,
-      scheduler: core.scheduler.stats(),
-    };
+    return systemStats(this.#core);
   }
 
   /**
@@ -572,75 +395,4 @@ export class ActorSystem {
     const dest = timerTarget(this.#core, to as TimerDestination<unknown>);
     return this.#core.startTimer(message, dest, null, delayMs, interval);
   }
-
-  #process(target: ProcessTarget) {
-    return this.#core.process(target);
-  }
-}
-
-/**
- * Creates an actor system. Invalid options throw `InvalidArgumentError`
- * naming the option.
- *
- * @example
- * ```ts
- * import { createSystem } from 'airssys-rt';
- * import { ManualClock } from 'airssys-rt/testing';
- * const system = createSystem({ clock: new ManualClock() });
- * ```
- */
-export function createSystem(options?: SystemOptions): ActorSystem {
-  ShapeAnchor.ensure(makeShapeAnchor);
-  const resolved = resolveOptions(options);
-  const system = new ActorSystem(
-    new SystemCore(resolved, options?.clock, options?.security, options?.audit),
-  );
-  if (options?.cluster !== undefined) system.joinCluster(options.cluster);
-  const inspect = options?.inspect;
-  if (inspect !== undefined) {
-    if (typeof inspect === 'function') system.inspect(inspect);
-    else system.inspect(inspect.listener, inspect);
-  }
-  return system;
-}
-
-/**
- * Messages the anchor's first process handles before it spawns the others:
- * enough for V8 to give the run loop, the mailbox and the send path their
- * type feedback (a function gets it only after running a while), and past
- * its mailbox's first segments, so a lane's growth, advance and emptying
- * have run.
- */
-const ANCHOR_WARM_MESSAGES = 256;
-/**
- * Children the anchor's first process spawns and tells one message once it
- * has handled {@link ANCHOR_WARM_MESSAGES}: the sites every new process
- * passes once (its mailbox's creation, its `init`, a sender's column) then
- * run with type feedback recorded, so a user's first processes do not
- * deoptimize the optimized run loop and send path (`--trace-deopt`:
- * "Insufficient type feedback for call" at `runInit`, "… for construct" at
- * `new Mailbox()`, in a new system after a warm-up).
- */
-const ANCHOR_CHILDREN = 12;
-
-/**
- * The idle system {@link ShapeAnchor} keeps: a process that has handled a
- * small burst and the children it spawned, so its objects have been through
- * the same transitions as a user's and the runtime's once-per-process sites
- * have type feedback before the first user system's hot code is optimized.
- */
-function makeShapeAnchor(): ActorSystem {
-  const system = new ActorSystem(new SystemCore(resolveOptions(undefined), undefined));
-  const anchor = defineActor<number, number>({
-    label: 'shape anchor',
-    init: () => 0,
-    handle(message, ctx) {
-      ctx.state += message;
-      if (ctx.state !== ANCHOR_WARM_MESSAGES) return;
-      for (let i = 0; i < ANCHOR_CHILDREN; i++) ctx.spawn(anchor).tell(0);
-    },
-  });
-  const first = system.spawn(anchor);
-  for (let i = 0; i < ANCHOR_WARM_MESSAGES; i++) first.tell(1);
-  return system;
 }

@@ -1,0 +1,93 @@
+import type { ActorProcess, ActorRef } from '../actor/index.js';
+import { dropMonitor, monitor, stopWithin } from '../actor/index.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { ExitReason, Pid } from '../process/index.js';
+import { exitReason, toExitReason } from '../process/index.js';
+import type { SystemCore } from './core.js';
+import { duration } from './options.js';
+
+/**
+ * Options of `system.stop`.
+ *
+ * @example
+ * ```ts
+ * await system.stop(ref, { reason: exitReason.shutdown('upgrade'), timeout: 1_000 });
+ * ```
+ */
+export interface StopOptions {
+  /** Exit reason; default `normal`. */
+  readonly reason?: ExitReason;
+  /** Kill the process if it has not stopped within this many ms; default the system's `shutdownTimeout`. */
+  readonly timeout?: number;
+}
+
+/**
+ * Anything that names a process: a ref or a pid.
+ *
+ * @example
+ * ```ts
+ * system.isAlive(ref); system.isAlive(ref.pid);
+ * ```
+ */
+export type ProcessTarget = ActorRef<never> | Pid;
+
+/**
+ * `system.stop`: stops `p` gracefully within the timeout, then kills it.
+ * Bad options reject; an unknown process resolves at once.
+ *
+ * @example
+ * ```ts
+ * await stopProcess(core, core.process(ref), { timeout: 1_000 });
+ * ```
+ */
+export function stopProcess(
+  core: SystemCore,
+  p: ActorProcess | undefined,
+  options: StopOptions | undefined,
+): Promise<void> {
+  let timeout: number;
+  let reason: ExitReason = exitReason.normal;
+  try {
+    // A NaN or negative timeout would corrupt the timer heap's order.
+    timeout = duration('timeout', options?.timeout, core.options.shutdownTimeout, true);
+    if (options?.reason !== undefined) reason = toExitReason(options.reason);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (p === undefined) return Promise.resolve();
+  return stopWithin(p, reason, timeout).then(() => undefined);
+}
+
+/**
+ * `system.exited`: a monitor held outside any process, resolved with the
+ * exit reason of `pid` (`noproc` at once if `p` is not alive); an abort of
+ * `signal` removes it and rejects with the signal's reason.
+ *
+ * @example
+ * ```ts
+ * const reason = await watchExit(core, core.process(ref), ref.pid, undefined);
+ * ```
+ */
+export function watchExit(
+  core: SystemCore,
+  p: ActorProcess | undefined,
+  pid: Pid,
+  options: { readonly signal?: AbortSignal } | undefined,
+): Promise<ExitReason> {
+  const signal = options?.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    return Promise.reject(new InvalidArgumentError('signal', 'must be an AbortSignal'));
+  }
+  if (signal?.aborted === true) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      dropMonitor(m);
+      reject(signal?.reason);
+    };
+    const m = monitor(core, null, p, pid, undefined, (reason) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(reason);
+    });
+    if (m.active) signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
