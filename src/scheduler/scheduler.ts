@@ -55,7 +55,7 @@ export type LongTurnReporter = (
 
 /** Turns between clock reads. */
 const SAMPLE = 16;
-/** After an ambiguous long interval, turns timed one by one. */
+/** After an ambiguous long or slice-spending interval, turns timed one by one. */
 const PRECISE_TURNS = 4096;
 
 /**
@@ -222,8 +222,7 @@ export class Scheduler {
         }
         const after = clock.now();
         p.pace = paceAfterTurn(after - before, n, this.sliceMs, batch, pace);
-        if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
-        else if (this.#precise > 0) this.#precise--;
+        this.#afterInterval(turns, after - before, messages);
         before = after;
         turns = 0;
         messages = 0;
@@ -233,7 +232,7 @@ export class Scheduler {
         const after = clock.now();
         const p = suspects[turns - 1] as Runnable;
         p.pace = paceAfterTurn(after - before, lastTurn, this.sliceMs, batch, p.pace);
-        if (after - before >= this.longHandlerMs) this.#reportLong(turns, after - before, messages);
+        this.#afterInterval(turns, after - before, messages);
         before = after;
       }
     } finally {
@@ -259,6 +258,20 @@ export class Scheduler {
     } else {
       this.#notifyIfIdle();
     }
+  }
+
+  /**
+   * Judges a clock interval of `turns` turns. Only the last turn's process
+   * had its pace updated; when several turns together spent the slice, the
+   * culprit may be another one that keeps its fast pace and would overrun
+   * every round it shares with them, so the next turns are timed one by
+   * one. That costs clock reads only after a slow interval, never on the
+   * fast path.
+   */
+  #afterInterval(turns: number, elapsedMs: number, messages: number): void {
+    if (elapsedMs >= this.longHandlerMs) this.#reportLong(turns, elapsedMs, messages);
+    else if (turns > 1 && elapsedMs >= this.sliceMs) this.#precise = PRECISE_TURNS;
+    else if (this.#precise > 0) this.#precise--;
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LANE_NORMAL, Mailbox } from '../../../src/mailbox/index.js';
+import { LANE_NORMAL, laneOf, Mailbox } from '../../../src/mailbox/index.js';
 import { SEGMENT_ENTRIES, SMALL_SEGMENT_ENTRIES } from '../../../src/mailbox/segments.js';
 
 /** Takes everything, returning [message, sender] pairs in take order. */
@@ -110,6 +110,27 @@ describe('Mailbox: the normal lane’s segments', () => {
       ['x', 7],
       ['y', undefined],
       ['z', 9],
+    ]);
+  });
+
+  it('ctx.sender is undefined for a send from outside any process, even right after a message that had a sender', () => {
+    // §2: a message queued without a sender is taken without one. The next
+    // segment gets no sender column when only outside sends fill it, and a
+    // priority lane's ring keeps senders too: neither leaves the previous
+    // take's sender behind.
+    const mb = new Mailbox();
+    for (let i = 0; i < SMALL_SEGMENT_ENTRIES; i++) mb.push(i, 100 + i, LANE_NORMAL);
+    mb.push('outside', undefined, LANE_NORMAL); // the second segment: no sender column
+    assert.deepEqual(takeAll(mb), [
+      ...Array.from({ length: SMALL_SEGMENT_ENTRIES }, (_, i) => [i, 100 + i]),
+      ['outside', undefined],
+    ]);
+    const fresh = new Mailbox();
+    fresh.push('urgent', 7, laneOf('high') as number);
+    fresh.push('outside', undefined, LANE_NORMAL);
+    assert.deepEqual(takeAll(fresh), [
+      ['urgent', 7],
+      ['outside', undefined],
     ]);
   });
 

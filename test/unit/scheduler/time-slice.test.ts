@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { describe, it } from 'node:test';
-import { createSystem, defineActor } from '../../../src/index.js';
+import { type ActorRef, createSystem, defineActor } from '../../../src/index.js';
 import {
   PACE_FAST,
   PACE_SLOW,
@@ -111,6 +111,61 @@ describe('Scheduler time slice (§9: a round ends at most one handler past slice
     for (const r of roundOf) perRound.set(r, (perRound.get(r) ?? 0) + 1);
     const counts = [...perRound.values()];
     assert.deepEqual(counts, [64, ...new Array(slow - 64).fill(1)]);
+    await system.shutdown();
+  });
+
+  it('an interval of several turns that spent the slice times the next turns one by one: after one overrun, rounds end at most one handler past sliceMs', async () => {
+    // §9: the clock is read once per 16 turns of fast processes, so 16 slow
+    // single-message turns can run before a round sees its slice is spent.
+    // A ring of 16 processes passing one token, each handler costing 3 ms
+    // (16 x 3 = 48 ms, under longHandlerMs): every 16-turn interval ends
+    // with the same process, so before the rule that an interval of several
+    // turns past the slice times the next turns one by one, only that one
+    // was ever marked slow and every round spanned 48 ms, forever.
+    const clock = new ManualClock();
+    const sliceMs = 10;
+    const costMs = 3;
+    const ringSize = 16;
+    const system = createSystem({ clock, scheduler: { sliceMs } });
+    const spans = new Map<number, { first: number; last: number }>();
+    let hops = 0;
+    const hopLimit = 200;
+    const refs: ActorRef<number>[] = [];
+    const stage = (index: number) =>
+      defineActor<number>({
+        handle(hop) {
+          if (hop < 0) return; // a warm-up message: free
+          const round = system.stats().scheduler.rounds;
+          const now = clock.now();
+          const span = spans.get(round);
+          if (span === undefined) spans.set(round, { first: now, last: now + costMs });
+          else span.last = now + costMs;
+          clock.advance(costMs);
+          hops++;
+          if (hop < hopLimit) (refs[(index + 1) % ringSize] as ActorRef<number>).tell(hop + 1);
+        },
+      });
+    for (let i = 0; i < ringSize; i++) {
+      const ref = system.spawn(stage(i));
+      for (let k = 0; k < 64; k++) ref.tell(-1);
+      await system.idle(); // one full batch timed alone: this stage is fast
+      refs.push(ref);
+    }
+    (refs[0] as ActorRef<number>).tell(0);
+    await system.idle();
+    assert.equal(hops, hopLimit + 1);
+    const lengths = [...spans.values()].map((s) => s.last - s.first);
+    // The first round runs 16 slow turns before the clock is read.
+    assert.equal(lengths[0], ringSize * costMs);
+    // Every later round ends at most one handler past the slice.
+    const later = lengths.slice(1);
+    assert.ok(later.length > 0);
+    for (const length of later) {
+      assert.ok(
+        length <= sliceMs + costMs,
+        `a later round spanned ${length} ms: ${lengths.join(', ')}`,
+      );
+    }
     await system.shutdown();
   });
 
