@@ -204,6 +204,9 @@ export class TimerQueue {
     this.#hostDeadline = head.deadline;
     this.#host = this.#clock.setTimer(this.#tick, Math.max(0, head.deadline - this.#clock.now()));
     this.#hostHeld = true;
+    // Re-armed after a firing for a lane whose timers were all cancelled
+    // (answered asks): it wakes to drop the lane but holds nothing open.
+    if (this.#live === 0) this.#hold(false);
   }
 
   #hold(keepAlive: boolean): void {

@@ -19,11 +19,15 @@ interface Run {
   readonly stdout: string;
   readonly stderr: string;
   readonly ms: number;
+  /** When `done` was printed (ms from the start), if it was: a slow exit and a hang differ here. */
+  readonly doneMs: number | undefined;
 }
 
 function run(mode: string): Promise<Run> {
   const t0 = Date.now();
   return new Promise((resolve) => {
+    let doneMs: number | undefined;
+    let printed = '';
     const child = execFile(
       process.execPath,
       [PROGRAM, mode],
@@ -35,9 +39,14 @@ function run(mode: string): Promise<Run> {
           stdout,
           stderr,
           ms: Date.now() - t0,
+          doneMs,
         });
       },
     );
+    child.stdout?.on('data', (chunk: Buffer | string) => {
+      printed += String(chunk);
+      if (doneMs === undefined && printed.includes('done')) doneMs = Date.now() - t0;
+    });
   });
 }
 
@@ -56,7 +65,7 @@ describe('isolation: no host outlives its system', { concurrency: true }, () => 
       assert.deepEqual(
         { code: r.code, signal: r.signal, done: r.stdout.includes('done'), stderr: r.stderr },
         { code: 0, signal: null, done: true, stderr: '' },
-        `the program exited by itself, printing nothing on stderr (${r.ms} ms); stdout: ${r.stdout}; stderr: ${r.stderr}`,
+        `the program exited by itself, printing nothing on stderr (ended at ${r.ms} ms, done printed at ${r.doneMs ?? 'never'} ms); stdout: ${r.stdout}; stderr: ${r.stderr}`,
       );
       const { children } = JSON.parse(r.stdout.split('\n')[0] ?? '{}') as { children: number[] };
       assert.equal(children.length, placedChildren, 'child processes placed');

@@ -80,7 +80,7 @@ describe('security: records from a host are rebuilt in main (semantics §23)', (
     timeout: LIMITS.test,
   }, async () => {
     const log = new AuditLog();
-    const system = createSystem({ audit: log });
+    const system = createSystem({ askTimeout: LIMITS.wait, audit: log });
     try {
       log.record({
         actor: 'main',
@@ -143,7 +143,7 @@ describe('security: records from a host are rebuilt in main (semantics §23)', (
     timeout: LIMITS.test,
   }, async () => {
     const log = new AuditLog();
-    const system = createSystem({ audit: log });
+    const system = createSystem({ askTimeout: LIMITS.wait, audit: log });
     try {
       for (const bad of [{ args: [1n] }, { reason: { toString: 'x' } }, { decision: 'permit' }]) {
         const ref = spawnAttacker(system, placed);
@@ -183,7 +183,7 @@ describe('security: an attempt fails closed when its record cannot be written (s
       timeout: LIMITS.test,
     }, async () => {
       const disk = new FullDisk();
-      const system = createSystem({ audit: disk });
+      const system = createSystem({ askTimeout: LIMITS.wait, audit: disk });
       const security = { fs: { write: [dir] } };
       const name = where.replace(' ', '-');
       try {
@@ -246,7 +246,7 @@ describe('security: a main log that fails never throws in main (semantics §23)'
     it(`${placed}: records a body writes itself while main's log ${how} are refused; host and runtime run on`, {
       timeout: LIMITS.test,
     }, async () => {
-      const system = createSystem({ audit: new BrokenLog(how) });
+      const system = createSystem({ askTimeout: LIMITS.wait, audit: new BrokenLog(how) });
       try {
         const ref = spawnAttacker(system, placed);
         const record = { op: 'write', args: ['/a'], decision: 'allow', reason: 'r' };

@@ -49,7 +49,7 @@ describe('security: what a host can make main hold is bounded (semantics §23)',
   it(`${placed}: a body that keeps asking past MAX_HOST_ASKS is refused with ERR_HOST_LIMIT by its own host, which runs on`, {
     timeout: LIMITS.test,
   }, async () => {
-    const system = createSystem({});
+    const system = createSystem({ askTimeout: LIMITS.wait });
     try {
       const held = system.spawn(holder);
       const ref = spawnAttacker(system, placed);
@@ -74,7 +74,7 @@ describe('security: what a host can make main hold is bounded (semantics §23)',
       timeout: LIMITS.test,
     }, async () => {
       const log = new AuditLog();
-      const system = createSystem({ audit: log });
+      const system = createSystem({ askTimeout: LIMITS.wait, audit: log });
       try {
         const ref = spawnAttacker(system, where);
         assert.equal(await ref.ask({ type: 'ping' }), 'pong');
@@ -95,7 +95,7 @@ describe('security: what a host can make main hold is bounded (semantics §23)',
     it(`${where}: a flood of asks that never time out past MAX_HOST_ASKS ends the host with ERR_HOST_PROTOCOL`, {
       timeout: LIMITS.test,
     }, async () => {
-      const system = createSystem({});
+      const system = createSystem({ askTimeout: LIMITS.wait });
       try {
         const held = system.spawn(holder);
         const ref = spawnAttacker(system, where);

@@ -28,7 +28,7 @@ import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, exitCode, NO_SANDBOX } from './host-helpers.js';
 
-const system = createSystem({ poolThreads: 1 });
+const system = createSystem({ askTimeout: LIMITS.wait, poolThreads: 1 });
 after(() => within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown'));
 
 type Where = 'sandboxed process' | 'process' | 'worker' | 'pool';
@@ -220,7 +220,7 @@ describe('security: a body addresses only the pids it was given (semantics §23)
     const dir = mkdtempSync(join(tmpdir(), 'airssys-secret-'));
     writeFileSync(join(dir, 'secret.txt'), 'the launch codes');
     const audit = new AuditLog();
-    const local = createSystem({ audit });
+    const local = createSystem({ askTimeout: LIMITS.wait, audit });
     const { letters, off } = ((): { letters: DeadLetter[]; off: () => void } => {
       const seen: DeadLetter[] = [];
       return { letters: seen, off: local.deadLetters.subscribe((d) => seen.push(d)) };

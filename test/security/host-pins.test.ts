@@ -41,7 +41,7 @@ describe("security: placed bodies are checked against main's pins (semantics §2
       mkdirSync(root, { mode: 0o777 });
       chmodSync(root, 0o777);
       const policy = loadPolicy({ fs: { write: [root] } });
-      const system = createSystem({});
+      const system = createSystem({ askTimeout: LIMITS.wait });
       try {
         const write = (file: string): Promise<unknown> => {
           if (where === 'main') {

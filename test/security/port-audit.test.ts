@@ -88,7 +88,7 @@ describe('security: a port starts only once its record is written (semantics §2
         timeout: LIMITS.test,
       }, async () => {
         const disk = new FullDisk();
-        const system = createSystem({ audit: disk });
+        const system = createSystem({ askTimeout: LIMITS.wait, audit: disk });
         try {
           const ref = place(system, where);
           const start = (name: string): Promise<string> =>

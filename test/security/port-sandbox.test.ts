@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createSystem, exitReason } from '../../src/index.js';
 import { bwrapUnusable, owned } from '../os/port-helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { answers, marker, SH, shellSystem, skipped } from './port-fixture.js';
 
 /** A Unix socket server at `path` (its directory made first); resolves once it listens. */
@@ -84,13 +84,14 @@ describe('the bwrap sandbox of a port', () => {
       const listening = paths.filter((p) => existsSync(p));
       const exec = { allow: [SH, { path: process.execPath, args: ['.*'], maxArgs: 8 }] };
       // Control: outside a sandbox the probe reaches every socket.
-      const open = createSystem({ security: { exec } });
+      const open = createSystem({ askTimeout: LIMITS.wait, security: { exec } });
       const control = await owned(open, { argv: [process.execPath, '-e', PROBE, ...listening] });
       assert.deepEqual(await control.exited(), exitReason.normal);
       assert.deepEqual(control.data().sort(), listening.map((p) => `${p} reached`).sort());
       await open.shutdown();
 
       const system = createSystem({
+        askTimeout: LIMITS.wait,
         security: { exec: { ...exec, sandbox: { writable: [writable] } } },
       });
       const p = await owned(system, { argv: [process.execPath, '-e', PROBE, ...listening] });

@@ -35,7 +35,7 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
     const outside = mkdtempSync(join(base, 'out-'));
     chmodSync(inside, 0o777);
     chmodSync(outside, 0o777);
-    const system = createSystem();
+    const system = createSystem({ askTimeout: LIMITS.wait });
     try {
       const ref = system.spawn(attacker, {
         placement: 'process',
@@ -75,7 +75,7 @@ describe('security: a sandboxed body writes only where it may, as the OS sees it
     }
     const secret = join(base, 'key');
     writeFileSync(secret, 'the audit key', { mode: 0o600 });
-    const system = createSystem();
+    const system = createSystem({ askTimeout: LIMITS.wait });
     try {
       const ref = system.spawn(attacker, {
         placement: 'process',

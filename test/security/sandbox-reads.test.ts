@@ -133,7 +133,7 @@ describe('security: a sandboxed body sees only its own files (semantics §20, §
     timeout: LIMITS.test,
   }, async (t) => {
     if (skipWithoutSandbox(t)) return;
-    const system = createSystem();
+    const system = createSystem({ askTimeout: LIMITS.wait });
     try {
       const ref = system.spawn(attacker, {
         placement: 'process',

@@ -22,7 +22,7 @@ import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { type AttackMsg, attacker } from './attacker.js';
 import { assertRuntimeAnswers, skipWithoutSandbox } from './host-helpers.js';
 
-const system = createSystem();
+const system = createSystem({ askTimeout: LIMITS.wait });
 after(() => within(system.shutdown({ timeout: 1_000 }), 60_000, 'shutdown'));
 
 function sandboxed(sandbox: Record<string, unknown> = {}): ActorRef<AttackMsg> {
@@ -315,7 +315,7 @@ describe('security: a sandbox the machine cannot give is refused, never weakened
   });
 
   it('a bad sandbox option is an InvalidArgumentError naming it', () => {
-    const local = createSystem();
+    const local = createSystem({ askTimeout: LIMITS.wait });
     try {
       assert.throws(
         () => local.spawn(attacker, { placement: 'process', sandbox: { env: { 'A B': 'x' } } }),

@@ -102,6 +102,26 @@ describe('TimerQueue: keeping the host process alive', () => {
     assert.equal(queue.size, 0);
   });
 
+  it('once a timer fires while an emptied FIFO lane is still keyed (answered asks), the host timer re-armed for the lane holds nothing open', () => {
+    const { clock, queue, fired, timer } = setup();
+    const answered = timer('answered ask');
+    queue.scheduleFifo(answered, 50_000);
+    queue.cancel(answered);
+    queue.scheduleFifo(timer('short ask'), 100);
+    assert.equal(clock.holdsProcessOpen, true);
+    clock.advance(100);
+    assert.deepEqual(fired, ['short ask']);
+    assert.equal(queue.size, 0);
+    assert.equal(
+      clock.holdsProcessOpen,
+      false,
+      'a program whose asks have all ended must not wait for the longest timeout',
+    );
+    clock.advance(49_900);
+    assert.deepEqual(fired, ['short ask'], 'the lane wakes, finds nothing and stops');
+    assert.equal(clock.pending, 0);
+  });
+
   it('a timer set after a cancelled one, due later than the idle host timer, holds the process open again and fires', () => {
     const { clock, queue, fired, timer } = setup();
     const ask = timer('ask timeout');
