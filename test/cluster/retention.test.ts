@@ -92,13 +92,14 @@ describe('down retention (one server)', { skip: why }, () => {
       // The write lands at a different point of each round (a verdict racing the pruner's round).
       for (let hop = 0; hop < round % 8; hop++) await new Promise((r) => setImmediate(r));
       await kv.put('live_1', record('up', Date.now()));
-      const guard = new Promise<never>((_, reject) =>
-        setTimeout(
+      let timer: NodeJS.Timeout | undefined;
+      const guard = new Promise<never>((_, reject) => {
+        timer = setTimeout(
           () => reject(new Error(`round ${round} outlived the hang guard`)),
           LIMIT_MS,
-        ).unref(),
-      );
-      const pruned = await Promise.race([pruning, guard]);
+        );
+      });
+      const pruned = await Promise.race([pruning, guard]).finally(() => clearTimeout(timer));
       assert.deepEqual(pruned, round === 0 ? ['old_1'] : [], `round ${round}`);
     }
     assert.equal((await kv.get('live_1'))?.operation, 'PUT', 'a live record is never pruned');
