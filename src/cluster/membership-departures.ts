@@ -1,5 +1,6 @@
-import type { KV } from '@nats-io/kv';
+import type { Bucket, KV } from '@nats-io/kv';
 import { type MemberRecord, parseMember } from './membership-policy.js';
+import { tableKeys } from './membership-table.js';
 
 /**
  * Departed incarnations, kept bounded. A node remembers each incarnation it
@@ -133,12 +134,14 @@ export function expiredDownRecords(
  */
 export async function pruneDownRecords(kv: KV, now: number, retention: number): Promise<string[]> {
   const records: [string, MemberRecord, number][] = [];
-  const keys = await kv.keys();
-  const ids: string[] = [];
-  for await (const key of keys) ids.push(key);
-  for (const id of ids) {
+  const markers: [string, number][] = [];
+  for (const id of await tableKeys(kv)) {
     const entry = await kv.get(id);
-    if (entry === null || entry.operation !== 'PUT') continue;
+    if (entry === null) continue;
+    if (entry.operation !== 'PUT') {
+      if (now - entry.created.getTime() > retention) markers.push([id, entry.revision]);
+      continue;
+    }
     // What is not a record is left alone.
     const record = parseMember(entry.string());
     if (record?.status === 'down' && typeof record.at === 'number') {
@@ -154,9 +157,29 @@ export async function pruneDownRecords(kv: KV, now: number, retention: number): 
       // Changed meanwhile, or another node deleted it first.
     }
   }
-  // The client's bucket has it; the KV interface does not name it.
-  await (kv as KV & { purgeDeletes?(olderMillis: number): Promise<unknown> }).purgeDeletes?.(
-    retention,
-  );
+  await purgeMarkers(kv, markers, retention);
   return deleted;
+}
+
+/**
+ * Purges each expired delete marker, up to its own revision only (a later
+ * write of the key stays). Not `kv.purgeDeletes()`: it lists the markers
+ * with a consumer that, like `kv.keys()`, can wait out the request timeout
+ * when the table is written meanwhile. A bucket that is not the client's
+ * gets `purgeDeletes` where it has one.
+ */
+async function purgeMarkers(kv: KV, markers: [string, number][], retention: number): Promise<void> {
+  const bucket = kv as Partial<Pick<Bucket, 'jsm' | 'stream' | 'subjectForKey'>>;
+  if (bucket.jsm === undefined || bucket.stream === undefined || !bucket.subjectForKey) {
+    await (kv as KV & { purgeDeletes?(olderMillis: number): Promise<unknown> }).purgeDeletes?.(
+      retention,
+    );
+    return;
+  }
+  for (const [id, revision] of markers) {
+    await bucket.jsm.streams.purge(bucket.stream, {
+      filter: bucket.subjectForKey(id),
+      seq: revision + 1,
+    });
+  }
 }

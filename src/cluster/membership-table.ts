@@ -25,6 +25,34 @@ export function json(value: unknown): Uint8Array {
 }
 
 /**
+ * Every key of the table, those whose last entry is a delete marker
+ * included, read from the stream's subjects in one request. Not
+ * `kv.keys()`: its consumer ends on the message it was told is the last,
+ * and a key written while it lists (a verdict, a joiner's record) can leave
+ * it waiting out the whole JetStream request timeout (`joinTimeout`) — a
+ * stalled prune round or join. Falls back to `kv.keys()` for a bucket that
+ * is not the client's.
+ *
+ * @example
+ * ```ts
+ * for (const id of await tableKeys(kv)) console.log(id, (await kv.get(id))?.operation);
+ * ```
+ */
+export async function tableKeys(kv: KV): Promise<string[]> {
+  const bucket = kv as Partial<Pick<Bucket, 'jsm' | 'stream' | 'prefixLen' | 'decodeKey'>>;
+  if (bucket.jsm === undefined || bucket.stream === undefined || !bucket.decodeKey) {
+    const ids: string[] = [];
+    for await (const key of await kv.keys()) ids.push(key);
+    return ids;
+  }
+  const info = await bucket.jsm.streams.info(bucket.stream, { subjects_filter: '>' });
+  const subjects = Object.keys(info.state.subjects ?? {});
+  return subjects.map(
+    (subject) => bucket.decodeKey?.(subject.substring(bucket.prefixLen ?? 0)) ?? subject,
+  );
+}
+
+/**
  * Every member record in the table (malformed ones are skipped).
  *
  * @example
@@ -34,10 +62,7 @@ export function json(value: unknown): Uint8Array {
  */
 export async function listMembers(kv: KV): Promise<[string, MemberRecord][]> {
   const out: [string, MemberRecord][] = [];
-  const keys = await kv.keys();
-  const ids: string[] = [];
-  for await (const key of keys) ids.push(key);
-  for (const id of ids) {
+  for (const id of await tableKeys(kv)) {
     const entry = await kv.get(id);
     if (entry === null || entry.operation !== 'PUT') continue;
     const record = parseMember(entry.string());

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { ClusterGroupChange } from '../../src/cluster/groups.js';
 import { encodeChunks, groupKey } from '../../src/cluster/groups-entries.js';
+import { pruneDownRecords } from '../../src/cluster/membership-departures.js';
+import { json } from '../../src/cluster/membership-table.js';
 import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
@@ -70,6 +74,44 @@ describe('down retention (one server)', { skip: why }, () => {
     console.log(`# pruned incarnation fenced: ${ended.type === 'ended' ? ended.why : ''}`);
     assert.equal(await victim.exited, 3);
     assert.equal(pruner.cluster.isUp(victim.id), false, 'the old incarnation never comes back');
+  });
+
+  it('a pruning round reads the table in one request: a record written during the round never holds it for the request timeout', async () => {
+    // The client's timeout is twice the hang guard: a round that waited it out fails the guard.
+    // (A listing by consumer, `kv.keys()`, waits it out when a key is written while it lists.)
+    const nc = await nats.connect();
+    const kv = await new Kvm(jetstream(nc, { timeout: LIMIT_MS * 2 })).create('ret-round', {
+      history: 1,
+    });
+    const record = (status: 'up' | 'down', at: number): Uint8Array =>
+      json({ name: 'n', status, suspects: [], at });
+    await kv.put('old_1', record('down', 0));
+    await kv.put('live_1', record('up', Date.now()));
+    for (let round = 0; round < 24; round++) {
+      const pruning = pruneDownRecords(kv, Date.now(), 60_000);
+      // The write lands at a different point of each round (a verdict racing the pruner's round).
+      for (let hop = 0; hop < round % 8; hop++) await new Promise((r) => setImmediate(r));
+      await kv.put('live_1', record('up', Date.now()));
+      let timer: NodeJS.Timeout | undefined;
+      const guard = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`round ${round} outlived the hang guard`)),
+          LIMIT_MS,
+        );
+      });
+      const pruned = await Promise.race([pruning, guard]).finally(() => clearTimeout(timer));
+      assert.deepEqual(pruned, round === 0 ? ['old_1'] : [], `round ${round}`);
+    }
+    assert.equal((await kv.get('live_1'))?.operation, 'PUT', 'a live record is never pruned');
+    assert.equal(
+      (await kv.get('old_1'))?.operation,
+      'DEL',
+      'its marker is younger than the retention',
+    );
+    // The marker, once older than the retention (0 here), is purged, and nothing else is.
+    await pruneDownRecords(kv, Date.now() + 1, 0);
+    assert.equal(await kv.get('old_1'), null);
+    assert.equal((await kv.get('live_1'))?.operation, 'PUT');
   });
 
   it('an incarnation without a member record is refused: its hello is answered down, its heartbeat with a fence notice', async () => {
