@@ -5,6 +5,7 @@ import { encodeChunks, groupKey } from '../../src/cluster/groups-entries.js';
 import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 import { FAST, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
 import { ChildNode } from './node-runner.js';
@@ -42,7 +43,9 @@ describe('down retention (one server)', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a node paused past the retention finds its record pruned and forgotten, and still ends with ERR_FENCED', async () => {
+  it('a node paused past the retention finds its record pruned and forgotten, and still ends with ERR_FENCED', {
+    timeout: LIMITS.test,
+  }, async () => {
     const victim = await ChildNode.start({
       servers: nats.urls,
       name: 'sleeper',
@@ -72,7 +75,9 @@ describe('down retention (one server)', { skip: why }, () => {
     assert.equal(pruner.cluster.isUp(victim.id), false, 'the old incarnation never comes back');
   });
 
-  it('an incarnation without a member record is refused: its hello is answered down, its heartbeat with a fence notice', async () => {
+  it('an incarnation without a member record is refused: its hello is answered down, its heartbeat with a fence notice', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect();
     const ghost = 'ghost_0000000000000000000001';
     const prefix = 'airssys.ret';
@@ -96,7 +101,9 @@ describe('down retention (one server)', { skip: why }, () => {
     assert.equal(pruner.cluster.isUp(ghost), false);
   });
 
-  it('the registry refuses an owner whose node is not up, and releases a name whose owner has no member record', async () => {
+  it('the registry refuses an owner whose node is not up, and releases a name whose owner has no member record', {
+    timeout: LIMITS.test,
+  }, async () => {
     const registry = await openClusterRegistry(pruner, { reconcileIntervalMs: 0 });
     try {
       const ghost = { node: 'ghost_0000000000000000000000', id: 7 };
@@ -117,7 +124,9 @@ describe('down retention (one server)', { skip: why }, () => {
     }
   });
 
-  it("the groups' reconcile drops the members of a node without a member record, and keeps those of a node that is up", async () => {
+  it("the groups' reconcile drops the members of a node without a member record, and keeps those of a node that is up", {
+    timeout: LIMITS.test,
+  }, async () => {
     const keeper = await startNode(nats, 'keeper', RETENTION);
     const groups = await openClusterGroups(pruner, { reconcileIntervalMs: 0 });
     const theirs = await openClusterGroups(keeper, { reconcileIntervalMs: 0 });
