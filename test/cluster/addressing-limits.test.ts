@@ -13,7 +13,7 @@ import {
   defineActor,
   type Reply,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 import { keyed } from './actors.js';
 import { FAST, Inbox, LIMIT_MS, nextDeadLetter, untilUp } from './node-helpers.js';
@@ -76,7 +76,9 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     await nats?.stop();
   });
 
-  it('an address of another node keeps no record: sends to, and addresses received for, many distinct names leave the process table as it was', async () => {
+  it('an address of another node keeps no record: sends to, and addresses received for, many distinct names leave the process table as it was', {
+    timeout: LIMITS.test,
+  }, async () => {
     const bId = b.system.cluster.id;
     b.system.spawn(labelled('b-last'), { name: 'last' });
     const last = a.system.cluster.named<Msg>('last', bId);
@@ -97,7 +99,9 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     assert.equal(a.system.processes().length, before);
   });
 
-  it('a name or service key of another system in the same process cannot cross to another node (ERR_INVALID_ARG)', async () => {
+  it('a name or service key of another system in the same process cannot cross to another node (ERR_INVALID_ARG)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const other = createSystem();
     try {
       other.services.define('s', { keys: 'unique' });
@@ -114,7 +118,9 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     }
   });
 
-  it('a send to an address of a node waits behind a spawn on that node in flight (FIFO)', async () => {
+  it('a send to an address of a node waits behind a spawn on that node in flight (FIFO)', {
+    timeout: LIMITS.test,
+  }, async () => {
     b.system.services.define('keyed', { keys: 'unique' });
     // A service key of b, as b hands it to a.
     const got = new Inbox<Address<{ type: 'whoami'; reply: Reply<string> }>>();
@@ -128,14 +134,18 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     assert.equal(await key.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), 'k1');
   });
 
-  it('a cluster name cannot be registered for a process of a node that is not up (ERR_NOCONNECTION)', async () => {
+  it('a cluster name cannot be registered for a process of a node that is not up (ERR_NOCONNECTION)', {
+    timeout: LIMITS.test,
+  }, async () => {
     await assert.rejects(a.registry.register('ghostly', { node: 'ghost_1x9', id: 5 }), {
       code: 'ERR_NOCONNECTION',
     });
     assert.equal(a.registry.whereis('ghostly'), undefined);
   });
 
-  it('cancelling a watch of a process exit removes its monitor, on this node and on another', async () => {
+  it('cancelling a watch of a process exit removes its monitor, on this node and on another', {
+    timeout: LIMITS.test,
+  }, async () => {
     const here = a.system.spawn(labelled('a-watched'));
     const there = b.system.spawn(labelled('b-watched'));
     const cancelHere = a.system.cluster.onExit(a.system.cluster.pidOf(here).id, () => {});
@@ -149,7 +159,9 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     assert.equal(a.system.info(remote)?.monitoredBy, 0);
   });
 
-  it('a monitor of a { name, node } address given up (demonitor) leaves no record behind', async () => {
+  it('a monitor of a { name, node } address given up (demonitor) leaves no record behind', {
+    timeout: LIMITS.test,
+  }, async () => {
     const held = b.system.spawn(labelled('b-held'), { name: 'held' });
     // The holder's own record exists before counting (a pid's record lives while it does).
     a.system.cluster.refOf(b.system.cluster.pidOf(held));
@@ -175,7 +187,9 @@ describe('addresses of other nodes: bounded, ordered, owned (one server)', { ski
     assert.equal(a.system.processes().length, before);
   });
 
-  it('an answer that does not decode fails its ask with ERR_BAD_FRAME (it never hangs)', async () => {
+  it('an answer that does not decode fails its ask with ERR_BAD_FRAME (it never hangs)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const silent = b.system.spawn(defineActor<Msg>({ handle() {} }));
     const { root, cluster } = a.system.cluster.options;
     const aId = a.system.cluster.id;
@@ -230,7 +244,9 @@ describe('a name held for a process of a node that dies (child process)', { skip
     await nats?.stop();
   });
 
-  it('is released when its node is declared down; a monitor of the name fires noconnection, and a { name, node } address of it is noconnection', async () => {
+  it('is released when its node is declared down; a monitor of the name fires noconnection, and a { name, node } address of it is noconnection', {
+    timeout: LIMITS.test,
+  }, async () => {
     await a.registry.register('on-child', child.echo);
     assert.deepEqual(a.registry.whereis('on-child'), child.echo);
     const downs = new Inbox<DownMessage>();

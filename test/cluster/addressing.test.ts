@@ -21,7 +21,7 @@ import {
   terminateChild,
   whichChildren,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 import { FAST, Inbox, LIMIT_MS, nextDeadLetter, untilUp } from './node-helpers.js';
 
@@ -103,7 +103,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a cluster name may name a process of another node; the registering node sees it at once', async () => {
+  it('a cluster name may name a process of another node; the registering node sees it at once', {
+    timeout: LIMITS.test,
+  }, async () => {
     const onA = a.system.spawn(labelled('a1', a.notes));
     const pid = a.system.cluster.pidOf(onA);
     await b.registry.register('held-by-b', pid);
@@ -116,7 +118,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     });
   });
 
-  it('a name held for another node’s process is released when that process exits (its node tells)', async () => {
+  it('a name held for another node’s process is released when that process exits (its node tells)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const onA = a.system.spawn(labelled('a2', a.notes));
     const pid = a.system.cluster.pidOf(onA);
     await b.registry.register('exits', pid);
@@ -131,7 +135,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     );
   });
 
-  it('a cluster name is an address: tell, offer and ask reach its holder from any node', async () => {
+  it('a cluster name is an address: tell, offer and ask reach its holder from any node', {
+    timeout: LIMITS.test,
+  }, async () => {
     const onB = b.system.spawn(labelled('b-holder', b.notes));
     await b.registry.register('svc', b.system.cluster.pidOf(onB));
     await waitUntil(() => a.registry.whereis('svc') !== undefined, 'a to see svc');
@@ -148,7 +154,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     );
   });
 
-  it('a cluster name nobody holds: tell is a dead letter unregistered, ask and offer reject ERR_NOPROC', async () => {
+  it('a cluster name nobody holds: tell is a dead letter unregistered, ask and offer reject ERR_NOPROC', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nobody = a.system.cluster.global<Msg>('nobody');
     const letter = nextDeadLetter(a.system, (d) => d.address === 'global:nobody');
     nobody.tell({ type: 'note', text: 'lost' });
@@ -157,7 +165,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     await assert.rejects(nobody.offer({ type: 'note', text: 'x' }), { code: 'ERR_NOPROC' });
   });
 
-  it('a cluster name can be monitored (resolved once) and is a timer destination', async () => {
+  it('a cluster name can be monitored (resolved once) and is a timer destination', {
+    timeout: LIMITS.test,
+  }, async () => {
     const onC = c.system.spawn(labelled('c-timer', c.notes));
     await c.registry.register('timed', c.system.cluster.pidOf(onC));
     await waitUntil(() => a.registry.whereis('timed') !== undefined, 'a to see timed');
@@ -179,7 +189,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     assert.deepEqual(down.reason, { kind: 'error', error: 'boom' });
   });
 
-  it('a local name of another node is reached as { name, node } (Erlang {Name, Node} ! Msg)', async () => {
+  it('a local name of another node is reached as { name, node } (Erlang {Name, Node} ! Msg)', {
+    timeout: LIMITS.test,
+  }, async () => {
     b.system.spawn(labelled('b-db', b.notes), { name: 'db' });
     const db = a.system.cluster.named<Msg>('db', b.system.cluster.id);
     assert.equal(await db.ask({ type: 'get' }, { timeout: LIMIT_MS }), 'b-db');
@@ -195,7 +207,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     assert.equal((await letter).address, 'name:none');
   });
 
-  it('a { name, node } address can be monitored: DOWN with its holder’s reason, noproc when nobody holds it', async () => {
+  it('a { name, node } address can be monitored: DOWN with its holder’s reason, noproc when nobody holds it', {
+    timeout: LIMITS.test,
+  }, async () => {
     const watched = b.system.spawn(labelled('b-watched', b.notes), { name: 'watched' });
     const downs = new Inbox<DownMessage>();
     const there = a.system.cluster.named<Msg>('watched', b.system.cluster.id);
@@ -222,7 +236,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     assert.equal((down.reason as { error?: Error }).error?.message, 'gone');
   });
 
-  it('names, service keys and pools travel inside messages and arrive as working addresses', async () => {
+  it('names, service keys and pools travel inside messages and arrive as working addresses', {
+    timeout: LIMITS.test,
+  }, async () => {
     const onB = b.system.spawn(labelled('b-user', b.notes));
     a.system.spawn(labelled('a-named', a.notes), { name: 'on-a' });
     a.system.services.define('sessions', { keys: 'unique' });
@@ -275,7 +291,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     assert.equal(String(echoBack), 'NamedRef(on-a)');
   });
 
-  it('the supervisor API takes a supervisor’s cluster name or { name, node } address', async () => {
+  it('the supervisor API takes a supervisor’s cluster name or { name, node } address', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sup = await b.system.start(
       supervisor({
         children: [
@@ -298,7 +316,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     assert.equal((await countChildren(byName)).active, 1);
   });
 
-  it('a cluster group is an address: tell reaches every member, ask asks one', async () => {
+  it('a cluster group is an address: tell reaches every member, ask asks one', {
+    timeout: LIMITS.test,
+  }, async () => {
     const members = [
       b.system.spawn(labelled('g-b', b.notes)),
       c.system.spawn(labelled('g-c', c.notes)),
@@ -319,7 +339,9 @@ describe('addresses across nodes (one server)', { skip: why }, () => {
     });
   });
 
-  it('a group broadcast costs one frame per hosting node (counted at the transport)', async () => {
+  it('a group broadcast costs one frame per hosting node (counted at the transport)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { root, cluster } = a.system.cluster.options;
     const counter: NatsConnection = await nats.connect();
     const frames = new Map<string, number>();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createSystem, type RuntimeError } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { FAST } from './node-helpers.js';
 
@@ -25,7 +25,9 @@ describe('peer authentication is the NATS server’s', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a node without credentials is refused: ready rejects with ERR_CLUSTER_AUTH', async () => {
+  it('a node without credentials is refused: ready rejects with ERR_CLUSTER_AUTH', {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem({ cluster: { servers: nats.urls, name: 'anon', ...FAST } });
     const error = await system.cluster?.ready.then(
       () => undefined,
@@ -36,7 +38,7 @@ describe('peer authentication is the NATS server’s', { skip: why }, () => {
     await system.shutdown();
   });
 
-  it('a node with a wrong password is refused the same way', async () => {
+  it('a node with a wrong password is refused the same way', { timeout: LIMITS.test }, async () => {
     const system = createSystem({
       cluster: {
         servers: nats.urls,
@@ -49,7 +51,9 @@ describe('peer authentication is the NATS server’s', { skip: why }, () => {
     await system.shutdown();
   });
 
-  it('a node with credentials in its cluster options joins, and one on the user’s connection too', async () => {
+  it('a node with credentials in its cluster options joins, and one on the user’s connection too', {
+    timeout: LIMITS.test,
+  }, async () => {
     const withCredentials = createSystem({
       cluster: { servers: nats.urls, name: 'member', connectOptions: { ...APP_USER }, ...FAST },
     });

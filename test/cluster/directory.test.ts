@@ -5,7 +5,7 @@ import type { ClusterRegistry } from '../../src/cluster/registry.js';
 import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import type { ClusterPid } from '../../src/cluster/registry-port.js';
 import { type ActorSystem, createSystem, defineActor } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 
 /** docs/semantics.md §25: the registry and groups on real cluster nodes (createSystem({ cluster })). */
@@ -72,7 +72,9 @@ describe('cluster registry and groups on cluster nodes', { skip: why }, () => {
     }
   });
 
-  it('a name registered on one node resolves on another to a working remote ref', async () => {
+  it('a name registered on one node resolves on another to a working remote ref', {
+    timeout: LIMITS.test,
+  }, async () => {
     const ref = a.system.spawn(collector(a.got));
     const pid = pidOf(a, ref);
     await a.registry.register('echo', pid);
@@ -83,7 +85,9 @@ describe('cluster registry and groups on cluster nodes', { skip: why }, () => {
     assert.equal(await remote?.ask({ type: 'get' } as never, { timeout: 10_000 }), 'pong');
   });
 
-  it('a broadcast reaches members on both nodes, one remote message for the other node', async () => {
+  it('a broadcast reaches members on both nodes, one remote message for the other node', {
+    timeout: LIMITS.test,
+  }, async () => {
     const onA = a.system.spawn(collector(a.got));
     const onB1 = b.system.spawn(collector(b.got));
     const onB2 = b.system.spawn(collector(b.got));
@@ -103,7 +107,9 @@ describe('cluster registry and groups on cluster nodes', { skip: why }, () => {
     assert.equal(b.got.filter((t) => t === 'hi').length, 2);
   });
 
-  it('a node that leaves takes its names and members with it on the others', async () => {
+  it('a node that leaves takes its names and members with it on the others', {
+    timeout: LIMITS.test,
+  }, async () => {
     const ref = b.system.spawn(collector(b.got));
     const pid = pidOf(b, ref);
     await b.registry.register('on-b', pid);

@@ -8,6 +8,7 @@ import {
   defineActor,
   type RuntimeError,
 } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 import {
   APP_USER,
   NatsTestCluster,
@@ -98,7 +99,9 @@ describe('cluster faults (one server)', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a killed node: DOWN noconnection on watchers, pending asks fail with ERR_NOCONNECTION, nodedown', async () => {
+  it('a killed node: DOWN noconnection on watchers, pending asks fail with ERR_NOCONNECTION, nodedown', {
+    timeout: LIMITS.test,
+  }, async () => {
     const victim = await child(nats, 'victim');
     await untilUp(observer.cluster, victim.id);
     const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
@@ -127,7 +130,9 @@ describe('cluster faults (one server)', { skip: why }, () => {
     );
   });
 
-  it('a node paused past the acceptable pause is declared down; resumed, it is told and ends with ERR_FENCED', async () => {
+  it('a node paused past the acceptable pause is declared down; resumed, it is told and ends with ERR_FENCED', {
+    timeout: LIMITS.test,
+  }, async () => {
     const victim = await child(nats, 'paused');
     await untilUp(observer.cluster, victim.id);
     const nodedown = nextEvent(
@@ -143,7 +148,9 @@ describe('cluster faults (one server)', { skip: why }, () => {
     assert.equal(observer.cluster.isUp(victim.id), false, 'the old incarnation never comes back');
   });
 
-  it('a partitioned node is declared down, and fences itself on its side', async () => {
+  it('a partitioned node is declared down, and fences itself on its side', {
+    timeout: LIMITS.test,
+  }, async () => {
     const proxy = await nats.proxy(0);
     const victim = await child(nats, 'cut', proxy.url);
     await untilUp(observer.cluster, victim.id);
@@ -164,7 +171,9 @@ describe('cluster faults (one server)', { skip: why }, () => {
     assert.equal(await victim.exited, 3);
   });
 
-  it('a pause shorter than the acceptable pause declares nothing and loses nothing', async () => {
+  it('a pause shorter than the acceptable pause declares nothing and loses nothing', {
+    timeout: LIMITS.test,
+  }, async () => {
     const victim = await child(nats, 'blip');
     await untilUp(observer.cluster, victim.id);
     const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
@@ -182,7 +191,9 @@ describe('cluster faults (one server)', { skip: why }, () => {
     assert.ok(observer.cluster.isUp(victim.id));
   });
 
-  it('a graceful shutdown leaves: peers see nodedown left and the real exit reasons', async () => {
+  it('a graceful shutdown leaves: peers see nodedown left and the real exit reasons', {
+    timeout: LIMITS.test,
+  }, async () => {
     const leaver = await child(nats, 'leaver');
     await untilUp(observer.cluster, leaver.id);
     const echo = observer.cluster.refOf<EchoMsg>(leaver.echo);
@@ -197,7 +208,9 @@ describe('cluster faults (one server)', { skip: why }, () => {
     assert.equal(await leaver.exited, 0);
   });
 
-  it('a server restart: the member-table watch resumes (a leave after it is still seen)', async () => {
+  it('a server restart: the member-table watch resumes (a leave after it is still seen)', {
+    timeout: LIMITS.test,
+  }, async () => {
     await nats.restart(0);
     await nats.waitForJetStream();
     const late = await child(nats, 'after-restart');
@@ -209,7 +222,9 @@ describe('cluster faults (one server)', { skip: why }, () => {
     assert.equal(event.type === 'nodedown' && event.reason, 'left');
   });
 
-  it('rolling every node: each restart is a new incarnation; the view converges on the new ones', async () => {
+  it('rolling every node: each restart is a new incarnation; the view converges on the new ones', {
+    timeout: LIMITS.test,
+  }, async () => {
     let nodes = await Promise.all(['r1', 'r2', 'r3'].map((n) => child(nats, n)));
     for (const n of nodes) await untilUp(observer.cluster, n.id);
     for (let i = 0; i < nodes.length; i++) {
@@ -255,7 +270,9 @@ describe('cluster faults (three servers)', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('killing one server: clients fail over, no membership change, traffic goes on', async () => {
+  it('killing one server: clients fail over, no membership change, traffic goes on', {
+    timeout: LIMITS.test,
+  }, async () => {
     const victim = await ChildNode.start({
       servers: nats.urls,
       name: 'steady',
@@ -287,7 +304,9 @@ describe('cluster faults (three servers)', { skip: why }, () => {
     }
   });
 
-  it('killing two of three servers: no verdict without a JetStream majority; the verdict comes once it is back', async () => {
+  it('killing two of three servers: no verdict without a JetStream majority; the verdict comes once it is back', {
+    timeout: LIMITS.test,
+  }, async () => {
     const victim = await ChildNode.start({
       servers: nats.urls,
       name: 'minority',

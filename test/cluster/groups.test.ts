@@ -5,7 +5,7 @@ import { type ClusterGroupChange, ClusterGroups } from '../../src/cluster/groups
 import { CHUNK_SIZE, groupKey } from '../../src/cluster/groups-entries.js';
 import type { ClusterPid } from '../../src/cluster/registry-port.js';
 import { defineActor, exitReason } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import {
   NatsTestCluster,
   natsUnavailable,
@@ -93,7 +93,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     }
   });
 
-  it('a join shows on the joining node at once and on every other node after the flush', async () => {
+  it('a join shows on the joining node at once and on every other node after the flush', {
+    timeout: LIMITS.test,
+  }, async () => {
     const p = a.spawn().pid;
     a.groups.join('g1', p);
     assert.deepEqual(a.groups.members('g1'), [p]);
@@ -104,7 +106,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     assert.deepEqual(c.groups.localMembers('g1'), []);
   });
 
-  it('a process joins as often as it likes and must leave as often; other nodes count every join', async () => {
+  it('a process joins as often as it likes and must leave as often; other nodes count every join', {
+    timeout: LIMITS.test,
+  }, async () => {
     const p = a.spawn().pid;
     a.groups.join('twice', p);
     a.groups.join('twice', p);
@@ -117,7 +121,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     assert.equal(b.groups.whichGroups().includes('twice'), false);
   });
 
-  it('a member that exits leaves every group at once, and the others hear the leave', async () => {
+  it('a member that exits leaves every group at once, and the others hear the leave', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { ref, pid } = b.spawn();
     b.groups.join('x1', pid);
     b.groups.join('x2', pid);
@@ -137,7 +143,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     assert.deepEqual(left[0]?.pids, [pid]);
   });
 
-  it('a broadcast costs one message per hosting node and reaches every member once', async () => {
+  it('a broadcast costs one message per hosting node and reaches every member once', {
+    timeout: LIMITS.test,
+  }, async () => {
     const got: string[] = [];
     const collector = defineActor<{ n: number }>({
       handle(msg, ctx) {
@@ -163,7 +171,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     assert.equal(got.length, members.length);
   });
 
-  it('joins within the flush window go out as one write per group', async () => {
+  it('joins within the flush window go out as one write per group', {
+    timeout: LIMITS.test,
+  }, async () => {
     const kv = await new Kvm(a.connection).open(BUCKET);
     await a.groups.flush();
     const before = (await kv.status()).streamInfo.state.last_seq;
@@ -175,7 +185,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     await membersSeen(c, 'batched', pids);
   });
 
-  it('many members on one node are chunked under the payload limit and all reach the others', async () => {
+  it('many members on one node are chunked under the payload limit and all reach the others', {
+    timeout: LIMITS.test,
+  }, async () => {
     const count = CHUNK_SIZE + 10;
     const pids = Array.from({ length: count }, () => c.spawn().pid);
     for (const p of pids) c.groups.join('big', p);
@@ -189,7 +201,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     assert.equal((await kv.get(groupKey('big', c.id, 1)))?.operation, 'DEL');
   });
 
-  it('members of a node declared gone drop out at once and its entries are deleted', async () => {
+  it('members of a node declared gone drop out at once and its entries are deleted', {
+    timeout: LIMITS.test,
+  }, async () => {
     const d = await startNode(nats, membership, 'd');
     const p = d.spawn().pid;
     d.groups.join('gone', p);
@@ -209,7 +223,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     await d.system.shutdown();
   });
 
-  it('an entry a peer wrote that is not a member list reads as no members', async () => {
+  it('an entry a peer wrote that is not a member list reads as no members', {
+    timeout: LIMITS.test,
+  }, async () => {
     const kv = await new Kvm(a.connection).open(BUCKET);
     await kv.put(groupKey('junk', 'zz_1', 0), '{"not":"pairs"}');
     await kv.put(groupKey('junk', 'zz_2', 0), '[[1,1],["x",2],[-3,1]');
@@ -219,7 +235,9 @@ describe('cluster process groups (one server)', { skip: why }, () => {
     await membersSeen(c, 'junk', [p]);
   });
 
-  it('joins made while the server is down are written once it is back', async () => {
+  it('joins made while the server is down are written once it is back', {
+    timeout: LIMITS.test,
+  }, async () => {
     const p = a.spawn().pid;
     await nats.kill(0);
     a.groups.join('while-down', p);

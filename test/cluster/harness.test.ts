@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Kvm } from '@nats-io/kv';
+import { LIMITS } from '../support/guard.js';
 import {
   NatsTestCluster,
   natsUnavailable,
@@ -31,7 +32,9 @@ describe('NATS harness: a single server', { skip: why }, () => {
   });
   after(() => nats.stop());
 
-  it('runs JetStream on a loopback port other than the shared 4222', async () => {
+  it('runs JetStream on a loopback port other than the shared 4222', {
+    timeout: LIMITS.test,
+  }, async () => {
     const port = nats.server(0).spec.port;
     assert.notEqual(port, SHARED_NATS_PORT);
     const nc = await nats.connect();
@@ -41,7 +44,9 @@ describe('NATS harness: a single server', { skip: why }, () => {
     assert.equal((await kv.get('k'))?.string(), 'v');
   });
 
-  it('a blackholing proxy makes the client see a stale connection, and heal lets it reconnect', async () => {
+  it('a blackholing proxy makes the client see a stale connection, and heal lets it reconnect', {
+    timeout: LIMITS.test,
+  }, async () => {
     const proxy = await nats.proxy(0);
     const nc = await nats.connectThrough(proxy, { pingInterval: 200, maxPingOut: 2 });
     await nc.flush();
@@ -57,7 +62,9 @@ describe('NATS harness: a single server', { skip: why }, () => {
     assert.equal(nc.isClosed(), false);
   });
 
-  it('a partition holds traffic both ways without closing the socket', async () => {
+  it('a partition holds traffic both ways without closing the socket', {
+    timeout: LIMITS.test,
+  }, async () => {
     const proxy = await nats.proxy(0);
     const sub = await nats.connect();
     const got: string[] = [];
@@ -90,7 +97,9 @@ describe('NATS harness: a three-server JetStream cluster', { skip: why }, () => 
   });
   after(() => nats.stop());
 
-  it('keeps an R3 key-value bucket writable when one of three servers is killed', async () => {
+  it('keeps an R3 key-value bucket writable when one of three servers is killed', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect({ server: 1 });
     const kv = await new Kvm(nc).create('harness_r3', { replicas: 3 });
     await kv.put('before', '1');
@@ -106,7 +115,9 @@ describe('NATS harness: a three-server JetStream cluster', { skip: why }, () => 
     assert.equal((await kv.get('before'))?.string(), '1');
   });
 
-  it('restarts a killed server on its ports and store, and it serves JetStream again', async () => {
+  it('restarts a killed server on its ports and store, and it serves JetStream again', {
+    timeout: LIMITS.test,
+  }, async () => {
     if (nats.server(0).running) await nats.kill(0);
     await nats.restart(0);
     await nats.waitForJetStream();
@@ -117,7 +128,9 @@ describe('NATS harness: a three-server JetStream cluster', { skip: why }, () => 
 });
 
 describe('NATS harness: teardown', { skip: why }, () => {
-  it('stop kills every server (even a paused one), closes clients and removes the stores', async () => {
+  it('stop kills every server (even a paused one), closes clients and removes the stores', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nats = await NatsTestCluster.start({ size: 3 });
     const pids = nats.servers.map((s) => s.pid ?? 0);
     const nc = await nats.connect();

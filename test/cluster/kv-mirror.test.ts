@@ -4,6 +4,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ensureBucket, KvMirror } from '../../src/cluster/kv-mirror.js';
+import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 
 /**
@@ -60,7 +61,9 @@ describe('KV mirror: a snapshot whose messages vanished (real server)', { skip: 
     return kv;
   }
 
-  it('without a stall guard, open waits on a snapshot that nothing ends (the hang is real)', async () => {
+  it('without a stall guard, open waits on a snapshot that nothing ends (the hang is real)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect();
     const jsm = await jetstreamManager(nc);
     const kv = await filledBucket(nc, 'mirror_hang');
@@ -87,7 +90,9 @@ describe('KV mirror: a snapshot whose messages vanished (real server)', { skip: 
     await assert.rejects(opening, /mirror closed/);
   });
 
-  it('with the stall guard, the snapshot is made again and open resolves with what the bucket holds', async () => {
+  it('with the stall guard, the snapshot is made again and open resolves with what the bucket holds', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect();
     const jsm = await jetstreamManager(nc);
     const kv = await filledBucket(nc, 'mirror_guard');

@@ -10,7 +10,7 @@ import {
   defineActor,
   type Reply,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import type { EchoMsg } from './actors.js';
 import {
@@ -46,7 +46,9 @@ if (why !== undefined) console.log(`skipping the named-node address tests: ${why
 describe('which incarnation a send goes to (no server)', () => {
   const wire = { k: 'n', node: 'store', name: 'db' } as const;
 
-  it('a node name resolves to its up incarnation, reusing the address while it stays current', () => {
+  it('a node name resolves to its up incarnation, reusing the address while it stays current', {
+    timeout: LIMITS.test,
+  }, () => {
     let up: string | undefined = 'store_k3v9';
     const nodes = { upNamed: () => up };
     const first = sendTarget(wire, undefined, nodes);
@@ -58,7 +60,9 @@ describe('which incarnation a send goes to (no server)', () => {
     assert.equal(sendTarget(wire, first, nodes), wire);
   });
 
-  it('a service key or pool keeps what it names at the new incarnation', () => {
+  it('a service key or pool keeps what it names at the new incarnation', {
+    timeout: LIMITS.test,
+  }, () => {
     const nodes = { upNamed: () => 'store_k3v9' };
     const service = { k: 's', node: 'store', service: 'users', key: '42' } as const;
     assert.deepEqual(sendTarget(service, undefined, nodes), { ...service, node: 'store_k3v9' });
@@ -68,7 +72,9 @@ describe('which incarnation a send goes to (no server)', () => {
 });
 
 describe('two incarnations of one name up at once (no server)', () => {
-  it('the incarnation that started last is the one every node picks, whatever order they came up in', () => {
+  it('the incarnation that started last is the one every node picks, whatever order they came up in', {
+    timeout: LIMITS.test,
+  }, () => {
     const early = 'store_0mift3kq8' + 'a'.repeat(13);
     const late = 'store_0mift3kq9' + '0'.repeat(13);
     assert.equal(startedLast([early, late]), late);
@@ -93,7 +99,9 @@ describe('two incarnations of one name up at once (real nats-server)', { skip: w
     await nats?.stop();
   });
 
-  it('every node picks the same one: the incarnation that started last', async () => {
+  it('every node picks the same one: the incarnation that started last', {
+    timeout: LIMITS.test,
+  }, async () => {
     const first = await startNode(nats, 'b');
     systems.push(first);
     const watcher = await startNode(nats, 'a');
@@ -143,7 +151,9 @@ describe('a { name, node } address across a restart of its node (child process)'
     await nats?.stop();
   });
 
-  it('kept across the restart, reaches the new incarnation; while none is up, a send is noconnection', async () => {
+  it('kept across the restart, reaches the new incarnation; while none is up, a send is noconnection', {
+    timeout: LIMITS.test,
+  }, async () => {
     const first = await store();
     const byName = a.cluster.named<EchoMsg>('echo', 'store');
     const byId = a.cluster.named<EchoMsg>('echo', first.id);
@@ -176,7 +186,9 @@ describe('a { name, node } address across a restart of its node (child process)'
     });
   });
 
-  it('sent inside a message it travels by name, and the receiving node follows the name too', async () => {
+  it('sent inside a message it travels by name, and the receiving node follows the name too', {
+    timeout: LIMITS.test,
+  }, async () => {
     const store = children.at(-1) as ChildNode;
     const relay = await startNode(nats, 'relay');
     try {

@@ -12,6 +12,7 @@ import {
   supervisor,
   whichChildren,
 } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { type EchoMsg, echo, reporter, sequenceChecker } from './actors.js';
 import { Inbox, LIMIT_MS, nextDeadLetter, nextEvent, startNode, untilUp } from './node-helpers.js';
@@ -55,7 +56,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a node id is its name plus an incarnation, and a node counts as up only after the handshake', async () => {
+  it('a node id is its name plus an incarnation, and a node counts as up only after the handshake', {
+    timeout: LIMITS.test,
+  }, async () => {
     assert.match(a.cluster.id, /^a_[a-z0-9]+$/);
     const again = await startNode(nats, 'a');
     try {
@@ -73,7 +76,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     }
   });
 
-  it('tell and ask work the same on a remote pid; values keep their types', async () => {
+  it('tell and ask work the same on a remote pid; values keep their types', {
+    timeout: LIMITS.test,
+  }, async () => {
     const ref = b.spawn(echo, { args: 'b-echo' });
     const remote = a.cluster.refOf<EchoMsg>(b.cluster.pidOf(ref));
     const value = {
@@ -88,7 +93,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.equal(await remote.ask({ type: 'whoami' }), 'b-echo');
   });
 
-  it('refs travel inside messages and arrive as working refs; the sender is a working ref', async () => {
+  it('refs travel inside messages and arrive as working refs; the sender is a working ref', {
+    timeout: LIMITS.test,
+  }, async () => {
     const inbox = new Inbox<{ from: ActorRef<EchoMsg>; value: unknown }>();
     const here = probe(a, inbox);
     const there = a.cluster.refOf<EchoMsg>(b.cluster.pidOf(b.spawn(echo)));
@@ -102,13 +109,15 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     );
   });
 
-  it('a reply port passed across two nodes answers the original asker', async () => {
+  it('a reply port passed across two nodes answers the original asker', {
+    timeout: LIMITS.test,
+  }, async () => {
     const onC = b.cluster.refOf<EchoMsg>(c.cluster.pidOf(c.spawn(echo)));
     const onB = a.cluster.refOf<EchoMsg>(b.cluster.pidOf(b.spawn(echo)));
     assert.equal(await onB.ask({ type: 'forward', to: onC, value: 'via c' }), 'via c');
   });
 
-  it('errors keep their code across nodes', async () => {
+  it('errors keep their code across nodes', { timeout: LIMITS.test }, async () => {
     const remote = a.cluster.refOf<EchoMsg>(b.cluster.pidOf(b.spawn(echo)));
     await assert.rejects(remote.ask({ type: 'fail', code: 'x1' }), (error: unknown) => {
       assert.ok(error instanceof Error);
@@ -118,7 +127,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     });
   });
 
-  it('a remote monitor fires DOWN with the real exit reason, code included', async () => {
+  it('a remote monitor fires DOWN with the real exit reason, code included', {
+    timeout: LIMITS.test,
+  }, async () => {
     const remote = a.cluster.refOf<EchoMsg>(b.cluster.pidOf(b.spawn(echo)));
     const inbox = new Inbox<DownMessage>();
     a.spawn(
@@ -139,7 +150,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.equal((down.reason as { error: Error }).error.message, 'boom');
   });
 
-  it('a remote link delivers EXIT with the real reason both ways', async () => {
+  it('a remote link delivers EXIT with the real reason both ways', {
+    timeout: LIMITS.test,
+  }, async () => {
     const remote = a.cluster.refOf<EchoMsg>(b.cluster.pidOf(b.spawn(echo)));
     const inbox = new Inbox<ExitMessage>();
     const linker = a.spawn(
@@ -181,7 +194,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.equal((reason as { error: Error }).error.message, 'local end crashed');
   });
 
-  it('a pid of a node that is not up is unreachable: a send is a dead letter, a monitor fires noconnection at once', async () => {
+  it('a pid of a node that is not up is unreachable: a send is a dead letter, a monitor fires noconnection at once', {
+    timeout: LIMITS.test,
+  }, async () => {
     const ghost = a.cluster.refOf<EchoMsg>({ node: 'ghost_1', id: 5 });
     await a.cluster.ready;
     // An unknown node may still be joining: its pids are live until it is known to be gone.
@@ -215,7 +230,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.equal(a.isAlive(onDeparted as ActorRef<never>), false);
   });
 
-  it('FIFO per sender and receiver pair under load, nothing lost or duplicated', async () => {
+  it('FIFO per sender and receiver pair under load, nothing lost or duplicated', {
+    timeout: LIMITS.test,
+  }, async () => {
     const checker = b.spawn(sequenceChecker);
     const remote = a.cluster.refOf<{ n: number }>(b.cluster.pidOf(checker));
     const total = 20_000;
@@ -239,7 +256,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.deepEqual(await inbox.next(), { count: total, errors: 0 });
   });
 
-  it('a payload over the server max_payload is refused at send with ERR_PAYLOAD_TOO_LARGE', () => {
+  it('a payload over the server max_payload is refused at send with ERR_PAYLOAD_TOO_LARGE', {
+    timeout: LIMITS.test,
+  }, () => {
     const remote = a.cluster.refOf<unknown>(b.cluster.pidOf(b.spawn(echo)));
     assert.throws(
       () => remote.tell({ blob: 'x'.repeat(2 * 1024 * 1024) }),
@@ -251,7 +270,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     );
   });
 
-  it('a frame of an unknown version or tag is a dead letter bad-frame, never a crash', async () => {
+  it('a frame of an unknown version or tag is a dead letter bad-frame, never a crash', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect();
     const subject = `airssys.airssys.n.${b.cluster.id}.m`;
     const bad = nextDeadLetter(b, (d) => d.reason === 'bad-frame');
@@ -267,7 +288,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.equal(await remote.ask({ type: 'whoami' }), 'echo');
   });
 
-  it('spawn(def, { node }) runs a portable definition on another node behind a stand-in', async () => {
+  it('spawn(def, { node }) runs a portable definition on another node behind a stand-in', {
+    timeout: LIMITS.test,
+  }, async () => {
     const ref = a.spawn(echo, { node: 'b', args: 'spawned' });
     // The answer waits for the spawn there (one round trip more than an ask): a hang guard.
     assert.equal(
@@ -281,7 +304,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.equal(b.isAlive(pid.id as never), false);
   });
 
-  it('a supervisor here restarts a child there; terminate runs there with the reason', async () => {
+  it('a supervisor here restarts a child there; terminate runs there with the reason', {
+    timeout: LIMITS.test,
+  }, async () => {
     const inbox = new Inbox<{ type: 'terminated'; reason: { kind: string } }>();
     const watcher = probe(a, inbox);
     const sup = a.spawn(
@@ -303,7 +328,9 @@ describe('cluster nodes (one server)', { skip: why }, () => {
     assert.equal((await inbox.next()).reason.kind, 'shutdown');
   });
 
-  it('a node without a cluster refuses spawn(def, { node }) with ERR_INVALID_ARG', () => {
+  it('a node without a cluster refuses spawn(def, { node }) with ERR_INVALID_ARG', {
+    timeout: LIMITS.test,
+  }, () => {
     const plain = createSystem();
     assert.throws(
       () => plain.spawn(echo, { node: 'b' }),

@@ -7,7 +7,7 @@ import {
   createSystem,
   type RuntimeError,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import {
   NatsTestCluster,
   NO_FRAMES_USER,
@@ -33,7 +33,9 @@ const why = natsUnavailable();
 if (why !== undefined) console.log(`skipping the permission tests: ${why}`);
 
 describe('what a permissions violation says (no server)', () => {
-  it('a status error that is a PermissionViolationError is a denial; anything else is not', () => {
+  it('a status error that is a PermissionViolationError is a denial; anything else is not', {
+    timeout: LIMITS.test,
+  }, () => {
     const violation = Object.assign(new Error('Permissions Violation for Publish to "a.b"'), {
       name: 'PermissionViolationError',
       operation: 'publish',
@@ -47,14 +49,18 @@ describe('what a permissions violation says (no server)', () => {
     assert.equal(denialOf({ type: 'reconnect' }), undefined);
   });
 
-  it('a denied subject of a peer names that peer; other subjects none', () => {
+  it('a denied subject of a peer names that peer; other subjects none', {
+    timeout: LIMITS.test,
+  }, () => {
     assert.equal(deniedPeer('airssys.c.n.web-2_k3v9.m', 'airssys.c'), 'web-2_k3v9');
     assert.equal(deniedPeer('airssys.c.n.web-2_k3v9.s.hello', 'airssys.c'), 'web-2_k3v9');
     assert.equal(deniedPeer('airssys.c.hb.web-2_k3v9', 'airssys.c'), undefined);
     assert.equal(deniedPeer('airssys.other.n.x_1.m', 'airssys.c'), undefined);
   });
 
-  it("on the user's connection only a denial on the node's own subjects is the node's", () => {
+  it("on the user's connection only a denial on the node's own subjects is the node's", {
+    timeout: LIMITS.test,
+  }, () => {
     const own = ['airssys.c.', '$KV.airssys-c-'];
     assert.equal(isOwnDenial('airssys.c.n.web-2_k3v9.m', own), true);
     assert.equal(isOwnDenial('$KV.airssys-c-members.web-2_k3v9', own), true);
@@ -74,7 +80,9 @@ describe('permissions denied after connect (real nats-server)', { skip: why }, (
     await nats?.stop();
   });
 
-  it('a node whose user may not subscribe to heartbeats fails its join with ERR_CLUSTER_AUTH naming the subject', async () => {
+  it('a node whose user may not subscribe to heartbeats fails its join with ERR_CLUSTER_AUTH naming the subject', {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem({
       cluster: { servers: nats.urls, name: 'deaf', connectOptions: NO_HEARTBEATS_USER, ...FAST },
     });
@@ -90,7 +98,9 @@ describe('permissions denied after connect (real nats-server)', { skip: why }, (
     await system.shutdown();
   });
 
-  it('a node whose user may not publish frames joins; each denied send is an event and a dead letter, asks fail ERR_CLUSTER_AUTH', async () => {
+  it('a node whose user may not publish frames joins; each denied send is an event and a dead letter, asks fail ERR_CLUSTER_AUTH', {
+    timeout: LIMITS.test,
+  }, async () => {
     const full = await startNode(nats, 'full');
     let limited: (ActorSystem & { cluster: ClusterNode }) | undefined;
     try {
@@ -125,7 +135,9 @@ describe('permissions denied after connect (real nats-server)', { skip: why }, (
     }
   });
 
-  it("on the user's connection, the user's other denials are not the node's events; its own are", async () => {
+  it("on the user's connection, the user's other denials are not the node's events; its own are", {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect({ ...NO_FRAMES_USER });
     const system = createSystem({
       cluster: { servers: nats.urls, name: 'given', connection: nc, ...FAST },
@@ -148,7 +160,9 @@ describe('permissions denied after connect (real nats-server)', { skip: why }, (
     }
   });
 
-  it('a node shut down on a given connection no longer reacts to its status', async () => {
+  it('a node shut down on a given connection no longer reacts to its status', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect({ ...NO_FRAMES_USER });
     const system = createSystem({
       cluster: { servers: nats.urls, name: 'given', connection: nc, ...FAST },
@@ -173,7 +187,9 @@ describe('permissions denied after connect (real nats-server)', { skip: why }, (
     }
   });
 
-  it('a join refused on a given connection goes no further: no peer hears of it, it leaves no record', async () => {
+  it('a join refused on a given connection goes no further: no peer hears of it, it leaves no record', {
+    timeout: LIMITS.test,
+  }, async () => {
     const peer = await startNode(nats, 'peer');
     const nc = await nats.connect({ ...NO_HEARTBEATS_USER });
     try {

@@ -10,7 +10,7 @@ import {
 import type { ClusterPid } from '../../src/cluster/registry-port.js';
 import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { exitReason } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import {
   NatsTestCluster,
   natsUnavailable,
@@ -116,7 +116,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     }
   });
 
-  it('the first writer wins; a second gets ERR_NAME_TAKEN naming the owner', async () => {
+  it('the first writer wins; a second gets ERR_NAME_TAKEN naming the owner', {
+    timeout: LIMITS.test,
+  }, async () => {
     const p = a.spawn().pid;
     const q = b.spawn().pid;
     await a.registry.register('first', p);
@@ -130,7 +132,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.match(error.message, new RegExp(a.id));
   });
 
-  it('of concurrent registrations of one name from three nodes exactly one wins', async () => {
+  it('of concurrent registrations of one name from three nodes exactly one wins', {
+    timeout: LIMITS.test,
+  }, async () => {
     const pids = [a.spawn().pid, b.spawn().pid, c.spawn().pid];
     const outcomes = await Promise.allSettled(
       [a, b, c].map((n, i) => n.registry.register('race', pids[i] as ClusterPid)),
@@ -145,7 +149,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.deepEqual(await c.registry.whereisStrict('race'), winner);
   });
 
-  it('whereis reads your writes on the registering node and reaches every other node', async () => {
+  it('whereis reads your writes on the registering node and reaches every other node', {
+    timeout: LIMITS.test,
+  }, async () => {
     const p = a.spawn().pid;
     await a.registry.register('ryw', p);
     assert.deepEqual(a.registry.whereis('ryw'), p);
@@ -155,7 +161,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.ok(b.registry.registered().includes('ryw'));
   });
 
-  it('a name is released when its process exits, on every node', async () => {
+  it('a name is released when its process exits, on every node', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { ref, pid } = a.spawn();
     await a.registry.register('exits', pid);
     await nameSeen(b.registry, 'exits', pid);
@@ -169,7 +177,7 @@ describe('cluster registry (one server)', { skip: why }, () => {
     await nameSeen(a.registry, 'exits', q);
   });
 
-  it('unregister releases only a name this node holds', async () => {
+  it('unregister releases only a name this node holds', { timeout: LIMITS.test }, async () => {
     const p = a.spawn().pid;
     await a.registry.register('unreg', p);
     assert.equal(await b.registry.unregister('unreg'), false);
@@ -179,7 +187,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.equal(await a.registry.unregister('unreg'), false);
   });
 
-  it('a watcher that throws fails neither register nor unregister, nor the other watchers', async () => {
+  it('a watcher that throws fails neither register nor unregister, nor the other watchers', {
+    timeout: LIMITS.test,
+  }, async () => {
     const p = a.spawn().pid;
     const heard: string[] = [];
     const stopBad = a.registry.watch(() => {
@@ -201,7 +211,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     }
   });
 
-  it('a closed registry refuses register with ERR_CLUSTER_UNAVAILABLE and writes nothing', async () => {
+  it('a closed registry refuses register with ERR_CLUSTER_UNAVAILABLE and writes nothing', {
+    timeout: LIMITS.test,
+  }, async () => {
     const second = await ClusterRegistry.open(a.port, {
       bucket: 'test_names',
       reconcileIntervalMs: 0,
@@ -218,14 +230,18 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.equal(await b.registry.whereisStrict('after-close'), undefined);
   });
 
-  it('registering a name the same process holds again succeeds (a retry is safe)', async () => {
+  it('registering a name the same process holds again succeeds (a retry is safe)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const p = a.spawn().pid;
     await a.registry.register('again', p);
     await a.registry.register('again', p);
     assert.deepEqual(await b.registry.whereisStrict('again'), p);
   });
 
-  it('refuses a process of another node, a dead process and a bad name', async () => {
+  it('refuses a process of another node, a dead process and a bad name', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { ref, pid } = a.spawn();
     await assert.rejects(b.registry.register('x', pid), { code: 'ERR_INVALID_ARG' });
     a.system.exit(ref, exitReason.kill);
@@ -234,7 +250,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     await assert.rejects(a.registry.register('', a.spawn().pid), { code: 'ERR_INVALID_ARG' });
   });
 
-  it('names of a node declared gone disappear at once and are deleted from the store', async () => {
+  it('names of a node declared gone disappear at once and are deleted from the store', {
+    timeout: LIMITS.test,
+  }, async () => {
     const d = (
       await startNodes(nats, membership, ['d'], { bucket: 'test_names', reconcileIntervalMs: 0 })
     )[0] as Node;
@@ -253,7 +271,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.deepEqual(await a.registry.whereisStrict('on-d'), q);
   });
 
-  it('a name held by a gone node is taken over even before its keys are purged', async () => {
+  it('a name held by a gone node is taken over even before its keys are purged', {
+    timeout: LIMITS.test,
+  }, async () => {
     const e = (
       await startNodes(nats, membership, ['e'], { bucket: 'test_names', reconcileIntervalMs: 0 })
     )[0] as Node;
@@ -267,7 +287,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.deepEqual(await b.registry.whereisStrict('takeover'), q);
   });
 
-  it('a value a peer wrote that is not an owner reads as no owner and never crashes the mirror', async () => {
+  it('a value a peer wrote that is not an owner reads as no owner and never crashes the mirror', {
+    timeout: LIMITS.test,
+  }, async () => {
     const kv = await new Kvm(a.connection).open('test_names');
     // b's watch hears the garbage value as a change of 'garbage' with no owner (whereis reads
     // undefined before and after, so only the change says the mirror applied it).
@@ -281,7 +303,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     await nameSeen(c.registry, 'garbage', p);
   });
 
-  it('the watch survives a server restart: changes after it still arrive', async () => {
+  it('the watch survives a server restart: changes after it still arrive', {
+    timeout: LIMITS.test,
+  }, async () => {
     const before = b.registry.rebuilds;
     await nats.restart(0);
     await nats.waitForJetStream();
@@ -301,7 +325,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.ok(b.registry.rebuilds > before, 'the watch was rebuilt after the reconnect');
   });
 
-  it('a watch whose consumer vanished on the server is caught by reconcile and rebuilt', async () => {
+  it('a watch whose consumer vanished on the server is caught by reconcile and rebuilt', {
+    timeout: LIMITS.test,
+  }, async () => {
     const jsm = await jetstreamManager(a.connection);
     for await (const consumer of await jsm.consumers.list('KV_test_names')) {
       await jsm.consumers.delete('KV_test_names', consumer.name);
@@ -323,7 +349,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     assert.ok(b.registry.rebuilds > before);
   });
 
-  it('reconcile releases names of dead local processes and adopts untracked ones', async () => {
+  it('reconcile releases names of dead local processes and adopts untracked ones', {
+    timeout: LIMITS.test,
+  }, async () => {
     // A register whose answer was lost but that took effect: the store names a live process of a.
     const { ref, pid } = a.spawn();
     const kv = await new Kvm(a.connection).open('test_names');
@@ -350,7 +378,9 @@ describe('cluster registry (one server)', { skip: why }, () => {
     );
   });
 
-  it('reconcile releases a dead local process’s name that its watch never showed', async () => {
+  it('reconcile releases a dead local process’s name that its watch never showed', {
+    timeout: LIMITS.test,
+  }, async () => {
     // Every watch stalls (its consumer is gone): only the reconcile can find the name.
     const jsm = await jetstreamManager(a.connection);
     for await (const consumer of await jsm.consumers.list('KV_test_names')) {
@@ -391,7 +421,9 @@ describe('cluster registry (three servers)', { skip: why }, () => {
     }
   });
 
-  it('with one of three servers killed, registrations go on and reach the other node', async () => {
+  it('with one of three servers killed, registrations go on and reach the other node', {
+    timeout: LIMITS.test,
+  }, async () => {
     const [a, b] = nodes as [Node, Node];
     await nats.kill(0);
     const p = a.spawn().pid;
@@ -412,7 +444,9 @@ describe('cluster registry (three servers)', { skip: why }, () => {
     await nats.waitForJetStream();
   });
 
-  it('with two of three servers down register fails with ERR_CLUSTER_UNAVAILABLE, and works again after', async () => {
+  it('with two of three servers down register fails with ERR_CLUSTER_UNAVAILABLE, and works again after', {
+    timeout: LIMITS.test,
+  }, async () => {
     const [a, b] = nodes as [Node, Node];
     const p = a.spawn().pid;
     await a.registry.register('quorum-1', p);

@@ -9,6 +9,7 @@ import { json } from '../../src/cluster/membership-table.js';
 import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 import { FAST, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
 import { ChildNode } from './node-runner.js';
@@ -46,7 +47,9 @@ describe('down retention (one server)', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a node paused past the retention finds its record pruned and forgotten, and still ends with ERR_FENCED', async () => {
+  it('a node paused past the retention finds its record pruned and forgotten, and still ends with ERR_FENCED', {
+    timeout: LIMITS.test,
+  }, async () => {
     const victim = await ChildNode.start({
       servers: nats.urls,
       name: 'sleeper',
@@ -76,7 +79,9 @@ describe('down retention (one server)', { skip: why }, () => {
     assert.equal(pruner.cluster.isUp(victim.id), false, 'the old incarnation never comes back');
   });
 
-  it('a pruning round reads the table in one request: a record written during the round never holds it for the request timeout', async () => {
+  it('a pruning round reads the table in one request: a record written during the round never holds it for the request timeout', {
+    timeout: LIMITS.test,
+  }, async () => {
     // The client's timeout is twice the hang guard: a round that waited it out fails the guard.
     // (A listing by consumer, `kv.keys()`, waits it out when a key is written while it lists.)
     const nc = await nats.connect();
@@ -114,7 +119,9 @@ describe('down retention (one server)', { skip: why }, () => {
     assert.equal((await kv.get('live_1'))?.operation, 'PUT');
   });
 
-  it('an incarnation without a member record is refused: its hello is answered down, its heartbeat with a fence notice', async () => {
+  it('an incarnation without a member record is refused: its hello is answered down, its heartbeat with a fence notice', {
+    timeout: LIMITS.test,
+  }, async () => {
     const nc = await nats.connect();
     const ghost = 'ghost_0000000000000000000001';
     const prefix = 'airssys.ret';
@@ -138,7 +145,9 @@ describe('down retention (one server)', { skip: why }, () => {
     assert.equal(pruner.cluster.isUp(ghost), false);
   });
 
-  it('the registry refuses an owner whose node is not up, and releases a name whose owner has no member record', async () => {
+  it('the registry refuses an owner whose node is not up, and releases a name whose owner has no member record', {
+    timeout: LIMITS.test,
+  }, async () => {
     const registry = await openClusterRegistry(pruner, { reconcileIntervalMs: 0 });
     try {
       const ghost = { node: 'ghost_0000000000000000000000', id: 7 };
@@ -159,7 +168,9 @@ describe('down retention (one server)', { skip: why }, () => {
     }
   });
 
-  it("the groups' reconcile drops the members of a node without a member record, and keeps those of a node that is up", async () => {
+  it("the groups' reconcile drops the members of a node without a member record, and keeps those of a node that is up", {
+    timeout: LIMITS.test,
+  }, async () => {
     const keeper = await startNode(nats, 'keeper', RETENTION);
     const groups = await openClusterGroups(pruner, { reconcileIntervalMs: 0 });
     const theirs = await openClusterGroups(keeper, { reconcileIntervalMs: 0 });

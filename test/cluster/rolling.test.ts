@@ -5,7 +5,7 @@ import { ClusterNameTakenError } from '../../src/cluster/registry-errors.js';
 import { openClusterRegistry } from '../../src/cluster/registry-node.js';
 import type { ClusterPid } from '../../src/cluster/registry-port.js';
 import { type ActorSystem, createSystem, defineActor } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 
 /**
@@ -93,7 +93,9 @@ describe('cluster registry: rolling restart of every node', { skip: why }, () =>
     }
   });
 
-  it('after each restart every service name and one leader converge on every node', async () => {
+  it('after each restart every service name and one leader converge on every node', {
+    timeout: LIMITS.test,
+  }, async () => {
     const same = (a: ClusterPid | undefined, b: ClusterPid | undefined): boolean =>
       a?.node === b?.node && a?.id === b?.id;
     for (let i = 0; i < nodes.length; i++) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { LIMITS } from '../support/guard.js';
 import {
   APP_USER,
   NatsTestCluster,
@@ -70,11 +71,15 @@ describe('cluster shutdown', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a node shut down as soon as it is up releases every NATS handle; its program exits by itself', async () => {
+  it('a node shut down as soon as it is up releases every NATS handle; its program exits by itself', {
+    timeout: LIMITS.test,
+  }, async () => {
     for (let i = 0; i < 5; i++) check(await runProgram(nats, 'nothing'));
   });
 
-  it('a node with the registry and groups open releases every handle on shutdown; its program exits by itself', async () => {
+  it('a node with the registry and groups open releases every handle on shutdown; its program exits by itself', {
+    timeout: LIMITS.test,
+  }, async () => {
     check(await runProgram(nats, 'directory'));
   });
 });

@@ -43,7 +43,9 @@ describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
     assert.equal(figure(run.stdout, /stored: (\d+)/), sent, 'each job stored once');
   });
 
-  it('without a runnable nats-server, says why and exits non-zero', async () => {
+  it('without a runnable nats-server, says why and exits non-zero', {
+    timeout: LIMITS.test,
+  }, async () => {
     const run = await cli(
       ['--nodes', '3'],
       { NATS_SERVER: '/nonexistent/nats-server' },
@@ -54,7 +56,7 @@ describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
     assert.doesNotMatch(run.stdout, /jobs sent/, 'nothing ran');
   });
 
-  it('--nodes takes an integer from 2 to 16', async () => {
+  it('--nodes takes an integer from 2 to 16', { timeout: LIMITS.test }, async () => {
     const run = await cli(['--nodes', '1'], {}, RUN_LIMIT_MS);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /--nodes must be an integer in \[2, 16\]/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type DemoSummary, runDemo } from '../../src/cli/demo/index.js';
 import { ManualClock } from '../../src/testing/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { cli } from './cli-run.js';
 
 /** The accounting the issue asks for: every accepted job is stored, exactly once. */
@@ -16,7 +16,9 @@ function assertAccounted(s: DemoSummary): void {
 describe('demo: the self-healing pipeline (npm start)', () => {
   failOnUnhandledRejections();
 
-  it('accounts for every accepted job while workers crash and the service is down (virtual time, fixed seed)', async () => {
+  it('accounts for every accepted job while workers crash and the service is down (virtual time, fixed seed)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const s = await runDemo({
       durationMs: 2_000,
       rate: 500,
@@ -37,7 +39,7 @@ describe('demo: the self-healing pipeline (npm start)', () => {
     assert.equal(s.interrupted, false);
   });
 
-  it('replays a run exactly from its seed in virtual time', async () => {
+  it('replays a run exactly from its seed in virtual time', { timeout: LIMITS.test }, async () => {
     const run = () =>
       runDemo({
         durationMs: 1_000,
@@ -52,7 +54,9 @@ describe('demo: the self-healing pipeline (npm start)', () => {
     assert.deepEqual(await run(), first);
   });
 
-  it('drains and accounts for every job when stopped early by its signal', async () => {
+  it('drains and accounts for every job when stopped early by its signal', {
+    timeout: LIMITS.test,
+  }, async () => {
     const stop = new AbortController();
     const clock = new ManualClock();
     const s = await runDemo({
@@ -73,7 +77,9 @@ describe('demo: the self-healing pipeline (npm start)', () => {
     assert.ok(s.elapsedMs >= 5_500, 'the drain waited for the service to come back');
   });
 
-  it('runs in real time with the observer on a free port, and reports its URL', async () => {
+  it('runs in real time with the observer on a free port, and reports its URL', {
+    timeout: LIMITS.test,
+  }, async () => {
     const urls: string[] = [];
     const s = await runDemo({
       durationMs: 600,
@@ -90,13 +96,13 @@ describe('demo: the self-healing pipeline (npm start)', () => {
     assert.equal(s.observerUrl, urls[0]);
   });
 
-  it('rejects a bad option naming it', async () => {
+  it('rejects a bad option naming it', { timeout: LIMITS.test }, async () => {
     await assert.rejects(runDemo({ crashRate: 1, observer: false }), { code: 'ERR_INVALID_ARG' });
   });
 });
 
 describe('demo: the airssys-rt command line', () => {
-  it('--help lists the demo and its flags', async () => {
+  it('--help lists the demo and its flags', { timeout: LIMITS.test }, async () => {
     const { code, stdout } = await cli(['--help']);
     assert.equal(code, 0);
     for (const flag of [
@@ -113,7 +119,7 @@ describe('demo: the airssys-rt command line', () => {
     assert.equal((await cli(['demo', '-h'])).stdout, stdout);
   });
 
-  it('an unknown flag exits with code 2 and says which', async () => {
+  it('an unknown flag exits with code 2 and says which', { timeout: LIMITS.test }, async () => {
     const { code, stdout, stderr } = await cli(['demo', '--crash-rte', '0.5']);
     assert.equal(code, 2);
     assert.equal(stdout, '');
@@ -121,7 +127,7 @@ describe('demo: the airssys-rt command line', () => {
     assert.match(stderr, /--help/);
   });
 
-  it('a bad value or command exits with code 2', async () => {
+  it('a bad value or command exits with code 2', { timeout: LIMITS.test }, async () => {
     const bad = await cli(['--crash-rate', '1.5']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--crash-rate must be a number in \[0, 1\), got '1.5'/);
@@ -130,7 +136,9 @@ describe('demo: the airssys-rt command line', () => {
     assert.match(unknown.stderr, /unknown command 'dmeo'/);
   });
 
-  it('runs the demo, prints the summary with no job lost, and exits 0 by itself', async () => {
+  it('runs the demo, prints the summary with no job lost, and exits 0 by itself', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { code, stdout } = await cli([
       'demo',
       '--duration',

@@ -7,13 +7,15 @@ import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { createSystem, InvalidArgumentError } from '../../src/index.js';
 import { type ObserverSnapshot, startObserver } from '../../src/observer/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { get, raw, readEvents, setup, type WorkerMsg } from './observer-helpers.js';
 
 describe('observer security, control and streams', () => {
   failOnUnhandledRejections();
 
-  it('requires the token when one is set, as a bearer header or a query parameter', async () => {
+  it('requires the token when one is set, as a bearer header or a query parameter', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { system } = await setup();
     const token = 's3cret-token';
     const observer = await startObserver(system, { port: 0, token });
@@ -38,7 +40,9 @@ describe('observer security, control and streams', () => {
     }
   });
 
-  it('refuses to bind beyond loopback without a token, and control without a token', async () => {
+  it('refuses to bind beyond loopback without a token, and control without a token', {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem();
     await assert.rejects(startObserver(system, { host: '0.0.0.0', port: 0 }), InvalidArgumentError);
     await assert.rejects(startObserver(system, { port: 0, control: true }), InvalidArgumentError);
@@ -57,7 +61,9 @@ describe('observer security, control and streams', () => {
     }
   });
 
-  it('refuses a foreign Host header on loopback (DNS rebinding)', async () => {
+  it('refuses a foreign Host header on loopback (DNS rebinding)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem();
     const observer = await startObserver(system, { port: 0 });
     try {
@@ -70,7 +76,7 @@ describe('observer security, control and streams', () => {
     }
   });
 
-  it('has no control actions unless enabled', async () => {
+  it('has no control actions unless enabled', { timeout: LIMITS.test }, async () => {
     const { system } = await setup();
     const observer = await startObserver(system, { port: 0 });
     try {
@@ -85,7 +91,7 @@ describe('observer security, control and streams', () => {
     }
   });
 
-  it('stops and kills processes when control is enabled', async () => {
+  it('stops and kills processes when control is enabled', { timeout: LIMITS.test }, async () => {
     const { system } = await setup();
     const token = 'control-token';
     const observer = await startObserver(system, { port: 0, token, control: true });
@@ -138,7 +144,9 @@ describe('observer security, control and streams', () => {
     }
   });
 
-  it('serves process detail and JSON errors for bad requests', async () => {
+  it('serves process detail and JSON errors for bad requests', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { system, sup } = await setup();
     const observer = await startObserver(system, { port: 0 });
     try {
@@ -180,7 +188,7 @@ describe('observer security, control and streams', () => {
     }
   });
 
-  it('streams snapshots and the event log over SSE, live', async () => {
+  it('streams snapshots and the event log over SSE, live', { timeout: LIMITS.test }, async () => {
     const { system } = await setup();
     const observer = await startObserver(system, { port: 0, intervalMs: 20 });
     try {
@@ -214,7 +222,9 @@ describe('observer security, control and streams', () => {
     }
   });
 
-  it('close() ends open streams, stops listening and is idempotent', async () => {
+  it('close() ends open streams, stops listening and is idempotent', {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem();
     const observer = await startObserver(system, { port: 0, intervalMs: 20 });
     const res = await fetch(`${observer.url}api/events`);

@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ActorRef, createSystem, defineActor, supervisor } from '../../src/index.js';
 import { type ObserverSnapshot, startObserver } from '../../src/observer/index.js';
-import { type Deferred, deferred, failOnUnhandledRejections } from '../support/guard.js';
+import { type Deferred, deferred, failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { get, parseMetrics, setup, until, type WorkerMsg } from './observer-helpers.js';
 
 describe('observer', () => {
   failOnUnhandledRejections();
 
-  it('serves a snapshot whose processes are the live processes, with the tree and the table', async () => {
+  it('serves a snapshot whose processes are the live processes, with the tree and the table', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { system, sup } = await setup();
     const observer = await startObserver(system, { port: 0 });
     try {
@@ -54,7 +56,9 @@ describe('observer', () => {
     }
   });
 
-  it('lists at most maxProcesses processes, oldest first, and says so', async () => {
+  it('lists at most maxProcesses processes, oldest first, and says so', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { system } = await setup();
     const observer = await startObserver(system, { port: 0, maxProcesses: 2 });
     try {
@@ -71,7 +75,9 @@ describe('observer', () => {
     }
   });
 
-  it('serves /metrics in the Prometheus text format with the system figures', async () => {
+  it('serves /metrics in the Prometheus text format with the system figures', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { system, sup } = await setup();
     const observer = await startObserver(system, { port: 0 });
     try {
@@ -103,7 +109,7 @@ describe('observer', () => {
     }
   });
 
-  it('escapes label values in /metrics', async () => {
+  it('escapes label values in /metrics', { timeout: LIMITS.test }, async () => {
     const system = createSystem();
     await system.start(supervisor({ children: [], label: 'supervisor' }), {
       name: 'we"ird\\name\nx',
@@ -121,7 +127,9 @@ describe('observer', () => {
     }
   });
 
-  it('answers /health/live and /health/ready: 503 when degraded or shut down', async () => {
+  it('answers /health/live and /health/ready: 503 when degraded or shut down', {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem();
     // Readiness here turns on the mailbox only: next to other work the event
     // loop's p99 passes the default 100 ms and would add 'event-loop' (a

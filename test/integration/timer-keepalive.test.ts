@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { LIMITS } from '../support/guard.js';
 
 const RUNTIME = new URL('../../src/index.js', import.meta.url).href;
 /** Far above any start-up time on a busy machine, far below the 120 s ask timeouts below. */
@@ -63,7 +64,9 @@ describe('timers and the life of the program', { concurrency: true }, () => {
     );
   });
 
-  it('a program that stops every process of its system exits by itself: the idle system kept for V8’s hidden classes holds nothing open', async () => {
+  it('a program that stops every process of its system exits by itself: the idle system kept for V8’s hidden classes holds nothing open', {
+    timeout: LIMITS.test,
+  }, async () => {
     const r = await run(`
 const system = createSystem();
 const worker = system.spawn(defineActor({ handle(n) { if (n === 2) console.log('handled'); } }));

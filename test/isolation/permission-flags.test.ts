@@ -16,14 +16,18 @@ const PROBE =
   ' catch (e) { console.log(e.code); }';
 
 describe('isolation: the permission flags of a sandboxed host (semantics §20)', () => {
-  it('`--experimental-permission` on Node 20, `--permission` from Node 22', () => {
+  it('`--experimental-permission` on Node 20, `--permission` from Node 22', {
+    timeout: LIMITS.test,
+  }, () => {
     assert.equal(permissionFlags({}, 20)[0], '--experimental-permission');
     assert.equal(permissionFlags({}, 22)[0], '--permission');
     assert.equal(permissionFlags({}, 24)[0], '--permission');
     assert.deepEqual(permissionFlags(undefined, 22), [], 'no sandbox, no permission model');
   });
 
-  it('the Node running the runtime accepts its flags and refuses a read outside allowFsRead', () => {
+  it('the Node running the runtime accepts its flags and refuses a read outside allowFsRead', {
+    timeout: LIMITS.test,
+  }, () => {
     const flags = permissionFlags({ allowFsRead: ['/nonexistent-airssys'] });
     const child = spawnSync(process.execPath, [...flags, '-e', PROBE], {
       encoding: 'utf8',

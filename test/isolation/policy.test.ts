@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { AuditLog, createSystem, verifyAuditText } from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
 import { WAIT } from './helpers.js';
 import { reader } from './policy-actors.js';
 
@@ -13,7 +14,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('a placed process runs under its stand-in’s security policy (semantics §20, §22)', () => {
   for (const placement of ['worker', 'pool'] as const) {
-    it(`in a ${placement}, what the policy allows works, the rest is denied, and both reach the main audit log`, async () => {
+    it(`in a ${placement}, what the policy allows works, the rest is denied, and both reach the main audit log`, {
+      timeout: LIMITS.test,
+    }, async () => {
       const audit = new AuditLog();
       // Hosts start in seconds on a busy machine, and an ask's timeout runs from the ask, so the
       // asks of these tests wait for the start: their timeout is a hang guard, not the default 5 s.
@@ -50,7 +53,9 @@ describe('a placed process runs under its stand-in’s security policy (semantic
     });
   }
 
-  it('without a policy a placed process is denied everything, as in the main thread', async () => {
+  it('without a policy a placed process is denied everything, as in the main thread', {
+    timeout: LIMITS.test,
+  }, async () => {
     // Hosts start in seconds on a busy machine, and an ask's timeout runs from the ask, so the
     // asks of these tests wait for the start: their timeout is a hang guard, not the default 5 s.
     const system = createSystem({ askTimeout: WAIT });

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type ActorSystem, createSystem, defineActor } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { bytes } from './bytes-actor.js';
 import { PLACEMENTS, TIMEOUT, WAIT, within } from './helpers.js';
 
@@ -62,7 +62,9 @@ describe('zero-copy sends: transfer and shared memory', () => {
     });
   }
 
-  it('in the same thread a transfer is checked but the message passes by reference', async () => {
+  it('in the same thread a transfer is checked but the message passes by reference', {
+    timeout: LIMITS.test,
+  }, async () => {
     const seen: Uint8Array[] = [];
     const ref = system.spawn(
       defineActor<Uint8Array>({
@@ -78,7 +80,9 @@ describe('zero-copy sends: transfer and shared memory', () => {
     assert.equal(data.length, 64 * 1024, 'nothing was detached');
   });
 
-  it('with copyOnSend a transferred buffer moves into the copy', async () => {
+  it('with copyOnSend a transferred buffer moves into the copy', {
+    timeout: LIMITS.test,
+  }, async () => {
     const seen: Uint8Array[] = [];
     const ref = system.spawn(
       defineActor<{ data: Uint8Array }>({

@@ -70,12 +70,12 @@ async function denied(
 describe('port attacks', () => {
   failOnUnhandledRejections();
 
-  it('deny by default: with no policy nothing runs', async () => {
+  it('deny by default: with no policy nothing runs', { timeout: LIMITS.test }, async () => {
     const { error } = await denied({}, { argv: ['/usr/bin/cat'] });
     assert.match(error.message, /no exec section|allows no execution/);
   });
 
-  it('an executable not in the allow list is denied', async () => {
+  it('an executable not in the allow list is denied', { timeout: LIMITS.test }, async () => {
     const { error } = await denied(
       { exec: { allow: [CAT] } },
       { argv: ['/usr/bin/rm', '-rf', '/'] },
@@ -83,7 +83,9 @@ describe('port attacks', () => {
     assert.match(error.message, /\/usr\/bin\/rm is not in policy 0's exec.allow/);
   });
 
-  it('a relative path is denied, and path traversal resolves to what it really names', async () => {
+  it('a relative path is denied, and path traversal resolves to what it really names', {
+    timeout: LIMITS.test,
+  }, async () => {
     const security = { exec: { allow: [CAT] } };
     assert.match(
       (await denied(security, { argv: ['./cat'] })).error.message,
@@ -93,7 +95,9 @@ describe('port attacks', () => {
     assert.match(error.message, /\/usr\/bin\/rm is not in/);
   });
 
-  it('symlink escape: a link named like an allowed program, found on PATH, is checked as its target', async () => {
+  it('symlink escape: a link named like an allowed program, found on PATH, is checked as its target', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { dir, remove } = tempDir();
     mkdirSync(join(dir, 'bin'));
     symlinkSync('/usr/bin/rm', join(dir, 'bin', 'cat'));
@@ -105,7 +109,9 @@ describe('port attacks', () => {
     remove();
   });
 
-  it('argument injection: an argument matching none of the patterns is denied', async () => {
+  it('argument injection: an argument matching none of the patterns is denied', {
+    timeout: LIMITS.test,
+  }, async () => {
     const security = { exec: { allow: [CAT] } };
     for (const arg of ['--output=/etc/passwd', ';rm -rf /', '$(reboot)', 'a\nb']) {
       const { error } = await denied(security, { argv: ['/usr/bin/cat', arg] });
@@ -113,12 +119,16 @@ describe('port attacks', () => {
     }
   });
 
-  it('a shell string is denied unless every policy allows shell strings', async () => {
+  it('a shell string is denied unless every policy allows shell strings', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { error } = await denied({ exec: { allow: [CAT, SH] } }, { command: 'cat /etc/passwd' });
     assert.match(error.message, /does not allow shell command strings/);
   });
 
-  it('environment smuggling: LD_PRELOAD and NODE_OPTIONS are denied by name', async () => {
+  it('environment smuggling: LD_PRELOAD and NODE_OPTIONS are denied by name', {
+    timeout: LIMITS.test,
+  }, async () => {
     const security = {
       exec: { allow: [CAT, { path: process.execPath, args: ['.*'] }], env: ['LANG'] },
     };
@@ -134,7 +144,9 @@ describe('port attacks', () => {
     }
   });
 
-  it('a working directory outside the allowed ones is denied, also through .. and symlinks', async () => {
+  it('a working directory outside the allowed ones is denied, also through .. and symlinks', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { dir, remove } = tempDir();
     const work = join(dir, 'work');
     mkdirSync(work);
@@ -147,7 +159,9 @@ describe('port attacks', () => {
     remove();
   });
 
-  it('a policy file with a typo is refused when loaded, naming the field', () => {
+  it('a policy file with a typo is refused when loaded, naming the field', {
+    timeout: LIMITS.test,
+  }, () => {
     const system = createSystem();
     assert.throws(
       () =>
@@ -162,7 +176,9 @@ describe('port attacks', () => {
     );
   });
 
-  it('children inherit the policy and narrow it, never widen it', async () => {
+  it('children inherit the policy and narrow it, never widen it', {
+    timeout: LIMITS.test,
+  }, async () => {
     const parent: SecurityPolicy = { exec: { allow: [CAT, { path: '/bin/echo', args: ['.*'] }] } };
     const audit = new AuditLog();
     const system = createSystem({ security: parent, audit });
@@ -198,7 +214,9 @@ describe('port attacks', () => {
     await system.shutdown();
   });
 
-  it("a child policy cannot switch the user its parent's policy runs programs as (back to root, say)", async () => {
+  it("a child policy cannot switch the user its parent's policy runs programs as (back to root, say)", {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = createSystem({
       security: { exec: { allow: [CAT], runAs: { uid: 65534, gid: 65534 } } },
     });
@@ -211,7 +229,9 @@ describe('port attacks', () => {
     await system.shutdown();
   });
 
-  it('gigabytes on stdout stop at maxOutputBytes: ERR_PORT_OUTPUT_LIMIT', async () => {
+  it('gigabytes on stdout stop at maxOutputBytes: ERR_PORT_OUTPUT_LIMIT', {
+    timeout: LIMITS.test,
+  }, async () => {
     const max = 1 << 20;
     const system = createSystem({
       security: {
@@ -238,7 +258,9 @@ describe('port attacks', () => {
     await system.shutdown();
   });
 
-  it('a fork bomb under a processes limit is contained: the port ends, its group is gone, the runtime lives', async () => {
+  it('a fork bomb under a processes limit is contained: the port ends, its group is gone, the runtime lives', {
+    timeout: LIMITS.test,
+  }, async () => {
     const root = process.getuid?.() === 0;
     // RLIMIT_NPROC counts every process of a uid machine-wide: a uid of this
     // test run's own, not the shared `nobody`, so concurrent runs elsewhere on
@@ -275,7 +297,9 @@ describe('port attacks', () => {
     await system.shutdown();
   });
 
-  it('in a bwrap sandbox a fork bomb is contained by its pid namespace too', async (t) => {
+  it('in a bwrap sandbox a fork bomb is contained by its pid namespace too', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     const bomber = bomberUid();
     const why = bwrapUnusable();
     if (why !== undefined) {

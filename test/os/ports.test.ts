@@ -34,7 +34,9 @@ function system(
 describe('ports', () => {
   failOnUnhandledRejections();
 
-  it('cat echoes what is written, line by line, and exits normally when stdin closes', async () => {
+  it('cat echoes what is written, line by line, and exits normally when stdin closes', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const p = await owned(sys, { argv: ['/usr/bin/cat'] });
     p.port.tell({ type: 'write', data: 'hello\nwor' });
@@ -47,7 +49,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('chunks mode passes output on as read, without waiting for a newline', async () => {
+  it('chunks mode passes output on as read, without waiting for a newline', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const letters: unknown[] = [];
     sys.deadLetters.subscribe((d) => letters.push(d.reason));
@@ -61,7 +65,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('stderr arrives as its own stream; a non-zero status is an ERR_PORT_EXIT reason with the exit code', async () => {
+  it('stderr arrives as its own stream; a non-zero status is an ERR_PORT_EXIT reason with the exit code', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { dir, remove } = tempDir();
     const sys = system();
     const p = await owned(sys, { argv: ['/usr/bin/cat', join(dir, 'missing')] });
@@ -75,7 +81,9 @@ describe('ports', () => {
     remove();
   });
 
-  it('a shell command allowed by exec.shell runs as /bin/sh -c; exit 3 is exitCode 3', async () => {
+  it('a shell command allowed by exec.shell runs as /bin/sh -c; exit 3 is exitCode 3', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const p = await owned(sys, { command: 'echo out; echo err >&2; exit 3' });
     const error = errorOf(await p.exited());
@@ -86,7 +94,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('a supervisor restarts a crashed external program like any other child', async () => {
+  it('a supervisor restarts a crashed external program like any other child', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { dir, remove } = tempDir();
     const starts = join(dir, 'starts');
     writeFileSync(starts, '');
@@ -112,7 +122,9 @@ describe('ports', () => {
     remove();
   });
 
-  it('stopping the port kills its whole process group, background children included', async () => {
+  it('stopping the port kills its whole process group, background children included', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const p = await owned(sys, { command: 'sleep 100 & echo $!; wait' });
     await waitFor(() => p.out.length === 1, LIMITS.wait, 'the background pid');
@@ -124,7 +136,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('killing the port (no terminate runs) still kills the whole process group', async () => {
+  it('killing the port (no terminate runs) still kills the whole process group', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const p = await owned(sys, { command: 'sleep 100 & echo $!; echo $$; wait' });
     await waitFor(() => p.out.length === 2, LIMITS.wait, 'the pids');
@@ -139,7 +153,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('a program that exits leaves nothing behind: what it started in its group is killed', async () => {
+  it('a program that exits leaves nothing behind: what it started in its group is killed', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const p = await owned(sys, { command: 'sleep 100 & echo $!' });
     assert.deepEqual(await p.exited(), exitReason.normal);
@@ -147,7 +163,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('a program that ignores SIGTERM is killed after the grace period', async () => {
+  it('a program that ignores SIGTERM is killed after the grace period', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const p = await owned(sys, {
       command: "trap '' TERM; echo $$; while :; do sleep 1; done",
@@ -166,7 +184,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('the policy timeout kills a hung program: ERR_PORT_TIMEOUT', async () => {
+  it('the policy timeout kills a hung program: ERR_PORT_TIMEOUT', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system({ limits: { timeoutMs: 300 } });
     const p = await owned(sys, { command: 'echo $$; exec sleep 100' });
     // The program sleeps 100 s: only the policy timeout ends it with ERR_PORT_TIMEOUT.
@@ -177,7 +197,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('backpressure: a slow owner never has more than highWater messages queued, and still gets everything', async () => {
+  it('backpressure: a slow owner never has more than highWater messages queued, and still gets everything', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const highWater = 50;
     const lines = 3_000;
@@ -202,7 +224,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('an explicit owner gets the output, and the port stops when its owner exits', async () => {
+  it('an explicit owner gets the output, and the port stops when its owner exits', {
+    timeout: LIMITS.test,
+  }, async () => {
     const sys = system();
     const got: string[] = [];
     const owner = sys.spawn(
@@ -220,7 +244,9 @@ describe('ports', () => {
     await sys.shutdown();
   });
 
-  it('the audit log records allowed and denied starts with secrets redacted, and outcomes; the chain verifies', async () => {
+  it('the audit log records allowed and denied starts with secrets redacted, and outcomes; the chain verifies', {
+    timeout: LIMITS.test,
+  }, async () => {
     const { dir, remove } = tempDir();
     const file = join(dir, 'audit.jsonl');
     const audit = new AuditLog({ file });
@@ -255,7 +281,9 @@ describe('ports', () => {
     remove();
   });
 
-  it('in a bwrap sandbox the network is unavailable and the root is read-only', async (t) => {
+  it('in a bwrap sandbox the network is unavailable and the root is read-only', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     const why = bwrapUnusable();
     if (why !== undefined) {
       console.log(`skipping the bwrap sandbox test: ${why}`);

@@ -8,7 +8,7 @@ import {
   PolicyError,
   type SecurityPolicy,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { errorOf, owned } from './port-helpers.js';
 
 /** Runs a port under `security` and returns its exit error (if any), its stdout and the audit. */
@@ -32,7 +32,9 @@ async function run(security: SecurityPolicy, argv: string[]) {
 describe('security review', () => {
   failOnUnhandledRejections();
 
-  it('an allow rule for a symlink (rbash) does not allow the program it points to under another name (bash)', async () => {
+  it('an allow rule for a symlink (rbash) does not allow the program it points to under another name (bash)', {
+    timeout: LIMITS.test,
+  }, async () => {
     // rbash is bash started as "rbash": the restricted mode comes from argv[0].
     const security = { exec: { allow: [{ path: '/usr/bin/rbash', args: ['-c', '.*'] }] } };
     const r = await run(security, ['/usr/bin/bash', '-c', 'cd / && pwd']);
@@ -40,7 +42,9 @@ describe('security review', () => {
     assert.ok(r.error instanceof DeniedError, 'bash is not in the allow list');
   });
 
-  it('under prlimit, an allowed rbash still runs restricted (argv[0] is kept)', async () => {
+  it('under prlimit, an allowed rbash still runs restricted (argv[0] is kept)', {
+    timeout: LIMITS.test,
+  }, async () => {
     const security = {
       exec: { allow: [{ path: '/usr/bin/rbash', args: ['-c', '.*'] }], limits: { cpuSeconds: 5 } },
     };
@@ -48,7 +52,9 @@ describe('security review', () => {
     assert.deepEqual(r.stdout, [], 'rbash ran as plain bash under the prlimit wrapper');
   });
 
-  it('an argument pattern that the checks could not compile is refused when the policy is loaded', () => {
+  it('an argument pattern that the checks could not compile is refused when the policy is loaded', {
+    timeout: LIMITS.test,
+  }, () => {
     // Valid without the u flag, invalid with it: the checks compile anchored and unicode.
     assert.throws(
       () => loadPolicy({ exec: { allow: [{ path: '/usr/bin/cat', args: ['\\-n'] }] } }),
@@ -56,7 +62,9 @@ describe('security review', () => {
     );
   });
 
-  it('a denied argument is redacted and cut in the audit reason as it is in args', async () => {
+  it('a denied argument is redacted and cut in the audit reason as it is in args', {
+    timeout: LIMITS.test,
+  }, async () => {
     const security = {
       exec: { allow: [{ path: '/usr/bin/cat', args: ['[\\w./]+'] }] },
       redact: ['^--token=.*$'],

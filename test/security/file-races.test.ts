@@ -39,7 +39,7 @@ import {
   type Reply,
   verifyAuditText,
 } from '../../src/index.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 
 /** Swaps `dir` for a symbolic link to `target` and back, as fast as it can, until killed. */
 const SWAPPER = `
@@ -120,7 +120,9 @@ describe('§22 file operations without races (attacks)', () => {
     rmSync(base, { recursive: true, force: true });
   });
 
-  it('a directory swapped for a link in a tight loop during many writes and reads: nothing is created or read outside the root, no resolved path leaks', async () => {
+  it('a directory swapped for a link in a tight loop during many writes and reads: nothing is created or read outside the root, no resolved path leaks', {
+    timeout: LIMITS.test,
+  }, async () => {
     const files: ActorRef<FileRequest> = system.spawn(fileActor(), {
       security: { fs: { read: [root], write: [root] } },
     });
@@ -173,7 +175,9 @@ describe('§22 file operations without races (attacks)', () => {
     await answers();
   });
 
-  it('a root replaced by a link after the policy loaded does not re-point the policy', async () => {
+  it('a root replaced by a link after the policy loaded does not re-point the policy', {
+    timeout: LIMITS.test,
+  }, async () => {
     const policy = loadPolicy({ fs: { read: [root], write: [root] } });
     const files: ActorRef<FileRequest> = system.spawn(fileActor(), { security: policy });
     assert.deepEqual(await files.ask({ type: 'write', path: join(root, 'a.txt'), data: 'a' }), {
@@ -198,7 +202,9 @@ describe('§22 file operations without races (attacks)', () => {
     await answers();
   });
 
-  it("a path through /proc/self/fd is denied naming only the caller's path, never where the descriptor points", async (t) => {
+  it("a path through /proc/self/fd is denied naming only the caller's path, never where the descriptor points", {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (!existsSync('/proc/self/fd')) return t.skip('needs /proc/self/fd');
     const fd = readdirSync('/proc/self/fd').find((n) => {
       try {
@@ -225,14 +231,18 @@ describe('§22 file operations without races (attacks)', () => {
     await answers();
   });
 
-  it('a policy is pinned once, when it loads: loading it again returns it as it is', () => {
+  it('a policy is pinned once, when it loads: loading it again returns it as it is', {
+    timeout: LIMITS.test,
+  }, () => {
     const policy = loadPolicy({ fs: { read: [root] } });
     assert.equal(loadPolicy(policy), policy);
     assert.deepEqual(Object.keys(policy), ['fs'], 'the pins are not part of the data');
     assert.deepEqual(structuredClone(policy), { fs: { read: [root] } });
   });
 
-  it('a missing root is a PolicyError unless the policy asks to create it', async () => {
+  it('a missing root is a PolicyError unless the policy asks to create it', {
+    timeout: LIMITS.test,
+  }, async () => {
     const missing = join(base, 'not-yet');
     assert.throws(
       () => loadPolicy({ fs: { write: [missing] } }),
@@ -249,7 +259,9 @@ describe('§22 file operations without races (attacks)', () => {
     await answers();
   });
 
-  it("a denied write through a link swapped in at the last name leaves no file behind and names only the caller's path", async () => {
+  it("a denied write through a link swapped in at the last name leaves no file behind and names only the caller's path", {
+    timeout: LIMITS.test,
+  }, async () => {
     const files: ActorRef<FileRequest> = system.spawn(fileActor(), {
       security: { fs: { read: [root], write: [root] } },
     });

@@ -126,7 +126,9 @@ describe('security: malformed frames end the host with ERR_HOST_PROTOCOL (semant
 describe('security: odd values in what a host sends are data, never code (semantics §23)', () => {
   failOnUnhandledRejections();
 
-  it('an exit reason whose error carries __proto__ and non-string fields stays a plain Error', async () => {
+  it('an exit reason whose error carries __proto__ and non-string fields stays a plain Error', {
+    timeout: LIMITS.test,
+  }, async () => {
     const ref = place(NO_SANDBOX === undefined ? 'sandboxed process' : 'process');
     assert.equal(await ref.ask({ type: 'ping' }), 'pong');
     const exited = within(system.exited(ref), 60_000, 'the forged exit arrives');
@@ -147,7 +149,9 @@ describe('security: odd values in what a host sends are data, never code (semant
 describe('security: a main answer that cannot cross fails the body’s ask (semantics §23)', () => {
   failOnUnhandledRejections();
 
-  it('a main process answering a body with a function: the body’s ask fails with ERR_INVALID_ARG', async () => {
+  it('a main process answering a body with a function: the body’s ask fails with ERR_INVALID_ARG', {
+    timeout: LIMITS.test,
+  }, async () => {
     const answerer = system.spawn(
       defineActor<Question>({ handle: (msg) => msg.reply.send((() => 1) as never) }),
     ) as ActorRef<Question>;
@@ -339,7 +343,9 @@ describe('security: a body addresses only the pids it was given (semantics §23)
 });
 
 describe('security: the byte framing of a process host (semantics §20)', () => {
-  it('a batch split across many chunks is read whole, and two in one chunk are both read', () => {
+  it('a batch split across many chunks is read whole, and two in one chunk are both read', {
+    timeout: LIMITS.test,
+  }, () => {
     const reader = new FrameReader(1 << 20);
     const bytes = Buffer.concat([
       frameBytes([{ op: 'ready' }]),
@@ -355,7 +361,9 @@ describe('security: the byte framing of a process host (semantics §20)', () => 
     assert.deepEqual(reader.push(Buffer.concat([frameBytes([1]), frameBytes([2])])), [[1], [2]]);
   });
 
-  it('a length over the limit is refused from its header, before anything is buffered', () => {
+  it('a length over the limit is refused from its header, before anything is buffered', {
+    timeout: LIMITS.test,
+  }, () => {
     const reader = new FrameReader(1024);
     const head = Buffer.alloc(4);
     head.writeUInt32BE(2 ** 31, 0);
@@ -363,7 +371,7 @@ describe('security: the byte framing of a process host (semantics §20)', () => 
     assert.match(String(reader.push(frameBytes([1]))), /over the limit/, 'the stream stays broken');
   });
 
-  it('bytes that do not deserialize are reported, not thrown', () => {
+  it('bytes that do not deserialize are reported, not thrown', { timeout: LIMITS.test }, () => {
     const reader = new FrameReader(1024);
     const bytes = Buffer.alloc(12);
     bytes.writeUInt32BE(8, 0);

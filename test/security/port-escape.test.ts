@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { exitReason, type PortState, port, type TreeRequest } from '../../src/index.js';
 import { buildLaunch, findCgroupBase, findTools } from '../../src/os/index.js';
 import { bwrapUnusable, errorOf, owned, waitFor } from '../os/port-helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import {
   answers,
   cgroupUnusable,
@@ -74,7 +74,9 @@ describe('a setsid daemon cannot outlive its port', () => {
   for (const mode of MODES) {
     const exec = mode.sandbox ? { sandbox: {} } : {};
 
-    it(`contained by ${mode.name}: stopping the port kills the daemon`, async (t) => {
+    it(`contained by ${mode.name}: stopping the port kills the daemon`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(t, `${mode.name} (stop)`, mode.unusable())) return;
       const system = shellSystem(exec);
       const mark = marker();
@@ -103,7 +105,9 @@ describe('a setsid daemon cannot outlive its port', () => {
       await system.shutdown();
     });
 
-    it(`contained by ${mode.name}: the timeout kills the daemon`, async (t) => {
+    it(`contained by ${mode.name}: the timeout kills the daemon`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(t, `${mode.name} (timeout)`, mode.unusable())) return;
       const system = shellSystem({ ...exec, limits: { timeoutMs: 1_000 } });
       const mark = marker();
@@ -118,7 +122,9 @@ describe('a setsid daemon cannot outlive its port', () => {
       await system.shutdown();
     });
 
-    it(`contained by ${mode.name}: a program that exits takes its daemon with it, and the port ends only then`, async (t) => {
+    it(`contained by ${mode.name}: a program that exits takes its daemon with it, and the port ends only then`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(t, `${mode.name} (exit)`, mode.unusable())) return;
       // The daemon holds the port's stdout open: before, the port lived as long as it did.
       const system = shellSystem({ ...exec, limits: { timeoutMs: 60_000 } });
@@ -136,7 +142,9 @@ describe('a setsid daemon cannot outlive its port', () => {
   }
 
   for (const mode of MODES.filter((m) => m.containment === 'pid-namespace')) {
-    it(`contained by ${mode.name}: killed within a millisecond of its start, nothing is left`, async (t) => {
+    it(`contained by ${mode.name}: killed within a millisecond of its start, nothing is left`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(t, `${mode.name} (early kill)`, mode.unusable())) return;
       // The kill lands while bwrap or unshare is still making the namespace.
       const system = shellSystem({
@@ -161,7 +169,9 @@ describe('a setsid daemon cannot outlive its port', () => {
     });
   }
 
-  it("containment 'process-group' is the one mode a setsid escapes: it is never chosen unasked, and says so", async (t) => {
+  it("containment 'process-group' is the one mode a setsid escapes: it is never chosen unasked, and says so", {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipped(t, 'the default containment', cgroupUnusable() && pidNamespaceUnusable())) return;
     const system = shellSystem();
     const p = await owned(system, { argv: ['/bin/sh', '-c', 'exec sleep 3000'] });
@@ -178,7 +188,9 @@ describe('a setsid daemon cannot outlive its port', () => {
     await system.shutdown();
   });
 
-  it('a containment the machine cannot give is refused with ERR_CONTAINMENT_UNAVAILABLE, never run weaker', async (t) => {
+  it('a containment the machine cannot give is refused with ERR_CONTAINMENT_UNAVAILABLE, never run weaker', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     // The launcher on a machine without cgroup v2 and without unshare.
     const plan = {
       allowed: true,
@@ -218,7 +230,9 @@ describe('a setsid daemon cannot outlive its port', () => {
     assert.match(report.error ?? '', /port exited: ERR_CONTAINMENT_UNAVAILABLE/, run.stderr);
   });
 
-  it("an 'info' told without a reply is a dead letter: the port and the runtime go on", async () => {
+  it("an 'info' told without a reply is a dead letter: the port and the runtime go on", {
+    timeout: LIMITS.test,
+  }, async () => {
     const system = shellSystem();
     const p = await owned(system, { argv: ['/bin/sh', '-c', 'exec sleep 3000'] });
     p.port.tell({ type: 'info' } as never);
@@ -230,7 +244,9 @@ describe('a setsid daemon cannot outlive its port', () => {
     await system.shutdown();
   });
 
-  it('an unknown containment mode is an InvalidArgumentError at definition', () => {
+  it('an unknown containment mode is an InvalidArgumentError at definition', {
+    timeout: LIMITS.test,
+  }, () => {
     assert.throws(
       () => port({ argv: ['/bin/true'], containment: 'none' as TreeRequest }),
       (e: unknown) => (e as { code?: string }).code === 'ERR_INVALID_ARG',
@@ -280,7 +296,9 @@ describe('a port program does not outlive a killed runtime', () => {
   }
 
   for (const mode of MODES.filter((m) => m.containment === 'pid-namespace')) {
-    it(`contained by ${mode.name}: the whole tree dies with the runtime`, async (t) => {
+    it(`contained by ${mode.name}: the whole tree dies with the runtime`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       if (skipped(t, `${mode.name} (runtime killed)`, mode.unusable())) return;
       const mark = marker();
       let pid: number | undefined;
@@ -294,7 +312,9 @@ describe('a port program does not outlive a killed runtime', () => {
     });
   }
 
-  it('contained by a cgroup without a sandbox: the first process dies with the runtime (parent-death signal)', async (t) => {
+  it('contained by a cgroup without a sandbox: the first process dies with the runtime (parent-death signal)', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipped(t, 'a cgroup (runtime killed)', cgroupUnusable())) return;
     const mark = marker();
     let pid: number | undefined;
@@ -314,7 +334,9 @@ describe('a runtime that is not root contains its ports too', () => {
   const nobody = 65534;
 
   for (const sandbox of [false, true]) {
-    it(`${sandbox ? 'in a bwrap sandbox' : 'without a sandbox'}: a setsid daemon dies with the stopped port`, async (t) => {
+    it(`${sandbox ? 'in a bwrap sandbox' : 'without a sandbox'}: a setsid daemon dies with the stopped port`, {
+      timeout: LIMITS.test,
+    }, async (t) => {
       const setpriv = findTools().setpriv;
       const why = nobodyUnusable() ?? (sandbox ? bwrapUnusable() : undefined);
       if (skipped(t, 'the unprivileged runtime', why)) return;

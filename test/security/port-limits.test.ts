@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import { AuditLog, createSystem, type PortState } from '../../src/index.js';
 import { findCgroupBase } from '../../src/os/index.js';
 import { errorOf, owned, waitFor } from '../os/port-helpers.js';
-import { failOnUnhandledRejections } from '../support/guard.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import {
   answers,
   cgroupUnusable,
@@ -42,7 +42,9 @@ function burn(mark: string, n: number): string {
 describe('port limits bound the whole tree', () => {
   failOnUnhandledRejections();
 
-  it('four CPU burners under cpuSeconds: 1 are killed by the tree limit: ERR_PORT_CPU_LIMIT', async (t) => {
+  it('four CPU burners under cpuSeconds: 1 are killed by the tree limit: ERR_PORT_CPU_LIMIT', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipped(t, 'the tree CPU limit', cgroupUnusable())) return;
     const audit = new AuditLog();
     const system = createSystem({
@@ -63,7 +65,9 @@ describe('port limits bound the whole tree', () => {
     await system.shutdown();
   });
 
-  it('in a pid namespace without a cgroup, cpuSeconds bounds each process, and the port says so', async (t) => {
+  it('in a pid namespace without a cgroup, cpuSeconds bounds each process, and the port says so', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipped(t, 'the per-process CPU limit', pidNamespaceUnusable())) return;
     const system = createSystem({
       security: { exec: { allow: [SH], limits: { cpuSeconds: 1, timeoutMs: 120_000 } } },
@@ -85,7 +89,9 @@ describe('port limits bound the whole tree', () => {
     await system.shutdown();
   });
 
-  it("a root program's fork loop is bounded by the tree's processes limit (pids controller)", async (t) => {
+  it("a root program's fork loop is bounded by the tree's processes limit (pids controller)", {
+    timeout: LIMITS.test,
+  }, async (t) => {
     const base = findCgroupBase();
     const why =
       typeof base === 'string'

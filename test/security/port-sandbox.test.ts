@@ -43,7 +43,9 @@ const PROBE = [
 describe('the bwrap sandbox of a port', () => {
   failOnUnhandledRejections();
 
-  it('drops every capability: a sh in it cannot remount / read-write or write to the host', async (t) => {
+  it('drops every capability: a sh in it cannot remount / read-write or write to the host', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipped(t, 'the capability test', bwrapUnusable())) return;
     const system = shellSystem({ sandbox: {} });
     const probe = `/usr/${marker()}`;
@@ -64,7 +66,9 @@ describe('the bwrap sandbox of a port', () => {
     await system.shutdown();
   });
 
-  it('masks host Unix sockets under /tmp, /run and elsewhere; one under a writable path stays reachable', async (t) => {
+  it('masks host Unix sockets under /tmp, /run and elsewhere; one under a writable path stays reachable', {
+    timeout: LIMITS.test,
+  }, async (t) => {
     if (skipped(t, 'the socket test', bwrapUnusable())) return;
     const mark = marker();
     const dirs = [join(tmpdir(), mark), join('/run', mark), join('/var/tmp', mark)];

@@ -265,12 +265,16 @@ describe('security: a sandbox the machine cannot give is refused, never weakened
     root: { dirs: [], links: [], files: [] },
   };
 
-  it('without bwrap there is no sandbox command, and the probe says why', () => {
+  it('without bwrap there is no sandbox command, and the probe says why', {
+    timeout: LIMITS.test,
+  }, () => {
     assert.match(String(sandboxCommand({}, host, tools, 0)), /bwrap/);
     assert.match(String(new SandboxProbe(tools).problem()), /bwrap/);
   });
 
-  it('a bwrap that cannot make the namespaces is found out by the probe', () => {
+  it('a bwrap that cannot make the namespaces is found out by the probe', {
+    timeout: LIMITS.test,
+  }, () => {
     const broken = new SandboxProbe({
       bwrap: '/bin/false',
       prlimit: undefined,
@@ -279,7 +283,9 @@ describe('security: a sandbox the machine cannot give is refused, never weakened
     assert.match(String(broken.problem()), /cannot make the sandbox|setpriv/);
   });
 
-  it('a root runtime without setpriv, or another uid asked of a non-root runtime, is refused', () => {
+  it('a root runtime without setpriv, or another uid asked of a non-root runtime, is refused', {
+    timeout: LIMITS.test,
+  }, () => {
     const noSetpriv = { bwrap: '/usr/bin/bwrap', prlimit: undefined, setpriv: undefined };
     assert.match(String(sandboxCommand({}, host, noSetpriv, 0)), /setpriv/);
     const full = { bwrap: '/usr/bin/bwrap', prlimit: undefined, setpriv: '/usr/bin/setpriv' };
@@ -289,7 +295,9 @@ describe('security: a sandbox the machine cannot give is refused, never weakened
     );
   });
 
-  it('a sandboxed spawn on such a machine throws SandboxUnavailableError (ERR_SANDBOX_UNAVAILABLE) and starts nothing', () => {
+  it('a sandboxed spawn on such a machine throws SandboxUnavailableError (ERR_SANDBOX_UNAVAILABLE) and starts nothing', {
+    timeout: LIMITS.test,
+  }, () => {
     let started = 0;
     const main = {
       lookup: () => undefined,
@@ -314,7 +322,7 @@ describe('security: a sandbox the machine cannot give is refused, never weakened
     placements.close();
   });
 
-  it('a bad sandbox option is an InvalidArgumentError naming it', () => {
+  it('a bad sandbox option is an InvalidArgumentError naming it', { timeout: LIMITS.test }, () => {
     const local = createSystem({ askTimeout: LIMITS.wait });
     try {
       assert.throws(

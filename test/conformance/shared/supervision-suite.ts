@@ -222,7 +222,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
   describe(`conformance §1.10: supervision, children placed in ${placement === 'main' ? 'this thread' : 'workers'}`, () => {
     failOnUnhandledRejections();
 
-    it('children run where they are placed, and answer asks', async () => {
+    it('children run where they are placed, and answer asks', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('a'), t.spec('b')]);
       const a = await t.ref(sup, 'a');
@@ -250,7 +252,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.3 a child sees itself by the pid its supervisor knows, and its supervisor as parent', async () => {
+    it('R10.3 a child sees itself by the pid its supervisor knows, and its supervisor as parent', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('a')]);
       const a = await t.ref(sup, 'a');
@@ -263,7 +267,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       );
     });
 
-    it('R10.4 children start one after another in list order', async () => {
+    it('R10.4 children start one after another in list order', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('a'), t.spec('b'), t.spec('c')]);
       await t.hear('started', 3);
@@ -287,7 +293,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.4 a failing start stops the started children in reverse order and the supervisor exits with failedToStartChild', async () => {
+    it('R10.4 a failing start stops the started children in reverse order and the supervisor exits with failedToStartChild', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       let failure: unknown;
       await t
@@ -318,7 +326,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.4 an ignored child is kept without a process; a temporary one is dropped', async () => {
+    it('R10.4 an ignored child is kept without a process; a temporary one is dropped', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [
         t.spec('a', { ignore: true }),
@@ -346,7 +356,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       ['temporary', ['delete', 'delete', 'delete']],
     ];
     for (const [restart, [onNormal, onShutdown, onCrash]] of table) {
-      it(`R10.5 a ${restart} child: normal → ${onNormal}, shutdown → ${onShutdown}, crash → ${onCrash}`, async () => {
+      it(`R10.5 a ${restart} child: normal → ${onNormal}, shutdown → ${onShutdown}, crash → ${onCrash}`, {
+        timeout: LIMITS.test,
+      }, async () => {
         const t = setup(placement);
         const sup = await t.start({ intensity: 10 }, [
           t.spec('n', { restart }),
@@ -398,7 +410,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       ['rest-for-one', ['b', 'c'], ['c']],
     ];
     for (const [strategy, renewed, stopped] of strategies) {
-      it(`R10.7 ${strategy}: when b crashes, ${renewed.join(', ')} get new pids`, async () => {
+      it(`R10.7 ${strategy}: when b crashes, ${renewed.join(', ')} get new pids`, {
+        timeout: LIMITS.test,
+      }, async () => {
         const t = setup(placement);
         const sup = await t.start({ strategy }, [t.spec('a'), t.spec('b'), t.spec('c')]);
         const before = await t.pids(sup);
@@ -425,7 +439,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       });
     }
 
-    it('R10.8 exceeding the intensity within the period shuts the supervisor down with shutdown', async () => {
+    it('R10.8 exceeding the intensity within the period shuts the supervisor down with shutdown', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({ intensity: 2, period: 60_000 }, [t.spec('a'), t.spec('b')]);
       const supGone = t.system.exited(sup);
@@ -450,7 +466,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.11 brutalKill kills the child: it ends with killed and its terminate does not run', async () => {
+    it('R10.11 brutalKill kills the child: it ends with killed and its terminate does not run', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('c', { shutdown: 'brutalKill' })]);
       const c = await t.ref(sup, 'c');
@@ -464,7 +482,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.11 a numeric shutdown stops the child gracefully, even when it traps exits: terminate runs with shutdown, no EXIT', async () => {
+    it('R10.11 a numeric shutdown stops the child gracefully, even when it traps exits: terminate runs with shutdown, no EXIT', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('c', { shutdown: 1_000, trap: true })]);
       const c = await t.ref(sup, 'c');
@@ -476,7 +496,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.11 a child that ignores shutdown (terminate awaits forever) is killed after its timeout', async () => {
+    it('R10.11 a child that ignores shutdown (terminate awaits forever) is killed after its timeout', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('b'), t.spec('c', { hang: true, shutdown: 50 })]);
       const c = await t.ref(sup, 'c');
@@ -493,7 +515,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.11 a child stuck in an async handler is killed after its timeout', async () => {
+    it('R10.11 a child stuck in an async handler is killed after its timeout', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('c', { shutdown: 50 })]);
       const c = await t.ref(sup, 'c');
@@ -511,7 +535,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.12 stopping the supervisor stops its children one at a time in reverse start order', async () => {
+    it('R10.12 stopping the supervisor stops its children one at a time in reverse start order', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('a'), t.spec('b'), t.spec('c')]);
       const pids = await t.pids(sup);
@@ -533,7 +559,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.14 terminateChild, restartChild, deleteChild, whichChildren and countChildren', async () => {
+    it('R10.14 terminateChild, restartChild, deleteChild, whichChildren and countChildren', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('a'), t.spec('b')]);
       const b = await t.ref(sup, 'b');
@@ -608,7 +636,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('a restarted child gets a new pid, and its registered name is free for the restart', async () => {
+    it('a restarted child gets a new pid, and its registered name is free for the restart', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({}, [t.spec('svc', { name: 'svc' })]);
       const old = t.system.whereis<ChildMsg>('svc');
@@ -627,7 +657,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.16 a significant transient child: a crash restarts it, a normal exit shuts an any-significant supervisor down', async () => {
+    it('R10.16 a significant transient child: a crash restarts it, a normal exit shuts an any-significant supervisor down', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({ autoShutdown: 'any-significant' }, [
         t.spec('a'),
@@ -649,7 +681,9 @@ export function supervisionSuite(placement: SuitePlacement): void {
       await t.system.shutdown();
     });
 
-    it('R10.6 terminateChild on a significant child does not shut the supervisor down', async () => {
+    it('R10.6 terminateChild on a significant child does not shut the supervisor down', {
+      timeout: LIMITS.test,
+    }, async () => {
       const t = setup(placement);
       const sup = await t.start({ autoShutdown: 'any-significant' }, [
         t.spec('a'),
