@@ -1,7 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
 import { MemberBook } from './membership-book.js';
-import { greet, type HandshakeContext } from './membership-handshake.js';
+import { answerHello, greet, type HandshakeContext } from './membership-handshake.js';
 import { judgeLiveness, type MemberRecord, parseHello } from './membership-policy.js';
 import { json, listMembers, tableSays, voteAgainst } from './membership-table.js';
 import { type MemberChange, MemberTableWatch } from './membership-watch.js';
@@ -127,7 +127,7 @@ export class Membership {
   /** Traffic from `node` that is not up here: it is told to fence if the table says it is gone. */
   refuse(node: string): void {
     if (this.#book.gone.has(node)) this.#tellFenced(node);
-    else void this.#verify(node);
+    else void this.#verify(node).catch(() => undefined);
   }
 
   async #verify(node: string): Promise<void> {
@@ -235,18 +235,18 @@ export class Membership {
     if (this.#book.add(node, Date.now())) this.#events.up(node);
   }
 
-  /** A `hello` request from another node. */
+  /** A `hello` request from another node; a reply it cannot send is dropped (see {@link answerHello}). */
   async onHello(msg: Msg): Promise<void> {
     const id = parseHello(msg.data).id;
     if (id === undefined) return;
     // Only a node with a record counts: one without (pruned, left, made up) is told it is down.
     if (!this.#book.view.has(id) && (await this.#goneHereOrThere(id))) {
-      msg.respond(json({ down: true }));
+      if (this.#state !== 'stopped') answerHello(msg, { down: true });
       return;
     }
     if (this.#state !== 'up' && this.#state !== 'new') return;
     this.#add(id);
-    msg.respond(json({ id: this.#self }));
+    answerHello(msg, { id: this.#self });
   }
 
   /** A heartbeat (this node's own, echoed by the server, proves it is connected). */
@@ -263,7 +263,7 @@ export class Membership {
     const peer = this.#book.view.get(node);
     if (peer === undefined) {
       // Met only through the table: fenced when it has no record there, else greeted.
-      if (this.#state === 'up') void this.#verify(node);
+      if (this.#state === 'up') void this.#verify(node).catch(() => undefined);
       return;
     }
     peer.lastSeen = now;
@@ -347,7 +347,7 @@ export class Membership {
       return;
     }
     if (record.status === 'up' && id !== this.#self && !this.#book.view.has(id)) {
-      void this.#hello(id, true);
+      void this.#hello(id, true).catch(() => undefined);
     }
   }
 
