@@ -337,7 +337,7 @@ export class Membership {
     if (deleted) {
       if (id === this.#self) {
         if (this.#state === 'up') this.fence('removed from the member table');
-      } else this.#nodeGone(id, 'left');
+      } else if (this.#book.deleted(id, Date.now())) this.#events.down(id, 'left');
       return;
     }
     if (record === undefined) return;
