@@ -56,7 +56,6 @@ export class Membership {
   #state: 'new' | 'up' | 'leaving' | 'stopped' = 'new';
   /** Where {@link join} is (a join that fails names the step). */
   joinStep = 'starting';
-  #pruning = false;
   #seq = 0;
 
   constructor(
@@ -188,16 +187,11 @@ export class Membership {
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
     const { downRetention } = this.#options;
     const every = Math.max(heartbeatInterval, Math.min(downRetention / 2, 60_000));
-    this.#timers.push(setInterval(() => void this.#prune(), every).unref());
+    const prune = (): void => {
+      if (this.#state === 'up') this.#book.gone.pruneRound(this.#kv, downRetention);
+    };
+    this.#timers.push(setInterval(prune, every).unref());
     this.#watch.start();
-  }
-
-  /** Deletes expired `down` records and their markers, and forgets departures past the retention. */
-  async #prune(): Promise<void> {
-    if (this.#state !== 'up' || this.#pruning) return;
-    this.#pruning = true;
-    await this.#book.gone.pruneTable(this.#kv, this.#options.downRetention);
-    this.#pruning = false;
   }
 
   /** Stopped meanwhile (connection closed, join given up): no coming up, and its record goes. */
@@ -391,10 +385,11 @@ export class Membership {
 
   /**
    * Resolves once the member-table watch loop has returned after {@link stop} (a watch being
-   * made is made and stopped first). Only then may the connection drain: a watch finished on
-   * a draining connection leaves its heartbeat monitor's interval running forever.
+   * made is made and stopped first) and a prune round under way (its KV consumers) is over.
+   * Only then may the connection drain: a watch finished on a draining connection leaves its
+   * heartbeat monitor's interval running forever.
    */
-  settled(): Promise<void> {
-    return this.#watch.settled();
+  async settled(): Promise<void> {
+    await Promise.all([this.#watch.settled(), this.#book.gone.pruning]);
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { KV } from '@nats-io/kv';
 import { MemberBook } from '../../../src/cluster/membership-book.js';
 import { Departures, expiredDownRecords } from '../../../src/cluster/membership-departures.js';
 import type { MemberRecord } from '../../../src/cluster/membership-policy.js';
@@ -143,5 +144,33 @@ describe('membership book: who counts', () => {
     assert.equal(book.deleted('d_1', 13), false, 'never up here');
     assert.equal(book.gone.has('d_1'), true);
     assert.equal(book.deleted('a_1', 14), false, 'itself');
+  });
+
+  it('a prune round is one at a time, and its promise (what a shutdown awaits) ends after its KV requests', async () => {
+    const departures = new Departures();
+    let lists = 0;
+    let release = (): void => undefined;
+    const listed = new Promise<void>((resolve) => (release = resolve));
+    let purged = false;
+    const kv = {
+      keys: async () => {
+        lists++;
+        await listed;
+        return (async function* () {})();
+      },
+      purgeDeletes: async () => {
+        purged = true;
+      },
+    } as unknown as KV;
+    assert.equal(departures.pruning, undefined);
+    departures.pruneRound(kv, RETENTION);
+    const round = departures.pruning;
+    assert.notEqual(round, undefined);
+    departures.pruneRound(kv, RETENTION);
+    assert.equal(lists, 1, 'no second round meanwhile');
+    release();
+    await round;
+    assert.equal(purged, true, 'its last request is done');
+    assert.equal(departures.pruning, undefined);
   });
 });
