@@ -226,14 +226,16 @@ export class KvMirror {
     const generation = ++this.#generation;
     this.#building = new Map();
     this.#behindAt = undefined;
-    this.#guardSnapshot(generation);
+    clearTimeout(this.#stallTimer); // the new watch's guard starts once it is made (see #run)
     void this.#run(generation).catch((error: unknown) => this.#failed(generation, error));
   }
 
   /**
    * A snapshot with no progress for `snapshotStallMs` is started again: messages removed between
    * the stream's status and the watch's start (a purge) leave the watch fewer entries than it
-   * counted, or none, so nothing ends it, and open would wait forever on a quiet bucket.
+   * counted, or none, so nothing ends it, and open would wait forever on a quiet bucket. It
+   * starts once the watch is made: the status and the consumer's creation are requests with
+   * their own timeout, whose error counts toward giving up (a loaded server is slow, not stuck).
    */
   #guardSnapshot(generation: number): void {
     clearTimeout(this.#stallTimer);
@@ -270,6 +272,7 @@ export class KvMirror {
     const iterator = await made;
     if (iterator === undefined) return;
     this.#iterator = iterator;
+    this.#guardSnapshot(generation);
     let seen = 0;
     if (snapshotEnd === 0 || status.streamInfo.state.messages === 0) this.#swap(generation, 0);
     for await (const entry of iterator) {
@@ -278,11 +281,8 @@ export class KvMirror {
       this.#applyEntry(entry);
       if (this.#building !== undefined && snapshotComplete(entry, snapshotEnd)) {
         this.#swap(generation, seen);
-      } else if (this.#building !== undefined) {
-        this.#guardSnapshot(generation); // progress
-      } else if (this.#building === undefined) {
-        this.#seen = Math.max(this.#seen, seen);
-      }
+      } else if (this.#building !== undefined) this.#guardSnapshot(generation);
+      else this.#seen = Math.max(this.#seen, seen);
     }
     // The iterator ended without being stopped by a rebuild: the consumer is gone.
     if (generation === this.#generation && !this.#closed) {

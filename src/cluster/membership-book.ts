@@ -101,6 +101,19 @@ export class MemberBook {
     return true;
   }
 
+  /**
+   * `node`'s record was deleted (it left, or its `down` record was pruned): true when that is
+   * news to report (`nodedown`, `left`) — it was up or waited for here. Any other is remembered
+   * silently: a delete marker replayed by a new watch's snapshot after the departure was
+   * forgotten (its marker outlives it until a purge; a purge may fail) is no second `nodedown`,
+   * and an incarnation never up here has no `nodeup` to match.
+   */
+  deleted(node: string, now: number): boolean {
+    if (this.view.has(node) || this.candidates.has(node)) return this.remove(node, now, 'left');
+    if (node !== this.#self) this.gone.add(node, now, true);
+    return false;
+  }
+
   /** When each peer and candidate was last heard (candidates: since when they are waited for). */
   lastSeen(): Map<string, number> {
     const seen = new Map<string, number>();

@@ -37,6 +37,22 @@ interface Departure {
  */
 export class Departures {
   readonly #gone = new Map<string, Departure>();
+  #round: Promise<void> | undefined;
+
+  /** The prune round under way, if any (a node's shutdown waits for its KV requests). */
+  get pruning(): Promise<void> | undefined {
+    return this.#round;
+  }
+
+  /** Starts a {@link pruneTable} round unless one is under way (rounds never overlap). */
+  pruneRound(kv: KV, retention: number): void {
+    if (this.#round !== undefined) return;
+    this.#round = this.pruneTable(kv, retention)
+      .catch(() => undefined)
+      .finally(() => {
+        this.#round = undefined;
+      });
+  }
 
   /** Whether `node` is remembered as gone. */
   has(node: string): boolean {

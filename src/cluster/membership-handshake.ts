@@ -1,4 +1,5 @@
 import type { KV } from '@nats-io/kv';
+import type { Msg } from '@nats-io/nats-core';
 import { parseHello } from './membership-policy.js';
 import { json, tableSays } from './membership-table.js';
 import type { NodeTransport } from './transport.js';
@@ -74,4 +75,21 @@ export async function greet(
     }
   }
   return { outcome: 'silent' };
+}
+
+/**
+ * Answers a `hello`; the connection may have closed or begun draining since it came (a
+ * shutdown), and then the asker hears nothing, as from a node that went.
+ *
+ * @example
+ * ```ts
+ * answerHello(msg, { id: 'a_1' });
+ * ```
+ */
+export function answerHello(msg: Msg, body: { id?: string; down?: boolean }): void {
+  try {
+    msg.respond(json(body));
+  } catch {
+    // CONNECTION_CLOSED or DrainingConnectionError: nothing to answer on.
+  }
 }

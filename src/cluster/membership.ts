@@ -1,7 +1,7 @@
 import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
 import { MemberBook } from './membership-book.js';
-import { greet, type HandshakeContext } from './membership-handshake.js';
+import { answerHello, greet, type HandshakeContext } from './membership-handshake.js';
 import { judgeLiveness, type MemberRecord, parseHello } from './membership-policy.js';
 import { json, listMembers, tableSays, voteAgainst } from './membership-table.js';
 import { type MemberChange, MemberTableWatch } from './membership-watch.js';
@@ -56,7 +56,6 @@ export class Membership {
   #state: 'new' | 'up' | 'leaving' | 'stopped' = 'new';
   /** Where {@link join} is (a join that fails names the step). */
   joinStep = 'starting';
-  #pruning = false;
   #seq = 0;
 
   constructor(
@@ -127,7 +126,7 @@ export class Membership {
   /** Traffic from `node` that is not up here: it is told to fence if the table says it is gone. */
   refuse(node: string): void {
     if (this.#book.gone.has(node)) this.#tellFenced(node);
-    else void this.#verify(node);
+    else void this.#verify(node).catch(() => undefined);
   }
 
   async #verify(node: string): Promise<void> {
@@ -188,16 +187,11 @@ export class Membership {
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
     const { downRetention } = this.#options;
     const every = Math.max(heartbeatInterval, Math.min(downRetention / 2, 60_000));
-    this.#timers.push(setInterval(() => void this.#prune(), every).unref());
+    const prune = (): void => {
+      if (this.#state === 'up') this.#book.gone.pruneRound(this.#kv, downRetention);
+    };
+    this.#timers.push(setInterval(prune, every).unref());
     this.#watch.start();
-  }
-
-  /** Deletes expired `down` records and their markers, and forgets departures past the retention. */
-  async #prune(): Promise<void> {
-    if (this.#state !== 'up' || this.#pruning) return;
-    this.#pruning = true;
-    await this.#book.gone.pruneTable(this.#kv, this.#options.downRetention);
-    this.#pruning = false;
   }
 
   /** Stopped meanwhile (connection closed, join given up): no coming up, and its record goes. */
@@ -235,18 +229,18 @@ export class Membership {
     if (this.#book.add(node, Date.now())) this.#events.up(node);
   }
 
-  /** A `hello` request from another node. */
+  /** A `hello` request from another node; a reply it cannot send is dropped (see {@link answerHello}). */
   async onHello(msg: Msg): Promise<void> {
     const id = parseHello(msg.data).id;
     if (id === undefined) return;
     // Only a node with a record counts: one without (pruned, left, made up) is told it is down.
     if (!this.#book.view.has(id) && (await this.#goneHereOrThere(id))) {
-      msg.respond(json({ down: true }));
+      if (this.#state !== 'stopped') answerHello(msg, { down: true });
       return;
     }
     if (this.#state !== 'up' && this.#state !== 'new') return;
     this.#add(id);
-    msg.respond(json({ id: this.#self }));
+    answerHello(msg, { id: this.#self });
   }
 
   /** A heartbeat (this node's own, echoed by the server, proves it is connected). */
@@ -263,7 +257,7 @@ export class Membership {
     const peer = this.#book.view.get(node);
     if (peer === undefined) {
       // Met only through the table: fenced when it has no record there, else greeted.
-      if (this.#state === 'up') void this.#verify(node);
+      if (this.#state === 'up') void this.#verify(node).catch(() => undefined);
       return;
     }
     peer.lastSeen = now;
@@ -337,7 +331,7 @@ export class Membership {
     if (deleted) {
       if (id === this.#self) {
         if (this.#state === 'up') this.fence('removed from the member table');
-      } else this.#nodeGone(id, 'left');
+      } else if (this.#book.deleted(id, Date.now())) this.#events.down(id, 'left');
       return;
     }
     if (record === undefined) return;
@@ -347,7 +341,7 @@ export class Membership {
       return;
     }
     if (record.status === 'up' && id !== this.#self && !this.#book.view.has(id)) {
-      void this.#hello(id, true);
+      void this.#hello(id, true).catch(() => undefined);
     }
   }
 
@@ -391,10 +385,11 @@ export class Membership {
 
   /**
    * Resolves once the member-table watch loop has returned after {@link stop} (a watch being
-   * made is made and stopped first). Only then may the connection drain: a watch finished on
-   * a draining connection leaves its heartbeat monitor's interval running forever.
+   * made is made and stopped first) and a prune round under way (its KV consumers) is over.
+   * Only then may the connection drain: a watch finished on a draining connection leaves its
+   * heartbeat monitor's interval running forever.
    */
-  settled(): Promise<void> {
-    return this.#watch.settled();
+  async settled(): Promise<void> {
+    await Promise.all([this.#watch.settled(), this.#book.gone.pruning]);
   }
 }

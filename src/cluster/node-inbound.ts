@@ -61,7 +61,8 @@ export function receiveBatch(
   }
   for (const frame of batch.frames) {
     try {
-      if (Array.isArray(frame) && frame[0] === OP.spawn) void spawns?.spawnHere(from, frame);
+      if (Array.isArray(frame) && frame[0] === OP.spawn)
+        void spawns?.spawnHere(from, frame).catch(() => undefined);
       else if (Array.isArray(frame) && frame[0] === OP.spawned) spawns?.spawned(frame);
       else table.receive(from, frame);
     } catch (error) {

@@ -154,7 +154,7 @@ export class StatusWatch {
     });
     this.#joinDenied.catch(() => {});
     this.#statuses = nc.status();
-    void this.#watch(this.#statuses);
+    void this.#watch(this.#statuses).catch(() => undefined);
   }
 
   /** Stops watching: the node reacts to its connection's status no more (the user's connection lives on). */

@@ -313,7 +313,7 @@ export class ClusterNode extends NodeAddresses {
   };
 
   #system(op: string, msg: Msg): void {
-    if (op === 'hello') void this.#membership?.onHello(msg);
+    if (op === 'hello') void this.#membership?.onHello(msg).catch(() => undefined);
     else if (op === 'fence') {
       this.#membership?.fence(`${fencedBy(msg.data)} says this node was declared down`);
     }
@@ -348,7 +348,7 @@ export class ClusterNode extends NodeAddresses {
     this.#table?.closeAll();
     this.#events.fenced(this.id, error);
     // It never serves again under this id: the system ends.
-    void this.#shutdown();
+    void this.#shutdown().catch(() => undefined);
   }
 
   /** Why this node was fenced, if it was. */

@@ -88,16 +88,26 @@ export interface ClusterNodePort {
  * reconciles share; the table is read from its stream leader (a record not
  * yet watched in here is still found). False for this node, a node that is
  * up, a port that cannot tell (no `isUp` or `confirmNodeGone`), or a table
- * that cannot be read.
+ * that cannot be read. With `asked` (one reconcile pass's answers), each
+ * node is looked up once per pass, however many names or entries it owns.
  *
  * @example
  * ```ts
- * if (await nodeWithoutRecord(owner.node, port)) await release(name);
+ * const asked = new Map<string, boolean>();
+ * if (await nodeWithoutRecord(owner.node, port, asked)) await release(name);
  * ```
  */
-export async function nodeWithoutRecord(node: string, port: ClusterNodePort): Promise<boolean> {
+export async function nodeWithoutRecord(
+  node: string,
+  port: ClusterNodePort,
+  asked?: Map<string, boolean>,
+): Promise<boolean> {
   if (node === port.nodeId || port.isUp?.(node) !== false) return false;
-  return (await port.confirmNodeGone?.(node)) ?? false;
+  const known = asked?.get(node);
+  if (known !== undefined) return known;
+  const without = (await port.confirmNodeGone?.(node)) ?? false;
+  asked?.set(node, without);
+  return without;
 }
 
 /** `pid:<node>/<id>`, the log form of a cluster pid. */

@@ -41,10 +41,8 @@ import {
 
 export type { ClusterRegistryOptions, NameListener } from './registry-port.js';
 
-interface Held {
-  readonly revision: number;
-  cancel: () => void;
-}
+/** A name this node holds: the registration's revision, and the exit watch to cancel. */
+type Held = { readonly revision: number; cancel: () => void };
 
 const REGISTER_ATTEMPTS = 5;
 
@@ -288,9 +286,10 @@ export class ClusterRegistry {
       await this.#mirror.reconcile();
       for (const [name, revision] of [...this.#pendingRelease])
         await this.#release(name, revision, false);
+      const asked = new Map<string, boolean>(); // the table's word on each node, once per pass
       for (const [key] of [...this.#mirror.entries()]) {
         const name = keyName(key);
-        if (name !== undefined) await this.#consider(name, key, true);
+        if (name !== undefined) await this.#consider(name, key, asked);
       }
     } finally {
       this.#reconciling = false;
@@ -353,16 +352,18 @@ export class ClusterRegistry {
 
   /**
    * Holds or releases `name` as {@link nameAction} decides from what this node knows of it;
-   * `confirm` (reconcile): an owner whose node is not up is asked of the member table.
+   * `asked` (reconcile): an owner whose node is not up is asked of the member table, once a pass.
    */
-  async #consider(name: string, key: string, confirm = false): Promise<void> {
+  async #consider(name: string, key: string, asked?: Map<string, boolean>): Promise<void> {
     const slot = this.#mirror.slot(key);
     const owner = decodeOwner(slot?.value);
     if (slot === undefined || slot.value === undefined || owner === undefined) return;
     const action = nameAction({
       revision: slot.revision,
       local: owner.node === this.#port.nodeId,
-      gone: this.#isGone(owner) || (confirm && (await nodeWithoutRecord(owner.node, this.#port))),
+      gone:
+        this.#isGone(owner) ||
+        (asked !== undefined && (await nodeWithoutRecord(owner.node, this.#port, asked))),
       heldRevision: this.#held.get(name)?.revision,
       pendingRevision: this.#pendingRelease.get(name),
     });

@@ -70,6 +70,21 @@ describe('nodeWithoutRecord: the rule the registry and groups share', () => {
     assert.deepEqual(p.asked, []);
   });
 
+  it("with one pass's answers, a node is asked once however many names it owns (the registry's reconcile)", async () => {
+    const p = port(false, true);
+    const asked = new Map<string, boolean>();
+    for (let name = 0; name < 5; name++) {
+      assert.equal(await nodeWithoutRecord('ghost_1', p.value, asked), true);
+    }
+    assert.equal(await nodeWithoutRecord('ghost_2', p.value, asked), true);
+    assert.deepEqual(p.asked, ['ghost_1', 'ghost_2']);
+    const kept = port(false, false);
+    const pass = new Map<string, boolean>();
+    assert.equal(await nodeWithoutRecord('b_2', kept.value, pass), false);
+    assert.equal(await nodeWithoutRecord('b_2', kept.value, pass), false);
+    assert.deepEqual(kept.asked, ['b_2'], 'a node with a record is not asked again either');
+  });
+
   it('a port that cannot tell (no isUp or no confirmNodeGone) finds nobody without a record', async () => {
     assert.equal(await nodeWithoutRecord('b_2', port(undefined, true).value), false);
     assert.equal(await nodeWithoutRecord('b_2', port(false, undefined).value), false);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { KV } from '@nats-io/kv';
 import { MemberBook } from '../../../src/cluster/membership-book.js';
 import { Departures, expiredDownRecords } from '../../../src/cluster/membership-departures.js';
 import type { MemberRecord } from '../../../src/cluster/membership-policy.js';
@@ -110,5 +111,66 @@ describe('membership book: who counts', () => {
     assert.equal(book.remove('b_1', 2, 'down'), false);
     assert.equal(book.add('b_1', 3), false);
     assert.deepEqual([...book.view.keys()], []);
+  });
+
+  it('nodedown fires once: a departure forgotten before its delete marker is purged is not reported again on a rewatch', () => {
+    const R = 900_000;
+    const book = new MemberBook('a_1');
+    book.listed([['x_1', up(0)]]);
+    book.add('x_1', 0);
+    // x_1 declared down at t=0: the one nodedown.
+    book.recorded('x_1', 'down');
+    assert.equal(book.remove('x_1', 0, 'down'), true);
+    // A pruner deletes the down record at R+1; its marker is purged only past R more.
+    book.recorded('x_1', undefined);
+    assert.equal(book.deleted('x_1', R + 1), false, 'remembered: no event');
+    // The next prune round forgets the departure (its marker still in the table).
+    assert.equal(book.gone.prune(R + 60_001, R), 1);
+    // A reconnect at R+5 min: a new watch's snapshot replays the marker.
+    book.restarted();
+    book.recorded('x_1', undefined);
+    assert.equal(book.deleted('x_1', R + 300_000), false, 'a second nodedown (left) for x_1');
+    assert.equal(book.gone.has('x_1'), true, 'refused again, until the retention passes');
+    assert.equal(book.add('x_1', R + 300_001), false);
+  });
+
+  it('a node up here whose record is deleted (it left) goes once; one never up here is no nodedown', () => {
+    const book = new MemberBook('a_1');
+    book.add('b_1', 0);
+    book.candidates.set('c_1', 0);
+    assert.equal(book.deleted('b_1', 10), true);
+    assert.equal(book.deleted('b_1', 11), false);
+    assert.equal(book.deleted('c_1', 12), true, 'a silent member waited for since the join');
+    assert.equal(book.deleted('d_1', 13), false, 'never up here');
+    assert.equal(book.gone.has('d_1'), true);
+    assert.equal(book.deleted('a_1', 14), false, 'itself');
+  });
+
+  it('a prune round is one at a time, and its promise (what a shutdown awaits) ends after its KV requests', async () => {
+    const departures = new Departures();
+    let lists = 0;
+    let release = (): void => undefined;
+    const listed = new Promise<void>((resolve) => (release = resolve));
+    let purged = false;
+    const kv = {
+      keys: async () => {
+        lists++;
+        await listed;
+        return (async function* () {})();
+      },
+      purgeDeletes: async () => {
+        purged = true;
+      },
+    } as unknown as KV;
+    assert.equal(departures.pruning, undefined);
+    departures.pruneRound(kv, RETENTION);
+    const round = departures.pruning;
+    assert.notEqual(round, undefined);
+    departures.pruneRound(kv, RETENTION);
+    assert.equal(lists, 1, 'no second round meanwhile');
+    release();
+    await round;
+    assert.equal(purged, true, 'its last request is done');
+    assert.equal(departures.pruning, undefined);
   });
 });
