@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { BOUNDS } from '../../../src/limits/index.js';
 import {
   checkMailboxOptions,
   decideOverflow,
@@ -94,4 +95,14 @@ describe('checkMailboxOptions', () => {
       assert.match(problem as string, pattern);
     });
   }
+});
+
+describe('Upper bounds: mailbox capacities at most 2^30', () => {
+  it('a capacity of exactly BOUNDS.count is accepted', () => {
+    assert.equal(checkMailboxOptions({ capacity: BOUNDS.count }), undefined);
+  });
+
+  it('a capacity one past BOUNDS.count is refused, naming capacity', () => {
+    assert.match(checkMailboxOptions({ capacity: BOUNDS.count + 1 }) ?? '', /capacity/);
+  });
 });

@@ -157,3 +157,23 @@ describe('Mailbox: the normal lane’s segments', () => {
     );
   });
 });
+
+describe('memoryBytes counts 8 B more per entry of a priority-lane ring (the sender slots)', () => {
+  it('every entry of a priority-lane ring is a sender slot, added to the normal segments’ columns', () => {
+    // §16: a priority-lane ring keeps a sender beside every entry, so each of
+    // its entries is a sender slot whether or not its messages had senders.
+    const mb = new Mailbox();
+    mb.push('x', 7, LANE_NORMAL);
+    const normalSenders = mb.senderSlots;
+    assert.equal(normalSenders, SMALL_SEGMENT_ENTRIES);
+    const normalEntries = mb.slots;
+    mb.push('urgent', undefined, laneOf('high') as number);
+    const ringEntries = mb.slots - normalEntries;
+    assert.ok(ringEntries > 0, 'the high lane has a ring now');
+    assert.equal(mb.senderSlots, normalSenders + ringEntries);
+    mb.push('first', undefined, laneOf('critical') as number);
+    const rings = mb.slots - normalEntries;
+    assert.ok(rings > ringEntries, 'and the critical lane one more');
+    assert.equal(mb.senderSlots, normalSenders + rings);
+  });
+});

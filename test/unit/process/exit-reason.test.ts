@@ -46,6 +46,19 @@ describe('exitReason constructors', () => {
   });
 });
 
+describe('a node declared down ends its processes with noconnection (exitReason.noconnection(node), §25)', () => {
+  it('the reason names the lost node, is frozen and is abnormal', () => {
+    const lost = exitReason.noconnection('b@host');
+    assert.deepEqual(lost, { kind: 'noconnection', node: 'b@host' });
+    assert.ok(Object.isFrozen(lost));
+    assert.equal(isCleanExit(lost), false);
+  });
+
+  it('formatExitReason says noconnection and which node', () => {
+    assert.equal(formatExitReason(exitReason.noconnection('b@host')), 'noconnection: b@host');
+  });
+});
+
 describe('isCleanExit (R1.2)', () => {
   it('normal, shutdown and shutdown with a detail are clean; everything else is not', () => {
     const clean: ExitReason[] = [

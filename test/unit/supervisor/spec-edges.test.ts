@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidArgumentError, InvalidChildSpecError } from '../../../src/errors.js';
 import { defineActor } from '../../../src/index.js';
+import { BOUNDS } from '../../../src/limits/index.js';
 import {
   childSpec,
   RestartWindow,
@@ -120,6 +121,13 @@ describe('supervisor flags: the limits', () => {
     assert.throws(() => resolveFlags({ autoShutdown: null } as never), refusesFlag('autoShutdown'));
     assert.equal(resolveFlags({ intensity: 0 }).intensity, 0);
     assert.equal(resolveFlags({ period: Number.MIN_VALUE }).period, Number.MIN_VALUE);
+  });
+
+  it('Upper bounds: intensity at most BOUNDS.count and period at most BOUNDS.ms, both inclusive', () => {
+    assert.equal(resolveFlags({ intensity: BOUNDS.count }).intensity, BOUNDS.count);
+    assert.throws(() => resolveFlags({ intensity: BOUNDS.count + 1 }), refusesFlag('intensity'));
+    assert.equal(resolveFlags({ period: BOUNDS.ms }).period, BOUNDS.ms);
+    assert.throws(() => resolveFlags({ period: BOUNDS.ms + 1 }), refusesFlag('period'));
   });
 });
 
