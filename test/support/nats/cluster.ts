@@ -198,9 +198,7 @@ export class NatsTestCluster {
       let last = '';
       for (;;) {
         try {
-          const answer = await nc.request('$SYS.REQ.SERVER.PING.JSZ', '', { timeout: 2_000 });
-          const meta = (answer.json() as { data?: { meta_cluster?: MetaCluster } }).data
-            ?.meta_cluster;
+          const meta = await leaderView(nc, running.length);
           const current = new Set(
             (meta?.replicas ?? []).filter((r) => r.current).map((r) => r.name),
           );
@@ -321,6 +319,34 @@ async function closeWithin(nc: NatsConnection, ms: number): Promise<void> {
 }
 
 /** The part of a server's JSZ answer that names the meta group. */
+/**
+ * The meta group as its leader reports it. Every server answers the JSZ ping,
+ * but only the leader knows whether the others are current (a follower lists
+ * no replicas): taking the first answer, a busy leader answering last would
+ * look like a group that never forms.
+ */
+async function leaderView(nc: NatsConnection, servers: number): Promise<MetaCluster | undefined> {
+  const answers = await nc.requestMany('$SYS.REQ.SERVER.PING.JSZ', '', {
+    strategy: 'count',
+    maxMessages: servers,
+    maxWait: 2_000,
+  });
+  let any: MetaCluster | undefined;
+  for await (const answer of answers) {
+    const jsz = answer.json() as {
+      server?: { name?: string };
+      data?: { meta_cluster?: MetaCluster };
+    };
+    const meta = jsz.data?.meta_cluster;
+    if (meta === undefined) continue;
+    if (meta.leader !== undefined && meta.leader === jsz.server?.name) return meta;
+    any ??= meta;
+  }
+  // No leader answered: report what a follower sees (its leader, no replicas).
+  if (any === undefined) return undefined;
+  return any.leader === undefined ? {} : { leader: any.leader };
+}
+
 interface MetaCluster {
   readonly leader?: string;
   readonly replicas?: readonly { readonly name: string; readonly current: boolean }[];
