@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { KvMirror } from '../../../src/cluster/kv-mirror.js';
+import { FakeWatch } from '../../support/fake-watch.js';
 
 /**
  * docs/semantics.md §25, watch hygiene: a snapshot that makes no progress for `snapshotStallMs`
@@ -10,18 +11,6 @@ import { KvMirror } from '../../../src/cluster/kv-mirror.js';
  * consumer) have their own timeout, and their error is what `open` rejects with. Scaled: a
  * guard of 50 ms stands for 5 s, a status of 80 ms for a loaded server's 8 s.
  */
-
-class QuietWatch {
-  stopped = false;
-  #end: (() => void) | undefined;
-  stop(): void {
-    this.stopped = true;
-    this.#end?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncGenerator<never> {
-    if (!this.stopped) await new Promise<void>((resolve) => (this.#end = resolve));
-  }
-}
 
 function quietConnection(closed = new Promise<void>(() => undefined)): NatsConnection {
   const silent = {
@@ -66,7 +55,7 @@ describe('the kv mirror stall guard', () => {
         await sleep(80);
         return { streamInfo: { state: { last_seq: 0, messages: 0 } } };
       },
-      watch: async () => new QuietWatch(),
+      watch: async () => new FakeWatch(),
     } as unknown as KV;
     assert.equal(await outcomeOf(kv), 'opened');
     assert.equal(statuses, 1, 'not restarted by the guard');
@@ -80,7 +69,7 @@ describe('the kv mirror stall guard', () => {
         await sleep(80);
         throw new Error('stream not found');
       },
-      watch: async () => new QuietWatch(),
+      watch: async () => new FakeWatch(),
     } as unknown as KV;
     assert.equal(await outcomeOf(kv), 'rejected: Error: stream not found');
     assert.equal(statuses, 6);
@@ -92,7 +81,7 @@ describe('the kv mirror stall guard', () => {
       status: async () => ({ streamInfo: { state: { last_seq: 3, messages: 3 } } }),
       watch: async () => {
         watches++;
-        return new QuietWatch();
+        return new FakeWatch();
       },
     } as unknown as KV;
     let close = (): void => undefined;

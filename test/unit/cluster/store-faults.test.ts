@@ -10,6 +10,7 @@ import { type MirrorSlot, OPEN_ATTEMPTS, supersedes } from '../../../src/cluster
 import type { ResolvedClusterOptions } from '../../../src/cluster/options.js';
 import { ClusterUnavailableError, withinDeadline } from '../../../src/cluster/registry-errors.js';
 import type { NodeTransport } from '../../../src/cluster/transport.js';
+import { FakeWatch } from '../../support/fake-watch.js';
 
 /**
  * What the registry, groups and membership leave behind when the store
@@ -186,19 +187,6 @@ describe('cluster membership: a join that fails', () => {
     }
   });
 });
-
-/** A watch as the mirror sees it: iterable until stopped. */
-class FakeWatch {
-  stopped = false;
-  #end: (() => void) | undefined;
-  stop(): void {
-    this.stopped = true;
-    this.#end?.();
-  }
-  async *[Symbol.asyncIterator](): AsyncGenerator<never> {
-    if (!this.stopped) await new Promise<void>((resolve) => (this.#end = resolve));
-  }
-}
 
 /** A connection that stays open and reports nothing. */
 function quietConnection(): NatsConnection {
