@@ -1,5 +1,5 @@
 import type { ActorProcess } from '../actor/index.js';
-import type { DeadLetterReason, Stream, SystemEvent } from '../broker/index.js';
+import type { Stream, SystemEvent } from '../broker/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { encode } from '../codec/index.js';
 import { NoProcError } from '../errors.js';
@@ -7,6 +7,7 @@ import { unrecordedCode } from '../os/index.js';
 import type { Pid } from '../process/index.js';
 import { formatPid } from '../process/index.js';
 import type { AuditSink } from '../security/index.js';
+import type { LateReplies } from './ask-table.js';
 import { AuditRelay, attributed } from './audit-relay.js';
 import { MAX_HOST_ASKS, MAX_HOST_AUDITS, type ToMain } from './protocol.js';
 import type { Transport } from './transport.js';
@@ -22,8 +23,12 @@ import type { Transport } from './transport.js';
  * @module
  */
 
-/** What a link needs of the main system. */
-export interface MainSide {
+/**
+ * What a link needs of the main system. Its `deadLetter` (the late answers'
+ * one, {@link LateReplies}) is also where frames a body may not send end
+ * (`not-granted`, `noproc`).
+ */
+export interface MainSide extends Pick<LateReplies, 'deadLetter'> {
   lookup(pid: Pid): ActorProcess | undefined;
   current: ActorProcess | null;
   /** Where bodies' audit records end up. */
@@ -31,19 +36,6 @@ export interface MainSide {
   /** Where a sandboxed host's captured output goes (`host-output`). */
   readonly events: Stream<SystemEvent>;
   readonly clock: { now(): number };
-  /**
-   * Where frames a body may not send end (`not-granted`, `noproc`), and
-   * answers to asks main no longer tracks (`late-reply`, with the ask's
-   * correlation id).
-   */
-  deadLetter(
-    message: unknown,
-    target: Pid | undefined,
-    sender: Pid | undefined,
-    reason: DeadLetterReason,
-    address?: undefined,
-    correlationId?: number,
-  ): void;
 }
 
 /** What a decode found: a ref to a pid the host was never given. */
