@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
+import type { Msg } from '@nats-io/nats-core';
 import {
   type ActorRef,
   type ActorSystem,
@@ -299,6 +300,39 @@ describe('cluster faults (three servers)', { skip: why }, () => {
       assert.ok(observer.cluster.isUp(victim.id));
     } finally {
       // Back even when this test failed: the next one kills the other two and needs this one.
+      await nats.restart(0);
+      await nats.waitForJetStream();
+    }
+  });
+
+  it('a node that fails over beats at once: peers do not wait for its next heartbeat', {
+    timeout: LIMITS.test,
+  }, async () => {
+    // Alone in a cluster of its own (nobody judges its silence), on the server killed below
+    // (not randomized: the first URL), beating far less often than this test waits: the only
+    // beat that can follow the kill is the one its reconnect sends.
+    const node = await ChildNode.start({
+      servers: nats.urls,
+      name: 'failing-over',
+      cluster: 'failover',
+      connectOptions: { ...APP_USER, noRandomize: true },
+      replicas: 3,
+      heartbeatInterval: 10 * LIMIT_MS,
+      acceptablePause: 20 * LIMIT_MS,
+      joinTimeout: LIMIT_MS,
+    });
+    children.push(node);
+    const probe = await nats.connect({ server: 2 });
+    const beats = new Inbox<Msg>();
+    probe.subscribe(`*.failover.hb.${node.id}`, { callback: (_e, msg) => beats.push(msg) });
+    await probe.flush();
+    const killed = Date.now();
+    await nats.kill(0);
+    try {
+      const beat = JSON.parse((await beats.next()).string()) as { at: number };
+      assert.ok(beat.at >= killed, 'a beat sent after the kill');
+    } finally {
+      await probe.close();
       await nats.restart(0);
       await nats.waitForJetStream();
     }
