@@ -66,6 +66,16 @@ async function askUntilAnswered(echo: ActorRef<EchoMsg>, value: unknown): Promis
  */
 const OBSERVER = { fenceAfter: LIMIT_MS } as const;
 
+/**
+ * The three-server tests' acceptable pause (and the children's cut-off): the runtime's default,
+ * not FAST's 600 ms. Killing a node's server is a silence as long as its failover: the time
+ * since its last beat, the client's redial of another server, its beat at once. Measured
+ * 100–450 ms at load 8–15 on two cores; a Node 20 run at heavier load declared a node down
+ * during one: a FAST pause made the test a check of the machine's speed. A failover shorter
+ * than the acceptable pause is invisible (§25); its length is not asserted.
+ */
+const FAILOVER = { acceptablePause: 3_000, fenceAfter: 3_000 } as const;
+
 const children: ChildNode[] = [];
 async function child(
   nats: NatsTestCluster,
@@ -261,7 +271,8 @@ describe('cluster faults (three servers)', { skip: why }, () => {
   let observer: Node;
   before(async () => {
     nats = await NatsTestCluster.start({ size: 3 });
-    observer = await startNode(nats, 'observer3', { replicas: 3, ...OBSERVER });
+    const { acceptablePause } = FAILOVER;
+    observer = await startNode(nats, 'observer3', { replicas: 3, ...OBSERVER, acceptablePause });
   });
   afterEach(async () => {
     await Promise.all(children.splice(0).map((c) => c.stop()));
@@ -280,6 +291,7 @@ describe('cluster faults (three servers)', { skip: why }, () => {
       connectOptions: APP_USER,
       replicas: 3,
       ...FAST,
+      ...FAILOVER,
     });
     children.push(victim);
     await untilUp(observer.cluster, victim.id);
@@ -290,9 +302,9 @@ describe('cluster faults (three servers)', { skip: why }, () => {
     const echo = observer.cluster.refOf<EchoMsg>(victim.echo);
     await nats.kill(0);
     try {
-      // Keep talking across several acceptable pauses: answers keep coming (an ask
-      // during the failover itself may fail fast: at most once), nobody is declared down.
-      const until = Date.now() + FAST.acceptablePause * 4;
+      // Keep talking across two acceptable pauses: answers keep coming (an ask during the
+      // failover itself may fail fast: at most once), nobody is declared down.
+      const until = Date.now() + FAILOVER.acceptablePause * 2;
       let n = 0;
       while (Date.now() < until) assert.equal(await askUntilAnswered(echo, n), n++);
       off();
