@@ -1,0 +1,281 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, it } from 'node:test';
+import type { ClusterGroups } from '../../src/cluster/groups.js';
+import type { ClusterRegistry } from '../../src/cluster/registry.js';
+import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
+import {
+  type ActorRef,
+  type ActorSystem,
+  type ClusterNode,
+  type DownMessage,
+  defineActor,
+  type ExitMessage,
+  type RuntimeError,
+  type WirePid,
+} from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
+import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
+import type { EchoMsg } from './actors.js';
+import { FAST, Inbox, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
+import { ProbeChild } from './probe-runner.js';
+
+/**
+ * Outside probes of docs/semantics.md §25 against nodes in child processes (real SIGKILL and
+ * SIGSTOP): the real reason across nodes, `noconnection` for every kind of watcher and every
+ * pending ask at the verdict, a paused node that never serves again, names and group members
+ * of a killed node.
+ */
+
+const why = natsUnavailable();
+if (why !== undefined) console.log(`skipping the cluster fault probes: ${why}`);
+
+type Node = ActorSystem & { cluster: ClusterNode };
+
+/** A local process that passes every message to `inbox`; it traps exits when `trap`. */
+function sink<T>(system: ActorSystem, inbox: Inbox<T>, setup?: (ctx: never) => void): ActorRef<T> {
+  return system.spawn(
+    defineActor<T>({
+      init(ctx) {
+        setup?.(ctx as never);
+      },
+      handle(msg) {
+        inbox.push(msg);
+      },
+    }),
+  );
+}
+
+describe('cluster fault probes (child processes, one server)', { skip: why }, () => {
+  let nats: NatsTestCluster;
+  let observer: Node;
+  let registry: ClusterRegistry;
+  let groups: ClusterGroups;
+  const children: ProbeChild[] = [];
+  const child = async (name: string): Promise<ProbeChild> => {
+    const node = await ProbeChild.start({
+      servers: nats.urls,
+      name,
+      connectOptions: APP_USER,
+      ...FAST,
+    });
+    children.push(node);
+    await untilUp(observer.cluster, node.id);
+    return node;
+  };
+  before(async () => {
+    nats = await NatsTestCluster.start();
+    observer = await startNode(nats, 'observer', { fenceAfter: LIMIT_MS });
+    registry = await openClusterRegistry(observer);
+    groups = await openClusterGroups(observer);
+  });
+  afterEach(async () => {
+    await Promise.all(children.splice(0).map((c) => c.stop()));
+  });
+  after(async () => {
+    await registry?.close();
+    await groups?.close();
+    await observer?.shutdown();
+    await nats?.stop();
+  });
+
+  it('DOWN and EXIT carry the real reason across processes (a crash, with its message)', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = await child('reasons');
+    const echo = observer.cluster.refOf<EchoMsg>(node.echo);
+    const downs = new Inbox<DownMessage>();
+    sink(observer, downs, (ctx: { monitor(r: unknown): void }) => ctx.monitor(echo));
+    const exits = new Inbox<ExitMessage>();
+    sink(observer, exits, (ctx: { trapExit(t: boolean): void; link(r: unknown): void }) => {
+      ctx.trapExit(true);
+      ctx.link(echo);
+    });
+    assert.equal(await echo.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), node.id);
+    echo.tell({ type: 'crash', message: 'probe boom' });
+    const down = await downs.next();
+    assert.equal(down.reason.kind, 'error');
+    assert.equal((down.reason as { error: Error }).error.message, 'probe boom');
+    const exit = await exits.next();
+    assert.equal(exit.type, 'EXIT');
+    assert.equal(exit.reason.kind, 'error');
+    assert.equal((exit.reason as { error: Error }).error.message, 'probe boom');
+  });
+
+  it('SIGKILL: monitors, trapped and untrapped links, { name, node } monitors fire noconnection; asks by pid, by { name, node } and by cluster name fail ERR_NOCONNECTION at the verdict', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = await child('killed');
+    const echo = observer.cluster.refOf<EchoMsg>(node.echo);
+    const reg = await node.call({ type: 'register', name: 'probe-killed' });
+    assert.equal(reg.ok, true);
+    await waitUntil(() => registry.whereis('probe-killed') !== undefined, 'the name to show');
+    const downs = new Inbox<DownMessage>();
+    sink(observer, downs, (ctx: { monitor(r: unknown): void }) => ctx.monitor(echo));
+    const named = observer.cluster.named<EchoMsg>('echo', node.id);
+    const namedDowns = new Inbox<DownMessage>();
+    sink(observer, namedDowns, (ctx: { monitor(r: unknown): void }) => ctx.monitor(named));
+    const exits = new Inbox<ExitMessage>();
+    sink(observer, exits, (ctx: { trapExit(t: boolean): void; link(r: unknown): void }) => {
+      ctx.trapExit(true);
+      ctx.link(echo);
+    });
+    const untrapped = observer.spawn(
+      defineActor<never>({
+        init(ctx) {
+          ctx.link(echo);
+        },
+        handle() {},
+      }),
+    );
+    const untrappedEnd = observer.exited(untrapped);
+    // Every watch is in place there once an ask on the same connection is answered.
+    assert.equal(await echo.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), node.id);
+    assert.equal(await named.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), node.id);
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === node.id,
+    );
+    node.signal('SIGSTOP');
+    const never = { timeout: 600_000 };
+    const pending = [
+      echo.ask({ type: 'whoami' }, never),
+      named.ask({ type: 'whoami' }, never),
+      observer.cluster.global<EchoMsg>('probe-killed').ask({ type: 'whoami' } as never, never),
+      observer.cluster.named<EchoMsg>('echo', 'killed').ask({ type: 'whoami' }, never),
+    ].map((p) =>
+      p.then(
+        () => 'answered',
+        (e: RuntimeError) => e.code,
+      ),
+    );
+    node.signal('SIGKILL');
+    await nodedown;
+    // Each wait's limit (30 s) is far below the asks' 600 s: they must fail at the verdict.
+    const guard = <T>(p: Promise<T>, what: string): Promise<T> =>
+      Promise.race([
+        p,
+        new Promise<T>((_, reject) =>
+          setTimeout(
+            () => reject(new Error(`${what} not settled at the verdict`)),
+            LIMIT_MS,
+          ).unref(),
+        ),
+      ]);
+    const codes = await guard(Promise.all(pending), 'pending asks');
+    assert.deepEqual(codes, [
+      'ERR_NOCONNECTION',
+      'ERR_NOCONNECTION',
+      'ERR_NOCONNECTION',
+      'ERR_NOCONNECTION',
+    ]);
+    assert.equal((await downs.next()).reason.kind, 'noconnection');
+    assert.equal((await namedDowns.next()).reason.kind, 'noconnection');
+    const exit = await exits.next();
+    assert.equal(exit.reason.kind, 'noconnection');
+    assert.equal((await guard(untrappedEnd, 'the untrapped linked process')).kind, 'noconnection');
+    // A holder known dead reads as undefined at once, and the name can be taken.
+    assert.equal(registry.whereis('probe-killed'), undefined);
+    const mine = observer.spawn(defineActor<never>({ handle() {} }));
+    await registry.register('probe-killed', observer.cluster.pidOf(mine));
+    // A monitor made after the verdict fires at once, and a later ask fails at once.
+    const late = new Inbox<DownMessage>();
+    sink(observer, late, (ctx: { monitor(r: unknown): void }) => ctx.monitor(echo));
+    assert.equal((await late.next()).reason.kind, 'noconnection');
+    await assert.rejects(echo.ask({ type: 'whoami' }, never), { code: 'ERR_NOCONNECTION' });
+    const offered = await echo.offer({ type: 'whoami' } as never).then(
+      () => 'resolved',
+      (e: RuntimeError) => e.code,
+    );
+    assert.equal(offered, 'ERR_NOCONNECTION', 'an offer to a pid of a node declared down');
+  });
+
+  it('a node paused past the acceptable pause never serves again: what it sends on SIGCONT is dropped, its old pids fail at once', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = await child('zombie');
+    const got: { n: number; at: number }[] = [];
+    const collector = observer.spawn(
+      defineActor<{ n: number; from: string }>({
+        handle(msg) {
+          got.push({ n: msg.n, at: Date.now() });
+        },
+      }),
+    );
+    await node.call({ type: 'tick', to: observer.cluster.pidOf(collector), every: 20 });
+    await waitUntil(() => got.length >= 5, 'ticks to arrive');
+    const echo = observer.cluster.refOf<EchoMsg>(node.echo);
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === node.id,
+    );
+    node.signal('SIGSTOP');
+    // An ask queued while it is stopped: it fails at the verdict, and the answer the zombie
+    // may send on waking must not be taken.
+    const queued = echo.ask({ type: 'whoami' }, { timeout: 600_000 }).then(
+      () => 'answered',
+      (e: RuntimeError) => e.code,
+    );
+    const verdict = await nodedown;
+    const verdictAt = verdict.at;
+    assert.equal(await queued, 'ERR_NOCONNECTION');
+    const countAtVerdict = got.length;
+    const dropped: string[] = [];
+    const offLetters = observer.deadLetters.subscribe((d) => {
+      if (d.address === `node:${node.id}`) dropped.push(d.reason);
+    });
+    node.signal('SIGCONT');
+    const ended = await node.next((r) => r.type === 'ended');
+    assert.equal(ended.fenced, 'ERR_FENCED');
+    await node.exited;
+    // The old pid fails at once; nothing the zombie sent after the verdict was delivered.
+    await assert.rejects(echo.ask({ type: 'whoami' }, { timeout: 600_000 }), {
+      code: 'ERR_NOCONNECTION',
+    });
+    await observer.idle();
+    const afterVerdict = got.filter((g) => g.at > verdictAt);
+    assert.deepEqual(afterVerdict, [], `delivered from the fenced incarnation after the verdict`);
+    assert.equal(got.length, countAtVerdict);
+    offLetters();
+    console.log(
+      `# the fenced incarnation's frames dropped after SIGCONT: ${dropped.length} (${[...new Set(dropped)].join(', ')})`,
+    );
+  });
+
+  it('a killed node: its names are released and its group members drop out at once at the verdict; a broadcast then skips it', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = await child('grouped');
+    const joined = await node.call({ type: 'join', group: 'probe-g', count: 3 });
+    assert.equal(joined.ok, true);
+    const inboxHere = new Inbox<unknown>();
+    const here = sink(observer, inboxHere);
+    groups.join('probe-g', observer.cluster.pidOf(here));
+    await waitUntil(() => groups.members('probe-g').length === 4, 'four members');
+    // A broadcast reaches the child's members once each.
+    assert.deepEqual(groups.broadcast('probe-g', { hello: 1 }), { local: 1, nodes: 1 });
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual((await node.next((r) => r.type === 'got')).msg, { hello: 1 });
+    assert.deepEqual(await inboxHere.next(), { hello: 1 });
+    const leaves: unknown[] = [];
+    const off = groups.watch((e) => {
+      if (e.event === 'leave') leaves.push(...e.pids);
+    });
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === node.id,
+    );
+    node.signal('SIGKILL');
+    await nodedown;
+    assert.deepEqual(
+      groups.members('probe-g').map((p) => p.node),
+      [observer.cluster.id],
+    );
+    assert.deepEqual(groups.broadcast('probe-g', { hello: 2 }), { local: 1, nodes: 0 });
+    assert.equal(leaves.length, 3, 'the watch heard the three leaves');
+    off();
+    assert.deepEqual(
+      (joined.pids as WirePid[]).map((p) => p.node),
+      [node.id, node.id, node.id],
+    );
+  });
+});

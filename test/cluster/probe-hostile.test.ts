@@ -1,0 +1,308 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { NatsConnection } from '@nats-io/nats-core';
+import {
+  type ActorSystem,
+  type ClusterEvent,
+  type ClusterNode,
+  type DeadLetter,
+  defineActor,
+} from '../../src/index.js';
+import { LIMITS } from '../support/guard.js';
+import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
+import { type EchoMsg, echo } from './actors.js';
+import { Inbox, LIMIT_MS, nextDeadLetter, startNode, untilUp } from './node-helpers.js';
+
+/**
+ * Outside probes of docs/semantics.md §25 (wire format, fencing): a raw NATS client publishes
+ * hostile bytes onto a node's subjects. Each batch that does not decode, each frame of a wrong
+ * shape, an unknown op or marker, a nesting too deep, a sender that is no member: a dead letter
+ * with a reason, never a crash — the node answers asks afterwards.
+ */
+
+const why = natsUnavailable();
+if (why !== undefined) console.log(`skipping the hostile-input probes: ${why}`);
+
+type Node = ActorSystem & { cluster: ClusterNode };
+const P = 'airssys.airssys';
+const text = new TextEncoder();
+const batch = (json: string): Uint8Array => text.encode(`${String.fromCharCode(1, 1)}${json}`);
+
+describe('hostile peer input (raw NATS client, one server)', { skip: why }, () => {
+  let nats: NatsTestCluster;
+  let a: Node;
+  let b: Node;
+  let nc: NatsConnection;
+  let echoId: number;
+  before(async () => {
+    nats = await NatsTestCluster.start();
+    a = await startNode(nats, 'a');
+    b = await startNode(nats, 'b');
+    await untilUp(a.cluster, b.cluster.id);
+    await untilUp(b.cluster, a.cluster.id);
+    nc = await nats.connect();
+    echoId = b.cluster.pidOf(b.spawn(echo, { args: 'b-echo' })).id;
+  });
+  after(async () => {
+    await Promise.all([a?.shutdown(), b?.shutdown()]);
+    await nats?.stop();
+  });
+
+  /** Publishes `data` onto b's frame subject; resolves with the dead letter b records for it. */
+  async function refused(data: Uint8Array): Promise<DeadLetter> {
+    const letter = nextDeadLetter(b, () => true);
+    nc.publish(`${P}.n.${b.cluster.id}.m`, data);
+    return letter;
+  }
+
+  it('batches that do not decode are dead letters bad-frame with the reason', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const aId = a.cluster.id;
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['empty', new Uint8Array(0), /shorter than its header/],
+      ['one byte', new Uint8Array([1]), /shorter than its header/],
+      ['another codec', new Uint8Array([2, 1, 123, 125]), /unknown codec/],
+      ['another version', new Uint8Array([1, 2, 123, 125]), /unknown version/],
+      ['not JSON', batch('{"f":'), /not JSON/],
+      ['invalid UTF-8', new Uint8Array([1, 1, 0xff, 0xfe, 0xfd]), /not JSON/],
+      ['null', batch('null'), /not an object/],
+      ['a list', batch('[1,2]'), /missing sender or frames/],
+      ['frames not a list', batch(`{"f":"${aId}","b":"x"}`), /missing sender or frames/],
+      ['sender not a node id', batch('{"f":"a b.c","b":[]}'), /bad sender/],
+      ['sender not a string', batch('{"f":7,"b":[]}'), /missing sender/],
+    ];
+    for (const [what, data, reason] of cases) {
+      const letter = await refused(data);
+      assert.equal(letter.reason, 'bad-frame', what);
+      assert.match(letter.address ?? '', reason, what);
+    }
+    const remote = a.cluster.refOf<EchoMsg>({ node: b.cluster.id, id: echoId });
+    assert.equal(await remote.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), 'b-echo');
+  });
+
+  it('frames of a wrong shape, unknown ops and markers, too deep a nesting: one dead letter each', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const f = a.cluster.id;
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const deepObject = `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`;
+    const frames: [string, string][] = [
+      ['not a list', '"x"'],
+      ['empty list', '[]'],
+      ['unknown op', '[99,1]'],
+      ['op as a string', '["1",1,0,0,{}]'],
+      ['wrong arity', `[1,${echoId}]`],
+      ['negative id', '[1,-1,0,0,{}]'],
+      ['fractional id', '[1,1.5,0,0,{}]'],
+      ['huge id', '[1,1e300,0,0,{}]'],
+      ['unknown marker', `[1,${echoId},0,1,{"$$airssys":"zz"}]`],
+      ['pid marker with a number node', `[1,${echoId},0,1,{"$$airssys":"p","n":5,"i":1}]`],
+      ['bad bigint', `[1,${echoId},0,1,{"$$airssys":"b","v":"1x"}]`],
+      ['map of a non-list', `[1,${echoId},0,1,{"$$airssys":"m","v":5}]`],
+      ['error without props', `[1,${echoId},0,1,{"$$airssys":"e","name":"E","message":"m"}]`],
+      ['deeply nested list (marked)', `[1,${echoId},0,1,${deep}]`],
+      ['deeply nested object (marked)', `[1,${echoId},0,1,${deepObject}]`],
+      ['a group that is not a string', '[13,5,0,0,{}]'],
+      ['whereis without a name', '[14,1,""]'],
+    ];
+    for (const [what, frame] of frames) {
+      const letter = await refused(batch(`{"f":"${f}","b":[${frame}]}`));
+      assert.equal(letter.reason, 'bad-frame', `${what}: ${letter.reason} ${letter.address}`);
+    }
+    const remote = a.cluster.refOf<EchoMsg>({ node: b.cluster.id, id: echoId });
+    assert.equal(await remote.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), 'b-echo');
+  });
+
+  it('a batch near max_payload of garbage is a dead letter; a payload over it is refused by the server, not delivered', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const max = nc.info?.max_payload ?? 1024 * 1024;
+    const big = new Uint8Array(max - 16).fill(0x5b); // '[' repeated: not JSON
+    big[0] = 1;
+    big[1] = 1;
+    const letter = await refused(big);
+    assert.equal(letter.reason, 'bad-frame');
+    const remote = a.cluster.refOf<EchoMsg>({ node: b.cluster.id, id: echoId });
+    assert.equal(await remote.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), 'b-echo');
+  });
+
+  it('frames from a node id with no member record are dead letters fenced', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const letter = await refused(batch(`{"f":"stranger_0abc123","b":[[1,${echoId},0,0,{"x":1}]]}`));
+    assert.equal(letter.reason, 'fenced');
+    assert.match(letter.address ?? '', /stranger_0abc123/);
+  });
+
+  it('a __proto__ field crosses as data: it sets no prototype, in a message or in an error', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const inbox = new Inbox<Record<string, unknown>>();
+    const sinkId = b.cluster.pidOf(
+      b.spawn(defineActor<Record<string, unknown>>({ handle: (m) => inbox.push(m) })),
+    ).id;
+    const body =
+      '{"__proto__":{"polluted":1},"d":{"$$airssys":"d","v":0},' +
+      '"e":{"$$airssys":"e","name":"E","message":"m","stack":null,' +
+      '"props":{"code":"ERR_X","__proto__":{"polluted":2},"toString":1}}}';
+    nc.publish(
+      `${P}.n.${b.cluster.id}.m`,
+      batch(`{"f":"${a.cluster.id}","b":[[1,${sinkId},0,1,${body}]]}`),
+    );
+    const got = await inbox.next();
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    assert.equal(Object.getPrototypeOf(got), Object.prototype);
+    assert.equal((got as { polluted?: unknown }).polluted, undefined);
+    const error = got.e as Error & { code?: string; polluted?: unknown };
+    assert.ok(error instanceof Error);
+    assert.equal(error.code, 'ERR_X');
+    assert.equal(error.polluted, undefined);
+    assert.equal(typeof String(error), 'string');
+    assert.ok(got.d instanceof Date);
+  });
+
+  it('a heartbeat under a name that was never a member makes no nodedown event', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const ghost = 'ghost-hb_0zz9';
+    const events: ClusterEvent[] = [];
+    const off = b.cluster.events.subscribe((e) => events.push(e));
+    // b answers a heartbeat of a node without a record with a fence notice: the notice is the
+    // sign that b has judged it, so the events are looked at after it (no sleep).
+    const notice = nc.subscribe(`${P}.n.${ghost}.s.fence`, { max: 1 });
+    const judged = (async () => {
+      for await (const _ of notice) return true;
+      return false;
+    })();
+    nc.publish(`${P}.hb.${ghost}`, text.encode('{}'));
+    const timer = setTimeout(() => notice.unsubscribe(), LIMIT_MS);
+    assert.equal(await judged, true, 'b answered the stranger with a fence notice');
+    clearTimeout(timer);
+    off();
+    const about = events.filter((e) => e.node === ghost);
+    assert.deepEqual(
+      about.map((e) => e.type),
+      [],
+      `events for a node never up: ${JSON.stringify(about)}`,
+    );
+  });
+
+  it('a fence notice a raw client makes up does not end a node whose member record is up', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const victim = await startNode(nats, 'victim');
+    try {
+      await untilUp(a.cluster, victim.cluster.id);
+      const fenced = new Promise<string>((resolve) => {
+        victim.cluster.events.subscribe((e) => {
+          if (e.type === 'fenced') resolve('fenced');
+        });
+      });
+      // A garbage batch after the notice, on the same subscription: its dead letter proves the
+      // notice was handled before it (no sleep).
+      const after = nextDeadLetter(victim, (d) => d.reason === 'bad-frame').then(() => 'alive');
+      nc.publish(`${P}.n.${victim.cluster.id}.s.fence`, text.encode('garbage'));
+      nc.publish(`${P}.n.${victim.cluster.id}.m`, new Uint8Array([9, 9]));
+      const outcome = await Promise.race([fenced, after]);
+      assert.equal(
+        outcome,
+        'alive',
+        'one forged notice, unconfirmed by the member table, fenced the node',
+      );
+    } finally {
+      if (!victim.isShutDown) await victim.shutdown();
+    }
+  });
+
+  it('a pid of a node that never existed: ask rejects ERR_NOCONNECTION at once, a monitor fires DOWN noconnection', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const ghost = a.cluster.refOf<EchoMsg>({ node: 'never-was_0abc', id: 5 });
+    await assert.rejects(ghost.ask({ type: 'whoami' }, { timeout: 600_000 }), {
+      code: 'ERR_NOCONNECTION',
+    });
+    const downs = new Inbox<{ reason: { kind: string } }>();
+    a.spawn(
+      defineActor<{ reason: { kind: string } }>({
+        init(ctx) {
+          ctx.monitor(ghost);
+        },
+        handle: (m) => downs.push(m),
+      }),
+    );
+    assert.equal((await downs.next()).reason.kind, 'noconnection');
+  });
+
+  it('a pid of a node that never existed: a tell is a dead letter noconnection, an offer rejects ERR_NOCONNECTION, monitorNode fires at once', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = 'never-was-2_0abc';
+    const ghost = a.cluster.refOf<EchoMsg>({ node, id: 6 });
+    const letter = nextDeadLetter(a, (d) => d.reason === 'noconnection');
+    ghost.tell({ type: 'stop' });
+    assert.equal((await letter).reason, 'noconnection');
+    const nodedown = new Inbox<{ type: string; node: string }>();
+    a.cluster.monitorNode(node, (m) => nodedown.push(m));
+    assert.equal((await nodedown.next()).type, 'nodedown');
+    const offered = await ghost.offer({ type: 'stop' }).then(
+      () => 'resolved',
+      (e: { code?: string }) => e.code,
+    );
+    assert.equal(offered, 'ERR_NOCONNECTION', 'offer to a pid of a node that is not up');
+  });
+
+  it('a no-responders status a raw client makes up does not fail the asks pending on a live peer', {
+    timeout: LIMITS.test,
+  }, async () => {
+    // An echo on b that never answers the first ask it gets: a pending ask.
+    const holdId = b.cluster.pidOf(
+      b.spawn(
+        defineActor<{ reply: { send(v: unknown): void } }, { held: unknown[] }>({
+          init: () => ({ held: [] }),
+          handle(msg, ctx) {
+            ctx.state.held.push(msg.reply);
+          },
+        }),
+      ),
+    ).id;
+    const remote = a.cluster.refOf<unknown>({ node: b.cluster.id, id: holdId });
+    const pending = remote.ask({} as never, { timeout: 600_000 }).then(
+      () => 'answered',
+      (e: { code?: string }) => e.code ?? 'failed',
+    );
+    await remote.ask({} as never, { timeout: 1 }).catch(() => undefined);
+    const { headers } = await import('@nats-io/nats-core');
+    const h = headers(503, 'No Responders');
+    nc.publish(`${P}.n.${a.cluster.id}.nr.${b.cluster.id}`, new Uint8Array(0), { headers: h });
+    // A garbage batch after it on the same subscription: once its dead letter is seen, the
+    // forged status was handled too.
+    const after = nextDeadLetter(a, (d) => d.reason === 'bad-frame');
+    nc.publish(`${P}.n.${a.cluster.id}.m`, new Uint8Array([9, 9]));
+    await after;
+    const settled = await Promise.race([pending, Promise.resolve('still pending')]);
+    assert.equal(settled, 'still pending', 'a forged 503 failed an ask pending on a live node');
+  });
+
+  it('pids of made-up nodes inside a peer’s messages leave no record behind', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const inbox = new Inbox<unknown>();
+    const sinkId = b.cluster.pidOf(
+      b.spawn(defineActor<unknown>({ handle: (m) => inbox.push(m) })),
+    ).id;
+    await b.idle();
+    const before = b.processes().length;
+    const n = 200;
+    for (let i = 0; i < n; i++) {
+      const pid = `{"$$airssys":"p","n":"made-up-${i}_0abc","i":${i + 1}}`;
+      nc.publish(
+        `${P}.n.${b.cluster.id}.m`,
+        batch(`{"f":"${a.cluster.id}","b":[[1,${sinkId},0,1,{"to":${pid}}]]}`),
+      );
+    }
+    for (let i = 0; i < n; i++) await inbox.next();
+    await b.idle();
+    assert.equal(b.processes().length, before, 'a record per made-up pid was kept');
+  });
+});
