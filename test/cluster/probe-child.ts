@@ -37,7 +37,7 @@ const member = defineActor<unknown>({
 
 type Command =
   | { type: 'shutdown' }
-  | { type: 'register'; req: number; name: string }
+  | { type: 'register'; req: number; name: string; pid?: WirePid }
   | { type: 'join'; req: number; group: string; count: number }
   | { type: 'tick'; req: number; to: WirePid; every: number };
 
@@ -48,7 +48,8 @@ process.on('message', (raw) => {
       void system.shutdown();
       return;
     case 'register': {
-      const pid = cluster.pidOf(system.spawn(idle));
+      // Any node's pid may be registered (§25.R); a fresh local process when none is given.
+      const pid = command.pid ?? cluster.pidOf(system.spawn(idle));
       registry.register(command.name, pid).then(
         () => report({ type: 'result', req: command.req, ok: true, pid }),
         (error: { code?: string; owner?: unknown }) =>

@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
-import type { EchoMsg } from './actors.js';
+import { type EchoMsg, sequenceChecker } from './actors.js';
 import { FAST, Inbox, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
 import { ProbeChild } from './probe-runner.js';
 
@@ -277,5 +277,64 @@ describe('cluster fault probes (child processes, one server)', { skip: why }, ()
       (joined.pids as WirePid[]).map((p) => p.node),
       [node.id, node.id, node.id],
     );
+  });
+
+  it('a name a killed node registered for a process of another node lives on with that process; its exit releases it', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = await child('registrar');
+    const holder = observer.spawn(defineActor<never>({ handle() {} }));
+    const pid = observer.cluster.pidOf(holder);
+    const reg = await node.call({ type: 'register', name: 'probe-lives-on', pid });
+    assert.equal(reg.ok, true, JSON.stringify(reg));
+    await waitUntil(() => registry.whereis('probe-lives-on') !== undefined, 'the name here');
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === node.id,
+    );
+    node.signal('SIGKILL');
+    await nodedown;
+    // A write and a strict read after the verdict: a release the verdict caused is in by then.
+    const marker = observer.spawn(defineActor<never>({ handle() {} }));
+    await registry.register('probe-after-verdict', observer.cluster.pidOf(marker));
+    assert.deepEqual(await registry.whereisStrict('probe-lives-on'), pid);
+    assert.deepEqual(registry.whereis('probe-lives-on'), pid);
+    observer.exit(holder, { kind: 'shutdown' } as never);
+    await waitUntil(
+      async () => (await registry.whereisStrict('probe-lives-on')) === undefined,
+      'the name to go with its process',
+    );
+    assert.equal(registry.whereis('probe-lives-on'), undefined);
+  });
+
+  it('a pause shorter than the acceptable pause under a burst of 20 000 tells: no verdict, nothing lost, in order', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = await child('blip');
+    const checker = observer.spawn(sequenceChecker, { node: node.id });
+    type Checker = { type: 'report'; reply: unknown };
+    assert.deepEqual(
+      await (checker as unknown as ActorRef<Checker>).ask({ type: 'report' } as never, {
+        timeout: LIMIT_MS,
+      }),
+      { count: 0, errors: 0 },
+    );
+    let verdicts = 0;
+    const off = observer.cluster.events.subscribe((e) => {
+      if (e.type === 'nodedown' || e.type === 'unreachable') verdicts++;
+    });
+    node.signal('SIGSTOP');
+    setTimeout(() => node.signal('SIGCONT'), FAST.acceptablePause / 3);
+    const seq = checker as unknown as ActorRef<{ n: number }>;
+    for (let n = 0; n < 20_000; n++) seq.tell({ n });
+    const report = await (checker as unknown as ActorRef<Checker>).ask(
+      { type: 'report' } as never,
+      {
+        timeout: LIMIT_MS,
+      },
+    );
+    off();
+    assert.deepEqual(report, { count: 20_000, errors: 0 });
+    assert.equal(verdicts, 0);
   });
 });

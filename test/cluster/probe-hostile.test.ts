@@ -127,6 +127,26 @@ describe('hostile peer input (raw NATS client, one server)', { skip: why }, () =
     assert.equal(await remote.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), 'b-echo');
   });
 
+  it('well-formed frames that reach nothing here are dead letters with their reason', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const f = a.cluster.id;
+    const cases: [string, string, string][] = [
+      ['a tell to a pid that does not exist', '[1,987654,0,0,{"x":1}]', 'noproc'],
+      ['a reply nobody waits for', '[2,424242,1,0,"x"]', 'late-reply'],
+      [
+        'a broadcast to a group with no member here',
+        '[13,"nobody-here",0,0,{"x":1}]',
+        'unregistered',
+      ],
+      ['an address that is not one', '[12,{"bogus":1},0,0,{"x":1}]', 'bad-frame'],
+    ];
+    for (const [what, frame, reason] of cases) {
+      const letter = await refused(batch(`{"f":"${f}","b":[${frame}]}`));
+      assert.equal(letter.reason, reason, `${what}: ${letter.reason} ${letter.address ?? ''}`);
+    }
+  });
+
   it('frames from a node id with no member record are dead letters fenced', {
     timeout: LIMITS.test,
   }, async () => {
