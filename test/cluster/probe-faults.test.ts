@@ -337,4 +337,38 @@ describe('cluster fault probes (child processes, one server)', { skip: why }, ()
     assert.deepEqual(report, { count: 20_000, errors: 0 });
     assert.equal(verdicts, 0);
   });
+
+  it('a paused node past the verdict: a registration and a group join it makes on waking do not take effect anywhere', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const node = await child('late-writer');
+    const nodedown = nextEvent(
+      observer.cluster,
+      (e) => e.type === 'nodedown' && e.node === node.id,
+    );
+    node.signal('SIGSTOP');
+    await nodedown;
+    // Queued while it is stopped: the first things it does when it wakes.
+    const reg = node.call({ type: 'register', name: 'zombie-name' });
+    const join = node.call({ type: 'join', group: 'zombie-group', count: 1 });
+    node.signal('SIGCONT');
+    const ended = await node.next((r) => r.type === 'ended');
+    assert.equal(ended.fenced, 'ERR_FENCED');
+    const outcomes = await Promise.race([
+      Promise.all([reg, join]).then((r) => r.map((x) => `${x.ok}${x.code ? ` ${x.code}` : ''}`)),
+      node.exited.then(() => ['no answer before it exited']),
+    ]);
+    console.log(`# the zombie's register / join on waking: ${JSON.stringify(outcomes)}`);
+    await node.exited;
+    assert.equal(registry.whereis('zombie-name'), undefined);
+    assert.deepEqual(groups.members('zombie-group'), []);
+    // Nothing of it is in the store either, once the reconcile had its chance: a name the
+    // zombie wrote would be owned by a down node (§25.R releases it at the reconcile).
+    await waitUntil(
+      async () => (await registry.whereisStrict('zombie-name')) === undefined,
+      'the store to hold no name of the zombie',
+    );
+    const mine = observer.spawn(defineActor<never>({ handle() {} }));
+    await registry.register('zombie-name', observer.cluster.pidOf(mine));
+  });
 });

@@ -70,6 +70,7 @@ export class ProbeChild {
     const timeout = new Error(`probe child ${this.id}: no matching report within ${limitMs} ms`);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(timeout), limitMs);
+      timer.unref();
       this.#waiters.push({
         match,
         resolve: (r) => {
