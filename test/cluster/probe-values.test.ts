@@ -94,6 +94,40 @@ describe('values, limits and addresses across nodes (one server)', { skip: why }
     assert.deepEqual(results, expected);
   });
 
+  it('what cannot cross is refused at send with ERR_INVALID_ARG, and the messages around it in the same turn still arrive', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const got = new Inbox<number>();
+    const sink = b.spawn(defineActor<{ i: number }>({ handle: (m) => got.push(m.i) }));
+    const ref = a.cluster.refOf<unknown>(b.cluster.pidOf(sink));
+    const cyclic: Record<string, unknown> = { i: -1 };
+    cyclic.self = cyclic;
+    const bad: [string, unknown][] = [
+      ['a cycle', cyclic],
+      ['a toJSON returning undefined', { i: -2, toJSON: () => undefined }],
+      ['a promise', { i: -3, p: Promise.resolve(1) }],
+      ['a symbol', { i: -4, s: Symbol('x') }],
+      ['a function', { i: -5, f: () => 1 }],
+    ];
+    const codes: string[] = [];
+    ref.tell({ i: 1 });
+    for (const [, message] of bad) {
+      try {
+        ref.tell(message);
+        codes.push('sent');
+      } catch (error) {
+        codes.push((error as RuntimeError).code);
+      }
+    }
+    ref.tell({ i: 2 });
+    assert.deepEqual(
+      codes,
+      bad.map(() => 'ERR_INVALID_ARG'),
+    );
+    assert.equal(await got.next(), 1);
+    assert.equal(await got.next(), 2);
+  });
+
   it('a message at the edge of max_payload is refused at send or arrives: never lost silently', {
     timeout: LIMITS.test,
   }, async () => {
