@@ -260,18 +260,38 @@ describe('cluster fault probes (child processes, one server)', { skip: why }, ()
     const off = groups.watch((e) => {
       if (e.event === 'leave') leaves.push(...e.pids);
     });
+    // A group ask that only the child's member can take (it never answers): pending.
+    const solo = await node.call({ type: 'join', group: 'probe-solo', count: 1 });
+    assert.equal(solo.ok, true);
+    await waitUntil(() => groups.members('probe-solo').length === 1, 'the solo member');
+    const groupAsk = observer.cluster
+      .group<EchoMsg>('probe-solo')
+      .ask({ type: 'whoami' }, { timeout: 600_000 })
+      .then(
+        () => 'answered',
+        (e: RuntimeError) => e.code,
+      );
     const nodedown = nextEvent(
       observer.cluster,
       (e) => e.type === 'nodedown' && e.node === node.id,
     );
     node.signal('SIGKILL');
     await nodedown;
+    assert.equal(
+      await groupAsk,
+      'ERR_NOCONNECTION',
+      'a group ask pending on a member of the killed node',
+    );
     assert.deepEqual(
       groups.members('probe-g').map((p) => p.node),
       [observer.cluster.id],
     );
     assert.deepEqual(groups.broadcast('probe-g', { hello: 2 }), { local: 1, nodes: 0 });
-    assert.equal(leaves.length, 3, 'the watch heard the three leaves');
+    assert.equal(
+      leaves.length,
+      4,
+      'the watch heard the four leaves (three of probe-g, one of probe-solo)',
+    );
     off();
     assert.deepEqual(
       (joined.pids as WirePid[]).map((p) => p.node),
