@@ -15,7 +15,7 @@ import {
 } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
-import { type EchoMsg, echo as echoDef, sequenceChecker } from './actors.js';
+import { type EchoMsg, sequenceChecker } from './actors.js';
 import { FAST, Inbox, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
 import { ProbeChild } from './probe-runner.js';
 
@@ -390,38 +390,5 @@ describe('cluster fault probes (child processes, one server)', { skip: why }, ()
     );
     const mine = observer.spawn(defineActor<never>({ handle() {} }));
     await registry.register('zombie-name', observer.cluster.pidOf(mine));
-  });
-
-  it('a spawn in flight to a node that is killed: its stand-in ends noconnection and the ask waiting on it fails ERR_NOCONNECTION', {
-    timeout: LIMITS.test,
-  }, async () => {
-    const node = await child('spawn-target');
-    const nodedown = nextEvent(
-      observer.cluster,
-      (e) => e.type === 'nodedown' && e.node === node.id,
-    );
-    node.signal('SIGSTOP');
-    const standIn = observer.spawn(echoDef, {
-      node: node.id,
-      args: 'never',
-    }) as unknown as ActorRef<EchoMsg>;
-    const ended = observer.exited(standIn);
-    const asked = standIn.ask({ type: 'whoami' }, { timeout: 600_000 }).then(
-      () => 'answered',
-      (e: RuntimeError) => e.code,
-    );
-    node.signal('SIGKILL');
-    await nodedown;
-    const reason = await ended;
-    const detail = JSON.stringify({
-      kind: reason.kind,
-      error: (reason as { error?: { message?: string; code?: string } }).error?.message,
-      code: (reason as { error?: { code?: string } }).error?.code,
-    });
-    assert.deepEqual(
-      { standIn: reason.kind, ask: await asked },
-      { standIn: 'noconnection', ask: 'ERR_NOCONNECTION' },
-      `the stand-in ended with ${detail}`,
-    );
   });
 });
