@@ -180,4 +180,27 @@ describe('hostile peer input (raw NATS client, one server)', { skip: why }, () =
     assert.equal(typeof String(error), 'string');
     assert.ok(got.d instanceof Date);
   });
+
+  it('a spawn request for a data: URL (or any URL but file:) is refused: no peer code runs', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const g = globalThis as { __probeRan?: number };
+    const urls = [
+      'data:text/javascript,globalThis.__probeRan=1;export const x={handle(){}};',
+      'http://127.0.0.1:1/x.js',
+      'node:child_process',
+    ];
+    // The spawned answer goes back to the sender the batch names (a); its frame is only read.
+    for (const url of urls) {
+      const frame = JSON.stringify([8, 777, url, 'x', 0, null]);
+      nc.publish(`${P}.n.${b.cluster.id}.m`, batch(`{"f":"${a.cluster.id}","b":[${frame}]}`));
+    }
+    // A garbage batch after them: once its dead letter is seen, the spawns were handled.
+    const letter = await refused(new Uint8Array([9, 9]));
+    assert.equal(letter.reason, 'bad-frame');
+    await b.idle();
+    assert.equal(g.__probeRan, undefined);
+    const remote = a.cluster.refOf<EchoMsg>({ node: b.cluster.id, id: echoId });
+    assert.equal(await remote.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), 'b-echo');
+  });
 });
