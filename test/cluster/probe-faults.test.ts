@@ -149,7 +149,16 @@ describe('cluster fault probes (child processes, one server)', { skip: why }, ()
       ),
     );
     node.signal('SIGKILL');
+    const killedAt = Date.now();
+    let firstFailure = 0;
+    for (const p of pending)
+      void p.then(() => {
+        firstFailure ||= Date.now() - killedAt;
+      });
     await nodedown;
+    console.log(
+      `# SIGKILL → first ask failed after ${firstFailure} ms, nodedown after ${Date.now() - killedAt} ms`,
+    );
     // Each wait's limit (30 s) is far below the asks' 600 s: they must fail at the verdict.
     const guard = <T>(p: Promise<T>, what: string): Promise<T> =>
       Promise.race([
