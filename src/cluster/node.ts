@@ -197,6 +197,11 @@ export class ClusterNode extends NodeAddresses {
     return this.#membership?.isGone(node) ?? false;
   }
 
+  /** Not up, and without a record in the member table (made up, or pruned): the table's port. */
+  isStranger(node: string): boolean {
+    return this.#membership?.isStranger(node) ?? false;
+  }
+
   /** Same as `isGone` (the registry's port). */
   isNodeGone(node: string): boolean {
     return this.isGone(node);
@@ -306,7 +311,7 @@ export class ClusterNode extends NodeAddresses {
   /** The node as inbound dispatch sees it. */
   readonly #inbound: InboundNode = {
     isGone: (node) => this.isGone(node),
-    isStranger: (node) => this.#membership?.isStranger(node) ?? false,
+    isStranger: (node) => this.isStranger(node),
     deadLetter: (message, reason, detail) =>
       this.#host.deadLetter(message, undefined, undefined, reason, detail),
     refuse: (node) => this.#membership?.refuse(node),
