@@ -101,7 +101,7 @@ export class ClusterNode extends NodeAddresses {
     const transport = new NodeTransport(nc, `${root}.${cluster}`, this.id, {
       batch: (data) => this.#batch(data),
       noResponders: (node) => this.#noResponders(node),
-      heartbeat: (node) => this.#membership?.onHeartbeat(node),
+      heartbeat: (node, data) => this.#membership?.onHeartbeat(node, data),
       system: (op, msg) => this.#system(op, msg),
       lost: (node, frames) => {
         for (const frame of frames)
@@ -319,9 +319,7 @@ export class ClusterNode extends NodeAddresses {
 
   #system(op: string, msg: Msg): void {
     if (op === 'hello') void this.#membership?.onHello(msg).catch(() => undefined);
-    else if (op === 'fence') {
-      this.#membership?.fence(`${fencedBy(msg.data)} says this node was declared down`);
-    }
+    else if (op === 'fence') void this.#membership?.onFenceNotice(fencedBy(msg.data));
   }
 
   #noResponders(node: string): void {
