@@ -1,5 +1,5 @@
 import { Departures } from './membership-departures.js';
-import { countVoters, type MemberRecord } from './membership-policy.js';
+import { beatCounts, countVoters, type MemberRecord } from './membership-policy.js';
 
 /**
  * Who is who, as one node's membership knows it: the up peers (those that
@@ -16,6 +16,25 @@ import { countVoters, type MemberRecord } from './membership-policy.js';
 export interface Peer {
   lastSeen: number;
   reachable: boolean;
+  /** The number of its last heartbeat that counted (a beat must number above it). */
+  seq: number;
+}
+
+/**
+ * Counts a heartbeat of `peer` heard at `now` when it is a sign of life (see {@link beatCounts});
+ * false for junk or a replay, which leave the peer as it was.
+ *
+ * @example
+ * ```ts
+ * if (countBeat(peer, data, Date.now()) && !peer.reachable) peer.reachable = true;
+ * ```
+ */
+export function countBeat(peer: Peer, data: Uint8Array, now: number): boolean {
+  const seq = beatCounts(data, peer.seq);
+  if (seq === undefined) return false;
+  peer.seq = seq;
+  peer.lastSeen = now;
+  return true;
 }
 
 /**
@@ -89,7 +108,7 @@ export class MemberBook {
   add(node: string, now: number): boolean {
     if (node === this.#self || this.view.has(node) || this.gone.has(node)) return false;
     this.candidates.delete(node);
-    this.view.set(node, { lastSeen: now, reachable: true });
+    this.view.set(node, { lastSeen: now, reachable: true, seq: 0 });
     return true;
   }
 

@@ -146,3 +146,24 @@ export function parseHello(data: Uint8Array): { id: string | undefined; down: bo
     return { id: undefined, down: false };
   }
 }
+
+/**
+ * Whether a peer's heartbeat counts as a sign of life: only a well-formed beat
+ * (`{ seq, at }`) numbered above the last one counted; returns its number, or
+ * undefined for junk or a replay. Anyone allowed to publish `hb.<node>` can
+ * still forge well-formed beats: per-node publish permissions are the control.
+ *
+ * @example
+ * ```ts
+ * beatCounts(new TextEncoder().encode('{"seq":8,"at":1}'), 7); // 8
+ * beatCounts(new TextEncoder().encode('{}'), 7); // undefined
+ * ```
+ */
+export function beatCounts(data: Uint8Array, lastSeq: number): number | undefined {
+  try {
+    const seq = (JSON.parse(decoder.decode(data)) as { seq?: unknown } | null)?.seq;
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq > lastSeq ? seq : undefined;
+  } catch {
+    return undefined;
+  }
+}

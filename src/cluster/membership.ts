@@ -1,6 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
-import { MemberBook } from './membership-book.js';
+import { countBeat, MemberBook } from './membership-book.js';
 import { answerHello, greet, type HandshakeContext } from './membership-handshake.js';
 import { judgeLiveness, type MemberRecord, parseHello } from './membership-policy.js';
 import { json, listMembers, tableSays, voteAgainst } from './membership-table.js';
@@ -99,10 +99,7 @@ export class Membership {
     return this.#book.gone.has(node);
   }
 
-  /**
-   * Whether `node` is not up here and has no record in this node's complete copy of the table
-   * (pruned, left, made up): its traffic is refused. Only the table's own word fences it.
-   */
+  /** Not up here, no record in this node's complete copy of the table: its traffic is refused. */
   isStranger(node: string): boolean {
     return this.#book.isStranger(node, this.#hellos.has(node));
   }
@@ -115,11 +112,12 @@ export class Membership {
     return this.#book.gone.has(node) || (await tableSays(this.#kv, node, true)) !== 'member';
   }
 
-  /** Whether `node` is gone here or, asked, in the table (then it is gone here too). */
+  /** Whether `node` is gone here or, asked, in the table (then gone here too; see `deleted`). */
   async #goneHereOrThere(node: string): Promise<boolean> {
     if (this.#book.gone.has(node)) return true;
     const where = await tableSays(this.#kv, node, true);
-    if (where !== 'member') this.#nodeGone(node, where);
+    if (where === 'left' && this.#book.deleted(node, Date.now())) this.#events.down(node, 'left');
+    else if (where === 'down') this.#nodeGone(node, where);
     return where !== 'member';
   }
 
@@ -243,8 +241,13 @@ export class Membership {
     answerHello(msg, { id: this.#self });
   }
 
+  /** A fence notice (anyone may publish one): only the member table's own word ends this node. */
+  async onFenceNotice(by: string): Promise<void> {
+    if (await this.confirmGone(this.#self)) this.fence(`${by} says this node was declared down`);
+  }
+
   /** A heartbeat (this node's own, echoed by the server, proves it is connected). */
-  onHeartbeat(node: string): void {
+  onHeartbeat(node: string, data: Uint8Array): void {
     const now = Date.now();
     if (node === this.#self) {
       this.#ownLastSeen = now;
@@ -260,7 +263,7 @@ export class Membership {
       if (this.#state === 'up') void this.#verify(node).catch(() => undefined);
       return;
     }
-    peer.lastSeen = now;
+    if (!countBeat(peer, data, now)) return;
     if (!peer.reachable) {
       peer.reachable = true;
       this.#events.reachable(node);

@@ -86,6 +86,8 @@ export class NodeSpawns implements SpawnSide {
       parent,
     );
     standIn.standIn = true;
+    // Counted among the node's records at once: a spawn in flight ends noconnection with its node.
+    table.track(standIn, () => {});
     // From now on, sends to that node's addresses wait behind this spawn (FIFO).
     table.addresses.spawnPending(standIn);
     return standIn;

@@ -101,7 +101,7 @@ export class ClusterNode extends NodeAddresses {
     const transport = new NodeTransport(nc, `${root}.${cluster}`, this.id, {
       batch: (data) => this.#batch(data),
       noResponders: (node) => this.#noResponders(node),
-      heartbeat: (node) => this.#membership?.onHeartbeat(node),
+      heartbeat: (node, data) => this.#membership?.onHeartbeat(node, data),
       system: (op, msg) => this.#system(op, msg),
       lost: (node, frames) => {
         for (const frame of frames)
@@ -195,6 +195,11 @@ export class ClusterNode extends NodeAddresses {
   /** Whether `node` was declared down or left: it never comes back under that id. */
   isGone(node: string): boolean {
     return this.#membership?.isGone(node) ?? false;
+  }
+
+  /** Not up, and without a record in the member table (made up, or pruned): the table's port. */
+  isStranger(node: string): boolean {
+    return this.#membership?.isStranger(node) ?? false;
   }
 
   /** Same as `isGone` (the registry's port). */
@@ -307,7 +312,7 @@ export class ClusterNode extends NodeAddresses {
   /** The node as inbound dispatch sees it. */
   readonly #inbound: InboundNode = {
     isGone: (node) => this.isGone(node),
-    isStranger: (node) => this.#membership?.isStranger(node) ?? false,
+    isStranger: (node) => this.isStranger(node),
     deadLetter: (message, reason, detail) =>
       this.#host.deadLetter(message, undefined, undefined, reason, detail),
     refuse: (node) => this.#membership?.refuse(node),
@@ -315,9 +320,7 @@ export class ClusterNode extends NodeAddresses {
 
   #system(op: string, msg: Msg): void {
     if (op === 'hello') void this.#membership?.onHello(msg).catch(() => undefined);
-    else if (op === 'fence') {
-      this.#membership?.fence(`${fencedBy(msg.data)} says this node was declared down`);
-    }
+    else if (op === 'fence') void this.#membership?.onFenceNotice(fencedBy(msg.data));
   }
 
   #noResponders(node: string): void {

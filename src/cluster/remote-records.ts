@@ -24,12 +24,19 @@ import type { RemoteProcess } from './remote-process.js';
 export class RecordsByNode {
   readonly #byNode = new Map<string, Set<RemoteProcess>>();
 
-  /** Counts `p` among `p.node`'s records until it ends, when `forget` runs. */
+  /**
+   * Counts `p` among `p.node`'s records until it ends, when `forget` runs. A stand-in counts
+   * from its spawn on and is tracked again when bound: that adds only its `forget`.
+   */
   track(p: RemoteProcess, forget: () => void): void {
     let set = this.#byNode.get(p.node);
     if (set === undefined) {
       set = new Set();
       this.#byNode.set(p.node, set);
+    }
+    if (set.has(p)) {
+      p.hold({ release: forget });
+      return;
     }
     set.add(p);
     p.hold({

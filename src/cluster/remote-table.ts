@@ -58,6 +58,7 @@ export interface TableMembers {
   readonly self: string;
   isUp(node: string): boolean;
   isGone(node: string): boolean;
+  isStranger(node: string): boolean; // not up, no record in the member table: made up, or pruned
   /** The up incarnation of node name `name` (the one that started last), if any. */
   upNamed(name: string): string | undefined;
 }
@@ -154,7 +155,7 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
     if (node === this.self) return this.#host.lookup(id as Pid) ?? this.#gone(node, id);
     const known = this.#remotes.get(`${node}/${id}`);
     if (known !== undefined) return known;
-    if (this.#members.isGone(node)) return this.#gone(node, id);
+    if (this.#members.isGone(node) || this.#members.isStranger(node)) return this.#gone(node, id);
     const p = this.make(node, id, REMOTE_DEFINITION, undefined, null);
     this.bind(p, id);
     return p;
@@ -163,7 +164,6 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
   /** The record of a pid that is gone: sends are dead letters, monitors fire at once. */
   #gone(node: string, id: number): ActorProcess {
     const p = this.make(node, id, REMOTE_DEFINITION, undefined, null);
-    p.remoteId = id;
     finish(p, p.goneReason());
     return p;
   }

@@ -1,4 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { NoRespondersError, RequestError } from '@nats-io/nats-core';
 import { PayloadTooLargeError } from '../errors.js';
 import { batchOverhead, encodeBatch } from './frames.js';
 
@@ -13,6 +14,10 @@ import { batchOverhead, encodeBatch } from './frames.js';
  * Every batch is published with reply subject `P.n.<self>.nr.<peer>`: when
  * nothing subscribes to the peer's wildcard (its process is gone), the
  * server answers there with a 503 status, so the loss is known at once.
+ * That subject is open to any client allowed to publish to this node, so a
+ * 503 there is only a hint: the node asks the peer (`s.ping`, on a reply
+ * subject of its own) and reports no responders only when the server
+ * answers that request with its own 503.
  *
  * @module
  */
@@ -29,6 +34,24 @@ export interface TransportEvents {
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** How long a peer may take to answer the ping that confirms a 503 (a hang guard: a live peer answers at once). */
+const CONFIRM_TIMEOUT_MS = 5_000;
+
+/**
+ * Whether a request's failure is the server's own no-responders status:
+ * nothing subscribes for the peer any more. A timeout, or anything else,
+ * confirms nothing.
+ *
+ * @example
+ * ```ts
+ * confirmsNoResponders(new NoRespondersError('airssys.x.n.b_1.s.ping')); // true
+ * ```
+ */
+export function confirmsNoResponders(error: unknown): boolean {
+  if (error instanceof NoRespondersError) return true;
+  if (error instanceof RequestError) return error.isNoResponders();
+  return error instanceof Error && error.cause instanceof NoRespondersError;
+}
 /**
  * The size a batch is published at (a larger frame still goes alone, up to
  * `max_payload`). A message that fits one socket read reaches the
@@ -62,6 +85,8 @@ export class NodeTransport {
   #flushScheduled = false;
   #subs: Subscription[] = [];
   #closed = false;
+  /** Peers whose 503 is being confirmed (one ping each at a time, however many notices come). */
+  readonly #confirming = new Set<string>();
   readonly #flush = (): void => this.flush();
 
   constructor(nc: NatsConnection, prefix: string, self: string, events: TransportEvents) {
@@ -108,10 +133,39 @@ export class NodeTransport {
     if (rest === 'm') {
       this.#events.batch(msg.data);
     } else if (rest.startsWith('nr.')) {
-      if (msg.headers?.code === 503) this.#events.noResponders(rest.slice(3));
+      if (msg.headers?.code === 503) this.#confirmNoResponders(rest.slice(3));
+    } else if (rest === 's.ping') {
+      this.#answerPing(msg);
     } else if (rest.startsWith('s.')) {
       this.#events.system(rest.slice(2), msg);
     }
+  }
+
+  /** A peer confirming a 503 of ours: any answer says this node still subscribes. */
+  #answerPing(msg: Msg): void {
+    try {
+      if (msg.reply !== undefined) msg.respond();
+    } catch {
+      // Closing or draining: the peer's ping times out, which confirms nothing.
+    }
+  }
+
+  /** A 503 on `node`'s notice subject: reported once the server says the same to a ping of ours. */
+  #confirmNoResponders(node: string): void {
+    if (this.#closed || this.#confirming.has(node)) return;
+    this.#confirming.add(node);
+    const ping = (): Promise<Msg> =>
+      this.request(node, 'ping', new Uint8Array(0), CONFIRM_TIMEOUT_MS);
+    void Promise.resolve()
+      .then(ping)
+      .then(
+        () => false,
+        (error: unknown) => confirmsNoResponders(error),
+      )
+      .then((confirmed) => {
+        this.#confirming.delete(node);
+        if (confirmed && !this.#closed) this.#events.noResponders(node);
+      });
   }
 
   /**
