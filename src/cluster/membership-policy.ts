@@ -47,11 +47,24 @@ export function judgeLiveness(
   const stalled =
     now - lastCheck > Math.max(interval * 3, acceptablePause / 2) ||
     now - ownLastSeen > interval * 3;
-  const cutOff = now - ownLastSeen > fenceAfter;
+  const cutOff = severedFor(now, ownLastSeen, fenceAfter);
   if (stalled) return { stalled, unreachable: [], cutOff };
   const unreachable: string[] = [];
   for (const [id, lastSeen] of peers) if (now - lastSeen > acceptablePause) unreachable.push(id);
   return { stalled, unreachable, cutOff };
+}
+
+/**
+ * Whether a node that last heard its own heartbeat at `ownLastSeen` is, at
+ * `now`, cut off: deaf to it for longer than `fenceAfter`.
+ *
+ * @example
+ * ```ts
+ * severedFor(2_000, 400, 1_500); // true: 1600 ms without its own heartbeat
+ * ```
+ */
+export function severedFor(now: number, ownLastSeen: number, fenceAfter: number): boolean {
+  return now - ownLastSeen > fenceAfter;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
 import { countBeat, MemberBook } from './membership-book.js';
 import { answerHello, greet, type HandshakeContext } from './membership-handshake.js';
-import { judgeLiveness, type MemberRecord, parseHello } from './membership-policy.js';
+import { type MemberRecord, parseHello } from './membership-policy.js';
+import { OwnPulse } from './membership-pulse.js';
 import { json, listMembers, tableSays, voteAgainst } from './membership-table.js';
 import { type MemberChange, MemberTableWatch } from './membership-watch.js';
 import type { ResolvedClusterOptions } from './options.js';
@@ -50,13 +51,12 @@ export class Membership {
   readonly #verifying = new Set<string>();
   readonly #watch: MemberTableWatch;
   readonly #handshake: HandshakeContext;
-  #ownLastSeen = Date.now();
-  #lastCheck = Date.now();
+  /** Its own heartbeats and its last sight of them. */
+  readonly #pulse: OwnPulse;
   #timers: NodeJS.Timeout[] = [];
   #state: 'new' | 'up' | 'leaving' | 'stopped' = 'new';
   /** Where {@link join} is (a join that fails names the step). */
   joinStep = 'starting';
-  #seq = 0;
 
   constructor(
     self: string,
@@ -73,6 +73,7 @@ export class Membership {
     this.#options = options;
     this.#events = events;
     this.#book = new MemberBook(self);
+    this.#pulse = new OwnPulse(transport, options, Date.now());
     const { joinTimeout, acceptablePause } = options;
     const stopped = (): boolean => this.#state === 'stopped';
     this.#handshake = { self, kv, transport, joinTimeout, acceptablePause, stopped };
@@ -163,8 +164,8 @@ export class Membership {
     await this.#abandonIfStopped();
     // Heartbeats start now: a peer that answered our hello counts us up and expects them.
     const { heartbeatInterval } = this.#options;
-    this.#timers.push(setInterval(() => this.#beat(), heartbeatInterval).unref());
-    this.#beat();
+    this.#timers.push(setInterval(() => this.#pulse.beat(), heartbeatInterval).unref());
+    this.#pulse.beat();
     this.joinStep = 'listing the members';
     const members = await this.#members();
     await this.#abandonIfStopped();
@@ -180,8 +181,7 @@ export class Membership {
     await this.#abandonIfStopped();
     this.joinStep = 'up';
     this.#state = 'up';
-    this.#ownLastSeen = Date.now();
-    this.#lastCheck = Date.now();
+    this.#pulse.restart(Date.now());
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
     const { downRetention } = this.#options;
     const every = Math.max(heartbeatInterval, Math.min(downRetention / 2, 60_000));
@@ -250,7 +250,7 @@ export class Membership {
   onHeartbeat(node: string, data: Uint8Array): void {
     const now = Date.now();
     if (node === this.#self) {
-      this.#ownLastSeen = now;
+      this.#pulse.heard(now);
       return;
     }
     if (this.#book.gone.has(node)) {
@@ -270,27 +270,16 @@ export class Membership {
     }
   }
 
-  #beat(): void {
-    this.#transport.heartbeat(json({ seq: ++this.#seq, at: Date.now() }));
+  #fenceCutOff(): void {
+    this.fence(`cut off from NATS for more than ${this.#options.fenceAfter} ms`);
   }
 
   #check(): void {
     if (this.#state !== 'up') return;
     const now = Date.now();
-    const seen = this.#book.lastSeen();
-    const { heartbeatInterval, acceptablePause, fenceAfter } = this.#options;
-    const verdict = judgeLiveness(
-      now,
-      this.#lastCheck,
-      heartbeatInterval,
-      acceptablePause,
-      fenceAfter,
-      this.#ownLastSeen,
-      seen,
-    );
-    this.#lastCheck = now;
+    const verdict = this.#pulse.check(now, this.#book.lastSeen());
     if (verdict.cutOff) {
-      this.fence(`cut off from NATS for more than ${fenceAfter} ms`);
+      this.#fenceCutOff();
       return;
     }
     if (verdict.stalled) {
@@ -328,9 +317,14 @@ export class Membership {
    * The connection is back (a failover): beats at once (once beating: before its record exists
    * a beat is fenced), then watches the table anew. The NATS client drops what was published while
    * disconnected (each dial empties its buffer): else peers hear this node only at its next tick.
+   * Silent past the fence time, it fences first: the beat's echo would hide the silence.
    */
   reconnected(): void {
-    if (this.#timers.length > 0) this.#beat();
+    if (this.#state === 'up' && this.#pulse.isCutOff(Date.now())) {
+      this.#fenceCutOff();
+      return;
+    }
+    if (this.#timers.length > 0) this.#pulse.beat();
     if (this.#state === 'up') this.#watch.rewatch();
   }
 
