@@ -4,6 +4,7 @@ import type { KV } from '@nats-io/kv';
 import { Membership } from '../../../src/cluster/membership.js';
 import type { ResolvedClusterOptions } from '../../../src/cluster/options.js';
 import type { NodeTransport } from '../../../src/cluster/transport.js';
+import { captureWarnings } from '../../support/guard.js';
 
 /**
  * docs/semantics.md §25, Server failover: one longer than `fenceAfter`
@@ -82,7 +83,12 @@ async function joined(): Promise<Harness> {
 }
 
 describe('cluster membership: reconnecting after a failover', () => {
-  beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: 0 }));
+  beforeEach(() => {
+    // The manual clock is node's MockTimers; its one "experimental" warning is not this test's.
+    const warnings = captureWarnings();
+    mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: 0 });
+    warnings.restore();
+  });
   afterEach(() => mock.timers.reset());
 
   it('a node silent past fenceAfter fences itself on reconnecting, before its beat echoes back', async () => {
