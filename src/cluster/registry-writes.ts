@@ -58,6 +58,18 @@ export interface UnknownOwnerRelease {
 /** Hears the names the reconcile released because nobody knows their owner. */
 export type UnknownOwnerListener = (release: UnknownOwnerRelease) => void;
 
+/** Why a name whose owner nobody knows is released, kept with its release until it deletes. */
+interface UnknownOwner {
+  readonly reason: 'no-record' | 'malformed';
+  readonly value: Uint8Array;
+}
+
+/** A release waiting for the store: the revision to delete, and why when the owner was unknown. */
+interface PendingRelease {
+  readonly revision: number;
+  readonly unknown: UnknownOwner | undefined;
+}
+
 /**
  * Where the owner of a value stands as `port` knows it; the member table is
  * asked only with `asked` (a reconcile pass's answers: once per node).
@@ -108,8 +120,8 @@ export class NameWrites {
   readonly #kv: KV;
   readonly #mirror: KvMirror;
   readonly #timeoutMs: number;
-  /** Releases that could not reach the store yet: name → the revision to delete. */
-  readonly #pending = new Map<string, number>();
+  /** Releases that could not reach the store yet, by name. */
+  readonly #pending = new Map<string, PendingRelease>();
   readonly #unknownListeners = new Set<UnknownOwnerListener>();
 
   constructor(store: NameStore) {
@@ -163,7 +175,7 @@ export class NameWrites {
 
   /** The revision a pending release of `name` waits to delete, if any. */
   pending(name: string): number | undefined {
-    return this.#pending.get(name);
+    return this.#pending.get(name)?.revision;
   }
 
   /** Drops a pending release of `name` (the name is held again). */
@@ -176,19 +188,32 @@ export class NameWrites {
    * (retried by {@link retryPending}) and, with `report`, rejects.
    */
   async release(name: string, revision: number, report = false): Promise<ReleaseOutcome> {
+    return this.#release(name, revision, undefined, report);
+  }
+
+  async #release(
+    name: string,
+    revision: number,
+    unknown: UnknownOwner | undefined,
+    report: boolean,
+  ): Promise<ReleaseOutcome> {
     const key = nameKey(name);
     const what = `release ${JSON.stringify(name)}`;
+    const waiting = this.#pending.get(name);
+    const why = unknown ?? (waiting?.revision === revision ? waiting.unknown : undefined);
     try {
       await this.#within(what, this.#kv.delete(key, { previousSeq: revision }));
       this.#pending.delete(name);
       this.#mirror.noteWrite(key, revision, undefined);
+      if (why !== undefined)
+        this.#report(unknownOwnerRelease(name, revision, why.reason, why.value));
       return 'deleted';
     } catch (error) {
       if (isRevisionConflict(error)) {
         this.#pending.delete(name);
         return 'moved';
       }
-      if (!this.#store.isClosed()) this.#pending.set(name, revision);
+      if (!this.#store.isClosed()) this.#pending.set(name, { revision, unknown: why });
       if (report) throw error;
       return 'pending';
     }
@@ -196,7 +221,8 @@ export class NameWrites {
 
   /**
    * Releases `name`, whose owner nobody knows (`reason`), at `revision`; reports it to the
-   * {@link onUnknownOwner} listeners unless it had moved (another node released it first and
+   * {@link onUnknownOwner} listeners once deleted here — at once, or by the retry of a release
+   * the store did not answer — never when it had moved (another node released it first and
    * reports it, or it changed).
    */
   async releaseUnknown(
@@ -205,8 +231,10 @@ export class NameWrites {
     reason: 'no-record' | 'malformed',
     value: Uint8Array,
   ): Promise<void> {
-    if ((await this.release(name, revision)) === 'moved') return;
-    const report = unknownOwnerRelease(name, revision, reason, value);
+    await this.#release(name, revision, { reason, value }, false);
+  }
+
+  #report(report: UnknownOwnerRelease): void {
     for (const listener of [...this.#unknownListeners]) {
       try {
         listener(report);
@@ -224,7 +252,7 @@ export class NameWrites {
 
   /** Tries every pending release again. */
   async retryPending(): Promise<void> {
-    for (const [name, revision] of [...this.#pending]) await this.release(name, revision);
+    for (const [name, { revision }] of [...this.#pending]) await this.release(name, revision);
   }
 
   /** Releases every name a gone node held (any node may: the deletes are compare-and-set). */
