@@ -154,6 +154,20 @@ export class UnknownOwners {
     for (const name of [...this.#since.keys()]) if (!this.#seen.has(name)) this.#since.delete(name);
   }
 
+  /**
+   * Runs one pass (`run` calls {@link unknownFor} for each name it sees unknown) and ends it
+   * even when `run` throws part-way: a name it saw live then starts again, and so does one it
+   * had not reached yet (its time waits a grace more: never a release early).
+   */
+  async pass(run: () => Promise<void>): Promise<void> {
+    this.beginPass();
+    try {
+      await run();
+    } finally {
+      this.endPass();
+    }
+  }
+
   /** How many names are being timed (bounded by the mirror's names). */
   get size(): number {
     return this.#since.size;

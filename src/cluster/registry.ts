@@ -289,12 +289,12 @@ export class ClusterRegistry {
       await this.#mirror.reconcile();
       await this.#writes.retryPending();
       const pass: Pass = { asked: new Map(), now: this.#now() };
-      this.#unknown.beginPass();
-      for (const [key] of [...this.#mirror.entries()]) {
-        const name = keyName(key);
-        if (name !== undefined) await this.#consider(name, key, pass);
-      }
-      this.#unknown.endPass();
+      await this.#unknown.pass(async () => {
+        for (const [key] of [...this.#mirror.entries()]) {
+          const name = keyName(key);
+          if (name !== undefined) await this.#consider(name, key, pass);
+        }
+      });
     } finally {
       this.#reconciling = false;
     }

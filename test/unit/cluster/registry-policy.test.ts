@@ -262,6 +262,21 @@ describe('registry: what a node does with a name it sees', () => {
     assert.equal(unknown.unknownFor('cart', 6, 8_000), 0, 'a clock that went back counts no time');
   });
 
+  it('a pass that throws part-way still ends: a name it saw live starts again (its time does not run across that sighting)', async () => {
+    const unknown = new UnknownOwners();
+    await unknown.pass(async () => {
+      unknown.unknownFor('cart', 5, 0);
+    });
+    const failing = unknown.pass(async () => {
+      // 'cart' seen live at 5000 (no unknownFor), then the store fails the pass.
+      throw new Error('store unreachable');
+    });
+    await assert.rejects(failing, /store unreachable/);
+    await unknown.pass(async () => {
+      assert.equal(unknown.unknownFor('cart', 5, 10_000), 0, 'starts again, not 10000');
+    });
+  });
+
   it('a hold ends when the mirror shows the name deleted at the held revision or at another one', () => {
     assert.equal(stillHeld(5, { revision: 5, value: bytes('x') }), true);
     // This node's own delete is noted at the revision it deleted.
