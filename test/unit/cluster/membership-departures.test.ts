@@ -177,13 +177,17 @@ describe('membership book: who counts', () => {
 
 /**
  * A member table in memory on a manual wall clock: live records and delete markers, each with
- * its revision and the time it was written (what the server stamps), compare-and-set deletes,
- * and `purgeDeletes` dropping markers older than it is told.
+ * its revision and the time it was written (what the server stamps), compare-and-set deletes.
+ * It answers what the client's bucket gives production: the stream's subjects
+ * (`jsm.streams.info`) and a purge of one subject below a sequence (`jsm.streams.purge`), so
+ * the round lists keys and purges markers as it does against NATS (no `keys`, no
+ * `purgeDeletes`: a fallback to them would leave the marker).
  */
 class TableOnClock {
   now = 1_000_000;
   #revision = 0;
   readonly entries = new Map<string, { text?: string; revision: number; created: number }>();
+  readonly purges: { filter: string; seq: number }[] = [];
   put(id: string, record: MemberRecord): void {
     this.entries.set(id, {
       text: JSON.stringify(record),
@@ -192,14 +196,28 @@ class TableOnClock {
     });
   }
   get kv(): KV {
-    const table = this;
+    const prefix = '$KV.members.';
+    const streams = {
+      info: async () => ({
+        state: {
+          subjects: Object.fromEntries([...this.entries.keys()].map((id) => [prefix + id, 1])),
+        },
+      }),
+      purge: async (_stream: string, opts: { filter: string; seq: number }) => {
+        this.purges.push(opts);
+        const id = opts.filter.slice(prefix.length);
+        // Every message of the subject below `seq`: here, the entry if its revision is below.
+        if ((this.entries.get(id)?.revision ?? Infinity) < opts.seq) this.entries.delete(id);
+      },
+    };
     return {
-      keys: async () =>
-        (async function* () {
-          for (const [id, e] of table.entries) if (e.text !== undefined) yield id;
-        })(),
+      jsm: { streams },
+      stream: 'KV_members',
+      prefixLen: prefix.length,
+      decodeKey: (key: string) => key,
+      subjectForKey: (key: string) => prefix + key,
       get: async (id: string) => {
-        const e = table.entries.get(id);
+        const e = this.entries.get(id);
         if (e === undefined) return null;
         return {
           operation: e.text === undefined ? 'DEL' : 'PUT',
@@ -209,13 +227,9 @@ class TableOnClock {
         };
       },
       delete: async (id: string, opts: { previousSeq: number }) => {
-        if (table.entries.get(id)?.revision !== opts.previousSeq)
+        if (this.entries.get(id)?.revision !== opts.previousSeq)
           throw new Error('wrong last sequence');
-        table.entries.set(id, { revision: ++table.#revision, created: table.now });
-      },
-      purgeDeletes: async (olderMillis: number) => {
-        for (const [id, e] of [...table.entries])
-          if (e.text === undefined && table.now - e.created > olderMillis) table.entries.delete(id);
+        this.entries.set(id, { revision: ++this.#revision, created: this.now });
       },
     } as unknown as KV;
   }
@@ -243,8 +257,15 @@ describe('down retention: a crashed node leaves nothing behind for good (manual 
     table.now = deletedAt + RETENTION;
     await departures.pruneTable(table.kv, RETENTION, now);
     assert.equal(table.entries.has('b_1'), true, 'the marker kept for the retention');
+    assert.deepEqual(table.purges, [], 'no purge before');
+    const marker = table.entries.get('b_1')?.revision ?? 0;
     table.now = deletedAt + RETENTION + 1;
     await departures.pruneTable(table.kv, RETENTION, now);
+    assert.deepEqual(
+      table.purges,
+      [{ filter: '$KV.members.b_1', seq: marker + 1 }],
+      'its subject purged up to the marker itself (a later write of the key stays)',
+    );
     assert.deepEqual(
       [...table.entries.keys()],
       ['c_1'],
