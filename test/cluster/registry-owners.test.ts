@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { KV } from '@nats-io/kv';
-import type { UnknownOwnerRelease } from '../../src/cluster/registry.js';
+import type { ClusterRegistry, UnknownOwnerRelease } from '../../src/cluster/registry.js';
 import { openClusterRegistry } from '../../src/cluster/registry-node.js';
 import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
@@ -26,6 +26,35 @@ type Node = ActorSystem & { cluster: ClusterNode };
 const GRACE = 10_000;
 const GHOST = { node: 'ghost_0000000000000000000000', id: 7 };
 const encoder = new TextEncoder();
+
+/**
+ * Counts the changes of each name `registry`'s mirror applies: `until(name, n)` resolves once
+ * it has applied `n` of them (a put straight into the bucket reaches the mirror through its
+ * watch, after the put's answer; a pass before that would not see the value).
+ */
+function mirrorChanges(registry: ClusterRegistry): {
+  until(name: string, n?: number): Promise<void>;
+} {
+  const counts = new Map<string, number>();
+  const waiting = new Set<() => void>();
+  registry.watch((name) => {
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    for (const wake of [...waiting]) wake();
+  });
+  return {
+    async until(name, n = 1) {
+      while ((counts.get(name) ?? 0) < n) {
+        await new Promise<void>((resolve) => {
+          const wake = (): void => {
+            waiting.delete(wake);
+            resolve();
+          };
+          waiting.add(wake);
+        });
+      }
+    },
+  };
+}
 
 describe('cluster registry: names whose owner nobody knows (one server)', { skip: why }, () => {
   let nats: NatsTestCluster;
@@ -59,6 +88,7 @@ describe('cluster registry: names whose owner nobody knows (one server)', { skip
     const theirs = await openClusterRegistry(other, { reconcileIntervalMs: 0 });
     const reports: UnknownOwnerRelease[] = [];
     registry.onUnknownOwner((report) => reports.push(report));
+    const mirrored = mirrorChanges(registry);
     try {
       const mine = keeper.cluster.pidOf(keeper.spawn(defineActor({ handle() {} })));
       const remote = other.cluster.pidOf(other.spawn(defineActor({ handle() {} })));
@@ -69,6 +99,8 @@ describe('cluster registry: names whose owner nobody knows (one server)', { skip
       await names.put(nameKey('garbage'), encoder.encode('not json {'));
       await names.put(nameKey('shapeless'), encoder.encode('{"node":"a b","id":-1}'));
       await names.put(nameKey('retaken'), encoder.encode('[]'));
+      for (const name of ['theirs', 'ghostly', 'garbage', 'shapeless', 'retaken'])
+        await mirrored.until(name);
       // The made-up owner is not known gone: until the release, its name cannot be taken.
       await assert.rejects(registry.register('ghostly', mine), { code: 'ERR_NAME_TAKEN' });
       await registry.reconcile(); // first seen at 0
@@ -115,12 +147,15 @@ describe('cluster registry: names whose owner nobody knows (one server)', { skip
       unknownOwnerGraceMs: GRACE,
       now: () => now,
     });
+    const mirrored = mirrorChanges(registry);
     try {
       const names = await keeper.cluster.bucket('names');
       await names.put(nameKey('rewritten'), encoder.encode('first'));
+      await mirrored.until('rewritten');
       await registry.reconcile(); // first seen at 0
       now = GRACE - 1;
       await names.put(nameKey('rewritten'), encoder.encode('second'));
+      await mirrored.until('rewritten', 2);
       await registry.reconcile(); // another revision: seen first at GRACE - 1
       now = GRACE;
       await registry.reconcile();
