@@ -36,13 +36,23 @@ export function runInit(p: ActorProcess, inTurn = false): void {
     return;
   }
   let result: unknown;
+  const runtime = p.runtime;
+  const previous = runtime.current;
   try {
-    const step = () => init.call(p.def, p, p.ext?.args);
-    result = inProcess(p, (p.flags & ASYNC_STEPS) === 0 ? step : () => runAsyncStep(p, step));
+    // A synchronous init (a restart's usual case) is called with no step closures.
+    if ((p.flags & ASYNC_STEPS) === 0) {
+      runtime.current = p;
+      result = init.call(p.def, p, p.ext?.args);
+    } else {
+      const step = () => init.call(p.def, p, p.ext?.args);
+      result = inProcess(p, () => runAsyncStep(p, step));
+    }
   } catch (error) {
+    runtime.current = previous;
     finish(p, exitReason.error(error));
     return;
   }
+  runtime.current = previous;
   if (isThenable(result)) {
     awaitStep(p, result, (ok, value) => {
       if (ok) started(p, value, false);

@@ -60,6 +60,11 @@ export function beginStop(p: ActorProcess): void {
   p.flags = (p.flags & ~STOP_REQUESTED) | STOPPING;
   p.status = 'stopping';
   const reason = p.ext?.stopReason ?? exitReason.normal;
+  // No children and no terminate (a crashed worker): exit now, no step closures.
+  if (p.firstChild === null && p.def.terminate === undefined) {
+    finish(p, reason);
+    return;
+  }
   stopChildren(p, reason, () => runTerminate(p, reason, (final) => finish(p, final)));
 }
 

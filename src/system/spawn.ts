@@ -72,13 +72,15 @@ export function spawnProcess(
   // A detached process (Erlang's plain spawn) has no parent tie, but it
   // runs under its spawner's policy: detaching never widens what it may do.
   const tree = options?.detached === true ? null : parent;
-  const inherited = parent?.security ?? core.security;
-  const own =
-    options?.security === undefined
-      ? tree !== parent && inherited !== core.security
-        ? inherited
-        : undefined
-      : inherited.narrow(loadPolicy(options.security));
+  // The parent's policy is looked up (a walk to the root) only when it is
+  // narrowed or kept by a detached process: a restart's spawn needs neither.
+  let own: SecurityContext | undefined;
+  if (options?.security !== undefined) {
+    own = (parent?.security ?? core.security).narrow(loadPolicy(options.security));
+  } else if (tree !== parent) {
+    const inherited = parent?.security ?? core.security;
+    if (inherited !== core.security) own = inherited;
+  }
   const hosted = (options as { [HOSTED_AS]?: HostedIdentity } | undefined)?.[HOSTED_AS];
   const pid = hosted === undefined ? core.nextPid() : (hosted.pid as Pid);
   const make = (options as { [MAKE_PROCESS]?: ProcessMaker } | undefined)?.[MAKE_PROCESS];
