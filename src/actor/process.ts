@@ -41,7 +41,7 @@ import { LocalRef } from './local-ref.js';
 import { applyOverflow } from './overflow.js';
 import { ProcessContext } from './process-context.js';
 import type { ActorRef, AskOptions } from './ref.js';
-import { type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
+import { type Current, type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
 import { checkSendOptions, copyMessage, ENCODE_MESSAGE, transferListOf } from './send-checks.js';
 import { beginStop } from './stopping.js';
 import { deliverTimerMessage, type MessageTimer, type TimerHost } from './timer.js';
@@ -166,42 +166,38 @@ export class ActorProcess
     return `ActorProcess${formatPid(this.pid)}`;
   }
 
-  /** Queues `message` from the current process; the hot path of `tell`. */
-  deliver(message: unknown, options: SendOptions | undefined, copied = false): void {
+  /**
+   * Queues `message` from the current process; the hot path of `tell`.
+   * Kept small, its rare branches in functions of their own: V8 inlines a
+   * callee only while the bytecode it brings stays within a budget, and a
+   * larger body here left `tell` out of the handlers that call it
+   * (bench/RESULTS.md, 2026-12-07).
+   */
+  deliver(message: unknown, options: SendOptions | undefined, copied?: boolean): void {
     const runtime = this.runtime;
     const current = runtime.current;
-    const sender = current === null ? undefined : current.pid;
-    if (message === undefined)
-      throw new InvalidArgumentError('message', 'undefined is not a message');
+    if (message === undefined) throw undefinedMessage();
     const flags = this.flags;
     if ((flags & DEAD) !== 0 || (current !== null && (current.flags & DEAD) !== 0)) {
-      // A process that exited mid-handler is a zombie: what it sends has no effect (otp-rules §3).
-      runtime.deadLetter(
-        message,
-        this.pid,
-        sender,
-        (flags & DEAD) !== 0 ? 'noproc' : 'sender-exited',
-      );
+      refuseSend(this, message, current);
       return;
     }
-    let mb = this.mailbox;
-    if (mb === null) {
-      mb = new Mailbox();
-      this.mailbox = mb;
-    }
-    let item: unknown = message;
-    let lane = LANE_NORMAL;
+    const sender = current === null ? undefined : current.pid;
+    const mb = this.mailbox ?? newMailbox(this);
     if (options !== undefined || (flags & (ENVELOPES | COPY_ON_SEND)) !== 0) {
-      item = this.#wrap(message, options, sender, copied);
-      lane = this.#laneOf(item);
+      if (!deliverWrapped(this, mb, message, options, sender, copied === true)) return;
+    } else if (
+      // An unbounded mailbox (the default) never reads its size here, so V8 inlines no size getter.
+      mb.capacity === Infinity ||
+      mb.size < mb.capacity ||
+      applyOverflow(this, mb, message, sender)
+    ) {
+      mb.pushMessage(message, sender);
+      if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
+    } else {
+      return;
     }
-    if (mb.size >= mb.capacity && !applyOverflow(this, mb, item, sender)) return;
-    mb.push(item, sender, lane);
-    if (!this.queued && (flags & BUSY) === 0) runtime.scheduler.schedule(this);
-    if (--runtime.sentLeft === 0) {
-      runtime.sentLeft = runtime.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : runtime.sampleEvery;
-      if (runtime.sampleEvery !== 0) runtime.reportSent(sender, this.pid, message);
-    }
+    if (--runtime.sentLeft === 0) sentCountdownEnded(this, sender, message);
   }
 
   /**
@@ -227,11 +223,11 @@ export class ActorProcess
     const sender = current === null ? undefined : current.pid;
     let item: unknown;
     try {
-      item = this.#wrap(message, options, sender, copied);
+      item = this.wrap(message, options, sender, copied);
     } catch (error) {
       return Promise.reject(error);
     }
-    const lane = this.#laneOf(item);
+    const lane = this.laneOf(item);
     return new Promise((resolve, reject) =>
       mb.wait({ message: item, sender, lane, resolve, reject }),
     );
@@ -270,7 +266,8 @@ export class ActorProcess
     if (mb?.hasWaiters) mb.withdrawWaiter((item) => replyPortOf(item) === ask.port);
   }
 
-  #wrap(
+  /** The item a send queues: the message, copied or in an envelope as the options and flags ask. */
+  wrap(
     message: unknown,
     options: SendOptions | undefined,
     sender: Pid | undefined,
@@ -302,7 +299,8 @@ export class ActorProcess
     return encodeMessage === undefined ? copyMessage(message, transfer) : encodeMessage(message);
   }
 
-  #laneOf(item: unknown): number {
+  /** The lane an item goes to: its envelope's priority's, else normal. */
+  laneOf(item: unknown): number {
     if (!(item instanceof Envelope) || (this.flags & NO_LANES) !== 0) return LANE_NORMAL;
     return laneOf(item.priority) ?? LANE_NORMAL;
   }
@@ -499,4 +497,47 @@ function replyPortOf(item: unknown): unknown {
   return body !== null && typeof body === 'object'
     ? (body as { reply?: unknown }).reply
     : undefined;
+}
+
+function undefinedMessage(): InvalidArgumentError {
+  return new InvalidArgumentError('message', 'undefined is not a message');
+}
+
+/** A zombie's send, or one to a process that has exited: a dead letter, no effect (otp-rules §3). */
+function refuseSend(to: ActorProcess, message: unknown, current: Current | null): void {
+  const reason = (to.flags & DEAD) !== 0 ? 'noproc' : 'sender-exited';
+  to.runtime.deadLetter(message, to.pid, current === null ? undefined : current.pid, reason);
+}
+
+function newMailbox(p: ActorProcess): Mailbox {
+  const mb = new Mailbox();
+  p.mailbox = mb;
+  return mb;
+}
+
+/**
+ * `deliver` of a message with send options, or to a process that wraps or
+ * copies what it gets; false when the overflow policy refused it.
+ */
+function deliverWrapped(
+  to: ActorProcess,
+  mb: Mailbox,
+  message: unknown,
+  options: SendOptions | undefined,
+  sender: Pid | undefined,
+  copied: boolean,
+): boolean {
+  const item = to.wrap(message, options, sender, copied);
+  const lane = to.laneOf(item);
+  if (mb.size >= mb.capacity && !applyOverflow(to, mb, item, sender)) return false;
+  mb.push(item, sender, lane);
+  if (!to.queued && (to.flags & BUSY) === 0) to.runtime.scheduler.schedule(to);
+  return true;
+}
+
+/** Every `sampleEvery`-th send is reported (message inspection); the countdown starts again. */
+function sentCountdownEnded(to: ActorProcess, sender: Pid | undefined, message: unknown): void {
+  const runtime = to.runtime;
+  runtime.sentLeft = runtime.sampleEvery === 0 ? UNSAMPLED_COUNTDOWN : runtime.sampleEvery;
+  if (runtime.sampleEvery !== 0) runtime.reportSent(sender, to.pid, message);
 }

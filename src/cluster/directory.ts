@@ -35,7 +35,13 @@ export {
   resolveClusterOptions,
   type WirePid,
 } from './index.js';
-export { ClusterRegistry, type ClusterRegistryOptions, type NameListener } from './registry.js';
+export {
+  ClusterRegistry,
+  type ClusterRegistryOptions,
+  type NameListener,
+  type UnknownOwnerListener,
+  type UnknownOwnerRelease,
+} from './registry.js';
 export { ClusterNameTakenError, ClusterUnavailableError } from './registry-errors.js';
 export { type ClusteredSystem, openClusterGroups, openClusterRegistry } from './registry-node.js';
 export {

@@ -12,6 +12,7 @@ import {
   reconcileVerdict,
   sameBytes,
   snapshotComplete,
+  snapshotSeen,
   supersedes,
 } from './mirror-policy.js';
 import { ClusterUnavailableError, isPlacementPending } from './registry-errors.js';
@@ -274,20 +275,19 @@ export class KvMirror {
     this.#iterator = iterator;
     this.#guardSnapshot(generation);
     let seen = 0;
-    if (snapshotEnd === 0 || status.streamInfo.state.messages === 0) this.#swap(generation, 0);
+    if (status.streamInfo.state.messages === 0)
+      this.#swap(generation, snapshotSeen(0, snapshotEnd));
     for await (const entry of iterator) {
       if (generation !== this.#generation) return;
       seen = Math.max(seen, entry.revision);
       this.#applyEntry(entry);
       if (this.#building !== undefined && snapshotComplete(entry, snapshotEnd)) {
-        this.#swap(generation, seen);
+        this.#swap(generation, snapshotSeen(seen, snapshotEnd));
       } else if (this.#building !== undefined) this.#guardSnapshot(generation);
       else this.#seen = Math.max(this.#seen, seen);
     }
     // The iterator ended without being stopped by a rebuild: the consumer is gone.
-    if (generation === this.#generation && !this.#closed) {
-      throw new Error('the watch ended');
-    }
+    if (generation === this.#generation && !this.#closed) throw new Error('the watch ended');
   }
 
   #failed(generation: number, error: unknown): void {

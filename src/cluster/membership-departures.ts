@@ -44,10 +44,13 @@ export class Departures {
     return this.#round;
   }
 
-  /** Starts a {@link pruneTable} round unless one is under way (rounds never overlap). */
-  pruneRound(kv: KV, retention: number): void {
+  /**
+   * Starts a {@link pruneTable} round unless one is under way (rounds never overlap); `now` is
+   * the wall clock the records' `at` was written by (injected by tests).
+   */
+  pruneRound(kv: KV, retention: number, now: () => number = Date.now): void {
     if (this.#round !== undefined) return;
-    this.#round = this.pruneTable(kv, retention)
+    this.#round = this.pruneTable(kv, retention, now)
       .catch(() => undefined)
       .finally(() => {
         this.#round = undefined;
@@ -102,13 +105,13 @@ export class Departures {
    * ({@link pruneDownRecords}), then the departures past the retention.
    * An unreachable table is left to the next round.
    */
-  async pruneTable(kv: KV, retention: number): Promise<void> {
+  async pruneTable(kv: KV, retention: number, now: () => number = Date.now): Promise<void> {
     try {
-      for (const id of await pruneDownRecords(kv, Date.now(), retention)) this.recordGone(id);
+      for (const id of await pruneDownRecords(kv, now(), retention)) this.recordGone(id);
     } catch {
       // KV unavailable: the next round prunes.
     }
-    this.prune(Date.now(), retention);
+    this.prune(now(), retention);
   }
 }
 

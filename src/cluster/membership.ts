@@ -321,8 +321,13 @@ export class Membership {
     }
   }
 
-  /** Makes the member-table watch again, from a fresh snapshot (after a reconnect). */
-  rewatch(): void {
+  /**
+   * The connection is back (a failover): beats at once (once beating: before its record exists
+   * a beat is fenced), then watches the table anew. The NATS client drops what was published while
+   * disconnected (each dial empties its buffer): else peers hear this node only at its next tick.
+   */
+  reconnected(): void {
+    if (this.#timers.length > 0) this.#beat();
     if (this.#state === 'up') this.#watch.rewatch();
   }
 

@@ -118,6 +118,26 @@ export function snapshotComplete(
 }
 
 /**
+ * The revision a mirror has seen once a snapshot that began at the stream's
+ * last revision `snapshotEnd` is complete, having delivered up to
+ * `delivered`: at least `snapshotEnd`. The snapshot holds every message up
+ * to there that still exists (the watch was made after the status was
+ * read), and the stream keeps its last revision when its newest messages
+ * are removed (a message deleted, a subject purged, the stream purged): a
+ * mirror that kept `delivered` would read as behind the stream for good and
+ * rebuild every other reconcile.
+ *
+ * @example
+ * ```ts
+ * snapshotSeen(2, 3); // 3: message 3 was removed, the snapshot is complete
+ * snapshotSeen(5, 3); // 5: a write after the status arrived in the snapshot
+ * ```
+ */
+export function snapshotSeen(delivered: number, snapshotEnd: number): number {
+  return Math.max(delivered, snapshotEnd);
+}
+
+/**
  * The changes a listener hears when `after` (a completed snapshot) replaces
  * `before`: one per key whose live value differs, deletes included.
  *

@@ -297,8 +297,9 @@ export class ClusterNode extends NodeAddresses {
   readonly #statusEvents = {
     denied: (denial: Denial) => this.#denied(denial),
     reconnected: () => {
+      // The beat first: peers are counting this node's silence.
+      this.#membership?.reconnected();
       this.#table?.audit();
-      this.#membership?.rewatch();
     },
     slowConsumer: () => this.#table?.audit(),
   };

@@ -174,6 +174,13 @@ export interface ClusterRegistryOptions {
   readonly timeoutMs?: number;
   /** How often the mirror is reconciled and failed releases retried. Default 2000 ms; 0 = never (tests call `reconcile()`). */
   readonly reconcileIntervalMs?: number;
+  /**
+   * How long the reconciles must see a name's owner unknown (its node without a member record,
+   * or a value that names no owner) before they release it. Default 10 000 ms; 0 = at once.
+   */
+  readonly unknownOwnerGraceMs?: number;
+  /** The clock that grace is measured by (monotonic ms). Default `performance.now`; tests inject one. */
+  readonly now?: () => number;
 }
 
 /**

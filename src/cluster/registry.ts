@@ -1,31 +1,36 @@
+import { performance } from 'node:perf_hooks';
 import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { InvalidArgumentError } from '../errors.js';
 import { ensureBucket, KvMirror } from './kv-mirror.js';
 import type { MirrorChange } from './mirror-policy.js';
 import {
-  ClusterNameTakenError,
+  type ClusterNameTakenError,
   ClusterUnavailableError,
-  isRevisionConflict,
   withinDeadline,
 } from './registry-errors.js';
-import { holderGone, nameAction, stillHeld } from './registry-policy.js';
 import {
-  type ClusterNodePort,
-  type ClusterPid,
-  type ClusterRegistryOptions,
-  type NameListener,
-  nodeWithoutRecord,
+  holderGone,
+  nameAction,
+  stillHeld,
+  UNKNOWN_OWNER_GRACE_MS,
+  UnknownOwners,
+} from './registry-policy.js';
+import type {
+  ClusterNodePort,
+  ClusterPid,
+  ClusterRegistryOptions,
+  NameListener,
 } from './registry-port.js';
 import {
   checkName,
   checkRegistration,
   decodeOwner,
-  encodeOwner,
   keyName,
   leaderEntry,
   nameKey,
-  samePid,
 } from './registry-record.js';
+import { NameWrites, ownerStanding, type UnknownOwnerListener } from './registry-writes.js';
 
 /**
  * The cluster-wide name registry (Erlang `global`, on a JetStream KV bucket
@@ -40,11 +45,13 @@ import {
  */
 
 export type { ClusterRegistryOptions, NameListener } from './registry-port.js';
+export type { UnknownOwnerListener, UnknownOwnerRelease } from './registry-writes.js';
 
 /** A name this node holds: the registration's revision, and the exit watch to cancel. */
 type Held = { readonly revision: number; cancel: () => void };
 
-const REGISTER_ATTEMPTS = 5;
+/** One reconcile pass: the member table's word on each node asked, and the pass's time. */
+type Pass = { readonly asked: Map<string, boolean>; readonly now: number };
 
 /**
  * One node's view of the cluster registry.
@@ -58,15 +65,16 @@ const REGISTER_ATTEMPTS = 5;
  */
 export class ClusterRegistry {
   readonly #port: ClusterNodePort;
-  readonly #kv: KV;
   readonly #jsm: JetStreamManager;
   readonly #mirror: KvMirror;
   readonly #bucket: string;
   readonly #timeoutMs: number;
   /** Names this node registered and holds, by name. */
   readonly #held = new Map<string, Held>();
-  /** Releases that could not reach the store yet: name → the revision to delete. */
-  readonly #pendingRelease = new Map<string, number>();
+  readonly #writes: NameWrites;
+  readonly #unknown = new UnknownOwners();
+  readonly #graceMs: number;
+  readonly #now: () => number;
   readonly #stopNodeWatch: () => void;
   readonly #listeners: Set<NameListener>;
   #timer: NodeJS.Timeout | undefined;
@@ -83,12 +91,23 @@ export class ClusterRegistry {
   ) {
     this.#port = port;
     this.#listeners = listeners;
-    this.#kv = kv;
     this.#jsm = jsm;
     this.#mirror = mirror;
     this.#bucket = options.bucket;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
-    this.#stopNodeWatch = port.onNodeGone((node) => void this.#releaseNode(node));
+    const isClosed = (): boolean => this.#closed;
+    const { bucket } = options;
+    this.#writes = new NameWrites({
+      kv,
+      jsm,
+      bucket,
+      mirror,
+      timeoutMs: this.#timeoutMs,
+      isClosed,
+    });
+    this.#graceMs = options.unknownOwnerGraceMs ?? UNKNOWN_OWNER_GRACE_MS;
+    this.#now = options.now ?? (() => performance.now());
+    this.#stopNodeWatch = port.onNodeGone((node) => void this.#writes.releaseNode(node));
     const interval = options.reconcileIntervalMs ?? 2_000;
     if (interval > 0) {
       this.#timer = setInterval(() => void this.reconcile().catch(() => undefined), interval);
@@ -107,6 +126,9 @@ export class ClusterRegistry {
     options: ClusterRegistryOptions,
   ): Promise<ClusterRegistry> {
     const timeoutMs = options.timeoutMs ?? 5_000;
+    const grace = options.unknownOwnerGraceMs;
+    if (grace !== undefined && !(grace >= 0 && Number.isFinite(grace)))
+      throw new InvalidArgumentError('unknownOwnerGraceMs', 'must be a finite number ≥ 0');
     const what = `open the registry bucket ${options.bucket}`;
     const kv = await withinDeadline(
       what,
@@ -161,40 +183,8 @@ export class ClusterRegistry {
     const what = `register ${JSON.stringify(name)}`;
     // Closed, nothing here would watch the process: its name would outlive it.
     if (this.#closed) throw new ClusterUnavailableError(what, new Error('the registry is closed'));
-    const key = nameKey(name);
-    const value = encodeOwner(pid, Date.now());
-    for (let attempt = 0; attempt < REGISTER_ATTEMPTS; attempt++) {
-      try {
-        const revision = await withinDeadline(what, this.#timeoutMs, this.#kv.create(key, value));
-        this.#hold(name, key, pid, revision, value);
-        return;
-      } catch (error) {
-        if (!isRevisionConflict(error)) throw error;
-      }
-      const current = await leaderEntry(this.#jsm, this.#bucket, key, what, this.#timeoutMs);
-      if (current === undefined) continue;
-      const owner = decodeOwner(current.value);
-      if (owner !== undefined && samePid(owner, pid)) {
-        this.#hold(name, key, pid, current.revision, current.value);
-        return;
-      }
-      if (owner !== undefined && !this.#isGone(owner)) throw new ClusterNameTakenError(name, owner);
-      try {
-        const revision = await withinDeadline(
-          what,
-          this.#timeoutMs,
-          this.#kv.update(key, value, current.revision),
-        );
-        this.#hold(name, key, pid, revision, value);
-        return;
-      } catch (error) {
-        if (!isRevisionConflict(error)) throw error;
-      }
-    }
-    throw new ClusterUnavailableError(
-      what,
-      new Error(`the name kept changing over ${REGISTER_ATTEMPTS} attempts`),
-    );
+    const held = await this.#writes.claim(name, pid, (owner) => this.#isGone(owner));
+    this.#hold(name, nameKey(name), pid, held.revision, held.value);
   }
 
   /**
@@ -208,7 +198,7 @@ export class ClusterRegistry {
     if (held === undefined) return false;
     this.#held.delete(name);
     held.cancel();
-    await this.#release(name, held.revision, true);
+    await this.#writes.release(name, held.revision, true);
     return true;
   }
 
@@ -273,10 +263,23 @@ export class ClusterRegistry {
   }
 
   /**
-   * One reconcile pass: checks the mirror against the stream, retries
-   * releases that could not reach the store, releases names of gone nodes
-   * and of dead local processes, and adopts this node's names it lost track
-   * of (a register whose answer timed out but that took effect).
+   * Calls `listener` for each name a reconcile of this node releases because nobody knows its
+   * owner (no member record, or a value that names no owner); returns the unsubscribe.
+   *
+   * @example
+   * ```ts
+   * registry.onUnknownOwner((r) => console.warn(`${r.name} released: ${r.reason}`, r.value));
+   * ```
+   */
+  onUnknownOwner(listener: UnknownOwnerListener): () => void {
+    return this.#writes.onUnknownOwner(listener);
+  }
+
+  /**
+   * One reconcile pass: checks the mirror against the stream, retries releases that could not
+   * reach the store, releases names of gone nodes, of dead local processes and (after the grace)
+   * of owners nobody knows, and adopts this node's names it lost track of (a register whose
+   * answer timed out but that took effect).
    */
   async reconcile(): Promise<void> {
     // One pass at a time: a pass slower than the interval (a store timing out) is not doubled.
@@ -284,13 +287,14 @@ export class ClusterRegistry {
     this.#reconciling = true;
     try {
       await this.#mirror.reconcile();
-      for (const [name, revision] of [...this.#pendingRelease])
-        await this.#release(name, revision, false);
-      const asked = new Map<string, boolean>(); // the table's word on each node, once per pass
+      await this.#writes.retryPending();
+      const pass: Pass = { asked: new Map(), now: this.#now() };
+      this.#unknown.beginPass();
       for (const [key] of [...this.#mirror.entries()]) {
         const name = keyName(key);
-        if (name !== undefined) await this.#consider(name, key, asked);
+        if (name !== undefined) await this.#consider(name, key, pass);
       }
+      this.#unknown.endPass();
     } finally {
       this.#reconciling = false;
     }
@@ -317,7 +321,7 @@ export class ClusterRegistry {
   }
 
   #hold(name: string, key: string, pid: ClusterPid, revision: number, value: Uint8Array): void {
-    this.#pendingRelease.delete(name);
+    this.#writes.forget(name);
     this.#held.get(name)?.cancel();
     const held: Held = { revision, cancel: () => {} };
     // Held before the write is noted, so the mirror's change does not adopt it a second time.
@@ -326,7 +330,7 @@ export class ClusterRegistry {
     const ended = (): void => {
       if (this.#held.get(name) !== held) return;
       this.#held.delete(name);
-      void this.#release(name, revision, false);
+      void this.#writes.release(name, revision);
     };
     // The watch may fire at once (the process already ended), which releases the name.
     held.cancel =
@@ -351,50 +355,35 @@ export class ClusterRegistry {
   }
 
   /**
-   * Holds or releases `name` as {@link nameAction} decides from what this node knows of it;
-   * `asked` (reconcile): an owner whose node is not up is asked of the member table, once a pass.
+   * Holds or releases `name` as {@link nameAction} decides from what this node knows of it. Only
+   * a reconcile (`pass`) asks the member table and times an owner nobody knows.
    */
-  async #consider(name: string, key: string, asked?: Map<string, boolean>): Promise<void> {
+  async #consider(name: string, key: string, pass?: Pass): Promise<void> {
     const slot = this.#mirror.slot(key);
-    const owner = decodeOwner(slot?.value);
-    if (slot === undefined || slot.value === undefined || owner === undefined) return;
-    const action = nameAction({
-      revision: slot.revision,
-      local: owner.node === this.#port.nodeId,
-      gone:
-        this.#isGone(owner) ||
-        (asked !== undefined && (await nodeWithoutRecord(owner.node, this.#port, asked))),
-      heldRevision: this.#held.get(name)?.revision,
-      pendingRevision: this.#pendingRelease.get(name),
-    });
-    if (action === 'hold') this.#hold(name, key, owner, slot.revision, slot.value);
-    else if (action === 'release') await this.#release(name, slot.revision, false);
-  }
-
-  /** Deletes `name` if it is still at `revision`; an unreachable store is retried by reconcile. */
-  async #release(name: string, revision: number, report: boolean): Promise<void> {
-    const key = nameKey(name);
-    const what = `release ${JSON.stringify(name)}`;
-    try {
-      await withinDeadline(what, this.#timeoutMs, this.#kv.delete(key, { previousSeq: revision }));
-      this.#pendingRelease.delete(name);
-      this.#mirror.noteWrite(key, revision, undefined);
-    } catch (error) {
-      if (isRevisionConflict(error)) {
-        this.#pendingRelease.delete(name);
-        return;
-      }
-      if (!this.#closed) this.#pendingRelease.set(name, revision);
-      if (report) throw error;
-    }
-  }
-
-  /** Releases every name a gone node held (any node may: the deletes are compare-and-set). */
-  async #releaseNode(node: string): Promise<void> {
-    for (const [key, slot] of [...this.#mirror.entries()]) {
-      const name = keyName(key);
-      if (name !== undefined && decodeOwner(slot.value)?.node === node)
-        await this.#release(name, slot.revision, false);
-    }
+    if (slot?.value === undefined) return;
+    const owner = decodeOwner(slot.value);
+    if (owner === undefined && pass === undefined) return;
+    const standing = await ownerStanding(owner, this.#port, pass?.asked);
+    const unknown = standing === 'no-record' || standing === 'malformed';
+    const action = nameAction(
+      {
+        revision: slot.revision,
+        local: owner?.node === this.#port.nodeId,
+        standing,
+        unknownForMs:
+          unknown && pass !== undefined
+            ? this.#unknown.unknownFor(name, slot.revision, pass.now)
+            : 0,
+        heldRevision: this.#held.get(name)?.revision,
+        pendingRevision: this.#writes.pending(name),
+      },
+      this.#graceMs,
+    );
+    if (action === 'hold' && owner !== undefined)
+      this.#hold(name, key, owner, slot.revision, slot.value);
+    if (action !== 'release') return;
+    if (standing === 'no-record' || standing === 'malformed')
+      await this.#writes.releaseUnknown(name, slot.revision, standing, slot.value);
+    else await this.#writes.release(name, slot.revision);
   }
 }

@@ -162,6 +162,17 @@ export class Mailbox extends SegmentLane {
     if (size > this.highWater) this.highWater = size;
   }
 
+  /**
+   * {@link Mailbox.push} to the normal lane: the send path's, without the
+   * lane switch (less bytecode for V8 to inline into every `tell`).
+   */
+  pushMessage(message: unknown, sender: unknown): void {
+    this.pushNormal(message, sender);
+    this.enqueued++;
+    const size = this.#other === 0 ? this.normalSize : this.size;
+    if (size > this.highWater) this.highWater = size;
+  }
+
   /** Appends a system signal; signals go ahead of every message and ignore capacity. */
   pushSignal(signal: unknown): void {
     this.#lane(LANE_SYSTEM).push(signal, undefined);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { type JetStreamManager, jetstreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ensureBucket, KvMirror } from '../../src/cluster/kv-mirror.js';
@@ -114,6 +114,97 @@ describe('KV mirror: a snapshot whose messages vanished (real server)', { skip: 
     } finally {
       await mirror.close();
       await nc.close();
+    }
+  });
+});
+
+/**
+ * docs/semantics.md §25.R, "Watch hygiene": a bucket whose newest messages were removed. The
+ * stream keeps its last revision when its newest message goes (deleted from the stream, its
+ * subject purged, the stream purged), so no delivered entry reaches it: the snapshot ends on
+ * the watch's own count of what it had to deliver, and the mirror then counts itself at the
+ * stream's last revision (else every other reconcile would rebuild it).
+ */
+describe('KV mirror: a stream whose newest message was removed (real server)', {
+  skip: why,
+}, () => {
+  let nats: NatsTestCluster;
+  let nc: NatsConnection;
+  before(async () => {
+    nats = await NatsTestCluster.start();
+    nc = await nats.connect();
+  });
+  after(async () => {
+    await nc?.close();
+    await nats?.stop();
+  });
+
+  const removals = {
+    'its last message deleted from the stream': (stream: string, jsm: JetStreamManager) =>
+      jsm.streams.deleteMessage(stream, 3, false),
+    "its last key's subject purged": (stream: string, jsm: JetStreamManager) =>
+      jsm.streams.purge(stream, { filter: `$KV.${stream.slice(3)}.c` }),
+    'every message purged': (stream: string, jsm: JetStreamManager) => jsm.streams.purge(stream),
+  };
+  let n = 0;
+  for (const [what, remove] of Object.entries(removals)) {
+    it(`${what}: open resolves at once, and the reconciles find it in step (no rebuild)`, {
+      timeout: LIMITS.test,
+    }, async () => {
+      const bucket = `mirror_removed_${++n}`;
+      const jsm = await jetstreamManager(nc);
+      const kv = await ensureBucket(nc, bucket, { replicas: 1 });
+      for (const key of ['a', 'b', 'c']) await kv.put(key, 'v');
+      await remove(`KV_${bucket}`, jsm);
+      const state = (await jsm.streams.info(`KV_${bucket}`)).state;
+      assert.equal(state.last_seq, 3, 'the stream keeps its last revision');
+      const rebuilt: string[] = [];
+      // No stall guard to rescue it: only the watch's count ends the snapshot.
+      const mirror = await KvMirror.open(nc, kv, {
+        reconcileIntervalMs: 0,
+        snapshotStallMs: 600_000,
+        onRebuild: (why) => rebuilt.push(why),
+      });
+      try {
+        const verdicts = [await mirror.reconcile(), await mirror.reconcile()];
+        assert.deepEqual(
+          verdicts.map((v) => v.why ?? v.action),
+          ['ok', 'ok'],
+        );
+        assert.deepEqual(rebuilt, []);
+        assert.equal(mirror.seen, 3);
+        assert.equal([...mirror.entries()].length, state.messages);
+        await kv.put('d', 'after');
+        await waitUntil(() => mirror.get('d') !== undefined, 'a later write to reach the mirror');
+        assert.equal((await mirror.reconcile()).action, 'ok');
+      } finally {
+        await mirror.close();
+      }
+    });
+  }
+
+  it('a bucket whose newest revisions are a delete and a purge marker opens in step', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const kv = await ensureBucket(nc, 'mirror_markers', { replicas: 1 });
+    for (const key of ['a', 'b', 'c']) await kv.put(key, 'v');
+    await kv.delete('b');
+    await kv.purge('c');
+    const mirror = await KvMirror.open(nc, kv, {
+      reconcileIntervalMs: 0,
+      snapshotStallMs: 600_000,
+    });
+    try {
+      assert.deepEqual(
+        [...mirror.entries()].map(([key]) => key),
+        ['a'],
+      );
+      assert.equal(mirror.seen, 5);
+      assert.equal((await mirror.reconcile()).action, 'ok');
+      assert.equal((await mirror.reconcile()).action, 'ok');
+      assert.equal(mirror.rebuilds, 0);
+    } finally {
+      await mirror.close();
     }
   });
 });

@@ -148,7 +148,11 @@ describe('down retention (one server)', { skip: why }, () => {
   it('the registry refuses an owner whose node is not up, and releases a name whose owner has no member record', {
     timeout: LIMITS.test,
   }, async () => {
-    const registry = await openClusterRegistry(pruner, { reconcileIntervalMs: 0 });
+    // The grace an unknown owner is given is registry-owners.test.ts's: here, the table's word.
+    const registry = await openClusterRegistry(pruner, {
+      reconcileIntervalMs: 0,
+      unknownOwnerGraceMs: 0,
+    });
     try {
       const ghost = { node: 'ghost_0000000000000000000000', id: 7 };
       await assert.rejects(registry.register('ghostly', ghost), { code: 'ERR_NOCONNECTION' });

@@ -174,3 +174,100 @@ describe('membership book: who counts', () => {
     assert.equal(departures.pruning, undefined);
   });
 });
+
+/**
+ * A member table in memory on a manual wall clock: live records and delete markers, each with
+ * its revision and the time it was written (what the server stamps), compare-and-set deletes,
+ * and `purgeDeletes` dropping markers older than it is told.
+ */
+class TableOnClock {
+  now = 1_000_000;
+  #revision = 0;
+  readonly entries = new Map<string, { text?: string; revision: number; created: number }>();
+  put(id: string, record: MemberRecord): void {
+    this.entries.set(id, {
+      text: JSON.stringify(record),
+      revision: ++this.#revision,
+      created: this.now,
+    });
+  }
+  get kv(): KV {
+    const table = this;
+    return {
+      keys: async () =>
+        (async function* () {
+          for (const [id, e] of table.entries) if (e.text !== undefined) yield id;
+        })(),
+      get: async (id: string) => {
+        const e = table.entries.get(id);
+        if (e === undefined) return null;
+        return {
+          operation: e.text === undefined ? 'DEL' : 'PUT',
+          revision: e.revision,
+          created: new Date(e.created),
+          string: () => e.text ?? '',
+        };
+      },
+      delete: async (id: string, opts: { previousSeq: number }) => {
+        if (table.entries.get(id)?.revision !== opts.previousSeq)
+          throw new Error('wrong last sequence');
+        table.entries.set(id, { revision: ++table.#revision, created: table.now });
+      },
+      purgeDeletes: async (olderMillis: number) => {
+        for (const [id, e] of [...table.entries])
+          if (e.text === undefined && table.now - e.created > olderMillis) table.entries.delete(id);
+      },
+    } as unknown as KV;
+  }
+}
+
+describe('down retention: a crashed node leaves nothing behind for good (manual clock)', () => {
+  it('its down record, its delete marker and its departure are gone after the retention, rounds apart', async () => {
+    const table = new TableOnClock();
+    const departures = new Departures();
+    const now = (): number => table.now;
+    const crashedAt = table.now;
+    table.put('c_1', up(0));
+    table.put('b_1', { ...down(crashedAt), downBy: 'c_1' }); // declared down by the vote
+    departures.add('b_1', crashedAt);
+    table.now = crashedAt + RETENTION;
+    await departures.pruneTable(table.kv, RETENTION, now);
+    assert.equal(table.entries.get('b_1')?.text !== undefined, true, 'kept for the retention');
+    assert.equal(departures.has('b_1'), true);
+    table.now = crashedAt + RETENTION + 1;
+    await departures.pruneTable(table.kv, RETENTION, now);
+    assert.equal(table.entries.get('b_1')?.text, undefined, 'the record deleted: a marker left');
+    assert.equal(departures.has('b_1'), false, 'the departure forgotten in the same round');
+    assert.equal(departures.size, 0);
+    const deletedAt = table.now;
+    table.now = deletedAt + RETENTION;
+    await departures.pruneTable(table.kv, RETENTION, now);
+    assert.equal(table.entries.has('b_1'), true, 'the marker kept for the retention');
+    table.now = deletedAt + RETENTION + 1;
+    await departures.pruneTable(table.kv, RETENTION, now);
+    assert.deepEqual(
+      [...table.entries.keys()],
+      ['c_1'],
+      'nothing of b_1 is left; the member stays',
+    );
+    // Rounds later (as the membership timer runs them) bring nothing back.
+    table.now += 10 * RETENTION;
+    await departures.pruneTable(table.kv, RETENTION, now);
+    assert.deepEqual([...table.entries.keys()], ['c_1']);
+    assert.equal(departures.size, 0);
+  });
+
+  it('a round keeps what the table answers for, and forgets a departure whose record outlived twice the retention', async () => {
+    const table = new TableOnClock();
+    const departures = new Departures();
+    const crashedAt = table.now;
+    departures.add('b_1', crashedAt);
+    // The table is out of reach: the departure is still bounded by twice the retention.
+    const unreachable = {
+      keys: async () => Promise.reject(new Error('no quorum')),
+    } as unknown as KV;
+    table.now = crashedAt + 2 * RETENTION + 1;
+    await departures.pruneTable(unreachable, RETENTION, () => table.now);
+    assert.equal(departures.has('b_1'), false);
+  });
+});

@@ -17,10 +17,18 @@ import {
   reconcileVerdict,
   sameBytes,
   snapshotComplete,
+  snapshotSeen,
   supersedes,
 } from '../../../src/cluster/mirror-policy.js';
 import { isPlacementPending } from '../../../src/cluster/registry-errors.js';
-import { holderGone, nameAction, stillHeld } from '../../../src/cluster/registry-policy.js';
+import {
+  holderGone,
+  type NameSighting,
+  nameAction,
+  stillHeld,
+  UNKNOWN_OWNER_GRACE_MS,
+  UnknownOwners,
+} from '../../../src/cluster/registry-policy.js';
 import { isClusterPid } from '../../../src/cluster/registry-port.js';
 import {
   decodeOwner,
@@ -189,10 +197,11 @@ describe('groups: entries', () => {
 });
 
 describe('registry: what a node does with a name it sees', () => {
-  const sighting = {
+  const sighting: NameSighting = {
     revision: 5,
     local: true,
-    gone: false,
+    standing: 'live',
+    unknownForMs: 0,
     heldRevision: undefined,
     pendingRevision: undefined,
   };
@@ -201,8 +210,8 @@ describe('registry: what a node does with a name it sees', () => {
     assert.equal(nameAction(sighting), 'hold');
     assert.equal(nameAction({ ...sighting, heldRevision: 4 }), 'hold');
     assert.equal(nameAction({ ...sighting, heldRevision: 5 }), 'none');
-    assert.equal(nameAction({ ...sighting, gone: true }), 'release');
-    assert.equal(nameAction({ ...sighting, local: false, gone: true }), 'release');
+    assert.equal(nameAction({ ...sighting, standing: 'gone' }), 'release');
+    assert.equal(nameAction({ ...sighting, local: false, standing: 'gone' }), 'release');
     assert.equal(nameAction({ ...sighting, local: false }), 'none');
   });
 
@@ -210,9 +219,47 @@ describe('registry: what a node does with a name it sees', () => {
     // unregister could not reach the store: the reconcile used to hold the name again (its
     // process lives), which dropped the pending release and left the name registered for good.
     assert.equal(nameAction({ ...sighting, pendingRevision: 5 }), 'none');
-    assert.equal(nameAction({ ...sighting, gone: true, pendingRevision: 5 }), 'none');
+    assert.equal(nameAction({ ...sighting, standing: 'gone', pendingRevision: 5 }), 'none');
     // A release pending at an older revision does not stand for a newer registration.
     assert.equal(nameAction({ ...sighting, pendingRevision: 3 }), 'hold');
+  });
+
+  it('a name whose owner nobody knows (no member record, or no owner at all) is released once it stayed so for the grace', () => {
+    const unknown = { ...sighting, local: false };
+    for (const standing of ['no-record', 'malformed'] as const) {
+      assert.equal(nameAction({ ...unknown, standing }), 'none', `${standing}: first sight`);
+      const waited = { ...unknown, standing, unknownForMs: UNKNOWN_OWNER_GRACE_MS - 1 };
+      assert.equal(nameAction(waited), 'none', `${standing}: within the grace`);
+      const past = { ...unknown, standing, unknownForMs: UNKNOWN_OWNER_GRACE_MS };
+      assert.equal(nameAction(past), 'release', `${standing}: past the grace`);
+      assert.equal(nameAction({ ...past, pendingRevision: 5 }), 'none', 'its release is pending');
+      assert.equal(nameAction({ ...unknown, standing }, 0), 'release', `${standing}: no grace`);
+    }
+    // The grace is the default's unless told: 10 s.
+    assert.equal(UNKNOWN_OWNER_GRACE_MS, 10_000);
+    assert.equal(
+      nameAction({ ...unknown, standing: 'malformed', unknownForMs: 500 }, 500),
+      'release',
+    );
+  });
+
+  it("an unknown owner's time runs from the first pass that saw it at that revision, and starts again when a pass sees it otherwise", () => {
+    const unknown = new UnknownOwners();
+    unknown.beginPass();
+    assert.equal(unknown.unknownFor('cart', 5, 1_000), 0, 'first seen');
+    unknown.endPass();
+    unknown.beginPass();
+    assert.equal(unknown.unknownFor('cart', 5, 4_000), 3_000);
+    unknown.endPass();
+    unknown.beginPass();
+    assert.equal(unknown.unknownFor('cart', 6, 5_000), 0, 'another revision starts again');
+    unknown.endPass();
+    unknown.beginPass(); // 'cart' seen live, or not at all
+    unknown.endPass();
+    assert.equal(unknown.size, 0, 'forgotten: what is timed stays bounded by the names seen');
+    unknown.beginPass();
+    assert.equal(unknown.unknownFor('cart', 6, 9_000), 0, 'starts again after a pass without it');
+    assert.equal(unknown.unknownFor('cart', 6, 8_000), 0, 'a clock that went back counts no time');
   });
 
   it('a hold ends when the mirror shows the name deleted at the held revision or at another one', () => {
@@ -234,6 +281,18 @@ describe('registry: what a node does with a name it sees', () => {
 });
 
 describe('registry mirror: snapshots and retries', () => {
+  it('a complete snapshot has seen at least the stream’s last revision, whose message may have been removed', () => {
+    assert.equal(snapshotSeen(2, 3), 3, 'message 3 removed: not behind the stream');
+    assert.equal(snapshotSeen(0, 3), 3, 'every message removed');
+    assert.equal(snapshotSeen(5, 3), 5, 'a write after the status');
+    // Seen below the stream's last revision reads as a stalled watch at the second reconcile.
+    assert.equal(reconcileVerdict(2, 2, { lastSeq: 3, subjects: 2 }, 2).action, 'rebuild');
+    assert.equal(
+      reconcileVerdict(snapshotSeen(2, 3), 2, { lastSeq: 3, subjects: 2 }, 2).action,
+      'ok',
+    );
+  });
+
   it('a snapshot is complete at the watch’s first update or at the stream’s last revision', () => {
     assert.equal(snapshotComplete({ isUpdate: false, revision: 11 }, 12), false);
     assert.equal(snapshotComplete({ isUpdate: false, revision: 12 }, 12), true);

@@ -188,6 +188,25 @@ describe('Mailbox options and counters', () => {
     assert.equal(m.capacity, Number.POSITIVE_INFINITY);
   });
 
+  it('pushMessage queues in the normal lane with its sender and counts as push does', () => {
+    const mb = new Mailbox();
+    mb.push(1, undefined, HIGH);
+    mb.pushMessage('a', 7);
+    mb.pushMessage('b', undefined);
+    mb.pushSignal('sig');
+    assert.deepEqual(
+      [mb.take(), mb.takenMessage, mb.take(), mb.takenMessage, mb.take()],
+      [true, 'sig', true, 1, true],
+    );
+    assert.equal(mb.takenMessage, 'a');
+    assert.equal(mb.takenSender, 7);
+    assert.equal(mb.takenLane, LANE_NORMAL);
+    const m = mb.metrics();
+    assert.equal(m.enqueued, 3);
+    assert.equal(m.highWater, 3);
+    assert.equal(m.size, 1);
+  });
+
   it('admits waiting senders in arrival order while there is room', () => {
     const mb = new Mailbox({ capacity: 2, overflow: 'backpressure' });
     mb.push('a', undefined, LANE_NORMAL);
