@@ -14,7 +14,7 @@ import type { NodeTransport } from './transport.js';
  * 1. pending frames flush; the `beforeClose` hooks (the registry's and
  *    groups' watches) end;
  * 2. the membership leaves (a fenced node's only stops);
- * 3. the member-table watch has returned;
+ * 3. the member-table watch has returned (a fenced node's too);
  * 4. the transport and the remote records close, the status watch stops;
  * 5. a connection the runtime opened drains (a fenced one closes outright:
  *    it may be cut off, and a drain would wait on a server it cannot reach).
@@ -75,12 +75,12 @@ export async function closeInOrder(hooks: CloseHooks, parts: ClosingParts): Prom
   parts.transport?.flush();
   await hooks.runAll();
   if (parts.fenced) parts.membership?.stop();
-  else {
-    await parts.membership?.leave();
-    // Every watch made, and stopped, before a drain (see Membership.settled). A fenced node's
-    // connection is closed outright instead, which fails a watch still being made.
-    await parts.membership?.settled();
-  }
+  else await parts.membership?.leave();
+  // Every watch made, and stopped, before the connection drains or closes (Membership.settled),
+  // a fenced node's too: a watch whose consumer was made just before an outright close builds
+  // its heartbeat monitor (a 30 s interval), then fails to subscribe, and nothing cancels it.
+  // It waits at most the JetStream request timeout (a watch being made on a cut-off connection).
+  await parts.membership?.settled();
   parts.transport?.close();
   parts.table?.closeAll();
   // The user's connection lives on: the shut-down node must not react to its status any more.

@@ -1,12 +1,13 @@
 import type { ActorProcess, AnyDefinition } from '../actor/index.js';
 import { link } from '../actor/index.js';
-import { ClusterError, InvalidArgumentError, NoConnectionError } from '../errors.js';
+import { ClusterError, DeniedError, InvalidArgumentError, NoConnectionError } from '../errors.js';
 import { importDefinition, moduleOf } from '../isolation/index.js';
 import type { ExitReason } from '../process/index.js';
 import { OP } from './frames.js';
 import type { RemoteProcess } from './remote-process.js';
 import { remoteStandIn, type SpawnSide } from './remote-spawn.js';
 import type { RemoteTable, TableHost } from './remote-table.js';
+import { spawnRefusal } from './spawn-policy.js';
 import type { NodeTransport } from './transport.js';
 import { fromWire, toWire, type WireMarks } from './wire-value.js';
 
@@ -153,9 +154,8 @@ export class NodeSpawns implements SpawnSide {
       if (typeof url !== 'string' || typeof exportName !== 'string' || typeof reqId !== 'number') {
         throw new InvalidArgumentError('spawn', 'a malformed spawn request');
       }
-      if (!this.#spawnAllowed(url)) {
-        throw new InvalidArgumentError('spawn', `this node does not load definitions from ${url}`);
-      }
+      const refusal = spawnRefusal(url, this.#allowSpawn);
+      if (refusal !== undefined) throw new DeniedError('spawn', refusal);
       const def = await importDefinition({ url, exportName });
       const args = marked === 1 ? fromWire(rawArgs, table) : rawArgs;
       const child = this.#host.spawnProcess(
@@ -170,12 +170,6 @@ export class NodeSpawns implements SpawnSide {
     } catch (error) {
       answer(error instanceof Error ? error : new Error(String(error)));
     }
-  }
-
-  #spawnAllowed(url: string): boolean {
-    const allow = this.#allowSpawn;
-    if (allow === undefined) return url.startsWith('file:');
-    return allow(url);
   }
 
   /** A peer answered a spawn request: its stand-in binds, or fails with the error. */

@@ -45,7 +45,8 @@ export interface ClusterOptions {
   readonly replicas?: number;
   /**
    * Which module URLs a peer may ask this node to load for `spawn(def, { node })`.
-   * Default: `file:` URLs only (never `data:`, which would run a peer's code).
+   * Default: `file:` URLs only. A `data:` URL (a peer's own code) is refused before this is
+   * asked, whatever it would answer; a refused spawn fails there with `ERR_DENIED`.
    */
   readonly allowSpawn?: (url: string) => boolean;
 }

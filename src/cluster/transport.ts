@@ -2,11 +2,13 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import { NoRespondersError, RequestError } from '@nats-io/nats-core';
 import { PayloadTooLargeError } from '../errors.js';
 import { batchOverhead, encodeBatch } from './frames.js';
+import { heartbeatSender, heartbeatSubject } from './heartbeat-subject.js';
 
 /**
  * A node's use of NATS: one wildcard subscription for everything addressed
  * to it (`P.n.<node>.>`: frame batches, no-responder notices, system
- * requests), one for heartbeats (`P.hb.*`), and an outbox per peer that
+ * requests), one for heartbeats (`P.hb.*.*`: `P.hb.<name>.<incarnation>`, so a
+ * server's permissions can tie a user to the heartbeats of one node name), and an outbox per peer that
  * gathers the frames of one turn into publishes of about `BATCH_BYTES`,
  * in order. `P` is
  * `<root>.<cluster>`.
@@ -79,6 +81,7 @@ export class NodeTransport {
   readonly prefix: string;
   readonly self: string;
   readonly #events: TransportEvents;
+  readonly #heartbeatSubject: string;
   readonly #outboxes = new Map<string, Outbox>();
   readonly #dirty: Outbox[] = [];
   readonly #dirtyNodes: string[] = [];
@@ -94,6 +97,7 @@ export class NodeTransport {
     this.prefix = prefix;
     this.self = self;
     this.#events = events;
+    this.#heartbeatSubject = heartbeatSubject(prefix, self);
   }
 
   /** The server's `max_payload`: no publish may be larger. */
@@ -119,10 +123,11 @@ export class NodeTransport {
     );
     const hb = `${this.prefix}.hb.`;
     this.#subs.push(
-      this.nc.subscribe(`${hb}*`, {
+      this.nc.subscribe(`${hb}*.*`, {
         callback: (error, msg) => {
           if (error !== null) return;
-          this.#events.heartbeat(msg.subject.slice(hb.length), msg.data);
+          const node = heartbeatSender(msg.subject.slice(hb.length));
+          if (node !== undefined) this.#events.heartbeat(node, msg.data);
         },
       }),
     );
@@ -235,7 +240,7 @@ export class NodeTransport {
   heartbeat(data: Uint8Array): void {
     if (this.#closed) return;
     try {
-      this.nc.publish(`${this.prefix}.hb.${this.self}`, data);
+      this.nc.publish(this.#heartbeatSubject, data);
     } catch {
       // A closed connection: the fence timer deals with being cut off.
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, it } from 'node:test';
 import type { Msg } from '@nats-io/nats-core';
+import { heartbeatSubject } from '../../src/cluster/heartbeat-subject.js';
 import {
   type ActorRef,
   type ActorSystem,
@@ -336,7 +337,9 @@ describe('cluster faults (three servers)', { skip: why }, () => {
     children.push(node);
     const probe = await nats.connect({ server: 2 });
     const beats = new Inbox<Msg>();
-    probe.subscribe(`*.failover.hb.${node.id}`, { callback: (_e, msg) => beats.push(msg) });
+    probe.subscribe(heartbeatSubject('*.failover', node.id), {
+      callback: (_e, msg) => beats.push(msg),
+    });
     await probe.flush();
     const killed = Date.now();
     await nats.kill(0);

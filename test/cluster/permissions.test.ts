@@ -93,7 +93,7 @@ describe('permissions denied after connect (real nats-server)', { skip: why }, (
     assert.equal(error?.code, 'ERR_CLUSTER_AUTH');
     assert.match(
       error?.message ?? '',
-      /denied node deaf_\w+ subscribing to airssys\.airssys\.hb\.\*/,
+      /denied node deaf_\w+ subscribing to airssys\.airssys\.hb\.\*\.\*/,
     );
     await system.shutdown();
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { heartbeatSubject } from '../../src/cluster/heartbeat-subject.js';
 import {
   type ActorSystem,
   type ClusterEvent,
@@ -74,7 +75,7 @@ describe('forged control messages (raw NATS client, one server)', { skip: why },
       }
       return false;
     })();
-    nc.publish(`${P}.hb.${ghost}`, text.encode('{}'));
+    nc.publish(heartbeatSubject(P, ghost), text.encode('{}'));
     const timer = setTimeout(() => notice.unsubscribe(), LIMIT_MS);
     assert.equal(await judged, true, 'b answered the stranger with a fence notice');
     clearTimeout(timer);

@@ -1,18 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection, Status } from '@nats-io/nats-core';
+import { heartbeatSubject } from '../../src/cluster/heartbeat-subject.js';
 import type { ActorSystem, ClusterNode } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
-import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
+import { NatsTestCluster, natsUnavailable, nodeUser } from '../support/nats/index.js';
 import { FAST, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
 import { ProbeChild } from './probe-runner.js';
 
 /**
- * Outside probe of docs/semantics.md §25 (membership and failure detection; peer input is
- * untrusted): a killed node must be declared down even while some other client keeps
- * publishing heartbeats under its id. A heartbeat names its node only in its subject
- * (`<root>.<cluster>.hb.<node>`), which any user allowed to publish `<root>.<cluster>.>` —
- * every node, in the documented permissions — can use.
+ * docs/semantics.md §25, "Peer authentication": a heartbeat names its node only in its
+ * subject (`<root>.<cluster>.hb.<name>.<incarnation>`), so who may beat for a node is the
+ * server's permissions' to say. With the per-node-name users §25 recommends (each may
+ * publish the heartbeats of its own name only, `…hb.<name>.*`), a credential holder cannot
+ * keep a killed node up by beating for it: the server denies the forged beats, and the dead
+ * node is declared down. Under one permission for every node (`<root>.<cluster>.>`) any
+ * node can beat under any id: a trust-model limit §25 lists.
  */
 
 const why = natsUnavailable();
@@ -20,15 +23,21 @@ if (why !== undefined) console.log(`skipping the heartbeat-spoofing probe: ${why
 
 type Node = ActorSystem & { cluster: ClusterNode };
 
-describe('forged heartbeats (child process, one server)', { skip: why }, () => {
+describe('forged heartbeats under per-node-name users (child process, one server)', {
+  skip: why,
+}, () => {
   let nats: NatsTestCluster;
   let observer: Node;
-  let nc: NatsConnection;
+  let forger: NatsConnection;
   let victim: ProbeChild | undefined;
   before(async () => {
     nats = await NatsTestCluster.start();
-    observer = await startNode(nats, 'observer', { fenceAfter: LIMIT_MS });
-    nc = await nats.connect();
+    observer = await startNode(nats, 'observer', {
+      fenceAfter: LIMIT_MS,
+      connectOptions: nodeUser('observer'),
+    });
+    // Another node's credentials, in a raw client.
+    forger = await nats.connect(nodeUser('forger'));
   });
   after(async () => {
     await victim?.stop();
@@ -36,23 +45,25 @@ describe('forged heartbeats (child process, one server)', { skip: why }, () => {
     await nats?.stop();
   });
 
-  it('a killed node is declared down although a raw client keeps publishing its heartbeat', {
+  it("a killed node is declared down although another node's user keeps publishing its heartbeat: the server denies every forged beat", {
     timeout: LIMITS.test,
   }, async () => {
     victim = await ProbeChild.start({
       servers: nats.urls,
       name: 'spoofed',
-      connectOptions: APP_USER,
+      connectOptions: nodeUser('spoofed'),
       ...FAST,
     });
     await untilUp(observer.cluster, victim.id);
-    const subject = `airssys.airssys.hb.${victim.id}`;
-    const beat = setInterval(() => nc.publish(subject, new TextEncoder().encode('{}')), 50);
+    const subject = heartbeatSubject('airssys.airssys', victim.id);
+    const denied = deniedPublish(forger, subject);
+    const beat = setInterval(() => forger.publish(subject, new TextEncoder().encode('{}')), 50);
     try {
       const nodedown = nextEvent(
         observer.cluster,
         (e) => e.type === 'nodedown' && e.node === victim?.id,
       );
+      assert.equal(await denied, subject, 'the server refused the forged heartbeat');
       victim.signal('SIGKILL');
       await victim.exited;
       // The hang guard (30 s) is fifty acceptable pauses.
@@ -67,3 +78,25 @@ describe('forged heartbeats (child process, one server)', { skip: why }, () => {
     }
   });
 });
+
+/** Resolves with the subject of the first publish on `nc` the server denies on `subject`. */
+function deniedPublish(nc: NatsConnection, subject: string): Promise<string> {
+  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      statuses.stop?.();
+      reject(new Error(`no denial of ${subject} within ${LIMIT_MS} ms`));
+    }, LIMIT_MS);
+    void (async () => {
+      for await (const status of statuses) {
+        const error = (status as { error?: { operation?: string; subject?: string } }).error;
+        if (status.type !== 'error' || error?.subject !== subject) continue;
+        if (error.operation !== 'publish') continue;
+        clearTimeout(timer);
+        statuses.stop?.();
+        resolve(error.subject);
+        return;
+      }
+    })();
+  });
+}

@@ -4,6 +4,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { ClusterGroupChange } from '../../src/cluster/groups.js';
 import { encodeChunks, groupKey } from '../../src/cluster/groups-entries.js';
+import { heartbeatSubject } from '../../src/cluster/heartbeat-subject.js';
 import { pruneDownRecords } from '../../src/cluster/membership-departures.js';
 import { json } from '../../src/cluster/membership-table.js';
 import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
@@ -140,7 +141,7 @@ describe('down retention (one server)', { skip: why }, () => {
       { timeout: LIMIT_MS },
     );
     assert.deepEqual(reply.json(), { down: true });
-    nc.publish(`${prefix}.hb.${ghost}`, JSON.stringify({ seq: 1, at: Date.now() }));
+    nc.publish(heartbeatSubject(prefix, ghost), JSON.stringify({ seq: 1, at: Date.now() }));
     assert.deepEqual(JSON.parse(await fenceSeen), { by: pruner.cluster.id });
     assert.equal(pruner.cluster.isUp(ghost), false);
   });

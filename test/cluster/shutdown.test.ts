@@ -28,7 +28,10 @@ interface Outcome {
 }
 
 /** Runs the exiting program; the limit only guards a hang (a program that never exits fails). */
-function runProgram(nats: NatsTestCluster, open: 'nothing' | 'directory'): Promise<Outcome> {
+function runProgram(
+  nats: NatsTestCluster,
+  open: 'nothing' | 'directory' | 'fenced',
+): Promise<Outcome> {
   const child = spawn(process.execPath, [ENTRY], {
     env: {
       ...process.env,
@@ -81,5 +84,13 @@ describe('cluster shutdown', { skip: why }, () => {
     timeout: LIMITS.test,
   }, async () => {
     check(await runProgram(nats, 'directory'));
+  });
+
+  it('a node fenced as soon as it is up releases every NATS handle on its shutdown; its program exits by itself', {
+    timeout: LIMITS.test,
+  }, async () => {
+    // Its connection is closed, not drained: only once its member-table watch, if one is being
+    // made, is made and stopped (a watch made on a closed connection leaves a 30 s interval).
+    for (let i = 0; i < 5; i++) check(await runProgram(nats, 'fenced'));
   });
 });

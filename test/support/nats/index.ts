@@ -35,6 +35,8 @@ export {
   type NatsServerSpec,
   NO_FRAMES_USER,
   NO_HEARTBEATS_USER,
+  NODE_USER_NAMES,
+  nodeUser,
   READY_LIMIT_MS,
   SYS_USER,
   serverConfig,

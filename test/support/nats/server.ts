@@ -21,9 +21,30 @@ export const NO_FRAMES_USER = { user: 'noframes', pass: 'noframes' } as const;
 /** An APP user that may subscribe to inboxes and node subjects but not to heartbeats: it cannot join. */
 export const NO_HEARTBEATS_USER = { user: 'nohb', pass: 'nohb' } as const;
 
+/** The node names the test server has a per-name user for ({@link nodeUser}). */
+export const NODE_USER_NAMES = ['observer', 'spoofed', 'forger'] as const;
+
+/**
+ * The APP user of one node name, as docs/semantics.md §25 recommends: it may publish the
+ * heartbeats of that name only (`<root>.<cluster>.hb.<name>.*`), frames and system
+ * messages to any node, and JetStream, KV and inboxes.
+ *
+ * @example
+ * ```ts
+ * const node = await startNode(nats, 'observer', { connectOptions: nodeUser('observer') });
+ * ```
+ */
+export function nodeUser(name: (typeof NODE_USER_NAMES)[number]): { user: string; pass: string } {
+  return { user: `node-${name}`, pass: `node-${name}` };
+}
+
 const LIMITED_USERS = [
-  `{user: ${NO_FRAMES_USER.user}, password: ${NO_FRAMES_USER.pass}, permissions: {publish: {allow: ["$JS.>", "$KV.>", "_INBOX.>", "*.*.hb.*", "*.*.n.*.s.>"]}}}`,
+  `{user: ${NO_FRAMES_USER.user}, password: ${NO_FRAMES_USER.pass}, permissions: {publish: {allow: ["$JS.>", "$KV.>", "_INBOX.>", "*.*.hb.>", "*.*.n.*.s.>"]}}}`,
   `{user: ${NO_HEARTBEATS_USER.user}, password: ${NO_HEARTBEATS_USER.pass}, permissions: {subscribe: {allow: ["_INBOX.>", "*.*.n.>"]}}}`,
+  ...NODE_USER_NAMES.map((name) => {
+    const { user, pass } = nodeUser(name);
+    return `{user: ${user}, password: ${pass}, permissions: {publish: {allow: ["$JS.>", "$KV.>", "_INBOX.>", "*.*.n.>", "*.*.hb.${name}.*"]}}}`;
+  }),
 ].join(', ');
 
 /** Where and how one server listens. */
