@@ -1,5 +1,4 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
-import { NoRespondersError, RequestError } from '@nats-io/nats-core';
 import { PayloadTooLargeError } from '../errors.js';
 import { batchOverhead, encodeBatch } from './frames.js';
 import { heartbeatSender, heartbeatSubject } from './heartbeat-subject.js';
@@ -50,10 +49,21 @@ const CONFIRM_TIMEOUT_MS = 5_000;
  * ```
  */
 export function confirmsNoResponders(error: unknown): boolean {
-  if (error instanceof NoRespondersError) return true;
-  if (error instanceof RequestError) return error.isNoResponders();
-  return error instanceof Error && error.cause instanceof NoRespondersError;
+  return (
+    isNoRespondersStatus(error) || (error instanceof Error && isNoRespondersStatus(error.cause))
+  );
 }
+
+/**
+ * nats-core's `NoRespondersError` (its own, or a `RequestError`'s cause), known
+ * by its name: importing the class would load the NATS client into every
+ * system, clustered or not, and a loaded client cost local asks a p99 of ~12 µs
+ * instead of ~1 µs (bench `ask`, Node 20).
+ */
+function isNoRespondersStatus(error: unknown): boolean {
+  return error instanceof Error && error.name === 'NoResponders';
+}
+
 /**
  * The size a batch is published at (a larger frame still goes alone, up to
  * `max_payload`). A message that fits one socket read reaches the
