@@ -163,7 +163,7 @@ export function parseHello(data: Uint8Array): { id: string | undefined; down: bo
 /**
  * Whether a peer's heartbeat counts as a sign of life: only a well-formed beat
  * (`{ seq, at }`) numbered above the last one counted; returns its number, or
- * undefined for junk or a replay. Anyone allowed to publish `hb.<node>` can
+ * undefined for junk or a replay. Anyone allowed to publish `hb.<name>.<incarnation>` can
  * still forge well-formed beats: per-node publish permissions are the control.
  *
  * @example

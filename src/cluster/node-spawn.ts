@@ -7,7 +7,7 @@ import { OP } from './frames.js';
 import type { RemoteProcess } from './remote-process.js';
 import { remoteStandIn, type SpawnSide } from './remote-spawn.js';
 import type { RemoteTable, TableHost } from './remote-table.js';
-import { spawnRefusal } from './spawn-policy.js';
+import { spawnHref, spawnRefusal } from './spawn-policy.js';
 import type { NodeTransport } from './transport.js';
 import { fromWire, toWire, type WireMarks } from './wire-value.js';
 
@@ -156,7 +156,8 @@ export class NodeSpawns implements SpawnSide {
       }
       const refusal = spawnRefusal(url, this.#allowSpawn);
       if (refusal !== undefined) throw new DeniedError('spawn', refusal);
-      const def = await importDefinition({ url, exportName });
+      // What was judged is what loads: the normalised URL, never the raw one.
+      const def = await importDefinition({ url: spawnHref(url) as string, exportName });
       const args = marked === 1 ? fromWire(rawArgs, table) : rawArgs;
       const child = this.#host.spawnProcess(
         def as unknown as AnyDefinition,

@@ -45,8 +45,10 @@ export interface ClusterOptions {
   readonly replicas?: number;
   /**
    * Which module URLs a peer may ask this node to load for `spawn(def, { node })`.
-   * Default: `file:` URLs only. A `data:` URL (a peer's own code) is refused before this is
-   * asked, whatever it would answer; a refused spawn fails there with `ERR_DENIED`.
+   * Default: `file:` URLs only. It is given the URL normalised as `import()` loads it (`..` and
+   * `%2e%2e` resolved), and only a `true` answer loads. A `data:` URL (a peer's own code) and a
+   * string that is not an absolute URL are refused before this is asked; a refused spawn fails
+   * on the asking node with code `ERR_DENIED`.
    */
   readonly allowSpawn?: (url: string) => boolean;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { spawnRefusal } from '../../../src/cluster/spawn-policy.js';
+import { spawnHref, spawnRefusal } from '../../../src/cluster/spawn-policy.js';
 
 // docs/semantics.md §25, "Spawn across nodes": a node loads only file: module URLs for peers by
 // default (allowSpawn to change it; never data:).
@@ -48,5 +48,24 @@ describe('which module URLs a peer may make a node load (spawnRefusal)', () => {
     );
     const truthy = (() => 1) as unknown as (url: string) => boolean;
     assert.notEqual(spawnRefusal('file:///srv/app/a.js', truthy), undefined);
+  });
+
+  it('allowSpawn judges the URL import() loads: dot segments cannot walk out of an allowed prefix', () => {
+    const onlyApp = (url: string): boolean => url.startsWith('file:///srv/app/');
+    for (const url of [
+      'file:///srv/app/../../tmp/x.js',
+      'file:///srv/app/%2e%2e/%2e%2e/tmp/x.js',
+    ]) {
+      assert.equal(spawnHref(url), 'file:///tmp/x.js', url);
+      assert.match(
+        spawnRefusal(url, onlyApp) ?? '',
+        /does not load definitions from file:\/\/\/tmp\/x\.js/,
+        url,
+      );
+    }
+    const seen: string[] = [];
+    spawnRefusal('file:///srv/app/lib/../a.js', (url) => seen.push(url) > 0);
+    assert.deepEqual(seen, ['file:///srv/app/a.js']);
+    assert.equal(spawnHref('actors.js'), undefined);
   });
 });
