@@ -27,7 +27,6 @@ if (why !== undefined) console.log(`skipping the hostile-input probes: ${why}`);
 type Node = ActorSystem & { cluster: ClusterNode };
 const P = 'airssys.airssys';
 const text = new TextEncoder();
-const _batch = (json: string): Uint8Array => text.encode(`${String.fromCharCode(1, 1)}${json}`);
 
 describe('forged control messages (raw NATS client, one server)', { skip: why }, () => {
   let nats: NatsTestCluster;

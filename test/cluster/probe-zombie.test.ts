@@ -4,7 +4,6 @@ import type { ClusterGroups } from '../../src/cluster/groups.js';
 import type { ClusterRegistry } from '../../src/cluster/registry.js';
 import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import {
-  type ActorRef,
   type ActorSystem,
   type ClusterNode,
   defineActor,
@@ -13,7 +12,7 @@ import {
 import { LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 import type { EchoMsg } from './actors.js';
-import { FAST, type Inbox, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
+import { FAST, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
 import { ProbeChild } from './probe-runner.js';
 
 /**
@@ -27,20 +26,6 @@ const why = natsUnavailable();
 if (why !== undefined) console.log(`skipping the cluster fault probes: ${why}`);
 
 type Node = ActorSystem & { cluster: ClusterNode };
-
-/** A local process that passes every message to `inbox`; it traps exits when `trap`. */
-function _sink<T>(system: ActorSystem, inbox: Inbox<T>, setup?: (ctx: never) => void): ActorRef<T> {
-  return system.spawn(
-    defineActor<T>({
-      init(ctx) {
-        setup?.(ctx as never);
-      },
-      handle(msg) {
-        inbox.push(msg);
-      },
-    }),
-  );
-}
 
 describe('a fenced node never serves again (child processes, one server)', { skip: why }, () => {
   let nats: NatsTestCluster;
