@@ -25,7 +25,14 @@ if (why !== undefined) console.log(`skipping the ask probes: ${why}`);
 type Node = ActorSystem & { cluster: ClusterNode };
 type Req = { readonly type: 'crash' | 'stop' | 'slow'; readonly reply: Reply<string> };
 
-/** Crashes or stops without replying, or replies after 300 ms. */
+/**
+ * How late a 'slow' request is answered: far past the 50 ms ask timeout it is
+ * sent with, so that on a busy machine the timeout still comes first (the gap
+ * is a margin, not a speed check).
+ */
+const LATE_REPLY_MS = 5_000;
+
+/** Crashes or stops without replying, or replies after {@link LATE_REPLY_MS}. */
 const victim = defineActor<Req>({
   handle(msg, ctx) {
     if (msg.type === 'crash') throw new Error('died mid-ask');
@@ -33,7 +40,7 @@ const victim = defineActor<Req>({
       ctx.stop();
       return;
     }
-    setTimeout(() => msg.reply.send('late'), 300);
+    setTimeout(() => msg.reply.send('late'), LATE_REPLY_MS);
   },
 });
 
