@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { ClusterGroups } from '../../src/cluster/groups.js';
 import type { ClusterRegistry } from '../../src/cluster/registry.js';
-import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import {
   type ActorRef,
   type ActorSystem,
@@ -14,10 +13,11 @@ import {
   type WirePid,
 } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
-import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
+import { natsUnavailable, waitUntil } from '../support/nats/index.js';
 import { type EchoMsg, sequenceChecker } from './actors.js';
-import { FAST, Inbox, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
-import { ProbeChild } from './probe-runner.js';
+import { FAST, Inbox, LIMIT_MS, nextEvent } from './node-helpers.js';
+import { probeCluster } from './probe-cluster.js';
+import type { ProbeChild } from './probe-runner.js';
 
 /**
  * Outside probes of docs/semantics.md §25 against nodes in child processes (real SIGKILL and
@@ -46,36 +46,13 @@ function sink<T>(system: ActorSystem, inbox: Inbox<T>, setup?: (ctx: never) => v
 }
 
 describe('cluster fault probes (child processes, one server)', { skip: why }, () => {
-  let nats: NatsTestCluster;
+  const probe = probeCluster({ services: true });
   let observer: Node;
   let registry: ClusterRegistry;
   let groups: ClusterGroups;
-  const children: ProbeChild[] = [];
-  const child = async (name: string): Promise<ProbeChild> => {
-    const node = await ProbeChild.start({
-      servers: nats.urls,
-      name,
-      connectOptions: APP_USER,
-      ...FAST,
-    });
-    children.push(node);
-    await untilUp(observer.cluster, node.id);
-    return node;
-  };
-  before(async () => {
-    nats = await NatsTestCluster.start();
-    observer = await startNode(nats, 'observer', { fenceAfter: LIMIT_MS });
-    registry = await openClusterRegistry(observer);
-    groups = await openClusterGroups(observer);
-  });
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.stop()));
-  });
-  after(async () => {
-    await registry?.close();
-    await groups?.close();
-    await observer?.shutdown();
-    await nats?.stop();
+  const child = (name: string): Promise<ProbeChild> => probe.child(name);
+  before(() => {
+    ({ observer, registry, groups } = probe);
   });
 
   it('DOWN and EXIT carry the real reason across processes (a crash, with its message)', {

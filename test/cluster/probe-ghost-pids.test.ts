@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NatsConnection } from '@nats-io/nats-core';
-import {
-  type ActorSystem,
-  type ClusterNode,
-  type DeadLetter,
-  defineActor,
-} from '../../src/index.js';
+import { type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
-import { type EchoMsg, echo } from './actors.js';
+import type { EchoMsg } from './actors.js';
 import { Inbox, nextDeadLetter, startNode, untilUp } from './node-helpers.js';
 
 /**
@@ -32,7 +27,6 @@ describe('pids of nodes that were never up (one server)', { skip: why }, () => {
   let a: Node;
   let b: Node;
   let nc: NatsConnection;
-  let _echoId: number;
   before(async () => {
     nats = await NatsTestCluster.start();
     a = await startNode(nats, 'a');
@@ -40,19 +34,11 @@ describe('pids of nodes that were never up (one server)', { skip: why }, () => {
     await untilUp(a.cluster, b.cluster.id);
     await untilUp(b.cluster, a.cluster.id);
     nc = await nats.connect();
-    _echoId = b.cluster.pidOf(b.spawn(echo, { args: 'b-echo' })).id;
   });
   after(async () => {
     await Promise.all([a?.shutdown(), b?.shutdown()]);
     await nats?.stop();
   });
-
-  /** Publishes `data` onto b's frame subject; resolves with the dead letter b records for it. */
-  async function _refused(data: Uint8Array): Promise<DeadLetter> {
-    const letter = nextDeadLetter(b, () => true);
-    nc.publish(`${P}.n.${b.cluster.id}.m`, data);
-    return letter;
-  }
 
   it('a pid of a node that never existed: ask rejects ERR_NOCONNECTION at once, a monitor fires DOWN noconnection', {
     timeout: LIMITS.test,

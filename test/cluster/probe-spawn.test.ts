@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { ActorRef, ActorSystem, ClusterNode, RuntimeError } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
-import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
+import { natsUnavailable } from '../support/nats/index.js';
 import { type EchoMsg, echo as echoDef } from './actors.js';
-import { FAST, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
-import { ProbeChild } from './probe-runner.js';
+import { nextEvent } from './node-helpers.js';
+import { probeCluster } from './probe-cluster.js';
+import type { ProbeChild } from './probe-runner.js';
 
 /**
  * Outside probe of docs/semantics.md §25 "Spawn across nodes" with "When a node is declared
@@ -19,30 +20,11 @@ if (why !== undefined) console.log(`skipping the spawn probe: ${why}`);
 type Node = ActorSystem & { cluster: ClusterNode };
 
 describe('a spawn in flight to a killed node (child process, one server)', { skip: why }, () => {
-  let nats: NatsTestCluster;
+  const probe = probeCluster();
   let observer: Node;
-  const children: ProbeChild[] = [];
-  const child = async (name: string): Promise<ProbeChild> => {
-    const node = await ProbeChild.start({
-      servers: nats.urls,
-      name,
-      connectOptions: APP_USER,
-      ...FAST,
-    });
-    children.push(node);
-    await untilUp(observer.cluster, node.id);
-    return node;
-  };
-  before(async () => {
-    nats = await NatsTestCluster.start();
-    observer = await startNode(nats, 'observer', { fenceAfter: LIMIT_MS });
-  });
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.stop()));
-  });
-  after(async () => {
-    await observer?.shutdown();
-    await nats?.stop();
+  const child = (name: string): Promise<ProbeChild> => probe.child(name);
+  before(() => {
+    ({ observer } = probe);
   });
 
   it('a spawn in flight to a node that is killed: its stand-in ends noconnection and the ask waiting on it fails ERR_NOCONNECTION', {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { ActorSystem, ClusterNode } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
-import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
-import { FAST, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
-import { ProbeChild } from './probe-runner.js';
+import { natsUnavailable } from '../support/nats/index.js';
+import { LIMIT_MS, nextEvent } from './node-helpers.js';
+import { probeCluster } from './probe-cluster.js';
+import type { ProbeChild } from './probe-runner.js';
 
 /**
  * Outside probe of docs/semantics.md §25 "Membership and failure detection" and "Fencing" with
@@ -19,30 +20,11 @@ if (why !== undefined) console.log(`skipping the verdict probes: ${why}`);
 type Node = ActorSystem & { cluster: ClusterNode };
 
 describe('verdicts among four nodes (child processes, one server)', { skip: why }, () => {
-  let nats: NatsTestCluster;
+  const probe = probeCluster();
   let observer: Node;
-  const children: ProbeChild[] = [];
-  const start = async (name: string): Promise<ProbeChild> => {
-    const node = await ProbeChild.start({
-      servers: nats.urls,
-      name,
-      connectOptions: APP_USER,
-      ...FAST,
-    });
-    children.push(node);
-    await untilUp(observer.cluster, node.id);
-    return node;
-  };
-  before(async () => {
-    nats = await NatsTestCluster.start();
-    observer = await startNode(nats, 'observer', { fenceAfter: LIMIT_MS });
-  });
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.stop()));
-  });
-  after(async () => {
-    await observer?.shutdown();
-    await nats?.stop();
+  const start = (name: string): Promise<ProbeChild> => probe.child(name);
+  before(() => {
+    ({ observer } = probe);
   });
 
   /** Resolves once `child` reports an event `type` about `node`. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { ClusterGroups } from '../../src/cluster/groups.js';
 import type { ClusterRegistry } from '../../src/cluster/registry.js';
-import { openClusterGroups, openClusterRegistry } from '../../src/cluster/registry-node.js';
 import {
   type ActorSystem,
   type ClusterNode,
@@ -10,10 +9,11 @@ import {
   type RuntimeError,
 } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
-import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
+import { natsUnavailable, waitUntil } from '../support/nats/index.js';
 import type { EchoMsg } from './actors.js';
-import { FAST, LIMIT_MS, nextEvent, startNode, untilUp } from './node-helpers.js';
-import { ProbeChild } from './probe-runner.js';
+import { nextEvent } from './node-helpers.js';
+import { probeCluster } from './probe-cluster.js';
+import type { ProbeChild } from './probe-runner.js';
 
 /**
  * Outside probes of docs/semantics.md §25 "Fencing" against a node in a child process paused
@@ -28,36 +28,13 @@ if (why !== undefined) console.log(`skipping the cluster fault probes: ${why}`);
 type Node = ActorSystem & { cluster: ClusterNode };
 
 describe('a fenced node never serves again (child processes, one server)', { skip: why }, () => {
-  let nats: NatsTestCluster;
+  const probe = probeCluster({ services: true });
   let observer: Node;
   let registry: ClusterRegistry;
   let groups: ClusterGroups;
-  const children: ProbeChild[] = [];
-  const child = async (name: string): Promise<ProbeChild> => {
-    const node = await ProbeChild.start({
-      servers: nats.urls,
-      name,
-      connectOptions: APP_USER,
-      ...FAST,
-    });
-    children.push(node);
-    await untilUp(observer.cluster, node.id);
-    return node;
-  };
-  before(async () => {
-    nats = await NatsTestCluster.start();
-    observer = await startNode(nats, 'observer', { fenceAfter: LIMIT_MS });
-    registry = await openClusterRegistry(observer);
-    groups = await openClusterGroups(observer);
-  });
-  afterEach(async () => {
-    await Promise.all(children.splice(0).map((c) => c.stop()));
-  });
-  after(async () => {
-    await registry?.close();
-    await groups?.close();
-    await observer?.shutdown();
-    await nats?.stop();
+  const child = (name: string): Promise<ProbeChild> => probe.child(name);
+  before(() => {
+    ({ observer, registry, groups } = probe);
   });
 
   it('a node paused past the acceptable pause never serves again: what it sends on SIGCONT is dropped, its old pids fail at once', {
