@@ -6,12 +6,10 @@ import {
   type ActorSystem,
   type ClusterEvent,
   type ClusterNode,
-  type DeadLetter,
   defineActor,
 } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
-import { echo } from './actors.js';
 import { LIMIT_MS, nextDeadLetter, startNode, untilUp } from './node-helpers.js';
 
 /**
@@ -33,7 +31,6 @@ describe('forged control messages (raw NATS client, one server)', { skip: why },
   let a: Node;
   let b: Node;
   let nc: NatsConnection;
-  let _echoId: number;
   before(async () => {
     nats = await NatsTestCluster.start();
     a = await startNode(nats, 'a');
@@ -41,19 +38,11 @@ describe('forged control messages (raw NATS client, one server)', { skip: why },
     await untilUp(a.cluster, b.cluster.id);
     await untilUp(b.cluster, a.cluster.id);
     nc = await nats.connect();
-    _echoId = b.cluster.pidOf(b.spawn(echo, { args: 'b-echo' })).id;
   });
   after(async () => {
     await Promise.all([a?.shutdown(), b?.shutdown()]);
     await nats?.stop();
   });
-
-  /** Publishes `data` onto b's frame subject; resolves with the dead letter b records for it. */
-  async function _refused(data: Uint8Array): Promise<DeadLetter> {
-    const letter = nextDeadLetter(b, () => true);
-    nc.publish(`${P}.n.${b.cluster.id}.m`, data);
-    return letter;
-  }
 
   it('a heartbeat under a name that was never a member makes no nodedown event', {
     timeout: LIMITS.test,
