@@ -135,11 +135,15 @@ export class ActorSystem extends SystemNaming {
    * Resolves with the target's exit reason once it exits, or with `noproc`
    * at once if it is not alive: a monitor held outside any process. When
    * `signal` aborts first, the monitor is removed and the promise rejects
-   * with the signal's reason.
+   * with the signal's reason. A target that is not a ref or pid (`null`
+   * included) throws `InvalidArgumentError`, as for `stop`; a `signal`
+   * that is not an `AbortSignal` rejects with it.
    */
   exited(target: ProcessTarget, options?: { readonly signal?: AbortSignal }): Promise<ExitReason> {
+    // Resolved first: it throws InvalidArgumentError for null or any other non-target.
+    const p = this.#core.process(target);
     const pid = typeof target === 'number' ? target : target.pid;
-    return watchExit(this.#core, this.#core.process(target), pid, options);
+    return watchExit(this.#core, p, pid, options);
   }
 
   /**

@@ -184,6 +184,13 @@ describe('chaos: bad input is a coded error, never a plain TypeError (§10)', ()
     assert.equal(system.isAlive(ref), true);
   });
 
+  it('system.exited(null) and system.exited(undefined) throw ERR_INVALID_ARG naming the target, as a non-ref target does', () => {
+    const system = createSystem({ clock: new ManualClock() });
+    for (const bad of [null, undefined, 'x'] as never[]) {
+      assert.throws(() => system.exited(bad), invalid('target'));
+    }
+  });
+
   it('sendInterval and sendAfter with a null-prototype object or a symbol as the interval throw ERR_INVALID_ARG', async () => {
     const system = createSystem({ clock: new ManualClock() });
     const thrown: unknown[] = [];
