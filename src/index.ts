@@ -218,6 +218,7 @@ export type {
   StopOptions,
   SystemOptions,
   SystemStats,
+  TimerTarget,
   TimerView,
   Topics,
   TypedGroup,

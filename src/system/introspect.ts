@@ -1,8 +1,6 @@
 import {
   type ActorProcess,
-  AskRecord,
   dropMonitor,
-  MessageTimer,
   type Monitor,
   monitorOwner,
   unlink,
@@ -10,6 +8,9 @@ import {
 import type { HostView } from '../isolation/index.js';
 import type { Pid } from '../process/index.js';
 import type { SystemCore } from './core.js';
+import { type TimerView, timerViews } from './introspect-timers.js';
+
+export type { TimerTarget, TimerView } from './introspect-timers.js';
 
 /**
  * What a tester (or a leak hunt) needs to see that the rest of the API
@@ -45,26 +46,6 @@ export interface Introspection {
   readonly stale: StaleView;
   /** Sends attempted by processes that had already exited (dead letters `sender-exited`). */
   readonly senderExitedSends: number;
-}
-
-/**
- * One message timer.
- *
- * @example
- * ```ts
- * const mine = system.introspect().timers.filter((t) => t.owner === ref.pid);
- * ```
- */
-export interface TimerView {
-  /** The process it goes to; undefined for a timer aimed at a name. */
-  readonly target: Pid | undefined;
-  /** The name it goes to, looked up when it fires (`sendAfter(ms, msg, 'db')`). */
-  readonly targetName?: string;
-  /** The process that set it; undefined for `system.sendAfter`. */
-  readonly owner: Pid | undefined;
-  readonly leftMs: number;
-  /** The period of a `sendInterval`; 0 for a one-shot timer. */
-  readonly intervalMs: number;
 }
 
 /**
@@ -107,7 +88,6 @@ export interface StaleView {
 
 /** Builds the view of `core` now. */
 export function introspect(core: SystemCore): Introspection {
-  const now = core.clock.now();
   const names: { name: string; pid: Pid }[] = [];
   const pending: AskView[] = [];
   const monitors: { id: number; owner: Pid; target: Pid }[] = [];
@@ -138,23 +118,7 @@ export function introspect(core: SystemCore): Introspection {
     }
   }
   names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const timers: TimerView[] = [];
-  let internalTimers = 0;
-  for (const entry of core.timers.entries()) {
-    if (entry instanceof MessageTimer) {
-      const targetName = entry.targetName;
-      timers.push({
-        target: entry.targetPid as Pid | undefined,
-        ...(targetName === undefined ? {} : { targetName }),
-        owner: entry.ownerPid as Pid | undefined,
-        leftMs: Math.max(0, entry.deadline - now),
-        intervalMs: entry.interval,
-      });
-    } else if (!(entry instanceof AskRecord)) {
-      internalTimers++;
-    }
-  }
-  timers.sort((a, b) => a.leftMs - b.leftMs);
+  const { timers, internalTimers } = timerViews(core);
   const byCaller = new Map<Pid | undefined, number>();
   for (const a of pending) byCaller.set(a.caller, (byCaller.get(a.caller) ?? 0) + 1);
   return {

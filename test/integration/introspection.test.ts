@@ -62,15 +62,70 @@ describe('system.introspect()', () => {
     clock.advance(10);
     const view = system.introspect();
     assert.deepEqual(view.timers, [
-      { target: setter.pid, owner: setter.pid, leftMs: 40, intervalMs: 50 },
-      { target: target.pid, owner: undefined, leftMs: 90, intervalMs: 0 },
-      { target: target.pid, owner: setter.pid, leftMs: 290, intervalMs: 0 },
+      {
+        to: { kind: 'pid', pid: setter.pid },
+        target: setter.pid,
+        owner: setter.pid,
+        leftMs: 40,
+        intervalMs: 50,
+      },
+      {
+        to: { kind: 'pid', pid: target.pid },
+        target: target.pid,
+        owner: undefined,
+        leftMs: 90,
+        intervalMs: 0,
+      },
+      {
+        to: { kind: 'pid', pid: target.pid },
+        target: target.pid,
+        owner: setter.pid,
+        leftMs: 290,
+        intervalMs: 0,
+      },
     ]);
     system.kill(setter);
     assert.deepEqual(
       system.introspect().timers.map((t) => t.owner),
       [undefined],
       "the setter's timers went with it",
+    );
+    await system.shutdown();
+  });
+
+  it('says where each timer goes: a pid, a registered name, a service key, a pool, another address', async () => {
+    const clock = new ManualClock();
+    const system = createSystem({ clock });
+    const sink = defineActor<string>({ handle() {} });
+    const p = system.spawn(sink);
+    system.services.define('sessions', { keys: 'unique' });
+    const pool = await system.startPool(sink, { size: 1, label: 'resize' });
+    // Any address that is neither a ref nor a local name: described by its own `address`, as a cluster address is.
+    const remote = {
+      address: 'name:db@b_1',
+      tell() {},
+      offer: () => Promise.resolve(),
+      ask: () => Promise.reject(new Error('unused')),
+    };
+    system.sendAfter(1, p, 'a');
+    system.sendAfter(2, 'db', 'b');
+    system.sendAfter(3, system.services.ref<string>('sessions', 'u1'), 'c');
+    system.sendAfter(4, pool, 'd');
+    system.sendAfter(5, remote, 'e');
+    const view = system.introspect().timers.filter((t) => t.owner === undefined);
+    assert.deepEqual(
+      view.map((t) => [t.to, t.target, t.targetName]),
+      [
+        [{ kind: 'pid', pid: p.pid }, p.pid, undefined],
+        [{ kind: 'name', name: 'db' }, undefined, 'db'],
+        [{ kind: 'service', service: 'sessions', key: 'u1' }, undefined, undefined],
+        [{ kind: 'pool', label: 'resize', supervisor: pool.supervisor.pid }, undefined, undefined],
+        [{ kind: 'address', address: 'name:db@b_1' }, undefined, undefined],
+      ],
+    );
+    assert.ok(
+      !('targetName' in (view[2] as object)),
+      'targetName is absent unless it goes to a name',
     );
     await system.shutdown();
   });
