@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type ActorProcess, Monitor, processOf } from '../../../src/actor/index.js';
+import { type ActorProcess, Monitor, monitor, processOf } from '../../../src/actor/index.js';
 import { createSystem, defineActor } from '../../../src/index.js';
 import { ManualClock } from '../../../src/testing/index.js';
 
@@ -66,6 +66,22 @@ describe('stale monitors and links (hand-built leaks)', () => {
     assert.deepEqual(system.removeStale(), { monitors: 0, links: 0, exitedWaiters: 0 });
     assert.equal(kept.active, true);
     assert.deepEqual(system.info(live)?.links, [other.pid]);
+    await system.shutdown();
+  });
+
+  it("the runtime's own outside watches are not system.exited waits: neither counted nor removed", async () => {
+    const { system, live, liveP } = setUp();
+    let fired = 0;
+    // What the cluster registry and groups hold on a process (src/cluster/exit-watch.ts).
+    const watch = monitor(liveP.runtime, null, liveP, live.pid, undefined, () => fired++);
+    const waiting = system.exited(live);
+    assert.deepEqual(system.introspect().stale.exitedWaiters, [{ target: live.pid, count: 1 }]);
+    assert.deepEqual(system.removeStale({ exitedWaiters: true }).exitedWaiters, 1);
+    await assert.rejects(waiting, { code: 'ERR_WAIT_REMOVED' });
+    assert.equal(watch.active, true);
+    assert.deepEqual(system.introspect().stale.exitedWaiters, []);
+    system.kill(live);
+    assert.equal(fired, 1, 'the watch still fires at the exit');
     await system.shutdown();
   });
 });
