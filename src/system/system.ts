@@ -28,6 +28,7 @@ import { type ProcessTarget, type StopOptions, stopProcess, watchExit } from './
 import type { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo, type SystemStats, systemStats } from './info.js';
 import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
+import type { RemovedStale, RemoveStaleOptions } from './introspect.js';
 import { type Introspection, introspect, removeStale } from './introspect.js';
 import { SystemNaming } from './naming.js';
 import { duration } from './options.js';
@@ -159,12 +160,12 @@ export class ActorSystem extends SystemNaming {
   }
 
   /**
-   * Removes monitors held by processes that have exited and links to
-   * processes that have exited (each a leak: the runtime removes both at
-   * exit); returns how many of each it removed.
+   * Removes monitors held by exited processes and links to exited processes
+   * (leaks: exits remove both), and with `exitedWaiters` every `system.exited`
+   * wait (it rejects `ERR_WAIT_REMOVED`); says how many of each (semantics §16).
    */
-  removeStale(): { monitors: number; links: number } {
-    return removeStale(this.#core);
+  removeStale(options?: RemoveStaleOptions): RemovedStale {
+    return removeStale(this.#core, options);
   }
 
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */
