@@ -1,3 +1,4 @@
+import { isAskTimeout } from '../actor/index.js';
 import { EXIT_REASON_KINDS } from '../process/index.js';
 import type { AuditRecord } from '../security/index.js';
 
@@ -95,7 +96,7 @@ export function frameProblem(frame: unknown): string | undefined {
         need(isWireInt(f.to), 'to') ??
         need(isWireInt(f.from), 'from') ??
         need(typeof f.marked === 'boolean', 'marked') ??
-        need(typeof f.timeout === 'number' && f.timeout > 0, 'timeout')
+        need(isAskTimeout(f.timeout), 'timeout')
       );
     case 'reply':
       return (

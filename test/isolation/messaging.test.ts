@@ -118,6 +118,18 @@ describe('isolation: messaging across the boundary', () => {
         }
       });
 
+      it("a body's ask with timeout 0 times out as in main, and its host carries on", {
+        timeout: TIMEOUT,
+      }, async () => {
+        const p = probe(system);
+        const ref = system.spawn(echo, { placement });
+        const answer = await ref.ask({ type: 'ask-main-timeout', to: p.ref, timeout: 0 });
+        assert.deepEqual(answer, { code: 'ERR_CALL_TIMEOUT', option: undefined });
+        // The frame carrying timeout 0 is a well-formed ask: the host was not ended for it.
+        const again = await ref.ask({ type: 'ask-main', to: p.ref, text: 'still' });
+        assert.deepEqual(again, { answer: 're:still', asker: ref.pid });
+      });
+
       it('a reply port crosses as a reply port: main delegates an ask to a body, a body to another body', {
         timeout: TIMEOUT,
       }, async () => {
