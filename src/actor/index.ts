@@ -26,7 +26,13 @@ export {
   unlink,
 } from '../signals/index.js';
 export { AskRecord, AskRecordPool } from './ask-record.js';
-export { type AsyncSenders, isAsyncFunction, StepFreeClock } from './async-senders.js';
+export {
+  type AsyncSenders,
+  isAsyncFunction,
+  refuseExitedSend,
+  rejectExitedSend,
+  StepFreeClock,
+} from './async-senders.js';
 export type { ActorContext, GroupOptions } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';

@@ -17,6 +17,7 @@ import {
   MessageTimer,
   NameDestination,
   processOf,
+  refuseExitedSend,
   releaseRegistrations,
   StepFreeClock,
   UNSAMPLED_COUNTDOWN,
@@ -209,7 +210,7 @@ export class SystemCore implements Runtime, ProcessHost {
             },
             pid: from.pid,
             exited: (message: unknown, address: string) =>
-              this.deadLetter(message, undefined, from.pid, 'sender-exited', address),
+              refuseExitedSend(this, message, undefined, from.pid, address),
           };
     return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender, this);
   }
