@@ -171,6 +171,12 @@ export class AddressDestination implements TimerHost {
     this.#runtime = runtime;
   }
 
+  /** The address as its dead letters name it. */
+  get address(): string {
+    const address = (this.#to as { address?: unknown }).address;
+    return typeof address === 'string' ? address : String(this.#to);
+  }
+
   /**
    * True while the address may reach something: an interval keeps going
    * while nothing is behind it, and stops (false) once it belongs to a
@@ -185,14 +191,7 @@ export class AddressDestination implements TimerHost {
       to.tell(message);
     } catch (error) {
       // Refused at send: the timer's message is a dead letter, with the reason the refusal gives.
-      const address = (to as { address?: unknown }).address;
-      runtime.deadLetter(
-        message,
-        undefined,
-        undefined,
-        timerDropReason(error),
-        typeof address === 'string' ? address : String(to),
-      );
+      runtime.deadLetter(message, undefined, undefined, timerDropReason(error), this.address);
     } finally {
       runtime.current = previous;
     }

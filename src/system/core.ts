@@ -11,6 +11,7 @@ import type {
 } from '../actor/index.js';
 import {
   ActorProcess,
+  AddressDestination,
   AskRecordPool,
   DeathQueue,
   finish,
@@ -293,7 +294,10 @@ export class SystemCore implements Runtime, ProcessHost {
     const gone = to instanceof ActorProcess && !to.alive;
     if (gone || (owner !== null && !owner.alive)) {
       timer.release();
-      if (gone) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
+      // An exited owner is refused first (§4, §9): its timer is a counted
+      // dead letter `sender-exited` whatever its destination's state.
+      if (owner !== null && !owner.alive) refusedTimer(this, message, to, owner.pid);
+      else this.deadLetter(message, (to as ActorProcess).pid, owner?.pid, 'noproc');
       return timer;
     }
     this.timers.schedule(timer, delayMs);
@@ -391,4 +395,21 @@ export class SystemCore implements Runtime, ProcessHost {
       process.emitWarning(`${hook} hook of <0.${pid}> threw: ${String(error)}`, 'AirssysWarning');
     }
   }
+}
+
+/** A timer set by a process that has exited: never set, a dead letter `sender-exited`. */
+function refusedTimer(
+  core: SystemCore,
+  message: unknown,
+  to: ActorProcess | string | TimerHost,
+  owner: Pid,
+): void {
+  const target = to instanceof ActorProcess ? to.pid : undefined;
+  const address =
+    typeof to === 'string'
+      ? `name:${to}`
+      : to instanceof AddressDestination
+        ? to.address
+        : undefined;
+  refuseExitedSend(core, message, target, owner, address);
 }

@@ -515,3 +515,61 @@ describe('the runtime’s own timers fire outside any async step (§4)', () => {
     await system.shutdown();
   });
 });
+
+describe('a timer set by a process that has exited has no effect and is a dead letter (§8, §9 nothing vanishes)', () => {
+  failOnUnhandledRejections();
+
+  it('sendAfter and sendInterval from a killed async handler and from a handler that ended its process: nothing arrives, each is sender-exited and counted', async () => {
+    const clock = new ManualClock();
+    const system = createSystem({ clock });
+    const letters: DeadLetter[] = [];
+    system.deadLetters.subscribe((l) => letters.push(l));
+    const { ref: target, handled } = recorder(system, { name: 'target' });
+    const gate = deferred();
+    const zombie = system.spawn(
+      defineActor<string>({
+        async handle(_msg, ctx) {
+          await gate.promise;
+          ctx.sendAfter(10, 'once', target);
+          ctx.sendInterval(10, 'every', target);
+          ctx.sendAfter(10, 'by name', 'target');
+          ctx.sendAfter(10, 'to itself');
+        },
+      }),
+    );
+    zombie.tell('go');
+    await turn();
+    system.kill(zombie);
+    gate.resolve();
+    await turn();
+    let readTimer: number | false | undefined;
+    const ended = system.spawn(
+      defineActor<'go'>({
+        handle(_msg, ctx) {
+          ctx.exit(ctx.self, exitReason.kill);
+          const t = ctx.sendAfter(10, 'after its exit', target);
+          assert.equal(t.active, false, 'the timer was never set');
+          readTimer = ctx.readTimer(t);
+        },
+      }),
+    );
+    ended.tell('go');
+    await system.idle();
+    await clock.advanceAndSettle(100, system);
+    assert.deepEqual(handled, [], 'nothing arrived');
+    assert.deepEqual(
+      letters.map((l) => [l.message, l.reason, l.sender, l.target, l.address]),
+      [
+        ['once', 'sender-exited', zombie.pid, target.pid, undefined],
+        ['every', 'sender-exited', zombie.pid, target.pid, undefined],
+        ['by name', 'sender-exited', zombie.pid, undefined, 'name:target'],
+        ['to itself', 'sender-exited', zombie.pid, zombie.pid, undefined],
+        ['after its exit', 'sender-exited', ended.pid, target.pid, undefined],
+      ],
+    );
+    assert.equal(system.introspect().senderExitedSends, 5);
+    assert.equal(readTimer, false);
+    assert.equal(clock.pending, 0, 'no timer left pending');
+    await system.shutdown();
+  });
+});
