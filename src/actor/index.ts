@@ -76,4 +76,10 @@ export {
   stopWithin,
 } from './stopping.js';
 export type { TimerDestination, TimerHost, TimerRef } from './timer.js';
-export { AddressDestination, MessageTimer, NameDestination, timerTarget } from './timer.js';
+export {
+  AddressDestination,
+  MessageTimer,
+  NameDestination,
+  refuseTimer,
+  timerTarget,
+} from './timer.js';

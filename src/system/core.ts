@@ -11,7 +11,6 @@ import type {
 } from '../actor/index.js';
 import {
   ActorProcess,
-  AddressDestination,
   AskRecordPool,
   DeathQueue,
   finish,
@@ -19,6 +18,7 @@ import {
   NameDestination,
   processOf,
   refuseExitedSend,
+  refuseTimer,
   releaseRegistrations,
   StepFreeClock,
   UNSAMPLED_COUNTDOWN,
@@ -294,10 +294,7 @@ export class SystemCore implements Runtime, ProcessHost {
     const gone = to instanceof ActorProcess && !to.alive;
     if (gone || (owner !== null && !owner.alive)) {
       timer.release();
-      // An exited owner is refused first (§4, §9): its timer is a counted
-      // dead letter `sender-exited` whatever its destination's state.
-      if (owner !== null && !owner.alive) refusedTimer(this, message, to, owner.pid);
-      else this.deadLetter(message, (to as ActorProcess).pid, owner?.pid, 'noproc');
+      refuseTimer(this, message, to, owner);
       return timer;
     }
     this.timers.schedule(timer, delayMs);
@@ -395,21 +392,4 @@ export class SystemCore implements Runtime, ProcessHost {
       process.emitWarning(`${hook} hook of <0.${pid}> threw: ${String(error)}`, 'AirssysWarning');
     }
   }
-}
-
-/** A timer set by a process that has exited: never set, a dead letter `sender-exited`. */
-function refusedTimer(
-  core: SystemCore,
-  message: unknown,
-  to: ActorProcess | string | TimerHost,
-  owner: Pid,
-): void {
-  const target = to instanceof ActorProcess ? to.pid : undefined;
-  const address =
-    typeof to === 'string'
-      ? `name:${to}`
-      : to instanceof AddressDestination
-        ? to.address
-        : undefined;
-  refuseExitedSend(core, message, target, owner, address);
 }
