@@ -3,15 +3,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  defineActor,
-  type ExitReason,
-  exitReason,
-  NoProcError,
-  type Pid,
-} from '../../src/index.js';
+import { defineActor, exitReason, NoProcError, type Pid } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
-import { exitsIn, type Note, note, type Probe, probeActor, setup } from './harness.js';
+import { exitsIn, type Note, note, probeActor, setup, spawner } from './harness.js';
 
 const crash = (error: unknown) => () => {
   throw error;
@@ -285,28 +279,6 @@ describe('conformance §1.2: links and exit signals', () => {
 describe('conformance §1.2: plain spawn and the reason linked peers see', () => {
   failOnUnhandledRejections();
 
-  /** A spawner whose commands spawn probes (kept in `spawned`) from its own context. */
-  async function spawner(s: ReturnType<typeof setup>, options: { trap?: boolean } = {}) {
-    const parent = await s.probe(options);
-    const spawned: { pid: Pid; inbox: ReturnType<typeof probeActor>['inbox'] }[] = [];
-    const spawn = (
-      how: 'spawn' | 'spawnLink' | 'spawnMonitor',
-      opts: { detached?: boolean; trap?: boolean } = {},
-    ) => {
-      const parts = probeActor({ trap: opts.trap === true });
-      parent.run((ctx) => {
-        const options = opts.detached === true ? { detached: true } : undefined;
-        const ref =
-          how === 'spawnMonitor'
-            ? ctx.spawnMonitor(parts.def, options)[0]
-            : ctx[how](parts.def, options);
-        spawned.push({ pid: ref.pid, inbox: parts.inbox });
-      });
-      return parts;
-    };
-    return { parent, spawned, spawn };
-  }
-
   it('a detached process (plain spawn) outlives its spawner, whether the spawner stops or crashes', async () => {
     const s = setup();
     const { system } = s;
@@ -379,87 +351,6 @@ describe('conformance §1.2: plain spawn and the reason linked peers see', () =>
     assert.deepEqual(s.exitsOf(plainPid), [exitReason.killed]);
     await s.system.shutdown();
   });
-
-  /**
-   * Every way a process can exit, with what a trapping peer linked to it
-   * receives and how its children (tied to it; one also linked) end.
-   */
-  const exitPaths: {
-    readonly path: string;
-    readonly end: (parent: Probe, s: ReturnType<typeof setup>) => void;
-    readonly peer: ExitReason;
-    readonly linked: ExitReason;
-    readonly plain: ExitReason;
-  }[] = [
-    {
-      path: 'ctx.stop() (a normal stop)',
-      end: (parent) => parent.run((ctx) => ctx.stop()),
-      peer: exitReason.normal,
-      linked: exitReason.shutdown(),
-      plain: exitReason.shutdown(),
-    },
-    {
-      path: "ctx.exit(ctx.self, 'normal') (OTP exit(self(), normal))",
-      end: (parent) => parent.run((ctx) => ctx.exit(ctx.self, exitReason.normal)),
-      peer: exitReason.normal,
-      linked: exitReason.shutdown(),
-      plain: exitReason.killed,
-    },
-    {
-      path: 'ctx.exit(ctx.self, other)',
-      end: (parent) => parent.run((ctx) => ctx.exit(ctx.self, exitReason.error('other'))),
-      peer: exitReason.error('other'),
-      linked: exitReason.error('other'),
-      plain: exitReason.killed,
-    },
-    {
-      path: "ctx.exit(ctx.self, 'kill')",
-      end: (parent) => parent.run((ctx) => ctx.exit(ctx.self, exitReason.kill)),
-      peer: exitReason.killed,
-      linked: exitReason.killed,
-      plain: exitReason.killed,
-    },
-    {
-      path: "ctx.stop('kill') (a link-propagated kill stays kill)",
-      end: (parent) => parent.run((ctx) => ctx.stop(exitReason.kill)),
-      peer: exitReason.kill,
-      linked: exitReason.kill,
-      plain: exitReason.shutdown(),
-    },
-    {
-      path: "system.exit(ref, 'kill')",
-      end: (parent, s) => s.system.exit(parent.ref, exitReason.kill),
-      peer: exitReason.killed,
-      linked: exitReason.killed,
-      plain: exitReason.killed,
-    },
-    {
-      path: 'a crash',
-      end: (parent) => parent.run(crash('crashed')),
-      peer: exitReason.error('crashed'),
-      linked: exitReason.error('crashed'),
-      plain: exitReason.shutdown(),
-    },
-  ];
-
-  for (const { path, end, peer, linked, plain } of exitPaths) {
-    it(`R2.3 ${path}: a trapping linked peer gets its real reason; its linked child ends with it (shutdown for normal), never killed for normal`, async () => {
-      const s = setup();
-      const a = await spawner(s);
-      a.spawn('spawnLink');
-      a.spawn('spawn');
-      const watcher = await s.probe({ trap: true });
-      watcher.run((ctx) => ctx.link(a.parent.ref));
-      await s.system.idle();
-      const [linkedPid, plainPid] = a.spawned.map((c) => c.pid) as [Pid, Pid];
-      end(a.parent, s);
-      await s.system.idle();
-      assert.deepEqual(exitsIn(watcher.inbox), [[a.parent.pid, peer]], 'the linked peer');
-      assert.deepEqual(s.exitsOf(linkedPid), [linked], 'the linked child');
-      assert.deepEqual(s.exitsOf(plainPid), [plain], 'the unlinked child');
-      await s.system.shutdown();
-    });
-  }
 
   it("R2.3 the peers linked to a linked child see its spawner's real reason, not shutdown", async () => {
     const s = setup();
