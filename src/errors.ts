@@ -36,6 +36,7 @@ export {
   ProcessExitedError,
   StartFailedError,
   SystemShutdownError,
+  WaitRemovedError,
 } from './errors/process.js';
 export {
   CircuitOpenError,

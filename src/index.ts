@@ -81,6 +81,7 @@ export {
   StartFailedError,
   SupervisorError,
   SystemShutdownError,
+  WaitRemovedError,
 } from './errors.js';
 export type { HostView } from './isolation/index.js';
 export { HostExitedError, portable } from './isolation/index.js';
@@ -212,12 +213,15 @@ export type {
   Introspection,
   ProcessInfo,
   ProcessTarget,
+  RemovedStale,
+  RemoveStaleOptions,
   Services,
   ShutdownOptions,
   StaleView,
   StopOptions,
   SystemOptions,
   SystemStats,
+  TimerTarget,
   TimerView,
   Topics,
   TypedGroup,

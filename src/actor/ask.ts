@@ -4,7 +4,7 @@ import {
   NoProcError,
   NotRepliableError,
 } from '../errors.js';
-import { BOUNDS } from '../limits/index.js';
+import { BOUNDS, describeValue } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { COPY_ON_SEND, DEAD, ENVELOPES, formatPid } from '../process/index.js';
 import { rejectExitedSend } from './async-senders.js';
@@ -38,25 +38,22 @@ export function askProcess(
   }
   if ((p.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(p.pid)));
   if (current === p) return Promise.reject(new CallingSelfError(formatPid(p.pid)));
-  let timeout = options?.timeout ?? runtime.askTimeout;
-  if (
-    typeof timeout !== 'number' ||
-    !(timeout >= 0) ||
-    (timeout > BOUNDS.ms && timeout !== Number.POSITIVE_INFINITY)
-  ) {
-    return Promise.reject(
-      new InvalidArgumentError(
-        'timeout',
-        `must be a number of ms from 0 to ${BOUNDS.ms} or Infinity`,
-      ),
-    );
-  }
-  const deadline = options?.deadline;
-  if (deadline !== undefined) {
-    if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
-      return Promise.reject(new InvalidArgumentError('deadline', 'must be a clock time in ms'));
+  // The system's askTimeout was checked when the system was made: only a given one is checked here.
+  let timeout = runtime.askTimeout;
+  if (options !== undefined) {
+    const given = options.timeout;
+    // Only undefined means the default: null is refused, as `system.stop` refuses it.
+    if (given !== undefined) {
+      if (!isAskTimeout(given)) return Promise.reject(badAskTimeout(given));
+      timeout = given;
     }
-    timeout = Math.min(timeout, Math.max(0, deadline - runtime.clock.now()));
+    const deadline = options.deadline;
+    if (deadline !== undefined) {
+      if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
+        return Promise.reject(new InvalidArgumentError('deadline', 'must be a clock time in ms'));
+      }
+      timeout = Math.min(timeout, Math.max(0, deadline - runtime.clock.now()));
+    }
   }
   const record = runtime.askRecords.acquire(p, timeout);
   const port = record.port as PendingAsk;
@@ -84,6 +81,38 @@ export function askProcess(
     port.fail(error);
   }
   return promise;
+}
+
+/**
+ * Whether `value` is an ask timeout: a number of ms from 0 to `BOUNDS.ms`,
+ * or `Infinity` (NaN fails `>= 0`). `checkDuration`'s rule, without its throw.
+ *
+ * @example
+ * ```ts
+ * isAskTimeout(null); // false
+ * ```
+ */
+export function isAskTimeout(value: unknown): value is number {
+  return (
+    typeof value === 'number' &&
+    value >= 0 &&
+    (value <= BOUNDS.ms || value === Number.POSITIVE_INFINITY)
+  );
+}
+
+/**
+ * The error for an ask timeout that {@link isAskTimeout} refuses.
+ *
+ * @example
+ * ```ts
+ * if (!isAskTimeout(t)) return Promise.reject(badAskTimeout(t));
+ * ```
+ */
+export function badAskTimeout(value: unknown): InvalidArgumentError {
+  return new InvalidArgumentError(
+    'timeout',
+    `must be a number of ms from 0 to ${BOUNDS.ms} or Infinity, got ${describeValue(value)}`,
+  );
 }
 
 /**

@@ -87,6 +87,15 @@ export class MessageTimer extends TimerEntry implements TimerRef {
     return this.#to instanceof NameDestination ? this.#to.name : undefined;
   }
 
+  /**
+   * The address the message goes to when it is neither a process nor a
+   * local name (a service key's, a pool, a cluster address); read only by
+   * introspection, so the timer keeps no description of its own.
+   */
+  get targetAddress(): Address<unknown> | undefined {
+    return this.#to instanceof AddressDestination ? this.#to.to : undefined;
+  }
+
   /** The pid of the process that set the timer; undefined for `system.sendAfter`. */
   get ownerPid(): number | undefined {
     return this.#owner?.pid;
@@ -171,6 +180,11 @@ export class AddressDestination implements TimerHost {
   constructor(to: Address<unknown>, runtime: ActorProcess['runtime']) {
     this.#to = to;
     this.#runtime = runtime;
+  }
+
+  /** The address the timer sends to. */
+  get to(): Address<unknown> {
+    return this.#to;
   }
 
   /** The address as its dead letters name it. */

@@ -204,3 +204,25 @@ export class StartFailedError extends RuntimeError {
     this.reason = reason;
   }
 }
+
+/**
+ * A `system.exited` wait was removed before its target exited, by
+ * `system.removeStale({ exitedWaiters: true })`: the target is still alive
+ * and nothing more will settle the promise.
+ *
+ * @example
+ * ```ts
+ * const done = system.exited(ref);
+ * system.removeStale({ exitedWaiters: true });
+ * await done; // rejects with WaitRemovedError, code ERR_WAIT_REMOVED
+ * ```
+ */
+export class WaitRemovedError extends RuntimeError {
+  /** Printable pid of the process that was being waited for. */
+  readonly target: string;
+
+  constructor(target: string) {
+    super('ERR_WAIT_REMOVED', `the wait for ${target} to exit was removed`);
+    this.target = target;
+  }
+}

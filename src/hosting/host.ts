@@ -1,8 +1,10 @@
 import type { ActorRef, AskOptions } from '../actor/index.js';
 import {
   ActorProcess,
+  badAskTimeout,
   HOSTED_AS,
   type HostedIdentity,
+  isAskTimeout,
   PendingAsk,
   processOf,
   startNow,
@@ -161,7 +163,10 @@ export class Host implements RefCodec {
         new InvalidArgumentError('request', 'an ask needs a plain object request'),
       );
     }
-    const timeout = options?.timeout ?? 5_000;
+    // Checked as askProcess checks it: null or NaN must not reach a timer or the wire.
+    const given = options?.timeout;
+    if (given !== undefined && !isAskTimeout(given)) return Promise.reject(badAskTimeout(given));
+    const timeout = given ?? 5_000;
     if (this.#asks.size >= MAX_HOST_ASKS) {
       return Promise.reject(new HostLimitError('asks', MAX_HOST_ASKS));
     }

@@ -2,12 +2,13 @@ import { InvalidArgumentError } from '../errors.js';
 
 /**
  * A process group's name (OTP `pg` groups are any term): a non-empty
- * string, or any structured-cloneable value but `undefined`: numbers,
- * bigints, booleans, `null`, arrays, plain objects, `Date`, `RegExp`,
- * `Map`, `Set` and binary data, nested as deep as you like. Two names are
- * the same group when they are structurally equal, as Erlang compares
- * terms: `['shard', 1]` joined twice is one group, and `{ a: 1, b: 2 }`
- * equals `{ b: 2, a: 1 }`. Functions, symbols, class instances and cycles
+ * string, or a number, bigint, boolean, `null`, array, plain object,
+ * `Date`, `RegExp`, `Map`, `Set` or binary data, nested as deep as you
+ * like (`undefined` only inside). Two names are the same group when they
+ * are structurally equal, as Erlang compares terms: `['shard', 1]` joined
+ * twice is one group, and `{ a: 1, b: 2 }` equals `{ b: 2, a: 1 }`.
+ * Functions, symbols, cycles and other objects (class instances, `Error`
+ * and boxed primitives among them, though structured clone copies them)
  * are refused with `InvalidArgumentError`.
  *
  * @example

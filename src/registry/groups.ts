@@ -88,7 +88,11 @@ class Watch<P extends Holder> implements Registration {
   }
 }
 
-/** A name as the table keeps it: a string as is, anything else a frozen deep copy. */
+/**
+ * A name as the table keeps it: a string as is, anything else a copy whose
+ * arrays and plain objects are frozen; a Map's or Set's contents, a Date's
+ * time and binary bytes cannot be frozen (docs/semantics.md §17).
+ */
 function keptName(group: GroupName): GroupName {
   return typeof group === 'object' && group !== null ? deepFreeze(structuredClone(group)) : group;
 }

@@ -202,24 +202,31 @@ export class Pool<M> implements Address<M> {
     return run;
   }
 
+  /**
+   * Linear in the slots: each step asks the child table (O(1) by id)
+   * instead of rebuilding the set of slots, so 20,000 workers shrink to one
+   * in 20,000 steps, not 20,000².
+   */
   async #resizeNow(size: number): Promise<void> {
     const sup = this.supervisor;
-    const slots = (): Set<number> => {
-      const ids = new Set<number>();
-      for (const c of this.#state()?.children.list ?? []) ids.add(Number(c.spec.id.slice(1)));
-      return ids;
-    };
-    for (let taken = slots(), slot = 0; taken.size < size; slot++) {
-      if (taken.has(slot)) continue;
+    for (let slot = 0; this.size < size; slot++) {
+      if (this.#hasSlot(slot)) continue;
       await startChild(sup, this.#spec(slot));
-      taken = slots();
     }
-    for (let taken = slots(); taken.size > size; taken = slots()) {
-      const highest = Math.max(...taken);
-      await terminateChild(sup, `w${highest}`);
+    // Highest slot first, walking down from the highest one there is (a
+    // loop: Math.max(...slots) throws RangeError past ~10^5 arguments).
+    let slot = -1;
+    for (const c of this.#state()?.children.list ?? []) slot = Math.max(slot, slotOf(c.spec.id));
+    for (; slot >= 0 && this.size > size; slot--) {
+      if (!this.#hasSlot(slot)) continue;
+      await terminateChild(sup, `w${slot}`);
       // A temporary worker's slot is gone once it is stopped.
-      if (slots().has(highest)) await deleteChild(sup, `w${highest}`);
+      if (this.#hasSlot(slot)) await deleteChild(sup, `w${slot}`);
     }
+  }
+
+  #hasSlot(slot: number): boolean {
+    return this.#state()?.children.byId(`w${slot}`) !== undefined;
   }
 
   toString(): string {
@@ -264,6 +271,15 @@ function firstReply(asks: Promise<never>[]): Promise<never> {
       });
     }
   });
+}
+
+/**
+ * The slot of a worker id `w<slot>`; -1 for an id the pool did not make
+ * (its slots are below `BOUNDS.poolSize`, which bounds the walk down).
+ */
+function slotOf(id: string): number {
+  const slot = Number(id.slice(1));
+  return id.startsWith('w') && Number.isInteger(slot) && slot < BOUNDS.poolSize ? slot : -1;
 }
 
 function checkSize(size: unknown): asserts size is number {

@@ -1,5 +1,6 @@
 import type { ActorRef } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
+import { describeValue } from '../limits/index.js';
 import type { Pid } from '../process/index.js';
 import type { ChildCounts, ChildInfo } from './children.js';
 import type { SupervisorAddress } from './protocol.js';
@@ -21,10 +22,26 @@ function call(
   sup: SupervisorAddress,
   request: Parameters<SupervisorAddress['ask']>[0],
 ): Promise<never> {
-  if (typeof (sup as { ask?: unknown } | null | undefined)?.ask !== 'function') {
-    return Promise.reject(new InvalidArgumentError('sup', 'must be a supervisor ref'));
-  }
+  if (!isAddress(sup)) return notSupervisor();
   return sup.ask(request, NO_TIMEOUT) as Promise<never>;
+}
+
+function isAddress(sup: unknown): boolean {
+  return typeof (sup as { ask?: unknown } | null | undefined)?.ask === 'function';
+}
+
+function notSupervisor(): Promise<never> {
+  return Promise.reject(new InvalidArgumentError('sup', 'must be a supervisor ref'));
+}
+
+/** A child id, or the pid of a ref or pid; undefined for anything else. */
+function childTarget(child: unknown): string | Pid | undefined {
+  const target =
+    typeof child === 'object' && child !== null ? (child as { pid?: unknown }).pid : child;
+  if (typeof target === 'string') return target;
+  return typeof target === 'number' && Number.isInteger(target) && target > 0
+    ? (target as Pid)
+    : undefined;
 }
 
 /**
@@ -58,6 +75,9 @@ export function startChild<M, A = unknown>(
  * process that is not a dynamic supervisor's child, and with
  * `ERR_SUPERVISOR_TAKES_PIDS` for an id given to a dynamic supervisor (OTP
  * `{error, simple_one_for_one}`); a pid that is already gone resolves.
+ * A child that is none of these (`null`, `undefined`, an object without a
+ * pid, a number that is not a pid) rejects with `InvalidArgumentError`
+ * (`ERR_INVALID_ARG`) naming `child`.
  *
  * @example
  * ```ts
@@ -68,7 +88,18 @@ export function terminateChild(
   sup: SupervisorAddress,
   child: string | Pid | ActorRef<never>,
 ): Promise<void> {
-  const target = typeof child === 'object' ? child.pid : child;
+  // Checked here, not by the supervisor: `null.pid` would be a plain TypeError,
+  // and an undefined pid would pass on a dynamic supervisor as a child already gone.
+  if (!isAddress(sup)) return notSupervisor();
+  const target = childTarget(child);
+  if (target === undefined) {
+    return Promise.reject(
+      new InvalidArgumentError(
+        'child',
+        `must be a child id, a pid or a ref, got ${describeValue(child)}`,
+      ),
+    );
+  }
   return call(sup, { type: 'sup:terminate-child', child: target });
 }
 

@@ -54,6 +54,12 @@ export function handleRequest(
     }
     case 'sup:terminate-child': {
       const target = msg.child;
+      // A request sent around terminateChild: neither an id nor a pid must
+      // not pass for a child already gone.
+      if (typeof target !== 'string' && typeof target !== 'number') {
+        msg.reply.fail(new InvalidArgumentError('child', 'must be a child id or a pid'));
+        return;
+      }
       // OTP: a static supervisor terminates by id (a pid is not found), a
       // simple_one_for_one one by pid (an id is `{error, simple_one_for_one}`).
       if (state.dynamic && typeof target === 'string') {

@@ -84,10 +84,49 @@ export function watchExit(
       dropMonitor(m);
       reject(signal?.reason);
     };
-    const m = monitor(core, null, p, pid, undefined, (reason) => {
+    const notify = (reason: ExitReason): void => {
       signal?.removeEventListener('abort', onAbort);
       resolve(reason);
-    });
+    };
+    // Marks the monitor as a `system.exited` wait, apart from the runtime's own outside watches.
+    const abandon = (error: Error): void => {
+      signal?.removeEventListener('abort', onAbort);
+      reject(error);
+    };
+    const m = monitor(
+      core,
+      null,
+      p,
+      pid,
+      undefined,
+      Object.assign(notify, { [EXITED_WAIT]: abandon }),
+    );
     if (m.active) signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The key under which a `system.exited` monitor's `notify` carries its
+ * rejection, so introspection can tell these waits from the runtime's own
+ * outside watches (cluster registry, groups) and settle the ones it removes.
+ *
+ * @example
+ * ```ts
+ * const abandon = exitedWait(m);
+ * if (abandon !== undefined && dropMonitor(m)) abandon(new WaitRemovedError('<0.7.0>'));
+ * ```
+ */
+export const EXITED_WAIT: unique symbol = Symbol('airssys.exitedWait');
+
+/**
+ * The rejection of monitor `m` when it is a `system.exited` wait; undefined
+ * for any other monitor.
+ *
+ * @example
+ * ```ts
+ * const waits = [...watchers].filter((m) => exitedWait(m) !== undefined).length;
+ * ```
+ */
+export function exitedWait(m: { readonly notify: unknown }): ((error: Error) => void) | undefined {
+  return (m.notify as { [EXITED_WAIT]?: (error: Error) => void } | null)?.[EXITED_WAIT];
 }

@@ -1,15 +1,18 @@
 import {
   type ActorProcess,
-  AskRecord,
   dropMonitor,
-  MessageTimer,
   type Monitor,
   monitorOwner,
   unlink,
 } from '../actor/index.js';
+import { WaitRemovedError } from '../errors.js';
 import type { HostView } from '../isolation/index.js';
-import type { Pid } from '../process/index.js';
+import { formatPid, type Pid } from '../process/index.js';
+import { exitedWait } from './control.js';
 import type { SystemCore } from './core.js';
+import { type TimerView, timerViews } from './introspect-timers.js';
+
+export type { TimerTarget, TimerView } from './introspect-timers.js';
 
 /**
  * What a tester (or a leak hunt) needs to see that the rest of the API
@@ -48,26 +51,6 @@ export interface Introspection {
 }
 
 /**
- * One message timer.
- *
- * @example
- * ```ts
- * const mine = system.introspect().timers.filter((t) => t.owner === ref.pid);
- * ```
- */
-export interface TimerView {
-  /** The process it goes to; undefined for a timer aimed at a name. */
-  readonly target: Pid | undefined;
-  /** The name it goes to, looked up when it fires (`sendAfter(ms, msg, 'db')`). */
-  readonly targetName?: string;
-  /** The process that set it; undefined for `system.sendAfter`. */
-  readonly owner: Pid | undefined;
-  readonly leftMs: number;
-  /** The period of a `sendInterval`; 0 for a one-shot timer. */
-  readonly intervalMs: number;
-}
-
-/**
  * One pending ask.
  *
  * @example
@@ -84,7 +67,8 @@ export interface AskView {
 }
 
 /**
- * What should not be there: `system.removeStale()` removes the first two.
+ * What should not be there: `system.removeStale()` removes the first two,
+ * `system.removeStale({ exitedWaiters: true })` the third as well.
  *
  * @example
  * ```ts
@@ -99,15 +83,16 @@ export interface StaleView {
   readonly links: readonly { readonly from: Pid; readonly to: Pid }[];
   /**
    * `system.exited` promises still waiting, per target: not a leak by
-   * themselves, but each holds an entry on its target until it exits or
-   * its `signal` aborts.
+   * themselves, but each holds an entry on its target until it exits, its
+   * `signal` aborts or `removeStale({ exitedWaiters: true })` removes it.
+   * The runtime's own outside watches (cluster registry, groups) are not
+   * counted.
    */
   readonly exitedWaiters: readonly { readonly target: Pid; readonly count: number }[];
 }
 
 /** Builds the view of `core` now. */
 export function introspect(core: SystemCore): Introspection {
-  const now = core.clock.now();
   const names: { name: string; pid: Pid }[] = [];
   const pending: AskView[] = [];
   const monitors: { id: number; owner: Pid; target: Pid }[] = [];
@@ -126,35 +111,20 @@ export function introspect(core: SystemCore): Introspection {
         leftMs,
       });
     }
-    let outside = 0;
+    let waits = 0;
     for (const m of ext.watchers ?? []) {
-      const owner = monitorOwner(m);
-      if (owner === null) outside++;
-      else if (!owner.alive) monitors.push({ id: m.id, owner: owner.pid, target: p.pid });
+      if (exitedWait(m) !== undefined) waits++;
+      else if (isStaleMonitor(m)) {
+        monitors.push({ id: m.id, owner: (monitorOwner(m) as ActorProcess).pid, target: p.pid });
+      }
     }
-    if (outside > 0) exitedWaiters.push({ target: p.pid, count: outside });
+    if (waits > 0) exitedWaiters.push({ target: p.pid, count: waits });
     for (const other of ext.links ?? []) {
-      if (!other.alive) links.push({ from: p.pid, to: other.pid });
+      if (isStaleLink(p, other)) links.push({ from: p.pid, to: other.pid });
     }
   }
   names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const timers: TimerView[] = [];
-  let internalTimers = 0;
-  for (const entry of core.timers.entries()) {
-    if (entry instanceof MessageTimer) {
-      const targetName = entry.targetName;
-      timers.push({
-        target: entry.targetPid as Pid | undefined,
-        ...(targetName === undefined ? {} : { targetName }),
-        owner: entry.ownerPid as Pid | undefined,
-        leftMs: Math.max(0, entry.deadline - now),
-        intervalMs: entry.interval,
-      });
-    } else if (!(entry instanceof AskRecord)) {
-      internalTimers++;
-    }
-  }
-  timers.sort((a, b) => a.leftMs - b.leftMs);
+  const { timers, internalTimers } = timerViews(core);
   const byCaller = new Map<Pid | undefined, number>();
   for (const a of pending) byCaller.set(a.caller, (byCaller.get(a.caller) ?? 0) + 1);
   return {
@@ -175,27 +145,82 @@ export function introspect(core: SystemCore): Introspection {
 }
 
 /**
- * Removes monitors whose owner has exited and links to processes that
- * have exited from every live process; returns how many of each. The
- * runtime removes both when a process exits, so anything found is a leak.
+ * Options of `system.removeStale`.
+ *
+ * @example
+ * ```ts
+ * system.removeStale({ exitedWaiters: true }); // also give up every system.exited wait
+ * ```
  */
-export function removeStale(core: SystemCore): { monitors: number; links: number } {
+export interface RemoveStaleOptions {
+  /**
+   * Also remove every `system.exited` wait (not a leak by itself, so off by
+   * default): each removed promise rejects with `WaitRemovedError`
+   * (`ERR_WAIT_REMOVED`).
+   */
+  readonly exitedWaiters?: boolean;
+}
+
+/**
+ * What `system.removeStale` removed.
+ *
+ * @example
+ * ```ts
+ * const { monitors, links, exitedWaiters } = system.removeStale({ exitedWaiters: true });
+ * ```
+ */
+export interface RemovedStale {
+  readonly monitors: number;
+  readonly links: number;
+  /** `system.exited` waits removed (0 unless asked for). */
+  readonly exitedWaiters: number;
+}
+
+/**
+ * Removes monitors whose owner has exited and links to processes that
+ * have exited from every live process, and with `exitedWaiters` every
+ * `system.exited` wait; returns how many of each. The runtime removes the
+ * first two when a process exits, so anything found there is a leak. An
+ * exit still being carried out is not stale: its own propagation removes
+ * what it holds, with the signals and DOWNs that go with it.
+ */
+export function removeStale(core: SystemCore, options?: RemoveStaleOptions): RemovedStale {
+  const waits = options?.exitedWaiters === true;
   let monitors = 0;
   let links = 0;
+  let exitedWaiters = 0;
   for (const p of core.table.values()) {
     const ext = p.ext;
     if (ext === null) continue;
     const dead: Monitor<ActorProcess>[] = [];
+    const given: Monitor<ActorProcess>[] = [];
     for (const m of ext.watchers ?? []) {
-      const owner = monitorOwner(m);
-      if (owner !== null && !owner.alive) dead.push(m);
+      if (exitedWait(m) !== undefined) {
+        if (waits) given.push(m);
+      } else if (isStaleMonitor(m)) dead.push(m);
     }
     for (const m of dead) if (dropMonitor(m)) monitors++;
+    for (const m of given) {
+      if (!dropMonitor(m)) continue;
+      exitedWaiters++;
+      exitedWait(m)?.(new WaitRemovedError(formatPid(p.pid)));
+    }
     for (const other of [...(ext.links ?? [])]) {
-      if (other.alive) continue;
+      if (!isStaleLink(p, other)) continue;
       unlink(p, other);
       links++;
     }
   }
-  return { monitors, links };
+  return { monitors, links, exitedWaiters };
+}
+
+/** A monitor whose owner has exited and no longer holds it (its exit is over). */
+function isStaleMonitor(m: Monitor<ActorProcess>): boolean {
+  const owner = monitorOwner(m);
+  return owner !== null && !owner.alive && owner.ext?.monitors?.has(m) !== true;
+}
+
+/** A link from `p` to `other` that exited and no longer links back (its exit is over). */
+function isStaleLink(p: ActorProcess, other: ActorProcess): boolean {
+  return !other.alive && other.ext?.links?.has(p) !== true;
 }

@@ -28,6 +28,7 @@ import { type ProcessTarget, type StopOptions, stopProcess, watchExit } from './
 import type { SystemCore } from './core.js';
 import { describeProcess, type ProcessInfo, type SystemStats, systemStats } from './info.js';
 import { addInspector, type InspectOptions, subscribeActor } from './inspection.js';
+import type { RemovedStale, RemoveStaleOptions } from './introspect.js';
 import { type Introspection, introspect, removeStale } from './introspect.js';
 import { SystemNaming } from './naming.js';
 import { duration } from './options.js';
@@ -135,11 +136,15 @@ export class ActorSystem extends SystemNaming {
    * Resolves with the target's exit reason once it exits, or with `noproc`
    * at once if it is not alive: a monitor held outside any process. When
    * `signal` aborts first, the monitor is removed and the promise rejects
-   * with the signal's reason.
+   * with the signal's reason. A target that is not a ref or pid (`null`
+   * included) throws `InvalidArgumentError`, as for `stop`; a `signal`
+   * that is not an `AbortSignal` rejects with it.
    */
   exited(target: ProcessTarget, options?: { readonly signal?: AbortSignal }): Promise<ExitReason> {
+    // Resolved first: it throws InvalidArgumentError for null or any other non-target.
+    const p = this.#core.process(target);
     const pid = typeof target === 'number' ? target : target.pid;
-    return watchExit(this.#core, this.#core.process(target), pid, options);
+    return watchExit(this.#core, p, pid, options);
   }
 
   /**
@@ -155,12 +160,12 @@ export class ActorSystem extends SystemNaming {
   }
 
   /**
-   * Removes monitors held by processes that have exited and links to
-   * processes that have exited (each a leak: the runtime removes both at
-   * exit); returns how many of each it removed.
+   * Removes monitors held by exited processes and links to exited processes
+   * (leaks: exits remove both), and with `exitedWaiters` every `system.exited`
+   * wait (it rejects `ERR_WAIT_REMOVED`); says how many of each (semantics §16).
    */
-  removeStale(): { monitors: number; links: number } {
-    return removeStale(this.#core);
+  removeStale(options?: RemoveStaleOptions): RemovedStale {
+    return removeStale(this.#core, options);
   }
 
   /** Stops a process gracefully (children first, then `terminate`); resolves when it has exited. */

@@ -79,10 +79,39 @@ describe('conformance §1.12: process groups in scopes', () => {
     await system.shutdown();
   });
 
-  it('a scope name must be a non-empty string', async () => {
+  it('a scope name must be a non-empty string of at most 256 characters (ERR_INVALID_ARG naming scope)', async () => {
     const { system } = setup();
-    assert.throws(() => system.groups.scope(''), InvalidArgumentError);
-    assert.throws(() => system.groups.scope(7 as unknown as string), InvalidArgumentError);
+    const scope = (e: unknown) => e instanceof InvalidArgumentError && e.option === 'scope';
+    assert.throws(() => system.groups.scope(''), scope);
+    assert.throws(() => system.groups.scope(7 as unknown as string), scope);
+    assert.throws(() => system.groups.scope('s'.repeat(257)), scope);
+    system.groups.scope('s'.repeat(256));
+    assert.ok(system.groups.scopes().includes('s'.repeat(256)));
+    await system.shutdown();
+  });
+
+  it('a group name may hold Map, Set, Date, RegExp and binary data; Error objects and boxed primitives are refused as class instances', async () => {
+    const { system, probe } = setup();
+    const p = await probe();
+    const group = (e: unknown) => e instanceof InvalidArgumentError && e.option === 'group';
+    const accepted = [new Map([['k', 1]]), new Set([1]), new Date(0), /x/, new Uint8Array([1])];
+    for (const name of accepted) system.groups.join(name, p.ref);
+    assert.equal(system.groups.whichGroups().length, accepted.length);
+    for (const name of [new Error('e'), new Number(1), Object('x'), new Boolean(true)]) {
+      assert.throws(() => system.groups.join(name, p.ref), group, String(name));
+    }
+    await system.shutdown();
+  });
+
+  it('the group keeps a copy of its name: arrays and plain objects frozen deeply, a Map not, and changing it leaves the group as it was', async () => {
+    const { system, probe } = setup();
+    const p = await probe();
+    system.groups.join({ tags: ['a'], by: new Map([['k', 1]]) }, p.ref);
+    const [kept] = system.groups.whichGroups() as [{ tags: string[]; by: Map<string, number> }];
+    assert.ok(Object.isFrozen(kept) && Object.isFrozen(kept.tags));
+    kept.by.set('k', 2); // freezing does not reach a Map's contents
+    assert.equal((system.groups.whichGroups()[0] as typeof kept).by.get('k'), 2, 'one copy');
+    assert.deepEqual(system.groups.members({ tags: ['a'], by: new Map([['k', 1]]) }), [p.pid]);
     await system.shutdown();
   });
 });

@@ -20,6 +20,7 @@ import {
   type SupervisorRef,
   startChild,
   supervisor,
+  terminateChild,
   whichChildren,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
@@ -184,6 +185,13 @@ describe('chaos: bad input is a coded error, never a plain TypeError (§10)', ()
     assert.equal(system.isAlive(ref), true);
   });
 
+  it('system.exited(null) and system.exited(undefined) throw ERR_INVALID_ARG naming the target, as a non-ref target does', () => {
+    const system = createSystem({ clock: new ManualClock() });
+    for (const bad of [null, undefined, 'x'] as never[]) {
+      assert.throws(() => system.exited(bad), invalid('target'));
+    }
+  });
+
   it('sendInterval and sendAfter with a null-prototype object or a symbol as the interval throw ERR_INVALID_ARG', async () => {
     const system = createSystem({ clock: new ManualClock() });
     const thrown: unknown[] = [];
@@ -228,6 +236,24 @@ describe('chaos: bad input is a coded error, never a plain TypeError (§10)', ()
     const spec = { id: 'w', actor: worker };
     await assert.rejects(startChild(undefined as unknown as SupervisorRef, spec), invalid('sup'));
     await assert.rejects(whichChildren(null as unknown as SupervisorRef), invalid('sup'));
+  });
+
+  it('terminateChild(sup, null) and terminateChild(sup, undefined) reject with ERR_INVALID_ARG naming the child, on either kind of supervisor', async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const sup = await system.start(supervisor({ children: [{ id: 'w', actor: worker }] }));
+    const dyn = await system.start(dynamicSupervisor());
+    const kid = await startChild(dyn, { actor: worker });
+    for (const target of [sup, dyn]) {
+      for (const bad of [null, undefined, {}, Number.NaN, true] as never[]) {
+        await assert.rejects(terminateChild(target, bad), invalid('child'));
+      }
+    }
+    const raw = { type: 'sup:terminate-child', child: undefined } as never;
+    await assert.rejects(dyn.ask(raw), invalid('child'), 'a request sent around the API too');
+    assert.equal((await whichChildren(sup))[0]?.status, 'running', 'no child was touched');
+    assert.equal(system.isAlive(kid as never), true, 'no dynamic child was touched');
+    await assert.rejects(terminateChild(undefined as never, null as never), invalid('sup'));
+    await system.shutdown();
   });
 });
 

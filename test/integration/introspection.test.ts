@@ -12,7 +12,10 @@ import {
   type DeadLetter,
   type DownMessage,
   defineActor,
+  type ExitMessage,
+  formatPid,
   type Reply,
+  WaitRemovedError,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
@@ -62,15 +65,70 @@ describe('system.introspect()', () => {
     clock.advance(10);
     const view = system.introspect();
     assert.deepEqual(view.timers, [
-      { target: setter.pid, owner: setter.pid, leftMs: 40, intervalMs: 50 },
-      { target: target.pid, owner: undefined, leftMs: 90, intervalMs: 0 },
-      { target: target.pid, owner: setter.pid, leftMs: 290, intervalMs: 0 },
+      {
+        to: { kind: 'pid', pid: setter.pid },
+        target: setter.pid,
+        owner: setter.pid,
+        leftMs: 40,
+        intervalMs: 50,
+      },
+      {
+        to: { kind: 'pid', pid: target.pid },
+        target: target.pid,
+        owner: undefined,
+        leftMs: 90,
+        intervalMs: 0,
+      },
+      {
+        to: { kind: 'pid', pid: target.pid },
+        target: target.pid,
+        owner: setter.pid,
+        leftMs: 290,
+        intervalMs: 0,
+      },
     ]);
     system.kill(setter);
     assert.deepEqual(
       system.introspect().timers.map((t) => t.owner),
       [undefined],
       "the setter's timers went with it",
+    );
+    await system.shutdown();
+  });
+
+  it('says where each timer goes: a pid, a registered name, a service key, a pool, another address', async () => {
+    const clock = new ManualClock();
+    const system = createSystem({ clock });
+    const sink = defineActor<string>({ handle() {} });
+    const p = system.spawn(sink);
+    system.services.define('sessions', { keys: 'unique' });
+    const pool = await system.startPool(sink, { size: 1, label: 'resize' });
+    // Any address that is neither a ref nor a local name: described by its own `address`, as a cluster address is.
+    const remote = {
+      address: 'name:db@b_1',
+      tell() {},
+      offer: () => Promise.resolve(),
+      ask: () => Promise.reject(new Error('unused')),
+    };
+    system.sendAfter(1, p, 'a');
+    system.sendAfter(2, 'db', 'b');
+    system.sendAfter(3, system.services.ref<string>('sessions', 'u1'), 'c');
+    system.sendAfter(4, pool, 'd');
+    system.sendAfter(5, remote, 'e');
+    const view = system.introspect().timers.filter((t) => t.owner === undefined);
+    assert.deepEqual(
+      view.map((t) => [t.to, t.target, t.targetName]),
+      [
+        [{ kind: 'pid', pid: p.pid }, p.pid, undefined],
+        [{ kind: 'name', name: 'db' }, undefined, 'db'],
+        [{ kind: 'service', service: 'sessions', key: 'u1' }, undefined, undefined],
+        [{ kind: 'pool', label: 'resize', supervisor: pool.supervisor.pid }, undefined, undefined],
+        [{ kind: 'address', address: 'name:db@b_1' }, undefined, undefined],
+      ],
+    );
+    assert.ok(
+      !('targetName' in (view[2] as object)),
+      'targetName is absent unless it goes to a name',
     );
     await system.shutdown();
   });
@@ -131,20 +189,110 @@ describe('system.introspect()', () => {
 
   it('after a storm of kills among linked and monitoring processes nothing stale is left; removeStale finds nothing to remove', async () => {
     const system = createSystem({ clock: new ManualClock() });
-    const watcher = defineActor<DownMessage | { type: 'watch'; pid: number }>({
+    const peer = defineActor<DownMessage | ExitMessage | { type: 'tie'; pid: number }>({
+      init: (ctx) => void ctx.trapExit(true),
       handle(msg, ctx) {
-        if (msg.type === 'watch') ctx.monitor(msg.pid as never);
+        if (msg.type !== 'tie') return;
+        ctx.monitor(msg.pid as never);
+        ctx.link(msg.pid as never);
       },
     });
-    const refs = Array.from({ length: 30 }, () => system.spawn(watcher));
+    const refs = Array.from({ length: 30 }, () => system.spawn(peer));
     for (const [i, r] of refs.entries()) {
-      r.tell({ type: 'watch', pid: refs[(i + 1) % refs.length]?.pid as number });
+      r.tell({ type: 'tie', pid: refs[(i + 1) % refs.length]?.pid as number });
     }
     await system.idle();
+    const before = system.info(refs[1] as never);
+    assert.equal(before?.links.length, 2, 'linked to both neighbours');
+    assert.equal(before?.monitoredBy, 1);
     for (let i = 0; i < refs.length; i += 3) system.kill(refs[i] as never);
     await system.idle();
+    assert.deepEqual(system.info(refs[1] as never)?.links, [refs[2]?.pid], 'the dead side is gone');
     assert.deepEqual(system.introspect().stale, { monitors: [], links: [], exitedWaiters: [] });
-    assert.deepEqual(system.removeStale(), { monitors: 0, links: 0 });
+    assert.deepEqual(system.removeStale(), { monitors: 0, links: 0, exitedWaiters: 0 });
+    await system.shutdown();
+  });
+
+  it('an exit still being carried out is not stale: removeStale from an exit event leaves its links and monitors to it', async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const watched = system.spawn(server);
+    const trapping = defineActor<ExitMessage>({
+      init: (ctx) => void ctx.trapExit(true),
+      handle(msg) {
+        exits.push(msg.reason.kind);
+      },
+    });
+    const exits: string[] = [];
+    const linked = system.spawn(trapping);
+    let child: number | undefined;
+    const parent = system.spawn(
+      defineActor<'go'>({
+        handle(_msg, ctx) {
+          ctx.link(linked);
+          ctx.monitor(watched);
+          child = ctx.spawnLink(defineActor<string>({ handle() {} })).pid;
+        },
+      }),
+    );
+    parent.tell('go');
+    await system.idle();
+    const seen: unknown[] = [];
+    // The child ends first, inside the parent's exit, before the parent's links and monitors are released.
+    system.events.subscribe(
+      (e) => {
+        if (e.type !== 'exited' || e.pid !== child) return;
+        seen.push(system.introspect().stale, system.removeStale());
+      },
+      ['exited'],
+    );
+    system.kill(parent);
+    await system.idle();
+    assert.deepEqual(seen, [
+      { monitors: [], links: [], exitedWaiters: [] },
+      { monitors: 0, links: 0, exitedWaiters: 0 },
+    ]);
+    assert.deepEqual(exits, ['killed'], 'the linked process still got the exit signal');
+    assert.equal(system.info(watched)?.monitoredBy, 0, "the parent's monitor went with it");
+    await system.shutdown();
+  });
+
+  it('removeStale({ exitedWaiters: true }) removes every system.exited wait; each rejects ERR_WAIT_REMOVED', async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const target = system.spawn(server);
+    const controller = new AbortController();
+    const plain = system.exited(target);
+    const aborting = system.exited(target, { signal: controller.signal });
+    const watcher = system.spawn(
+      defineActor<'go' | DownMessage>({
+        handle(msg, ctx) {
+          if (msg === 'go') ctx.monitor(target);
+        },
+      }),
+    );
+    watcher.tell('go');
+    await system.idle();
+    assert.equal(system.info(target)?.monitoredBy, 3);
+    assert.deepEqual(system.removeStale(), { monitors: 0, links: 0, exitedWaiters: 0 });
+    assert.deepEqual(system.introspect().stale.exitedWaiters, [{ target: target.pid, count: 2 }]);
+    assert.deepEqual(system.removeStale({ exitedWaiters: true }), {
+      monitors: 0,
+      links: 0,
+      exitedWaiters: 2,
+    });
+    for (const waiting of [plain, aborting]) {
+      await assert.rejects(waiting, (e: unknown) => {
+        assert.ok(e instanceof WaitRemovedError);
+        assert.equal(e.code, 'ERR_WAIT_REMOVED');
+        assert.equal(e.target, formatPid(target.pid));
+        return true;
+      });
+    }
+    assert.deepEqual(system.introspect().stale.exitedWaiters, []);
+    assert.equal(system.info(target)?.monitoredBy, 1, "a process's monitor is not a wait");
+    controller.abort(new Error('late abort'));
+    system.kill(target);
+    await system.idle();
+    assert.deepEqual(system.removeStale({ exitedWaiters: true }).exitedWaiters, 0);
     await system.shutdown();
   });
 

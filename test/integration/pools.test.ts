@@ -310,6 +310,20 @@ describe('resizing', () => {
     await system.shutdown();
   });
 
+  it('shrinking a large pool (20,000 workers to 1) completes, leaving slot w0', async () => {
+    const { system, pool } = await setup({ size: 20_000 });
+    const first = pool.workers()[0];
+    await pool.resize(1);
+    assert.equal(pool.size, 1);
+    assert.deepEqual(
+      (await whichChildren(pool.supervisor)).map((c) => c.id),
+      ['w0'],
+    );
+    assert.deepEqual(pool.workers(), [first]);
+    assert.equal(system.stats().processes, 2, 'the supervisor and one worker are left');
+    await system.shutdown();
+  });
+
   it('an empty pool: a tell is a dead letter (unregistered, pool:label), an ask rejects ERR_NOPROC', async () => {
     const { system, pool, letters } = await setup({ size: 2, label: 'resizer' });
     await pool.resize(0);

@@ -86,6 +86,13 @@ export type EchoMsg =
       readonly text: string;
       readonly reply: Reply<unknown>;
     }
+  /** Asks `to` with the ask timeout `timeout`; answers with the answer or the error's code and option. */
+  | {
+      readonly type: 'ask-main-timeout';
+      readonly to: ActorRef<Question>;
+      readonly timeout: unknown;
+      readonly reply: Reply<unknown>;
+    }
   /** `process.exit(code)`: ends the whole host (a thread's exit ends only the thread). */
   | { readonly type: 'exit-host'; readonly code: number }
   /** Throws from a timer, outside any handler: an uncaught exception in the host. */
@@ -188,6 +195,14 @@ export const echo = portable(
             .then((answer) => {
               msg.reply.send(answer);
             });
+        case 'ask-main-timeout':
+          return msg.to
+            .ask({ type: 'question', text: 't' }, { timeout: msg.timeout as number })
+            .then(
+              (answer) => msg.reply.send(answer),
+              (e: { code?: unknown; option?: unknown }) =>
+                msg.reply.send({ code: e.code, option: e.option }),
+            );
         case 'exit-host':
           process.exit(msg.code);
           return;

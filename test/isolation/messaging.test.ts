@@ -107,6 +107,17 @@ describe('isolation: messaging across the boundary', () => {
         assert.deepEqual(answer, { answer: 're:ping', asker: ref.pid });
       });
 
+      it("a body's ask with a null, NaN or negative timeout rejects ERR_INVALID_ARG naming timeout, as in main", {
+        timeout: TIMEOUT,
+      }, async () => {
+        const p = probe(system);
+        const ref = system.spawn(echo, { placement });
+        for (const timeout of [null, Number.NaN, -1]) {
+          const answer = await ref.ask({ type: 'ask-main-timeout', to: p.ref, timeout });
+          assert.deepEqual(answer, { code: 'ERR_INVALID_ARG', option: 'timeout' }, String(timeout));
+        }
+      });
+
       it('a reply port crosses as a reply port: main delegates an ask to a body, a body to another body', {
         timeout: TIMEOUT,
       }, async () => {

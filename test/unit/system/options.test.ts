@@ -176,15 +176,53 @@ describe('send, ask and timer arguments', () => {
       await assert.rejects(ref.offer({ n: 1 }, { ttl: -2 }), isInvalid('ttl'));
     }));
 
-  it("ask rejects a negative or NaN timeout naming 'timeout'", () =>
-    withRef(async (ref) => {
+  it("ask rejects a negative, NaN, object or string timeout naming 'timeout', as system.stop does", () =>
+    withRef(async (ref, system) => {
       const asker = ref as unknown as ActorRef<{
         reply: import('../../../src/index.js').Reply<number>;
       }>;
-      await assert.rejects(asker.ask({}, { timeout: -1 }), isInvalid('timeout'));
-      await assert.rejects(asker.ask({}, { timeout: Number.NaN }), isInvalid('timeout'));
+      for (const bad of [-1, Number.NaN, {}, '5'] as never[]) {
+        await assert.rejects(asker.ask({}, { timeout: bad }), isInvalid('timeout'));
+        await assert.rejects(system.stop(ref, { timeout: bad }), isInvalid('timeout'));
+      }
+      assert.equal(system.introspect().asks.total, 0, 'no refused ask is left pending');
       await assert.rejects(asker.ask({}, { priority: 'top' as never }), isInvalid('priority'));
     }));
+
+  it('a null ask timeout is refused as system.stop refuses it, on every way in: a ref, from a handler, through a name, through a pool', async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    type Ask = { reply: import('../../../src/index.js').Reply<number> };
+    const answerer = defineActor<Ask>({ handle: (m) => m.reply.send(1) });
+    const target = system.spawn(answerer, { name: 'answerer' });
+    const pool = await system.startPool(answerer, { size: 2 });
+    const bad = { timeout: null as never };
+    const fromHandler: Promise<unknown>[] = [];
+    const asker = system.spawn(
+      defineActor<'go'>({
+        handle() {
+          fromHandler.push(target.ask({}, bad), system.named<Ask>('answerer').ask({}, bad));
+        },
+      }),
+    );
+    asker.tell('go');
+    await system.idle();
+    assert.equal(fromHandler.length, 2);
+    const direct = [
+      target.ask({}, bad),
+      system.named<Ask>('answerer').ask({}, bad),
+      pool.ask({}, bad),
+    ];
+    for (const asked of [...fromHandler, ...direct]) {
+      await assert.rejects(asked, isInvalid('timeout'));
+    }
+    await assert.rejects(system.stop(target, bad), isInvalid('timeout'));
+    assert.equal(
+      await target.ask({}, { timeout: undefined as never }),
+      1,
+      'undefined: the default',
+    );
+    await system.shutdown();
+  });
 
   it("system.sendAfter rejects a negative delay naming 'delayMs' and undefined naming 'message'", () =>
     withRef((ref, system) => {
