@@ -7,6 +7,7 @@ import {
 import { BOUNDS, describeValue } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
 import { COPY_ON_SEND, DEAD, ENVELOPES, formatPid } from '../process/index.js';
+import { rejectExitedSend } from './async-senders.js';
 import type { ProcessExtras } from './extras.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
@@ -30,8 +31,13 @@ export function askProcess(
       new NotRepliableError('ask needs a plain object request to carry a reply port'),
     );
   }
+  const current = runtime.current;
+  // A handler whose process ended asks nothing: refused before the target's state is read.
+  if (current !== null && (current.flags & DEAD) !== 0) {
+    return rejectExitedSend(runtime, request, p.pid, current.pid);
+  }
   if ((p.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(p.pid)));
-  if (runtime.current === p) return Promise.reject(new CallingSelfError(formatPid(p.pid)));
+  if (current === p) return Promise.reject(new CallingSelfError(formatPid(p.pid)));
   // The system's askTimeout was checked when the system was made: only a given one is checked here.
   let timeout = runtime.askTimeout;
   if (options !== undefined) {

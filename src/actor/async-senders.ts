@@ -1,10 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidArgumentError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import { DEAD, formatPid } from '../process/index.js';
+import { DEAD, formatPid, type Pid } from '../process/index.js';
 import type { Clock } from '../scheduler/index.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
+import type { Runtime } from './runtime.js';
 
 /**
  * Which process the code running now continues: the async context of the
@@ -85,12 +86,7 @@ export function tellFromStep(
   }
 }
 
-/**
- * A zombie's tell: a dead letter `sender-exited` (`noproc` when the target
- * is gone too, as `deliver` says). Emitted outside the zombie's context and
- * with no process current, so a dead-letter listener's own sends are not
- * the zombie's (they would be dead letters again, and call it again).
- */
+/** A zombie's tell: a dead letter `sender-exited`, whatever the target's state (see {@link refuseExitedSend}). */
 function tellFromExited(
   senders: AsyncSenders,
   from: ActorProcess,
@@ -99,8 +95,67 @@ function tellFromExited(
 ): void {
   if (message === undefined)
     throw new InvalidArgumentError('message', 'undefined is not a message');
-  const reason = (target.flags & DEAD) !== 0 ? 'noproc' : 'sender-exited';
-  senders.outside(() => from.runtime.deadLetter(message, target.pid, from.pid, reason));
+  senders.outside(() => refuseExitedSend(from.runtime, message, target.pid, from.pid));
+}
+
+/**
+ * A send by `sender`, a process that has exited: a dead letter
+ * `sender-exited` (counted), whatever the target's state — the sender is
+ * refused first, so a zombie's send to a process that is gone too is
+ * still counted as the zombie's (semantics §4); `address` names what it
+ * was sent through (`ctx.named`'s name). Emitted with no process
+ * current and outside every async step, so a dead-letter listener's own
+ * sends are not the zombie's (they would be refused again, and call it again).
+ *
+ * @example
+ * ```ts
+ * // deliver, when the current process is dead:
+ * refuseExitedSend(runtime, message, to.pid, current.pid);
+ * ```
+ */
+export function refuseExitedSend(
+  runtime: Runtime,
+  message: unknown,
+  target: Pid | undefined,
+  sender: Pid,
+  address?: string,
+): void {
+  const previous = runtime.current;
+  runtime.current = null;
+  try {
+    const senders = runtime.asyncSenders;
+    if (senders === null) runtime.deadLetter(message, target, sender, 'sender-exited', address);
+    else
+      senders.outside(() => runtime.deadLetter(message, target, sender, 'sender-exited', address));
+  } finally {
+    runtime.current = previous;
+  }
+}
+
+/**
+ * An `ask` or `offer` by `sender`, a process that has exited: the dead
+ * letter of {@link refuseExitedSend} and a `NoProcError` at once.
+ *
+ * @example
+ * ```ts
+ * if (current !== null && (current.flags & DEAD) !== 0)
+ *   return rejectExitedSend(runtime, request, p.pid, current.pid);
+ * ```
+ */
+export function rejectExitedSend(
+  runtime: Runtime,
+  message: unknown,
+  target: Pid | undefined,
+  sender: Pid,
+): Promise<never> {
+  if (message === undefined) {
+    return Promise.reject(new InvalidArgumentError('message', 'undefined is not a message'));
+  }
+  refuseExitedSend(runtime, message, target, sender);
+  const pid = formatPid(sender);
+  return Promise.reject(
+    new NoProcError(pid, `process ${pid} has exited: its sends have no effect`),
+  );
 }
 
 /**
@@ -172,14 +227,7 @@ function asSender<T>(from: ActorProcess, send: () => T): T {
 
 /** A send by `from`, which has exited: a dead letter `sender-exited` and a rejected promise. */
 function exitedSender(from: ActorProcess, target: ActorProcess, message: unknown): Promise<void> {
-  if (message === undefined) {
-    return Promise.reject(new InvalidArgumentError('message', 'undefined is not a message'));
-  }
-  from.runtime.deadLetter(message, target.pid, from.pid, 'sender-exited');
-  const pid = formatPid(from.pid);
-  return Promise.reject(
-    new NoProcError(pid, `process ${pid} has exited: its sends have no effect`),
-  );
+  return rejectExitedSend(from.runtime, message, target.pid, from.pid);
 }
 
 /**

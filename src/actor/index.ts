@@ -27,7 +27,13 @@ export {
 } from '../signals/index.js';
 export { badAskTimeout, isAskTimeout } from './ask.js';
 export { AskRecord, AskRecordPool } from './ask-record.js';
-export { type AsyncSenders, isAsyncFunction, StepFreeClock } from './async-senders.js';
+export {
+  type AsyncSenders,
+  isAsyncFunction,
+  refuseExitedSend,
+  rejectExitedSend,
+  StepFreeClock,
+} from './async-senders.js';
 export type { ActorContext, GroupOptions } from './context.js';
 export type { ActorDefinition, Directive } from './definition.js';
 export { defineActor, EscalatedError } from './definition.js';
@@ -71,4 +77,10 @@ export {
   stopWithin,
 } from './stopping.js';
 export type { TimerDestination, TimerHost, TimerRef } from './timer.js';
-export { AddressDestination, MessageTimer, NameDestination, timerTarget } from './timer.js';
+export {
+  AddressDestination,
+  MessageTimer,
+  NameDestination,
+  refuseTimer,
+  timerTarget,
+} from './timer.js';

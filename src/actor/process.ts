@@ -26,7 +26,12 @@ import type { Registration } from '../registry/index.js';
 import { PACE_UNKNOWN, type Runnable } from '../scheduler/index.js';
 import { askProcess } from './ask.js';
 import type { AskRecord } from './ask-record.js';
-import { type AsyncSenders, callAsyncHandle } from './async-senders.js';
+import {
+  type AsyncSenders,
+  callAsyncHandle,
+  refuseExitedSend,
+  rejectExitedSend,
+} from './async-senders.js';
 import type { ActorContext } from './context.js';
 import { ProcessExtras } from './extras.js';
 import type { AnyDefinition, ProcessHost } from './host.js';
@@ -207,6 +212,11 @@ export class ActorProcess
    */
   offerMessage(message: unknown, options?: SendOptions, copied = false): Promise<void> {
     const mb = this.mailbox;
+    const current = this.runtime.current;
+    // A handler whose process ended sends nothing: refused before the target's state is read.
+    if (current !== null && (current.flags & DEAD) !== 0) {
+      return rejectExitedSend(this.runtime, message, this.pid, current.pid);
+    }
     if ((this.flags & DEAD) !== 0) return Promise.reject(new NoProcError(formatPid(this.pid)));
     if (mb === null || decideOverflow(mb.policy, mb.size, mb.capacity, true) !== 'wait') {
       try {
@@ -219,7 +229,6 @@ export class ActorProcess
     if (message === undefined) {
       return Promise.reject(new InvalidArgumentError('message', 'undefined is not a message'));
     }
-    const current = this.runtime.current;
     const sender = current === null ? undefined : current.pid;
     let item: unknown;
     try {
@@ -503,10 +512,17 @@ function undefinedMessage(): InvalidArgumentError {
   return new InvalidArgumentError('message', 'undefined is not a message');
 }
 
-/** A zombie's send, or one to a process that has exited: a dead letter, no effect (otp-rules §3). */
+/**
+ * A zombie's send, or one to a process that has exited: a dead letter, no
+ * effect (otp-rules §3). The sender is refused first: a zombie's send to a
+ * process that is gone too is `sender-exited`, and counted (semantics §4).
+ */
 function refuseSend(to: ActorProcess, message: unknown, current: Current | null): void {
-  const reason = (to.flags & DEAD) !== 0 ? 'noproc' : 'sender-exited';
-  to.runtime.deadLetter(message, to.pid, current === null ? undefined : current.pid, reason);
+  if (current !== null && (current.flags & DEAD) !== 0) {
+    refuseExitedSend(to.runtime, message, to.pid, current.pid);
+    return;
+  }
+  to.runtime.deadLetter(message, to.pid, current === null ? undefined : current.pid, 'noproc');
 }
 
 function newMailbox(p: ActorProcess): Mailbox {

@@ -194,10 +194,12 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
   // Dead first: signals the dying children send back to it are ignored.
   p.flags = (p.flags | DEAD) & ~(STOP_REQUESTED | STOPPING);
   p.status = isCleanExit(reason) ? 'stopped' : 'failed';
-  // No process outlives its parent: children still alive (a kill, a failed
-  // init) end first, newest first: killed, or with `p`'s own reason when
-  // linked to it, as the link would deliver it (OTP R2.3, R3.3).
-  const linkedReason = reason.kind === 'normal' ? exitReason.killed : reason;
+  // No process outlives its parent: children still alive (a kill, an exit
+  // signal, `exit(self, normal)`, a failed init) end first, newest first:
+  // killed, or with `p`'s own reason when linked to it, as the link would
+  // deliver it (OTP R2.3, R3.3); `normal`, which a link does not carry,
+  // as `shutdown` (semantics §11), as the graceful path does.
+  const linkedReason = reason.kind === 'normal' ? exitReason.shutdown() : reason;
   for (const child of p.children())
     finish(child, isLinked(p, child) ? linkedReason : exitReason.killed);
   if (p.ext !== null || reason !== exitReason.normal) p.extras().exitReason = reason;

@@ -1,9 +1,11 @@
 import type { DeadLetterReason } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
 import { checkTimerDelay } from '../limits/index.js';
+import type { Pid } from '../process/index.js';
 import { isName, type Name, nameOf } from '../registry/index.js';
 import { TimerEntry, type TimerQueue } from '../scheduler/index.js';
 import { isRuntimeMessage } from '../signals/index.js';
+import { refuseExitedSend } from './async-senders.js';
 import type { ActorProcess } from './process.js';
 import { type ActorRef, ADDRESS_GONE, type Address, isHolderAddress } from './ref.js';
 
@@ -185,6 +187,12 @@ export class AddressDestination implements TimerHost {
     return this.#to;
   }
 
+  /** The address as its dead letters name it. */
+  get address(): string {
+    const address = (this.#to as { address?: unknown }).address;
+    return typeof address === 'string' ? address : String(this.#to);
+  }
+
   /**
    * True while the address may reach something: an interval keeps going
    * while nothing is behind it, and stops (false) once it belongs to a
@@ -199,14 +207,7 @@ export class AddressDestination implements TimerHost {
       to.tell(message);
     } catch (error) {
       // Refused at send: the timer's message is a dead letter, with the reason the refusal gives.
-      const address = (to as { address?: unknown }).address;
-      runtime.deadLetter(
-        message,
-        undefined,
-        undefined,
-        timerDropReason(error),
-        typeof address === 'string' ? address : String(to),
-      );
+      runtime.deadLetter(message, undefined, undefined, timerDropReason(error), this.address);
     } finally {
       runtime.current = previous;
     }
@@ -217,6 +218,37 @@ export class AddressDestination implements TimerHost {
   trackTimer(): void {}
 
   untrackTimer(): void {}
+}
+
+/**
+ * A timer that is not set: its owner has exited — refused first (semantics
+ * §4, §9): a counted dead letter `sender-exited` whatever the destination —
+ * or else its destination has (`noproc`). Nothing vanishes.
+ *
+ * @example
+ * ```ts
+ * if (gone || (owner !== null && !owner.alive)) refuseTimer(runtime, message, to, owner);
+ * ```
+ */
+export function refuseTimer(
+  runtime: ActorProcess['runtime'],
+  message: unknown,
+  to: { readonly pid: number | undefined } | string,
+  owner: { readonly pid: Pid; readonly alive: boolean } | null,
+): void {
+  // A TimerHost's pid is a process's pid (or undefined for a name or address).
+  const target = (typeof to === 'string' ? undefined : to.pid) as Pid | undefined;
+  if (owner === null || owner.alive) {
+    runtime.deadLetter(message, target, owner?.pid, 'noproc');
+    return;
+  }
+  const address =
+    typeof to === 'string'
+      ? `name:${to}`
+      : to instanceof AddressDestination
+        ? to.address
+        : undefined;
+  refuseExitedSend(runtime, message, target, owner.pid, address);
 }
 
 /**

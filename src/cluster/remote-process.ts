@@ -1,9 +1,15 @@
 import type { AnyDefinition, AskOptions, Current } from '../actor/index.js';
-import { ActorProcess, isRuntimeMessage, REMOTE } from '../actor/index.js';
+import {
+  ActorProcess,
+  isRuntimeMessage,
+  REMOTE,
+  refuseExitedSend,
+  rejectExitedSend,
+} from '../actor/index.js';
 import { InvalidArgumentError, NoConnectionError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
-import { exitReason } from '../process/index.js';
+import { DEAD, exitReason } from '../process/index.js';
 import { describeAddress, type NodeAddress } from './wire-address.js';
 
 /**
@@ -91,6 +97,11 @@ export class RemoteProcess extends ActorProcess {
       throw new InvalidArgumentError('message', 'undefined is not a message');
     }
     const current = this.runtime.current;
+    if (current !== null && (current.flags & DEAD) !== 0) {
+      // A handler whose process ended sends nothing (semantics §4), not even to another node.
+      refuseExitedSend(this.runtime, message, this.pid, current.pid);
+      return;
+    }
     if (!this.alive) {
       const reason = unreachableReason(this.side.isUp(this.node));
       const address = this.sendingTo === undefined ? undefined : describeAddress(this.sendingTo);
@@ -106,6 +117,10 @@ export class RemoteProcess extends ActorProcess {
   }
 
   override offerMessage(message: unknown, options?: SendOptions): Promise<void> {
+    const current = this.runtime.current;
+    if (current !== null && (current.flags & DEAD) !== 0) {
+      return rejectExitedSend(this.runtime, message, this.pid, current.pid);
+    }
     if (!this.alive) return Promise.reject(this.#unreachable());
     try {
       this.deliver(message, options);
@@ -116,6 +131,10 @@ export class RemoteProcess extends ActorProcess {
   }
 
   override askMessage(request: unknown, options?: AskOptions): Promise<never> {
+    const current = this.runtime.current;
+    if (current !== null && (current.flags & DEAD) !== 0) {
+      return rejectExitedSend(this.runtime, request, this.pid, current.pid);
+    }
     // A node that is not up: the ask fails with `noconnection`, as one pending on it does.
     if (!this.alive && !this.side.isUp(this.node)) return Promise.reject(this.#unreachable());
     return super.askMessage(request, options);

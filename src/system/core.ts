@@ -17,6 +17,8 @@ import {
   MessageTimer,
   NameDestination,
   processOf,
+  refuseExitedSend,
+  refuseTimer,
   releaseRegistrations,
   StepFreeClock,
   UNSAMPLED_COUNTDOWN,
@@ -209,7 +211,7 @@ export class SystemCore implements Runtime, ProcessHost {
             },
             pid: from.pid,
             exited: (message: unknown, address: string) =>
-              this.deadLetter(message, undefined, from.pid, 'sender-exited', address),
+              refuseExitedSend(this, message, undefined, from.pid, address),
           };
     return new NamedRef(name, (n) => this.names.whereis(n), this.undeliverable, sender, this);
   }
@@ -292,7 +294,7 @@ export class SystemCore implements Runtime, ProcessHost {
     const gone = to instanceof ActorProcess && !to.alive;
     if (gone || (owner !== null && !owner.alive)) {
       timer.release();
-      if (gone) this.deadLetter(message, to.pid, owner?.pid, 'noproc');
+      refuseTimer(this, message, to, owner);
       return timer;
     }
     this.timers.schedule(timer, delayMs);

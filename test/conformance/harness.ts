@@ -135,3 +135,25 @@ export function setup() {
 
   return { clock, system, exits, exitsOf, letters, probe };
 }
+
+/** A spawner whose commands spawn probes (kept in `spawned`) from its own context. */
+export async function spawner(s: ReturnType<typeof setup>, options: { trap?: boolean } = {}) {
+  const parent = await s.probe(options);
+  const spawned: { pid: Pid; inbox: ReturnType<typeof probeActor>['inbox'] }[] = [];
+  const spawn = (
+    how: 'spawn' | 'spawnLink' | 'spawnMonitor',
+    opts: { detached?: boolean; trap?: boolean } = {},
+  ) => {
+    const parts = probeActor({ trap: opts.trap === true });
+    parent.run((ctx) => {
+      const options = opts.detached === true ? { detached: true } : undefined;
+      const ref =
+        how === 'spawnMonitor'
+          ? ctx.spawnMonitor(parts.def, options)[0]
+          : ctx[how](parts.def, options);
+      spawned.push({ pid: ref.pid, inbox: parts.inbox });
+    });
+    return parts;
+  };
+  return { parent, spawned, spawn };
+}

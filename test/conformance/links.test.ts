@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { defineActor, exitReason, NoProcError, type Pid } from '../../src/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
-import { exitsIn, type Note, note, probeActor, setup } from './harness.js';
+import { exitsIn, type Note, note, probeActor, setup, spawner } from './harness.js';
 
 const crash = (error: unknown) => () => {
   throw error;
@@ -278,28 +278,6 @@ describe('conformance §1.2: links and exit signals', () => {
 
 describe('conformance §1.2: plain spawn and the reason linked peers see', () => {
   failOnUnhandledRejections();
-
-  /** A spawner whose commands spawn probes (kept in `spawned`) from its own context. */
-  async function spawner(s: ReturnType<typeof setup>, options: { trap?: boolean } = {}) {
-    const parent = await s.probe(options);
-    const spawned: { pid: Pid; inbox: ReturnType<typeof probeActor>['inbox'] }[] = [];
-    const spawn = (
-      how: 'spawn' | 'spawnLink' | 'spawnMonitor',
-      opts: { detached?: boolean; trap?: boolean } = {},
-    ) => {
-      const parts = probeActor({ trap: opts.trap === true });
-      parent.run((ctx) => {
-        const options = opts.detached === true ? { detached: true } : undefined;
-        const ref =
-          how === 'spawnMonitor'
-            ? ctx.spawnMonitor(parts.def, options)[0]
-            : ctx[how](parts.def, options);
-        spawned.push({ pid: ref.pid, inbox: parts.inbox });
-      });
-      return parts;
-    };
-    return { parent, spawned, spawn };
-  }
 
   it('a detached process (plain spawn) outlives its spawner, whether the spawner stops or crashes', async () => {
     const s = setup();

@@ -339,4 +339,35 @@ describe('chaos: exit reasons given as strings or other values (§1, §4, §11)'
     assert.equal(after?.ref, undefined, 'not restarted');
     await system.shutdown();
   });
+
+  it("a transient child stopped with an abnormal value that is not an ExitReason ({ kind: 'bogus' }) is restarted, by itself or by system.stop", async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const bogus = { kind: 'bogus' };
+    const child = defineActor<'quit'>({
+      handle(_msg, ctx) {
+        ctx.stop(bogus as never);
+      },
+    });
+    const sup = await system.start(
+      supervisor({ children: [{ id: 'c', actor: child, restart: 'transient' }] }),
+    );
+    const [row] = await whichChildren(sup);
+    const first = row?.ref as never as { tell(m: 'quit'): void; pid: number };
+    const firstExit = system.exited(first as never);
+    first.tell('quit');
+    assert.deepEqual(await firstExit, exitReason.error(bogus));
+    await system.idle();
+    const [after] = await whichChildren(sup);
+    const second = after?.ref as never as { pid: number } | undefined;
+    assert.notEqual(second, undefined, 'restarted after stopping itself');
+    assert.notEqual(second?.pid, first.pid);
+    const secondExit = system.exited(second as never);
+    await system.stop(second as never, { reason: bogus as never });
+    assert.deepEqual(await secondExit, exitReason.error(bogus));
+    await system.idle();
+    const [third] = await whichChildren(sup);
+    assert.notEqual(third?.ref, undefined, 'restarted after system.stop');
+    assert.notEqual(third?.ref?.pid, second?.pid);
+    await system.shutdown();
+  });
 });

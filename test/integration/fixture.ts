@@ -1,8 +1,8 @@
 /**
  * What several integration tests build the same way: a system on a manual
  * clock that keeps its dead letters, the exit reasons of its processes, a
- * process that records what it handles, and the addressing tests' worker (it answers `who`, logs notes, crashes on
- * demand and runs code in its own context).
+ * process that records what it handles, the addressing tests' worker (it answers `who`, logs notes, crashes on
+ * demand and runs code in its own context), and the zombie-send tests' setting.
  */
 import {
   type ActorContext,
@@ -18,6 +18,7 @@ import {
   type SystemOptions,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
+import { type Deferred, turn } from '../support/guard.js';
 
 /**
  * A system on a fresh manual clock (with `options`), and the dead letters
@@ -117,4 +118,43 @@ export function worker(
     },
     ...(directive === undefined ? {} : { onError: () => directive }),
   });
+}
+
+/** A message carrying the ref to send to. */
+export type Go = { readonly to: ActorRef<unknown> };
+
+/**
+ * The zombie-send tests' setting (semantics §4): a system on a manual
+ * clock, a target that records what it got and from whom, the dead letters
+ * `sender-exited`, and a way to kill a process while its async handler awaits.
+ */
+export function zombieSetUp() {
+  const system = createSystem({ clock: new ManualClock() });
+  /** What the target received, with the sender it saw. */
+  const seen: [unknown, number | undefined][] = [];
+  const target = system.spawn(
+    defineActor<unknown>({
+      handle(msg, ctx) {
+        if (typeof msg === 'object' && msg !== null && 'reply' in msg) {
+          (msg as { reply: { send(v: unknown): void } }).reply.send('answered');
+        }
+        seen.push([msg, ctx.sender]);
+      },
+    }),
+  );
+  const letters: DeadLetter[] = [];
+  system.deadLetters.subscribe((l) => letters.push(l));
+  const exited = () => letters.filter((l) => l.reason === 'sender-exited');
+  const received = () => system.info(target)?.mailbox.enqueued ?? -1;
+  /**
+   * Lets `victim` take its message and reach its await on `gate`, kills it
+   * there, opens the gate and lets the rest run.
+   */
+  const killWhileAwaiting = async (victim: ActorRef<never>, gate: Deferred<void>) => {
+    await turn();
+    system.kill(victim);
+    gate.resolve();
+    await turn();
+  };
+  return { system, target, exited, received, seen, killWhileAwaiting };
 }

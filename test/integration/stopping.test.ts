@@ -280,9 +280,10 @@ describe('stopping', () => {
     await system.idle();
     await turn();
     assert.equal(after, true);
+    // The sender is refused first (§4): its own ref being gone too does not make it noproc.
     assert.deepEqual(
       letters.map((d) => [d.message, d.reason]),
-      [['from the grave', 'noproc']],
+      [['from the grave', 'sender-exited']],
     );
     await system.shutdown();
   });

@@ -11,42 +11,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ActorRef, createSystem, type DeadLetter, defineActor } from '../../src/index.js';
 import { traced } from '../../src/otel/index.js';
-import { ManualClock } from '../../src/testing/index.js';
 import { type Deferred, deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
-import { recorder } from './fixture.js';
-
-type Go = { readonly to: ActorRef<unknown> };
-
-function setUp() {
-  const system = createSystem({ clock: new ManualClock() });
-  /** What the target received, with the sender it saw. */
-  const seen: [unknown, number | undefined][] = [];
-  const target = system.spawn(
-    defineActor<unknown>({
-      handle(msg, ctx) {
-        if (typeof msg === 'object' && msg !== null && 'reply' in msg) {
-          (msg as { reply: { send(v: unknown): void } }).reply.send('answered');
-        }
-        seen.push([msg, ctx.sender]);
-      },
-    }),
-  );
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((l) => letters.push(l));
-  const exited = () => letters.filter((l) => l.reason === 'sender-exited');
-  const received = () => system.info(target)?.mailbox.enqueued ?? -1;
-  /**
-   * Lets `victim` take its message and reach its await on `gate`, kills it
-   * there, opens the gate and lets the rest run.
-   */
-  const killWhileAwaiting = async (victim: ActorRef<never>, gate: Deferred<void>) => {
-    await turn();
-    system.kill(victim);
-    gate.resolve();
-    await turn();
-  };
-  return { system, target, exited, received, seen, killWhileAwaiting };
-}
+import { type Go, recorder, zombieSetUp as setUp } from './fixture.js';
 
 /** An actor whose handler awaits `gate`, then tells `text` to the ref it was sent. */
 function tellsAfter(gate: Deferred<void>, text: string) {
