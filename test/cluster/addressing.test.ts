@@ -23,7 +23,7 @@ import {
 } from '../../src/index.js';
 import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
-import { FAST, Inbox, LIMIT_MS, nextDeadLetter, untilUp } from './node-helpers.js';
+import { Inbox, LIMIT_MS, nextDeadLetter, STEADY, untilUp } from './node-helpers.js';
 
 /**
  * docs/semantics.md §25.A (addresses across nodes), §25.R (a name for any
@@ -65,7 +65,7 @@ interface Node {
 
 async function startNode(nats: NatsTestCluster, name: string): Promise<Node> {
   const system = createSystem({
-    cluster: { servers: nats.urls, name, connectOptions: { ...APP_USER }, ...FAST },
+    cluster: { servers: nats.urls, name, connectOptions: { ...APP_USER }, ...STEADY },
   }) as ActorSystem & { cluster: ClusterNode };
   await system.cluster.ready;
   const registry = await openClusterRegistry(system, { reconcileIntervalMs: 0 });

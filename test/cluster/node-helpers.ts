@@ -28,7 +28,19 @@ export const FAST = {
   joinTimeout: 30_000,
 } as const;
 
-/** A system joined to `nats` as node `name`; resolves once it is up. */
+/**
+ * Timings for tests whose subject is not failure detection: silence is
+ * judged only after 15 s, so a stall of a busy machine (a megabyte of JSON
+ * encoded next to busy loops has held the event loop past `FAST`'s 2 s
+ * fence time) cannot declare a node down or fence it mid-test.
+ */
+export const STEADY = {
+  heartbeatInterval: 250,
+  acceptablePause: 15_000,
+  joinTimeout: 30_000,
+} as const;
+
+/** A system joined to `nats` as node `name` (`FAST` timings unless `extra` says otherwise); resolves once it is up. */
 export async function startNode(
   nats: NatsTestCluster,
   name: string,

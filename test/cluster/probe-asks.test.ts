@@ -9,7 +9,7 @@ import {
 } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
-import { LIMIT_MS, nextDeadLetter, startNode, untilUp } from './node-helpers.js';
+import { LIMIT_MS, nextDeadLetter, STEADY, startNode, untilUp } from './node-helpers.js';
 
 /**
  * Outside probe of location transparency (docs/semantics.md §25 "Every address works the
@@ -66,8 +66,8 @@ describe('asks to remote pids fail as local ones do (one server)', { skip: why }
   let b: Node;
   before(async () => {
     nats = await NatsTestCluster.start();
-    a = await startNode(nats, 'a');
-    b = await startNode(nats, 'b');
+    a = await startNode(nats, 'a', STEADY);
+    b = await startNode(nats, 'b', STEADY);
     await untilUp(a.cluster, b.cluster.id);
   });
   after(async () => {

@@ -6,7 +6,7 @@ import type { ClusterPid } from '../../src/cluster/registry-port.js';
 import { type ActorSystem, type ClusterNode, defineActor, exitReason } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
-import { startNode, untilUp } from './node-helpers.js';
+import { STEADY, startNode, untilUp } from './node-helpers.js';
 
 /**
  * Outside probe of docs/semantics.md §25.R on five cluster nodes: first writer wins under a
@@ -26,7 +26,8 @@ describe('cluster registry: a race of five nodes (one server)', { skip: why }, (
   const registries: ClusterRegistry[] = [];
   before(async () => {
     nats = await NatsTestCluster.start();
-    for (const name of ['r1', 'r2', 'r3', 'r4', 'r5']) nodes.push(await startNode(nats, name));
+    for (const name of ['r1', 'r2', 'r3', 'r4', 'r5'])
+      nodes.push(await startNode(nats, name, STEADY));
     for (const n of nodes)
       for (const m of nodes) if (n !== m) await untilUp(n.cluster, m.cluster.id);
     for (const n of nodes) registries.push(await openClusterRegistry(n));

@@ -13,7 +13,7 @@ import {
 } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
-import { Inbox, LIMIT_MS, startNode, untilUp } from './node-helpers.js';
+import { Inbox, LIMIT_MS, STEADY, startNode, untilUp } from './node-helpers.js';
 
 /**
  * Outside probe of docs/semantics.md §11–12 across nodes (§25 "Monitors and links then fire
@@ -55,8 +55,8 @@ describe('exit signals, unlink and demonitor across nodes (one server)', { skip:
   let b: Node;
   before(async () => {
     nats = await NatsTestCluster.start();
-    a = await startNode(nats, 'a');
-    b = await startNode(nats, 'b');
+    a = await startNode(nats, 'a', STEADY);
+    b = await startNode(nats, 'b', STEADY);
     await untilUp(a.cluster, b.cluster.id);
   });
   after(async () => {

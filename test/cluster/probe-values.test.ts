@@ -15,7 +15,7 @@ import {
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
 import { type EchoMsg, echo } from './actors.js';
-import { Inbox, LIMIT_MS, startNode, untilUp } from './node-helpers.js';
+import { Inbox, LIMIT_MS, STEADY, startNode, untilUp } from './node-helpers.js';
 
 /**
  * Outside probes of docs/semantics.md §25 (wire format, pids and refs, §25.A addresses): a
@@ -49,8 +49,8 @@ describe('values, limits and addresses across nodes (one server)', { skip: why }
   let groupsB: ClusterGroups;
   before(async () => {
     nats = await NatsTestCluster.start();
-    a = await startNode(nats, 'a');
-    b = await startNode(nats, 'b');
+    a = await startNode(nats, 'a', STEADY);
+    b = await startNode(nats, 'b', STEADY);
     await untilUp(a.cluster, b.cluster.id);
     registryA = await openClusterRegistry(a);
     registryB = await openClusterRegistry(b);
@@ -229,7 +229,7 @@ describe('values, limits and addresses across nodes (one server)', { skip: why }
     assert.equal(error.cause?.code, 'ERR_CLUSTER');
     assert.equal(await error.who?.ask({ type: 'whoami' }, { timeout: LIMIT_MS }), 'on-a');
     // A reply port inside a message, through a second node, answers the first asker.
-    const c = await startNode(nats, 'c');
+    const c = await startNode(nats, 'c', STEADY);
     try {
       const onC = b.cluster.refOf<EchoMsg>(c.cluster.pidOf(c.spawn(echo)));
       assert.equal(

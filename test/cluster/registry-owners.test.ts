@@ -7,7 +7,7 @@ import { encodeOwner, nameKey } from '../../src/cluster/registry-record.js';
 import { type ActorSystem, type ClusterNode, defineActor } from '../../src/index.js';
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
-import { startNode, untilUp } from './node-helpers.js';
+import { STEADY, startNode, untilUp } from './node-helpers.js';
 
 /**
  * docs/semantics.md §25.R, "Release": a name whose owner nobody knows — a
@@ -62,8 +62,8 @@ describe('cluster registry: names whose owner nobody knows (one server)', { skip
   let other: Node;
   before(async () => {
     nats = await NatsTestCluster.start();
-    keeper = await startNode(nats, 'keeper', { cluster: 'owners' });
-    other = await startNode(nats, 'other', { cluster: 'owners' });
+    keeper = await startNode(nats, 'keeper', { ...STEADY, cluster: 'owners' });
+    other = await startNode(nats, 'other', { ...STEADY, cluster: 'owners' });
     await untilUp(keeper.cluster, other.cluster.id);
   });
   after(async () => {

@@ -7,6 +7,7 @@ import type { ClusterPid } from '../../src/cluster/registry-port.js';
 import { type ActorSystem, createSystem, defineActor } from '../../src/index.js';
 import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable, waitUntil } from '../support/nats/index.js';
+import { STEADY } from './node-helpers.js';
 
 /**
  * Fault case 7 of the distribution notes for the registry: a rolling
@@ -59,9 +60,7 @@ async function startNode(nats: NatsTestCluster, name: string): Promise<Node> {
       servers: nats.urls,
       name,
       connectOptions: { ...APP_USER },
-      heartbeatInterval: 100,
-      acceptablePause: 1_000,
-      joinTimeout: 30_000,
+      ...STEADY,
     },
   });
   const cluster = system.cluster;

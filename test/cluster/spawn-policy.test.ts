@@ -11,7 +11,7 @@ import {
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { type EchoMsg, echo } from './actors.js';
-import { LIMIT_MS, startNode, untilUp } from './node-helpers.js';
+import { LIMIT_MS, STEADY, startNode, untilUp } from './node-helpers.js';
 
 /**
  * docs/semantics.md §25, "Spawn across nodes": a node loads only `file:` module URLs for
@@ -33,8 +33,9 @@ describe('what a peer may make a node load (one server)', { skip: why }, () => {
   const asked: string[] = [];
   before(async () => {
     nats = await NatsTestCluster.start();
-    a = await startNode(nats, 'a');
+    a = await startNode(nats, 'a', STEADY);
     open = await startNode(nats, 'open', {
+      ...STEADY,
       allowSpawn: (url) => {
         asked.push(url);
         return true;
