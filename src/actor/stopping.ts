@@ -212,6 +212,29 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
     // A record something ended meanwhile may already serve another target's ask (pooled).
     for (const ask of ext.takeAsks()) if (ask.target === p) ask.abandon(reason);
   }
+  // A handler that ends its own process (`ctx.exit(ctx.self, …)`) is still
+  // current here (or its async step is); the listeners called below (dead
+  // letters, events) are not that process, so their own sends must not be
+  // refused as its (§4). Done here, on the exit path, so sends pay nothing.
+  const current = runtime.current;
+  runtime.current = null;
+  try {
+    const senders = runtime.asyncSenders;
+    if (senders === null) reportFinish(p, reason, ext);
+    else senders.outside(() => reportFinish(p, reason, ext));
+  } finally {
+    runtime.current = current;
+  }
+  const waiters = ext?.stopWaiters;
+  if (ext !== null && waiters !== null && waiters !== undefined) {
+    ext.stopWaiters = null;
+    for (const resolve of waiters) resolve(reason);
+  }
+}
+
+/** `finish`'s reports: the mailbox's dead letters, the exit to links, monitors and listeners, an escalation. */
+function reportFinish(p: ActorProcess, reason: ExitReason, ext: ActorProcess['ext']): void {
+  const runtime = p.runtime;
   p.mailbox?.clear(
     (message, sender) =>
       runtime.deadLetter(
@@ -241,11 +264,6 @@ export function finish(p: ActorProcess, reason: ExitReason): void {
       parent.mailbox.pushSignal(signal);
       if ((parent.flags & BUSY) === 0) runtime.scheduler.schedule(parent);
     }
-  }
-  const waiters = ext?.stopWaiters;
-  if (ext !== null && waiters !== null && waiters !== undefined) {
-    ext.stopWaiters = null;
-    for (const resolve of waiters) resolve(reason);
   }
 }
 

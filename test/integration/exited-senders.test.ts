@@ -116,6 +116,46 @@ describe('an exited sender is refused first, and each of its sends is counted (�
     assert.equal(exited().length, 2);
     await system.shutdown();
   });
+
+  for (const kind of ['synchronous', 'async'] as const)
+    it(`listeners called while ${kind === 'async' ? 'an' : 'a'} ${kind} handler ends its own process are not that process: a dead-letter listener’s and an events listener’s tells arrive, none is sender-exited`, async () => {
+      const { system, exited } = setUp();
+      const { ref: logger, handled: logged } = recorder(system);
+      system.deadLetters.subscribe((l) => {
+        if (l.reason === 'stopped') logger.tell(`left ${String(l.message)}`);
+      });
+      const zombie = system.spawn(
+        defineActor<string>(
+          kind === 'async'
+            ? {
+                async handle(msg, ctx) {
+                  await turn();
+                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+                },
+              }
+            : {
+                handle(msg, ctx) {
+                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+                },
+              },
+        ),
+      );
+      system.events.subscribe(
+        (e) => {
+          if (e.type === 'exited' && e.pid === zombie.pid) logger.tell('saw the exit');
+        },
+        ['exited'],
+      );
+      zombie.tell('go');
+      zombie.tell('queued');
+      await system.idle();
+      // An async handler's exit ends its async work before the listeners run: idle() resolved before their tells.
+      await system.idle();
+      assert.deepEqual(logged, ['left queued', 'saw the exit']);
+      assert.deepEqual(exited(), []);
+      assert.equal(system.introspect().senderExitedSends, 0);
+      await system.shutdown();
+    });
 });
 
 describe('a timer set by a process that has exited has no effect and is a dead letter (§8, §9 nothing vanishes)', () => {
