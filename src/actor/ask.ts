@@ -41,6 +41,9 @@ export function askProcess(
   // The system's askTimeout was checked when the system was made: only a given one is checked here.
   let timeout = runtime.askTimeout;
   if (options !== undefined) {
+    if (typeof options !== 'object' || options === null) {
+      return Promise.reject(new InvalidArgumentError('options', 'ask options must be an object'));
+    }
     const given = options.timeout;
     // Only undefined means the default: null is refused, as `system.stop` refuses it.
     if (given !== undefined) {

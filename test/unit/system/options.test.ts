@@ -224,6 +224,22 @@ describe('send, ask and timer arguments', () => {
     await system.shutdown();
   });
 
+  it("ask rejects null or non-object options naming 'options', as tell and spawn do, on every way in", async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    type Ask = { reply: import('../../../src/index.js').Reply<number> };
+    const answerer = defineActor<Ask>({ handle: (m) => m.reply.send(1) });
+    const target = system.spawn(answerer, { name: 'answerer' });
+    const pool = await system.startPool(answerer, { size: 2 });
+    for (const bad of [null, 5, 'fast'] as never[]) {
+      await assert.rejects(target.ask({}, bad), isInvalid('options'));
+      await assert.rejects(system.named<Ask>('answerer').ask({}, bad), isInvalid('options'));
+      await assert.rejects(pool.ask({}, bad), isInvalid('options'));
+    }
+    assert.equal(system.introspect().asks.total, 0, 'no refused ask is left pending');
+    assert.equal(await target.ask({}), 1, 'no options: the defaults');
+    await system.shutdown();
+  });
+
   it("system.sendAfter rejects a negative delay naming 'delayMs' and undefined naming 'message'", () =>
     withRef((ref, system) => {
       assert.throws(() => system.sendAfter(-1, ref, { n: 1 }), isInvalid('delayMs'));
