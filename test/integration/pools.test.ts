@@ -1,105 +1,32 @@
 /**
  * Pools through the public API: N supervised workers behind one address,
- * each routing strategy, resizing at run time, and a pool under crashing
- * workers.
+ * each routing strategy, and a pool under crashing workers (resizing:
+ * pool-resize.test.ts).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type ActorRef,
   createSystem,
-  type DeadLetter,
   defineActor,
   InvalidArgumentError,
-  NoProcError,
   type Pid,
-  type Pool,
-  type PoolOptions,
-  type Reply,
   restartChild,
   StartFailedError,
   whichChildren,
 } from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { failOnUnhandledRejections } from '../support/guard.js';
-
-type Job =
-  | { readonly type: 'who'; readonly reply: Reply<Pid> }
-  | { readonly type: 'job'; readonly key: string }
-  | { readonly type: 'note'; readonly text: string }
-  | { readonly type: 'crash' }
-  | { readonly type: 'quit' };
-
-/** What the workers handled: `[worker pid, key or text]`. */
-type Log = [Pid, string][];
-
-function worker(log: Log) {
-  return defineActor<Job>({
-    handle(msg, ctx) {
-      switch (msg.type) {
-        case 'who':
-          msg.reply.send(ctx.pid);
-          return;
-        case 'job':
-          log.push([ctx.pid, msg.key]);
-          return;
-        case 'note':
-          log.push([ctx.pid, msg.text]);
-          return;
-        case 'crash':
-          throw new Error('worker crashed');
-        case 'quit':
-          ctx.stop();
-          return;
-      }
-    },
-  });
-}
-
-const keyOf = (m: Job) => (m.type === 'job' ? m.key : undefined);
-
-async function setup(options: Omit<PoolOptions<Job>, 'options'>) {
-  const clock = new ManualClock();
-  const system = createSystem({ clock });
-  const letters: DeadLetter[] = [];
-  system.deadLetters.subscribe((d) => letters.push(d));
-  const log: Log = [];
-  const pool = await system.startPool(worker(log), options);
-  /** The pid of each running slot, by slot id. */
-  const slots = async (): Promise<Map<Pid, string>> =>
-    new Map(
-      (await whichChildren(pool.supervisor))
-        .filter((c) => c.ref !== undefined)
-        .map((c) => [c.ref?.pid as Pid, c.id as string]),
-    );
-  return { clock, system, letters, log, pool, slots };
-}
-
-/** Asks `pool` who answers, `n` times in a row. */
-async function whoAnswers(pool: Pool<Job>, n: number): Promise<Pid[]> {
-  const out: Pid[] = [];
-  for (let i = 0; i < n; i++) out.push(await pool.ask({ type: 'who' }));
-  return out;
-}
-
-function countBy<T>(items: readonly T[]): Map<T, number> {
-  const m = new Map<T, number>();
-  for (const x of items) m.set(x, (m.get(x) ?? 0) + 1);
-  return m;
-}
-
-const KEYS = Array.from({ length: 1_000 }, (_, i) => `key-${i}`);
-
-/** Sends one job per key through the pool and returns each key's slot id. */
-async function ownersOf(ctx: Awaited<ReturnType<typeof setup>>): Promise<Map<string, string>> {
-  const { system, pool, log, slots } = ctx;
-  log.length = 0;
-  for (const key of KEYS) pool.tell({ type: 'job', key });
-  await system.idle();
-  const bySlot = await slots();
-  assert.equal(log.length, KEYS.length);
-  return new Map(log.map(([pid, key]) => [key, bySlot.get(pid) as string]));
-}
+import {
+  countBy,
+  type Job,
+  KEYS,
+  keyOf,
+  ownersOf,
+  setup,
+  whoAnswers,
+  worker,
+} from './pool-fixture.js';
 
 describe('pool basics', () => {
   failOnUnhandledRejections();
@@ -277,98 +204,6 @@ describe('strategies', () => {
       [pids[0], 'a'],
       [pids[1], 'b'],
     ]);
-    await system.shutdown();
-  });
-});
-
-describe('resizing', () => {
-  failOnUnhandledRejections();
-
-  it('grows and shrinks at run time; shrinking stops the highest slots', async () => {
-    const { system, pool } = await setup({ size: 2 });
-    await pool.resize(4);
-    assert.equal(pool.size, 4);
-    const four = pool.workers();
-    assert.equal(four.length, 4);
-    assert.deepEqual((await whichChildren(pool.supervisor)).map((c) => c.id).sort(), [
-      'w0',
-      'w1',
-      'w2',
-      'w3',
-    ]);
-    assert.equal(countBy(await whoAnswers(pool, 8)).size, 4, 'the new workers serve');
-    await pool.resize(1);
-    assert.equal(pool.size, 1);
-    assert.deepEqual(
-      pool.workers().map((w) => w.pid),
-      [four[0]?.pid],
-    );
-    for (const w of four.slice(1)) assert.equal(system.isAlive(w), false);
-    assert.deepEqual(await whoAnswers(pool, 3), [four[0]?.pid, four[0]?.pid, four[0]?.pid]);
-    await assert.rejects(pool.resize(-1), InvalidArgumentError);
-    assert.equal(pool.size, 1);
-    await system.shutdown();
-  });
-
-  it('shrinking a large pool (20,000 workers to 1) completes, leaving slot w0', async () => {
-    const { system, pool } = await setup({ size: 20_000 });
-    const first = pool.workers()[0];
-    await pool.resize(1);
-    assert.equal(pool.size, 1);
-    assert.deepEqual(
-      (await whichChildren(pool.supervisor)).map((c) => c.id),
-      ['w0'],
-    );
-    assert.deepEqual(pool.workers(), [first]);
-    assert.equal(system.stats().processes, 2, 'the supervisor and one worker are left');
-    await system.shutdown();
-  });
-
-  it('an empty pool: a tell is a dead letter (unregistered, pool:label), an ask rejects ERR_NOPROC', async () => {
-    const { system, pool, letters } = await setup({ size: 2, label: 'resizer' });
-    await pool.resize(0);
-    assert.deepEqual(pool.workers(), []);
-    pool.tell({ type: 'note', text: 'nobody' });
-    assert.deepEqual(
-      letters.map((d) => [d.reason, d.address, d.message]),
-      [['unregistered', 'pool:resizer', { type: 'note', text: 'nobody' }]],
-    );
-    await assert.rejects(
-      pool.ask({ type: 'who' }),
-      (e: unknown) => e instanceof NoProcError && e.code === 'ERR_NOPROC',
-    );
-    await assert.rejects(pool.offer({ type: 'note', text: 'x' }), NoProcError);
-    await pool.resize(1);
-    assert.equal(await pool.ask({ type: 'who' }), pool.workers()[0]?.pid);
-    await system.shutdown();
-  });
-
-  it('growing a consistent-hash pool from 4 to 5 moves about a fifth of the keys, all to the new worker', async () => {
-    const ctx = await setup({ size: 4, strategy: 'consistent-hash', routingKey: keyOf });
-    const before = await ownersOf(ctx);
-    await ctx.pool.resize(5);
-    const after = await ownersOf(ctx);
-    let moved = 0;
-    for (const key of KEYS) {
-      if (after.get(key) === before.get(key)) continue;
-      moved++;
-      assert.equal(after.get(key), 'w4', `${key} moved to ${after.get(key)}`);
-    }
-    assert.ok(moved >= 100 && moved <= 300, `${moved} of 1000 keys moved`);
-    // Shrinking back moves only w4's keys, each to where it was.
-    await ctx.pool.resize(4);
-    assert.deepEqual(await ownersOf(ctx), before);
-    await ctx.system.shutdown();
-  });
-
-  it('a stopped pool routes nowhere: its sends are dead letters', async () => {
-    const { system, pool, letters } = await setup({ size: 2 });
-    await system.stop(pool.supervisor);
-    assert.equal(pool.size, 0);
-    assert.deepEqual(pool.workers(), []);
-    pool.tell({ type: 'note', text: 'x' });
-    assert.equal(letters.at(-1)?.reason, 'unregistered');
-    await assert.rejects(pool.ask({ type: 'who' }), NoProcError);
     await system.shutdown();
   });
 });
