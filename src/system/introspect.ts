@@ -113,7 +113,8 @@ export function introspect(core: SystemCore): Introspection {
     }
     let waits = 0;
     for (const m of ext.watchers ?? []) {
-      if (exitedWait(m) !== undefined) waits++;
+      // A process already exiting (dead, its children still ending) is no wait to count: its exit settles it.
+      if (exitedWait(m) !== undefined) waits += p.alive ? 1 : 0;
       else if (isStaleMonitor(m)) {
         monitors.push({ id: m.id, owner: (monitorOwner(m) as ActorProcess).pid, target: p.pid });
       }
@@ -179,7 +180,8 @@ export interface RemovedStale {
 /**
  * Removes monitors whose owner has exited and links to processes that
  * have exited from every live process, and with `exitedWaiters` every
- * `system.exited` wait; returns how many of each. The runtime removes the
+ * `system.exited` wait on a live process (each rejects: `WaitRemovedError`);
+ * returns how many of each. The runtime removes the
  * first two when a process exits, so anything found there is a leak. An
  * exit still being carried out is not stale: its own propagation removes
  * what it holds, with the signals and DOWNs that go with it.
@@ -196,7 +198,8 @@ export function removeStale(core: SystemCore, options?: RemoveStaleOptions): Rem
     const given: Monitor<ActorProcess>[] = [];
     for (const m of ext.watchers ?? []) {
       if (exitedWait(m) !== undefined) {
-        if (waits) given.push(m);
+        // Not a wait on a process already exiting: it resolves with the real reason in a moment.
+        if (waits && p.alive) given.push(m);
       } else if (isStaleMonitor(m)) dead.push(m);
     }
     for (const m of dead) if (dropMonitor(m)) monitors++;

@@ -162,7 +162,8 @@ export class ActorSystem extends SystemNaming {
   /**
    * Removes monitors held by exited processes and links to exited processes
    * (leaks: exits remove both), and with `exitedWaiters` every `system.exited`
-   * wait (it rejects `ERR_WAIT_REMOVED`); says how many of each (semantics §16).
+   * wait on a live process (it rejects `ERR_WAIT_REMOVED`: catch it); says how
+   * many of each (semantics §16).
    */
   removeStale(options?: RemoveStaleOptions): RemovedStale {
     return removeStale(this.#core, options);

@@ -256,6 +256,37 @@ describe('system.introspect()', () => {
     await system.shutdown();
   });
 
+  it('a process already exiting is not waited on any more: removeStale({ exitedWaiters: true }) from its child’s exit leaves its waits, which resolve with its real reason', async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    let child: number | undefined;
+    const parent = system.spawn(
+      defineActor<'go'>({
+        handle(_msg, ctx) {
+          child = ctx.spawn(defineActor<string>({ handle() {} })).pid;
+        },
+      }),
+    );
+    parent.tell('go');
+    await system.idle();
+    const waiting = system.exited(parent);
+    const seen: unknown[] = [];
+    // The child ends inside the parent's exit, while the parent is dead but still in the table.
+    system.events.subscribe(
+      (e) => {
+        if (e.type !== 'exited' || e.pid !== child) return;
+        seen.push(
+          system.introspect().stale.exitedWaiters,
+          system.removeStale({ exitedWaiters: true }),
+        );
+      },
+      ['exited'],
+    );
+    system.kill(parent);
+    assert.equal((await waiting).kind, 'killed');
+    assert.deepEqual(seen, [[], { monitors: 0, links: 0, exitedWaiters: 0 }]);
+    await system.shutdown();
+  });
+
   it('removeStale({ exitedWaiters: true }) removes every system.exited wait; each rejects ERR_WAIT_REMOVED', async () => {
     const system = createSystem({ clock: new ManualClock() });
     const target = system.spawn(server);
