@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '../errors.js';
 import { describeValue } from '../limits/index.js';
 import type { Pid } from '../process/index.js';
 import type { ChildCounts, ChildInfo } from './children.js';
-import type { SupervisorAddress } from './protocol.js';
+import { childIdOrPid, type SupervisorAddress } from './protocol.js';
 import type { ChildSpec, DynamicChildSpec, ResolvedChildSpec } from './spec.js';
 
 /**
@@ -36,12 +36,9 @@ function notSupervisor(): Promise<never> {
 
 /** A child id, or the pid of a ref or pid; undefined for anything else. */
 function childTarget(child: unknown): string | Pid | undefined {
-  const target =
-    typeof child === 'object' && child !== null ? (child as { pid?: unknown }).pid : child;
-  if (typeof target === 'string') return target;
-  return typeof target === 'number' && Number.isInteger(target) && target > 0
-    ? (target as Pid)
-    : undefined;
+  return childIdOrPid(
+    typeof child === 'object' && child !== null ? (child as { pid?: unknown }).pid : child,
+  );
 }
 
 /**

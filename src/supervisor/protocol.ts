@@ -78,3 +78,22 @@ export type SupervisorRef = ActorRef<SupervisorMessage>;
  * ```
  */
 export type SupervisorAddress = Address<SupervisorMessage>;
+
+/**
+ * What `sup:terminate-child` may name: a child id (a string) or a pid (a
+ * positive integer); undefined for anything else. One check for the API's
+ * `terminateChild` and the supervisor's request handler, so a raw request
+ * with NaN, 1.5 or -1 is refused, not taken for a child already gone (§13).
+ *
+ * @example
+ * ```ts
+ * childIdOrPid('db'); // 'db'
+ * childIdOrPid(Number.NaN); // undefined
+ * ```
+ */
+export function childIdOrPid(target: unknown): string | Pid | undefined {
+  if (typeof target === 'string') return target;
+  return typeof target === 'number' && Number.isInteger(target) && target > 0
+    ? (target as Pid)
+    : undefined;
+}

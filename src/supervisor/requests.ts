@@ -10,7 +10,7 @@ import type { ExitReason, Pid } from '../process/index.js';
 import { formatExitReason } from '../process/index.js';
 import { afterStep, launch, type SupervisorState, stopChild } from './child-lifecycle.js';
 import { Child, type ChildCounts, type ChildInfo } from './children.js';
-import type { SupervisorRequest } from './protocol.js';
+import { childIdOrPid, type SupervisorRequest } from './protocol.js';
 import { type ResolvedChildSpec, resolveChildSpec } from './spec.js';
 
 /**
@@ -53,10 +53,10 @@ export function handleRequest(
       });
     }
     case 'sup:terminate-child': {
-      const target = msg.child;
-      // A request sent around terminateChild: neither an id nor a pid must
-      // not pass for a child already gone.
-      if (typeof target !== 'string' && typeof target !== 'number') {
+      const target = childIdOrPid(msg.child);
+      // A request sent around terminateChild: neither an id nor a pid (NaN,
+      // 1.5, -1 among them) must not pass for a child already gone.
+      if (target === undefined) {
         msg.reply.fail(new InvalidArgumentError('child', 'must be a child id or a pid'));
         return;
       }

@@ -248,8 +248,11 @@ describe('chaos: bad input is a coded error, never a plain TypeError (§10)', ()
         await assert.rejects(terminateChild(target, bad), invalid('child'));
       }
     }
-    const raw = { type: 'sup:terminate-child', child: undefined } as never;
-    await assert.rejects(dyn.ask(raw), invalid('child'), 'a request sent around the API too');
+    // A request sent around the API too: no pid (not a positive integer) passes for a child gone.
+    for (const bad of [undefined, Number.NaN, 1.5, -1, 0]) {
+      const raw = { type: 'sup:terminate-child', child: bad } as never;
+      await assert.rejects(dyn.ask(raw), invalid('child'), `raw request with ${bad}`);
+    }
     assert.equal((await whichChildren(sup))[0]?.status, 'running', 'no child was touched');
     assert.equal(system.isAlive(kid as never), true, 'no dynamic child was touched');
     await assert.rejects(terminateChild(undefined as never, null as never), invalid('sup'));
