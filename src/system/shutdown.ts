@@ -2,6 +2,7 @@ import type { ActorProcess } from '../actor/index.js';
 import { BUSY, finish, REMOTE, stopWithin } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
 import type { SystemCore } from './core.js';
+import { duration } from './options.js';
 
 /**
  * Options of `system.shutdown`.
@@ -29,15 +30,38 @@ function trivial(p: ActorProcess): boolean {
 }
 
 /**
+ * `system.shutdown`: the one shutdown of `core` (later calls get the same
+ * promise). A bad `timeout` rejects before anything stops; `onStart` runs
+ * once it is decided (the system closes its health monitor there).
+ *
+ * @example
+ * ```ts
+ * return beginShutdown(core, options, () => health?.close());
+ * ```
+ */
+export function beginShutdown(
+  core: SystemCore,
+  options: ShutdownOptions | undefined,
+  onStart: () => void,
+): Promise<void> {
+  if (core.shutdown !== null) return core.shutdown;
+  let timeout: number;
+  try {
+    timeout = duration('timeout', options?.timeout, core.options.shutdownTimeout, true);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  onStart();
+  core.shutdown = shutdownSystem(core, options?.drain === true, timeout);
+  return core.shutdown;
+}
+
+/**
  * Graceful shutdown: optionally drain, then stop top-level processes newest
  * first (each stops its own children first), kill what does not stop in
  * time, cancel every timer.
  */
-export async function shutdownSystem(
-  core: SystemCore,
-  drain: boolean,
-  timeout: number,
-): Promise<void> {
+async function shutdownSystem(core: SystemCore, drain: boolean, timeout: number): Promise<void> {
   if (drain) {
     core.phase = 'draining';
     await core.scheduler.idle();

@@ -31,8 +31,7 @@ import { addInspector, type InspectOptions, subscribeActor } from './inspection.
 import type { RemovedStale, RemoveStaleOptions } from './introspect.js';
 import { type Introspection, introspect, removeStale } from './introspect.js';
 import { SystemNaming } from './naming.js';
-import { duration } from './options.js';
-import { type ShutdownOptions, shutdownSystem } from './shutdown.js';
+import { beginShutdown, type ShutdownOptions } from './shutdown.js';
 
 /**
  * One actor system: it owns the clock, scheduler, process table, names,
@@ -381,17 +380,7 @@ export class ActorSystem extends SystemNaming {
    * With `drain`, mailboxes empty first. Later spawns throw `SystemShutdownError`.
    */
   shutdown(options?: ShutdownOptions): Promise<void> {
-    const core = this.#core;
-    if (core.shutdown !== null) return core.shutdown;
-    let timeout: number;
-    try {
-      timeout = duration('timeout', options?.timeout, core.options.shutdownTimeout, true);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.#health?.close();
-    core.shutdown = shutdownSystem(core, options?.drain === true, timeout);
-    return core.shutdown;
+    return beginShutdown(this.#core, options, () => this.#health?.close());
   }
 
   #timer<M>(delayMs: number, to: TimerDestination<M>, message: M, interval: number): TimerRef {
