@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { inspect, isDeepStrictEqual } from 'node:util';
 import {
   type ActorRef,
   type ActorSystem,
@@ -118,13 +119,19 @@ describe('isolation: messaging across the boundary', () => {
         }
       });
 
-      it("a body's ask with timeout 0 times out as in main, and its host carries on", {
+      it("a body's ask with timeout 0 is a well-formed ask: it is answered or times out, and its host carries on", {
         timeout: TIMEOUT,
       }, async () => {
         const p = probe(system);
         const ref = system.spawn(echo, { placement });
+        // A 0 ms timer races the answer (which wins depends on the host's event loop), as in main.
         const answer = await ref.ask({ type: 'ask-main-timeout', to: p.ref, timeout: 0 });
-        assert.deepEqual(answer, { code: 'ERR_CALL_TIMEOUT', option: undefined });
+        const timedOut = { code: 'ERR_CALL_TIMEOUT', option: undefined };
+        const answered = { answer: 're:t', asker: ref.pid };
+        assert.ok(
+          isDeepStrictEqual(answer, timedOut) || isDeepStrictEqual(answer, answered),
+          `answered or timed out, got ${inspect(answer)}`,
+        );
         // The frame carrying timeout 0 is a well-formed ask: the host was not ended for it.
         const again = await ref.ask({ type: 'ask-main', to: p.ref, text: 'still' });
         assert.deepEqual(again, { answer: 're:still', asker: ref.pid });
