@@ -296,6 +296,21 @@ describe('send, ask and timer arguments', () => {
     await system.shutdown();
     assert.equal(system.isAlive(ref), false);
   });
+
+  it("system.stop, system.exited and system.shutdown reject null or non-object options naming 'options', as spawn, tell and ask do", async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const ref = system.spawn(sink);
+    for (const bad of [null, 5, 'now'] as never[]) {
+      await assert.rejects(system.stop(ref, bad), isInvalid('options'));
+      await assert.rejects(system.exited(ref, bad), isInvalid('options'));
+      await assert.rejects(system.shutdown(bad), isInvalid('options'));
+    }
+    assert.equal(system.isAlive(ref), true, 'a refused stop does not stop the process');
+    assert.deepEqual(system.introspect().stale.exitedWaiters, [], 'a refused wait is not kept');
+    assert.equal(system.isShutDown, false, 'a refused shutdown does not begin');
+    await system.shutdown({});
+    assert.equal(system.isAlive(ref), false);
+  });
 });
 
 function catchError(fn: () => unknown): unknown {
