@@ -311,6 +311,20 @@ describe('send, ask and timer arguments', () => {
     await system.shutdown({});
     assert.equal(system.isAlive(ref), false);
   });
+
+  it("system.removeStale, system.inspect and system.health throw for null or non-object options naming 'options'", async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const seen: unknown[] = [];
+    for (const bad of [null, 5, 'all'] as never[]) {
+      assert.throws(() => system.removeStale(bad), isInvalid('options'));
+      assert.throws(() => system.inspect((e) => seen.push(e), bad), isInvalid('options'));
+      assert.throws(() => system.health(bad), isInvalid('options'));
+    }
+    system.spawn(sink);
+    assert.deepEqual(seen, [], 'a refused inspect adds no inspector');
+    assert.deepEqual(system.removeStale({}), { monitors: 0, links: 0, exitedWaiters: 0 });
+    await system.shutdown();
+  });
 });
 
 function catchError(fn: () => unknown): unknown {
