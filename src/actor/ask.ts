@@ -41,15 +41,9 @@ export function askProcess(
   // The system's askTimeout was checked when the system was made: only a given one is checked here.
   let timeout = runtime.askTimeout;
   if (options !== undefined) {
-    if (typeof options !== 'object' || options === null) {
-      return Promise.reject(new InvalidArgumentError('options', 'ask options must be an object'));
-    }
-    const given = options.timeout;
-    // Only undefined means the default: null is refused, as `system.stop` refuses it.
-    if (given !== undefined) {
-      if (!isAskTimeout(given)) return Promise.reject(badAskTimeout(given));
-      timeout = given;
-    }
+    const given = askTimeoutOf(options, timeout);
+    if (typeof given !== 'number') return Promise.reject(given);
+    timeout = given;
     const deadline = options.deadline;
     if (deadline !== undefined) {
       if (typeof deadline !== 'number' || Number.isNaN(deadline)) {
@@ -84,6 +78,29 @@ export function askProcess(
     port.fail(error);
   }
   return promise;
+}
+
+/**
+ * The timeout of a given ask options bag (`fallback` when it has none), or
+ * the error refusing it: options that are not an object (`null`, a number)
+ * name `options`, a timeout {@link isAskTimeout} refuses names `timeout`.
+ * Only undefined means the default: null is refused, as `system.stop`
+ * refuses it. Main's ask and a placed body's share it; `timeout` is read once.
+ *
+ * @example
+ * ```ts
+ * const timeout = askTimeoutOf(options, 5_000);
+ * if (typeof timeout !== 'number') return Promise.reject(timeout);
+ * ```
+ */
+export function askTimeoutOf(options: unknown, fallback: number): number | InvalidArgumentError {
+  if (options === undefined) return fallback;
+  if (typeof options !== 'object' || options === null) {
+    return new InvalidArgumentError('options', 'ask options must be an object');
+  }
+  const given = (options as AskOptions).timeout;
+  if (given === undefined) return fallback;
+  return isAskTimeout(given) ? given : badAskTimeout(given);
 }
 
 /**

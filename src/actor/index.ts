@@ -25,7 +25,7 @@ export {
   signalExit,
   unlink,
 } from '../signals/index.js';
-export { badAskTimeout, isAskTimeout } from './ask.js';
+export { askTimeoutOf, badAskTimeout, isAskTimeout } from './ask.js';
 export { AskRecord, AskRecordPool } from './ask-record.js';
 export {
   type AsyncSenders,

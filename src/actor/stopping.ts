@@ -186,11 +186,24 @@ export function kill(p: ActorProcess): void {
 /** The exit: release everything, tell everyone, keep nothing. Runs once. */
 export function finish(p: ActorProcess, reason: ExitReason): void {
   if ((p.flags & DEAD) !== 0) return;
-  const runtime = p.runtime;
-  if ((p.flags & BUSY) !== 0) {
-    p.flags &= ~BUSY;
-    runtime.scheduler.leaveAsync();
+  if ((p.flags & BUSY) === 0) {
+    release(p, reason);
+    return;
   }
+  // An async step still in flight is abandoned now, but left only once the
+  // reports have queued their listeners' tells: else `idle()` could resolve
+  // between the step and those tells (§9).
+  p.flags &= ~BUSY;
+  try {
+    release(p, reason);
+  } finally {
+    p.runtime.scheduler.leaveAsync();
+  }
+}
+
+/** `finish` once the process is out of its async step: dead, released, reported. */
+function release(p: ActorProcess, reason: ExitReason): void {
+  const runtime = p.runtime;
   // Dead first: signals the dying children send back to it are ignored.
   p.flags = (p.flags | DEAD) & ~(STOP_REQUESTED | STOPPING);
   p.status = isCleanExit(reason) ? 'stopped' : 'failed';

@@ -1,10 +1,9 @@
 import type { ActorRef, AskOptions } from '../actor/index.js';
 import {
   ActorProcess,
-  badAskTimeout,
+  askTimeoutOf,
   HOSTED_AS,
   type HostedIdentity,
-  isAskTimeout,
   PendingAsk,
   processOf,
   startNow,
@@ -164,9 +163,8 @@ export class Host implements RefCodec {
       );
     }
     // Checked as askProcess checks it: null or NaN must not reach a timer or the wire.
-    const given = options?.timeout;
-    if (given !== undefined && !isAskTimeout(given)) return Promise.reject(badAskTimeout(given));
-    const timeout = given ?? 5_000;
+    const timeout = askTimeoutOf(options, 5_000);
+    if (typeof timeout !== 'number') return Promise.reject(timeout);
     if (this.#asks.size >= MAX_HOST_ASKS) {
       return Promise.reject(new HostLimitError('asks', MAX_HOST_ASKS));
     }

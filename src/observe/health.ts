@@ -164,6 +164,10 @@ export class HealthMonitor {
 
   /** A report as of now. Throws `InvalidArgumentError` for a bad threshold. */
   report(options?: HealthOptions): HealthReport {
+    // Only undefined means no options: null would read as none (§10).
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new InvalidArgumentError('options', 'must be an object');
+    }
     const mailboxWarn = threshold('mailboxWarn', options?.mailboxWarn, DEFAULT_MAILBOX_WARN);
     const loopWarn = threshold(
       'loopDelayWarnMs',

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason, toExitReason } from '../process/index.js';
 import type { SystemCore } from './core.js';
-import { duration } from './options.js';
+import { checkOptionsBag, duration } from './options.js';
 
 /**
  * Options of `system.stop`.
@@ -48,6 +48,7 @@ export function stopProcess(
   let timeout: number;
   let reason: ExitReason = exitReason.normal;
   try {
+    checkOptionsBag(options);
     // A NaN or negative timeout would corrupt the timer heap's order.
     timeout = duration('timeout', options?.timeout, core.options.shutdownTimeout, true);
     if (options?.reason !== undefined) reason = toExitReason(options.reason);
@@ -74,6 +75,11 @@ export function watchExit(
   pid: Pid,
   options: { readonly signal?: AbortSignal } | undefined,
 ): Promise<ExitReason> {
+  try {
+    checkOptionsBag(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const signal = options?.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     return Promise.reject(new InvalidArgumentError('signal', 'must be an AbortSignal'));

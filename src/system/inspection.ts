@@ -5,6 +5,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Pid } from '../process/index.js';
 import type { Runnable } from '../scheduler/index.js';
 import type { SystemCore } from './core.js';
+import { checkOptionsBag } from './options.js';
 import { deliver } from './registries.js';
 
 /**
@@ -44,6 +45,7 @@ export function addInspector(
   if (typeof listener !== 'function') {
     throw new InvalidArgumentError('listener', 'must be a function');
   }
+  checkOptionsBag(options);
   const rate = options?.messages ?? 0;
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) {
     throw new InvalidArgumentError('messages', 'must be a fraction between 0 and 1');

@@ -11,6 +11,7 @@ import { formatPid, type Pid } from '../process/index.js';
 import { exitedWait } from './control.js';
 import type { SystemCore } from './core.js';
 import { type TimerView, timerViews } from './introspect-timers.js';
+import { checkOptionsBag } from './options.js';
 
 export type { TimerTarget, TimerView } from './introspect-timers.js';
 
@@ -187,6 +188,7 @@ export interface RemovedStale {
  * what it holds, with the signals and DOWNs that go with it.
  */
 export function removeStale(core: SystemCore, options?: RemoveStaleOptions): RemovedStale {
+  checkOptionsBag(options);
   const waits = options?.exitedWaiters === true;
   let monitors = 0;
   let links = 0;

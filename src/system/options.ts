@@ -81,11 +81,26 @@ function positiveInteger(option: string, value: unknown, fallback: number, max =
 /** A number of ms (or Infinity when allowed), `fallback` when undefined; throws naming `option`. */
 export const duration = checkDuration;
 
-/** Validates options and applies defaults; throws `InvalidArgumentError` naming the bad option. */
-export function resolveOptions(options: SystemOptions | undefined): ResolvedOptions {
+/**
+ * Throws `InvalidArgumentError` naming `options` when an options bag is
+ * given but is not an object (`null`, a number): only `undefined` means
+ * none, as spawn, tell and ask read it. Before any `options?.x` read,
+ * which would take `null` for no options.
+ *
+ * @example
+ * ```ts
+ * checkOptionsBag(options); // then options?.timeout
+ * ```
+ */
+export function checkOptionsBag(options: unknown): void {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new InvalidArgumentError('options', 'must be an object');
   }
+}
+
+/** Validates options and applies defaults; throws `InvalidArgumentError` naming the bad option. */
+export function resolveOptions(options: SystemOptions | undefined): ResolvedOptions {
+  checkOptionsBag(options);
   const o = options ?? {};
   if (o.name !== undefined && (typeof o.name !== 'string' || o.name.length === 0)) {
     throw new InvalidArgumentError('name', 'must be a non-empty string');

@@ -2,7 +2,7 @@ import type { ActorProcess } from '../actor/index.js';
 import { BUSY, finish, REMOTE, stopWithin } from '../actor/index.js';
 import { exitReason } from '../process/index.js';
 import type { SystemCore } from './core.js';
-import { duration } from './options.js';
+import { checkOptionsBag, duration } from './options.js';
 
 /**
  * Options of `system.shutdown`.
@@ -47,6 +47,7 @@ export function beginShutdown(
   if (core.shutdown !== null) return core.shutdown;
   let timeout: number;
   try {
+    checkOptionsBag(options);
     timeout = duration('timeout', options?.timeout, core.options.shutdownTimeout, true);
   } catch (error) {
     return Promise.reject(error);

@@ -136,8 +136,8 @@ export class ActorSystem extends SystemNaming {
    * at once if it is not alive: a monitor held outside any process. When
    * `signal` aborts first, the monitor is removed and the promise rejects
    * with the signal's reason. A target that is not a ref or pid (`null`
-   * included) throws `InvalidArgumentError`, as for `stop`; a `signal`
-   * that is not an `AbortSignal` rejects with it.
+   * included) throws `InvalidArgumentError`, as for `stop`; options that
+   * are not an object, or a `signal` that is not an `AbortSignal`, reject with it.
    */
   exited(target: ProcessTarget, options?: { readonly signal?: AbortSignal }): Promise<ExitReason> {
     // Resolved first: it throws InvalidArgumentError for null or any other non-target.

@@ -118,7 +118,7 @@ describe('an exited sender is refused first, and each of its sends is counted (�
   });
 
   for (const kind of ['synchronous', 'async'] as const)
-    it(`listeners called while ${kind === 'async' ? 'an' : 'a'} ${kind} handler ends its own process are not that process: a dead-letter listener’s and an events listener’s tells arrive, none is sender-exited`, async () => {
+    it(`listeners called while ${kind === 'async' ? 'an' : 'a'} ${kind} handler ends its own process are not that process: a dead-letter listener’s and an events listener’s tells arrive, none is sender-exited, one idle() sees them handled`, async () => {
       const { system, exited } = setUp();
       const { ref: logger, handled: logged } = recorder(system);
       system.deadLetters.subscribe((l) => {
@@ -148,8 +148,7 @@ describe('an exited sender is refused first, and each of its sends is counted (�
       );
       zombie.tell('go');
       zombie.tell('queued');
-      await system.idle();
-      // An async handler's exit ends its async work before the listeners run: idle() resolved before their tells.
+      // One wait: the async step the exit ends is left only after the listeners' tells are queued (§9).
       await system.idle();
       assert.deepEqual(logged, ['left queued', 'saw the exit']);
       assert.deepEqual(exited(), []);

@@ -93,6 +93,13 @@ export type EchoMsg =
       readonly timeout: unknown;
       readonly reply: Reply<unknown>;
     }
+  /** Asks `to` with the ask options `options`; answers as `ask-main-timeout` does. */
+  | {
+      readonly type: 'ask-main-options';
+      readonly to: ActorRef<Question>;
+      readonly options: unknown;
+      readonly reply: Reply<unknown>;
+    }
   /** `process.exit(code)`: ends the whole host (a thread's exit ends only the thread). */
   | { readonly type: 'exit-host'; readonly code: number }
   /** Throws from a timer, outside any handler: an uncaught exception in the host. */
@@ -196,8 +203,14 @@ export const echo = portable(
               msg.reply.send(answer);
             });
         case 'ask-main-timeout':
+        case 'ask-main-options':
           return msg.to
-            .ask({ type: 'question', text: 't' }, { timeout: msg.timeout as number })
+            .ask(
+              { type: 'question', text: 't' },
+              msg.type === 'ask-main-options'
+                ? (msg.options as never)
+                : { timeout: msg.timeout as number },
+            )
             .then(
               (answer) => msg.reply.send(answer),
               (e: { code?: unknown; option?: unknown }) =>

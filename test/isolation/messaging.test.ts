@@ -119,6 +119,19 @@ describe('isolation: messaging across the boundary', () => {
         }
       });
 
+      it("a body's ask with null or non-object options rejects ERR_INVALID_ARG naming options, as in main", {
+        timeout: TIMEOUT,
+      }, async () => {
+        const p = probe(system);
+        const ref = system.spawn(echo, { placement });
+        for (const options of [null, 5, 'fast']) {
+          const answer = await ref.ask({ type: 'ask-main-options', to: p.ref, options });
+          assert.deepEqual(answer, { code: 'ERR_INVALID_ARG', option: 'options' }, String(options));
+        }
+        const fine = await ref.ask({ type: 'ask-main-options', to: p.ref, options: {} });
+        assert.deepEqual(fine, { answer: 're:t', asker: ref.pid }, 'an empty bag: the defaults');
+      });
+
       it("a body's ask with timeout 0 is a well-formed ask: it is answered or times out, and its host carries on", {
         timeout: TIMEOUT,
       }, async () => {

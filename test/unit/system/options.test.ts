@@ -296,6 +296,35 @@ describe('send, ask and timer arguments', () => {
     await system.shutdown();
     assert.equal(system.isAlive(ref), false);
   });
+
+  it("system.stop, system.exited and system.shutdown reject null or non-object options naming 'options', as spawn, tell and ask do", async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const ref = system.spawn(sink);
+    for (const bad of [null, 5, 'now'] as never[]) {
+      await assert.rejects(system.stop(ref, bad), isInvalid('options'));
+      await assert.rejects(system.exited(ref, bad), isInvalid('options'));
+      await assert.rejects(system.shutdown(bad), isInvalid('options'));
+    }
+    assert.equal(system.isAlive(ref), true, 'a refused stop does not stop the process');
+    assert.deepEqual(system.introspect().stale.exitedWaiters, [], 'a refused wait is not kept');
+    assert.equal(system.isShutDown, false, 'a refused shutdown does not begin');
+    await system.shutdown({});
+    assert.equal(system.isAlive(ref), false);
+  });
+
+  it("system.removeStale, system.inspect and system.health throw for null or non-object options naming 'options'", async () => {
+    const system = createSystem({ clock: new ManualClock() });
+    const seen: unknown[] = [];
+    for (const bad of [null, 5, 'all'] as never[]) {
+      assert.throws(() => system.removeStale(bad), isInvalid('options'));
+      assert.throws(() => system.inspect((e) => seen.push(e), bad), isInvalid('options'));
+      assert.throws(() => system.health(bad), isInvalid('options'));
+    }
+    system.spawn(sink);
+    assert.deepEqual(seen, [], 'a refused inspect adds no inspector');
+    assert.deepEqual(system.removeStale({}), { monitors: 0, links: 0, exitedWaiters: 0 });
+    await system.shutdown();
+  });
 });
 
 function catchError(fn: () => unknown): unknown {
