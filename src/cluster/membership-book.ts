@@ -61,9 +61,18 @@ export class MemberBook {
   #complete = false;
   /** The members a snapshot being delivered has shown so far (a new watch's). */
   #shown: Set<string> | undefined;
+  /** Resolves once the first snapshot is in, or once no snapshot is awaited any more (stopped). */
+  readonly firstSnapshot: Promise<void>;
+  /** Ends the wait on {@link firstSnapshot}. */
+  readonly endSnapshotWait: () => void;
 
   constructor(self: string) {
     this.#self = self;
+    let end = (): void => {};
+    this.firstSnapshot = new Promise<void>((resolve) => {
+      end = resolve;
+    });
+    this.endSnapshotWait = end;
   }
 
   /** Records the table as listed at the join. */
@@ -87,6 +96,7 @@ export class MemberBook {
   /** The watch's snapshot is in: a member it did not show has no record any more. */
   complete(): void {
     this.#complete = true;
+    this.endSnapshotWait();
     const shown = this.#shown;
     this.#shown = undefined;
     if (shown === undefined) return;

@@ -105,10 +105,7 @@ export class Membership {
     return this.#book.isStranger(node, this.#hellos.has(node));
   }
 
-  /**
-   * Whether the table itself says `node` is gone (no record, or `down`): what a release or a
-   * fence notice waits on. False when the table cannot be read.
-   */
+  /** Whether the table says `node` is gone (no record, or `down`; false when unreadable): what a release or a fence notice waits on. */
   async confirmGone(node: string): Promise<boolean> {
     return this.#book.gone.has(node) || (await tableSays(this.#kv, node, true)) !== 'member';
   }
@@ -147,7 +144,7 @@ export class Membership {
     return json({ name: this.#name, status, suspects: [], at: Date.now() } satisfies MemberRecord);
   }
 
-  /** Joins: record, handshake with every member, then `up`; rejects (beating no more) on failure or stop. */
+  /** Joins: record, handshake with every member, `up`, the table watched in; rejects (beating no more) on failure or stop. */
   async join(): Promise<void> {
     try {
       await this.#join();
@@ -179,7 +176,7 @@ export class Membership {
     this.joinStep = 'writing its record up';
     await this.#kv.update(this.#self, this.#record('up'), revision);
     await this.#abandonIfStopped();
-    this.joinStep = 'up';
+    this.joinStep = 'reading the member table';
     this.#state = 'up';
     this.#pulse.restart(Date.now());
     this.#timers.push(setInterval(() => this.#check(), heartbeatInterval).unref());
@@ -190,6 +187,9 @@ export class Membership {
     };
     this.#timers.push(setInterval(prune, every).unref());
     this.#watch.start();
+    // Ready once the table is watched in: until then a made-up node's pid is not known as such.
+    await this.#book.firstSnapshot;
+    this.joinStep = 'up';
   }
 
   /** Stopped meanwhile (connection closed, join given up): no coming up, and its record goes. */
@@ -383,6 +383,7 @@ export class Membership {
     this.#state = 'stopped';
     this.#stopTimers();
     this.#watch.stop();
+    this.#book.endSnapshotWait();
   }
 
   /**

@@ -77,6 +77,22 @@ describe('pids of nodes that were never up (one server)', { skip: why }, () => {
     assert.equal(offered, 'ERR_NOCONNECTION', 'offer to a pid of a node that is not up');
   });
 
+  it('from ready on, a pid of a made-up node is known as such: a dead letter noconnection, no record', {
+    timeout: LIMITS.test,
+  }, async () => {
+    // Read at once after `ready`: before its member-table watch was in, such a pid kept a record.
+    const c = await startNode(nats, 'c');
+    try {
+      const before = c.processes().length;
+      const letter = nextDeadLetter(c, (d) => d.reason === 'noconnection');
+      c.cluster.refOf<EchoMsg>({ node: 'made-up-at-ready_0abc', id: 1 }).tell({ type: 'stop' });
+      assert.equal(c.processes().length, before, 'a record was kept for the made-up pid');
+      assert.equal((await letter).reason, 'noconnection');
+    } finally {
+      await c.shutdown();
+    }
+  });
+
   it('pids of made-up nodes inside a peer’s messages leave no record behind', {
     timeout: LIMITS.test,
   }, async () => {
