@@ -155,6 +155,36 @@ describe('an exited sender is refused first, and each of its sends is counted (�
       assert.equal(system.introspect().senderExitedSends, 0);
       await system.shutdown();
     });
+
+  for (const kind of ['synchronous', 'async'] as const)
+    it(`a group watcher called while ${kind === 'async' ? 'an' : 'a'} ${kind} handler ends its own process (its leave) is not that process: its tell arrives, none is sender-exited`, async () => {
+      const { system, exited } = setUp();
+      const { ref: logger, handled: logged } = recorder(system);
+      const zombie = system.spawn(
+        defineActor<string>(
+          kind === 'async'
+            ? {
+                async handle(msg, ctx) {
+                  await turn();
+                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+                },
+              }
+            : {
+                handle(msg, ctx) {
+                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+                },
+              },
+        ),
+      );
+      system.groups.join('g', zombie);
+      system.groups.watch('g', (e) => logger.tell(`${e.event} ${e.pids.length}`));
+      zombie.tell('go');
+      await system.idle();
+      assert.deepEqual(logged, ['leave 1']);
+      assert.deepEqual(exited(), []);
+      assert.equal(system.introspect().senderExitedSends, 0);
+      await system.shutdown();
+    });
 });
 
 describe('a timer set by a process that has exited has no effect and is a dead letter (§8, §9 nothing vanishes)', () => {
