@@ -461,7 +461,7 @@ describe('bad outcomes of handlers and hooks', () => {
     await system.shutdown();
   });
 
-  it('a handler returning a thenable that calls back twice ends its step once: the second call, made while the next message\'s step is in flight, neither runs a third message nor lets idle() resolve', async () => {
+  it('a handler returning a thenable that calls back twice ends its step once: the second call, made while the next message’s step is in flight, neither runs a third message nor lets idle() resolve', async () => {
     const { system } = setup();
     const handled: string[] = [];
     const callbacks: (() => void)[] = [];
