@@ -187,7 +187,20 @@ export function kill(p: ActorProcess): void {
 export function finish(p: ActorProcess, reason: ExitReason): void {
   if ((p.flags & DEAD) !== 0) return;
   if ((p.flags & BUSY) === 0) {
-    release(p, reason);
+    if (p.firstChild === null) {
+      release(p, reason);
+      return;
+    }
+    // A child whose async step this exit abandons leaves it before `p`'s
+    // reports queue their listeners' tells: held as in flight until then,
+    // else `idle()` could resolve in between (§4, §9).
+    const scheduler = p.runtime.scheduler;
+    scheduler.enterAsync();
+    try {
+      release(p, reason);
+    } finally {
+      scheduler.leaveAsync();
+    }
     return;
   }
   // An async step still in flight is abandoned now, but left only once the
