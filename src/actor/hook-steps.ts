@@ -43,7 +43,12 @@ export function awaitStep(
   }
   p.flags |= BUSY;
   p.runtime.scheduler.enterAsync();
+  let settled = false;
   const settle = (ok: boolean, value: unknown): void => {
+    // A user thenable may call back twice, the second time during a later
+    // step of `p`: only the first call ends this step.
+    if (settled) return;
+    settled = true;
     // A kill while the step was in flight already cleared BUSY and left async work.
     if ((p.flags & BUSY) === 0) return;
     p.flags &= ~BUSY;

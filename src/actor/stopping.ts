@@ -187,7 +187,20 @@ export function kill(p: ActorProcess): void {
 export function finish(p: ActorProcess, reason: ExitReason): void {
   if ((p.flags & DEAD) !== 0) return;
   if ((p.flags & BUSY) === 0) {
-    release(p, reason);
+    if (p.firstChild === null) {
+      release(p, reason);
+      return;
+    }
+    // A child whose async step this exit abandons leaves it before `p`'s
+    // reports queue their listeners' tells: held as in flight until then,
+    // else `idle()` could resolve in between (§4, §9).
+    const scheduler = p.runtime.scheduler;
+    scheduler.enterAsync();
+    try {
+      release(p, reason);
+    } finally {
+      scheduler.leaveAsync();
+    }
     return;
   }
   // An async step still in flight is abandoned now, but left only once the
@@ -218,23 +231,17 @@ function release(p: ActorProcess, reason: ExitReason): void {
   if (p.ext !== null || reason !== exitReason.normal) p.extras().exitReason = reason;
   const ext = p.ext;
   ext?.abort?.abort();
-  // Names and table entry go first, so a restart can re-register at once (semantics §4, OTP R1.4).
-  runtime.released(p, reason);
-  cancelTimers(p);
-  if (ext !== null && ext.asks !== null) {
-    // A record something ended meanwhile may already serve another target's ask (pooled).
-    for (const ask of ext.takeAsks()) if (ask.target === p) ask.abandon(reason);
-  }
   // A handler that ends its own process (`ctx.exit(ctx.self, …)`) is still
-  // current here (or its async step is); the listeners called below (dead
-  // letters, events) are not that process, so their own sends must not be
-  // refused as its (§4). Done here, on the exit path, so sends pay nothing.
+  // current here (or its async step is); the listeners called below (group
+  // watchers on its leave, dead letters, events) are not that process, so
+  // their own sends must not be refused as its (§4). Done here, on the exit
+  // path, so sends pay nothing.
   const current = runtime.current;
   runtime.current = null;
   try {
     const senders = runtime.asyncSenders;
-    if (senders === null) reportFinish(p, reason, ext);
-    else senders.outside(() => reportFinish(p, reason, ext));
+    if (senders === null) releaseAndReport(p, reason, ext);
+    else senders.outside(() => releaseAndReport(p, reason, ext));
   } finally {
     runtime.current = current;
   }
@@ -243,6 +250,18 @@ function release(p: ActorProcess, reason: ExitReason): void {
     ext.stopWaiters = null;
     for (const resolve of waiters) resolve(reason);
   }
+}
+
+/** Frees what `p` held, then reports its exit: outside `p` (see `release`). */
+function releaseAndReport(p: ActorProcess, reason: ExitReason, ext: ActorProcess['ext']): void {
+  // Names and table entry go first, so a restart can re-register at once (semantics §4, OTP R1.4).
+  p.runtime.released(p, reason);
+  cancelTimers(p);
+  if (ext !== null && ext.asks !== null) {
+    // A record something ended meanwhile may already serve another target's ask (pooled).
+    for (const ask of ext.takeAsks()) if (ask.target === p) ask.abandon(reason);
+  }
+  reportFinish(p, reason, ext);
 }
 
 /** `finish`'s reports: the mailbox's dead letters, the exit to links, monitors and listeners, an escalation. */

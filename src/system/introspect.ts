@@ -151,13 +151,13 @@ export function introspect(core: SystemCore): Introspection {
  *
  * @example
  * ```ts
- * system.removeStale({ exitedWaiters: true }); // also give up every system.exited wait
+ * system.removeStale({ exitedWaiters: true }); // also give up every system.exited wait on a live process
  * ```
  */
 export interface RemoveStaleOptions {
   /**
-   * Also remove every `system.exited` wait (not a leak by itself, so off by
-   * default): each removed promise rejects with `WaitRemovedError`
+   * Also remove every `system.exited` wait on a live process (not a leak by
+   * itself, so off by default): each removed promise rejects with `WaitRemovedError`
    * (`ERR_WAIT_REMOVED`).
    */
   readonly exitedWaiters?: boolean;

@@ -53,8 +53,16 @@ export function beginShutdown(
     return Promise.reject(error);
   }
   onStart();
-  core.shutdown = shutdownSystem(core, options?.drain === true, timeout);
-  return core.shutdown;
+  // Set before the work starts: its synchronous part already ends trivial
+  // roots, and an `exited` listener calling shutdown there must get this
+  // promise, not start a second shutdown (§10).
+  let start!: (work: Promise<void>) => void;
+  const shutdown = new Promise<void>((resolve) => {
+    start = resolve;
+  });
+  core.shutdown = shutdown;
+  start(shutdownSystem(core, options?.drain === true, timeout));
+  return shutdown;
 }
 
 /**

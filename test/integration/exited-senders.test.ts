@@ -9,7 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSystem, type DeadLetter, defineActor, exitReason } from '../../src/index.js';
+import {
+  type ActorRef,
+  createSystem,
+  type DeadLetter,
+  defineActor,
+  exitReason,
+} from '../../src/index.js';
 import { ManualClock } from '../../src/testing/index.js';
 import { deferred, failOnUnhandledRejections, turn } from '../support/guard.js';
 import { type Go, recorder, zombieSetUp as setUp } from './fixture.js';
@@ -155,6 +161,74 @@ describe('an exited sender is refused first, and each of its sends is counted (�
       assert.equal(system.introspect().senderExitedSends, 0);
       await system.shutdown();
     });
+
+  for (const kind of ['synchronous', 'async'] as const)
+    it(`a group watcher called while ${kind === 'async' ? 'an' : 'a'} ${kind} handler ends its own process (its leave) is not that process: its tell arrives, none is sender-exited`, async () => {
+      const { system, exited } = setUp();
+      const { ref: logger, handled: logged } = recorder(system);
+      const zombie = system.spawn(
+        defineActor<string>(
+          kind === 'async'
+            ? {
+                async handle(msg, ctx) {
+                  await turn();
+                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+                },
+              }
+            : {
+                handle(msg, ctx) {
+                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+                },
+              },
+        ),
+      );
+      system.groups.join('g', zombie);
+      system.groups.watch('g', (e) => logger.tell(`${e.event} ${e.pids.length}`));
+      zombie.tell('go');
+      await system.idle();
+      assert.deepEqual(logged, ['leave 1']);
+      assert.deepEqual(exited(), []);
+      assert.equal(system.introspect().senderExitedSends, 0);
+      await system.shutdown();
+    });
+
+  it('a parent killed while its child’s async step is in flight: one idle() sees the tells of the parent’s exited listener handled (the child’s abandoned step is not left mid-exit)', async () => {
+    const { system, exited } = setUp();
+    const { ref: logger, handled: logged } = recorder(system);
+    const gate = deferred();
+    let child: ActorRef<string> | undefined;
+    const parent = system.spawn(
+      defineActor<string, null>({
+        init(ctx) {
+          child = ctx.spawn(
+            defineActor<string>({
+              async handle() {
+                await gate.promise;
+              },
+            }),
+          );
+          return null;
+        },
+        handle() {},
+      }),
+    );
+    system.events.subscribe(
+      (e) => {
+        if (e.type === 'exited' && e.pid === parent.pid) logger.tell('saw the parent exit');
+      },
+      ['exited'],
+    );
+    await system.idle();
+    child?.tell('go');
+    await turn();
+    // The kill comes while the wait is pending, as from a timer or I/O.
+    setImmediate(() => system.kill(parent));
+    await system.idle();
+    assert.deepEqual(logged, ['saw the parent exit']);
+    assert.deepEqual(exited(), []);
+    gate.resolve();
+    await system.shutdown();
+  });
 });
 
 describe('a timer set by a process that has exited has no effect and is a dead letter (§8, §9 nothing vanishes)', () => {

@@ -461,6 +461,49 @@ describe('bad outcomes of handlers and hooks', () => {
     await system.shutdown();
   });
 
+  it('a handler returning a thenable that calls back twice ends its step once: the second call, made while the next message’s step is in flight, neither runs a third message nor lets idle() resolve', async () => {
+    const { system } = setup();
+    const handled: string[] = [];
+    const callbacks: (() => void)[] = [];
+    const ref = system.spawn(
+      defineActor<string>({
+        handle(msg) {
+          handled.push(msg);
+          return {
+            // biome-ignore lint/suspicious/noThenProperty: a hostile thenable is the point of this test
+            then(onFulfilled: () => void) {
+              callbacks.push(onFulfilled);
+            },
+          } as unknown as Promise<void>;
+        },
+      }),
+    );
+    for (const m of ['a', 'b', 'c']) ref.tell(m);
+    await turn();
+    assert.deepEqual(handled, ['a']);
+    const [first] = callbacks as [() => void];
+    first();
+    await turn();
+    assert.deepEqual(handled, ['a', 'b']);
+    first();
+    await turn();
+    await turn();
+    assert.deepEqual(handled, ['a', 'b'], 'c waits for b’s step');
+    let idle = false;
+    void system.idle().then(() => {
+      idle = true;
+    });
+    await turn();
+    await turn();
+    assert.equal(idle, false, 'b’s step is still in flight');
+    (callbacks[1] as () => void)();
+    await turn();
+    assert.deepEqual(handled, ['a', 'b', 'c']);
+    (callbacks[2] as () => void)();
+    await system.idle();
+    await system.shutdown();
+  });
+
   it('a listener that throws does not affect the runtime', async () => {
     const system = createSystem({ clock: new ManualClock() });
     const warnings = captureWarnings();

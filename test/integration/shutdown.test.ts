@@ -173,6 +173,26 @@ describe('shutdown', () => {
     await first;
   });
 
+  it('calling shutdown again from an exited listener while the first shutdown stops the processes returns the same promise, and the shutdown runs once', async () => {
+    const { system } = setup();
+    const ref = system.spawn(defineActor<unknown>({ handle() {} }));
+    const again: Promise<void>[] = [];
+    let exitedEvents = 0;
+    system.events.subscribe(
+      (e) => {
+        if (e.type !== 'exited' || e.pid !== ref.pid) return;
+        exitedEvents++;
+        again.push(system.shutdown());
+      },
+      ['exited'],
+    );
+    const first = system.shutdown();
+    await first;
+    assert.equal(again.length, 1);
+    assert.equal(again[0], first);
+    assert.equal(exitedEvents, 1);
+  });
+
   it('without drain, queued messages become dead letters with reason stopped', async () => {
     const { system, letters } = setup();
     const handled: number[] = [];
