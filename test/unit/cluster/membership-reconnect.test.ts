@@ -58,7 +58,18 @@ async function joined(): Promise<Harness> {
         yield SELF;
       })(),
     get: async () => ({ operation: 'PUT', string: () => record, revision: 2 }),
-    watch: () => new Promise(() => undefined),
+    // The table as watched: its one record (the snapshot's last, so marked an update), then nothing.
+    watch: async () => {
+      let stop = (): void => undefined;
+      const stopped = new Promise<void>((resolve) => {
+        stop = resolve;
+      });
+      const entries = (async function* () {
+        yield { key: SELF, operation: 'PUT', isUpdate: true, string: () => record };
+        await stopped;
+      })();
+      return Object.assign(entries, { stop });
+    },
     delete: async () => undefined,
   } as unknown as KV;
   const events = {
