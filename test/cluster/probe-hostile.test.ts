@@ -10,7 +10,7 @@ import {
 import { LIMITS } from '../support/guard.js';
 import { NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { type EchoMsg, echo } from './actors.js';
-import { Inbox, LIMIT_MS, nextDeadLetter, startNode, untilUp } from './node-helpers.js';
+import { Inbox, LIMIT_MS, nextDeadLetter, STEADY, startNode, untilUp } from './node-helpers.js';
 
 /**
  * Outside probes of docs/semantics.md §25 (wire format, fencing): a raw NATS client publishes
@@ -35,8 +35,8 @@ describe('hostile peer input (raw NATS client, one server)', { skip: why }, () =
   let echoId: number;
   before(async () => {
     nats = await NatsTestCluster.start();
-    a = await startNode(nats, 'a');
-    b = await startNode(nats, 'b');
+    a = await startNode(nats, 'a', STEADY);
+    b = await startNode(nats, 'b', STEADY);
     await untilUp(a.cluster, b.cluster.id);
     await untilUp(b.cluster, a.cluster.id);
     nc = await nats.connect();
