@@ -68,14 +68,20 @@ export class ChildNode {
     // Made here, not in the timer: its stack then names the test line that waited.
     const timeout = new Error(`child ${this.id}: no matching report within ${limitMs} ms`);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(timeout), limitMs);
-      this.#waiters.push({
+      const waiter = {
         match,
-        resolve: (r) => {
+        resolve: (r: ChildReport) => {
           clearTimeout(timer);
           resolve(r);
         },
-      });
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+        // What did come tells a node that never acted from one that acted and then stalled.
+        timeout.message += `; reports meanwhile: ${JSON.stringify(this.#reports)}`;
+        reject(timeout);
+      }, limitMs);
+      this.#waiters.push(waiter);
     });
   }
 
