@@ -1,1 +1,8 @@
-export { BOUNDS, checkCount, checkDuration, checkTimerDelay, describeValue } from './limits.js';
+export {
+  BOUNDS,
+  checkCount,
+  checkDuration,
+  checkOptionsBag,
+  checkTimerDelay,
+  describeValue,
+} from './limits.js';

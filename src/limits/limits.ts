@@ -125,3 +125,20 @@ export function checkTimerDelay(value: unknown, interval: boolean): number {
   }
   return ms;
 }
+
+/**
+ * Throws `InvalidArgumentError` naming `options` when an options bag is
+ * given but is not an object (`null`, a number): only `undefined` means
+ * none, as spawn, tell and ask read it. Before any `options?.x` read,
+ * which would take `null` for no options.
+ *
+ * @example
+ * ```ts
+ * checkOptionsBag(options); // then options?.timeout
+ * ```
+ */
+export function checkOptionsBag(options: unknown): void {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new InvalidArgumentError('options', 'must be an object');
+  }
+}

@@ -1,6 +1,7 @@
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { ActorProcess } from '../actor/index.js';
 import { InvalidArgumentError } from '../errors.js';
+import { checkOptionsBag } from '../limits/index.js';
 import type { Pid } from '../process/index.js';
 import type { Clock, SchedulerStats } from '../scheduler/index.js';
 import { SupervisorState } from '../supervisor/index.js';
@@ -164,10 +165,7 @@ export class HealthMonitor {
 
   /** A report as of now. Throws `InvalidArgumentError` for a bad threshold. */
   report(options?: HealthOptions): HealthReport {
-    // Only undefined means no options: null would read as none (§10).
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new InvalidArgumentError('options', 'must be an object');
-    }
+    checkOptionsBag(options);
     const mailboxWarn = threshold('mailboxWarn', options?.mailboxWarn, DEFAULT_MAILBOX_WARN);
     const loopWarn = threshold(
       'loopDelayWarnMs',

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { Listener, SystemEvent } from '../broker/index.js';
 import type { ClusterOptions } from '../cluster/index.js';
 import { InvalidArgumentError } from '../errors.js';
-import { BOUNDS, checkCount, checkDuration } from '../limits/index.js';
+import { BOUNDS, checkCount, checkDuration, checkOptionsBag } from '../limits/index.js';
 import type { Clock, SchedulerOptions } from '../scheduler/index.js';
 import { isClock } from '../scheduler/index.js';
 import type { AuditSink, SecurityPolicy } from '../security/index.js';
@@ -81,22 +81,8 @@ function positiveInteger(option: string, value: unknown, fallback: number, max =
 /** A number of ms (or Infinity when allowed), `fallback` when undefined; throws naming `option`. */
 export const duration = checkDuration;
 
-/**
- * Throws `InvalidArgumentError` naming `options` when an options bag is
- * given but is not an object (`null`, a number): only `undefined` means
- * none, as spawn, tell and ask read it. Before any `options?.x` read,
- * which would take `null` for no options.
- *
- * @example
- * ```ts
- * checkOptionsBag(options); // then options?.timeout
- * ```
- */
-export function checkOptionsBag(options: unknown): void {
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new InvalidArgumentError('options', 'must be an object');
-  }
-}
+/** The options-bag check (limits), here beside the other option checks the system's calls use. */
+export { checkOptionsBag };
 
 /** Validates options and applies defaults; throws `InvalidArgumentError` naming the bad option. */
 export function resolveOptions(options: SystemOptions | undefined): ResolvedOptions {
