@@ -186,31 +186,21 @@ export function kill(p: ActorProcess): void {
 /** The exit: release everything, tell everyone, keep nothing. Runs once. */
 export function finish(p: ActorProcess, reason: ExitReason): void {
   if ((p.flags & DEAD) !== 0) return;
-  if ((p.flags & BUSY) === 0) {
-    if (p.firstChild === null) {
-      release(p, reason);
-      return;
-    }
-    // A child whose async step this exit abandons leaves it before `p`'s
-    // reports queue their listeners' tells: held as in flight until then,
-    // else `idle()` could resolve in between (§4, §9).
-    const scheduler = p.runtime.scheduler;
-    scheduler.enterAsync();
-    try {
-      release(p, reason);
-    } finally {
-      scheduler.leaveAsync();
-    }
+  const busy = (p.flags & BUSY) !== 0;
+  if (!busy && p.firstChild === null) {
+    release(p, reason);
     return;
   }
-  // An async step still in flight is abandoned now, but left only once the
-  // reports have queued their listeners' tells: else `idle()` could resolve
-  // between the step and those tells (§9).
-  p.flags &= ~BUSY;
+  // Held as in flight until the reports have queued their listeners' tells,
+  // else `idle()` could resolve in between (§4, §9): an async step this exit
+  // abandons (its own, or a child's, ended by `release`) is left only then.
+  const scheduler = p.runtime.scheduler;
+  if (busy) p.flags &= ~BUSY;
+  else scheduler.enterAsync();
   try {
     release(p, reason);
   } finally {
-    p.runtime.scheduler.leaveAsync();
+    scheduler.leaveAsync();
   }
 }
 
