@@ -123,6 +123,23 @@ describe('an exited sender is refused first, and each of its sends is counted (Â
     await system.shutdown();
   });
 
+  /** A process whose handler (synchronous, or async after a turn) ends its own process on 'go'. */
+  const endsItselfOnGo = (kind: 'synchronous' | 'async') =>
+    defineActor<string>(
+      kind === 'async'
+        ? {
+            async handle(msg, ctx) {
+              await turn();
+              if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+            },
+          }
+        : {
+            handle(msg, ctx) {
+              if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
+            },
+          },
+    );
+
   for (const kind of ['synchronous', 'async'] as const)
     it(`listeners called while ${kind === 'async' ? 'an' : 'a'} ${kind} handler ends its own process are not that process: a dead-letter listenerâ€™s and an events listenerâ€™s tells arrive, none is sender-exited, one idle() sees them handled`, async () => {
       const { system, exited } = setUp();
@@ -130,22 +147,7 @@ describe('an exited sender is refused first, and each of its sends is counted (Â
       system.deadLetters.subscribe((l) => {
         if (l.reason === 'stopped') logger.tell(`left ${String(l.message)}`);
       });
-      const zombie = system.spawn(
-        defineActor<string>(
-          kind === 'async'
-            ? {
-                async handle(msg, ctx) {
-                  await turn();
-                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
-                },
-              }
-            : {
-                handle(msg, ctx) {
-                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
-                },
-              },
-        ),
-      );
+      const zombie = system.spawn(endsItselfOnGo(kind));
       system.events.subscribe(
         (e) => {
           if (e.type === 'exited' && e.pid === zombie.pid) logger.tell('saw the exit');
@@ -166,22 +168,7 @@ describe('an exited sender is refused first, and each of its sends is counted (Â
     it(`a group watcher called while ${kind === 'async' ? 'an' : 'a'} ${kind} handler ends its own process (its leave) is not that process: its tell arrives, none is sender-exited`, async () => {
       const { system, exited } = setUp();
       const { ref: logger, handled: logged } = recorder(system);
-      const zombie = system.spawn(
-        defineActor<string>(
-          kind === 'async'
-            ? {
-                async handle(msg, ctx) {
-                  await turn();
-                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
-                },
-              }
-            : {
-                handle(msg, ctx) {
-                  if (msg === 'go') ctx.exit(ctx.self, exitReason.shutdown());
-                },
-              },
-        ),
-      );
+      const zombie = system.spawn(endsItselfOnGo(kind));
       system.groups.join('g', zombie);
       system.groups.watch('g', (e) => logger.tell(`${e.event} ${e.pids.length}`));
       zombie.tell('go');
