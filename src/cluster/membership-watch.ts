@@ -96,7 +96,8 @@ export class MemberTableWatch {
 
   /**
    * Makes the watch again, from a fresh snapshot (after a reconnect: its consumer may not have
-   * survived the server; the client's own recovery waits for two missed 5 s beats).
+   * survived the server; the client's own recovery waits for two missed beats of the ordered
+   * consumer's 30 s idle heartbeat, about a minute).
    */
   rewatch(): void {
     if (!this.#stopped) this.#watch?.stop();

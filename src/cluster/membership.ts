@@ -83,7 +83,13 @@ export class Membership {
       complete: () => this.#book.complete(),
     });
     // However the connection ends, the watch ends with it (left running, it throws from a timer).
-    void transport.nc.closed().then(() => this.stop());
+    // Closed for good under a node still up (the user closed it, or the server refused a
+    // reconnect's credentials): it can never serve again under its id, so it is fenced.
+    void transport.nc.closed().then((error) => {
+      const why = error instanceof Error ? `: ${error.message}` : '';
+      if (this.#state === 'up') this.fence(`its NATS connection closed for good${why}`);
+      else this.stop();
+    });
   }
 
   /** The up peers (not this node). */

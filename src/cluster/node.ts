@@ -320,7 +320,9 @@ export class ClusterNode extends NodeAddresses {
 
   #system(op: string, msg: Msg): void {
     if (op === 'hello') void this.#membership?.onHello(msg).catch(() => undefined);
-    else if (op === 'fence') void this.#membership?.onFenceNotice(fencedBy(msg.data));
+    else if (op === 'fence') {
+      void this.#membership?.onFenceNotice(fencedBy(msg.data)).catch(() => undefined);
+    }
   }
 
   #noResponders(node: string): void {

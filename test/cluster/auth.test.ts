@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSystem, type RuntimeError } from '../../src/index.js';
+import { createSystem, defineActor, type RuntimeError } from '../../src/index.js';
 import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { FAST } from './node-helpers.js';
@@ -67,5 +67,20 @@ describe('peer authentication is the NATS server’s', { skip: why }, () => {
     assert.equal(nc.isClosed(), false);
     await nc.close();
     await withCredentials.shutdown();
+  });
+
+  it('a node whose NATS connection closes for good while it is up is fenced: its system ends with ERR_FENCED', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const nc = await nats.connect();
+    const system = createSystem({ cluster: { connection: nc, name: 'closing', ...FAST } });
+    await system.cluster?.ready;
+    const worker = system.spawn(defineActor<never>({ handle() {} }));
+    // The user closes the connection the node stands on: it can never serve again under its id.
+    await nc.close();
+    await system.exited(worker);
+    assert.equal(system.cluster?.fenced?.code, 'ERR_FENCED');
+    assert.match(system.cluster?.fenced?.message ?? '', /connection closed/);
+    assert.equal(system.cluster?.isUp(system.cluster.id), false);
   });
 });

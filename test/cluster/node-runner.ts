@@ -16,6 +16,7 @@ export type ChildReport =
   | { readonly type: 'ready'; readonly id: string; readonly echo: WirePid }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'event'; readonly event: { type: string; node: string; reason?: string } }
+  | { readonly type: 'status'; readonly status: string; readonly at: number }
   | {
       readonly type: 'ended';
       readonly fenced: string | undefined;
@@ -26,15 +27,25 @@ export type ChildReport =
 export class ChildNode {
   readonly child: ChildProcess;
   readonly #reports: ChildReport[] = [];
-  readonly #waiters: { match: (r: ChildReport) => boolean; resolve: (r: ChildReport) => void }[] =
-    [];
+  readonly #waiters: {
+    match: (r: ChildReport) => boolean;
+    resolve: (r: ChildReport) => void;
+    exited: (code: number | null) => void;
+  }[] = [];
   readonly exited: Promise<number | null>;
+  #closed: { readonly code: number | null } | undefined;
   id = '';
   echo: WirePid = { node: '', id: 0 };
 
   private constructor(child: ChildProcess) {
     this.child = child;
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    // A child that ended fails every wait at once: 'close' comes after its IPC channel closed,
+    // so every report it sent came first ('exit' may come before the last of them).
+    child.on('close', (code) => {
+      this.#closed = { code };
+      for (const waiter of this.#waiters.splice(0)) waiter.exited(code);
+    });
     child.on('message', (m) => {
       const report = m as ChildReport;
       const i = this.#waiters.findIndex((w) => w.match(report));
@@ -68,20 +79,26 @@ export class ChildNode {
     // Made here, not in the timer: its stack then names the test line that waited.
     const timeout = new Error(`child ${this.id}: no matching report within ${limitMs} ms`);
     return new Promise((resolve, reject) => {
+      // What did come tells a node that never acted from one that acted and then stalled.
+      const fail = (why: string): void => {
+        clearTimeout(timer);
+        timeout.message = `child ${this.id}: ${why}; reports meanwhile: ${JSON.stringify(this.#reports)}`;
+        reject(timeout);
+      };
       const waiter = {
         match,
         resolve: (r: ChildReport) => {
           clearTimeout(timer);
           resolve(r);
         },
+        exited: (code: number | null) => fail(`exited (code ${code}) without a matching report`),
       };
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        // What did come tells a node that never acted from one that acted and then stalled.
-        timeout.message += `; reports meanwhile: ${JSON.stringify(this.#reports)}`;
-        reject(timeout);
+        fail(`no matching report within ${limitMs} ms`);
       }, limitMs);
-      this.#waiters.push(waiter);
+      if (this.#closed === undefined) this.#waiters.push(waiter);
+      else waiter.exited(this.#closed.code);
     });
   }
 

@@ -12,6 +12,12 @@ const config = JSON.parse(process.env.AIRSSYS_NODE ?? '{}') as Record<string, un
 const report = (message: unknown): void => {
   if (process.connected) process.send?.(message);
 };
+/** The last report, then the exit once it is written: a send still queued at `process.exit` is lost. */
+const reportAndExit = (message: unknown, code: number): void => {
+  if (process.connected && process.send !== undefined)
+    process.send(message, () => process.exit(code));
+  else process.exit(code);
+};
 
 const system = createSystem({ cluster: config as never });
 const cluster = system.cluster;
@@ -95,5 +101,7 @@ process.on('message', (raw) => {
 report({ type: 'ready', id: cluster.id, echo: cluster.pidOf(ref) });
 await system.exited(ref).catch(() => undefined);
 await system.shutdown();
-report({ type: 'ended', fenced: cluster.fenced?.code, why: cluster.fenced?.message });
-process.exit(cluster.fenced === undefined ? 0 : 3);
+reportAndExit(
+  { type: 'ended', fenced: cluster.fenced?.code, why: cluster.fenced?.message },
+  cluster.fenced === undefined ? 0 : 3,
+);
