@@ -34,6 +34,8 @@ export interface MembershipEvents {
   unreachable(node: string): void;
   reachable(node: string): void;
   fenced(why: string): void;
+  /** The connection closed for good while this node was up: the node decides whether that fences it. */
+  connectionClosed(why: string): void;
 }
 
 /** The member table and the failure detector of one node. */
@@ -83,13 +85,16 @@ export class Membership {
       complete: () => this.#book.complete(),
     });
     // However the connection ends, the watch ends with it (left running, it throws from a timer).
-    // Closed for good under a node still up (the user closed it, or the server refused a
-    // reconnect's credentials): it can never serve again under its id, so it is fenced.
-    void transport.nc.closed().then((error) => {
-      const why = error instanceof Error ? `: ${error.message}` : '';
-      if (this.#state === 'up') this.fence(`its NATS connection closed for good${why}`);
-      else this.stop();
-    });
+    // Closed for good under a node still up, it can never serve again under its id.
+    void transport.nc
+      .closed()
+      .then((error) => {
+        const wasUp = this.#state === 'up';
+        this.stop();
+        const why = error instanceof Error ? `: ${error.message}` : '';
+        if (wasUp) events.connectionClosed(`its NATS connection closed for good${why}`);
+      })
+      .catch(() => undefined);
   }
 
   /** The up peers (not this node). */

@@ -102,6 +102,7 @@ export class NodeEvents {
     up(id: string): void;
     down(id: string, reason: 'down' | 'left'): void;
     fenced(why: string): void;
+    connectionClosed(why: string): void;
   }): MembershipEvents {
     return {
       up: (id) => {
@@ -112,6 +113,7 @@ export class NodeEvents {
       unreachable: (id) => this.emit({ type: 'unreachable', node: id, at: Date.now() }),
       reachable: (id) => this.emit({ type: 'reachable', node: id, at: Date.now() }),
       fenced: (why) => node.fenced(why),
+      connectionClosed: (why) => node.connectionClosed(why),
     };
   }
 
@@ -148,16 +150,26 @@ export class NodeEvents {
   nodeDown(node: string, reason: 'down' | 'left'): void {
     const monitors = this.#monitors.get(node);
     this.#monitors.delete(node);
-    for (const deliver of monitors ?? []) deliver({ type: 'nodedown', node, reason });
+    for (const deliver of monitors ?? []) tellWatch(deliver, { type: 'nodedown', node, reason });
     this.emit({ type: 'nodedown', node, reason, at: Date.now() });
   }
 
   /** This node was fenced: every watch hears `fenced`, then the event goes out. */
   fenced(self: string, error: FencedError): void {
     for (const [node, monitors] of this.#monitors) {
-      for (const deliver of monitors) deliver({ type: 'nodedown', node, reason: 'fenced' });
+      for (const deliver of monitors)
+        tellWatch(deliver, { type: 'nodedown', node, reason: 'fenced' });
     }
     this.#monitors.clear();
     this.emit({ type: 'fenced', node: self, error, at: Date.now() });
+  }
+}
+
+/** One watch told: a function target that throws is reported, and the others are still told. */
+function tellWatch(deliver: (message: NodeDownMessage) => void, message: NodeDownMessage): void {
+  try {
+    deliver(message);
+  } catch (error) {
+    process.emitWarning(`a node watch threw: ${String(error)}`, 'AirssysWarning');
   }
 }

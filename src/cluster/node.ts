@@ -144,6 +144,7 @@ export class ClusterNode extends NodeAddresses {
       up: (node) => this.incarnationUp(node),
       down: (node, reason) => this.#nodeDown(node, reason),
       fenced: (why) => this.#fence(why),
+      connectionClosed: (why) => this.#connectionClosed(why),
     });
     this.#membership = new Membership(this.id, this.name, kv, transport, this.options, events);
     await this.#membership.join();
@@ -350,11 +351,23 @@ export class ClusterNode extends NodeAddresses {
     if (this.#fenced !== undefined) return;
     const error = new FencedError(this.id, why);
     this.#fenced = error;
-    this.#transport?.close();
-    this.#table?.closeAll();
-    this.#events.fenced(this.id, error);
-    // It never serves again under this id: the system ends.
-    void this.#shutdown().catch(() => undefined);
+    try {
+      this.#transport?.close();
+      this.#table?.closeAll();
+      this.#events.fenced(this.id, error);
+    } finally {
+      // It never serves again under this id: the system ends.
+      void this.#shutdown().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The connection closed for good (the user closed the one they gave, or the server refused a
+   * reconnect's credentials, or the user's reconnect attempts ran out) while the node was up:
+   * it is fenced — unless its system is already shutting down, whose own close this may be.
+   */
+  #connectionClosed(why: string): void {
+    if (this.#closing === undefined && this.#host.phase === 'running') this.#fence(why);
   }
 
   /** Why this node was fenced, if it was. */

@@ -25,8 +25,8 @@ export class NoConnectionError extends RuntimeError {
 
 /**
  * This node was declared down by the cluster (or cut off past its fence
- * time) and ended its cluster work; it never serves again under the same
- * node id. The program may exit or start a new system (a new incarnation).
+ * time, or its NATS connection closed for good while it was up) and ended
+ * its cluster work; it never serves again under the same node id. The program may exit or start a new system (a new incarnation).
  *
  * @example
  * ```ts

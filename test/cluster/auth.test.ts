@@ -82,5 +82,18 @@ describe('peer authentication is the NATS server’s', { skip: why }, () => {
     assert.equal(system.cluster?.fenced?.code, 'ERR_FENCED');
     assert.match(system.cluster?.fenced?.message ?? '', /connection closed/);
     assert.equal(system.cluster?.isUp(system.cluster.id), false);
+    await system.shutdown();
+  });
+
+  it('a node whose connection the user closes while its system shuts down is not fenced: the shutdown was asked for', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const nc = await nats.connect();
+    const system = createSystem({ cluster: { connection: nc, name: 'leaving', ...FAST } });
+    await system.cluster?.ready;
+    const shutdown = system.shutdown();
+    await nc.close();
+    await shutdown;
+    assert.equal(system.cluster?.fenced, undefined);
   });
 });

@@ -32,12 +32,12 @@ cluster.events.subscribe((event) => {
 try {
   await cluster.ready;
 } catch (error) {
-  report({ type: 'failed', message: (error as Error).message });
-  process.exit(2);
+  reportAndExit({ type: 'failed', message: (error as Error).message }, 2);
+  await new Promise(() => {}); // the exit comes once the report is written
 }
 void (async () => {
   for await (const status of cluster.connection.status()) {
-    report({ type: 'status', status: status.type, at: Date.now() });
+    if (status.type !== 'ping') report({ type: 'status', status: status.type, at: Date.now() });
   }
 })();
 const ref = system.spawn(echo, { args: cluster.id, name: 'echo' });

@@ -28,8 +28,8 @@ cluster.events.subscribe((event) => {
 try {
   await cluster.ready;
 } catch (error) {
-  report({ type: 'failed', message: (error as Error).message });
-  process.exit(2);
+  reportAndExit({ type: 'failed', message: (error as Error).message }, 2);
+  await new Promise(() => {}); // the exit comes once the report is written
 }
 const registry = await openClusterRegistry(system);
 const groups = await openClusterGroups(system);

@@ -37,6 +37,7 @@ function membershipOver(read: () => Promise<unknown>): {
     unreachable() {},
     reachable() {},
     fenced: (why: string) => fenced.push(why),
+    connectionClosed() {},
   };
   return { membership: new Membership('a_1', 'a', kv, transport, options, events), fenced };
 }

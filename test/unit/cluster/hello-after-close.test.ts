@@ -29,7 +29,14 @@ describe('a hello from a node without a record', () => {
       joinTimeout: 1_000,
       downRetention: 1_000,
     } as ResolvedClusterOptions;
-    const events = { up() {}, down() {}, unreachable() {}, reachable() {}, fenced() {} };
+    const events = {
+      up() {},
+      down() {},
+      unreachable() {},
+      reachable() {},
+      fenced() {},
+      connectionClosed() {},
+    };
     const membership = new Membership('a_1', 'a', kv, transport, options, events);
     const respond = (): boolean => {
       if (closed) throw new Error('CONNECTION_CLOSED');
@@ -50,7 +57,14 @@ describe('a hello from a node without a record', () => {
     } as unknown as NodeTransport;
     const kv = { get: async () => null } as unknown as KV;
     const options = { downRetention: 1_000 } as ResolvedClusterOptions;
-    const events = { up() {}, down() {}, unreachable() {}, reachable() {}, fenced() {} };
+    const events = {
+      up() {},
+      down() {},
+      unreachable() {},
+      reachable() {},
+      fenced() {},
+      connectionClosed() {},
+    };
     const membership = new Membership('a_1', 'a', kv, transport, options, events);
     let tried = 0;
     const respond = (): boolean => {

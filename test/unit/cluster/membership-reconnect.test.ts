@@ -80,6 +80,7 @@ async function joined(): Promise<Harness> {
     fenced: (why: string) => {
       fenced = why;
     },
+    connectionClosed() {},
   };
   membership = new Membership(SELF, 'a', kv, transport, options, events);
   await membership.join();

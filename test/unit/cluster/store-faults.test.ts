@@ -175,6 +175,7 @@ describe('cluster membership: a join that fails', () => {
         unreachable: () => undefined,
         reachable: () => undefined,
         fenced: () => undefined,
+        connectionClosed: () => undefined,
       });
       await assert.rejects(membership.join(), /no quorum/);
       const after = beats;
