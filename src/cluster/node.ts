@@ -26,10 +26,9 @@ import type { WirePid } from './wire-value.js';
 export type { ClusterEvent, NodeDownMessage } from './node-events.js';
 
 /**
- * One node of a cluster: a system joined to the others over NATS. It owns
- * the connection, the membership (join, heartbeats, verdicts, fencing), the
- * table of remote processes, and the events `nodeup`, `nodedown`,
- * `unreachable`, `reachable` and `fenced`.
+ * One node of a cluster: a system joined to the others over NATS. It owns the connection, the
+ * membership (join, heartbeats, verdicts, fencing), the table of remote processes, and the events
+ * `nodeup`, `nodedown`, `unreachable`, `reachable` and `fenced`.
  *
  * @module
  */
@@ -39,7 +38,14 @@ export interface NodeHost extends TableHost {
   readonly phase: 'running' | 'draining' | 'closed';
 }
 
-/** A system's membership of a cluster. Made by `createSystem({ cluster })`. */
+/**
+ * A system's membership of a cluster. Made by `createSystem({ cluster })`.
+ *
+ * @example
+ * ```ts
+ * await system.cluster?.ready; // joined: system.cluster?.nodes() lists the up peers' ids
+ * ```
+ */
 export class ClusterNode extends NodeAddresses {
   /** This node's id: its name and an incarnation never reused. */
   readonly id: string;
@@ -235,18 +241,16 @@ export class ClusterNode extends NodeAddresses {
   }
 
   /**
-   * Calls `listener` once when process `target` exits — a local id, or a
-   * cluster pid of this node or another (at once when it has, or when its
-   * node is not up); returns the cancel, which removes the watch.
+   * Calls `listener` once when process `target` (a local id, or a cluster pid of any node) exits,
+   * at once when it has or its node is not up; returns the cancel, which removes the watch.
    */
   onExit(target: number | WirePid, listener: () => void): () => void {
     return watchExit(this.#host, () => this.#tableOrThrow(), this.id, target, listener);
   }
 
   /**
-   * Erlang `monitor_node(Node, true)`: `target` (a ref, or a function) hears
-   * `{ type: 'nodedown', node, reason }` once when `node` goes down or
-   * leaves — at once when it is not up. Returns the cancel.
+   * Erlang `monitor_node(Node, true)`: `target` (a ref or a function) hears `{ type: 'nodedown',
+   * node, reason }` once when `node` goes down or leaves (at once if not up). Returns the cancel.
    *
    * @example
    * ```ts
@@ -303,8 +307,7 @@ export class ClusterNode extends NodeAddresses {
   readonly #statusEvents = {
     denied: (denial: Denial) => this.#denied(denial),
     reconnected: () => {
-      // The beat first: peers are counting this node's silence.
-      this.#membership?.reconnected();
+      this.#membership?.reconnected(); // the beat first: peers are counting this node's silence
       this.#table?.audit();
     },
     slowConsumer: () => this.#table?.audit(),
@@ -356,15 +359,13 @@ export class ClusterNode extends NodeAddresses {
       this.#table?.closeAll();
       this.#events.fenced(this.id, error);
     } finally {
-      // It never serves again under this id: the system ends.
-      void this.#shutdown().catch(() => undefined);
+      void this.#shutdown().catch(() => undefined); // it never serves again under this id
     }
   }
 
   /**
-   * The connection closed for good (the user closed the one they gave, or the server refused a
-   * reconnect's credentials, or the user's reconnect attempts ran out) while the node was up:
-   * it is fenced — unless its system is already shutting down, whose own close this may be.
+   * Closed for good while the node was up (by its user, credentials refused on reconnect, or the
+   * reconnects ran out), the connection fences it, unless its system is shutting down (its close).
    */
   #connectionClosed(why: string): void {
     if (this.#closing === undefined && this.#host.phase === 'running') this.#fence(why);
@@ -376,10 +377,9 @@ export class ClusterNode extends NodeAddresses {
   }
 
   /**
-   * Leaves the cluster (the system's shutdown calls it once its processes
-   * have stopped, so their DOWNs went out first): the member record is
-   * removed — peers see `nodedown` with reason `left` — and a connection
-   * the runtime opened is drained and closed.
+   * Leaves the cluster (the system's shutdown calls it once its processes have stopped, so their
+   * DOWNs went out first): the member record is removed — peers see `nodedown` with reason `left` —
+   * and a connection the runtime opened is drained and closed.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();

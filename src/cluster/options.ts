@@ -93,7 +93,16 @@ function token(option: string, value: unknown, fallback?: string): string {
   return v;
 }
 
-/** Validates cluster options and applies defaults; throws `InvalidArgumentError` naming the option. */
+/**
+ * Validates cluster options and applies defaults; throws `InvalidArgumentError` naming the option.
+ *
+ * @example
+ * ```ts
+ * const o = resolveClusterOptions({ servers: 'nats://127.0.0.1:4222', name: 'web-1' });
+ * o.heartbeatInterval; // 1000
+ * o.fenceAfter; // 3000: acceptablePause's default
+ * ```
+ */
 export function resolveClusterOptions(o: ClusterOptions): ResolvedClusterOptions {
   if (typeof o !== 'object' || o === null) {
     throw new InvalidArgumentError('cluster', 'must be an object');
@@ -164,13 +173,28 @@ export function startedLast(ids: readonly string[]): string | undefined {
   return last;
 }
 
-/** The stable name of a node id (`web-1` of `web-1_3k9x...`). */
+/**
+ * The stable name of a node id (`web-1` of `web-1_3k9x...`).
+ *
+ * @example
+ * ```ts
+ * nodeName('web-1_0mift3kq83k9x0q2m1zv7a'); // 'web-1'
+ * ```
+ */
 export function nodeName(nodeId: string): string {
   const at = nodeId.lastIndexOf('_');
   return at < 0 ? nodeId : nodeId.slice(0, at);
 }
 
-/** Whether `s` is shaped like a node id (safe as a subject token). */
+/**
+ * Whether `s` is shaped like a node id (safe as a subject token).
+ *
+ * @example
+ * ```ts
+ * isNodeId('web-1_0mift3kq83k9x0q2m1zv7a'); // true
+ * isNodeId('web-1'); // false: a name, no incarnation
+ * ```
+ */
 export function isNodeId(s: unknown): s is string {
   return typeof s === 'string' && /^[a-zA-Z0-9-]+_[a-z0-9]+$/.test(s);
 }

@@ -110,7 +110,14 @@ export async function nodeWithoutRecord(
   return without;
 }
 
-/** `pid:<node>/<id>`, the log form of a cluster pid. */
+/**
+ * `pid:<node>/<id>`, the log form of a cluster pid.
+ *
+ * @example
+ * ```ts
+ * formatClusterPid({ node: 'web-1_01hx3c9', id: 42 }); // 'pid:web-1_01hx3c9/42'
+ * ```
+ */
 export function formatClusterPid(pid: ClusterPid): string {
   return `pid:${pid.node}/${pid.id}`;
 }

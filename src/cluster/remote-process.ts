@@ -59,7 +59,15 @@ export interface HeldSend {
   readonly address?: NodeAddress;
 }
 
-/** A process of another node, as seen here. */
+/**
+ * A process of another node, as seen here.
+ *
+ * @example
+ * ```ts
+ * const remote = system.spawn(worker, { node: 'b' }); // the ref of a RemoteProcess here
+ * await remote.ask({ type: 'work', n: 42 }); // sent to b; rejects ERR_NOCONNECTION if b goes down
+ * ```
+ */
 export class RemoteProcess extends ActorProcess {
   readonly side: RemoteSide;
   /** The node id. */

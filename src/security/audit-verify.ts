@@ -50,7 +50,15 @@ export interface VerifyOptions {
   readonly checkpoint?: AuditCheckpoint | undefined;
 }
 
-/** Verifies the chain of a log's text (1-based line numbers). */
+/**
+ * Verifies the chain of a log's text (1-based line numbers).
+ *
+ * @example
+ * ```ts
+ * const r = verifyAuditText(readFileSync('audit.log', 'utf8'), { key: readAuditKey('audit.key') });
+ * if (!r.ok) console.error(`line ${r.line}: ${r.reason}`);
+ * ```
+ */
 export function verifyAuditText(text: string, options: VerifyOptions = {}): AuditVerification {
   const { key, checkpoint } = options;
   const lines = text.split('\n');
@@ -131,7 +139,15 @@ export function verifyAuditText(text: string, options: VerifyOptions = {}): Audi
   return { ok: true, lines: lines.length, ...(key === undefined ? {} : { keyed: true as const }) };
 }
 
-/** Verifies an audit log file (see `verifyAuditText`). */
+/**
+ * Verifies an audit log file (see `verifyAuditText`).
+ *
+ * @example
+ * ```ts
+ * const r = verifyAuditLog('audit.log', { key: readAuditKey('audit.key') });
+ * if (r.ok) console.log(`${r.lines} lines, chain intact`);
+ * ```
+ */
 export function verifyAuditLog(file: string, options: VerifyOptions = {}): AuditVerification {
   return verifyAuditText(readFileSync(file, 'utf8'), options);
 }
