@@ -49,6 +49,10 @@ export async function startNode(
   const system = createSystem({
     cluster: { servers: nats.urls, name, connectOptions: APP_USER, ...FAST, ...extra },
   });
+  // A node fenced mid-test fails the tests after it in ways that do not say why: this does.
+  system.cluster?.events.subscribe((e) => {
+    if (e.type === 'fenced') console.log(`# node ${name} fenced: ${e.error.message}`);
+  });
   await system.cluster?.ready;
   return system as ActorSystem & { cluster: ClusterNode };
 }
