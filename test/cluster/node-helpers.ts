@@ -30,13 +30,16 @@ export const FAST = {
 
 /**
  * Timings for tests whose subject is not failure detection: silence is
- * judged only after 15 s, so a stall of a busy machine (a megabyte of JSON
- * encoded next to busy loops has held the event loop past `FAST`'s 2 s
- * fence time) cannot declare a node down or fence it mid-test.
+ * judged only after 15 s, and a node deaf to its own heartbeat fences only
+ * after 15 s, so a stall of a busy machine (a megabyte of JSON encoded next
+ * to busy loops has held the event loop past `FAST`'s 2 s fence time)
+ * cannot declare a node down or fence it mid-test. `fenceAfter` is set
+ * here, not left to its default: `startNode` spreads `FAST` first.
  */
 export const STEADY = {
   heartbeatInterval: 250,
   acceptablePause: 15_000,
+  fenceAfter: 15_000,
   joinTimeout: 30_000,
 } as const;
 
