@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LIMITS } from '../support/guard.js';
 import { natsUnavailable } from '../support/nats/index.js';
@@ -54,6 +57,30 @@ describe('demo: the pipeline over a cluster (npm start -- --nodes 3)', () => {
     assert.equal(run.code, 1);
     assert.match(run.stderr, /the cluster demo needs a local nats-server: .*not installed/);
     assert.doesNotMatch(run.stdout, /jobs sent/, 'nothing ran');
+  });
+
+  it('a worker node that cannot join ends the demo with its reason, and the demo exits by itself', {
+    skip: why,
+    timeout: LIMITS.test,
+  }, async () => {
+    // A server that admits two connections: two worker nodes join, the third is refused. The
+    // two that joined must be stopped, or their IPC channels keep the demo running forever.
+    const dir = mkdtempSync(join(tmpdir(), 'airssys-demo-'));
+    const wrapper = join(dir, 'nats-server');
+    writeFileSync(join(dir, 'limits.conf'), 'max_connections: 2\n');
+    writeFileSync(wrapper, `#!/bin/sh\nexec nats-server -c ${join(dir, 'limits.conf')} "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    try {
+      const run = await cli(['--nodes', '3'], { NATS_SERVER: wrapper }, RUN_LIMIT_MS);
+      assert.equal(run.code, 1, `exit code; output:\n${run.stdout}\n${run.stderr}`);
+      assert.match(
+        run.stderr,
+        /the cluster demo failed: worker-\d exited \(\d+\) before it was up/,
+      );
+      assert.doesNotMatch(run.stdout, /jobs sent/, 'nothing ran');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--nodes takes an integer from 2 to 16', { timeout: LIMITS.test }, async () => {

@@ -135,7 +135,12 @@ export async function runClusterDemo(o: ClusterDemoOptions): Promise<ClusterDemo
   try {
     say(`nats-server at ${server.url}; starting ${o.nodes} worker nodes`);
     const names = Array.from({ length: o.nodes }, (_, i) => `worker-${i + 1}`);
-    workers.push(...(await Promise.all(names.map((n) => startWorkerNode(server.url, n)))));
+    // Every start settles before a failure is thrown on: the nodes that did start are in
+    // `workers`, so the `finally` stops them (left running, their IPC channels hold the demo).
+    const starts = await Promise.allSettled(names.map((n) => startWorkerNode(server.url, n)));
+    for (const start of starts) if (start.status === 'fulfilled') workers.push(start.value);
+    const failed = starts.find((start) => start.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
     system = createSystem({
       name: 'demo',
       cluster: { servers: server.url, name: 'main', ...TIMINGS, joinTimeout: 10_000 },
