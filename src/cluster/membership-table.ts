@@ -52,6 +52,47 @@ export async function tableKeys(kv: KV): Promise<string[]> {
   );
 }
 
+/** The clock a write that is retried waits on (injected in tests). */
+export interface RetryClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_CLOCK: RetryClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * Writes `id`'s first record (compare-and-set: only if it has none), its revision. A stream
+ * that does not answer yet — no responders, which the client reports as `JetStreamNotEnabled`:
+ * a bucket just made on a busy server, or a server whose JetStream is still starting — is
+ * written to again, waits doubling from 50 ms to 1 s, until `deadline`; any other error, or
+ * that one past the deadline, is thrown.
+ *
+ * @example
+ * ```ts
+ * const revision = await createMemberRecord(kv, self, json(record), Date.now() + joinTimeout);
+ * ```
+ */
+export async function createMemberRecord(
+  kv: KV,
+  id: string,
+  value: Uint8Array,
+  deadline: number,
+  clock: RetryClock = REAL_CLOCK,
+): Promise<number> {
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1_000)) {
+    try {
+      return await kv.create(id, value);
+    } catch (error) {
+      const notYet = (error as Error | undefined)?.name === 'JetStreamNotEnabled';
+      if (!notYet || clock.now() + wait > deadline) throw error;
+      await clock.sleep(wait);
+    }
+  }
+}
+
 /**
  * Every member record in the table (malformed ones are skipped).
  *

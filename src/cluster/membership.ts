@@ -4,7 +4,13 @@ import { countBeat, MemberBook } from './membership-book.js';
 import { answerHello, greet, type HandshakeContext } from './membership-handshake.js';
 import { type MemberRecord, parseHello } from './membership-policy.js';
 import { OwnPulse } from './membership-pulse.js';
-import { json, listMembers, tableSays, voteAgainst } from './membership-table.js';
+import {
+  createMemberRecord,
+  json,
+  listMembers,
+  tableSays,
+  voteAgainst,
+} from './membership-table.js';
 import { type MemberChange, MemberTableWatch } from './membership-watch.js';
 import type { ResolvedClusterOptions } from './options.js';
 import type { NodeTransport } from './transport.js';
@@ -168,7 +174,13 @@ export class Membership {
   async #join(): Promise<void> {
     // After each step: stopped meanwhile, it goes no further.
     this.joinStep = 'writing its record joining';
-    const revision = await this.#kv.create(this.#self, this.#record('joining'));
+    const deadline = Date.now() + this.#options.joinTimeout;
+    const revision = await createMemberRecord(
+      this.#kv,
+      this.#self,
+      this.#record('joining'),
+      deadline,
+    );
     await this.#abandonIfStopped();
     // Heartbeats start now: a peer that answered our hello counts us up and expects them.
     const { heartbeatInterval } = this.#options;
