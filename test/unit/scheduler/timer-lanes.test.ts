@@ -112,6 +112,24 @@ describe('TimerQueue: FIFO lanes keep the timer rules (§8)', () => {
     ]);
   });
 
+  it('a lane whose cancelled head came due fires its next timer at that timer’s deadline, before later heap timers', () => {
+    const clock = new ManualClock();
+    const { queue, fired, timer } = setup(clock);
+    const answered = timer('answered');
+    queue.scheduleFifo(answered, 10); // due 10: keys the lane
+    queue.schedule(timer('heap-20'), 20);
+    queue.schedule(timer('heap-30'), 30);
+    clock.advance(5);
+    queue.scheduleFifo(timer('next'), 10); // due 15, behind the head
+    queue.cancel(answered);
+    clock.advance(30); // at 10 the lane is re-keyed at 15, ahead of both heap timers
+    assert.deepEqual(fired, [
+      ['next', 15],
+      ['heap-20', 20],
+      ['heap-30', 30],
+    ]);
+  });
+
   it('on a clock that goes back, timers still fire by deadline, then in the order they were set', () => {
     const clock = new SettableClock();
     const { queue, fired, timer } = setup(clock);
