@@ -2,11 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KV } from '@nats-io/kv';
 import type { Msg } from '@nats-io/nats-core';
-import { Membership } from '../../../src/cluster/membership.js';
+import { Membership, type MembershipEvents } from '../../../src/cluster/membership.js';
 import type { ResolvedClusterOptions } from '../../../src/cluster/options.js';
 import type { NodeTransport } from '../../../src/cluster/transport.js';
 
 // docs/semantics.md §25, Down retention: a `hello` from a node without a record is answered `down`.
+/** Membership events nobody listens to (these tests look at the hello's answer only). */
+const NO_EVENTS: MembershipEvents = {
+  up() {},
+  down() {},
+  unreachable() {},
+  reachable() {},
+  fenced() {},
+  connectionClosed() {},
+};
+
 describe('a hello from a node without a record', () => {
   it('answered after the connection closed meanwhile does not reject (no unhandled rejection)', async () => {
     let closed = false;
@@ -29,15 +39,7 @@ describe('a hello from a node without a record', () => {
       joinTimeout: 1_000,
       downRetention: 1_000,
     } as ResolvedClusterOptions;
-    const events = {
-      up() {},
-      down() {},
-      unreachable() {},
-      reachable() {},
-      fenced() {},
-      connectionClosed() {},
-    };
-    const membership = new Membership('a_1', 'a', kv, transport, options, events);
+    const membership = new Membership('a_1', 'a', kv, transport, options, NO_EVENTS);
     const respond = (): boolean => {
       if (closed) throw new Error('CONNECTION_CLOSED');
       answers++;
@@ -57,15 +59,7 @@ describe('a hello from a node without a record', () => {
     } as unknown as NodeTransport;
     const kv = { get: async () => null } as unknown as KV;
     const options = { downRetention: 1_000 } as ResolvedClusterOptions;
-    const events = {
-      up() {},
-      down() {},
-      unreachable() {},
-      reachable() {},
-      fenced() {},
-      connectionClosed() {},
-    };
-    const membership = new Membership('a_1', 'a', kv, transport, options, events);
+    const membership = new Membership('a_1', 'a', kv, transport, options, NO_EVENTS);
     let tried = 0;
     const respond = (): boolean => {
       tried++;
