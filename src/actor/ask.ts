@@ -11,7 +11,7 @@ import { rejectExitedSend } from './async-senders.js';
 import type { ProcessExtras } from './extras.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
-import type { PendingAsk } from './reply.js';
+import { answerPort, type PendingAsk } from './reply.js';
 import { transferListOf } from './send-checks.js';
 
 /**
@@ -75,7 +75,7 @@ export function askProcess(
     if (options?.waitForRoom === true) offerRequest(p, withReply, sendOptions, copy, port);
     else p.deliver(withReply, sendOptions, copy);
   } catch (error) {
-    port.fail(error);
+    answerPort(port, false, error);
   }
   return promise;
 }
@@ -149,7 +149,8 @@ function offerRequest(
   port: PendingAsk,
 ): void {
   p.offerMessage(request, sendOptions, copied).catch((error: unknown) => {
-    if (port.pending) port.fail(error);
+    // Possibly in the context of an asker's step that has exited since: the runtime fails it.
+    if (port.pending) answerPort(port, false, error);
   });
 }
 

@@ -5,7 +5,7 @@ import { DEAD, formatPid, type Pid } from '../process/index.js';
 import type { Clock } from '../scheduler/index.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
-import type { Runtime } from './runtime.js';
+import type { Current, Runtime } from './runtime.js';
 
 /**
  * Which process the code running now continues: the async context of the
@@ -119,17 +119,67 @@ export function refuseExitedSend(
   target: Pid | undefined,
   sender: Pid,
   address?: string,
+  correlationId?: number,
 ): void {
   const previous = runtime.current;
   runtime.current = null;
   try {
     const senders = runtime.asyncSenders;
-    if (senders === null) runtime.deadLetter(message, target, sender, 'sender-exited', address);
-    else
-      senders.outside(() => runtime.deadLetter(message, target, sender, 'sender-exited', address));
+    const refuse = (): void =>
+      runtime.deadLetter(message, target, sender, 'sender-exited', address, correlationId);
+    if (senders === null) refuse();
+    else senders.outside(refuse);
   } finally {
     runtime.current = previous;
   }
+}
+
+/**
+ * The process sending now, when it has exited; null for a live sender or
+ * none. That is the running handler's process (a handler that ended its
+ * own process runs on), or, with no handler running, the process of the
+ * async step this code continues (a killed handler after an `await`).
+ * For the sends that do not go through a process's `deliver` — a fan-out
+ * or a routed send (group, topic, pool), a reply — so they can refuse a
+ * zombie first (§4). Costs a flag test while a handler runs, else a null
+ * test in a system without async steps.
+ *
+ * @example
+ * ```ts
+ * const zombie = exitedSenderNow(runtime);
+ * if (zombie !== null) return refuseExitedFanOut(runtime, zombie, message, 'topic:news');
+ * ```
+ */
+export function exitedSenderNow(runtime: Runtime): Current | null {
+  const current = runtime.current;
+  if (current !== null) return (current.flags & DEAD) !== 0 ? current : null;
+  const from = runtime.asyncSenders?.sender();
+  return from !== undefined && (from.flags & DEAD) !== 0 ? from : null;
+}
+
+/**
+ * A send by `zombie` (see {@link exitedSenderNow}) through an address
+ * that fans out or routes: refused before anything behind the address is
+ * read, so it is one dead letter `sender-exited` naming `address`, with no
+ * target, however many members, subscribers or workers it would have
+ * reached (§4). Returns 0, the number it reached.
+ *
+ * @example
+ * ```ts
+ * if (zombie !== null) return refuseExitedFanOut(runtime, zombie, message, 'group:g');
+ * ```
+ */
+export function refuseExitedFanOut(
+  runtime: Runtime,
+  zombie: Current,
+  message: unknown,
+  address: string,
+): 0 {
+  if (message === undefined) {
+    throw new InvalidArgumentError('message', 'undefined is not a message');
+  }
+  refuseExitedSend(runtime, message, undefined, zombie.pid, address);
+  return 0;
 }
 
 /**
@@ -147,11 +197,12 @@ export function rejectExitedSend(
   message: unknown,
   target: Pid | undefined,
   sender: Pid,
+  address?: string,
 ): Promise<never> {
   if (message === undefined) {
     return Promise.reject(new InvalidArgumentError('message', 'undefined is not a message'));
   }
-  refuseExitedSend(runtime, message, target, sender);
+  refuseExitedSend(runtime, message, target, sender, address);
   const pid = formatPid(sender);
   return Promise.reject(
     new NoProcError(pid, `process ${pid} has exited: its sends have no effect`),

@@ -29,7 +29,9 @@ export { askTimeoutOf, badAskTimeout, isAskTimeout } from './ask.js';
 export { AskRecord, AskRecordPool } from './ask-record.js';
 export {
   type AsyncSenders,
+  exitedSenderNow,
   isAsyncFunction,
+  refuseExitedFanOut,
   refuseExitedSend,
   rejectExitedSend,
   StepFreeClock,
@@ -45,7 +47,7 @@ export { ActorProcess } from './process.js';
 export type { ActorRef, Address, AskOptions, HolderAddress } from './ref.js';
 export { ADDRESS_GONE, CURRENT_HOLDER, isHolderAddress } from './ref.js';
 export type { Reply, ReplyOf, RequestOf } from './reply.js';
-export { PendingAsk } from './reply.js';
+export { answerPort, PendingAsk } from './reply.js';
 export type { AskTarget, Current, Runtime } from './runtime.js';
 export { UNSAMPLED_COUNTDOWN } from './runtime.js';
 export { ENCODE_MESSAGE } from './send-checks.js';

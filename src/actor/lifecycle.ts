@@ -4,7 +4,7 @@ import { runAsyncStep } from './async-senders.js';
 import { type Directive, EscalatedError } from './definition.js';
 import { awaitStep, inProcess, isThenable } from './hook-steps.js';
 import type { ActorProcess } from './process.js';
-import { PendingAsk } from './reply.js';
+import { answerPort, PendingAsk } from './reply.js';
 import {
   cancelTimers,
   type EscalationSignal,
@@ -95,7 +95,7 @@ export function awaitHandler(p: ActorProcess, promise: PromiseLike<void>, messag
 export function failPendingReply(message: unknown, error: unknown): void {
   if (message === null || typeof message !== 'object') return;
   const reply = (message as { reply?: unknown }).reply;
-  if (reply instanceof PendingAsk && reply.pending) reply.fail(error);
+  if (reply instanceof PendingAsk && reply.pending) answerPort(reply, false, error);
 }
 
 /** Handles a system-lane signal. */

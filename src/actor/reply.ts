@@ -1,5 +1,6 @@
 import type { ExitReason } from '../process/index.js';
 import type { AskRecord } from './ask-record.js';
+import { exitedSenderNow, refuseExitedSend } from './async-senders.js';
 import type { Runtime } from './runtime.js';
 
 declare const REPLY_TYPE: unique symbol;
@@ -8,7 +9,8 @@ declare const REPLY_TYPE: unique symbol;
  * A reply port: the typed "return address" an `ask` puts in its request
  * (Akka Typed's `replyTo`, ractor's `RpcReplyPort`). The handler answers
  * with `send` or `fail`, once; a later answer, or one after the ask timed
- * out, goes to dead letters as `late-reply`.
+ * out, goes to dead letters as `late-reply`; an answer by a process that
+ * has exited answers nothing and is `sender-exited` (semantics §4).
  *
  * @example
  * ```ts
@@ -65,6 +67,8 @@ export type ReplyOf<M, Q> =
 
 /** Set once by {@link PendingAsk}'s static block: the one way to detach a port from its record. */
 let detach: (port: PendingAsk, expiresAt: number) => void;
+/** Set once by {@link PendingAsk}'s static block: answers a port without the sender check. */
+let answerByRuntime: (port: PendingAsk, ok: boolean, value: unknown) => void;
 
 /**
  * A reply port (`msg.reply`): a small object made for each ask, answered
@@ -109,14 +113,32 @@ export class PendingAsk implements Reply<unknown> {
     return Math.max(0, this.expiresAt - this.#runtime.clock.now());
   }
 
+  // A handler's answer is a send: one whose process has exited answers
+  // nothing (semantics §4) — refused first, before the ask's state is read.
+
   send(value: unknown): void {
-    const ask = this.#ask;
-    if (ask === null || !ask.resolveWith(value)) this.#late(value);
+    if (this.#refused(value)) return;
+    this.#answer(true, value);
   }
 
   fail(error: unknown): void {
+    if (this.#refused(error)) return;
+    this.#answer(false, error);
+  }
+
+  /** True (and `value` a dead letter `sender-exited`) when the process answering has exited. */
+  #refused(value: unknown): boolean {
+    const runtime = this.#runtime;
+    const zombie = exitedSenderNow(runtime);
+    if (zombie === null) return false;
+    refuseExitedSend(runtime, value, undefined, zombie.pid, undefined, this.correlationId);
+    return true;
+  }
+
+  /** Settles the ask with `value` (`ok`) or rejects it with it, or makes it a `late-reply`. */
+  #answer(ok: boolean, value: unknown): void {
     const ask = this.#ask;
-    if (ask === null || !ask.rejectWith(error)) this.#late(error);
+    if (ask === null || !(ok ? ask.resolveWith(value) : ask.rejectWith(value))) this.#late(value);
   }
 
   /** Its ask's target exited (or is unreachable) before answering; nothing when the ask has ended. */
@@ -141,7 +163,25 @@ export class PendingAsk implements Reply<unknown> {
       port.#ask = null;
       port.#expiresAt = expiresAt;
     };
+    answerByRuntime = (port, ok, value) => port.#answer(ok, value);
   }
+}
+
+/**
+ * Answers `port` as the runtime does (`ok` false: fails it), not as the
+ * process running now: an ask that could not be queued, a handler's
+ * crash, a placed body's answer relayed from its host. These run in
+ * whatever async context set them up — perhaps a step of a process that
+ * has exited since — and are no zombie's answer (semantics §4 refuses
+ * only those, through `send` and `fail`).
+ *
+ * @example
+ * ```ts
+ * answerPort(port, false, error); // askProcess, when the request could not be queued
+ * ```
+ */
+export function answerPort(port: PendingAsk, ok: boolean, value: unknown): void {
+  answerByRuntime(port, ok, value);
 }
 
 /**

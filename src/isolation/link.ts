@@ -1,5 +1,5 @@
 import type { ActorProcess, StartOutcome } from '../actor/index.js';
-import { finish, PendingAsk, processOf } from '../actor/index.js';
+import { answerPort, finish, PendingAsk, processOf } from '../actor/index.js';
 import type { RefCodec } from '../codec/index.js';
 import { decode, encode } from '../codec/index.js';
 import { DeniedError, HostProtocolError } from '../errors.js';
@@ -325,14 +325,20 @@ export class HostLink implements RefCodec {
         const value = frame.marked ? this.#decodeChecked(frame.value) : frame.value;
         if (value === NOT_GRANTED) {
           this.#main.deadLetter(frame.value, undefined, undefined, 'not-granted');
-          ask?.fail(
-            new DeniedError('reply', 'the answer named a process its body was never given'),
-          );
+          if (ask !== undefined) {
+            const denied = new DeniedError(
+              'reply',
+              'the answer named a process its body was never given',
+            );
+            answerPort(ask, false, denied);
+          }
         } else if (ask === undefined) {
           // Swept out after it settled: the answer is late all the same.
           lateReply(this.#main, value, frame.id);
-        } else if (frame.ok) ask.send(value);
-        else ask.fail(value);
+        } else {
+          // Relayed from the host, in whatever async context made its link: the runtime answers.
+          answerPort(ask, frame.ok, value);
+        }
         return;
       }
     }

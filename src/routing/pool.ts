@@ -8,7 +8,7 @@ import type {
   ShutdownRule,
   SpawnOptions,
 } from '../actor/index.js';
-import { startNow } from '../actor/index.js';
+import { exitedSenderNow, refuseExitedFanOut, rejectExitedSend, startNow } from '../actor/index.js';
 import { InvalidArgumentError, NoProcError, StartFailedError } from '../errors.js';
 import { BOUNDS, checkCount } from '../limits/index.js';
 import type { SendOptions } from '../mailbox/index.js';
@@ -96,6 +96,8 @@ export class Pool<M> implements Address<M> {
   readonly #router: Router<ActorProcess>;
   readonly #spec: (slot: number) => ChildSpec<unknown>;
   readonly #undeliverable: Undeliverable;
+  /** `pool:<label>`, what its dead letters name; made once, not per send. */
+  readonly #address: string;
   #resizing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -110,6 +112,7 @@ export class Pool<M> implements Address<M> {
     this.#spec = spec;
     this.#undeliverable = undeliverable;
     this.label = label;
+    this.#address = `pool:${label}`;
   }
 
   /** The routing strategy. */
@@ -135,7 +138,16 @@ export class Pool<M> implements Address<M> {
       : this.#router.all(state.children.list).map((p) => p.ref as ActorRef<M>);
   }
 
+  // A send by a process that has exited is refused before a worker is
+  // picked: one dead letter `sender-exited` per send (semantics §4).
+
   tell(message: M, options?: SendOptions): void {
+    const runtime = this.#sup.runtime;
+    const zombie = exitedSenderNow(runtime);
+    if (zombie !== null) {
+      refuseExitedFanOut(runtime, zombie, message, this.#address);
+      return;
+    }
     const state = this.#state();
     if (this.#router.strategy === 'broadcast') {
       const all = state === undefined ? [] : this.#router.all(state.children.list);
@@ -152,6 +164,11 @@ export class Pool<M> implements Address<M> {
   }
 
   offer(message: M, options?: SendOptions): Promise<void> {
+    const runtime = this.#sup.runtime;
+    const zombie = exitedSenderNow(runtime);
+    if (zombie !== null) {
+      return rejectExitedSend(runtime, message, undefined, zombie.pid, this.#address);
+    }
     if (this.#router.strategy === 'broadcast') {
       const state = this.#state();
       const all = state === undefined ? [] : this.#router.all(state.children.list);
@@ -168,6 +185,11 @@ export class Pool<M> implements Address<M> {
 
   /** Asks one worker; for `broadcast`, asks every worker and resolves with the first reply. */
   ask<Q extends RequestOf<M>>(request: Q, options?: AskOptions): Promise<ReplyOf<M, Q>> {
+    const runtime = this.#sup.runtime;
+    const zombie = exitedSenderNow(runtime);
+    if (zombie !== null) {
+      return rejectExitedSend(runtime, request, undefined, zombie.pid, this.#address);
+    }
     const state = this.#state();
     if (this.#router.strategy === 'broadcast') {
       const all = state === undefined ? [] : this.#router.all(state.children.list);
@@ -249,7 +271,7 @@ export class Pool<M> implements Address<M> {
     if (message === undefined) {
       throw new InvalidArgumentError('message', 'undefined is not a message');
     }
-    this.#undeliverable(message, `pool:${this.label}`);
+    this.#undeliverable(message, this.#address);
   }
 
   #noproc(): Promise<void> {

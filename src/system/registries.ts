@@ -1,4 +1,6 @@
+import { inspect } from 'node:util';
 import type { ActorProcess, ActorRef, Address } from '../actor/index.js';
+import { exitedSenderNow, refuseExitedFanOut } from '../actor/index.js';
 import type { Topic } from '../broker/index.js';
 import { topicName } from '../broker/index.js';
 import { InvalidArgumentError } from '../errors.js';
@@ -194,8 +196,21 @@ export class Groups {
     return { members, stop: () => watch.release() };
   }
 
-  /** Sends `message` to every member (once each); returns how many it reached. */
+  /**
+   * Sends `message` to every member (once each); returns how many it
+   * reached. A process that has exited reaches none: its broadcast is one
+   * dead letter `sender-exited` naming the group (semantics §4).
+   */
   broadcast(group: GroupName, message: unknown, options?: SendOptions): number {
+    const zombie = exitedSenderNow(this.#core);
+    if (zombie !== null) {
+      return refuseExitedFanOut(
+        this.#core,
+        zombie,
+        message,
+        groupAddress(this.#table.scope, group),
+      );
+    }
     return this.#table.broadcast(group, message, options);
   }
 
@@ -291,6 +306,9 @@ export class Topics {
     if (message === undefined) {
       throw new InvalidArgumentError('message', 'undefined is not a message');
     }
+    // A process that has exited reaches no one: one dead letter for the publish (semantics §4).
+    const zombie = exitedSenderNow(this.#core);
+    if (zombie !== null) return refuseExitedFanOut(this.#core, zombie, message, `topic:${name}`);
     const reached = this.#core.topics.publish(name, message, options);
     if (reached === 0 && this.#core.topics.count(name) === 0) {
       this.#core.undeliverable(message, `topic:${name}`);
@@ -302,6 +320,16 @@ export class Topics {
   subscribers<M>(topic: Topic<M>): number {
     return this.#core.topics.count(topicName(topic));
   }
+}
+
+/**
+ * What a dead letter of a group's broadcast names: `group:<name>` in the
+ * default scope, `group:<scope>/<name>` in another; a name that is not a
+ * string as `util.inspect` prints it.
+ */
+function groupAddress(scope: string, group: GroupName): string {
+  const name = typeof group === 'string' ? group : inspect(group, { breakLength: Infinity });
+  return scope === 'default' ? `group:${name}` : `group:${scope}/${name}`;
 }
 
 /** Delivers a runtime notification as an ordinary message; a full mailbox drops it as a dead letter. */

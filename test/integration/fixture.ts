@@ -129,7 +129,8 @@ export type Go = { readonly to: ActorRef<unknown> };
  * `sender-exited`, and a way to kill a process while its async handler awaits.
  */
 export function zombieSetUp() {
-  const system = createSystem({ clock: new ManualClock() });
+  const clock = new ManualClock();
+  const system = createSystem({ clock });
   /** What the target received, with the sender it saw. */
   const seen: [unknown, number | undefined][] = [];
   const target = system.spawn(
@@ -156,5 +157,5 @@ export function zombieSetUp() {
     gate.resolve();
     await turn();
   };
-  return { system, target, exited, received, seen, killWhileAwaiting };
+  return { system, clock, target, exited, received, seen, killWhileAwaiting };
 }
