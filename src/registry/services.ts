@@ -1,6 +1,6 @@
 import { InvalidArgumentError, KeyTakenError, NoProcError } from '../errors.js';
 import type { SendOptions } from '../mailbox/index.js';
-import { formatPid } from '../process/index.js';
+import { formatPid, type Pid } from '../process/index.js';
 import type { Undeliverable } from './named-ref.js';
 import { type Holder, type Registration, tellOne } from './registration.js';
 
@@ -174,6 +174,18 @@ export class ServiceTable<P extends Holder> {
 }
 
 /**
+ * How a registry's address refuses a process that has exited (semantics
+ * §4), which the registry layer cannot tell by itself: the system knows
+ * which process is sending now.
+ */
+interface ExitedSenders {
+  /** The pid of the process sending now, when it has exited. */
+  now(): Pid | undefined;
+  /** Its send, as a dead letter `sender-exited` naming `address`. */
+  refuse(message: unknown, sender: Pid, address: string): void;
+}
+
+/**
  * An address by service and key, resolved at each send. For a unique key it
  * reaches the one holder; for a duplicate key `tell` reaches every holder
  * (Elixir `Registry.dispatch`) and `ask` the oldest. Nobody under the key:
@@ -192,6 +204,9 @@ export class ServiceRef<P extends Holder> {
   readonly #table: ServiceTable<P>;
   readonly #undeliverable: Undeliverable;
   readonly #refused: (message: unknown, holder: P) => void;
+  readonly #exited: ExitedSenders | undefined;
+  /** `service:<service>/<key>`, what its dead letters name. */
+  readonly #address: string;
   /** The runtime whose services it resolves in (so it never crosses as another system's key). */
   readonly owner: object | undefined;
 
@@ -202,6 +217,7 @@ export class ServiceRef<P extends Holder> {
     undeliverable: Undeliverable,
     refused: (message: unknown, holder: P) => void,
     owner?: object,
+    exited?: ExitedSenders,
   ) {
     table.mode(service); // throws for an undefined service
     checkKey(key);
@@ -211,15 +227,33 @@ export class ServiceRef<P extends Holder> {
     this.#undeliverable = undeliverable;
     this.#refused = refused;
     this.owner = owner;
+    this.#exited = exited;
+    this.#address = `service:${service}/${key}`;
+  }
+
+  /**
+   * The pid of the process sending now when it has exited (and its send a
+   * dead letter `sender-exited`): refused before the key is looked up, so
+   * a dispatch to many is one dead letter (semantics §4).
+   */
+  #exitedSender(message: unknown): Pid | undefined {
+    const zombie = this.#exited?.now();
+    if (zombie === undefined) return undefined;
+    if (message === undefined) {
+      throw new InvalidArgumentError('message', 'undefined is not a message');
+    }
+    this.#exited?.refuse(message, zombie, this.#address);
+    return zombie;
   }
 
   tell(message: unknown, options?: SendOptions): void {
+    if (this.#exitedSender(message) !== undefined) return;
     const entries = this.#table.lookup(this.service, this.key);
     if (entries.length === 0) {
       if (message === undefined) {
         throw new InvalidArgumentError('message', 'undefined is not a message');
       }
-      this.#undeliverable(message, `service:${this.service}/${this.key}`);
+      this.#undeliverable(message, this.#address);
       return;
     }
     if (entries.length === 1) {
@@ -231,15 +265,34 @@ export class ServiceRef<P extends Holder> {
   }
 
   offer(message: unknown, options?: SendOptions): Promise<void> {
+    const refused = this.#refuseExited(message);
+    if (refused !== undefined) return refused;
     const first = this.#table.lookup(this.service, this.key)[0];
     return first === undefined ? this.#noproc() : first.holder.offerMessage(message, options);
   }
 
   ask(request: unknown, options?: SendOptions & { timeout?: number }): Promise<never> {
+    const refused = this.#refuseExited(request);
+    if (refused !== undefined) return refused;
     const first = this.#table.lookup(this.service, this.key)[0];
     return first === undefined
       ? (this.#noproc() as Promise<never>)
       : (first.holder.askMessage(request, options) as Promise<never>);
+  }
+
+  /** An exited sender's offer or ask: it fails at once, as the sender itself is gone. */
+  #refuseExited(message: unknown): Promise<never> | undefined {
+    let zombie: Pid | undefined;
+    try {
+      zombie = this.#exitedSender(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (zombie === undefined) return undefined;
+    const pid = formatPid(zombie);
+    return Promise.reject(
+      new NoProcError(pid, `process ${pid} has exited: its sends have no effect`),
+    );
   }
 
   #noproc(): Promise<void> {

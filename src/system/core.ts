@@ -13,6 +13,7 @@ import {
   ActorProcess,
   AskRecordPool,
   DeathQueue,
+  exitedSenderNow,
   finish,
   MessageTimer,
   NameDestination,
@@ -197,6 +198,11 @@ export class SystemCore implements Runtime, ProcessHost {
       this.undeliverable,
       (message, p) => this.deadLetter(message, p.pid, this.current?.pid, 'dropped-newest'),
       this,
+      {
+        now: () => exitedSenderNow(this)?.pid,
+        refuse: (message, sender, address) =>
+          refuseExitedSend(this, message, undefined, sender, address),
+      },
     );
     return ref as unknown as Address<unknown>;
   }

@@ -1,11 +1,13 @@
 /**
  * Semantics §4 and §11: a process that has exited sends nothing — also
  * through the addresses that fan out or route (a process group's
- * broadcast, in any scope; a pool; a topic's publish) and through a reply
+ * broadcast, in any scope; a pool; a topic's publish; a service's
+ * address, a duplicate key's dispatch among them) and through a reply
  * port. Each such send is refused before anything behind the address is
  * read: one dead letter `sender-exited` per send attempted, whatever the
  * number of members, workers or subscribers, with the address it was sent
- * through (`group:g`, `group:<scope>/g`, `pool:<label>`, `topic:<name>`)
+ * through (`group:g`, `group:<scope>/g`, `pool:<label>`, `topic:<name>`,
+ * `service:<service>/<key>`)
  * and no target, counted in `senderExitedSends`. A reply through a port is
  * refused the same way (its ask's correlation id on the dead letter) and
  * answers nothing: the asker waits on as if no reply had come. Timers set
@@ -31,7 +33,7 @@ const who = (l: DeadLetter) => [l.message, l.sender, l.target, l.address];
 /** An actor that handles anything and keeps nothing. */
 const idle = defineActor<unknown>({ handle() {} });
 
-describe('a killed process’s async handler sends nothing through groups, pools, topics or a reply port (§4, §11)', () => {
+describe('a killed process’s async handler sends nothing through groups, pools, topics, services or a reply port (§4, §11)', () => {
   failOnUnhandledRejections();
 
   it('a group broadcast after an await, in the default scope, a named scope or through a typed group, reaches no member: one sender-exited dead letter per broadcast, counted', async () => {
@@ -99,6 +101,48 @@ describe('a killed process’s async handler sends nothing through groups, pools
       [{ q: 1 }, zombie.pid, undefined, 'pool:pool'],
       ['offer', zombie.pid, undefined, 'pool:pool'],
       ['to all', zombie.pid, undefined, 'pool:all'],
+    ]);
+    assert.equal(system.introspect().senderExitedSends, 4);
+    await system.shutdown();
+  });
+
+  it('a tell, ask or offer through a service’s address after an await reaches no holder, a dispatch to a duplicate key’s holders too: one sender-exited dead letter per send, counted; the ask and the offer reject at once with NoProcError', async () => {
+    const { system, target, exited, received, killWhileAwaiting } = setUp();
+    const other = system.spawn(idle);
+    system.services.define('many', { keys: 'duplicate' });
+    system.services.define('one', { keys: 'unique' });
+    system.services.register('many', 'k', target);
+    system.services.register('many', 'k', other);
+    system.services.register('one', 'u', target);
+    const many = system.services.ref<unknown>('many', 'k');
+    const one = system.services.ref<unknown>('one', 'u');
+    const gate = deferred();
+    type Tracked = ReturnType<typeof track<unknown>>;
+    const sent: { asked?: Tracked; offered?: Tracked } = {};
+    const zombie = system.spawn(
+      defineActor<'go'>({
+        async handle() {
+          await gate.promise;
+          many.tell('dispatch');
+          one.tell('unique');
+          sent.asked = track(one.ask({ q: 1 } as never));
+          sent.offered = track(one.offer('offer'));
+        },
+      }),
+    );
+    zombie.tell('go');
+    await killWhileAwaiting(zombie, gate);
+    await system.idle();
+    assert.equal(sent.asked?.settled(), true, 'the ask was settled at once');
+    await assert.rejects(sent.asked.promise, { code: 'ERR_NOPROC' });
+    await assert.rejects(sent.offered?.promise ?? Promise.resolve(), { code: 'ERR_NOPROC' });
+    assert.equal(received(), 0, 'the holder received nothing');
+    assert.equal(system.info(other)?.mailbox.enqueued, 0);
+    assert.deepEqual(exited().map(who), [
+      ['dispatch', zombie.pid, undefined, 'service:many/k'],
+      ['unique', zombie.pid, undefined, 'service:one/u'],
+      [{ q: 1 }, zombie.pid, undefined, 'service:one/u'],
+      ['offer', zombie.pid, undefined, 'service:one/u'],
     ]);
     assert.equal(system.introspect().senderExitedSends, 4);
     await system.shutdown();
