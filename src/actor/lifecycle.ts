@@ -42,7 +42,16 @@ export function runInit(p: ActorProcess, inTurn = false): void {
     // A synchronous init (a restart's usual case) is called with no step closures.
     if ((p.flags & ASYNC_STEPS) === 0) {
       runtime.current = p;
-      result = init.call(p.def, p, p.ext?.args);
+      // Started from another process's async step (`system.start` after an
+      // await): the callbacks this init sets up are this process's, not
+      // that step's, whose exit would refuse them (§4). One null test when
+      // no async step exists.
+      const senders = runtime.asyncSenders;
+      if (senders === null || senders.sender() === undefined) {
+        result = init.call(p.def, p, p.ext?.args);
+      } else {
+        result = senders.outside(() => init.call(p.def, p, p.ext?.args));
+      }
     } else {
       const step = () => init.call(p.def, p, p.ext?.args);
       result = inProcess(p, () => runAsyncStep(p, step));

@@ -314,3 +314,59 @@ describe('a handler that ended its own process: a fan-out is one refused send (�
     await system.shutdown();
   });
 });
+
+describe('a live process’s callbacks are its own, whoever started it (§4)', () => {
+  failOnUnhandledRejections();
+
+  it('a process started from an async handler that then exits answers, publishes and tells from a timer its synchronous init set up: all delivered, none sender-exited', async () => {
+    const { system, target, exited, seen } = setUp();
+    const news = topic<unknown>('news');
+    system.topics.subscribe(news, target);
+    let go = false;
+    const done = deferred<number>();
+    // A poll loop set up in init, as a socket's or a child process's callbacks would be.
+    const poller = defineActor<{ reply: Reply<string> }, { pending: Reply<string>[] }>({
+      init() {
+        const state = { pending: [] as Reply<string>[] };
+        const poll = setInterval(() => {
+          if (!go) return;
+          clearInterval(poll);
+          for (const reply of state.pending) reply.send('from the poller');
+          const reached = system.topics.publish(news, 'published');
+          target.tell('told');
+          done.resolve(reached);
+        }, 1);
+        return state;
+      },
+      handle(msg, ctx) {
+        ctx.state.pending.push(msg.reply);
+      },
+    });
+    let started: ActorRef<{ reply: Reply<string> }> | undefined;
+    const spawner = system.spawn(
+      defineActor<'go'>({
+        async handle(_msg, ctx) {
+          await Promise.resolve();
+          started = await system.start(poller);
+          ctx.stop();
+        },
+      }),
+    );
+    spawner.tell('go');
+    await system.exited(spawner);
+    assert.ok(started !== undefined && system.isAlive(started), 'the poller lives on');
+    const answer = track(started.ask({}));
+    await system.idle();
+    go = true;
+    assert.equal(await done.promise, 1, 'the publish reached the subscriber');
+    await system.idle();
+    assert.ok(answer.settled(), 'the ask was answered');
+    assert.equal(await answer.promise, 'from the poller');
+    assert.deepEqual(
+      seen.map(([msg]) => msg),
+      ['published', 'told'],
+    );
+    assert.deepEqual(exited(), []);
+    await system.shutdown();
+  });
+});
