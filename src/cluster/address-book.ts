@@ -1,5 +1,5 @@
 import type { ActorProcess, ActorRef, Address, Current } from '../actor/index.js';
-import { monitor, PendingAsk, processOf } from '../actor/index.js';
+import { answerPort, monitor, PendingAsk, processOf } from '../actor/index.js';
 import { InvalidArgumentError, NoProcError } from '../errors.js';
 import { NamedRef, ServiceRef } from '../registry/index.js';
 import { Pool } from '../routing/index.js';
@@ -14,7 +14,7 @@ import {
   UnboundAddress,
 } from './cluster-addresses.js';
 import { nodeName } from './options.js';
-import { RemoteReplyPort } from './reply-port.js';
+import { answerRemotePort, RemoteReplyPort } from './reply-port.js';
 import {
   checkAddress,
   describeAddress,
@@ -196,14 +196,14 @@ export class AddressBook implements AddressSide {
     if (reply !== undefined) {
       if (target === undefined) {
         const what = describeAddress(address);
-        reply.fail(new NoProcError(what, `nothing is behind ${what}`));
+        answerFor(reply, false, new NoProcError(what, `nothing is behind ${what}`));
         return;
       }
       const { reply: _port, ...request } = message as { reply: unknown };
       const left = reply.remaining();
       target.ask(request as never, { timeout: Math.max(0, left) }).then(
-        (value) => reply.send(value),
-        (error: unknown) => reply.fail(error),
+        (value) => answerFor(reply, true, value),
+        (error: unknown) => answerFor(reply, false, error),
       );
       return;
     }
@@ -264,6 +264,17 @@ export function actAs<A, B>(
 }
 
 /** The reply port of a request, when `message` is one (a port from any node). */
+/**
+ * Answers `reply` for the asker as the runtime: the ask this node made of
+ * the address relays its outcome, which is no process's send — not the
+ * sender's current here, which may be a remote process known to have
+ * exited, nor an async step's (§4).
+ */
+function answerFor(reply: RemoteReplyPort | PendingAsk, ok: boolean, value: unknown): void {
+  if (reply instanceof PendingAsk) answerPort(reply, ok, value);
+  else answerRemotePort(reply, ok, value);
+}
+
 function replyPortOf(message: unknown): RemoteReplyPort | PendingAsk | undefined {
   if (typeof message !== 'object' || message === null) return undefined;
   const reply = (message as { reply?: unknown }).reply;

@@ -83,7 +83,11 @@ export class ClusterNode extends NodeAddresses {
     this.#shutdown = shutdown;
     this.name = this.options.name;
     this.id = newNodeId(this.name);
-    this.ready = this.#start();
+    // Joined from a process's async step (after an `await` in a handler): the
+    // connection, its subscriptions and timers are set up in no process's
+    // context, so what they call back (answers, frames, beats) is the
+    // runtime's, never taken for that process's sends once it exits (§4).
+    this.ready = this.outsideSteps(() => this.#start());
     // A join failure is reported through `ready`; unobserved, it must not crash the program.
     this.ready.catch(() => {});
   }
@@ -154,6 +158,16 @@ export class ClusterNode extends NodeAddresses {
     });
     this.#membership = new Membership(this.id, this.name, kv, transport, this.options, events);
     await this.#membership.join();
+  }
+
+  /**
+   * @internal Runs `work` in no process's async context, so what it sets up
+   * on the connection (the registry's and groups' watches) calls back as the
+   * runtime, whichever process's async step opened it (§4).
+   */
+  outsideSteps<T>(work: () => T): T {
+    const senders = this.#host.asyncSenders;
+    return senders === null ? work() : senders.outside(work);
   }
 
   /** A join that already failed goes no further (and, made by then, its membership is stopped). */

@@ -57,11 +57,14 @@ export async function openClusterRegistry(
 ): Promise<ClusterRegistry> {
   const node = await joinedNode(system);
   const { root, cluster, replicas } = node.options;
-  const registry = await ClusterRegistry.open(node, {
-    replicas,
-    bucket: `${root}-${cluster}-names`,
-    ...options,
-  });
+  // Opened in no process's async step: its watch's callbacks are the runtime's (§4).
+  const registry = await node.outsideSteps(() =>
+    ClusterRegistry.open(node, {
+      replicas,
+      bucket: `${root}-${cluster}-names`,
+      ...options,
+    }),
+  );
   // This node's cluster-name addresses resolve through it while it is open.
   node.useNames({ whereis: (name) => (registry.isClosed ? undefined : registry.whereis(name)) });
   // Its watch ends before the node's connection drains (a watch made during a drain leaks a timer).
@@ -111,11 +114,14 @@ export async function openClusterGroups(
     },
     sendGroup: (targets, group, message) => node.sendGroup(targets, group, message),
   };
-  const groups = await ClusterGroups.open(port, {
-    replicas,
-    bucket: `${root}-${cluster}-pg`,
-    ...options,
-  });
+  // Opened in no process's async step: its watch's callbacks are the runtime's (§4).
+  const groups = await node.outsideSteps(() =>
+    ClusterGroups.open(port, {
+      replicas,
+      bucket: `${root}-${cluster}-pg`,
+      ...options,
+    }),
+  );
   // Other nodes' broadcasts and this node's group addresses go through these groups while open.
   node.useGroups({
     members: (g) => (groups.isClosed ? [] : groups.members(g)),

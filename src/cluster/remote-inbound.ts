@@ -1,5 +1,13 @@
 import type { ActorProcess } from '../actor/index.js';
-import { finish, link, monitor, requestStop, signalExit, unlink } from '../actor/index.js';
+import {
+  answerPort,
+  finish,
+  link,
+  monitor,
+  requestStop,
+  signalExit,
+  unlink,
+} from '../actor/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
 import { actAs } from './address-book.js';
@@ -77,12 +85,12 @@ export class InboundFrames {
           value = frame[3] === 1 ? fromWire(frame[4], table) : frame[4];
         } catch (error) {
           // An answer that does not decode still settles the ask (a supervisor call waits forever).
-          ask?.fail(error);
+          if (ask !== undefined) answerPort(ask, false, error);
           throw error;
         }
+        // The runtime relays the answer: no process's send, whatever async context this runs in (§4).
         if (ask === undefined) table.late(value);
-        else if (frame[2] === 1) ask.send(value);
-        else ask.fail(value);
+        else answerPort(ask, frame[2] === 1, value);
         return;
       }
       case OP.monitor:

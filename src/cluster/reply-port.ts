@@ -17,6 +17,9 @@ export interface PortSide {
   now(): number;
 }
 
+/** Set once by {@link RemoteReplyPort}'s static block: answers a port without the sender check. */
+let answerByRuntime: (port: RemoteReplyPort, ok: boolean, value: unknown) => void;
+
 /** A reply port whose asker is on another node. */
 export class RemoteReplyPort implements Reply<unknown> {
   readonly wire: WireReply;
@@ -59,4 +62,22 @@ export class RemoteReplyPort implements Reply<unknown> {
     this.#settled = true;
     this.#side.answer(this.wire, ok, value);
   }
+
+  static {
+    answerByRuntime = (port, ok, value) => port.#settle(ok, value);
+  }
+}
+
+/**
+ * Answers `port` as the runtime does, not as the process running now: an
+ * ask this node made of an address for the asker, relayed (see
+ * `answerPort` for a local port).
+ *
+ * @example
+ * ```ts
+ * answerRemotePort(port, false, new NoProcError(what, `nothing is behind ${what}`));
+ * ```
+ */
+export function answerRemotePort(port: RemoteReplyPort, ok: boolean, value: unknown): void {
+  answerByRuntime(port, ok, value);
 }

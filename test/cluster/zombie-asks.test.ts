@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  type ActorSystem,
+  type ClusterNode,
+  createSystem,
+  type DeadLetter,
+  defineActor,
+  type Reply,
+} from '../../src/index.js';
+import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
+import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
+import { LIMIT_MS, STEADY, startNode, untilUp } from './node-helpers.js';
+
+/**
+ * docs/semantics.md §4 across nodes, against a real nats-server with
+ * in-process nodes: the cluster's own callbacks (its connection's, its
+ * subscriptions') are no process's, even when a process's async handler
+ * joined the cluster and has exited since — the answers they bring settle
+ * the asks.
+ */
+
+const why = natsUnavailable();
+if (why !== undefined) console.log(`skipping the cluster zombie-send tests: ${why}`);
+
+type Node = ActorSystem & { cluster: ClusterNode };
+type Ask = { readonly reply: Reply<string> };
+
+/** Answers every ask with `label`. */
+const answering = (label: string) =>
+  defineActor<Ask>({
+    handle(msg) {
+      msg.reply.send(label);
+    },
+  });
+
+describe('the cluster’s callbacks are nobody’s (§4, §25)', {
+  skip: why,
+}, () => {
+  failOnUnhandledRejections();
+  let nats: NatsTestCluster;
+  let a: Node;
+  let b: Node;
+  const letters: DeadLetter[] = [];
+  const exited = () => letters.filter((l) => l.reason === 'sender-exited');
+  before(async () => {
+    nats = await NatsTestCluster.start();
+    a = await startNode(nats, 'a', STEADY);
+    // b joins from an async handler that then exits: what the join set up ran in its step.
+    b = createSystem() as Node;
+    b.deadLetters.subscribe((l) => letters.push(l));
+    const joiner = b.spawn(
+      defineActor<'join'>({
+        async handle(_msg, ctx) {
+          await Promise.resolve();
+          b.joinCluster({ servers: nats.urls, name: 'b', connectOptions: APP_USER, ...STEADY });
+          await b.cluster?.ready;
+          ctx.stop();
+        },
+      }),
+    );
+    joiner.tell('join');
+    await b.exited(joiner);
+    await untilUp(b.cluster, a.cluster.id);
+    await untilUp(a.cluster, b.cluster.id);
+  });
+  after(async () => {
+    for (const node of [a, b]) if (node !== undefined && !node.isShutDown) await node.shutdown();
+    await nats?.stop();
+  });
+
+  it('a node joined by an async handler that has exited since: its asks to another node’s pid and name are answered, and that node’s asks to it too, with no sender-exited dead letter', {
+    timeout: LIMITS.test,
+  }, async () => {
+    a.spawn(answering('a-db'), { name: 'db' });
+    b.spawn(answering('b-db'), { name: 'db' });
+    const onA = b.cluster.refOf<Ask>(a.cluster.pidOf(a.spawn(answering('a-pid'))));
+    assert.equal(await onA.ask({}, { timeout: LIMIT_MS }), 'a-pid');
+    assert.equal(
+      await b.cluster.named<Ask>('db', a.cluster.id).ask({}, { timeout: LIMIT_MS }),
+      'a-db',
+    );
+    const onB = a.cluster.refOf<Ask>(b.cluster.pidOf(b.spawn(answering('b-pid'))));
+    assert.equal(await onB.ask({}, { timeout: LIMIT_MS }), 'b-pid');
+    assert.equal(
+      await a.cluster.named<Ask>('db', b.cluster.id).ask({}, { timeout: LIMIT_MS }),
+      'b-db',
+    );
+    const none = a.cluster.named<Ask>('none', b.cluster.id).ask({}, { timeout: LIMIT_MS });
+    await assert.rejects(none, { code: 'ERR_NOPROC' });
+    assert.deepEqual(exited(), []);
+  });
+});
