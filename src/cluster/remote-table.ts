@@ -8,11 +8,13 @@ import type {
   Runtime,
 } from '../actor/index.js';
 import {
+  exitedSenderNow,
   finish,
   MAKE_PROCESS,
   PendingAsk,
   ActorProcess as Process,
   processOf,
+  refuseExitedSend,
 } from '../actor/index.js';
 import type { ExitReason, Pid } from '../process/index.js';
 import { exitReason } from '../process/index.js';
@@ -373,6 +375,14 @@ export class RemoteTable implements WireRefs, RemoteSide, PortSide {
 
   late(value: unknown): void {
     this.#host.deadLetter(value, undefined, this.#host.current?.pid, 'late-reply');
+  }
+
+  refusedAnswer(value: unknown, correlationId: number): boolean {
+    const host = this.#host;
+    const zombie = exitedSenderNow(host);
+    if (zombie === null) return false;
+    refuseExitedSend(host, value, undefined, zombie.pid, undefined, correlationId);
+    return true;
   }
 
   now(): number {

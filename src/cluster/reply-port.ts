@@ -5,7 +5,9 @@ import type { WireReply } from './wire-value.js';
  * The reply port of an ask made on another node, as a handler here sees
  * it: `send` and `fail` go straight back to the asking node (whichever
  * node the port was passed on to), once; a later answer is a dead letter
- * `late-reply`. Passed on in a message, it travels as itself.
+ * `late-reply`, and an answer by a process that has exited answers nothing
+ * (`sender-exited`, as through a local port, semantics §4). Passed on in a
+ * message, it travels as itself.
  *
  * @module
  */
@@ -15,6 +17,11 @@ export interface PortSide {
   answer(to: WireReply, ok: boolean, value: unknown): void;
   late(value: unknown): void;
   now(): number;
+  /**
+   * True when the process answering now has exited: its answer `value`
+   * is then a dead letter `sender-exited` with `correlationId` (§4).
+   */
+  refusedAnswer(value: unknown, correlationId: number): boolean;
 }
 
 /** Set once by {@link RemoteReplyPort}'s static block: answers a port without the sender check. */
@@ -46,11 +53,16 @@ export class RemoteReplyPort implements Reply<unknown> {
     return Math.max(0, this.expiresAt - this.#side.now());
   }
 
+  // A handler's answer is a send: one whose process has exited answers
+  // nothing (semantics §4), as through a local port — refused first.
+
   send(value: unknown): void {
+    if (this.#side.refusedAnswer(value, this.wire.id)) return;
     this.#settle(true, value);
   }
 
   fail(error: unknown): void {
+    if (this.#side.refusedAnswer(error, this.wire.id)) return;
     this.#settle(false, error);
   }
 

@@ -7,8 +7,9 @@ import {
   type DeadLetter,
   defineActor,
   type Reply,
+  type RuntimeError,
 } from '../../src/index.js';
-import { failOnUnhandledRejections, LIMITS } from '../support/guard.js';
+import { deferred, failOnUnhandledRejections, LIMITS } from '../support/guard.js';
 import { APP_USER, NatsTestCluster, natsUnavailable } from '../support/nats/index.js';
 import { LIMIT_MS, STEADY, startNode, untilUp } from './node-helpers.js';
 
@@ -17,7 +18,8 @@ import { LIMIT_MS, STEADY, startNode, untilUp } from './node-helpers.js';
  * in-process nodes: the cluster's own callbacks (its connection's, its
  * subscriptions') are no process's, even when a process's async handler
  * joined the cluster and has exited since — the answers they bring settle
- * the asks.
+ * the asks; and a process that has exited answers nothing through the
+ * reply port of an ask made on another node, as through a local one.
  */
 
 const why = natsUnavailable();
@@ -34,7 +36,7 @@ const answering = (label: string) =>
     },
   });
 
-describe('the cluster’s callbacks are nobody’s (§4, §25)', {
+describe('a killed process answers nothing across nodes, and the cluster’s callbacks are nobody’s (§4, §25)', {
   skip: why,
 }, () => {
   failOnUnhandledRejections();
@@ -89,5 +91,71 @@ describe('the cluster’s callbacks are nobody’s (§4, §25)', {
     const none = a.cluster.named<Ask>('none', b.cluster.id).ask({}, { timeout: LIMIT_MS });
     await assert.rejects(none, { code: 'ERR_NOPROC' });
     assert.deepEqual(exited(), []);
+  });
+
+  it('a killed process’s answer and failure through the reply port of an ask from another node answer nothing: one sender-exited dead letter each, with the ask’s correlation id; a live holder of the port still answers', {
+    timeout: LIMITS.test,
+  }, async () => {
+    type Handed = { readonly port: Reply<string> } | 'answer';
+    const gate = deferred();
+    const waiting = deferred();
+    const tried = deferred();
+    const zombie = b.spawn(
+      defineActor<Handed>({
+        async handle(msg) {
+          if (msg === 'answer') return;
+          waiting.resolve();
+          await gate.promise;
+          msg.port.send('from the grave');
+          msg.port.fail(new Error('from the grave'));
+          tried.resolve();
+        },
+      }),
+    );
+    let held: Reply<string> | undefined;
+    const living = b.spawn(
+      defineActor<Handed>({
+        handle(msg) {
+          if (msg === 'answer') held?.send('from the living');
+          else held = msg.port;
+        },
+      }),
+    );
+    let correlationId: number | undefined;
+    const forwarder = b.spawn(
+      defineActor<Ask>({
+        handle(msg) {
+          correlationId = msg.reply.correlationId;
+          zombie.tell({ port: msg.reply });
+          living.tell({ port: msg.reply });
+        },
+      }),
+    );
+    const asked = a.cluster
+      .refOf<Ask>(b.cluster.pidOf(forwarder))
+      .ask({}, { timeout: LIMIT_MS })
+      .then(
+        (value) => value,
+        (error: RuntimeError) => error.code,
+      );
+    await waiting.promise;
+    b.kill(zombie);
+    gate.resolve();
+    await tried.promise;
+    await b.idle();
+    living.tell('answer');
+    assert.equal(await asked, 'from the living');
+    assert.deepEqual(
+      exited().map((l) => [
+        l.message instanceof Error ? l.message.message : l.message,
+        l.sender,
+        l.target,
+        l.correlationId,
+      ]),
+      [
+        ['from the grave', zombie.pid, undefined, correlationId],
+        ['from the grave', zombie.pid, undefined, correlationId],
+      ],
+    );
   });
 });
