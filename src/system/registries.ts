@@ -299,7 +299,10 @@ export class Topics {
 
   /**
    * Delivers `message` to every subscriber; returns how many it reached.
-   * With no subscriber it is a dead letter with reason `unregistered`.
+   * With no subscriber it is a dead letter with reason `unregistered`. A
+   * process that has exited (its async handler after a kill) reaches no
+   * one and gets 0: one dead letter `sender-exited` naming `topic:<name>`
+   * (semantics §4).
    */
   publish<M>(topic: Topic<M>, message: NoInfer<M>, options?: SendOptions): number {
     const name = topicName(topic);

@@ -218,6 +218,56 @@ describe('a killed process’s async handler sends nothing through groups, pools
     await system.shutdown();
   });
 
+  it('a failure a killed process makes after an await through a port it was handed answers nothing either: a sender-exited dead letter with the ask’s correlation id, and a live holder of the port still answers', async () => {
+    const { system, exited, killWhileAwaiting } = setUp();
+    const gate = deferred();
+    const waiting = deferred();
+    type Handed = { readonly port: Reply<string> } | 'answer';
+    const failure = new Error('from the grave');
+    const zombie = system.spawn(
+      defineActor<Handed>({
+        async handle(msg) {
+          if (msg === 'answer') return;
+          waiting.resolve();
+          await gate.promise;
+          msg.port.fail(failure);
+        },
+      }),
+    );
+    let held: Reply<string> | undefined;
+    const living = system.spawn(
+      defineActor<Handed>({
+        handle(msg) {
+          if (msg === 'answer') held?.send('from the living');
+          else held = msg.port;
+        },
+      }),
+    );
+    let correlationId: number | undefined;
+    const forwarder = system.spawn(
+      defineActor<{ readonly reply: Reply<string> }>({
+        handle(msg) {
+          correlationId = msg.reply.correlationId;
+          zombie.tell({ port: msg.reply });
+          living.tell({ port: msg.reply });
+        },
+      }),
+    );
+    const asked = track(forwarder.ask({}));
+    await waiting.promise;
+    await killWhileAwaiting(zombie, gate);
+    await system.idle();
+    assert.equal(asked.settled(), false, 'the zombie’s failure did not answer the ask');
+    assert.deepEqual(
+      exited().map((l) => [l.message, l.sender, l.target, l.correlationId]),
+      [[failure, zombie.pid, undefined, correlationId]],
+    );
+    living.tell('answer');
+    await system.idle();
+    assert.equal(await asked.promise, 'from the living');
+    await system.shutdown();
+  });
+
   it('a killed process’s reply and failure after an await to an ask made to it are sender-exited, not late-reply: the sender is refused first, and each is counted', async () => {
     const { system, exited, killWhileAwaiting } = setUp();
     const gate = deferred();
