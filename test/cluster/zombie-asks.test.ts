@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { ClusterGroups } from '../../src/cluster/groups.js';
+import { openClusterGroups } from '../../src/cluster/registry-node.js';
 import {
   type ActorSystem,
   type ClusterNode,
@@ -18,7 +20,8 @@ import { LIMIT_MS, STEADY, startNode, untilUp } from './node-helpers.js';
  * in-process nodes: the cluster's own callbacks (its connection's, its
  * subscriptions') are no process's, even when a process's async handler
  * joined the cluster and has exited since — the answers they bring settle
- * the asks; and a process that has exited answers nothing through the
+ * the asks, the changes its groups' watch brings are no process's sends;
+ * and a process that has exited answers nothing through the
  * reply port of an ask made on another node, as through a local one.
  */
 
@@ -43,11 +46,14 @@ describe('a killed process answers nothing across nodes, and the cluster’s cal
   let nats: NatsTestCluster;
   let a: Node;
   let b: Node;
+  let aGroups: ClusterGroups;
+  let bGroups: ClusterGroups;
   const letters: DeadLetter[] = [];
   const exited = () => letters.filter((l) => l.reason === 'sender-exited');
   before(async () => {
     nats = await NatsTestCluster.start();
     a = await startNode(nats, 'a', STEADY);
+    aGroups = await openClusterGroups(a, { reconcileIntervalMs: 0 });
     // b joins from an async handler that then exits: what the join set up ran in its step.
     b = createSystem() as Node;
     b.deadLetters.subscribe((l) => letters.push(l));
@@ -57,6 +63,7 @@ describe('a killed process answers nothing across nodes, and the cluster’s cal
           await Promise.resolve();
           b.joinCluster({ servers: nats.urls, name: 'b', connectOptions: APP_USER, ...STEADY });
           await b.cluster?.ready;
+          bGroups = await openClusterGroups(b, { reconcileIntervalMs: 0 });
           ctx.stop();
         },
       }),
@@ -67,6 +74,8 @@ describe('a killed process answers nothing across nodes, and the cluster’s cal
     await untilUp(a.cluster, b.cluster.id);
   });
   after(async () => {
+    await aGroups?.close();
+    await bGroups?.close();
     for (const node of [a, b]) if (node !== undefined && !node.isShutDown) await node.shutdown();
     await nats?.stop();
   });
@@ -91,6 +100,33 @@ describe('a killed process answers nothing across nodes, and the cluster’s cal
     const none = a.cluster.named<Ask>('none', b.cluster.id).ask({}, { timeout: LIMIT_MS });
     await assert.rejects(none, { code: 'ERR_NOPROC' });
     assert.deepEqual(exited(), []);
+  });
+
+  it('groups opened by an async handler that has exited since: a watch listener hears another node’s join and its tells are delivered, not sender-exited', {
+    timeout: LIMITS.test,
+  }, async () => {
+    const heard = deferred<string>();
+    const sink = b.spawn(
+      defineActor<string>({
+        handle(msg) {
+          heard.resolve(`delivered ${msg}`);
+        },
+      }),
+    );
+    const offLetters = b.deadLetters.subscribe((l) => {
+      if (l.reason === 'sender-exited') heard.resolve(`sender-exited ${String(l.message)}`);
+    });
+    const stop = bGroups.watch((change) => {
+      if (change.group === 'watched' && change.event === 'join') sink.tell(change.group);
+    });
+    try {
+      aGroups.join('watched', a.cluster.pidOf(a.spawn(answering('member'))));
+      await aGroups.flush();
+      assert.equal(await heard.promise, 'delivered watched');
+    } finally {
+      stop();
+      offLetters();
+    }
   });
 
   it('a killed process’s answer and failure through the reply port of an ask from another node answer nothing: one sender-exited dead letter each, with the ask’s correlation id; a live holder of the port still answers', {
@@ -121,6 +157,7 @@ describe('a killed process answers nothing across nodes, and the cluster’s cal
         },
       }),
     );
+    const earlier = exited().length;
     let correlationId: number | undefined;
     const forwarder = b.spawn(
       defineActor<Ask>({
@@ -146,12 +183,14 @@ describe('a killed process answers nothing across nodes, and the cluster’s cal
     living.tell('answer');
     assert.equal(await asked, 'from the living');
     assert.deepEqual(
-      exited().map((l) => [
-        l.message instanceof Error ? l.message.message : l.message,
-        l.sender,
-        l.target,
-        l.correlationId,
-      ]),
+      exited()
+        .slice(earlier)
+        .map((l) => [
+          l.message instanceof Error ? l.message.message : l.message,
+          l.sender,
+          l.target,
+          l.correlationId,
+        ]),
       [
         ['from the grave', zombie.pid, undefined, correlationId],
         ['from the grave', zombie.pid, undefined, correlationId],
