@@ -12,7 +12,7 @@ import type { ProcessExtras } from './extras.js';
 import type { ActorProcess } from './process.js';
 import type { AskOptions } from './ref.js';
 import { answerPort, type PendingAsk } from './reply.js';
-import { transferListOf } from './send-checks.js';
+import { copyForSend, transferListOf } from './send-checks.js';
 
 /**
  * Request-reply (see `ActorRef.ask`): a reply port joins the request, the
@@ -64,7 +64,7 @@ export function askProcess(
     // The request is copied before the reply port joins it: a port must stay itself.
     const copy = (p.flags & COPY_ON_SEND) !== 0;
     const transfer = options?.transfer === undefined ? undefined : transferListOf(options.transfer);
-    const body = (copy ? p.copyForSend(request, transfer) : request) as object;
+    const body = (copy ? copyForSend(p.def, request, transfer) : request) as object;
     const withReply = withReplyPort(body, port);
     const wantsEnvelope = options !== undefined || (p.flags & ENVELOPES) !== 0;
     const sendOptions = wantsEnvelope

@@ -14,10 +14,57 @@ import type { MessageTimer } from './timer.js';
  * monitors.
  */
 export class ProcessExtras {
-  timers: Set<MessageTimer> | null = null;
-  abort: AbortController | null = null;
+  // Fields set in the constructor, not by initializers: see `ActorProcess`'s.
+  declare timers: Set<MessageTimer> | null;
+  declare abort: AbortController | null;
   /** Head of the intrusive list of asks aimed at this process. */
-  asks: AskRecord | null = null;
+  declare asks: AskRecord | null;
+  declare stopReason: ExitReason;
+  declare stopWaiters: ((reason: ExitReason) => void)[] | null;
+  /** Callbacks waiting for `init` to finish (a synchronous start). */
+  declare startWaiters: (() => void)[] | null;
+  /** The reason it exited with, once it has (normal when never set). */
+  declare exitReason: ExitReason;
+  /** Set when this process exits by escalating: the error to hand to the parent. */
+  declare escalation: { readonly error: unknown } | null;
+  declare name: string | undefined;
+  declare args: unknown;
+  declare restarts: number;
+  /** Linked processes (links are symmetric: each side lists the other). */
+  declare links: Set<ActorProcess> | null;
+  /** Monitors this process holds on others. */
+  declare monitors: Set<Monitor<ActorProcess>> | null;
+  /** Monitors others hold on this process. */
+  declare watchers: Set<Monitor<ActorProcess>> | null;
+  /** Its own security context, when it narrowed its parent's (see `ActorProcess.security`). */
+  declare security: SecurityContext | undefined;
+  /** The parent's pid in another system (a placed process's body), when it has no local parent. */
+  declare parentPid: number | undefined;
+  /** Service keys, group memberships and subscriptions it holds. */
+  declare registrations: Set<Registration> | null;
+  /** Shutdown rule when its parent stops it: ms, `brutalKill` or `infinity`. */
+  declare shutdown: number | 'brutalKill' | 'infinity';
+
+  constructor() {
+    this.timers = null;
+    this.abort = null;
+    this.asks = null;
+    this.stopReason = exitReason.normal;
+    this.stopWaiters = null;
+    this.startWaiters = null;
+    this.exitReason = exitReason.normal;
+    this.escalation = null;
+    this.name = undefined;
+    this.args = undefined;
+    this.restarts = 0;
+    this.links = null;
+    this.monitors = null;
+    this.watchers = null;
+    this.security = undefined;
+    this.parentPid = undefined;
+    this.registrations = null;
+    this.shutdown = 'infinity';
+  }
 
   /**
    * Empties the list of asks aimed at this process and returns them, each
@@ -37,29 +84,4 @@ export class ProcessExtras {
     }
     return taken;
   }
-  stopReason: ExitReason = exitReason.normal;
-  stopWaiters: ((reason: ExitReason) => void)[] | null = null;
-  /** Callbacks waiting for `init` to finish (a synchronous start). */
-  startWaiters: (() => void)[] | null = null;
-  /** The reason it exited with, once it has (normal when never set). */
-  exitReason: ExitReason = exitReason.normal;
-  /** Set when this process exits by escalating: the error to hand to the parent. */
-  escalation: { readonly error: unknown } | null = null;
-  name: string | undefined = undefined;
-  args: unknown = undefined;
-  restarts = 0;
-  /** Linked processes (links are symmetric: each side lists the other). */
-  links: Set<ActorProcess> | null = null;
-  /** Monitors this process holds on others. */
-  monitors: Set<Monitor<ActorProcess>> | null = null;
-  /** Monitors others hold on this process. */
-  watchers: Set<Monitor<ActorProcess>> | null = null;
-  /** Its own security context, when it narrowed its parent's (see `ActorProcess.security`). */
-  security: SecurityContext | undefined = undefined;
-  /** The parent's pid in another system (a placed process's body), when it has no local parent. */
-  parentPid: number | undefined = undefined;
-  /** Service keys, group memberships and subscriptions it holds. */
-  registrations: Set<Registration> | null = null;
-  /** Shutdown rule when its parent stops it: ms, `brutalKill` or `infinity`. */
-  shutdown: number | 'brutalKill' | 'infinity' = 'infinity';
 }

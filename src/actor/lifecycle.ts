@@ -1,3 +1,4 @@
+import { Envelope } from '../mailbox/index.js';
 import { ASYNC_STEPS, DEAD, exitReason, NEEDS_INIT } from '../process/index.js';
 import type { Registration } from '../registry/index.js';
 import { runAsyncStep } from './async-senders.js';
@@ -105,6 +106,21 @@ export function failPendingReply(message: unknown, error: unknown): void {
   if (message === null || typeof message !== 'object') return;
   const reply = (message as { reply?: unknown }).reply;
   if (reply instanceof PendingAsk && reply.pending) answerPort(reply, false, error);
+}
+
+/**
+ * The reply port a queued item (a request, or an envelope around one) carries, if any.
+ *
+ * @example
+ * ```ts
+ * mb.withdrawWaiter((item) => replyPortOf(item) === ask.port);
+ * ```
+ */
+export function replyPortOf(item: unknown): unknown {
+  const body = item instanceof Envelope ? item.message : item;
+  return body !== null && typeof body === 'object'
+    ? (body as { reply?: unknown }).reply
+    : undefined;
 }
 
 /** Handles a system-lane signal. */

@@ -40,6 +40,7 @@ import {
   failPendingReply,
   handleFailure,
   handleSignal,
+  replyPortOf,
   runInit,
 } from './lifecycle.js';
 import { LocalRef } from './local-ref.js';
@@ -47,7 +48,7 @@ import { applyOverflow } from './overflow.js';
 import { ProcessContext } from './process-context.js';
 import type { ActorRef, AskOptions } from './ref.js';
 import { type Current, type Runtime, UNSAMPLED_COUNTDOWN } from './runtime.js';
-import { checkSendOptions, copyMessage, ENCODE_MESSAGE, transferListOf } from './send-checks.js';
+import { checkSendOptions, copyForSend, transferListOf } from './send-checks.js';
 import { beginStop } from './stopping.js';
 import { deliverTimerMessage, type MessageTimer, type TimerHost } from './timer.js';
 
@@ -61,25 +62,27 @@ export class ActorProcess
   extends ProcessContext
   implements Runnable, ActorContext<unknown, unknown>, TimerHost
 {
-  readonly runtime: Runtime & ProcessHost;
-  readonly pid: Pid;
-  readonly def: AnyDefinition;
-  readonly parentProcess: ActorProcess | null;
-  state: unknown = undefined;
-  status: ProcessStatus;
-  flags: number;
-  queued = false;
-  pace = PACE_UNKNOWN;
-  mailbox: Mailbox | null = null;
-  ext: ProcessExtras | null = null;
-  handled = 0;
-  sender: Pid | undefined = undefined;
-  envelope: Envelope<unknown> | undefined = undefined;
-  lastAt = -1;
+  // Fields set in the constructor, not by initializers: V8 makes those a function that a
+  // spawn ran out of line once its inlining budget was spent (bench/RESULTS.md, restart fast).
+  declare readonly runtime: Runtime & ProcessHost;
+  declare readonly pid: Pid;
+  declare readonly def: AnyDefinition;
+  declare readonly parentProcess: ActorProcess | null;
+  declare state: unknown;
+  declare status: ProcessStatus;
+  declare flags: number;
+  declare queued: boolean;
+  declare pace: number;
+  declare mailbox: Mailbox | null;
+  declare ext: ProcessExtras | null;
+  declare handled: number;
+  declare sender: Pid | undefined;
+  declare envelope: Envelope<unknown> | undefined;
+  declare lastAt: number;
   /** Children as an intrusive list, newest first: O(1) add and remove, no Set per parent. */
-  firstChild: ActorProcess | null = null;
-  prevSibling: ActorProcess | null = null;
-  nextSibling: ActorProcess | null = null;
+  declare firstChild: ActorProcess | null;
+  declare prevSibling: ActorProcess | null;
+  declare nextSibling: ActorProcess | null;
   /** Its ref, made on first use. */
   #ref: LocalRef | null = null;
 
@@ -95,8 +98,20 @@ export class ActorProcess
     this.pid = pid;
     this.def = def;
     this.parentProcess = parent;
-    this.flags = flags;
+    this.state = undefined;
     this.status = (flags & NEEDS_INIT) !== 0 ? 'starting' : 'waiting';
+    this.flags = flags;
+    this.queued = false;
+    this.pace = PACE_UNKNOWN;
+    this.mailbox = null;
+    this.ext = null;
+    this.handled = 0;
+    this.sender = undefined;
+    this.envelope = undefined;
+    this.lastAt = -1;
+    this.firstChild = null;
+    this.prevSibling = null;
+    this.nextSibling = null;
   }
 
   /** Links `child` in as the newest child. */
@@ -290,22 +305,11 @@ export class ActorProcess
       options?.transfer === undefined || copied
         ? (options?.transfer as ArrayBuffer[] | undefined)
         : transferListOf(options.transfer);
-    if (!copied && (this.flags & COPY_ON_SEND) !== 0) body = this.copyForSend(message, transfer);
+    if (!copied && (this.flags & COPY_ON_SEND) !== 0)
+      body = copyForSend(this.def, message, transfer);
     if (options === undefined && (this.flags & ENVELOPES) === 0) return body;
     const checked = transfer === undefined ? options : { ...options, transfer };
     return new Envelope(runtime.nextMessageId(), body, sender, runtime.clock.now(), checked);
-  }
-
-  /**
-   * The copy `copyOnSend` makes: the definition's own encoding (the buffers
-   * in `transfer` then move when the message leaves the thread), or a
-   * structured clone that moves them at once.
-   */
-  copyForSend(message: unknown, transfer?: readonly ArrayBuffer[]): unknown {
-    const encodeMessage = (this.def as { [ENCODE_MESSAGE]?: (m: unknown) => unknown })[
-      ENCODE_MESSAGE
-    ];
-    return encodeMessage === undefined ? copyMessage(message, transfer) : encodeMessage(message);
   }
 
   /** The lane an item goes to: its envelope's priority's, else normal. */
@@ -498,14 +502,6 @@ export class ActorProcess
   drop(r: Registration): void {
     this.ext?.registrations?.delete(r);
   }
-}
-
-/** The reply port a queued item (a request, or an envelope around one) carries, if any. */
-function replyPortOf(item: unknown): unknown {
-  const body = item instanceof Envelope ? item.message : item;
-  return body !== null && typeof body === 'object'
-    ? (body as { reply?: unknown }).reply
-    : undefined;
 }
 
 function undefinedMessage(): InvalidArgumentError {

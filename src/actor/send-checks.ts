@@ -29,6 +29,25 @@ export function copyMessage(message: unknown, transfer?: readonly ArrayBuffer[])
 }
 
 /**
+ * The copy `copyOnSend` makes of a message to a process of `def`: the
+ * definition's own encoding (the buffers in `transfer` then move when the
+ * message leaves the thread), or a structured clone that moves them at once.
+ *
+ * @example
+ * ```ts
+ * const body = copyForSend(p.def, message, transfer);
+ * ```
+ */
+export function copyForSend(
+  def: object,
+  message: unknown,
+  transfer?: readonly ArrayBuffer[],
+): unknown {
+  const encodeMessage = (def as { [ENCODE_MESSAGE]?: (m: unknown) => unknown })[ENCODE_MESSAGE];
+  return encodeMessage === undefined ? copyMessage(message, transfer) : encodeMessage(message);
+}
+
+/**
  * Checks a `transfer` send option and reduces it to its distinct
  * `ArrayBuffer`s (a typed array or `DataView` stands for its whole buffer).
  * Throws `InvalidArgumentError` for anything else: not an array, an item

@@ -35,7 +35,14 @@ export function startNow(p: ActorProcess): StartOutcome | Promise<StartOutcome> 
     if ((p.flags & DEAD) !== 0) return outcomeOf(p.ext?.exitReason ?? exitReason.normal);
     return stopAndWait(p).then(outcomeOf);
   }
-  if ((p.flags & BUSY) === 0) return STARTED;
+  return (p.flags & BUSY) === 0 ? STARTED : startedWhenInitSettles(p);
+}
+
+/**
+ * The outcome of an init still running (async): kept out of `startNow`, which
+ * a supervisor's restart inlines, as V8's inlining budget per function is small.
+ */
+function startedWhenInitSettles(p: ActorProcess): Promise<StartOutcome> {
   const ext = p.extras();
   return new Promise((resolve) => {
     const onExit = (reason: ExitReason): void => resolve(outcomeOf(reason));

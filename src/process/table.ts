@@ -29,21 +29,27 @@ export class ProcessTable<P extends { readonly pid: Pid }> {
 
   add(p: P): void {
     const c = p.pid >>> CHUNK_BITS;
-    let chunk = this.#chunks[c];
-    if (chunk === undefined) {
-      const newest = this.#chunks.length - 1;
-      if (newest >= 0 && newest < c && this.#chunks[newest]?.live === 0) {
-        this.#chunks[newest] = undefined;
-      }
-      chunk = { slots: new Array(CHUNK_SIZE).fill(undefined), live: 0 };
-      while (this.#chunks.length < c) this.#chunks.push(undefined);
-      this.#chunks[c] = chunk;
-    }
+    const chunk = this.#chunks[c] ?? this.#newChunk(c);
     if (chunk.slots[p.pid & CHUNK_MASK] === undefined) {
       chunk.live++;
       this.#size++;
     }
     chunk.slots[p.pid & CHUNK_MASK] = p;
+  }
+
+  /**
+   * Makes chunk `c` (once per 4,096 pids). Out of `add`, which a spawn
+   * inlines: V8's inlining budget per function is small.
+   */
+  #newChunk(c: number): Chunk<P> {
+    const newest = this.#chunks.length - 1;
+    if (newest >= 0 && newest < c && this.#chunks[newest]?.live === 0) {
+      this.#chunks[newest] = undefined;
+    }
+    const chunk: Chunk<P> = { slots: new Array(CHUNK_SIZE).fill(undefined), live: 0 };
+    while (this.#chunks.length < c) this.#chunks.push(undefined);
+    this.#chunks[c] = chunk;
+    return chunk;
   }
 
   get(pid: Pid): P | undefined {

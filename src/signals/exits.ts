@@ -117,13 +117,7 @@ export function link<P extends Signalable<P>>(
 ): void {
   if (other === p) return;
   if (other === undefined || (other.flags & DEAD) !== 0) {
-    if ((p.flags & TRAP_EXIT) === 0) throw new NoProcError(formatPid(pid), 'cannot link to it');
-    const message: ExitMessage = runtimeMessage({
-      type: 'EXIT',
-      from: pid,
-      reason: other === undefined ? exitReason.noproc : other.goneReason(),
-    });
-    p.enqueueRuntimeMessage(message, pid);
+    linkToGone(p, other, pid);
     return;
   }
   const mine = p.extras();
@@ -133,6 +127,20 @@ export function link<P extends Signalable<P>>(
   mine.links.add(other);
   theirs.links.add(p);
   if (notify && (other.flags & REMOTE) !== 0) other.linkChanged(p, true);
+}
+
+/**
+ * `link` to a process that is gone: an error, or an EXIT for a trapping
+ * process. Out of `link`, which a supervisor's restart inlines (V8's budget).
+ */
+function linkToGone<P extends Signalable<P>>(p: P, other: P | undefined, pid: Pid): void {
+  if ((p.flags & TRAP_EXIT) === 0) throw new NoProcError(formatPid(pid), 'cannot link to it');
+  const message: ExitMessage = runtimeMessage({
+    type: 'EXIT',
+    from: pid,
+    reason: other === undefined ? exitReason.noproc : other.goneReason(),
+  });
+  p.enqueueRuntimeMessage(message, pid);
 }
 
 /** Removes the link between `p` and `other`, if any (OTP `unlink/1`); queued EXITs stay. */

@@ -9,6 +9,7 @@ import {
   MAKE_PROCESS,
   NEEDS_INIT,
   NO_LANES,
+  ProcessExtras,
   processOf,
   validateSpawnOptions,
 } from '../actor/index.js';
@@ -95,13 +96,27 @@ export function spawnProcess(
   }
   if (options !== undefined) {
     if (options.mailbox !== undefined) p.mailbox = new Mailbox(options.mailbox);
-    if (options.args !== undefined) p.extras().args = options.args;
-    if (options.shutdown !== undefined) p.extras().shutdown = options.shutdown;
+    const { args, shutdown } = options;
+    if (args !== undefined || shutdown !== undefined) {
+      // Made here rather than by `p.extras()`, whose branch is rarely taken elsewhere: V8 then
+      // counts the construction hot and builds the record inline (a supervised child's spawn).
+      let ext = p.ext;
+      if (ext === null) {
+        ext = new ProcessExtras();
+        p.ext = ext;
+      }
+      if (args !== undefined) ext.args = args;
+      if (shutdown !== undefined) ext.shutdown = shutdown;
+    }
     if (name !== undefined) core.names.register(name, p);
   }
   core.table.add(p);
   if (tree !== null) tree.adopt(p);
-  core.report((at) => ({ type: 'spawned', pid: p.pid, parent: tree?.pid, at }));
+  // Checked before `report`, so that a spawn nobody observes does not spend V8's inlining
+  // budget of this function on it (the checks are the same).
+  if (core.events.observed) {
+    core.report((at) => ({ type: 'spawned', pid: p.pid, parent: tree?.pid, at }));
+  }
   if ((flags & NEEDS_INIT) !== 0) core.scheduler.schedule(p);
   return p;
 }

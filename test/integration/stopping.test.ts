@@ -325,6 +325,23 @@ describe('stopping', () => {
     await system.shutdown();
   });
 
+  it('a sender waiting in offer is rejected when the process is killed mid-handler with its mailbox empty', async () => {
+    const { system } = setup();
+    const ref = system.spawn(
+      defineActor<string>({
+        handle(_msg, ctx) {
+          // The one message is taken: the mailbox is empty, the offer below still waits.
+          ctx.exit(ctx.self, exitReason.kill);
+        },
+      }),
+      { mailbox: { capacity: 1, overflow: 'backpressure' } },
+    );
+    ref.tell('fills');
+    const waiting = ref.offer('waits');
+    await assert.rejects(waiting, NoProcError);
+    await system.shutdown();
+  });
+
   it('an exited process cannot spawn: ctx.spawn throws NoProcError', async () => {
     const { system } = setup();
     let saved: ActorContext<string> | undefined;
