@@ -65,8 +65,7 @@ const PRECISE_TURNS = 4096;
  * from a microtask, so an `ask` from outside is answered without waiting for
  * an event-loop turn; rounds chained that way (a client awaiting asks in a
  * loop) share one budget and time slice, after which the next round waits
- * for `setImmediate` too, so timers keep firing under any load. A chain
- * ends when the loop has passed two check phases, so its timers ran.
+ * for `setImmediate` too, so timers keep firing under any load.
  */
 export class Scheduler {
   readonly budget: number;
@@ -99,8 +98,11 @@ export class Scheduler {
   #precise = 0;
   /** A round woken from a microtask: it may be one of a chain that never lets the loop turn. */
   readonly #drainBound = (): void => this.#drain(true);
-  /** A round woken by `setImmediate`, after the chain yielded or for a busy scheduler. */
-  readonly #drainAfterTurn = (): void => this.#drain(false);
+  /** A round woken by `setImmediate`: the event loop has turned, so a new chain begins. */
+  readonly #drainAfterTurn = (): void => {
+    this.#loopTurned();
+    this.#drain(false);
+  };
   /**
    * Settled once; a round woken from a microtask is a reaction to it. Not
    * `queueMicrotask`: Node's builds an `AsyncResource` and a bound function
@@ -109,20 +111,7 @@ export class Scheduler {
    * async-hooks bookkeeping.
    */
   readonly #settled = Promise.resolve();
-  /**
-   * Set at the first round of a chain, runs in a check phase, and sets
-   * `#loopTurnedBound` for the next one: between two check
-   * phases the event loop has run its timers and polled I/O, so a new chain
-   * may begin. One `setImmediate` would not do: a chain begun before the
-   * check phase (from the main script, a timer or an I/O callback) yields
-   * into that same check phase, ahead of any timer, and a due timer then
-   * waited for two slices. Not a timer either: it would make rounds depend
-   * on real time, and a run under a `ManualClock` would no longer replay.
-   */
-  readonly #checkPhaseBound = (): void => {
-    setImmediate(this.#loopTurnedBound);
-  };
-  /** Runs once the event loop has turned: timers and I/O had their chance, a new chain may begin. */
+  /** Runs once the event loop has turned: timers and I/O had their chance. */
   readonly #loopTurnedBound = (): void => this.#loopTurned();
 
   constructor(clock: Clock, options: SchedulerOptions, onLongTurn: LongTurnReporter) {
@@ -204,7 +193,7 @@ export class Scheduler {
       // busy scheduler's rounds come from setImmediate and are no chain.
       this.#chainStart = start;
       this.#chainHandled = 0;
-      setImmediate(this.#checkPhaseBound);
+      setImmediate(this.#loopTurnedBound);
     }
     let before = start;
     let budget = this.budget;
